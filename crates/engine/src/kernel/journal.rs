@@ -1,0 +1,74 @@
+//! The change journal. The engine's durable state is a sorted set of records (key → bytes).
+//! Every mutation a service makes is written here as a [`Change`] in the same call that makes it;
+//! the host drains the journal after each call and makes the changes durable before it lets the
+//! caller see the response.
+
+use serde::{Deserialize, Serialize};
+
+/// One durable record: a `/`-separated key whose first segment names its owner (`sim`,
+/// `dynamodb`, ...), and an opaque value whose encoding the owner chooses.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Record {
+    pub key: String,
+    pub value: Vec<u8>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    Put { key: String, value: Vec<u8> },
+    Delete { key: String },
+    /// Deletes every record whose key starts with the prefix (a table and all its items).
+    DeletePrefix { prefix: String },
+}
+
+impl Change {
+    pub fn approx_bytes(&self) -> usize {
+        match self {
+            Change::Put { key, value } => key.len() + value.len() + 8,
+            Change::Delete { key } => key.len() + 8,
+            Change::DeletePrefix { prefix } => prefix.len() + 8,
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct Journal {
+    changes: Vec<Change>,
+}
+
+impl Journal {
+    pub fn put(&mut self, key: impl Into<String>, value: Vec<u8>) {
+        self.changes.push(Change::Put { key: key.into(), value });
+    }
+
+    pub fn put_json<T: Serialize>(&mut self, key: impl Into<String>, value: &T) {
+        // Serialising our own state types cannot fail: they hold no maps with non-string keys.
+        let bytes = serde_json::to_vec(value).unwrap_or_default();
+        self.put(key, bytes);
+    }
+
+    pub fn delete(&mut self, key: impl Into<String>) {
+        self.changes.push(Change::Delete { key: key.into() });
+    }
+
+    pub fn delete_prefix(&mut self, prefix: impl Into<String>) {
+        self.changes.push(Change::DeletePrefix { prefix: prefix.into() });
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.changes.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.changes.len()
+    }
+
+    pub fn take(&mut self) -> Vec<Change> {
+        std::mem::take(&mut self.changes)
+    }
+
+    /// Drops changes made after `mark` (a failed operation leaves no trace).
+    pub fn truncate(&mut self, mark: usize) {
+        self.changes.truncate(mark);
+    }
+}

@@ -1,0 +1,244 @@
+//! The kernel: registry and dispatch of services, the virtual clock, the scheduler, seeded
+//! randomness, the change journal and the control API.
+
+pub mod account;
+pub mod catalog;
+pub mod clock;
+mod control;
+pub mod error;
+pub mod journal;
+pub mod rng;
+pub mod scheduler;
+pub mod service;
+pub mod time;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use account::Account;
+use clock::{ClockState, VirtualClock};
+use error::AwsError;
+use journal::{Change, Journal, Record};
+use rng::Rng;
+use scheduler::{Scheduler, TIMER_PREFIX};
+use service::{Cx, Service};
+
+/// One AWS call: service endpoint prefix, operation name, region and the request in AWS's JSON
+/// shape (as the JSON protocols carry it).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Request {
+    pub service: String,
+    pub operation: String,
+    pub region: String,
+    pub input: Value,
+}
+
+impl Request {
+    pub fn new(service: &str, operation: &str, region: &str, input: Value) -> Self {
+        Request { service: service.into(), operation: operation.into(), region: region.into(), input }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    pub account_id: String,
+    /// Seeds ids and randomness for a new sandbox. A restored sandbox continues its own sequence.
+    pub seed: u64,
+    /// Virtual time a new sandbox starts at (ms since the epoch); hosts pass the wall time.
+    pub start_virtual_ms: i64,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig { account_id: account::DEFAULT_ACCOUNT_ID.into(), seed: 0x6775_7265_756d, start_virtual_ms: 1_767_225_600_000 }
+    }
+}
+
+const CLOCK_KEY: &str = "sim/clock";
+const RNG_KEY: &str = "sim/rng";
+
+pub struct Engine {
+    account: Account,
+    clock: VirtualClock,
+    rng: Rng,
+    scheduler: Scheduler,
+    journal: Journal,
+    services: Vec<Box<dyn Service>>,
+}
+
+impl Engine {
+    /// A new, empty sandbox.
+    pub fn new(config: EngineConfig, host_now_ms: i64) -> Self {
+        let mut engine = Engine {
+            account: Account::new(config.account_id),
+            clock: VirtualClock::new(config.start_virtual_ms, host_now_ms),
+            rng: Rng::seeded(config.seed),
+            scheduler: Scheduler::default(),
+            journal: Journal::default(),
+            services: crate::services::all(),
+        };
+        engine.persist_clock();
+        engine.persist_rng();
+        engine
+    }
+
+    /// A sandbox rebuilt from its records (as a host's store hands them back). Records without
+    /// `sim/clock` start a new clock at `config.start_virtual_ms`.
+    pub fn restore(config: EngineConfig, host_now_ms: i64, records: impl IntoIterator<Item = Record>) -> Result<Self, String> {
+        let mut engine = Engine {
+            account: Account::new(config.account_id.clone()),
+            clock: VirtualClock::new(config.start_virtual_ms, host_now_ms),
+            rng: Rng::seeded(config.seed),
+            scheduler: Scheduler::default(),
+            journal: Journal::default(),
+            services: crate::services::all(),
+        };
+        let mut records: Vec<Record> = records.into_iter().collect();
+        if !records.windows(2).all(|w| w[0].key <= w[1].key) {
+            records.sort_by(|a, b| a.key.cmp(&b.key));
+        }
+        let mut saw_clock = false;
+        for r in &records {
+            engine.load_record(&r.key, &r.value, &mut saw_clock)?;
+        }
+        if !saw_clock {
+            engine.persist_clock();
+            engine.persist_rng();
+        }
+        Ok(engine)
+    }
+
+    fn load_record(&mut self, key: &str, value: &[u8], saw_clock: &mut bool) -> Result<(), String> {
+        if key == CLOCK_KEY {
+            let state: ClockState = serde_json::from_slice(value).map_err(|e| format!("{key}: {e}"))?;
+            self.clock = VirtualClock::from_state(state);
+            *saw_clock = true;
+            return Ok(());
+        }
+        if key == RNG_KEY {
+            self.rng = serde_json::from_slice(value).map_err(|e| format!("{key}: {e}"))?;
+            return Ok(());
+        }
+        if key.starts_with(TIMER_PREFIX) {
+            return self.scheduler.load(value);
+        }
+        let owner = key.split('/').next().unwrap_or("");
+        match self.services.iter_mut().find(|s| s.name() == owner) {
+            Some(service) => service.load(key, value).map_err(|e| format!("{key}: {e}")),
+            None => Err(format!("{key}: no service owns records under '{owner}'")),
+        }
+    }
+
+    pub fn account(&self) -> &Account {
+        &self.account
+    }
+
+    /// Virtual time (ms since the epoch) at host time `host_now_ms`.
+    pub fn now_ms(&self, host_now_ms: i64) -> i64 {
+        self.clock.peek(host_now_ms)
+    }
+
+    pub fn clock_state(&self) -> ClockState {
+        self.clock.state()
+    }
+
+    /// The one door: runs an AWS operation. Timers due by now fire first.
+    pub fn call(&mut self, host_now_ms: i64, request: &Request) -> Result<Value, AwsError> {
+        let now = self.clock.now(host_now_ms);
+        self.fire_due(now);
+        if !Account::is_region(&request.region) {
+            return Err(AwsError::new("", "UnrecognizedClientException", format!("Gureum does not simulate the region '{}'.", request.region), 400));
+        }
+        let rng_before = self.rng.clone();
+        let Some(index) = self.services.iter().position(|s| s.name() == request.service) else {
+            return Err(match catalog::spec(&request.service) {
+                Some(_) => AwsError::unknown_operation(format!("The service '{}' is not simulated in this build of Gureum yet.", request.service)),
+                None => AwsError::unknown_operation(format!("Unknown service '{}'.", request.service)),
+            });
+        };
+        let service = &mut self.services[index];
+        let name = service.name();
+        let mut cx = Cx {
+            now_ms: now,
+            account: &self.account,
+            region: &request.region,
+            rng: &mut self.rng,
+            journal: &mut self.journal,
+            scheduler: &mut self.scheduler,
+            service: name,
+        };
+        let result = service.call(&mut cx, &request.operation, request.input.clone());
+        if self.rng != rng_before {
+            self.persist_rng();
+        }
+        result
+    }
+
+    /// Fires timers that are due by host time `host_now_ms`; hosts call this when
+    /// [`Engine::next_timer_host_ms`] says so.
+    pub fn tick(&mut self, host_now_ms: i64) {
+        let now = self.clock.now(host_now_ms);
+        self.fire_due(now);
+    }
+
+    /// When (host time) the next timer is due, if the clock is running and one is pending.
+    pub fn next_timer_host_ms(&self) -> Option<i64> {
+        self.scheduler.next_due().and_then(|due| self.clock.host_time_of(due))
+    }
+
+    fn fire_due(&mut self, now_ms: i64) {
+        let rng_before = self.rng.clone();
+        while let Some(timer) = self.scheduler.pop_due(&mut self.journal, now_ms) {
+            let Some(service) = self.services.iter_mut().find(|s| s.name() == timer.service) else { continue };
+            let name = service.name();
+            let mut cx = Cx {
+                now_ms: timer.due_ms,
+                account: &self.account,
+                region: &timer.region,
+                rng: &mut self.rng,
+                journal: &mut self.journal,
+                scheduler: &mut self.scheduler,
+                service: name,
+            };
+            service.fire(&mut cx, &timer);
+        }
+        if self.rng != rng_before {
+            self.persist_rng();
+        }
+    }
+
+    /// Drains the changes made since the last call. The host must make them durable before it
+    /// shows the caller any response produced since then.
+    pub fn take_changes(&mut self) -> Vec<Change> {
+        self.journal.take()
+    }
+
+    pub fn has_changes(&self) -> bool {
+        !self.journal.is_empty()
+    }
+
+    /// Every record of the sandbox, sorted by key: what a store compacts to.
+    pub fn snapshot(&self) -> Vec<Record> {
+        let mut out = Vec::new();
+        out.push(Record { key: CLOCK_KEY.into(), value: serde_json::to_vec(&self.clock.state()).unwrap_or_default() });
+        out.push(Record { key: RNG_KEY.into(), value: serde_json::to_vec(&self.rng).unwrap_or_default() });
+        for timer in self.scheduler.pending() {
+            out.push(Record { key: format!("{TIMER_PREFIX}{:016x}", timer.id), value: serde_json::to_vec(timer).unwrap_or_default() });
+        }
+        for service in &self.services {
+            service.save(&mut out);
+        }
+        out.sort_by(|a, b| a.key.cmp(&b.key));
+        out
+    }
+
+    fn persist_clock(&mut self) {
+        let state = self.clock.state();
+        self.journal.put_json(CLOCK_KEY, &state);
+    }
+
+    fn persist_rng(&mut self) {
+        let rng = self.rng.clone();
+        self.journal.put_json(RNG_KEY, &rng);
+    }
+}

@@ -1,0 +1,202 @@
+//! Amazon DynamoDB (JSON 1.0, `DynamoDB_20120810`).
+//!
+//! State: per region, tables by name; each table holds its items in key order. Records:
+//! `dynamodb/{region}/table/{name}` (metadata, JSON) and
+//! `dynamodb/{region}/table/{name}/item/{key hex}` (one item, binary, see [`codec`]).
+
+pub mod capacity;
+pub mod codec;
+pub mod input;
+pub mod items;
+pub mod key;
+pub mod number;
+pub mod scan;
+pub mod table;
+pub mod tables;
+pub mod value;
+
+use std::collections::BTreeMap;
+
+use serde_json::{json, Value};
+
+use crate::kernel::{
+    error::AwsError,
+    journal::Record,
+    scheduler::Timer,
+    service::{Cx, Service},
+};
+use table::{Table, TableMeta, TableStatus};
+
+pub const ERROR_NAMESPACE: &str = "com.amazonaws.dynamodb.v20120810";
+
+/// Virtual time a table spends CREATING or DELETING before the change completes.
+pub const TABLE_TRANSITION_MS: i64 = 1_000;
+
+pub fn resource_not_found(message: impl Into<String>) -> AwsError {
+    AwsError::new(ERROR_NAMESPACE, "ResourceNotFoundException", message, 400)
+}
+
+pub fn resource_in_use(message: impl Into<String>) -> AwsError {
+    AwsError::new(ERROR_NAMESPACE, "ResourceInUseException", message, 400)
+}
+
+/// Operations of the DynamoDB API that this build does not implement yet. Calling one gets an
+/// honest error naming it, never a silent partial answer.
+const NOT_YET: &[&str] = &[
+    "BatchExecuteStatement", "BatchGetItem", "BatchWriteItem", "CreateBackup", "CreateGlobalTable", "DeleteBackup",
+    "DeleteResourcePolicy", "DescribeBackup", "DescribeContinuousBackups", "DescribeContributorInsights", "DescribeEndpoints",
+    "DescribeExport", "DescribeGlobalTable", "DescribeGlobalTableSettings", "DescribeImport", "DescribeKinesisStreamingDestination",
+    "DescribeLimits", "DescribeTableReplicaAutoScaling", "DescribeTimeToLive", "DisableKinesisStreamingDestination",
+    "EnableKinesisStreamingDestination", "ExecuteStatement", "ExecuteTransaction", "ExportTableToPointInTime", "GetResourcePolicy",
+    "ImportTable", "ListBackups", "ListContributorInsights", "ListExports", "ListGlobalTables", "ListImports", "ListTagsOfResource",
+    "PutResourcePolicy", "Query", "RestoreTableFromBackup", "RestoreTableToPointInTime", "TagResource", "TransactGetItems",
+    "TransactWriteItems", "UntagResource", "UpdateContinuousBackups", "UpdateContributorInsights", "UpdateGlobalTable",
+    "UpdateGlobalTableSettings", "UpdateItem", "UpdateKinesisStreamingDestination", "UpdateTable", "UpdateTableReplicaAutoScaling",
+    "UpdateTimeToLive",
+];
+
+#[derive(Debug, Default)]
+pub struct DynamoDb {
+    regions: BTreeMap<String, BTreeMap<String, Table>>,
+}
+
+pub(crate) fn table_key(region: &str, name: &str) -> String {
+    format!("dynamodb/{region}/table/{name}")
+}
+
+pub(crate) fn item_key(region: &str, name: &str, key: &key::PrimaryKey) -> String {
+    format!("dynamodb/{region}/table/{name}/item/{}", codec::key_hex(key))
+}
+
+impl DynamoDb {
+    pub fn tables(&self, region: &str) -> Option<&BTreeMap<String, Table>> {
+        self.regions.get(region)
+    }
+
+    pub(crate) fn tables_mut(&mut self, region: &str) -> &mut BTreeMap<String, Table> {
+        self.regions.entry(region.to_string()).or_default()
+    }
+
+    /// A table that accepts data operations: ACTIVE. A missing, CREATING or DELETING table is
+    /// "Requested resource not found", as AWS says.
+    pub(crate) fn active_table(&self, region: &str, name: &str) -> Result<&Table, AwsError> {
+        self.regions
+            .get(region)
+            .and_then(|t| t.get(name))
+            .filter(|t| t.meta.status == TableStatus::Active)
+            .ok_or_else(|| resource_not_found("Requested resource not found"))
+    }
+
+    pub(crate) fn active_table_mut(&mut self, region: &str, name: &str) -> Result<&mut Table, AwsError> {
+        self.regions
+            .get_mut(region)
+            .and_then(|t| t.get_mut(name))
+            .filter(|t| t.meta.status == TableStatus::Active)
+            .ok_or_else(|| resource_not_found("Requested resource not found"))
+    }
+}
+
+impl Service for DynamoDb {
+    fn name(&self) -> &'static str {
+        "dynamodb"
+    }
+
+    fn call(&mut self, cx: &mut Cx, operation: &str, input: Value) -> Result<Value, AwsError> {
+        match operation {
+            "CreateTable" => tables::create_table(self, cx, &input),
+            "DescribeTable" => tables::describe_table(self, cx, &input),
+            "ListTables" => tables::list_tables(self, cx, &input),
+            "DeleteTable" => tables::delete_table(self, cx, &input),
+            "PutItem" => items::put_item(self, cx, &input),
+            "GetItem" => items::get_item(self, cx, &input),
+            "DeleteItem" => items::delete_item(self, cx, &input),
+            "Scan" => scan::scan(self, cx, &input),
+            op if NOT_YET.contains(&op) => Err(AwsError::unknown_operation(format!("Gureum does not implement the DynamoDB operation {op} yet."))),
+            _ => Err(AwsError::unknown_operation("")),
+        }
+    }
+
+    fn fire(&mut self, cx: &mut Cx, timer: &Timer) {
+        let name = timer.payload.get("table").and_then(Value::as_str).unwrap_or_default();
+        let id = timer.payload.get("tableId").and_then(Value::as_str).unwrap_or_default();
+        let region = cx.region.to_string();
+        let tables = self.tables_mut(&region);
+        let Some(table) = tables.get_mut(name).filter(|t| t.meta.id == id) else { return };
+        match timer.payload.get("action").and_then(Value::as_str) {
+            Some("activate") if table.meta.status == TableStatus::Creating => {
+                table.meta.status = TableStatus::Active;
+                cx.journal.put_json(table_key(&region, name), &table.meta);
+            }
+            Some("remove") if table.meta.status == TableStatus::Deleting => {
+                tables.remove(name);
+                cx.journal.delete(table_key(&region, name));
+                cx.journal.delete_prefix(format!("{}/", table_key(&region, name)));
+            }
+            _ => {}
+        }
+    }
+
+    fn save(&self, out: &mut Vec<Record>) {
+        for (region, tables) in &self.regions {
+            for (name, table) in tables {
+                out.push(Record { key: table_key(region, name), value: serde_json::to_vec(&table.meta).unwrap_or_default() });
+                for (k, item) in &table.items {
+                    out.push(Record { key: item_key(region, name, k), value: codec::encode_item(item) });
+                }
+            }
+        }
+    }
+
+    fn load(&mut self, key: &str, value: &[u8]) -> Result<(), String> {
+        // dynamodb/{region}/table/{name}[/item/{hex}]
+        let mut parts = key.splitn(6, '/');
+        let (_, Some(region), Some("table"), Some(name)) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+            return Err("unknown DynamoDB record".into());
+        };
+        match (parts.next(), parts.next()) {
+            (None, _) => {
+                let meta: TableMeta = serde_json::from_slice(value).map_err(|e| e.to_string())?;
+                let tables = self.tables_mut(region);
+                match tables.get_mut(name) {
+                    Some(t) => t.meta = meta,
+                    None => {
+                        tables.insert(name.to_string(), Table::new(meta));
+                    }
+                }
+                Ok(())
+            }
+            (Some("item"), Some(_)) => {
+                let item = codec::decode_item(value)?;
+                let table = self.regions.get_mut(region).and_then(|t| t.get_mut(name)).ok_or("item record before its table")?;
+                let k = table.meta.key_schema.key_of_item(&item).map_err(|e| e.message)?;
+                table.put(k, item);
+                Ok(())
+            }
+            _ => Err("unknown DynamoDB record".into()),
+        }
+    }
+
+    fn clear(&mut self) {
+        self.regions.clear();
+    }
+
+    fn record_to_json(&self, key: &str, value: &[u8]) -> Result<Value, String> {
+        if key.contains("/item/") {
+            Ok(json!({ "Item": value::item_to_json(&codec::decode_item(value)?) }))
+        } else {
+            serde_json::from_slice(value).map_err(|e| e.to_string())
+        }
+    }
+
+    fn record_from_json(&self, key: &str, value: &Value) -> Result<Vec<u8>, String> {
+        if key.contains("/item/") {
+            let item = value.get("Item").ok_or("item record without 'Item'")?;
+            Ok(codec::encode_item(&value::item_from_json(item).map_err(|e| e.message)?))
+        } else {
+            serde_json::to_vec(value).map_err(|e| e.to_string())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

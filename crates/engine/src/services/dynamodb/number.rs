@@ -1,0 +1,199 @@
+//! DynamoDB's Number: exact decimal with up to 38 significant digits, magnitude between 1E-130
+//! and 9.9999999999999999999999999999999999999E+125, compared numerically and returned in
+//! canonical form ("1.50" is stored and returned as "1.5").
+
+use std::cmp::Ordering;
+
+/// sign × 0.d1d2d3… × 10^exp, with `digits` holding d1d2… without leading or trailing zeros.
+/// Zero is `digits` empty.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Number {
+    negative: bool,
+    digits: Vec<u8>,
+    exp: i32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NumberError {
+    Invalid,
+    TooManyDigits,
+    Overflow,
+    Underflow,
+}
+
+impl NumberError {
+    /// The text AWS puts after "One or more parameter values were invalid: " or uses alone.
+    pub fn message(&self) -> &'static str {
+        match self {
+            NumberError::Invalid => "A value provided cannot be converted into a number",
+            NumberError::TooManyDigits => "Attempting to store more than 38 significant digits in a Number",
+            NumberError::Overflow => "Number overflow. Attempting to store a number with magnitude larger than supported range",
+            NumberError::Underflow => "Number underflow. Attempting to store a number with magnitude smaller than supported range",
+        }
+    }
+}
+
+impl Number {
+    pub fn parse(text: &str) -> Result<Number, NumberError> {
+        let s = text.trim();
+        let (negative, s) = match s.as_bytes().first() {
+            Some(b'-') => (true, &s[1..]),
+            Some(b'+') => (false, &s[1..]),
+            _ => (false, s),
+        };
+        let (mantissa, exponent) = match s.find(['e', 'E']) {
+            Some(i) => (&s[..i], Some(&s[i + 1..])),
+            None => (s, None),
+        };
+        let (int_part, frac_part) = match mantissa.find('.') {
+            Some(i) => (&mantissa[..i], &mantissa[i + 1..]),
+            None => (mantissa, ""),
+        };
+        if int_part.is_empty() && frac_part.is_empty() {
+            return Err(NumberError::Invalid);
+        }
+        if !int_part.bytes().chain(frac_part.bytes()).all(|b| b.is_ascii_digit()) {
+            return Err(NumberError::Invalid);
+        }
+        let exp10: i64 = match exponent {
+            Some(e) => {
+                let e = e.strip_prefix('+').unwrap_or(e);
+                let (neg, body) = match e.strip_prefix('-') {
+                    Some(b) => (true, b),
+                    None => (false, e),
+                };
+                if body.is_empty() || !body.bytes().all(|b| b.is_ascii_digit()) {
+                    return Err(NumberError::Invalid);
+                }
+                // Anything this long is far outside the range once digits are counted.
+                let v: i64 = if body.len() > 9 { 1_000_000_000 } else { body.parse().map_err(|_| NumberError::Invalid)? };
+                if neg { -v } else { v }
+            }
+            None => 0,
+        };
+        let all: Vec<u8> = int_part.bytes().chain(frac_part.bytes()).map(|b| b - b'0').collect();
+        let Some(first) = all.iter().position(|d| *d != 0) else {
+            return Ok(Number { negative: false, digits: Vec::new(), exp: 0 });
+        };
+        let last = all.iter().rposition(|d| *d != 0).unwrap_or(first);
+        let digits = all[first..=last].to_vec();
+        // Value = 0.digits × 10^exp where exp counts the integer digits before the first significant one.
+        let exp = int_part.len() as i64 - first as i64 + exp10;
+        if digits.len() > 38 {
+            return Err(NumberError::TooManyDigits);
+        }
+        if exp > 126 {
+            return Err(NumberError::Overflow);
+        }
+        if exp < -129 {
+            return Err(NumberError::Underflow);
+        }
+        Ok(Number { negative, digits, exp: exp as i32 })
+    }
+
+    pub fn is_zero(&self) -> bool {
+        self.digits.is_empty()
+    }
+
+    /// Bytes DynamoDB counts for this number: about one per two significant digits, plus one.
+    pub fn size(&self) -> usize {
+        self.digits.len().div_ceil(2) + 1
+    }
+
+    pub fn to_f64(&self) -> f64 {
+        self.to_string().parse().unwrap_or(0.0)
+    }
+}
+
+impl std::fmt::Display for Number {
+    /// Canonical plain decimal notation, as DynamoDB returns numbers.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.digits.is_empty() {
+            return f.write_str("0");
+        }
+        let mut s = String::with_capacity(self.digits.len() + 8);
+        if self.negative {
+            s.push('-');
+        }
+        let digit = |d: &u8| (b'0' + d) as char;
+        let n = self.digits.len() as i32;
+        if self.exp <= 0 {
+            s.push_str("0.");
+            for _ in 0..-self.exp {
+                s.push('0');
+            }
+            s.extend(self.digits.iter().map(digit));
+        } else if self.exp >= n {
+            s.extend(self.digits.iter().map(digit));
+            for _ in 0..self.exp - n {
+                s.push('0');
+            }
+        } else {
+            let (a, b) = self.digits.split_at(self.exp as usize);
+            s.extend(a.iter().map(digit));
+            s.push('.');
+            s.extend(b.iter().map(digit));
+        }
+        f.write_str(&s)
+    }
+}
+
+impl Ord for Number {
+    fn cmp(&self, other: &Self) -> Ordering {
+        let sign = |n: &Number| if n.digits.is_empty() { 0 } else if n.negative { -1 } else { 1 };
+        match sign(self).cmp(&sign(other)) {
+            Ordering::Equal => {}
+            o => return o,
+        }
+        if self.digits.is_empty() {
+            return Ordering::Equal;
+        }
+        let magnitude = self.exp.cmp(&other.exp).then_with(|| self.digits.cmp(&other.digits));
+        if self.negative { magnitude.reverse() } else { magnitude }
+    }
+}
+
+impl PartialOrd for Number {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn n(s: &str) -> Number {
+        Number::parse(s).unwrap()
+    }
+
+    #[test]
+    fn canonical_form() {
+        for (input, out) in [("1.50", "1.5"), ("001", "1"), ("-0", "0"), ("1e2", "100"), ("1.5E-3", "0.0015"), ("+7", "7"), (".5", "0.5"), ("5.", "5"), ("-12.340", "-12.34"), ("0.000", "0")] {
+            assert_eq!(n(input).to_string(), out, "{input}");
+        }
+    }
+
+    #[test]
+    fn rejects_what_aws_rejects() {
+        for bad in ["", "abc", "1.2.3", "--1", "1e", "e5", ".", "1 2", "0x10", "NaN", "Infinity"] {
+            assert_eq!(Number::parse(bad), Err(NumberError::Invalid), "{bad:?}");
+        }
+        assert_eq!(Number::parse("123456789012345678901234567890123456789"), Err(NumberError::TooManyDigits));
+        assert!(Number::parse("12345678901234567890123456789012345678").is_ok());
+        assert!(Number::parse("9.9999999999999999999999999999999999999E+125").is_ok());
+        assert_eq!(Number::parse("1E+126"), Err(NumberError::Overflow));
+        assert!(Number::parse("1E-130").is_ok());
+        assert_eq!(Number::parse("1E-131"), Err(NumberError::Underflow));
+        assert_eq!(Number::parse("1E+9999999999999"), Err(NumberError::Overflow));
+    }
+
+    #[test]
+    fn orders_numerically() {
+        let mut v: Vec<Number> = ["10", "-1", "2", "0", "-10", "1.5", "0.001", "-0.5", "1E+3"].iter().map(|s| n(s)).collect();
+        v.sort();
+        let out: Vec<String> = v.iter().map(ToString::to_string).collect();
+        assert_eq!(out, ["-10", "-1", "-0.5", "0", "0.001", "1.5", "2", "10", "1000"]);
+        assert_eq!(n("1.0"), n("1"));
+    }
+}

@@ -1,0 +1,129 @@
+//! Scan: walks the table in placement-hash order, one page at a time. A page ends after `Limit`
+//! items or once 1 MB has been read, and then carries LastEvaluatedKey. Parallel scans split the
+//! hash space into `TotalSegments` equal ranges.
+
+use std::ops::Bound;
+
+use serde_json::{json, Value};
+
+use super::{
+    capacity::{self, ReturnConsumedCapacity},
+    input::{reject_unimplemented, Constraints, Input},
+    key::PrimaryKey,
+    value::{item_from_json, item_size, item_to_json},
+    DynamoDb,
+};
+use crate::kernel::{error::AwsError, service::Cx};
+
+/// A page stops once this much item data has been read.
+pub const PAGE_BYTES: usize = 1024 * 1024;
+pub const MAX_TOTAL_SEGMENTS: i64 = 1_000_000;
+
+const SCAN_MEMBERS: &[&str] = &[
+    "TableName", "IndexName", "AttributesToGet", "Limit", "Select", "ScanFilter", "ConditionalOperator", "ExclusiveStartKey",
+    "ReturnConsumedCapacity", "TotalSegments", "Segment", "ProjectionExpression", "FilterExpression", "ExpressionAttributeNames",
+    "ExpressionAttributeValues", "ConsistentRead",
+];
+
+/// The half-open range of placement hashes segment `s` of `n` covers.
+fn segment_range(s: u64, n: u64) -> (u64, Option<u64>) {
+    let width = (u128::from(u64::MAX) + 1) / u128::from(n);
+    let start = (u128::from(s) * width) as u64;
+    let end = if s + 1 == n { None } else { Some((u128::from(s + 1) * width) as u64) };
+    (start, end)
+}
+
+fn starting_key_invalid(e: AwsError) -> AwsError {
+    AwsError::validation(format!("The provided starting key is invalid: {}", e.message))
+}
+
+pub fn scan(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Value, AwsError> {
+    let input = Input::new(input)?;
+    let table_name = input.string("TableName")?;
+    let limit = input.integer("Limit")?;
+    let segment = input.integer("Segment")?;
+    let total = input.integer("TotalSegments")?;
+    let select = input.string("Select")?;
+    let start = input.attribute_map("ExclusiveStartKey")?;
+    let consistent = input.boolean("ConsistentRead")?.unwrap_or(false);
+    let rcc = input.string("ReturnConsumedCapacity")?;
+    let mut c = Constraints::default();
+    c.name(table_name, "tableName");
+    c.not_null(table_name, "tableName");
+    c.min(limit, "limit", 1);
+    c.min(segment, "segment", 0);
+    c.max(segment, "segment", MAX_TOTAL_SEGMENTS - 1);
+    c.min(total, "totalSegments", 1);
+    c.max(total, "totalSegments", MAX_TOTAL_SEGMENTS);
+    c.one_of(select, "select", &["SPECIFIC_ATTRIBUTES", "COUNT", "ALL_ATTRIBUTES", "ALL_PROJECTED_ATTRIBUTES"]);
+    c.one_of(rcc, "returnConsumedCapacity", capacity::ENUM);
+    c.finish()?;
+    reject_unimplemented(&input, "Scan", &["TableName", "Limit", "Select", "ExclusiveStartKey", "ReturnConsumedCapacity", "TotalSegments", "Segment", "ConsistentRead"], SCAN_MEMBERS)?;
+    let start = start.map(|s| item_from_json(s).map_err(starting_key_invalid)).transpose()?;
+    match (segment, total) {
+        (Some(_), None) => return Err(AwsError::validation("The TotalSegments parameter is required but was not present in the request when Segment parameter is present")),
+        (None, Some(_)) => return Err(AwsError::validation("The Segment parameter is required but was not present in the request when parameter TotalSegments is present")),
+        (Some(s), Some(t)) if s >= t => {
+            return Err(AwsError::validation(format!("The Segment parameter is zero-based and must be less than parameter TotalSegments: Segment: {s} is not less than TotalSegments: {t}")));
+        }
+        _ => {}
+    }
+    match select {
+        Some("SPECIFIC_ATTRIBUTES") => return Err(AwsError::validation("Select type SPECIFIC_ATTRIBUTES requires a ProjectionExpression or AttributesToGet")),
+        Some("ALL_PROJECTED_ATTRIBUTES") => return Err(AwsError::validation("ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName")),
+        _ => {}
+    }
+    let table_name = table_name.unwrap_or_default();
+    let table = db.active_table(cx.region, table_name)?;
+    let (seg, total) = (segment.unwrap_or(0) as u64, total.unwrap_or(1) as u64);
+    let (lo, hi) = segment_range(seg, total);
+    let lower = match &start {
+        Some(s) => {
+            let k = table.meta.key_schema.key_from_map(s).map_err(starting_key_invalid)?;
+            if k.hash_pos < lo || hi.is_some_and(|h| k.hash_pos >= h) {
+                return Err(AwsError::validation(format!(
+                    "The provided starting key is invalid: Invalid ExclusiveStartKey. Please use ExclusiveStartKey with correct Segment. TotalSegments: {total} Segment: {seg}"
+                )));
+            }
+            Bound::Excluded(k)
+        }
+        None => Bound::Unbounded,
+    };
+    let limit = limit.map(|l| l as usize).unwrap_or(usize::MAX);
+    let count_only = select == Some("COUNT");
+    let mut items = Vec::new();
+    let mut scanned = 0usize;
+    let mut bytes = 0usize;
+    let mut last: Option<&PrimaryKey> = None;
+    let mut stopped_early = false;
+    for (k, item) in table.items.range((lower, Bound::Unbounded)) {
+        if k.hash_pos < lo {
+            continue;
+        }
+        if hi.is_some_and(|h| k.hash_pos >= h) {
+            break;
+        }
+        if scanned == limit || bytes >= PAGE_BYTES {
+            stopped_early = true;
+            break;
+        }
+        scanned += 1;
+        bytes += item_size(item);
+        last = Some(k);
+        if !count_only {
+            items.push(item_to_json(item));
+        }
+    }
+    // A page that ended exactly at Limit reports LastEvaluatedKey even when nothing follows, as AWS does.
+    if !stopped_early && (scanned == limit) {
+        stopped_early = true;
+    }
+    let mut out = if count_only { json!({"Count": scanned, "ScannedCount": scanned}) } else { json!({"Items": items, "Count": scanned, "ScannedCount": scanned}) };
+    if stopped_early {
+        if let Some(k) = last {
+            out["LastEvaluatedKey"] = item_to_json(&table.meta.key_schema.key_map(k));
+        }
+    }
+    capacity::attach(&mut out, ReturnConsumedCapacity::parse(rcc), table_name, capacity::read_units(bytes, consistent));
+    Ok(out)
+}

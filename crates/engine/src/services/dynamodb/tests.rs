@@ -1,0 +1,262 @@
+//! DynamoDB behaviour, with AWS's documented (and recorded) answers as the oracle.
+
+use serde_json::{json, Value};
+
+use crate::{Engine, EngineConfig, Request};
+
+const T0: i64 = 1_000_000;
+
+fn engine() -> Engine {
+    Engine::new(EngineConfig::default(), T0)
+}
+
+fn call(e: &mut Engine, op: &str, input: Value) -> Result<Value, crate::AwsError> {
+    e.call(T0 + 10_000, &Request::new("dynamodb", op, "us-east-1", input))
+}
+
+fn ok(e: &mut Engine, op: &str, input: Value) -> Value {
+    call(e, op, input).unwrap_or_else(|err| panic!("{op} failed: {err}"))
+}
+
+fn err(e: &mut Engine, op: &str, input: Value) -> (String, String) {
+    let er = call(e, op, input).expect_err("expected an error");
+    (er.kind, er.message)
+}
+
+/// A table `Music` (Artist HASH S, SongTitle RANGE S), already ACTIVE.
+fn music() -> Engine {
+    let mut e = engine();
+    ok(&mut e, "CreateTable", json!({
+        "TableName": "Music",
+        "AttributeDefinitions": [{"AttributeName": "Artist", "AttributeType": "S"}, {"AttributeName": "SongTitle", "AttributeType": "S"}],
+        "KeySchema": [{"AttributeName": "Artist", "KeyType": "HASH"}, {"AttributeName": "SongTitle", "KeyType": "RANGE"}],
+        "BillingMode": "PAY_PER_REQUEST"
+    }));
+    e.tick(T0 + 12_000);
+    e
+}
+
+fn song(artist: &str, title: &str) -> Value {
+    json!({"Artist": {"S": artist}, "SongTitle": {"S": title}})
+}
+
+#[test]
+fn create_table_describes_like_aws_and_becomes_active() {
+    let mut e = engine();
+    let out = ok(&mut e, "CreateTable", json!({
+        "TableName": "Scores",
+        "AttributeDefinitions": [{"AttributeName": "UserId", "AttributeType": "S"}, {"AttributeName": "Game", "AttributeType": "S"}],
+        "KeySchema": [{"AttributeName": "UserId", "KeyType": "HASH"}, {"AttributeName": "Game", "KeyType": "RANGE"}],
+        "ProvisionedThroughput": {"ReadCapacityUnits": 5, "WriteCapacityUnits": 5}
+    }));
+    let d = &out["TableDescription"];
+    assert_eq!(d["TableStatus"], "CREATING");
+    assert_eq!(d["TableArn"], "arn:aws:dynamodb:us-east-1:123456789012:table/Scores");
+    assert_eq!(d["ProvisionedThroughput"], json!({"NumberOfDecreasesToday": 0, "ReadCapacityUnits": 5, "WriteCapacityUnits": 5}));
+    assert_eq!(d["KeySchema"][1], json!({"AttributeName": "Game", "KeyType": "RANGE"}));
+    assert!(d.get("BillingModeSummary").is_none(), "no summary when BillingMode was not sent");
+    assert_eq!(d["TableId"].as_str().unwrap().len(), 36);
+    // While CREATING, data operations do not find the table.
+    assert_eq!(err(&mut e, "GetItem", json!({"TableName": "Scores", "Key": {"UserId": {"S": "u"}, "Game": {"S": "g"}}})).1, "Requested resource not found");
+    // One virtual second later it is ACTIVE.
+    let d = e.call(T0 + 12_000, &Request::new("dynamodb", "DescribeTable", "us-east-1", json!({"TableName": "Scores"}))).unwrap();
+    assert_eq!(d["Table"]["TableStatus"], "ACTIVE");
+}
+
+#[test]
+fn create_table_validation_messages() {
+    let defs = json!([{"AttributeName": "a", "AttributeType": "S"}]);
+    let keys = json!([{"AttributeName": "a", "KeyType": "HASH"}]);
+    let cases: Vec<(Value, &str)> = vec![
+        (json!({}), "The parameter 'TableName' is required but was not present in the request"),
+        (json!({"TableName": "ab"}), "TableName must be at least 3 characters long and at most 255 characters long"),
+        (json!({"TableName": "abc;"}), "3 validation errors detected: Value null at 'attributeDefinitions' failed to satisfy constraint: Member must not be null; Value 'abc;' at 'tableName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+; Value null at 'keySchema' failed to satisfy constraint: Member must not be null"),
+        (json!({"TableName": "abc", "AttributeDefinitions": [{"AttributeName": "a", "AttributeType": "SS"}], "KeySchema": keys}), "1 validation error detected: Value 'SS' at 'attributeDefinitions.1.member.attributeType' failed to satisfy constraint: Member must satisfy enum value set: [B, N, S]"),
+        (json!({"TableName": "abc", "AttributeDefinitions": defs, "KeySchema": keys}), "One or more parameter values were invalid: ReadCapacityUnits and WriteCapacityUnits must both be specified when BillingMode is PROVISIONED"),
+        (json!({"TableName": "abc", "AttributeDefinitions": defs, "KeySchema": keys, "BillingMode": "PAY_PER_REQUEST", "ProvisionedThroughput": {"ReadCapacityUnits": 1, "WriteCapacityUnits": 1}}), "One or more parameter values were invalid: Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST"),
+        (json!({"TableName": "abc", "AttributeDefinitions": [{"AttributeName": "b", "AttributeType": "S"}], "KeySchema": keys, "BillingMode": "PAY_PER_REQUEST"}), "One or more parameter values were invalid: Some index key attributes are not defined in AttributeDefinitions. Keys: [a], AttributeDefinitions: [b]"),
+        (json!({"TableName": "abc", "AttributeDefinitions": defs, "KeySchema": [{"AttributeName": "a", "KeyType": "RANGE"}], "BillingMode": "PAY_PER_REQUEST"}), "Invalid KeySchema: The first KeySchemaElement is not a HASH key type"),
+        (json!({"TableName": "abc", "AttributeDefinitions": [{"AttributeName": "a", "AttributeType": "S"}, {"AttributeName": "b", "AttributeType": "S"}], "KeySchema": keys, "BillingMode": "PAY_PER_REQUEST"}), "One or more parameter values were invalid: Number of attributes in KeySchema does not exactly match number of attributes defined in AttributeDefinitions"),
+        (json!({"TableName": "abc", "AttributeDefinitions": defs, "KeySchema": keys, "ProvisionedThroughput": {"ReadCapacityUnits": 0, "WriteCapacityUnits": 1}}), "1 validation error detected: Value '0' at 'provisionedThroughput.readCapacityUnits' failed to satisfy constraint: Member must have value greater than or equal to 1"),
+    ];
+    for (input, message) in cases {
+        let (kind, msg) = err(&mut engine(), "CreateTable", input.clone());
+        assert_eq!(kind, "ValidationException", "{input}");
+        assert_eq!(msg, message, "{input}");
+    }
+    let (kind, msg) = err(&mut music(), "CreateTable", json!({"TableName": "Music", "AttributeDefinitions": defs, "KeySchema": keys, "BillingMode": "PAY_PER_REQUEST"}));
+    assert_eq!((kind.as_str(), msg.as_str()), ("ResourceInUseException", "Table already exists: Music"));
+}
+
+#[test]
+fn wrong_json_types_are_serialization_exceptions() {
+    for (input, message) in [
+        (json!({"TableName": 5}), "NUMBER_VALUE cannot be converted to String"),
+        (json!({"TableName": true}), "TRUE_VALUE cannot be converted to String"),
+        (json!({"TableName": []}), "Unrecognized collection type class java.lang.String"),
+        (json!({"TableName": {}}), "Start of structure or map found where not expected"),
+    ] {
+        let e = call(&mut engine(), "DescribeTable", input).unwrap_err();
+        assert_eq!((e.kind.as_str(), e.message.as_str()), ("SerializationException", message));
+        assert_eq!(e.to_json()["Message"], message);
+    }
+}
+
+#[test]
+fn put_get_delete_round_trip_with_return_values() {
+    let mut e = music();
+    let mut item = song("Acme", "Call Me Today");
+    item["Year"] = json!({"N": "2020.50"});
+    item["Tags"] = json!({"SS": ["pop", "rock"]});
+    assert_eq!(ok(&mut e, "PutItem", json!({"TableName": "Music", "Item": item})), json!({}));
+    let got = ok(&mut e, "GetItem", json!({"TableName": "Music", "Key": song("Acme", "Call Me Today")}));
+    assert_eq!(got["Item"]["Year"], json!({"N": "2020.5"}), "numbers come back canonical");
+    // ALL_OLD returns the replaced item.
+    let out = ok(&mut e, "PutItem", json!({"TableName": "Music", "Item": song("Acme", "Call Me Today"), "ReturnValues": "ALL_OLD"}));
+    assert_eq!(out["Attributes"]["Tags"], json!({"SS": ["pop", "rock"]}));
+    let out = ok(&mut e, "DeleteItem", json!({"TableName": "Music", "Key": song("Acme", "Call Me Today"), "ReturnValues": "ALL_OLD"}));
+    assert_eq!(out["Attributes"], song("Acme", "Call Me Today"));
+    assert_eq!(ok(&mut e, "GetItem", json!({"TableName": "Music", "Key": song("Acme", "Call Me Today")})), json!({}));
+    // Deleting a missing item is not an error.
+    assert_eq!(ok(&mut e, "DeleteItem", json!({"TableName": "Music", "Key": song("Nobody", "x")})), json!({}));
+}
+
+#[test]
+fn item_validation_messages() {
+    let mut e = music();
+    let cases: Vec<(&str, Value, &str)> = vec![
+        ("PutItem", json!({"TableName": "Music", "Item": {"Artist": {"S": "a"}}}), "One or more parameter values were invalid: Missing the key SongTitle in the item"),
+        ("PutItem", json!({"TableName": "Music", "Item": {"Artist": {"N": "1"}, "SongTitle": {"S": "x"}}}), "One or more parameter values were invalid: Type mismatch for key Artist expected: S actual: N"),
+        ("PutItem", json!({"TableName": "Music", "Item": {"Artist": {"S": ""}, "SongTitle": {"S": "x"}}}), "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty string value. Key: Artist"),
+        ("PutItem", json!({"TableName": "Music", "Item": song("a", "b"), "ReturnValues": "ALL_NEW"}), "ReturnValues can only be ALL_OLD or NONE"),
+        ("PutItem", json!({"TableName": "Music", "Item": song("a", "b"), "ReturnValues": "hi"}), "1 validation error detected: Value 'hi' at 'returnValues' failed to satisfy constraint: Member must satisfy enum value set: [ALL_NEW, UPDATED_OLD, ALL_OLD, NONE, UPDATED_NEW]"),
+        ("PutItem", json!({}), "2 validation errors detected: Value null at 'tableName' failed to satisfy constraint: Member must not be null; Value null at 'item' failed to satisfy constraint: Member must not be null"),
+        ("GetItem", json!({"TableName": "Music", "Key": {"Artist": {"S": "a"}}}), "The provided key element does not match the schema"),
+        ("GetItem", json!({"TableName": "Music", "Key": {"Artist": {"S": "a"}, "SongTitle": {"N": "1"}}}), "The provided key element does not match the schema"),
+        ("DeleteItem", json!({"TableName": "Music", "Key": {"Artist": {"S": "a"}, "SongTitle": {"S": "b"}, "x": {"S": "c"}}}), "The provided key element does not match the schema"),
+        ("PutItem", json!({"TableName": "Music", "Item": {"Artist": {"S": "a"}, "SongTitle": {"S": "b"}, "n": {"N": "1E+126"}}}), "Number overflow. Attempting to store a number with magnitude larger than supported range"),
+    ];
+    for (op, input, message) in cases {
+        let (kind, msg) = err(&mut e, op, input.clone());
+        assert_eq!(kind, "ValidationException", "{op} {input}");
+        assert_eq!(msg, message, "{op} {input}");
+    }
+    let big = "x".repeat(400 * 1024);
+    let (_, msg) = err(&mut e, "PutItem", json!({"TableName": "Music", "Item": {"Artist": {"S": "a"}, "SongTitle": {"S": "b"}, "blob": {"S": big}}}));
+    assert_eq!(msg, "Item size has exceeded the maximum allowed size");
+    let (kind, msg) = err(&mut e, "PutItem", json!({"TableName": "Nope", "Item": song("a", "b")}));
+    assert_eq!((kind.as_str(), msg.as_str()), ("ResourceNotFoundException", "Requested resource not found"));
+}
+
+#[test]
+fn unimplemented_parameters_are_refused_not_ignored() {
+    let mut e = music();
+    let (kind, msg) = err(&mut e, "PutItem", json!({"TableName": "Music", "Item": song("a", "b"), "ConditionExpression": "attribute_not_exists(Artist)"}));
+    assert_eq!(kind, "ValidationException");
+    assert!(msg.contains("ConditionExpression"), "{msg}");
+    let e2 = call(&mut e, "UpdateItem", json!({})).unwrap_err();
+    assert_eq!(e2.kind, "UnknownOperationException");
+    assert_eq!(call(&mut e, "Frobnicate", json!({})).unwrap_err().to_json(), json!({"__type": "com.amazon.coral.service#UnknownOperationException"}));
+}
+
+#[test]
+fn capacity_units_round_like_aws() {
+    let mut e = music();
+    let mut item = song("a", "b");
+    item["pad"] = json!({"S": "x".repeat(5000)});
+    let out = ok(&mut e, "PutItem", json!({"TableName": "Music", "Item": item, "ReturnConsumedCapacity": "TOTAL"}));
+    assert_eq!(out["ConsumedCapacity"], json!({"TableName": "Music", "CapacityUnits": 5.0}));
+    let out = ok(&mut e, "GetItem", json!({"TableName": "Music", "Key": song("a", "b"), "ReturnConsumedCapacity": "INDEXES"}));
+    assert_eq!(out["ConsumedCapacity"]["CapacityUnits"], 1.0, "5 KB eventually consistent = 2 units / 2");
+    let out = ok(&mut e, "GetItem", json!({"TableName": "Music", "Key": song("a", "b"), "ConsistentRead": true, "ReturnConsumedCapacity": "TOTAL"}));
+    assert_eq!(out["ConsumedCapacity"]["CapacityUnits"], 2.0);
+}
+
+#[test]
+fn scan_pages_through_every_item_once() {
+    let mut e = music();
+    for i in 0..25 {
+        ok(&mut e, "PutItem", json!({"TableName": "Music", "Item": song(&format!("artist{}", i % 7), &format!("song{i:02}"))}));
+    }
+    let mut seen = Vec::new();
+    let mut start: Option<Value> = None;
+    let mut pages = 0;
+    loop {
+        let mut req = json!({"TableName": "Music", "Limit": 10});
+        if let Some(s) = &start {
+            req["ExclusiveStartKey"] = s.clone();
+        }
+        let out = ok(&mut e, "Scan", req);
+        pages += 1;
+        for it in out["Items"].as_array().unwrap() {
+            seen.push(it["SongTitle"]["S"].as_str().unwrap().to_string());
+        }
+        assert_eq!(out["Count"], out["ScannedCount"]);
+        match out.get("LastEvaluatedKey") {
+            Some(k) => start = Some(k.clone()),
+            None => break,
+        }
+    }
+    assert_eq!(pages, 3);
+    seen.sort();
+    seen.dedup();
+    assert_eq!(seen.len(), 25);
+    // Items of one partition come out together, sorted by sort key; partitions in hash order.
+    let all = ok(&mut e, "Scan", json!({"TableName": "Music"}));
+    let artists: Vec<&str> = all["Items"].as_array().unwrap().iter().map(|i| i["Artist"]["S"].as_str().unwrap()).collect();
+    let mut runs = artists.clone();
+    runs.dedup();
+    assert_eq!(runs.len(), 7, "each partition is contiguous: {artists:?}");
+    assert_eq!(ok(&mut e, "Scan", json!({"TableName": "Music", "Select": "COUNT"})), json!({"Count": 25, "ScannedCount": 25}));
+}
+
+#[test]
+fn parallel_scan_segments_partition_the_table() {
+    let mut e = music();
+    for i in 0..40 {
+        ok(&mut e, "PutItem", json!({"TableName": "Music", "Item": song(&format!("a{i}"), "s")}));
+    }
+    let total: u64 = (0..4).map(|s| ok(&mut e, "Scan", json!({"TableName": "Music", "Segment": s, "TotalSegments": 4}))["Count"].as_u64().unwrap()).sum();
+    assert_eq!(total, 40);
+    let (_, msg) = err(&mut e, "Scan", json!({"TableName": "Music", "Segment": 1, "TotalSegments": 1}));
+    assert_eq!(msg, "The Segment parameter is zero-based and must be less than parameter TotalSegments: Segment: 1 is not less than TotalSegments: 1");
+    let (_, msg) = err(&mut e, "Scan", json!({"TableName": "Music", "Segment": 1}));
+    assert_eq!(msg, "The TotalSegments parameter is required but was not present in the request when Segment parameter is present");
+    let (_, msg) = err(&mut e, "Scan", json!({"TableName": "Music", "ExclusiveStartKey": {"Artist": {"S": "a"}}}));
+    assert_eq!(msg, "The provided starting key is invalid: The provided key element does not match the schema");
+}
+
+#[test]
+fn list_tables_pages_by_name() {
+    let mut e = engine();
+    for name in ["ccc", "aaa", "bbb"] {
+        ok(&mut e, "CreateTable", json!({"TableName": name, "AttributeDefinitions": [{"AttributeName": "k", "AttributeType": "S"}], "KeySchema": [{"AttributeName": "k", "KeyType": "HASH"}], "BillingMode": "PAY_PER_REQUEST"}));
+    }
+    assert_eq!(ok(&mut e, "ListTables", json!({"Limit": 2})), json!({"TableNames": ["aaa", "bbb"], "LastEvaluatedTableName": "bbb"}));
+    assert_eq!(ok(&mut e, "ListTables", json!({"ExclusiveStartTableName": "bbb"})), json!({"TableNames": ["ccc"]}));
+    assert_eq!(ok(&mut e, "ListTables", json!({"Limit": 3})), json!({"TableNames": ["aaa", "bbb", "ccc"]}));
+    assert_eq!(err(&mut e, "ListTables", json!({"Limit": 101})).1, "1 validation error detected: Value '101' at 'limit' failed to satisfy constraint: Member must have value less than or equal to 100");
+    // Regions are separate.
+    let other = e.call(T0, &Request::new("dynamodb", "ListTables", "eu-west-1", json!({}))).unwrap();
+    assert_eq!(other, json!({"TableNames": []}));
+}
+
+#[test]
+fn delete_table_goes_through_deleting() {
+    let mut e = music();
+    ok(&mut e, "PutItem", json!({"TableName": "Music", "Item": song("a", "b")}));
+    let out = ok(&mut e, "DeleteTable", json!({"TableName": "Music"}));
+    assert_eq!(out["TableDescription"]["TableStatus"], "DELETING");
+    assert_eq!(err(&mut e, "DeleteTable", json!({"TableName": "Music"})).0, "ResourceInUseException");
+    let later = e.call(T0 + 20_000, &Request::new("dynamodb", "DescribeTable", "us-east-1", json!({"TableName": "Music"}))).unwrap_err();
+    assert_eq!(later.message, "Requested resource not found: Table: Music not found");
+}
+
+#[test]
+fn deletion_protection_blocks_delete() {
+    let mut e = engine();
+    ok(&mut e, "CreateTable", json!({"TableName": "Keep", "AttributeDefinitions": [{"AttributeName": "k", "AttributeType": "S"}], "KeySchema": [{"AttributeName": "k", "KeyType": "HASH"}], "BillingMode": "PAY_PER_REQUEST", "DeletionProtectionEnabled": true}));
+    e.tick(T0 + 12_000);
+    let (kind, _) = err(&mut e, "DeleteTable", json!({"TableName": "Keep"}));
+    assert_eq!(kind, "ValidationException");
+}

@@ -1,0 +1,38 @@
+//! AWS JSON 1.0 and 1.1: `POST /` with `X-Amz-Target: Prefix.Operation`, a JSON object body,
+//! and errors as `{"__type": ..., "message": ...}` with the HTTP status of the error.
+
+use serde_json::Value;
+
+use super::HttpResponse;
+use crate::kernel::{catalog::Protocol, error::AwsError};
+
+pub fn content_type(protocol: Protocol) -> &'static str {
+    match protocol {
+        Protocol::Json11 => "application/x-amz-json-1.1",
+        _ => "application/x-amz-json-1.0",
+    }
+}
+
+/// The request body as a JSON object. AWS rejects an empty body with a bare
+/// SerializationException (the SDKs always send at least `{}`).
+pub fn decode_body(body: &[u8]) -> Result<Value, AwsError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(AwsError::serialization(""));
+    }
+    match serde_json::from_slice::<Value>(body) {
+        Ok(v @ Value::Object(_)) => Ok(v),
+        // AWS answers a body that is not a JSON object with a bare SerializationException.
+        _ => Err(AwsError::serialization("")),
+    }
+}
+
+pub fn error_response(protocol: Protocol, err: &AwsError, request_id: &str) -> HttpResponse {
+    HttpResponse::json(err.status, content_type(protocol), &err.to_json(), request_id)
+}
+
+pub fn response(protocol: Protocol, result: Result<Value, AwsError>, request_id: &str) -> HttpResponse {
+    match result {
+        Ok(v) => HttpResponse::json(200, content_type(protocol), &v, request_id),
+        Err(e) => error_response(protocol, &e, request_id),
+    }
+}

@@ -1,0 +1,137 @@
+//! Wire formats at the edge. Hosts that speak HTTP hand a [`HttpRequest`] to [`handle`] and send
+//! back the [`HttpResponse`]; everything between is typed engine calls. Routing follows
+//! LocalStack's edge port: the `X-Amz-Target` header for JSON protocols, then the SigV4
+//! credential scope (`Credential=AKID/date/region/service/aws4_request`) for region and service.
+//!
+//! Not AWS: `POST /_gureum/control/{Operation}` runs a control operation, `GET /_gureum/health`
+//! answers `{"status":"running"}`.
+
+pub mod json;
+
+use serde_json::{json, Value};
+
+use crate::kernel::{
+    account::DEFAULT_REGION,
+    catalog::{self, Protocol},
+    error::AwsError,
+    Engine, Request,
+};
+
+#[derive(Debug, Clone, Default)]
+pub struct HttpRequest {
+    pub method: String,
+    /// Path and query string as received (`/`, `/_gureum/health`, ...).
+    pub path: String,
+    /// Header names in any case.
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl HttpRequest {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct HttpResponse {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl HttpResponse {
+    pub fn json(status: u16, content_type: &str, body: &Value, request_id: &str) -> Self {
+        let body = serde_json::to_vec(body).unwrap_or_default();
+        HttpResponse {
+            status,
+            headers: vec![
+                ("Content-Type".into(), content_type.into()),
+                ("x-amzn-RequestId".into(), request_id.into()),
+                ("x-amz-crc32".into(), crc32fast::hash(&body).to_string()),
+            ],
+            body,
+        }
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+}
+
+/// Region and signing service from a SigV4 `Authorization` header, if it has a credential scope.
+pub fn credential_scope(authorization: &str) -> Option<(&str, &str)> {
+    let start = authorization.find("Credential=")? + "Credential=".len();
+    let rest = &authorization[start..];
+    let scope = rest.split([',', ' ']).next()?;
+    let mut parts = scope.split('/');
+    let _key = parts.next()?;
+    let _date = parts.next()?;
+    let region = parts.next()?;
+    let service = parts.next()?;
+    Some((region, service))
+}
+
+/// What a request asks for, once routed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Inbound {
+    Aws { request: Request, protocol: Protocol },
+    Control { operation: String, input: Value },
+    Health,
+}
+
+fn plain_error(status: u16, kind: &str, message: &str, request_id: &str) -> HttpResponse {
+    HttpResponse::json(status, "application/json", &json!({ "__type": kind, "message": message }), request_id)
+}
+
+/// Routes a raw request to a service and operation and decodes its input.
+pub fn parse(req: &HttpRequest, request_id: &str) -> Result<Inbound, HttpResponse> {
+    let path = req.path.split('?').next().unwrap_or("");
+    if path == "/_gureum/health" {
+        return Ok(Inbound::Health);
+    }
+    if let Some(op) = path.strip_prefix("/_gureum/control/") {
+        let input = if req.body.iter().all(u8::is_ascii_whitespace) {
+            json!({})
+        } else {
+            serde_json::from_slice(&req.body).map_err(|e| plain_error(400, "SerializationException", &format!("The body is not valid JSON: {e}"), request_id))?
+        };
+        return Ok(Inbound::Control { operation: op.to_string(), input });
+    }
+    let scope = req.header("authorization").and_then(credential_scope);
+    let region = scope.map(|(r, _)| r).unwrap_or(DEFAULT_REGION).to_string();
+    if let Some(target) = req.header("x-amz-target") {
+        let (prefix, operation) = target.rsplit_once('.').unwrap_or((target, ""));
+        let Some(spec) = catalog::by_target_prefix(prefix) else {
+            return Err(json::error_response(Protocol::Json10, &AwsError::unknown_operation(""), request_id));
+        };
+        if req.method != "POST" {
+            return Err(json::error_response(spec.protocol, &AwsError::unknown_operation(""), request_id));
+        }
+        let input = json::decode_body(&req.body).map_err(|e| json::error_response(spec.protocol, &e, request_id))?;
+        return Ok(Inbound::Aws { request: Request { service: spec.name.to_string(), operation: operation.to_string(), region, input }, protocol: spec.protocol });
+    }
+    match scope.and_then(|(_, service)| catalog::by_signing_name(service)) {
+        Some(spec) => Err(plain_error(400, "UnknownOperationException", &format!("The {} {:?} protocol is not served by this build of Gureum yet.", spec.name, spec.protocol), request_id)),
+        None => Err(plain_error(400, "UnknownOperationException", "Gureum could not tell which AWS service this request is for: send X-Amz-Target or a SigV4 Authorization header.", request_id)),
+    }
+}
+
+/// Serves one HTTP request against the engine.
+pub fn handle(engine: &mut Engine, host_now_ms: i64, req: &HttpRequest, request_id: &str) -> HttpResponse {
+    match parse(req, request_id) {
+        Err(resp) => resp,
+        Ok(Inbound::Health) => HttpResponse::json(200, "application/json", &json!({ "status": "running", "service": "gureum" }), request_id),
+        Ok(Inbound::Control { operation, input }) => match engine.control(host_now_ms, &operation, &input) {
+            Ok(out) => HttpResponse::json(200, "application/json", &out, request_id),
+            Err(e) => HttpResponse::json(e.status, "application/json", &e.to_json(), request_id),
+        },
+        Ok(Inbound::Aws { request, protocol }) => {
+            let result = engine.call(host_now_ms, &request);
+            json::response(protocol, result, request_id)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,56 @@
+use super::*;
+use crate::EngineConfig;
+
+fn req(target: Option<&str>, body: &str) -> HttpRequest {
+    let mut headers = vec![(
+        "Authorization".to_string(),
+        "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261124/eu-west-1/dynamodb/aws4_request, SignedHeaders=host, Signature=abc".to_string(),
+    )];
+    if let Some(t) = target {
+        headers.push(("X-Amz-Target".into(), t.into()));
+    }
+    HttpRequest { method: "POST".into(), path: "/".into(), headers, body: body.as_bytes().to_vec() }
+}
+
+fn body(r: &HttpResponse) -> serde_json::Value {
+    serde_json::from_slice(&r.body).unwrap()
+}
+
+#[test]
+fn routes_by_target_and_region_from_credential_scope() {
+    let mut e = Engine::new(EngineConfig::default(), 0);
+    let r = handle(&mut e, 0, &req(Some("DynamoDB_20120810.ListTables"), "{}"), "rid");
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("Content-Type"), Some("application/x-amz-json-1.0"));
+    assert_eq!(r.header("x-amz-crc32").unwrap(), crc32fast::hash(&r.body).to_string());
+    assert_eq!(credential_scope(req(None, "").header("authorization").unwrap()), Some(("eu-west-1", "dynamodb")));
+}
+
+#[test]
+fn malformed_requests_get_aws_errors() {
+    let mut e = Engine::new(EngineConfig::default(), 0);
+    let cases = [
+        (Some("DynamoDB_20120810.ListTables"), "{not json", json!({"__type": "com.amazon.coral.service#SerializationException"})),
+        (Some("DynamoDB_20120810.ListTables"), "", json!({"__type": "com.amazon.coral.service#SerializationException"})),
+        (Some("DynamoDB_20120810.ListTables"), "[1]", json!({"__type": "com.amazon.coral.service#SerializationException"})),
+        (Some("DynamoDB_20120810.NoSuchOp"), "{}", json!({"__type": "com.amazon.coral.service#UnknownOperationException"})),
+        (Some("Nope_2020.ListTables"), "{}", json!({"__type": "com.amazon.coral.service#UnknownOperationException"})),
+        (Some("DynamoDB_20120810.DescribeTable"), r#"{"TableName": "missing"}"#, json!({"__type": "com.amazonaws.dynamodb.v20120810#ResourceNotFoundException", "message": "Requested resource not found: Table: missing not found"})),
+    ];
+    for (target, b, expected) in cases {
+        let r = handle(&mut e, 0, &req(target, b), "rid");
+        assert_eq!(r.status, 400, "{target:?} {b}");
+        assert_eq!(body(&r), expected, "{target:?} {b}");
+    }
+    let r = handle(&mut e, 0, &req(None, "{}"), "rid");
+    assert_eq!(r.status, 400);
+}
+
+#[test]
+fn control_and_health_paths() {
+    let mut e = Engine::new(EngineConfig::default(), 0);
+    let h = HttpRequest { method: "GET".into(), path: "/_gureum/health".into(), ..Default::default() };
+    assert_eq!(body(&handle(&mut e, 0, &h, "r"))["status"], "running");
+    let c = HttpRequest { method: "POST".into(), path: "/_gureum/control/PauseClock".into(), ..Default::default() };
+    assert_eq!(body(&handle(&mut e, 0, &c, "r"))["paused"], true);
+}
