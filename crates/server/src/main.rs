@@ -1,1 +1,63 @@
-fn main() {}
+//! `gureum`: the native host. `gureum serve` answers the AWS wire protocols of every engine
+//! service on one port (as LocalStack's edge port does), so boto3, the AWS CLI and the AWS SDKs
+//! work against the same engine the browser runs.
+
+mod server;
+mod store;
+
+use std::{path::PathBuf, process::ExitCode};
+
+const USAGE: &str = "\
+Gureum: the AWS serverless cloud, simulated.
+
+Usage:
+  gureum serve [--port PORT] [--host HOST] [--data DIR]
+  gureum --version
+
+Options:
+  --port PORT   TCP port to listen on (default 4566; 0 picks a free one)
+  --host HOST   address to bind (default 127.0.0.1)
+  --data DIR    keep the sandbox in DIR; every acknowledged write is on disk
+                before the response is sent. Without it the sandbox lives in memory.
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("serve") => {}
+        Some("--version") | Some("-V") => {
+            println!("gureum {}", env!("CARGO_PKG_VERSION"));
+            return ExitCode::SUCCESS;
+        }
+        Some("--help") | Some("-h") | Some("help") => {
+            print!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        _ => {
+            eprint!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    }
+    let mut config = server::Config { host: "127.0.0.1".into(), port: 4566, data: None };
+    let mut it = args[1..].iter();
+    while let Some(flag) = it.next() {
+        let mut value = || it.next().cloned().ok_or_else(|| format!("{flag} needs a value"));
+        let parsed: Result<(), String> = match flag.as_str() {
+            "--port" => value().and_then(|v| v.parse().map(|p| config.port = p).map_err(|_| format!("--port: '{v}' is not a port number"))),
+            "--host" => value().map(|v| config.host = v),
+            "--data" => value().map(|v| config.data = Some(PathBuf::from(v))),
+            other => Err(format!("unknown option '{other}'")),
+        };
+        if let Err(e) = parsed {
+            eprintln!("gureum: {e}\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    }
+    match server::run(config) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("gureum: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

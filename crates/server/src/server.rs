@@ -1,0 +1,254 @@
+//! The HTTP front: a pool of threads reads requests, runs them against the one engine under a
+//! mutex, and — when `--data` is set — waits until the committer thread has made every change
+//! up to that point durable before answering (group commit: one fsync covers every request that
+//! arrived while the previous one was in flight).
+
+use std::{
+    io::Read,
+    path::PathBuf,
+    sync::{Arc, Condvar, Mutex},
+    thread,
+    time::{Duration, SystemTime, UNIX_EPOCH},
+};
+
+use gureum_engine::{
+    wire::{self, HttpRequest},
+    Change, Engine, EngineConfig,
+};
+
+use crate::store::FileStore;
+
+pub struct Config {
+    pub host: String,
+    pub port: u16,
+    pub data: Option<PathBuf>,
+}
+
+/// Largest request body accepted (DynamoDB's own limit is 16 MiB).
+const MAX_BODY: u64 = 16 * 1024 * 1024;
+
+fn wall_ms() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+}
+
+struct State {
+    engine: Engine,
+    /// Changes handed to the engine's callers but not yet durable.
+    pending: Vec<Change>,
+    /// Sequence number of the latest change batch taken from the engine.
+    assigned: u64,
+    /// Highest sequence number known durable.
+    durable: u64,
+    /// A commit failed: the store can no longer promise durability.
+    failed: Option<String>,
+    request_counter: u64,
+}
+
+struct Shared {
+    state: Mutex<State>,
+    /// Signalled when `pending` grows (committer wakes) and when `durable` moves (callers wake).
+    changed: Condvar,
+    persistent: bool,
+}
+
+impl Shared {
+    /// Moves the engine's new changes into `pending`; returns the sequence a caller must wait for.
+    fn collect(&self, st: &mut State) -> u64 {
+        if st.engine.has_changes() {
+            let changes = st.engine.take_changes();
+            if self.persistent {
+                st.pending.extend(changes);
+                st.assigned += 1;
+                self.changed.notify_all();
+            }
+        }
+        st.assigned
+    }
+}
+
+fn request_id(counter: u64) -> String {
+    const ALPHABET: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    let mut x = counter.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ (wall_ms() as u64);
+    (0..52)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            ALPHABET[(x % 36) as usize] as char
+        })
+        .collect()
+}
+
+pub fn run(config: Config) -> Result<(), String> {
+    let now = wall_ms();
+    let seed = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(1);
+    let engine_config = EngineConfig { seed, start_virtual_ms: now, ..Default::default() };
+    let (store, engine) = match &config.data {
+        Some(dir) => {
+            let (store, records) = FileStore::open(dir)?;
+            let engine = if records.is_empty() { Engine::new(engine_config, now) } else { Engine::restore(engine_config, now, records)? };
+            (Some(store), engine)
+        }
+        None => (None, Engine::new(engine_config, now)),
+    };
+    let shared = Arc::new(Shared {
+        state: Mutex::new(State { engine, pending: Vec::new(), assigned: 0, durable: 0, failed: None, request_counter: 0 }),
+        changed: Condvar::new(),
+        persistent: store.is_some(),
+    });
+    {
+        // A brand-new sandbox's first records (clock, ids) are committed like any write.
+        let mut st = shared.state.lock().map_err(|_| "state poisoned")?;
+        shared.collect(&mut st);
+    }
+
+    let server = tiny_http::Server::http((config.host.as_str(), config.port)).map_err(|e| format!("cannot listen on {}:{}: {e}", config.host, config.port))?;
+    let addr = server.server_addr().to_ip().map(|a| a.to_string()).unwrap_or_default();
+    let where_ = match &config.data {
+        Some(d) => format!("data in {}", d.display()),
+        None => "in memory; start with --data DIR to keep it".into(),
+    };
+    println!("Gureum is serving AWS APIs at http://{addr} ({where_})");
+    println!("  try: aws dynamodb list-tables --endpoint-url http://{addr} --region us-east-1");
+
+    if let Some(store) = store {
+        let s = shared.clone();
+        thread::Builder::new().name("committer".into()).spawn(move || committer(s, store)).map_err(|e| e.to_string())?;
+    }
+    {
+        let s = shared.clone();
+        thread::Builder::new().name("timers".into()).spawn(move || timers(s)).map_err(|e| e.to_string())?;
+    }
+    let server = Arc::new(server);
+    let workers: Vec<_> = (0..8)
+        .map(|i| {
+            let (server, shared) = (server.clone(), shared.clone());
+            thread::Builder::new().name(format!("http-{i}")).spawn(move || loop {
+                match server.recv() {
+                    Ok(req) => serve_one(&shared, req),
+                    Err(_) => break,
+                }
+            })
+        })
+        .collect::<Result<_, _>>()
+        .map_err(|e| e.to_string())?;
+    for w in workers {
+        let _ = w.join();
+    }
+    Ok(())
+}
+
+fn cors(resp: tiny_http::Response<std::io::Cursor<Vec<u8>>>) -> tiny_http::Response<std::io::Cursor<Vec<u8>>> {
+    let h = |k: &str, v: &str| tiny_http::Header::from_bytes(k.as_bytes(), v.as_bytes()).ok();
+    let mut resp = resp;
+    for (k, v) in [
+        ("Access-Control-Allow-Origin", "*"),
+        ("Access-Control-Allow-Headers", "*"),
+        ("Access-Control-Allow-Methods", "GET, POST, PUT, DELETE, HEAD, OPTIONS"),
+        ("Access-Control-Expose-Headers", "x-amzn-RequestId, x-amz-crc32, x-amzn-ErrorType"),
+    ] {
+        if let Some(h) = h(k, v) {
+            resp = resp.with_header(h);
+        }
+    }
+    resp
+}
+
+fn serve_one(shared: &Shared, mut req: tiny_http::Request) {
+    if req.method() == &tiny_http::Method::Options {
+        let _ = req.respond(cors(tiny_http::Response::from_data(Vec::new()).with_status_code(200)));
+        return;
+    }
+    let mut body = Vec::new();
+    if let Err(e) = req.as_reader().take(MAX_BODY + 1).read_to_end(&mut body) {
+        let _ = req.respond(tiny_http::Response::from_string(format!("cannot read body: {e}")).with_status_code(400));
+        return;
+    }
+    if body.len() as u64 > MAX_BODY {
+        let _ = req.respond(tiny_http::Response::from_data(Vec::new()).with_status_code(413));
+        return;
+    }
+    let http = HttpRequest {
+        method: req.method().as_str().to_string(),
+        path: req.url().to_string(),
+        headers: req.headers().iter().map(|h| (h.field.as_str().as_str().to_string(), h.value.as_str().to_string())).collect(),
+        body,
+    };
+    let response = {
+        let Ok(mut st) = shared.state.lock() else { return };
+        st.request_counter += 1;
+        let rid = request_id(st.request_counter);
+        let response = wire::handle(&mut st.engine, wall_ms(), &http, &rid);
+        // Wait for everything up to and including this call to be durable: a read must not
+        // show data whose write could still be lost either.
+        let wait_for = shared.collect(&mut st);
+        while shared.persistent && st.durable < wait_for && st.failed.is_none() {
+            st = match shared.changed.wait(st) {
+                Ok(g) => g,
+                Err(_) => return,
+            };
+        }
+        if let Some(err) = &st.failed {
+            let e = gureum_engine::AwsError::internal(format!("The sandbox could not be saved: {err}"));
+            wire::HttpResponse::json(500, "application/json", &e.to_json(), &rid)
+        } else {
+            response
+        }
+    };
+    let mut resp = tiny_http::Response::from_data(response.body).with_status_code(response.status);
+    for (k, v) in &response.headers {
+        if let Ok(h) = tiny_http::Header::from_bytes(k.as_bytes(), v.as_bytes()) {
+            resp = resp.with_header(h);
+        }
+    }
+    let _ = req.respond(cors(resp));
+}
+
+fn committer(shared: Arc<Shared>, mut store: FileStore) {
+    loop {
+        let (batch, seq, snapshot) = {
+            let Ok(mut st) = shared.state.lock() else { return };
+            while st.pending.is_empty() {
+                st = match shared.changed.wait(st) {
+                    Ok(g) => g,
+                    Err(_) => return,
+                };
+            }
+            let batch = std::mem::take(&mut st.pending);
+            let snapshot = if store.wants_checkpoint() { Some(st.engine.snapshot()) } else { None };
+            (batch, st.assigned, snapshot)
+        };
+        // The snapshot was taken with every change in `batch` applied, so it replaces the WAL.
+        let result = match snapshot {
+            Some(records) => store.checkpoint(&records),
+            None => store.commit(&batch),
+        };
+        let Ok(mut st) = shared.state.lock() else { return };
+        match result {
+            Ok(()) => st.durable = seq,
+            Err(e) => st.failed = Some(e.to_string()),
+        }
+        shared.changed.notify_all();
+        if st.failed.is_some() {
+            return;
+        }
+    }
+}
+
+/// Fires scheduled work (tables becoming ACTIVE, and later TTL, retries...) when it falls due,
+/// even when no request arrives.
+fn timers(shared: Arc<Shared>) {
+    loop {
+        let sleep = {
+            let Ok(mut st) = shared.state.lock() else { return };
+            let now = wall_ms();
+            st.engine.tick(now);
+            shared.collect(&mut st);
+            match st.engine.next_timer_host_ms() {
+                Some(due) => (due - now).clamp(1, 250),
+                None => 250,
+            }
+        };
+        thread::sleep(Duration::from_millis(sleep as u64));
+    }
+}

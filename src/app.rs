@@ -1,0 +1,253 @@
+//! The shell: navigation, region selector, clock bar, notifications, and the current panel.
+
+use std::rc::Rc;
+
+use serde_json::Value;
+use yew::prelude::*;
+
+use crate::{
+    bridge::{ApiError, Bridge, WorkerEvent},
+    clock::ClockBar,
+    notify::{Notice, Notices},
+    panels::{home::Home, info::ServiceInfo, tables::Tables},
+};
+
+/// What every panel can reach: the engine, the region, notifications, and a counter that moves
+/// whenever the sandbox changed (so lists refresh, also for changes made in other tabs).
+#[derive(Clone)]
+pub struct Ctx {
+    pub bridge: Rc<Bridge>,
+    pub region: String,
+    pub version: u64,
+    pub status: Value,
+    pub notify: Callback<Notice>,
+    pub navigate: Callback<Route>,
+}
+
+impl PartialEq for Ctx {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.bridge, &other.bridge) && self.region == other.region && self.version == other.version && self.status == other.status
+    }
+}
+
+impl Ctx {
+    pub fn error(&self, e: &ApiError) {
+        self.notify.emit(Notice::error(&e.kind, &e.message));
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Route {
+    Home,
+    Tables(Option<String>),
+    Functions,
+    Apis,
+    Workflows,
+    Auth,
+    Logs,
+}
+
+impl Route {
+    pub fn from_hash(hash: &str) -> Route {
+        let path = hash.trim_start_matches('#').trim_start_matches('/');
+        let mut parts = path.splitn(2, '/');
+        match (parts.next().unwrap_or(""), parts.next()) {
+            ("tables", Some(t)) if !t.is_empty() => Route::Tables(Some(js_sys::decode_uri_component(t).ok().and_then(|s| s.as_string()).unwrap_or_else(|| t.to_string()))),
+            ("tables", _) => Route::Tables(None),
+            ("functions", _) => Route::Functions,
+            ("apis", _) => Route::Apis,
+            ("workflows", _) => Route::Workflows,
+            ("auth", _) => Route::Auth,
+            ("logs", _) => Route::Logs,
+            _ => Route::Home,
+        }
+    }
+
+    pub fn hash(&self) -> String {
+        match self {
+            Route::Home => "#/".into(),
+            Route::Tables(None) => "#/tables".into(),
+            Route::Tables(Some(t)) => format!("#/tables/{}", String::from(js_sys::encode_uri_component(t))),
+            Route::Functions => "#/functions".into(),
+            Route::Apis => "#/apis".into(),
+            Route::Workflows => "#/workflows".into(),
+            Route::Auth => "#/auth".into(),
+            Route::Logs => "#/logs".into(),
+        }
+    }
+}
+
+const NAV: &[(&str, &str, &str)] = &[
+    ("Home", "#/", "⌂"),
+    ("Tables", "#/tables", "▦"),
+    ("Functions", "#/functions", "λ"),
+    ("APIs", "#/apis", "⇄"),
+    ("Workflows", "#/workflows", "⇉"),
+    ("Auth", "#/auth", "☺"),
+    ("Logs", "#/logs", "☰"),
+];
+
+fn current_hash() -> String {
+    web_sys::window().and_then(|w| w.location().hash().ok()).unwrap_or_default()
+}
+
+#[function_component(App)]
+pub fn app() -> Html {
+    let bridge = use_memo((), |_| {
+        let b = Bridge::start("default");
+        if let Ok(b) = &b {
+            b.install_page_api();
+        }
+        b
+    });
+    let route = use_state(|| Route::from_hash(&current_hash()));
+    let region = use_state(|| "us-east-1".to_string());
+    let version = use_state(|| 0u64);
+    let status = use_state(|| Value::Null);
+    let notices = use_state(Vec::<Notice>::new);
+
+    let notify = {
+        let notices = notices.clone();
+        Callback::from(move |n: Notice| {
+            let mut v = (*notices).clone();
+            v.push(n);
+            if v.len() > 5 {
+                v.remove(0);
+            }
+            notices.set(v);
+        })
+    };
+
+    {
+        let route = route.clone();
+        use_effect_with((), move |_| {
+            let listener = web_sys::window().map(|w| {
+                gloo::events::EventListener::new(&w, "hashchange", move |_| route.set(Route::from_hash(&current_hash())))
+            });
+            move || drop(listener)
+        });
+    }
+
+    {
+        let (version, status, notify) = (version.clone(), status.clone(), notify.clone());
+        let bridge = bridge.clone();
+        use_effect_with((), move |_| {
+            let mut sub: Option<(Rc<Bridge>, Rc<dyn Fn(&WorkerEvent)>)> = None;
+            if let Ok(b) = &*bridge {
+                let counter = std::cell::Cell::new(0u64);
+                let f: Rc<dyn Fn(&WorkerEvent)> = Rc::new(move |e: &WorkerEvent| match e {
+                    WorkerEvent::Changed => {
+                        counter.set(counter.get() + 1);
+                        version.set(counter.get());
+                    }
+                    WorkerEvent::Ready(v) | WorkerEvent::Status(v) => {
+                        if let Some(reason) = v.get("reason").and_then(Value::as_str) {
+                            notify.emit(Notice::warning("Storage", &format!("Your sandbox is kept in memory only: {reason}. It will be gone when this tab closes.")));
+                        }
+                        status.set(v.clone());
+                        counter.set(counter.get() + 1);
+                        version.set(counter.get());
+                    }
+                });
+                b.subscribe(f.clone());
+                sub = Some((b.clone(), f));
+            }
+            move || {
+                if let Some((b, f)) = sub {
+                    b.unsubscribe(&f);
+                }
+            }
+        });
+    }
+
+    let bridge = match &*bridge {
+        Ok(b) => b.clone(),
+        Err(e) => {
+            return html! { <div class="fatal"><h1>{ "Gureum could not start" }</h1><p>{ e.clone() }</p></div> };
+        }
+    };
+    *bridge.region.borrow_mut() = (*region).clone();
+
+    let ctx = Ctx {
+        bridge,
+        region: (*region).clone(),
+        version: *version,
+        status: (*status).clone(),
+        notify: notify.clone(),
+        navigate: {
+            Callback::from(move |r: Route| {
+                if let Some(w) = web_sys::window() {
+                    let _ = w.location().set_hash(&r.hash());
+                }
+            })
+        },
+    };
+
+    let on_region = {
+        let region = region.clone();
+        Callback::from(move |e: Event| {
+            if let Some(sel) = e.target_dyn_into::<web_sys::HtmlSelectElement>() {
+                region.set(sel.value());
+            }
+        })
+    };
+    let dismiss = {
+        let notices = notices.clone();
+        Callback::from(move |id: u64| notices.set(notices.iter().filter(|n| n.id != id).cloned().collect()))
+    };
+
+    let active = |label: &str| -> bool {
+        matches!(
+            (label, &*route),
+            ("Home", Route::Home) | ("Tables", Route::Tables(_)) | ("Functions", Route::Functions) | ("APIs", Route::Apis) | ("Workflows", Route::Workflows) | ("Auth", Route::Auth) | ("Logs", Route::Logs)
+        )
+    };
+
+    let panel = match &*route {
+        Route::Home => html! { <Home /> },
+        Route::Tables(t) => html! { <Tables selected={t.clone()} /> },
+        Route::Functions => html! { <ServiceInfo service="lambda" /> },
+        Route::Apis => html! { <ServiceInfo service="apigateway" /> },
+        Route::Workflows => html! { <ServiceInfo service="states" /> },
+        Route::Auth => html! { <ServiceInfo service="cognito" /> },
+        Route::Logs => html! { <ServiceInfo service="logs" /> },
+    };
+
+    let storage = ctx.status.get("storage").and_then(Value::as_str).unwrap_or("starting").to_string();
+    let role = ctx.status.get("role").and_then(Value::as_str).unwrap_or("").to_string();
+    let storage_label = match storage.as_str() {
+        "indexeddb" => "Saved in this browser",
+        "memory" => "In memory only",
+        "none" => "Engine stopped",
+        _ => "Starting…",
+    };
+
+    html! {
+        <ContextProvider<Ctx> context={ctx}>
+            <div class="shell">
+                <header class="topbar">
+                    <a class="brand" href="#/"><span class="logo">{ "☁" }</span>{ "Gureum" }<span class="brand-ko">{ "구름" }</span></a>
+                    <ClockBar />
+                    <div class="topbar-right">
+                        <span class={classes!("storage", storage.clone())} title={if role == "follower" { "Another tab holds this sandbox; this tab works through it." } else { "Where your sandbox is kept" }}>{ storage_label }</span>
+                        <label class="region">
+                            <span class="sr-only">{ "Region" }</span>
+                            <select aria-label="Region" onchange={on_region}>
+                                { for gureum_engine::REGIONS.iter().map(|(code, name)| html! {
+                                    <option value={*code} selected={*code == region.as_str()}>{ format!("{code} · {name}") }</option>
+                                }) }
+                            </select>
+                        </label>
+                    </div>
+                </header>
+                <nav class="sidenav" aria-label="Services">
+                    { for NAV.iter().map(|(label, href, icon)| html! {
+                        <a href={*href} class={classes!("navlink", active(label).then_some("active"))}><span class="icon">{ *icon }</span>{ *label }</a>
+                    }) }
+                </nav>
+                <main class="content">{ panel }</main>
+                <Notices notices={(*notices).clone()} on_dismiss={dismiss} />
+            </div>
+        </ContextProvider<Ctx>>
+    }
+}

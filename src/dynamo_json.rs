@@ -1,0 +1,47 @@
+//! Converting between plain JSON (what a learner types) and DynamoDB JSON (what the API takes),
+//! and short readable renderings of attribute values for the item grid.
+
+use serde_json::{json, Map, Value};
+
+const TYPES: &[&str] = &["S", "N", "B", "BOOL", "NULL", "L", "M", "SS", "NS", "BS"];
+
+/// True if every top-level value is a single-key object whose key is a DynamoDB type.
+pub fn looks_like_dynamodb_json(v: &Map<String, Value>) -> bool {
+    !v.is_empty() && v.values().all(|a| a.as_object().is_some_and(|o| o.len() == 1 && o.keys().all(|k| TYPES.contains(&k.as_str()))))
+}
+
+/// Plain JSON value → DynamoDB attribute value: strings S, numbers N, booleans BOOL, null NULL,
+/// arrays L, objects M.
+pub fn to_attribute(v: &Value) -> Value {
+    match v {
+        Value::String(s) => json!({"S": s}),
+        Value::Number(n) => json!({"N": n.to_string()}),
+        Value::Bool(b) => json!({"BOOL": b}),
+        Value::Null => json!({"NULL": true}),
+        Value::Array(a) => json!({"L": a.iter().map(to_attribute).collect::<Vec<_>>()}),
+        Value::Object(o) => json!({"M": o.iter().map(|(k, v)| (k.clone(), to_attribute(v))).collect::<Map<_, _>>()}),
+    }
+}
+
+/// Parses what the item editor holds: DynamoDB JSON is kept, plain JSON is converted.
+pub fn parse_item(text: &str) -> Result<Value, String> {
+    let v: Value = serde_json::from_str(text).map_err(|e| format!("This is not valid JSON: {e}"))?;
+    let Value::Object(obj) = v else { return Err("An item is a JSON object: { \"attribute\": value, ... }".into()) };
+    if looks_like_dynamodb_json(&obj) {
+        Ok(Value::Object(obj))
+    } else {
+        Ok(Value::Object(obj.iter().map(|(k, v)| (k.clone(), to_attribute(v))).collect()))
+    }
+}
+
+/// A short rendering of an attribute value for a grid cell, and its type tag.
+pub fn cell(v: &Value) -> (String, String) {
+    let Some((tag, inner)) = v.as_object().and_then(|o| o.iter().next()) else { return (String::new(), String::new()) };
+    let text = match (tag.as_str(), inner) {
+        ("S", Value::String(s)) | ("N", Value::String(s)) | ("B", Value::String(s)) => s.clone(),
+        ("BOOL", Value::Bool(b)) => b.to_string(),
+        ("NULL", _) => "null".into(),
+        (_, other) => other.to_string(),
+    };
+    (text, tag.clone())
+}

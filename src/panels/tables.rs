@@ -1,0 +1,524 @@
+//! Tables: the list of DynamoDB tables in the region, a create-table form that explains each
+//! choice, and for a selected table its key schema and an item explorer (scan pages, add, edit,
+//! delete).
+
+use serde_json::{json, Map, Value};
+use yew::prelude::*;
+
+use crate::{app::{Ctx, Route}, dynamo_json, notify::Notice};
+
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    pub selected: Option<String>,
+}
+
+fn fmt_bytes(n: u64) -> String {
+    match n {
+        n if n < 1024 => format!("{n} B"),
+        n if n < 1024 * 1024 => format!("{:.1} KB", n as f64 / 1024.0),
+        n => format!("{:.1} MB", n as f64 / 1024.0 / 1024.0),
+    }
+}
+
+fn input_value(e: &InputEvent) -> String {
+    e.target_dyn_into::<web_sys::HtmlInputElement>().map(|i| i.value()).unwrap_or_default()
+}
+
+#[function_component(Tables)]
+pub fn tables(p: &Props) -> Html {
+    let ctx = use_context::<Ctx>().expect("Ctx");
+    let list = use_state(|| None::<Vec<Value>>);
+    let creating = use_state(|| false);
+
+    {
+        let (list, bridge) = (list.clone(), ctx.bridge.clone());
+        let ctx2 = ctx.clone();
+        use_effect_with((ctx.version, ctx.region.clone()), move |_| {
+            wasm_bindgen_futures::spawn_local(async move {
+                let mut out = Vec::new();
+                let mut start: Option<String> = None;
+                loop {
+                    let mut req = json!({});
+                    if let Some(s) = &start {
+                        req["ExclusiveStartTableName"] = json!(s);
+                    }
+                    match bridge.send("dynamodb", "ListTables", req).await {
+                        Ok(v) => {
+                            for name in v["TableNames"].as_array().cloned().unwrap_or_default() {
+                                if let Ok(d) = bridge.send("dynamodb", "DescribeTable", json!({"TableName": name})).await {
+                                    out.push(d["Table"].clone());
+                                }
+                            }
+                            match v.get("LastEvaluatedTableName").and_then(Value::as_str) {
+                                Some(n) => start = Some(n.to_string()),
+                                None => break,
+                            }
+                        }
+                        Err(e) => {
+                            ctx2.error(&e);
+                            break;
+                        }
+                    }
+                }
+                list.set(Some(out));
+            });
+            || ()
+        });
+    }
+
+    let selected = p.selected.as_ref().and_then(|name| list.as_ref().and_then(|l| l.iter().find(|t| t["TableName"] == json!(name)).cloned()));
+    let open_create = {
+        let creating = creating.clone();
+        Callback::from(move |_| creating.set(true))
+    };
+    let close_create = {
+        let creating = creating.clone();
+        Callback::from(move |_| creating.set(false))
+    };
+
+    html! {
+        <section class="panel tables">
+            <header class="panel-head">
+                <h1>{ "Tables" }</h1><span class="aws-name">{ format!("Amazon DynamoDB · {}", ctx.region) }</span>
+                <div class="spacer" />
+                <button class="btn primary" onclick={open_create}>{ "Create table" }</button>
+            </header>
+            if *creating {
+                <CreateTable on_close={close_create} />
+            }
+            { match &*list {
+                None => html! { <p class="muted">{ "Loading tables…" }</p> },
+                Some(l) if l.is_empty() && !*creating => html! {
+                    <div class="empty-state">
+                        <h2>{ "No tables in this region yet" }</h2>
+                        <p>{ "A DynamoDB table holds items. Each item is found by its primary key: a " }<strong>{ "partition key" }</strong>{ " (which partition stores it) and, optionally, a " }<strong>{ "sort key" }</strong>{ " (its order inside that partition). Everything else about an item is free-form: items need not share attributes." }</p>
+                        <p>{ "Example: a Scores table with partition key " }<code>{ "UserId" }</code>{ " and sort key " }<code>{ "Game" }</code>{ " keeps each player's scores together, sorted by game." }</p>
+                        <button class="btn primary" onclick={let c = creating.clone(); Callback::from(move |_| c.set(true))}>{ "Create your first table" }</button>
+                    </div>
+                },
+                Some(l) => html! { <TableList tables={l.clone()} selected={p.selected.clone()} /> },
+            } }
+            { match (&p.selected, selected) {
+                (Some(_), Some(t)) => {
+                    let k = t["TableId"].as_str().unwrap_or_default().to_string();
+                    html! { <TableDetail key={k} table={t} /> }
+                }
+                (Some(name), None) if list.is_some() => html! { <p class="muted">{ format!("There is no table named {name} in {}.", ctx.region) }</p> },
+                _ => html! {},
+            } }
+        </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct ListProps {
+    tables: Vec<Value>,
+    selected: Option<String>,
+}
+
+#[function_component(TableList)]
+fn table_list(p: &ListProps) -> Html {
+    html! {
+        <table class="grid table-list">
+            <thead><tr><th>{ "Name" }</th><th>{ "Status" }</th><th>{ "Partition key" }</th><th>{ "Sort key" }</th><th>{ "Capacity mode" }</th><th class="num">{ "Items" }</th><th class="num">{ "Size" }</th></tr></thead>
+            <tbody>
+                { for p.tables.iter().map(|t| {
+                    let name = t["TableName"].as_str().unwrap_or_default().to_string();
+                    let status = t["TableStatus"].as_str().unwrap_or_default().to_string();
+                    let keys = key_names(t);
+                    let mode = if t["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST" { "On-demand".to_string() } else {
+                        format!("Provisioned ({} RCU / {} WCU)", t["ProvisionedThroughput"]["ReadCapacityUnits"], t["ProvisionedThroughput"]["WriteCapacityUnits"])
+                    };
+                    let href = Route::Tables(Some(name.clone())).hash();
+                    let is_sel = p.selected.as_deref() == Some(name.as_str());
+                    html! {
+                        <tr class={classes!(is_sel.then_some("selected"))}>
+                            <td><a href={href}>{ name }</a></td>
+                            <td><span class={classes!("badge", status.to_lowercase())}>{ status }</span></td>
+                            <td>{ keys.0.map(|(n, t)| format!("{n} ({t})")).unwrap_or_default() }</td>
+                            <td>{ keys.1.map(|(n, t)| format!("{n} ({t})")).unwrap_or_else(|| "—".into()) }</td>
+                            <td>{ mode }</td>
+                            <td class="num">{ t["ItemCount"].as_u64().unwrap_or(0) }</td>
+                            <td class="num">{ fmt_bytes(t["TableSizeBytes"].as_u64().unwrap_or(0)) }</td>
+                        </tr>
+                    }
+                }) }
+            </tbody>
+        </table>
+    }
+}
+
+type KeyName = Option<(String, String)>;
+
+/// (partition key, sort key) names with their types.
+fn key_names(t: &Value) -> (KeyName, KeyName) {
+    let ty = |name: &str| t["AttributeDefinitions"].as_array().and_then(|a| a.iter().find(|d| d["AttributeName"] == name)).and_then(|d| d["AttributeType"].as_str()).unwrap_or("?").to_string();
+    let mut hash = None;
+    let mut range = None;
+    for k in t["KeySchema"].as_array().cloned().unwrap_or_default() {
+        let n = k["AttributeName"].as_str().unwrap_or_default().to_string();
+        let pair = Some((n.clone(), ty(&n)));
+        if k["KeyType"] == "HASH" { hash = pair } else { range = pair }
+    }
+    (hash, range)
+}
+
+#[derive(Properties, PartialEq)]
+struct CreateProps {
+    on_close: Callback<()>,
+}
+
+#[function_component(CreateTable)]
+fn create_table(p: &CreateProps) -> Html {
+    let ctx = use_context::<Ctx>().expect("Ctx");
+    let name = use_state(String::new);
+    let pk = use_state(String::new);
+    let pk_type = use_state(|| "S".to_string());
+    let sk = use_state(String::new);
+    let sk_type = use_state(|| "S".to_string());
+    let mode = use_state(|| "PAY_PER_REQUEST".to_string());
+    let rcu = use_state(|| "5".to_string());
+    let wcu = use_state(|| "5".to_string());
+    let busy = use_state(|| false);
+
+    let text = |s: &UseStateHandle<String>| {
+        let s = s.clone();
+        Callback::from(move |e: InputEvent| s.set(input_value(&e)))
+    };
+    let select = |s: &UseStateHandle<String>| {
+        let s = s.clone();
+        Callback::from(move |e: Event| {
+            if let Some(el) = e.target_dyn_into::<web_sys::HtmlSelectElement>() {
+                s.set(el.value());
+            }
+        })
+    };
+    let submit = {
+        let (ctx, on_close, busy) = (ctx.clone(), p.on_close.clone(), busy.clone());
+        let (name, pk, pk_type, sk, sk_type, mode, rcu, wcu) = (name.clone(), pk.clone(), pk_type.clone(), sk.clone(), sk_type.clone(), mode.clone(), rcu.clone(), wcu.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let mut defs = vec![json!({"AttributeName": *pk, "AttributeType": *pk_type})];
+            let mut keys = vec![json!({"AttributeName": *pk, "KeyType": "HASH"})];
+            if !sk.trim().is_empty() {
+                defs.push(json!({"AttributeName": *sk, "AttributeType": *sk_type}));
+                keys.push(json!({"AttributeName": *sk, "KeyType": "RANGE"}));
+            }
+            let mut req = json!({"TableName": *name, "AttributeDefinitions": defs, "KeySchema": keys, "BillingMode": *mode});
+            if *mode == "PROVISIONED" {
+                req["ProvisionedThroughput"] = json!({"ReadCapacityUnits": rcu.parse::<i64>().unwrap_or(0), "WriteCapacityUnits": wcu.parse::<i64>().unwrap_or(0)});
+            }
+            let (ctx, on_close, busy, table) = (ctx.clone(), on_close.clone(), busy.clone(), (*name).clone());
+            busy.set(true);
+            wasm_bindgen_futures::spawn_local(async move {
+                match ctx.bridge.send("dynamodb", "CreateTable", req).await {
+                    Ok(_) => {
+                        ctx.notify.emit(Notice::info("Table created", &format!("{table} is CREATING; it turns ACTIVE in a moment of simulated time.")));
+                        on_close.emit(());
+                        ctx.navigate.emit(Route::Tables(Some(table)));
+                    }
+                    Err(e) => ctx.error(&e),
+                }
+                busy.set(false);
+            });
+        })
+    };
+    let type_select = |state: &UseStateHandle<String>, label: &str| html! {
+        <select aria-label={label.to_string()} onchange={select(state)}>
+            <option value="S" selected={**state == "S"}>{ "String (S)" }</option>
+            <option value="N" selected={**state == "N"}>{ "Number (N)" }</option>
+            <option value="B" selected={**state == "B"}>{ "Binary (B)" }</option>
+        </select>
+    };
+    let cancel = {
+        let c = p.on_close.clone();
+        Callback::from(move |_| c.emit(()))
+    };
+    html! {
+        <form class="card create-table" onsubmit={submit} aria-label="Create table">
+            <h2>{ "Create a table" }</h2>
+            <div class="field">
+                <label for="ct-name">{ "Table name" }</label>
+                <input id="ct-name" placeholder="Scores" value={(*name).clone()} oninput={text(&name)} required=true />
+                <p class="hint">{ "3 to 255 characters: letters, digits, underscore, dash and dot. Unique in this region." }</p>
+            </div>
+            <div class="field-row">
+                <div class="field">
+                    <label for="ct-pk">{ "Partition key" }</label>
+                    <div class="inline"><input id="ct-pk" placeholder="UserId" value={(*pk).clone()} oninput={text(&pk)} required=true />{ type_select(&pk_type, "Partition key type") }</div>
+                    <p class="hint">{ "Decides which partition stores an item. Pick something with many distinct values (a user id, an order id) so the load spreads." }</p>
+                </div>
+                <div class="field">
+                    <label for="ct-sk">{ "Sort key " }<span class="muted">{ "(optional)" }</span></label>
+                    <div class="inline"><input id="ct-sk" placeholder="Game" value={(*sk).clone()} oninput={text(&sk)} />{ type_select(&sk_type, "Sort key type") }</div>
+                    <p class="hint">{ "Orders the items that share a partition key, so you can query a range of them (all of a user's games, newest first)." }</p>
+                </div>
+            </div>
+            <fieldset class="field">
+                <legend>{ "Capacity mode" }</legend>
+                <label class="radio"><input type="radio" name="mode" checked={*mode == "PAY_PER_REQUEST"} onchange={let m = mode.clone(); Callback::from(move |_| m.set("PAY_PER_REQUEST".into()))} />
+                    <span><strong>{ "On-demand" }</strong>{ ": no planning; it scales with the load and you pay per request. Good for new or spiky workloads." }</span></label>
+                <label class="radio"><input type="radio" name="mode" checked={*mode == "PROVISIONED"} onchange={let m = mode.clone(); Callback::from(move |_| m.set("PROVISIONED".into()))} />
+                    <span><strong>{ "Provisioned" }</strong>{ ": you plan reads and writes per second (RCU/WCU) and pay for them by the hour. Cheaper for steady, predictable load." }</span></label>
+                if *mode == "PROVISIONED" {
+                    <div class="field-row">
+                        <div class="field"><label for="ct-rcu">{ "Read capacity units" }</label><input id="ct-rcu" type="number" min="1" value={(*rcu).clone()} oninput={text(&rcu)} />
+                            <p class="hint">{ "1 RCU = one strongly consistent read per second of an item up to 4 KB (or two eventually consistent ones)." }</p></div>
+                        <div class="field"><label for="ct-wcu">{ "Write capacity units" }</label><input id="ct-wcu" type="number" min="1" value={(*wcu).clone()} oninput={text(&wcu)} />
+                            <p class="hint">{ "1 WCU = one write per second of an item up to 1 KB." }</p></div>
+                    </div>
+                }
+            </fieldset>
+            <div class="actions">
+                <button type="submit" class="btn primary" disabled={*busy}>{ if *busy { "Creating…" } else { "Create table" } }</button>
+                <button type="button" class="btn" onclick={cancel}>{ "Cancel" }</button>
+            </div>
+        </form>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct DetailProps {
+    table: Value,
+}
+
+const PAGE: u64 = 25;
+
+#[function_component(TableDetail)]
+fn table_detail(p: &DetailProps) -> Html {
+    let ctx = use_context::<Ctx>().expect("Ctx");
+    let t = &p.table;
+    let name = t["TableName"].as_str().unwrap_or_default().to_string();
+    let active = t["TableStatus"] == "ACTIVE";
+    let (hash, range) = key_names(t);
+    // Scan pages: the start keys of the pages visited so far, the current page's items.
+    let starts = use_state(|| vec![None::<Value>]);
+    let page = use_state(|| None::<Value>);
+    let editor = use_state(|| None::<String>);
+    let reload = use_state(|| 0u32);
+
+    {
+        let (page, starts, ctx2, name) = (page.clone(), starts.clone(), ctx.clone(), name.clone());
+        use_effect_with((ctx.version, (*starts).clone(), *reload, active), move |_| {
+            if active {
+                let start = starts.last().cloned().flatten();
+                wasm_bindgen_futures::spawn_local(async move {
+                    let mut req = json!({"TableName": name, "Limit": PAGE, "ReturnConsumedCapacity": "TOTAL"});
+                    if let Some(s) = start {
+                        req["ExclusiveStartKey"] = s;
+                    }
+                    match ctx2.bridge.send("dynamodb", "Scan", req).await {
+                        Ok(v) => page.set(Some(v)),
+                        Err(e) => ctx2.error(&e),
+                    }
+                });
+            }
+            || ()
+        });
+    }
+
+    let key_template = {
+        let mut m = Map::new();
+        if let Some((n, ty)) = &hash {
+            m.insert(n.clone(), if ty == "N" { json!(1) } else { json!("") });
+        }
+        if let Some((n, ty)) = &range {
+            m.insert(n.clone(), if ty == "N" { json!(1) } else { json!("") });
+        }
+        serde_json::to_string_pretty(&Value::Object(m)).unwrap_or_default()
+    };
+    let open_editor = {
+        let editor = editor.clone();
+        Callback::from(move |_| editor.set(Some(key_template.clone())))
+    };
+    let delete_table = {
+        let (ctx, name) = (ctx.clone(), name.clone());
+        Callback::from(move |_| {
+            let ok = web_sys::window().and_then(|w| w.confirm_with_message(&format!("Delete the table {name} and all its items? This cannot be undone.")).ok()).unwrap_or(false);
+            if !ok {
+                return;
+            }
+            let (ctx, name) = (ctx.clone(), name.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                match ctx.bridge.send("dynamodb", "DeleteTable", json!({"TableName": name})).await {
+                    Ok(_) => {
+                        ctx.notify.emit(Notice::info("Table deleted", &format!("{name} is DELETING.")));
+                        ctx.navigate.emit(Route::Tables(None));
+                    }
+                    Err(e) => ctx.error(&e),
+                }
+            });
+        })
+    };
+
+    let items: Vec<Value> = page.as_ref().and_then(|v| v["Items"].as_array().cloned()).unwrap_or_default();
+    // Columns: the key attributes first, then every other attribute present on this page.
+    let mut columns: Vec<String> = hash.iter().chain(range.iter()).map(|(n, _)| n.clone()).collect();
+    for it in &items {
+        if let Some(o) = it.as_object() {
+            for k in o.keys() {
+                if !columns.contains(k) {
+                    columns.push(k.clone());
+                }
+            }
+        }
+    }
+    let next_key = page.as_ref().and_then(|v| v.get("LastEvaluatedKey").cloned());
+    let page_no = starts.len();
+    let next = {
+        let (starts, next_key) = (starts.clone(), next_key.clone());
+        Callback::from(move |_| {
+            let mut s = (*starts).clone();
+            s.push(next_key.clone());
+            starts.set(s);
+        })
+    };
+    let prev = {
+        let starts = starts.clone();
+        Callback::from(move |_| {
+            let mut s = (*starts).clone();
+            if s.len() > 1 {
+                s.pop();
+            }
+            starts.set(s);
+        })
+    };
+    let consumed = page.as_ref().and_then(|v| v["ConsumedCapacity"]["CapacityUnits"].as_f64());
+
+    html! {
+        <div class="table-detail">
+            <div class="detail-head">
+                <h2>{ &name }</h2>
+                <span class={classes!("badge", t["TableStatus"].as_str().unwrap_or_default().to_lowercase())}>{ t["TableStatus"].as_str().unwrap_or_default() }</span>
+                <div class="spacer" />
+                <button class="btn primary" disabled={!active} onclick={open_editor}>{ "Add item" }</button>
+                <button class="btn danger" disabled={!active} onclick={delete_table}>{ "Delete table" }</button>
+            </div>
+            <div class="key-visual" aria-label="Key schema">
+                <div class="key pk"><span class="key-role">{ "Partition key" }</span><code>{ hash.as_ref().map(|(n, t)| format!("{n} : {t}")).unwrap_or_default() }</code></div>
+                { match &range {
+                    Some((n, ty)) => html! { <div class="key sk"><span class="key-role">{ "Sort key" }</span><code>{ format!("{n} : {ty}") }</code></div> },
+                    None => html! { <div class="key none"><span class="key-role">{ "No sort key" }</span><span>{ "one item per partition key value" }</span></div> },
+                } }
+                <p class="hint">{ "Items with the same partition key form an item collection, stored together and ordered by the sort key. A Scan walks partitions in the order of a hash of their key, not in the order you wrote them." }</p>
+            </div>
+            if !active {
+                <p class="muted">{ "The table is not ACTIVE yet: it becomes ACTIVE after a second of simulated time (if the clock is paused, press Play or +1 h)." }</p>
+            }
+            if let Some(text) = &*editor {
+                <ItemEditor table={name.clone()} text={text.clone()} on_close={let e = editor.clone(); let r = reload.clone(); Callback::from(move |_| { e.set(None); r.set(*r + 1); })} />
+            }
+            if active {
+                <div class="items">
+                    <div class="items-bar">
+                        <span>{ format!("Page {page_no} · {} item(s) scanned", page.as_ref().map(|v| v["ScannedCount"].as_u64().unwrap_or(0)).unwrap_or(0)) }</span>
+                        if let Some(c) = consumed { <span class="muted">{ format!(" · {c} read capacity units consumed") }</span> }
+                        <div class="spacer" />
+                        <button class="btn small" disabled={page_no <= 1} onclick={prev}>{ "‹ Previous" }</button>
+                        <button class="btn small" disabled={next_key.is_none()} onclick={next}>{ "Next ›" }</button>
+                    </div>
+                    if items.is_empty() {
+                        <div class="empty-state small"><p>{ "No items yet. Press " }<em>{ "Add item" }</em>{ ": give the key attributes values, add any other attributes you like." }</p></div>
+                    } else {
+                        <div class="grid-wrap">
+                            <table class="grid items-grid">
+                                <thead><tr>{ for columns.iter().map(|c| html! { <th>{ c }</th> }) }<th class="actions-col">{ "" }</th></tr></thead>
+                                <tbody>
+                                    { for items.iter().map(|it| item_row(&ctx, &name, it, &columns, &hash, &range, &editor)) }
+                                </tbody>
+                            </table>
+                        </div>
+                    }
+                </div>
+            }
+        </div>
+    }
+}
+
+fn item_row(ctx: &Ctx, table: &str, item: &Value, columns: &[String], hash: &KeyName, range: &KeyName, editor: &UseStateHandle<Option<String>>) -> Html {
+    let mut key = Map::new();
+    for (n, _) in hash.iter().chain(range.iter()) {
+        key.insert(n.clone(), item[n].clone());
+    }
+    let delete = {
+        let (ctx, table, key) = (ctx.clone(), table.to_string(), Value::Object(key));
+        Callback::from(move |_| {
+            let (ctx, table, key) = (ctx.clone(), table.clone(), key.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                if let Err(e) = ctx.bridge.send("dynamodb", "DeleteItem", json!({"TableName": table, "Key": key})).await {
+                    ctx.error(&e);
+                }
+            });
+        })
+    };
+    let edit = {
+        let (editor, text) = (editor.clone(), serde_json::to_string_pretty(item).unwrap_or_default());
+        Callback::from(move |_| editor.set(Some(text.clone())))
+    };
+    html! {
+        <tr>
+            { for columns.iter().map(|c| match item.get(c) {
+                Some(v) => { let (text, tag) = dynamo_json::cell(v); html! { <td title={format!("{tag}: {text}")}><span class="type-tag">{ tag }</span>{ text }</td> } }
+                None => html! { <td class="absent">{ "" }</td> },
+            }) }
+            <td class="actions-col"><button class="btn small" onclick={edit}>{ "Edit" }</button><button class="btn small danger" onclick={delete} aria-label="Delete item">{ "Delete" }</button></td>
+        </tr>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct EditorProps {
+    table: String,
+    text: String,
+    on_close: Callback<()>,
+}
+
+#[function_component(ItemEditor)]
+fn item_editor(p: &EditorProps) -> Html {
+    let ctx = use_context::<Ctx>().expect("Ctx");
+    let text = use_state(|| p.text.clone());
+    let problem = use_state(|| None::<String>);
+    let save = {
+        let (ctx, text, problem, table, on_close) = (ctx.clone(), text.clone(), problem.clone(), p.table.clone(), p.on_close.clone());
+        Callback::from(move |_| {
+            let item = match dynamo_json::parse_item(&text) {
+                Ok(i) => i,
+                Err(m) => {
+                    problem.set(Some(m));
+                    return;
+                }
+            };
+            let (ctx, problem, table, on_close) = (ctx.clone(), problem.clone(), table.clone(), on_close.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                match ctx.bridge.send("dynamodb", "PutItem", json!({"TableName": table, "Item": item})).await {
+                    Ok(_) => on_close.emit(()),
+                    Err(e) => problem.set(Some(format!("{}: {}", e.kind, e.message))),
+                }
+            });
+        })
+    };
+    let on_input = {
+        let text = text.clone();
+        Callback::from(move |e: InputEvent| {
+            if let Some(t) = e.target_dyn_into::<web_sys::HtmlTextAreaElement>() {
+                text.set(t.value());
+            }
+        })
+    };
+    let cancel = {
+        let c = p.on_close.clone();
+        Callback::from(move |_| c.emit(()))
+    };
+    html! {
+        <div class="card item-editor">
+            <h3>{ "Item" }</h3>
+            <p class="hint">{ "Write plain JSON (" }<code>{ "{\"UserId\": \"u1\", \"Score\": 42}" }</code>{ ") or DynamoDB JSON (" }<code>{ "{\"Score\": {\"N\": \"42\"}}" }</code>{ "). Plain values become S, N, BOOL, NULL, L and M. Saving an item with an existing key replaces it: that is what PutItem does." }</p>
+            <textarea aria-label="Item JSON" spellcheck="false" rows="10" value={(*text).clone()} oninput={on_input} />
+            if let Some(m) = &*problem { <p class="error-text" role="alert">{ m }</p> }
+            <div class="actions">
+                <button class="btn primary" onclick={save}>{ "Save item" }</button>
+                <button class="btn" onclick={cancel}>{ "Cancel" }</button>
+            </div>
+        </div>
+    }
+}

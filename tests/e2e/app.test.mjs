@@ -1,0 +1,128 @@
+// A learner's path through the app: create a table and an item with the UI, reload, still there.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { mkdir } from "node:fs/promises";
+import { serveDist, startBrowser, newProfile, openApp, SHOTS } from "./lib.mjs";
+
+let srv, b, page;
+const errors = [];
+
+before(async () => {
+  await mkdir(SHOTS, { recursive: true });
+  srv = await serveDist("/");
+  b = await startBrowser(await newProfile());
+  page = await b.context.newPage();
+  await page.setViewportSize({ width: 1280, height: 860 });
+  page.on("pageerror", (e) => errors.push(e.message));
+  await openApp(page, srv.url);
+});
+after(async () => { await b?.close(); await srv?.close(); });
+
+test("home explains what to do first and where the sandbox lives", async () => {
+  await page.getByText("Welcome to Gureum").waitFor();
+  await page.getByText("saved in this browser (IndexedDB)").waitFor();
+  await page.screenshot({ path: `${SHOTS}/home.png`, fullPage: true });
+  assert.equal((await page.evaluate(() => window.gureum.status())).storage, "indexeddb");
+});
+
+test("empty Tables panel tells a newcomer what a table is", async () => {
+  await page.getByRole("navigation").getByRole("link", { name: "Tables" }).click();
+  await page.getByText("No tables in this region yet").waitFor();
+  await page.screenshot({ path: `${SHOTS}/tables-empty.png`, fullPage: true });
+});
+
+test("a bad table name shows AWS's error as a notification", async () => {
+  await page.getByRole("button", { name: "Create your first table" }).click();
+  await page.getByLabel("Table name").fill("ab");
+  await page.getByLabel("Partition key", { exact: true }).fill("UserId");
+  await page.getByRole("form", { name: "Create table" }).getByRole("button", { name: "Create table" }).click();
+  const notice = page.locator(".notice.error");
+  await notice.waitFor();
+  assert.match(await notice.innerText(), /ValidationException[\s\S]*TableName must be at least 3 characters long/);
+  await page.screenshot({ path: `${SHOTS}/tables-error.png`, fullPage: true });
+  await notice.getByRole("button", { name: "Dismiss" }).click();
+});
+
+test("create a table with the form, add an item, see it in the grid", async () => {
+  await page.getByLabel("Table name").fill("Scores");
+  await page.getByLabel("Sort key", { exact: false }).first().fill("Game");
+  await page.screenshot({ path: `${SHOTS}/tables-create-form.png`, fullPage: true });
+  await page.getByRole("form", { name: "Create table" }).getByRole("button", { name: "Create table" }).click();
+  // CREATING, then ACTIVE after a second of simulated time.
+  await page.locator(".table-detail .badge", { hasText: "ACTIVE" }).waitFor({ timeout: 10000 });
+  await page.getByRole("button", { name: "Add item" }).click();
+  await page.getByLabel("Item JSON").fill(JSON.stringify({ UserId: "alice", Game: "tetris", Score: 4200, Tags: ["puzzle", "classic"] }));
+  await page.getByRole("button", { name: "Save item" }).click();
+  await page.locator(".items-grid td", { hasText: "alice" }).waitFor();
+  const row = await page.locator(".items-grid tbody tr").first().innerText();
+  assert.match(row, /alice/);
+  assert.match(row, /4200/);
+  await page.screenshot({ path: `${SHOTS}/tables-item.png`, fullPage: true });
+});
+
+test("after a reload the table and the item are still there", async () => {
+  await page.reload();
+  await page.waitForFunction(() => window.gureum?.status()?.event === "ready");
+  await page.locator(".items-grid td", { hasText: "alice" }).waitFor({ timeout: 10000 });
+  const list = await page.locator(".table-list").innerText();
+  assert.match(list, /Scores[\s\S]*ACTIVE[\s\S]*UserId \(S\)[\s\S]*Game \(S\)[\s\S]*On-demand/);
+});
+
+test("a PutItem with a wrong key type shows the exact AWS message", async () => {
+  await page.getByRole("button", { name: "Add item" }).click();
+  await page.getByLabel("Item JSON").fill(JSON.stringify({ UserId: 42, Game: "x" }));
+  await page.getByRole("button", { name: "Save item" }).click();
+  const alert = page.getByRole("alert");
+  await alert.waitFor();
+  assert.equal(await alert.innerText(), "ValidationException: One or more parameter values were invalid: Type mismatch for key UserId expected: S actual: N");
+  await page.screenshot({ path: `${SHOTS}/tables-item-error.png`, fullPage: true });
+  await page.getByRole("button", { name: "Cancel" }).click();
+});
+
+test("delete an item from the grid", async () => {
+  await page.getByRole("button", { name: "Delete item" }).first().click();
+  await page.getByText("No items yet").waitFor();
+  const out = await page.evaluate(() => window.gureum.send("dynamodb", "Scan", { TableName: "Scores", Select: "COUNT" }));
+  assert.equal(out.Count, 0);
+});
+
+test("the clock bar jumps a day ahead", async () => {
+  const before = (await page.evaluate(() => window.gureum.sim("GetClock"))).now;
+  await page.getByRole("button", { name: "+1 d" }).click();
+  await page.getByText("Jumped ahead one day").waitFor();
+  const after = (await page.evaluate(() => window.gureum.sim("GetClock"))).now;
+  assert.ok(after - before >= 86_400_000, `${after} - ${before}`);
+  await page.getByRole("button", { name: "‖ Pause" }).click();
+  await page.getByText("‖ paused").waitFor();
+  assert.equal((await page.evaluate(() => window.gureum.sim("GetClock"))).paused, true);
+  await page.getByRole("button", { name: "▶ Play" }).click();
+  await page.screenshot({ path: `${SHOTS}/clock.png` });
+});
+
+test("regions are separate", async () => {
+  await page.getByLabel("Region").selectOption("ap-northeast-2");
+  await page.getByText("No tables in this region yet").waitFor();
+  await page.getByLabel("Region").selectOption("us-east-1");
+  await page.locator(".table-list", { hasText: "Scores" }).waitFor();
+});
+
+test("panels of services still to come say so and offer no dead buttons", async () => {
+  for (const [link, heading] of [["Functions", "AWS Lambda"], ["APIs", "Amazon API Gateway"], ["Workflows", "AWS Step Functions"], ["Auth", "Amazon Cognito"], ["Logs", "Amazon CloudWatch Logs"]]) {
+    await page.getByRole("navigation").getByRole("link", { name: link }).click();
+    await page.getByText(heading).waitFor();
+    assert.equal(await page.locator(".info-panel button").count(), 0);
+    await page.screenshot({ path: `${SHOTS}/panel-${link.toLowerCase()}.png`, fullPage: true });
+  }
+});
+
+test("window.gureum rejects with {__type, message}", async () => {
+  const err = await page.evaluate(() => window.gureum.send("dynamodb", "GetItem", { TableName: "Nope", Key: { k: { S: "x" } } }).then(() => null, (e) => e));
+  assert.equal(err.__type, "ResourceNotFoundException");
+  assert.equal(err.message, "Requested resource not found");
+  const bad = await page.evaluate(() => window.gureum.send("dynamodb", "Explode", {}).then(() => null, (e) => e));
+  assert.equal(bad.__type, "UnknownOperationException");
+});
+
+test("no uncaught page errors", () => {
+  assert.deepEqual(errors, []);
+});

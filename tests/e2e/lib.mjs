@@ -1,0 +1,77 @@
+// Shared helpers for the end-to-end tests and browser benchmarks: a static server for dist/
+// (optionally under a sub-path), and Chromium launched the way this machine needs.
+import { createServer } from "node:http";
+import { readFile, stat, mkdtemp } from "node:fs/promises";
+import { spawn } from "node:child_process";
+import { join, extname, resolve, dirname } from "node:path";
+import { tmpdir } from "node:os";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+export const DIST = process.env.GUREUM_DIST || join(ROOT, "dist");
+export const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
+export const SHOTS = join(ROOT, "target", "screenshots");
+
+const TYPES = { ".html": "text/html", ".js": "text/javascript", ".wasm": "application/wasm", ".css": "text/css", ".json": "application/json", ".png": "image/png", ".svg": "image/svg+xml" };
+
+/** Serves DIST at `prefix` (e.g. "/" or "/gureum/"); resolves to { url, close }. */
+export async function serveDist(prefix = "/") {
+  const server = createServer(async (req, res) => {
+    const path = decodeURIComponent(new URL(req.url, "http://x").pathname);
+    if (!path.startsWith(prefix)) { res.writeHead(404); res.end("not under " + prefix); return; }
+    let file = join(DIST, path.slice(prefix.length));
+    if (!file.startsWith(DIST)) { res.writeHead(403); res.end(); return; }
+    try {
+      if ((await stat(file)).isDirectory()) file = join(file, "index.html");
+      const body = await readFile(file);
+      res.writeHead(200, { "Content-Type": TYPES[extname(file)] || "application/octet-stream", "Cache-Control": "no-store" });
+      res.end(body);
+    } catch { res.writeHead(404); res.end("not found"); }
+  });
+  await new Promise((r) => server.listen(0, "127.0.0.1", r));
+  const { port } = server.address();
+  return { url: `http://127.0.0.1:${port}${prefix}`, close: () => new Promise((r) => server.close(r)) };
+}
+
+export const FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-quic", "--disable-dev-shm-usage"];
+
+export async function newProfile() {
+  return mkdtemp(join(tmpdir(), "gureum-profile-"));
+}
+
+/**
+ * Starts Chromium as its own process group on `profile`, connected over CDP, so a test can
+ * kill -9 the whole browser the way a crash would.
+ */
+export async function startBrowser(profile) {
+  const proc = spawn(CHROMIUM, [...FLAGS, `--user-data-dir=${profile}`, "--remote-debugging-port=0", "about:blank"], { detached: true, stdio: ["ignore", "ignore", "pipe"] });
+  const ws = await new Promise((res, rej) => {
+    let buf = "";
+    const timer = setTimeout(() => rej(new Error("Chromium did not start: " + buf)), 30000);
+    proc.stderr.on("data", (d) => {
+      buf += d;
+      const m = buf.match(/DevTools listening on (ws:\/\/\S+)/);
+      if (m) { clearTimeout(timer); res(m[1]); }
+    });
+    proc.on("exit", (c) => rej(new Error("Chromium exited " + c + ": " + buf)));
+  });
+  const browser = await chromium.connectOverCDP(ws);
+  const context = browser.contexts()[0];
+  return {
+    browser, context, proc,
+    kill9() { try { process.kill(-proc.pid, "SIGKILL"); } catch {} return new Promise((r) => (proc.exitCode !== null ? r() : proc.once("exit", r))); },
+    async close() { try { await browser.close(); } catch {} try { process.kill(-proc.pid, "SIGTERM"); } catch {} },
+  };
+}
+
+/** A throwaway browser (no kill tests): playwright's own launch. */
+export async function launch() {
+  return chromium.launch({ executablePath: CHROMIUM, args: FLAGS.filter((f) => f !== "--headless"), headless: true });
+}
+
+/** Opens the app and waits until the engine worker is ready. */
+export async function openApp(page, url) {
+  await page.goto(url);
+  await page.waitForFunction(() => window.gureum && window.gureum.status() && window.gureum.status().event === "ready", null, { timeout: 30000 });
+}
