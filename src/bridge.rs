@@ -59,9 +59,23 @@ fn js_error(kind: &str, message: &str) -> JsValue {
 
 impl Bridge {
     pub fn start(sandbox: &str) -> Result<Rc<Bridge>, String> {
-        let opts = WorkerOptions::new();
-        opts.set_type(WorkerType::Classic);
-        let worker = Worker::new_with_options(&format!("./worker.js?sandbox={sandbox}&v={}", env!("CARGO_PKG_VERSION")), &opts).map_err(|e| format!("cannot start the engine worker: {e:?}"))?;
+        // index.html starts the default sandbox's worker before this wasm has loaded and keeps
+        // what it says in `__gureumEarly`; adopt both.
+        let window = web_sys::window().ok_or("no window")?;
+        let early_worker = Reflect::get(&window, &"__gureumWorker".into()).ok().and_then(|w| w.dyn_into::<Worker>().ok()).filter(|_| sandbox == "default");
+        let early: Vec<String> = Reflect::get(&window, &"__gureumEarly".into())
+            .ok()
+            .and_then(|a| a.dyn_into::<js_sys::Array>().ok())
+            .map(|a| a.iter().filter_map(|v| v.as_string()).collect())
+            .unwrap_or_default();
+        let worker = match early_worker {
+            Some(w) => w,
+            None => {
+                let opts = WorkerOptions::new();
+                opts.set_type(WorkerType::Classic);
+                Worker::new_with_options(&format!("./worker.js?sandbox={sandbox}"), &opts).map_err(|e| format!("cannot start the engine worker: {e:?}"))?
+            }
+        };
         let mut ready_resolve = None;
         let ready_promise = Promise::new(&mut |resolve, _| ready_resolve = Some(resolve));
         let bridge = Rc::new(Bridge {
@@ -83,6 +97,9 @@ impl Bridge {
         });
         bridge.worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         on_message.forget();
+        for text in early {
+            bridge.receive(&text);
+        }
         let b = bridge.clone();
         let on_error = Closure::<dyn FnMut(web_sys::ErrorEvent)>::new(move |e: web_sys::ErrorEvent| {
             let v = serde_json::json!({"storage": "none", "reason": format!("the engine worker failed: {}", e.message())});

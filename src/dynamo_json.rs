@@ -34,6 +34,21 @@ pub fn parse_item(text: &str) -> Result<Value, String> {
     }
 }
 
+/// DynamoDB attribute value → plain JSON, for reading (numbers stay exact as strings when they
+/// do not fit a JSON number).
+pub fn to_plain(v: &Value) -> Value {
+    let Some((tag, inner)) = v.as_object().and_then(|o| o.iter().next()) else { return Value::Null };
+    match (tag.as_str(), inner) {
+        // A number that JSON cannot carry exactly stays a string.
+        ("N", Value::String(s)) => s.parse::<serde_json::Number>().ok().filter(|n| n.to_string() == *s).map(Value::Number).unwrap_or_else(|| Value::String(s.clone())),
+        ("NULL", _) => Value::Null,
+        ("L", Value::Array(a)) => Value::Array(a.iter().map(to_plain).collect()),
+        ("M", Value::Object(o)) => Value::Object(o.iter().map(|(k, v)| (k.clone(), to_plain(v))).collect()),
+        ("NS", Value::Array(a)) => Value::Array(a.iter().map(|n| to_plain(&json!({"N": n}))).collect()),
+        (_, other) => other.clone(),
+    }
+}
+
 /// A short rendering of an attribute value for a grid cell, and its type tag.
 pub fn cell(v: &Value) -> (String, String) {
     let Some((tag, inner)) = v.as_object().and_then(|o| o.iter().next()) else { return (String::new(), String::new()) };
@@ -41,7 +56,32 @@ pub fn cell(v: &Value) -> (String, String) {
         ("S", Value::String(s)) | ("N", Value::String(s)) | ("B", Value::String(s)) => s.clone(),
         ("BOOL", Value::Bool(b)) => b.to_string(),
         ("NULL", _) => "null".into(),
-        (_, other) => other.to_string(),
+        _ => to_plain(v).to_string(),
     };
     (text, tag.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_json_becomes_dynamodb_json_and_back() {
+        let item = parse_item(r#"{"id": "a", "n": 4.5, "ok": true, "none": null, "l": [1, "x"], "m": {"k": false}}"#).unwrap();
+        assert_eq!(item["n"], json!({"N": "4.5"}));
+        assert_eq!(item["l"], json!({"L": [{"N": "1"}, {"S": "x"}]}));
+        assert_eq!(item["m"], json!({"M": {"k": {"BOOL": false}}}));
+        assert_eq!(to_plain(&item["l"]), json!([1, "x"]));
+        // DynamoDB JSON is kept as it is.
+        assert_eq!(parse_item(r#"{"id": {"S": "a"}}"#).unwrap(), json!({"id": {"S": "a"}}));
+        assert!(parse_item("[1]").is_err());
+        assert!(parse_item("{nope").is_err());
+    }
+
+    #[test]
+    fn cells_are_short_and_typed() {
+        assert_eq!(cell(&json!({"SS": ["a", "b"]})), (r#"["a","b"]"#.to_string(), "SS".to_string()));
+        assert_eq!(cell(&json!({"L": [{"S": "puzzle"}]})), (r#"["puzzle"]"#.to_string(), "L".to_string()));
+        assert_eq!(cell(&json!({"N": "12345678901234567890123456789"})).0, "12345678901234567890123456789");
+    }
 }

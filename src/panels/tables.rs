@@ -96,6 +96,7 @@ pub fn tables(p: &Props) -> Html {
                         <button class="btn primary" onclick={let c = creating.clone(); Callback::from(move |_| c.set(true))}>{ "Create your first table" }</button>
                     </div>
                 },
+                Some(l) if l.is_empty() => html! {},
                 Some(l) => html! { <TableList tables={l.clone()} selected={p.selected.clone()} /> },
             } }
             { match (&p.selected, selected) {

@@ -44,6 +44,8 @@ pub struct Host {
     pub commits: u64,
     pub loaded_records: usize,
     pub load_ms: f64,
+    pub load_stats: crate::idb::LoadStats,
+    pub restore_ms: f64,
 }
 
 pub fn now_ms() -> i64 {
@@ -67,10 +69,15 @@ impl Host {
     /// unavailable.
     pub async fn start(name: &str, post: Post) -> Rc<RefCell<Host>> {
         let t0 = perf_now();
+        let mut stats = crate::idb::LoadStats::default();
+        let mut restore_ms = 0.0;
         let (engine, store, reason, loaded) = match IdbStore::open(&format!("gureum-{name}")).await {
-            Ok((store, records, _bytes)) => {
+            Ok((store, records, s)) => {
+                stats = s;
                 let n = records.len();
+                let t = perf_now();
                 let engine = if records.is_empty() { Ok(Engine::new(new_config(), now_ms())) } else { Engine::restore(new_config(), now_ms(), records) };
+                restore_ms = perf_now() - t;
                 match engine {
                     Ok(e) => (e, Some(store), None, n),
                     Err(e) => (Engine::new(new_config(), now_ms()), None, Some(format!("the saved sandbox could not be read ({e}); it was left untouched")), 0),
@@ -92,13 +99,24 @@ impl Host {
             commits: 0,
             loaded_records: loaded,
             load_ms: perf_now() - t0,
+            load_stats: stats,
+            restore_ms,
         }));
-        {
+        let compact_later = {
             // A brand-new sandbox's first records (clock, ids) are committed like any write.
             let mut h = host.borrow_mut();
             h.collect();
+            h.pending.is_empty() && h.store.as_ref().is_some_and(IdbStore::wants_checkpoint)
+        };
+        if compact_later {
+            // The log found at load is long: compact it once the page is up, not before.
+            let h2 = host.clone();
+            let cb = Closure::once_into_js(move || Host::kick(&h2));
+            let global: web_sys::WorkerGlobalScope = js_sys::global().unchecked_into();
+            let _ = global.set_timeout_with_callback_and_timeout_and_arguments_0(cb.unchecked_ref(), 500);
+        } else {
+            Host::kick(&host);
         }
-        Host::kick(&host);
         host
     }
 
@@ -109,6 +127,11 @@ impl Host {
             "reason": self.memory_reason,
             "loadedRecords": self.loaded_records,
             "loadMs": self.load_ms,
+            "loadBytes": self.load_stats.bytes,
+            "loadSegments": self.load_stats.segments,
+            "readMs": self.load_stats.read_ms,
+            "replayMs": self.load_stats.replay_ms,
+            "restoreMs": self.restore_ms,
         })
     }
 
@@ -168,7 +191,8 @@ impl Host {
         if h.committing {
             return;
         }
-        if h.pending.is_empty() {
+        let compact = h.store.as_ref().is_some_and(IdbStore::wants_checkpoint);
+        if h.pending.is_empty() && !compact {
             h.release();
             return;
         }
@@ -183,7 +207,9 @@ impl Host {
             Host::changed(this);
             return;
         };
-        let snapshot = if store.wants_checkpoint() { Some(h.engine.snapshot()) } else { None };
+        // A long log (also one found at load) is compacted into a checkpoint, which carries the
+        // pending changes too.
+        let snapshot = if compact { Some(h.engine.snapshot()) } else { None };
         h.committing = true;
         drop(h);
         let this = this.clone();

@@ -17,9 +17,20 @@ use js_sys::Uint8Array;
 use wasm_bindgen::{JsCast, JsValue};
 
 const STORE: &str = "segments";
+/// Key 0 holds the checkpoint's bounds (JSON); segments are keyed from 1.
+const META_KEY: f64 = 0.0;
 const CHECKPOINT_CHUNK: usize = 4 * 1024 * 1024;
 /// Checkpoint once the segments since the last one reach this and outweigh it.
 pub const MIN_LOG_BYTES_FOR_CHECKPOINT: usize = 8 * 1024 * 1024;
+
+/// What loading a sandbox cost.
+#[derive(Debug, Clone, Default)]
+pub struct LoadStats {
+    pub bytes: usize,
+    pub segments: usize,
+    pub read_ms: f64,
+    pub replay_ms: f64,
+}
 
 pub struct IdbStore {
     db: Database,
@@ -38,8 +49,10 @@ fn options() -> TransactionOptions {
 }
 
 impl IdbStore {
-    /// Opens the sandbox's database and reads every segment back.
-    pub async fn open(name: &str) -> Result<(IdbStore, Vec<Record>, usize), String> {
+    /// Opens the sandbox's database and reads every segment back. Also returns the bytes read
+    /// and the ms spent reading from IndexedDB vs replaying segments.
+    pub async fn open(name: &str) -> Result<(IdbStore, Vec<Record>, LoadStats), String> {
+        let t0 = js_sys::Date::now();
         let db = Database::open(name)
             .with_version(1u8)
             .with_on_upgrade_needed(|_event, db| {
@@ -52,21 +65,34 @@ impl IdbStore {
             .map_err(|e| err("open IndexedDB", e))?;
         let tx = db.transaction(STORE).build().map_err(|e| err("read transaction", e))?;
         let store = tx.object_store(STORE).map_err(|e| err("object store", e))?;
-        let keys: Vec<JsValue> = store.get_all_keys().primitive().map_err(|e| err("getAllKeys", e))?.await.map_err(|e| err("getAllKeys", e))?.collect::<Result<_, _>>().map_err(|e| err("getAllKeys", e))?;
-        let values: Vec<JsValue> = store.get_all().primitive().map_err(|e| err("getAll", e))?.await.map_err(|e| err("getAll", e))?.collect::<Result<_, _>>().map_err(|e| err("getAll", e))?;
+        let segments = KeyRange::LowerBound(1.0, false);
+        let keys: Vec<JsValue> = store.get_all_keys().with_query::<f64, _>(segments.clone()).primitive().map_err(|e| err("getAllKeys", e))?.await.map_err(|e| err("getAllKeys", e))?.collect::<Result<_, _>>().map_err(|e| err("getAllKeys", e))?;
+        let values: Vec<JsValue> = store.get_all().with_query::<f64, _>(segments).primitive().map_err(|e| err("getAll", e))?.await.map_err(|e| err("getAll", e))?.collect::<Result<_, _>>().map_err(|e| err("getAll", e))?;
+        let meta: Option<String> = store.get(META_KEY).primitive().map_err(|e| err("get meta", e))?.await.map_err(|e| err("get meta", e))?;
         drop(store);
         let _ = tx.commit().await;
+        let t1 = js_sys::Date::now();
+        // Segments up to `checkpoint_last` belong to the last checkpoint; the rest is log.
+        let (checkpoint_last, checkpoint_bytes) = meta
+            .and_then(|m| serde_json::from_str::<serde_json::Value>(&m).ok())
+            .map(|m| (m["last"].as_f64().unwrap_or(0.0), m["bytes"].as_u64().unwrap_or(0) as usize))
+            .unwrap_or((0.0, 0));
         let mut image = Image::default();
         let mut stored_bytes = 0;
-        for v in &values {
+        let mut log_bytes = 0;
+        for (k, v) in keys.iter().zip(&values) {
             let arr: &Uint8Array = v.dyn_ref().ok_or("a stored segment is not a Uint8Array")?;
             let bytes = arr.to_vec();
             stored_bytes += bytes.len();
+            if k.as_f64().unwrap_or(0.0) > checkpoint_last {
+                log_bytes += bytes.len();
+            }
             image.apply_segment(&bytes)?;
         }
         let next_seq = keys.last().and_then(JsValue::as_f64).map(|k| k + 1.0).unwrap_or(1.0);
         let records = image.into_records();
-        Ok((IdbStore { db, next_seq, log_bytes: stored_bytes, checkpoint_bytes: 0 }, records, stored_bytes))
+        let stats = LoadStats { bytes: stored_bytes, segments: values.len(), read_ms: t1 - t0, replay_ms: js_sys::Date::now() - t1 };
+        Ok((IdbStore { db, next_seq, log_bytes, checkpoint_bytes }, records, stats))
     }
 
     /// Makes one batch durable.
@@ -101,7 +127,9 @@ impl IdbStore {
             store.put(value).with_key(self.next_seq).primitive().map_err(|e| err("put", e))?;
             self.next_seq += 1.0;
         }
-        store.delete::<f64, KeyRange<f64>>(KeyRange::UpperBound(first, true)).primitive().map_err(|e| err("delete old segments", e))?;
+        store.delete::<f64, KeyRange<f64>>(KeyRange::Bound(1.0, false, first, true)).primitive().map_err(|e| err("delete old segments", e))?;
+        let meta = serde_json::json!({"first": first, "last": self.next_seq - 1.0, "bytes": size}).to_string();
+        store.put(meta).with_key(META_KEY).primitive().map_err(|e| err("put meta", e))?;
         drop(store);
         tx.commit().await.map_err(|e| err("checkpoint commit", e))?;
         self.log_bytes = 0;
@@ -113,7 +141,7 @@ impl IdbStore {
     pub async fn segment_count(&self) -> Result<u32, String> {
         let tx = self.db.transaction(STORE).build().map_err(|e| err("read transaction", e))?;
         let store = tx.object_store(STORE).map_err(|e| err("object store", e))?;
-        let n = store.count().primitive().map_err(|e| err("count", e))?.await.map_err(|e| err("count", e))?;
+        let n = store.count().with_query::<f64, _>(KeyRange::LowerBound(1.0, false)).primitive().map_err(|e| err("count", e))?.await.map_err(|e| err("count", e))?;
         Ok(n)
     }
 
