@@ -1,9 +1,9 @@
 // Shared helpers for the end-to-end tests and browser benchmarks: a static server for dist/
 // (optionally under a sub-path), and Chromium launched the way this machine needs.
-import { createServer } from "node:http";
-import { readFile, stat, mkdtemp } from "node:fs/promises";
+import { mkdtemp } from "node:fs/promises";
+import { serve } from "../../scripts/static-server.mjs";
 import { spawn } from "node:child_process";
-import { join, extname, resolve, dirname } from "node:path";
+import { join, resolve, dirname } from "node:path";
 import { tmpdir } from "node:os";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
@@ -13,25 +13,9 @@ export const DIST = process.env.GUREUM_DIST || join(ROOT, "dist");
 export const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
 export const SHOTS = join(ROOT, "target", "screenshots");
 
-const TYPES = { ".html": "text/html", ".js": "text/javascript", ".wasm": "application/wasm", ".css": "text/css", ".json": "application/json", ".png": "image/png", ".svg": "image/svg+xml" };
-
 /** Serves DIST at `prefix` (e.g. "/" or "/gureum/"); resolves to { url, close }. */
-export async function serveDist(prefix = "/") {
-  const server = createServer(async (req, res) => {
-    const path = decodeURIComponent(new URL(req.url, "http://x").pathname);
-    if (!path.startsWith(prefix)) { res.writeHead(404); res.end("not under " + prefix); return; }
-    let file = join(DIST, path.slice(prefix.length));
-    if (!file.startsWith(DIST)) { res.writeHead(403); res.end(); return; }
-    try {
-      if ((await stat(file)).isDirectory()) file = join(file, "index.html");
-      const body = await readFile(file);
-      res.writeHead(200, { "Content-Type": TYPES[extname(file)] || "application/octet-stream", "Cache-Control": "no-store" });
-      res.end(body);
-    } catch { res.writeHead(404); res.end("not found"); }
-  });
-  await new Promise((r) => server.listen(0, "127.0.0.1", r));
-  const { port } = server.address();
-  return { url: `http://127.0.0.1:${port}${prefix}`, close: () => new Promise((r) => server.close(r)) };
+export function serveDist(prefix = "/") {
+  return serve(DIST, { prefix });
 }
 
 export const FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-quic", "--disable-dev-shm-usage"];
