@@ -112,3 +112,20 @@ async fn host_replies_after_commit_and_reloads_from_indexeddb() {
     Host::handle(&host, &send(3, "Scan", json!({"TableName": "Web", "Select": "COUNT"})), ReplyTo::Local);
     assert_eq!(reply(&out, 3).await["ok"]["Count"], 50);
 }
+
+#[wasm_bindgen_test]
+async fn unusable_storage_falls_back_to_memory_and_says_why() {
+    use indexed_db_futures::{database::Database, prelude::*};
+    // A database at a newer version than this build knows cannot be opened: storage unusable.
+    let sandbox = unique("blocked");
+    let db = Database::open(format!("gureum-{sandbox}").as_str()).with_version(99u8).await.unwrap();
+    db.close();
+    let (post, out) = collecting_post();
+    let host = Host::start(&sandbox, post).await;
+    let status = host.borrow().status();
+    assert_eq!(status["storage"], "memory");
+    assert!(status["reason"].as_str().unwrap_or_default().contains("IndexedDB is not available"), "{status}");
+    // The sandbox still works, in memory.
+    Host::handle(&host, &json!({"id": 1, "kind": "aws", "service": "dynamodb", "operation": "ListTables", "region": "us-east-1", "input": {}}).to_string(), ReplyTo::Local);
+    assert_eq!(reply(&out, 1).await["ok"], json!({"TableNames": []}));
+}
