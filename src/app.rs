@@ -6,7 +6,7 @@ use serde_json::Value;
 use yew::prelude::*;
 
 use crate::{
-    bridge::{ApiError, Bridge, WorkerEvent},
+    bridge::{ApiError, Bridge, Listener, WorkerEvent},
     clock::ClockBar,
     notify::{Notice, Notices},
     panels::{home::Home, info::ServiceInfo, tables::Tables},
@@ -132,10 +132,10 @@ pub fn app() -> Html {
         let (version, status, notify) = (version.clone(), status.clone(), notify.clone());
         let bridge = bridge.clone();
         use_effect_with((), move |_| {
-            let mut sub: Option<(Rc<Bridge>, Rc<dyn Fn(&WorkerEvent)>)> = None;
+            let mut sub: Option<(Rc<Bridge>, Listener)> = None;
             if let Ok(b) = &*bridge {
                 let counter = std::cell::Cell::new(0u64);
-                let f: Rc<dyn Fn(&WorkerEvent)> = Rc::new(move |e: &WorkerEvent| match e {
+                let f: Listener = Rc::new(move |e: &WorkerEvent| match e {
                     WorkerEvent::Changed => {
                         counter.set(counter.get() + 1);
                         version.set(counter.get());

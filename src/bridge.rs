@@ -37,12 +37,15 @@ pub enum WorkerEvent {
     Changed,
 }
 
+/// A subscriber to worker events.
+pub type Listener = Rc<dyn Fn(&WorkerEvent)>;
+
 pub struct Bridge {
     worker: Worker,
     next_id: Cell<u64>,
     pending: RefCell<HashMap<u64, (Function, Function)>>,
     queue: RefCell<Option<Vec<String>>>,
-    listeners: RefCell<Vec<Rc<dyn Fn(&WorkerEvent)>>>,
+    listeners: RefCell<Vec<Listener>>,
     status: RefCell<Value>,
     ready: RefCell<Option<Function>>,
     ready_promise: Promise,
@@ -153,11 +156,11 @@ impl Bridge {
         }
     }
 
-    pub fn subscribe(&self, f: Rc<dyn Fn(&WorkerEvent)>) {
+    pub fn subscribe(&self, f: Listener) {
         self.listeners.borrow_mut().push(f);
     }
 
-    pub fn unsubscribe(&self, f: &Rc<dyn Fn(&WorkerEvent)>) {
+    pub fn unsubscribe(&self, f: &Listener) {
         self.listeners.borrow_mut().retain(|l| !Rc::ptr_eq(l, f));
     }
 

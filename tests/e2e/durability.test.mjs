@@ -4,13 +4,15 @@ import assert from "node:assert/strict";
 import { serveDist, startBrowser, newProfile, openApp } from "./lib.mjs";
 
 const srv = await serveDist("/");
-after(() => srv.close());
+const browsers = [];
+after(async () => { await Promise.all(browsers.map((b) => b.close())); await srv.close(); });
 
 const table = { TableName: "Durable", AttributeDefinitions: [{ AttributeName: "id", AttributeType: "S" }], KeySchema: [{ AttributeName: "id", KeyType: "HASH" }], BillingMode: "PAY_PER_REQUEST" };
 
 test("kill -9 right after acknowledged writes loses none of them", async () => {
   const profile = await newProfile();
   let b = await startBrowser(profile);
+  browsers.push(b);
   let page = await b.context.newPage();
   await openApp(page, srv.url);
   await page.evaluate(async (t) => {
@@ -33,6 +35,7 @@ test("kill -9 right after acknowledged writes loses none of them", async () => {
   await b.kill9();
 
   b = await startBrowser(profile);
+  browsers.push(b);
   page = await b.context.newPage();
   await openApp(page, srv.url);
   const found = await page.evaluate(async () => {
@@ -45,5 +48,4 @@ test("kill -9 right after acknowledged writes loses none of them", async () => {
     return items.map((i) => Number(i.n.N)).sort((a, b) => a - b);
   });
   assert.deepEqual(found, acked.slice().sort((a, b) => a - b));
-  await b.close();
 });

@@ -7,8 +7,16 @@ import { serveDist, startBrowser, newProfile, openApp } from "./lib.mjs";
 const srv = await serveDist("/gureum/");
 after(() => srv.close());
 
-test("second tab follows, writes through the leader, and takes over when it closes", async () => {
+const browsers = [];
+after(() => Promise.all(browsers.map((b) => b.close())));
+async function browser() {
   const b = await startBrowser(await newProfile());
+  browsers.push(b);
+  return b;
+}
+
+test("second tab follows, writes through the leader, and takes over when it closes", async () => {
+  const b = await browser();
   const one = await b.context.newPage();
   await openApp(one, srv.url);
   const two = await b.context.newPage();
@@ -31,15 +39,13 @@ test("second tab follows, writes through the leader, and takes over when it clos
     return window.gureum.send("dynamodb", "Scan", { TableName: "Shared", Select: "COUNT" });
   });
   assert.equal(afterTakeover.Count, 51);
-  await b.close();
 });
 
 test("the site works from a sub-path", async () => {
-  const b = await startBrowser(await newProfile());
+  const b = await browser();
   const page = await b.context.newPage();
   await openApp(page, srv.url);
   assert.match(page.url(), /\/gureum\/$/);
   await page.getByRole("navigation").getByRole("link", { name: "Tables" }).click();
   await page.getByText("No tables in this region yet").waitFor();
-  await b.close();
 });

@@ -123,10 +123,9 @@ pub fn run(config: Config) -> Result<(), String> {
     let workers: Vec<_> = (0..8)
         .map(|i| {
             let (server, shared) = (server.clone(), shared.clone());
-            thread::Builder::new().name(format!("http-{i}")).spawn(move || loop {
-                match server.recv() {
-                    Ok(req) => serve_one(&shared, req),
-                    Err(_) => break,
+            thread::Builder::new().name(format!("http-{i}")).spawn(move || {
+                while let Ok(req) = server.recv() {
+                    serve_one(&shared, req);
                 }
             })
         })

@@ -150,10 +150,7 @@ impl Host {
             let now = now_ms();
             let (id, result) = match protocol::parse(text) {
                 Ok((id, Call::Aws(req))) => (id, h.engine.call(now, &req)),
-                Ok((id, Call::Sim { operation, input })) if operation == "GetStatus" => {
-                    let _ = input;
-                    (id, Ok(h.status()))
-                }
+                Ok((id, Call::Sim { operation, .. })) if operation == "GetStatus" => (id, Ok(h.status())),
                 Ok((id, Call::Sim { operation, input })) => (id, h.engine.control(now, &operation, &input)),
                 Err((Some(id), e)) => (id, Err(e)),
                 Err((None, _)) => return,

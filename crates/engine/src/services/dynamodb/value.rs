@@ -37,13 +37,6 @@ fn serialization(msg: impl Into<String>) -> AwsError {
     AwsError::serialization(msg)
 }
 
-impl AwsError {
-    /// DynamoDB's ValidationException for an invalid value (same namespace as Coral's).
-    pub fn dynamodb_validation(message: impl Into<String>) -> Self {
-        AwsError::validation(message)
-    }
-}
-
 impl AttributeValue {
     /// The short type name AWS uses in messages and JSON: S, N, B, BOOL, NULL, L, M, SS, NS, BS.
     pub fn type_name(&self) -> &'static str {
