@@ -150,6 +150,12 @@ pub fn app() -> Html {
                     }
                 });
                 b.subscribe(f.clone());
+                // The worker may have said "ready" before this subscription existed (it starts
+                // before the UI, see index.html): start from what the bridge already knows.
+                let known = b.status();
+                if !known.is_null() {
+                    f(&WorkerEvent::Ready(known));
+                }
                 sub = Some((b.clone(), f));
             }
             move || {
