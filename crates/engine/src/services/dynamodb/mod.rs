@@ -6,6 +6,7 @@
 
 pub mod capacity;
 pub mod codec;
+pub mod expr;
 pub mod input;
 pub mod items;
 pub mod key;

@@ -1,0 +1,101 @@
+//! Expression parsing and evaluation, with AWS's semantics and messages.
+
+use serde_json::{json, Value};
+
+use super::{eval, parser, Kind, Placeholders};
+use crate::services::dynamodb::value::{item_from_json, Item};
+
+fn ph(names: Value, values: Value) -> Placeholders {
+    Placeholders::new(names.as_object(), if values.is_null() { None } else { Some(&values) }).unwrap()
+}
+
+fn item() -> Item {
+    item_from_json(&json!({
+        "id": {"S": "u1"}, "age": {"N": "42"}, "name": {"S": "Alice"}, "tags": {"SS": ["a", "b"]},
+        "scores": {"L": [{"N": "1"}, {"N": "5"}, {"M": {"x": {"S": "deep"}}}]}, "addr": {"M": {"city": {"S": "Seoul"}, "zip": {"S": "04524"}}},
+        "active": {"BOOL": true}, "bin": {"B": "AAEC"}
+    })).unwrap()
+}
+
+/// Evaluates `expr` against the sample item with values `:a` .. given.
+fn check(expr: &str, values: Value) -> bool {
+    let mut p = ph(json!({"#n": "name", "#s": "size"}), values);
+    let c = parser::condition(expr, Kind::Condition, &mut p).unwrap_or_else(|e| panic!("{expr}: {}", e.message));
+    eval::matches(&item(), &c)
+}
+
+#[test]
+fn conditions_follow_dynamodb_semantics() {
+    let v = json!({":n": {"N": "42"}, ":s": {"S": "Al"}, ":t": {"S": "a"}, ":lo": {"N": "40"}, ":hi": {"N": "50"}, ":city": {"S": "Seoul"}, ":x": {"S": "zzz"}, ":ty": {"S": "SS"}, ":two": {"N": "2"}, ":b": {"B": "AA=="}});
+    let cases = [
+        ("age = :n", true), ("age <> :n", false), ("age < :hi AND age > :lo", true), ("age BETWEEN :lo AND :hi", true),
+        ("begins_with(#n, :s)", true), ("contains(tags, :t)", true), ("contains(#n, :t)", false), ("attribute_exists(addr.city)", true),
+        ("attribute_not_exists(absent)", true), ("attribute_exists(scores[2].x)", true), ("addr.city = :city", true), ("scores[1] > :lo", false),
+        ("NOT age = :n OR #n = :x", false), ("age IN (:lo, :n, :hi)", true), ("size(tags) = :two", true), ("attribute_type(tags, :ty)", true),
+        ("absent = :n", false), ("absent <> :n", false), ("#n > :n", false), ("begins_with(bin, :b)", true),
+        ("(age = :n AND #n = :x) OR contains(tags, :t)", true), ("age = :n AND (#n = :x OR contains(tags, :t))", true),
+    ];
+    for (expr, want) in cases {
+        // Only the values an expression uses may be passed: build them per case.
+        let used: serde_json::Map<String, Value> = v.as_object().unwrap().iter().filter(|(k, _)| expr.contains(k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect();
+        let used = if used.is_empty() { Value::Null } else { Value::Object(used) };
+        assert_eq!(check(expr, used), want, "{expr}");
+    }
+}
+
+fn err(expr: &str, names: Value, values: Value) -> String {
+    let mut p = ph(names, values);
+    match parser::condition(expr, Kind::Condition, &mut p) {
+        Ok(_) => p.check_all_used().map(|_| String::new()).unwrap_or_else(|e| e.message),
+        Err(e) => e.message,
+    }
+}
+
+#[test]
+fn condition_errors_match_aws() {
+    let n = Value::Null;
+    assert_eq!(err("", n.clone(), n.clone()), "Invalid ConditionExpression: The expression can not be empty;");
+    assert_eq!(err("a = :v", n.clone(), n.clone()), "Invalid ConditionExpression: An expression attribute value used in expression is not defined; attribute value: :v");
+    assert_eq!(err("#a = b", n.clone(), n.clone()), "Invalid ConditionExpression: An expression attribute name used in the document path is not defined; attribute name: #a");
+    assert_eq!(err("a = b", json!({"#x": "y"}), n.clone()), "Value provided in ExpressionAttributeNames unused in expressions: keys: {#x}");
+    assert_eq!(err("a = b", n.clone(), json!({":x": {"S": "y"}})), "Value provided in ExpressionAttributeValues unused in expressions: keys: {:x}");
+    assert_eq!(err("whatever(a)", n.clone(), n.clone()), "Invalid ConditionExpression: Invalid function name; function: whatever");
+    assert_eq!(err("((a = b))", n.clone(), n.clone()), "Invalid ConditionExpression: The expression has redundant parentheses;");
+    assert_eq!(err("a = ", n.clone(), n.clone()), "Invalid ConditionExpression: Syntax error; token: \"<EOF>\", near: \"=\"");
+    assert_eq!(err("a == b", n.clone(), n.clone()), "Invalid ConditionExpression: Syntax error; token: \"=\", near: \"== b\"");
+    assert!(err("Status = b", n.clone(), n.clone()).contains("Attribute name is a reserved keyword; reserved keyword: Status"));
+    assert!(err("begins_with(a, :n)", n.clone(), json!({":n": {"N": "1"}})).contains("operator or function: begins_with, operand type: N"));
+    assert!(err("a BETWEEN :hi AND :lo", n.clone(), json!({":lo": {"N": "1"}, ":hi": {"N": "9"}})).contains("requires upper bound to be greater than or equal to lower bound"));
+    assert!(err("a < :b", n.clone(), json!({":b": {"BOOL": true}})).contains("operator or function: <, operand type: BOOL"));
+}
+
+#[test]
+fn hostile_expressions_are_refused_fast() {
+    let deep = format!("{}a = b{}", "(".repeat(5000), ")".repeat(5000));
+    let t = std::time::Instant::now();
+    assert!(err(&deep[..4000], Value::Null, Value::Null).starts_with("Invalid ConditionExpression"));
+    let many = vec!["a = b"; 400].join(" AND ");
+    assert!(err(&many, Value::Null, Value::Null).contains("Expression size has exceeded") || err(&many, Value::Null, Value::Null).contains("too many operators"));
+    let ops = vec!["a=b"; 310].join(" OR ");
+    assert!(err(&ops, Value::Null, Value::Null).contains("too many operators"), "{}", err(&ops, Value::Null, Value::Null));
+    let nots = format!("{}a = b", "NOT ".repeat(900));
+    assert!(err(&nots, Value::Null, Value::Null).starts_with("Invalid ConditionExpression"));
+    assert!(err(&"a".repeat(5000), Value::Null, Value::Null).contains("Expression size has exceeded the maximum allowed size; expression size: 5000"));
+    assert!(t.elapsed().as_millis() < 500, "took {:?}", t.elapsed());
+}
+
+#[test]
+fn projection_keeps_nesting_and_list_order() {
+    let mut p = ph(json!({"#n": "name"}), Value::Null);
+    let paths = parser::projection("#n, addr.city, scores[2].x, scores[0], absent", &mut p).unwrap();
+    p.check_all_used().unwrap();
+    let out = eval::project(&item(), &paths);
+    assert_eq!(crate::services::dynamodb::value::item_to_json(&out), json!({
+        "addr": {"M": {"city": {"S": "Seoul"}}}, "name": {"S": "Alice"}, "scores": {"L": [{"N": "1"}, {"M": {"x": {"S": "deep"}}}]}
+    }));
+    let mut p = ph(Value::Null, Value::Null);
+    let e = parser::projection("a.b, a", &mut p).unwrap_err();
+    assert_eq!(e.message, "Invalid ProjectionExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [a], path two: [a, b]");
+    let e = parser::projection("a[0], a.b", &mut ph(Value::Null, Value::Null)).unwrap_err();
+    assert!(e.message.contains("Two document paths conflict with each other"), "{}", e.message);
+}
