@@ -441,14 +441,30 @@ def test_scan_pages_stop_at_one_megabyte(ddb):
     assert sum(p["Count"] for p in counted) == 30
 
 
-def test_unsupported_condition_parameters_are_rejected_not_ignored(ddb):
+def test_condition_and_projection_expressions(ddb):
     make_table(ddb, "Conds")
+    item = {"pk": {"S": "a"}, "v": {"N": "1"}, "info": {"M": {"city": {"S": "Seoul"}, "zip": {"S": "04524"}}}}
+    ddb.put_item(TableName="Conds", Item=item, ConditionExpression="attribute_not_exists(pk)")
+    with pytest.raises(ddb.exceptions.ConditionalCheckFailedException) as e:
+        ddb.put_item(TableName="Conds", Item=item, ConditionExpression="attribute_not_exists(pk)", ReturnValuesOnConditionCheckFailure="ALL_OLD")
+    assert e.value.response["Error"]["Message"] == "The conditional request failed"
+    assert e.value.response["Item"]["v"] == {"N": "1"}
+    ddb.put_item(TableName="Conds", Item=dict(item, v={"N": "2"}), ConditionExpression="#v < :two", ExpressionAttributeNames={"#v": "v"}, ExpressionAttributeValues={":two": {"N": "2"}})
+    got = ddb.get_item(TableName="Conds", Key={"pk": {"S": "a"}}, ProjectionExpression="v, info.city")["Item"]
+    assert got == {"v": {"N": "2"}, "info": {"M": {"city": {"S": "Seoul"}}}}
+    with pytest.raises(ddb.exceptions.ConditionalCheckFailedException):
+        ddb.delete_item(TableName="Conds", Key={"pk": {"S": "a"}}, ConditionExpression="v = :one", ExpressionAttributeValues={":one": {"N": "1"}})
+    with pytest.raises(ClientError) as e:
+        ddb.get_item(TableName="Conds", Key={"pk": {"S": "a"}}, ProjectionExpression="v", ExpressionAttributeNames={"#unused": "x"})
+    assert error_of(e)[1] == "Value provided in ExpressionAttributeNames unused in expressions: keys: {#unused}"
+
+
+def test_unsupported_parameters_are_rejected_not_ignored(ddb):
+    make_table(ddb, "Legacy")
     item = {"pk": {"S": "a"}, "v": {"N": "1"}}
     cases = [
-        lambda: ddb.put_item(TableName="Conds", Item=item, ConditionExpression="attribute_not_exists(pk)"),
-        lambda: ddb.put_item(TableName="Conds", Item=item, Expected={"pk": {"Exists": False}}),
-        lambda: ddb.delete_item(TableName="Conds", Key={"pk": {"S": "a"}}, ConditionExpression="attribute_exists(pk)"),
-        lambda: ddb.get_item(TableName="Conds", Key={"pk": {"S": "a"}}, ProjectionExpression="v"),
+        lambda: ddb.put_item(TableName="Legacy", Item=item, Expected={"pk": {"Exists": False}}),
+        lambda: ddb.get_item(TableName="Legacy", Key={"pk": {"S": "a"}}, AttributesToGet=["v"]),
     ]
     for call in cases:
         with pytest.raises(ClientError) as e:
@@ -456,7 +472,7 @@ def test_unsupported_condition_parameters_are_rejected_not_ignored(ddb):
         code, message, status = error_of(e)
         assert (code, status) == ("ValidationException", 400), message
         assert message
-    assert ddb.scan(TableName="Conds")["Count"] == 0  # the refused conditional put wrote nothing
+    assert ddb.scan(TableName="Legacy")["Count"] == 0  # the refused conditional put wrote nothing
 
 
 # --- the resource API -----------------------------------------------------------------------------

@@ -47,7 +47,14 @@ pub fn parse(text: &str) -> Result<(u64, Call), (Option<u64>, AwsError)> {
 pub fn reply(id: u64, result: Result<Value, AwsError>) -> String {
     match result {
         Ok(v) => json!({"id": id, "ok": v}).to_string(),
-        Err(e) => json!({"id": id, "error": {"__type": e.kind, "message": e.message, "status": e.status}}).to_string(),
+        Err(e) => {
+            let mut err = json!({"__type": e.kind, "message": e.message, "status": e.status});
+            // Members some errors carry (ConditionalCheckFailedException's Item, ...).
+            if let (Some(extra), Some(obj)) = (&e.extra, err.as_object_mut()) {
+                obj.extend(extra.iter().map(|(k, v)| (k.clone(), v.clone())));
+            }
+            json!({"id": id, "error": err}).to_string()
+        }
     }
 }
 

@@ -10,11 +10,14 @@ pub struct AwsError {
     pub kind: String,
     pub message: String,
     pub status: u16,
+    /// More members of the error body, as some errors carry (ConditionalCheckFailedException's
+    /// `Item`, TransactionCanceledException's `CancellationReasons`).
+    pub extra: Option<Box<serde_json::Map<String, Value>>>,
 }
 
 impl AwsError {
     pub fn new(type_prefix: &'static str, kind: impl Into<String>, message: impl Into<String>, status: u16) -> Self {
-        AwsError { type_prefix, kind: kind.into(), message: message.into(), status }
+        AwsError { type_prefix, kind: kind.into(), message: message.into(), status, extra: None }
     }
 
     /// The `__type` value of the JSON protocols, e.g.
@@ -37,6 +40,9 @@ impl AwsError {
         let mut body = serde_json::Map::new();
         body.insert("__type".into(), Value::String(self.full_type()));
         body.insert(key.into(), Value::String(self.message.clone()));
+        if let Some(extra) = &self.extra {
+            body.extend(extra.iter().map(|(k, v)| (k.clone(), v.clone())));
+        }
         Value::Object(body)
     }
 
@@ -52,6 +58,12 @@ impl AwsError {
 
     pub fn unknown_operation(message: impl Into<String>) -> Self {
         AwsError::new("com.amazon.coral.service", "UnknownOperationException", message, 400)
+    }
+
+    /// Adds a member to the error body.
+    pub fn with(mut self, key: &str, value: Value) -> Self {
+        self.extra.get_or_insert_with(Default::default).insert(key.to_string(), value);
+        self
     }
 
     /// A failure of the engine itself rather than of the request; never expected.

@@ -5,10 +5,12 @@ use serde_json::{json, Value};
 use super::{
     capacity::{self, ReturnConsumedCapacity},
     codec,
+    expr::{eval, Cond, Kind},
     input::{reject_unimplemented, Constraints, Input},
     item_key,
-    value::{item_from_json, item_size, item_to_json, MAX_ITEM_BYTES},
-    DynamoDb,
+    requests::Expressions,
+    value::{item_from_json, item_size, item_to_json, Item, MAX_ITEM_BYTES},
+    DynamoDb, ERROR_NAMESPACE,
 };
 use crate::kernel::{error::AwsError, service::Cx};
 
@@ -24,6 +26,15 @@ const DELETE_ITEM_MEMBERS: &[&str] = &[
     "ConditionExpression", "ExpressionAttributeNames", "ExpressionAttributeValues", "ReturnValuesOnConditionCheckFailure",
 ];
 
+const WRITE_IMPLEMENTED_PUT: &[&str] = &[
+    "TableName", "Item", "ReturnValues", "ReturnConsumedCapacity", "ReturnItemCollectionMetrics", "ConditionExpression",
+    "ExpressionAttributeNames", "ExpressionAttributeValues", "ReturnValuesOnConditionCheckFailure",
+];
+const WRITE_IMPLEMENTED_DELETE: &[&str] = &[
+    "TableName", "Key", "ReturnValues", "ReturnConsumedCapacity", "ReturnItemCollectionMetrics", "ConditionExpression",
+    "ExpressionAttributeNames", "ExpressionAttributeValues", "ReturnValuesOnConditionCheckFailure",
+];
+
 const RETURN_VALUES: &[&str] = &["ALL_NEW", "UPDATED_OLD", "ALL_OLD", "NONE", "UPDATED_NEW"];
 
 /// The members every write shares: table name, return options.
@@ -31,6 +42,21 @@ struct WriteArgs<'a> {
     table: &'a str,
     return_values: Option<&'a str>,
     consumed: ReturnConsumedCapacity,
+    on_condition_failure: Option<&'a str>,
+}
+
+/// Checks a write's condition against the item as it is now (empty when absent).
+fn check_condition(cond: Option<&Cond>, current: Option<&Item>, on_failure: Option<&str>) -> Result<(), AwsError> {
+    let Some(cond) = cond else { return Ok(()) };
+    let empty = Item::new();
+    if eval::matches(current.unwrap_or(&empty), cond) {
+        return Ok(());
+    }
+    let err = AwsError::new(ERROR_NAMESPACE, "ConditionalCheckFailedException", "The conditional request failed", 400);
+    Err(match (on_failure, current) {
+        (Some("ALL_OLD"), Some(item)) => err.with("Item", item_to_json(item)),
+        _ => err,
+    })
 }
 
 fn write_args<'a>(input: &Input<'a>, map_member: &str, map_path: &str) -> Result<(WriteArgs<'a>, Option<&'a Value>), AwsError> {
@@ -39,6 +65,7 @@ fn write_args<'a>(input: &Input<'a>, map_member: &str, map_path: &str) -> Result
     let return_values = input.string("ReturnValues")?;
     let rcc = input.string("ReturnConsumedCapacity")?;
     let ricm = input.string("ReturnItemCollectionMetrics")?;
+    let on_failure = input.string("ReturnValuesOnConditionCheckFailure")?;
     let mut c = Constraints::default();
     c.name(table, "tableName");
     c.not_null(table, "tableName");
@@ -46,15 +73,17 @@ fn write_args<'a>(input: &Input<'a>, map_member: &str, map_path: &str) -> Result
     c.one_of(rcc, "returnConsumedCapacity", capacity::ENUM);
     c.one_of(return_values, "returnValues", RETURN_VALUES);
     c.one_of(ricm, "returnItemCollectionMetrics", &["SIZE", "NONE"]);
+    c.one_of(on_failure, "returnValuesOnConditionCheckFailure", &["ALL_OLD", "NONE"]);
     c.finish()?;
-    Ok((WriteArgs { table: table.unwrap_or_default(), return_values, consumed: ReturnConsumedCapacity::parse(rcc) }, map))
+    Ok((WriteArgs { table: table.unwrap_or_default(), return_values, consumed: ReturnConsumedCapacity::parse(rcc), on_condition_failure: on_failure }, map))
 }
 
 pub fn put_item(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Value, AwsError> {
     let input = Input::new(input)?;
     let (args, item) = write_args(&input, "Item", "item")?;
-    reject_unimplemented(&input, "PutItem", &["TableName", "Item", "ReturnValues", "ReturnConsumedCapacity", "ReturnItemCollectionMetrics"], PUT_ITEM_MEMBERS)?;
+    reject_unimplemented(&input, "PutItem", WRITE_IMPLEMENTED_PUT, PUT_ITEM_MEMBERS)?;
     let item = item_from_json(item.unwrap_or(&Value::Null))?;
+    let exprs = Expressions::parse(&input, &[Kind::Condition])?;
     if !matches!(args.return_values, None | Some("NONE") | Some("ALL_OLD")) {
         return Err(AwsError::validation("ReturnValues can only be ALL_OLD or NONE"));
     }
@@ -65,6 +94,7 @@ pub fn put_item(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Value, 
     let region = cx.region.to_string();
     let table = db.active_table_mut(&region, args.table)?;
     let key = table.meta.key_schema.key_of_item(&item)?;
+    check_condition(exprs.condition.as_ref(), table.items.get(&key), args.on_condition_failure)?;
     let record = item_key(&region, args.table, &key);
     cx.journal.put(record, codec::encode_item(&item));
     let old = table.put(key, item);
@@ -91,8 +121,9 @@ pub fn get_item(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Value, 
     c.not_null(table_name, "tableName");
     c.one_of(rcc, "returnConsumedCapacity", capacity::ENUM);
     c.finish()?;
-    reject_unimplemented(&input, "GetItem", &["TableName", "Key", "ConsistentRead", "ReturnConsumedCapacity"], GET_ITEM_MEMBERS)?;
+    reject_unimplemented(&input, "GetItem", &["TableName", "Key", "ConsistentRead", "ReturnConsumedCapacity", "ProjectionExpression", "ExpressionAttributeNames"], GET_ITEM_MEMBERS)?;
     let key = item_from_json(key.unwrap_or(&Value::Null))?;
+    let exprs = Expressions::parse(&input, &[Kind::Projection])?;
     let table_name = table_name.unwrap_or_default();
     let table = db.active_table(cx.region, table_name)?;
     let key = table.meta.key_schema.key_from_map(&key)?;
@@ -100,7 +131,10 @@ pub fn get_item(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Value, 
     let mut size = 0;
     if let Some(item) = table.items.get(&key) {
         size = item_size(item);
-        out["Item"] = item_to_json(item);
+        out["Item"] = match &exprs.projection {
+            Some(paths) => item_to_json(&eval::project(item, paths)),
+            None => item_to_json(item),
+        };
     }
     capacity::attach(&mut out, ReturnConsumedCapacity::parse(rcc), table_name, capacity::read_units(size, consistent));
     Ok(out)
@@ -109,14 +143,16 @@ pub fn get_item(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Value, 
 pub fn delete_item(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Value, AwsError> {
     let input = Input::new(input)?;
     let (args, key) = write_args(&input, "Key", "key")?;
-    reject_unimplemented(&input, "DeleteItem", &["TableName", "Key", "ReturnValues", "ReturnConsumedCapacity", "ReturnItemCollectionMetrics"], DELETE_ITEM_MEMBERS)?;
+    reject_unimplemented(&input, "DeleteItem", WRITE_IMPLEMENTED_DELETE, DELETE_ITEM_MEMBERS)?;
     let key = item_from_json(key.unwrap_or(&Value::Null))?;
+    let exprs = Expressions::parse(&input, &[Kind::Condition])?;
     if !matches!(args.return_values, None | Some("NONE") | Some("ALL_OLD")) {
         return Err(AwsError::validation("Return values set to invalid value"));
     }
     let region = cx.region.to_string();
     let table = db.active_table_mut(&region, args.table)?;
     let key = table.meta.key_schema.key_from_map(&key)?;
+    check_condition(exprs.condition.as_ref(), table.items.get(&key), args.on_condition_failure)?;
     let old = table.remove(&key);
     if old.is_some() {
         cx.journal.delete(item_key(&region, args.table, &key));

@@ -11,6 +11,9 @@ pub mod input;
 pub mod items;
 pub mod key;
 pub mod number;
+pub mod page;
+pub mod query;
+pub mod requests;
 pub mod scan;
 pub mod table;
 pub mod tables;
@@ -50,7 +53,7 @@ const NOT_YET: &[&str] = &[
     "DescribeLimits", "DescribeTableReplicaAutoScaling", "DescribeTimeToLive", "DisableKinesisStreamingDestination",
     "EnableKinesisStreamingDestination", "ExecuteStatement", "ExecuteTransaction", "ExportTableToPointInTime", "GetResourcePolicy",
     "ImportTable", "ListBackups", "ListContributorInsights", "ListExports", "ListGlobalTables", "ListImports", "ListTagsOfResource",
-    "PutResourcePolicy", "Query", "RestoreTableFromBackup", "RestoreTableToPointInTime", "TagResource", "TransactGetItems",
+    "PutResourcePolicy", "RestoreTableFromBackup", "RestoreTableToPointInTime", "TagResource", "TransactGetItems",
     "TransactWriteItems", "UntagResource", "UpdateContinuousBackups", "UpdateContributorInsights", "UpdateGlobalTable",
     "UpdateGlobalTableSettings", "UpdateItem", "UpdateKinesisStreamingDestination", "UpdateTable", "UpdateTableReplicaAutoScaling",
     "UpdateTimeToLive",
@@ -112,6 +115,7 @@ impl Service for DynamoDb {
             "GetItem" => items::get_item(self, cx, &input),
             "DeleteItem" => items::delete_item(self, cx, &input),
             "Scan" => scan::scan(self, cx, &input),
+            "Query" => query::query(self, cx, &input),
             op if NOT_YET.contains(&op) => Err(AwsError::unknown_operation(format!("Gureum does not implement the DynamoDB operation {op} yet."))),
             _ => Err(AwsError::unknown_operation("")),
         }

@@ -4,19 +4,19 @@
 
 use std::ops::Bound;
 
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::{
     capacity::{self, ReturnConsumedCapacity},
+    expr::Kind,
     input::{reject_unimplemented, Constraints, Input},
-    key::PrimaryKey,
-    value::{item_from_json, item_size, item_to_json},
+    page::{self, PageSpec},
+    requests::Expressions,
+    value::item_from_json,
     DynamoDb,
 };
 use crate::kernel::{error::AwsError, service::Cx};
 
-/// A page stops once this much item data has been read.
-pub const PAGE_BYTES: usize = 1024 * 1024;
 pub const MAX_TOTAL_SEGMENTS: i64 = 1_000_000;
 
 const SCAN_MEMBERS: &[&str] = &[
@@ -58,7 +58,12 @@ pub fn scan(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Value, AwsE
     c.one_of(select, "select", &["SPECIFIC_ATTRIBUTES", "COUNT", "ALL_ATTRIBUTES", "ALL_PROJECTED_ATTRIBUTES"]);
     c.one_of(rcc, "returnConsumedCapacity", capacity::ENUM);
     c.finish()?;
-    reject_unimplemented(&input, "Scan", &["TableName", "Limit", "Select", "ExclusiveStartKey", "ReturnConsumedCapacity", "TotalSegments", "Segment", "ConsistentRead"], SCAN_MEMBERS)?;
+    reject_unimplemented(
+        &input,
+        "Scan",
+        &["TableName", "Limit", "Select", "ExclusiveStartKey", "ReturnConsumedCapacity", "TotalSegments", "Segment", "ConsistentRead", "FilterExpression", "ProjectionExpression", "ExpressionAttributeNames", "ExpressionAttributeValues"],
+        SCAN_MEMBERS,
+    )?;
     let start = start.map(|s| item_from_json(s).map_err(starting_key_invalid)).transpose()?;
     match (segment, total) {
         (Some(_), None) => return Err(AwsError::validation("The TotalSegments parameter is required but was not present in the request when Segment parameter is present")),
@@ -68,11 +73,8 @@ pub fn scan(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Value, AwsE
         }
         _ => {}
     }
-    match select {
-        Some("SPECIFIC_ATTRIBUTES") => return Err(AwsError::validation("Select type SPECIFIC_ATTRIBUTES requires a ProjectionExpression or AttributesToGet")),
-        Some("ALL_PROJECTED_ATTRIBUTES") => return Err(AwsError::validation("ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName")),
-        _ => {}
-    }
+    let exprs = Expressions::parse(&input, &[Kind::Projection, Kind::Filter])?;
+    check_select(select, exprs.projection.is_some())?;
     let table_name = table_name.unwrap_or_default();
     let table = db.active_table(cx.region, table_name)?;
     let (seg, total) = (segment.unwrap_or(0) as u64, total.unwrap_or(1) as u64);
@@ -89,41 +91,22 @@ pub fn scan(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Value, AwsE
         }
         None => Bound::Unbounded,
     };
-    let limit = limit.map(|l| l as usize).unwrap_or(usize::MAX);
-    let count_only = select == Some("COUNT");
-    let mut items = Vec::new();
-    let mut scanned = 0usize;
-    let mut bytes = 0usize;
-    let mut last: Option<&PrimaryKey> = None;
-    let mut stopped_early = false;
-    for (k, item) in table.items.range((lower, Bound::Unbounded)) {
-        if k.hash_pos < lo {
-            continue;
-        }
-        if hi.is_some_and(|h| k.hash_pos >= h) {
-            break;
-        }
-        if scanned == limit || bytes >= PAGE_BYTES {
-            stopped_early = true;
-            break;
-        }
-        scanned += 1;
-        bytes += item_size(item);
-        last = Some(k);
-        if !count_only {
-            items.push(item_to_json(item));
-        }
-    }
-    // A page that ended exactly at Limit reports LastEvaluatedKey even when nothing follows, as AWS does.
-    if !stopped_early && (scanned == limit) {
-        stopped_early = true;
-    }
-    let mut out = if count_only { json!({"Count": scanned, "ScannedCount": scanned}) } else { json!({"Items": items, "Count": scanned, "ScannedCount": scanned}) };
-    if stopped_early {
-        if let Some(k) = last {
-            out["LastEvaluatedKey"] = item_to_json(&table.meta.key_schema.key_map(k));
-        }
-    }
+    let candidates = table.items.range((lower, Bound::Unbounded)).skip_while(|(k, _)| k.hash_pos < lo).take_while(|(k, _)| hi.is_none_or(|h| k.hash_pos < h));
+    let spec = PageSpec { limit: limit.map(|l| l as usize), filter: exprs.filter.as_ref(), projection: exprs.projection.as_deref(), count_only: select == Some("COUNT") };
+    let page = page::build(&table.meta.key_schema, candidates, &spec);
+    let (mut out, bytes) = (page.body, page.bytes);
     capacity::attach(&mut out, ReturnConsumedCapacity::parse(rcc), table_name, capacity::read_units(bytes, consistent));
     Ok(out)
+}
+
+/// Select and projections must agree, as AWS checks.
+pub fn check_select(select: Option<&str>, has_projection: bool) -> Result<(), AwsError> {
+    match select {
+        Some("SPECIFIC_ATTRIBUTES") if !has_projection => Err(AwsError::validation("Select type SPECIFIC_ATTRIBUTES requires a ProjectionExpression or AttributesToGet")),
+        Some("ALL_PROJECTED_ATTRIBUTES") => Err(AwsError::validation("ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName")),
+        Some("ALL_ATTRIBUTES") | Some("COUNT") if has_projection => Err(AwsError::validation(
+            "Cannot specify the AttributesToGet or ProjectionExpression parameter when choosing to get ALL_ATTRIBUTES or COUNT",
+        )),
+        _ => Ok(()),
+    }
 }

@@ -151,9 +151,9 @@ fn item_validation_messages() {
 #[test]
 fn unimplemented_parameters_are_refused_not_ignored() {
     let mut e = music();
-    let (kind, msg) = err(&mut e, "PutItem", json!({"TableName": "Music", "Item": song("a", "b"), "ConditionExpression": "attribute_not_exists(Artist)"}));
+    let (kind, msg) = err(&mut e, "PutItem", json!({"TableName": "Music", "Item": song("a", "b"), "Expected": {"Artist": {"Exists": false}}}));
     assert_eq!(kind, "ValidationException");
-    assert!(msg.contains("ConditionExpression"), "{msg}");
+    assert!(msg.contains("Expected"), "{msg}");
     let e2 = call(&mut e, "UpdateItem", json!({})).unwrap_err();
     assert_eq!(e2.kind, "UnknownOperationException");
     assert_eq!(call(&mut e, "Frobnicate", json!({})).unwrap_err().to_json(), json!({"__type": "com.amazon.coral.service#UnknownOperationException"}));
@@ -259,4 +259,139 @@ fn deletion_protection_blocks_delete() {
     e.tick(T0 + 12_000);
     let (kind, _) = err(&mut e, "DeleteTable", json!({"TableName": "Keep"}));
     assert_eq!(kind, "ValidationException");
+}
+
+#[test]
+fn conditional_writes() {
+    let mut e = music();
+    let put = |cond: &str, values: Value| json!({"TableName": "Music", "Item": song("a", "b"), "ConditionExpression": cond, "ExpressionAttributeValues": values});
+    ok(&mut e, "PutItem", json!({"TableName": "Music", "Item": song("a", "b"), "ConditionExpression": "attribute_not_exists(Artist)"}));
+    e.take_changes();
+    let failed = call(&mut e, "PutItem", json!({"TableName": "Music", "Item": song("a", "b"), "ConditionExpression": "attribute_not_exists(Artist)", "ReturnValuesOnConditionCheckFailure": "ALL_OLD"})).unwrap_err();
+    assert_eq!(failed.full_type(), "com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException");
+    assert_eq!(failed.to_json()["Item"], song("a", "b"));
+    assert!(!e.has_changes(), "a failed condition journals nothing");
+    ok(&mut e, "PutItem", put("SongTitle = :t", json!({":t": {"S": "b"}})));
+    let (kind, _) = err(&mut e, "DeleteItem", json!({"TableName": "Music", "Key": song("a", "b"), "ConditionExpression": "attribute_exists(Plays)"}));
+    assert_eq!(kind, "ConditionalCheckFailedException");
+    // The failed delete left the item alone.
+    assert!(ok(&mut e, "GetItem", json!({"TableName": "Music", "Key": song("a", "b")})).get("Item").is_some());
+    let (_, msg) = err(&mut e, "PutItem", json!({"TableName": "Music", "Item": song("a", "b"), "ExpressionAttributeValues": {":x": {"S": "1"}}}));
+    assert_eq!(msg, "ExpressionAttributeValues can only be specified when using expressions: ConditionExpression is null");
+    let (_, msg) = err(&mut e, "GetItem", json!({"TableName": "Music", "Key": song("a", "b"), "ExpressionAttributeNames": {"#a": "x"}}));
+    assert_eq!(msg, "ExpressionAttributeNames can only be specified when using expressions");
+}
+
+#[test]
+fn get_item_projection() {
+    let mut e = music();
+    let mut it = song("a", "b");
+    it["Info"] = json!({"M": {"Year": {"N": "2001"}, "Label": {"S": "X"}}});
+    ok(&mut e, "PutItem", json!({"TableName": "Music", "Item": it}));
+    let got = ok(&mut e, "GetItem", json!({"TableName": "Music", "Key": song("a", "b"), "ProjectionExpression": "#i.Label, Artist", "ExpressionAttributeNames": {"#i": "Info"}}));
+    assert_eq!(got["Item"], json!({"Artist": {"S": "a"}, "Info": {"M": {"Label": {"S": "X"}}}}));
+}
+
+/// A table `Scores` (UserId HASH S, Game RANGE N... as a number sort key) with a few players.
+fn scores() -> Engine {
+    let mut e = engine();
+    ok(&mut e, "CreateTable", json!({
+        "TableName": "Scores",
+        "AttributeDefinitions": [{"AttributeName": "UserId", "AttributeType": "S"}, {"AttributeName": "Ts", "AttributeType": "N"}],
+        "KeySchema": [{"AttributeName": "UserId", "KeyType": "HASH"}, {"AttributeName": "Ts", "KeyType": "RANGE"}],
+        "BillingMode": "PAY_PER_REQUEST"
+    }));
+    e.tick(T0 + 12_000);
+    for user in ["alice", "bob", "carol"] {
+        for ts in [5, 10, 100, 20, 1] {
+            ok(&mut e, "PutItem", json!({"TableName": "Scores", "Item": {"UserId": {"S": user}, "Ts": {"N": ts.to_string()}, "Score": {"N": (ts * 7).to_string()}, "Game": {"S": if ts % 2 == 0 { "chess" } else { "go" }}}}));
+        }
+    }
+    e
+}
+
+fn ts_of(out: &Value) -> Vec<i64> {
+    out["Items"].as_array().unwrap().iter().map(|i| i["Ts"]["N"].as_str().unwrap().parse().unwrap()).collect()
+}
+
+#[test]
+fn query_returns_one_collection_in_sort_order() {
+    let mut e = scores();
+    let q = |extra: Value| {
+        let mut req = json!({"TableName": "Scores", "KeyConditionExpression": "UserId = :u", "ExpressionAttributeValues": {":u": {"S": "bob"}}});
+        for (k, v) in extra.as_object().unwrap() {
+            if k == "values" {
+                for (vk, vv) in v.as_object().unwrap() {
+                    req["ExpressionAttributeValues"][vk] = vv.clone();
+                }
+            } else {
+                req[k] = v.clone();
+            }
+        }
+        req
+    };
+    assert_eq!(ts_of(&ok(&mut e, "Query", q(json!({})))), vec![1, 5, 10, 20, 100], "numeric sort order");
+    assert_eq!(ts_of(&ok(&mut e, "Query", q(json!({"ScanIndexForward": false})))), vec![100, 20, 10, 5, 1]);
+    let between = q(json!({"KeyConditionExpression": "UserId = :u AND Ts BETWEEN :a AND :b", "values": {":a": {"N": "5"}, ":b": {"N": "20"}}}));
+    assert_eq!(ts_of(&ok(&mut e, "Query", between)), vec![5, 10, 20]);
+    let gt = q(json!({"KeyConditionExpression": "Ts > :a AND UserId = :u", "values": {":a": {"N": "10"}}}));
+    assert_eq!(ts_of(&ok(&mut e, "Query", gt)), vec![20, 100]);
+    // Filter after Limit: ScannedCount counts what was read, Count what passed.
+    let filtered = ok(&mut e, "Query", q(json!({"FilterExpression": "Game = :g", "Limit": 3, "values": {":g": {"S": "chess"}}})));
+    assert_eq!((filtered["Count"].as_u64(), filtered["ScannedCount"].as_u64()), (Some(1), Some(3)));
+    assert_eq!(filtered["LastEvaluatedKey"], json!({"UserId": {"S": "bob"}, "Ts": {"N": "10"}}));
+    // Paging forward and backward visits each item once.
+    for forward in [true, false] {
+        let mut seen = Vec::new();
+        let mut start: Option<Value> = None;
+        loop {
+            let mut req = q(json!({"Limit": 2, "ScanIndexForward": forward}));
+            if let Some(s) = &start {
+                req["ExclusiveStartKey"] = s.clone();
+            }
+            let out = ok(&mut e, "Query", req);
+            seen.extend(ts_of(&out));
+            match out.get("LastEvaluatedKey") {
+                Some(k) => start = Some(k.clone()),
+                None => break,
+            }
+        }
+        let mut want = vec![1, 5, 10, 20, 100];
+        if !forward {
+            want.reverse();
+        }
+        assert_eq!(seen, want, "forward={forward}");
+    }
+    let projected = ok(&mut e, "Query", q(json!({"ProjectionExpression": "Score", "Select": "SPECIFIC_ATTRIBUTES", "Limit": 1})));
+    assert_eq!(projected["Items"], json!([{"Score": {"N": "7"}}]));
+    assert_eq!(ok(&mut e, "Query", q(json!({"Select": "COUNT"})))["Count"], 5);
+}
+
+#[test]
+fn query_key_condition_errors() {
+    let mut e = scores();
+    let q = |cond: &str, values: Value| json!({"TableName": "Scores", "KeyConditionExpression": cond, "ExpressionAttributeValues": values});
+    let cases = [
+        (q("Ts = :t", json!({":t": {"N": "1"}})), "Query condition missed key schema element: UserId"),
+        (q("UserId = :u OR Ts = :t", json!({":u": {"S": "a"}, ":t": {"N": "1"}})), "Invalid KeyConditionExpression: Invalid operator used in KeyConditionExpression: OR"),
+        (q("UserId = :u AND Game = :g", json!({":u": {"S": "a"}, ":g": {"S": "go"}})), "Query key condition not supported"),
+        (q("UserId = :u AND UserId = :u", json!({":u": {"S": "a"}})), "Invalid KeyConditionExpression: KeyConditionExpressions must only contain one condition per key"),
+        (q("UserId = :t", json!({":t": {"N": "1"}})), "One or more parameter values were invalid: Condition parameter type does not match schema type"),
+        (q("UserId < :u", json!({":u": {"S": "a"}})), "Query key condition not supported"),
+        (json!({"TableName": "Scores"}), "Either the KeyConditions or KeyConditionExpression parameter must be specified in the request."),
+    ];
+    for (req, msg) in cases {
+        assert_eq!(err(&mut e, "Query", req.clone()).1, msg, "{req}");
+    }
+}
+
+#[test]
+fn scan_filter_and_projection() {
+    let mut e = scores();
+    let out = ok(&mut e, "Scan", json!({"TableName": "Scores", "FilterExpression": "Score > :s", "ProjectionExpression": "UserId, Score", "ExpressionAttributeValues": {":s": {"N": "100"}}}));
+    assert_eq!(out["ScannedCount"], 15);
+    assert_eq!(out["Count"], 6, "Ts 20 and 100 for three users");
+    assert!(out["Items"].as_array().unwrap().iter().all(|i| i.as_object().unwrap().len() == 2));
+    let (_, msg) = err(&mut e, "Scan", json!({"TableName": "Scores", "Select": "COUNT", "ProjectionExpression": "Score"}));
+    assert_eq!(msg, "Cannot specify the AttributesToGet or ProjectionExpression parameter when choosing to get ALL_ATTRIBUTES or COUNT");
 }

@@ -1,0 +1,66 @@
+//! One page of a Scan or Query: walk candidate items in order, stop after `Limit` evaluated
+//! items or once 1 MB has been read, apply the filter after counting (so Limit and the 1 MB
+//! rule count items read, not items returned), project, and report LastEvaluatedKey when the
+//! page stopped early.
+
+use serde_json::{json, Value};
+
+use super::{
+    expr::{eval, Cond, Path},
+    key::{KeySchema, PrimaryKey},
+    value::{item_size, item_to_json, Item},
+};
+
+/// A page stops once this much item data has been read.
+pub const PAGE_BYTES: usize = 1024 * 1024;
+
+pub struct PageSpec<'a> {
+    pub limit: Option<usize>,
+    pub filter: Option<&'a Cond>,
+    pub projection: Option<&'a [Path]>,
+    pub count_only: bool,
+}
+
+pub struct Page {
+    pub body: Value,
+    /// Bytes of the items read (for capacity units).
+    pub bytes: usize,
+}
+
+pub fn build<'a>(schema: &KeySchema, items: impl Iterator<Item = (&'a PrimaryKey, &'a Item)>, spec: &PageSpec) -> Page {
+    let limit = spec.limit.unwrap_or(usize::MAX);
+    let mut out = Vec::new();
+    let (mut scanned, mut count, mut bytes) = (0usize, 0usize, 0usize);
+    let mut last: Option<&PrimaryKey> = None;
+    let mut stopped_early = false;
+    for (k, item) in items {
+        if scanned == limit || bytes >= PAGE_BYTES {
+            stopped_early = true;
+            break;
+        }
+        scanned += 1;
+        bytes += item_size(item);
+        last = Some(k);
+        if spec.filter.is_some_and(|f| !eval::matches(item, f)) {
+            continue;
+        }
+        count += 1;
+        if !spec.count_only {
+            out.push(match spec.projection {
+                Some(p) => item_to_json(&eval::project(item, p)),
+                None => item_to_json(item),
+            });
+        }
+    }
+    // A page that ended exactly at Limit reports LastEvaluatedKey even when nothing follows, as AWS does.
+    if scanned == limit {
+        stopped_early = true;
+    }
+    let mut body = if spec.count_only { json!({"Count": count, "ScannedCount": scanned}) } else { json!({"Items": out, "Count": count, "ScannedCount": scanned}) };
+    if stopped_early {
+        if let Some(k) = last {
+            body["LastEvaluatedKey"] = item_to_json(&schema.key_map(k));
+        }
+    }
+    Page { body, bytes }
+}

@@ -1,0 +1,239 @@
+//! Query: the items of one partition (an item collection), optionally narrowed by a sort-key
+//! condition, in sort-key order (or reversed with ScanIndexForward=false), then filtered and
+//! projected, one page at a time.
+
+use std::{cmp::Ordering, ops::Bound};
+
+use serde_json::Value;
+
+use super::{
+    capacity::{self, ReturnConsumedCapacity},
+    expr::{Cmp, Cond, Kind, Operand, PathElem},
+    input::{reject_unimplemented, Constraints, Input},
+    key::{KeySchema, KeyValue, PrimaryKey, ScalarType},
+    page::{self, PageSpec},
+    requests::Expressions,
+    scan::check_select,
+    value::{item_from_json, AttributeValue},
+    DynamoDb,
+};
+use crate::kernel::{error::AwsError, service::Cx};
+
+const QUERY_MEMBERS: &[&str] = &[
+    "TableName", "IndexName", "Select", "AttributesToGet", "Limit", "ConsistentRead", "KeyConditions", "QueryFilter", "ConditionalOperator",
+    "ScanIndexForward", "ExclusiveStartKey", "ReturnConsumedCapacity", "ProjectionExpression", "FilterExpression", "KeyConditionExpression",
+    "ExpressionAttributeNames", "ExpressionAttributeValues",
+];
+
+fn key_invalid(msg: &str) -> AwsError {
+    AwsError::validation(format!("Invalid KeyConditionExpression: {msg}"))
+}
+
+/// The sort-key part of a key condition.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SortCondition {
+    Cmp(Cmp, KeyValue),
+    Between(KeyValue, KeyValue),
+    BeginsWith(KeyValue),
+}
+
+impl SortCondition {
+    fn holds(&self, sk: &KeyValue) -> bool {
+        match self {
+            SortCondition::Cmp(op, v) => {
+                let o = sk.cmp(v);
+                match op {
+                    Cmp::Eq => o == Ordering::Equal,
+                    Cmp::Lt => o == Ordering::Less,
+                    Cmp::Le => o != Ordering::Greater,
+                    Cmp::Gt => o == Ordering::Greater,
+                    Cmp::Ge => o != Ordering::Less,
+                    Cmp::Ne => o != Ordering::Equal,
+                }
+            }
+            SortCondition::Between(lo, hi) => sk >= lo && sk <= hi,
+            SortCondition::BeginsWith(p) => match (sk, p) {
+                (KeyValue::S(s), KeyValue::S(p)) => s.starts_with(p.as_str()),
+                (KeyValue::B(s), KeyValue::B(p)) => s.starts_with(p),
+                _ => false,
+            },
+        }
+    }
+}
+
+fn key_value(v: &AttributeValue, kind: ScalarType) -> Result<KeyValue, AwsError> {
+    match (v, kind) {
+        (AttributeValue::S(s), ScalarType::S) => Ok(KeyValue::S(s.clone())),
+        (AttributeValue::N(n), ScalarType::N) => Ok(KeyValue::N(n.clone())),
+        (AttributeValue::B(b), ScalarType::B) => Ok(KeyValue::B(b.clone())),
+        _ => Err(AwsError::validation("One or more parameter values were invalid: Condition parameter type does not match schema type")),
+    }
+}
+
+fn flip(op: Cmp) -> Cmp {
+    match op {
+        Cmp::Lt => Cmp::Gt,
+        Cmp::Le => Cmp::Ge,
+        Cmp::Gt => Cmp::Lt,
+        Cmp::Ge => Cmp::Le,
+        other => other,
+    }
+}
+
+/// Splits a key condition into the partition key value and the optional sort-key condition,
+/// with AWS's messages for the forms a key condition may not take.
+pub fn analyze(cond: &Cond, schema: &KeySchema) -> Result<(KeyValue, Option<SortCondition>), AwsError> {
+    let mut leaves = Vec::new();
+    let mut stack = vec![cond];
+    while let Some(c) = stack.pop() {
+        match c {
+            Cond::And(a, b) => {
+                stack.push(b);
+                stack.push(a);
+            }
+            Cond::Or(..) => return Err(key_invalid("Invalid operator used in KeyConditionExpression: OR")),
+            Cond::Not(..) => return Err(key_invalid("Invalid operator used in KeyConditionExpression: NOT")),
+            Cond::In(..) => return Err(key_invalid("Invalid operator used in KeyConditionExpression: IN")),
+            Cond::Cmp(Cmp::Ne, ..) => return Err(key_invalid("Invalid operator used in KeyConditionExpression: <>")),
+            Cond::Exists(_) => return Err(key_invalid("Invalid operator used in KeyConditionExpression: attribute_exists")),
+            Cond::NotExists(_) => return Err(key_invalid("Invalid operator used in KeyConditionExpression: attribute_not_exists")),
+            Cond::Type(..) => return Err(key_invalid("Invalid operator used in KeyConditionExpression: attribute_type")),
+            Cond::Contains(..) => return Err(key_invalid("Invalid operator used in KeyConditionExpression: contains")),
+            leaf => leaves.push(leaf),
+        }
+    }
+    let attr = |o: &Operand| -> Result<Option<String>, AwsError> {
+        match o {
+            Operand::Path(p) if p.0.len() == 1 => Ok(match &p.0[0] {
+                PathElem::Attr(a) => Some(a.clone()),
+                PathElem::Index(_) => None,
+            }),
+            Operand::Path(_) => Err(key_invalid("KeyConditionExpressions cannot have conditions on nested attributes")),
+            Operand::Size(_) => Err(key_invalid("Invalid operator used in KeyConditionExpression: size")),
+            Operand::Value(_) => Ok(None),
+        }
+    };
+    let value = |o: &Operand| match o {
+        Operand::Value(v) => Ok(v.clone()),
+        _ => Err(AwsError::validation("Query key condition not supported")),
+    };
+    let mut pk: Option<KeyValue> = None;
+    let mut sk: Option<SortCondition> = None;
+    for leaf in leaves {
+        // (attribute, sort-key condition or partition equality)
+        let (name, parsed): (String, Box<dyn Fn(ScalarType) -> Result<SortCondition, AwsError>>) = match leaf {
+            Cond::Cmp(op, a, b) => {
+                let (name, v, op) = match (attr(a)?, attr(b)?) {
+                    (Some(n), None) => (n, value(b)?, *op),
+                    (None, Some(n)) => (n, value(a)?, flip(*op)),
+                    _ => return Err(AwsError::validation("Query key condition not supported")),
+                };
+                (name, Box::new(move |t| Ok(SortCondition::Cmp(op, key_value(&v, t)?))))
+            }
+            Cond::Between(x, lo, hi) => {
+                let name = attr(x)?.ok_or_else(|| AwsError::validation("Query key condition not supported"))?;
+                let (lo, hi) = (value(lo)?, value(hi)?);
+                (name, Box::new(move |t| Ok(SortCondition::Between(key_value(&lo, t)?, key_value(&hi, t)?))))
+            }
+            Cond::BeginsWith(x, p) => {
+                let name = attr(x)?.ok_or_else(|| AwsError::validation("Query key condition not supported"))?;
+                let p = value(p)?;
+                (name, Box::new(move |t| Ok(SortCondition::BeginsWith(key_value(&p, t)?))))
+            }
+            _ => return Err(AwsError::validation("Query key condition not supported")),
+        };
+        if name == schema.hash.name {
+            if pk.is_some() {
+                return Err(key_invalid("KeyConditionExpressions must only contain one condition per key"));
+            }
+            match parsed(schema.hash.kind)? {
+                SortCondition::Cmp(Cmp::Eq, v) => pk = Some(v),
+                _ => return Err(AwsError::validation("Query key condition not supported")),
+            }
+        } else if let Some(r) = schema.range.as_ref().filter(|r| r.name == name) {
+            if sk.is_some() {
+                return Err(key_invalid("KeyConditionExpressions must only contain one condition per key"));
+            }
+            let c = parsed(r.kind)?;
+            if matches!(c, SortCondition::BeginsWith(KeyValue::N(_))) {
+                return Err(AwsError::validation("Query key condition not supported"));
+            }
+            sk = Some(c);
+        } else {
+            return Err(AwsError::validation("Query key condition not supported"));
+        }
+    }
+    let pk = pk.ok_or_else(|| AwsError::validation(format!("Query condition missed key schema element: {}", schema.hash.name)))?;
+    Ok((pk, sk))
+}
+
+pub fn query(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Value, AwsError> {
+    let input = Input::new(input)?;
+    let table_name = input.string("TableName")?;
+    let limit = input.integer("Limit")?;
+    let select = input.string("Select")?;
+    let start = input.attribute_map("ExclusiveStartKey")?;
+    let consistent = input.boolean("ConsistentRead")?.unwrap_or(false);
+    let forward = input.boolean("ScanIndexForward")?.unwrap_or(true);
+    let rcc = input.string("ReturnConsumedCapacity")?;
+    let mut c = Constraints::default();
+    c.name(table_name, "tableName");
+    c.not_null(table_name, "tableName");
+    c.min(limit, "limit", 1);
+    c.one_of(select, "select", &["SPECIFIC_ATTRIBUTES", "COUNT", "ALL_ATTRIBUTES", "ALL_PROJECTED_ATTRIBUTES"]);
+    c.one_of(rcc, "returnConsumedCapacity", capacity::ENUM);
+    c.finish()?;
+    reject_unimplemented(
+        &input,
+        "Query",
+        &["TableName", "Select", "Limit", "ConsistentRead", "ScanIndexForward", "ExclusiveStartKey", "ReturnConsumedCapacity", "ProjectionExpression", "FilterExpression", "KeyConditionExpression", "ExpressionAttributeNames", "ExpressionAttributeValues"],
+        QUERY_MEMBERS,
+    )?;
+    if input.string("KeyConditionExpression")?.is_none() {
+        return Err(AwsError::validation("Either the KeyConditions or KeyConditionExpression parameter must be specified in the request."));
+    }
+    let start = start.map(|s| item_from_json(s).map_err(|e| AwsError::validation(format!("The provided starting key is invalid: {}", e.message)))).transpose()?;
+    let exprs = Expressions::parse(&input, &[Kind::KeyCondition, Kind::Filter, Kind::Projection])?;
+    check_select(select, exprs.projection.is_some())?;
+    let table_name = table_name.unwrap_or_default();
+    let table = db.active_table(cx.region, table_name)?;
+    let schema = &table.meta.key_schema;
+    let key_cond = exprs.key_condition.as_ref().ok_or_else(|| AwsError::internal("key condition missing after parse"))?;
+    let (pk, sk) = analyze(key_cond, schema)?;
+    let hash_pos = pk.placement_hash();
+    let start = match &start {
+        Some(s) => {
+            let k = schema.key_from_map(s).map_err(|e| AwsError::validation(format!("The provided starting key is invalid: {}", e.message)))?;
+            if k.pk != pk {
+                return Err(AwsError::validation("The provided starting key is outside query boundaries based on provided conditions"));
+            }
+            Some(k)
+        }
+        None => None,
+    };
+    // The item collection is contiguous: from (hash, pk, no sort key) on, while the pk matches.
+    let first = PrimaryKey { hash_pos, pk: pk.clone(), sk: None };
+    let in_partition = |k: &PrimaryKey| k.hash_pos == hash_pos && k.pk == pk;
+    let sort_ok = |k: &PrimaryKey| match (&sk, &k.sk) {
+        (None, _) => true,
+        (Some(c), Some(v)) => c.holds(v),
+        (Some(_), None) => false,
+    };
+    let spec = PageSpec { limit: limit.map(|l| l as usize), filter: exprs.filter.as_ref(), projection: exprs.projection.as_deref(), count_only: select == Some("COUNT") };
+    let page = if forward {
+        let lower = match &start {
+            Some(s) => Bound::Excluded(s.clone()),
+            None => Bound::Included(first),
+        };
+        let items = table.items.range((lower, Bound::Unbounded)).take_while(|(k, _)| in_partition(k)).filter(|(k, _)| sort_ok(k));
+        page::build(schema, items, &spec)
+    } else {
+        // Find the collection's end going forward, then walk it backwards: O(collection size).
+        let collection: Vec<_> = table.items.range((Bound::Included(first), Bound::Unbounded)).take_while(|(k, _)| in_partition(k)).collect();
+        let items = collection.into_iter().rev().skip_while(|(k, _)| start.as_ref().is_some_and(|s| *k >= s)).filter(|(k, _)| sort_ok(k));
+        page::build(schema, items, &spec)
+    };
+    let mut out = page.body;
+    capacity::attach(&mut out, ReturnConsumedCapacity::parse(rcc), table_name, capacity::read_units(page.bytes, consistent));
+    Ok(out)
+}
