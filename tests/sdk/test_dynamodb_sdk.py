@@ -459,6 +459,25 @@ def test_condition_and_projection_expressions(ddb):
     assert error_of(e)[1] == "Value provided in ExpressionAttributeNames unused in expressions: keys: {#unused}"
 
 
+def test_query_client_paginator_and_resource_conditions(server, ddb):
+    from boto3.dynamodb.conditions import Attr, Key
+    make_table(ddb, "Events", range_key=("ts", "N"))
+    for user in ("u1", "u2"):
+        for ts in (3, 1, 20, 10, 2):
+            ddb.put_item(TableName="Events", Item={"pk": {"S": user}, "ts": {"N": str(ts)}, "kind": {"S": "click" if ts % 2 else "view"}})
+    out = ddb.query(TableName="Events", KeyConditionExpression="pk = :u AND ts >= :t", ExpressionAttributeValues={":u": {"S": "u1"}, ":t": {"N": "3"}}, ScanIndexForward=False)
+    assert [i["ts"]["N"] for i in out["Items"]] == ["20", "10", "3"]
+    pages = list(ddb.get_paginator("query").paginate(TableName="Events", KeyConditionExpression="pk = :u", ExpressionAttributeValues={":u": {"S": "u2"}}, PaginationConfig={"PageSize": 2}))
+    assert [i["ts"]["N"] for p in pages for i in p["Items"]] == ["1", "2", "3", "10", "20"]
+    table = server.resource().Table("Events")
+    got = table.query(KeyConditionExpression=Key("pk").eq("u1") & Key("ts").between(2, 10), FilterExpression=Attr("kind").eq("view"))
+    assert [int(i["ts"]) for i in got["Items"]] == [2, 10]
+    assert (got["Count"], got["ScannedCount"]) == (2, 3)  # ts 2, 3, 10 read; 3 is a click
+    with pytest.raises(ClientError) as e:
+        ddb.query(TableName="Events", KeyConditionExpression="ts = :t", ExpressionAttributeValues={":t": {"N": "1"}})
+    assert error_of(e)[:2] == ("ValidationException", "Query condition missed key schema element: pk")
+
+
 def test_unsupported_parameters_are_rejected_not_ignored(ddb):
     make_table(ddb, "Legacy")
     item = {"pk": {"S": "a"}, "v": {"N": "1"}}
