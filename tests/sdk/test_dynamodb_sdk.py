@@ -478,6 +478,22 @@ def test_query_client_paginator_and_resource_conditions(server, ddb):
     assert error_of(e)[:2] == ("ValidationException", "Query condition missed key schema element: pk")
 
 
+def test_update_item_with_boto3(server, ddb):
+    make_table(ddb, "Counters")
+    table = server.resource().Table("Counters")
+    out = table.update_item(Key={"pk": "page#1"}, UpdateExpression="SET hits = if_not_exists(hits, :zero) + :one, tags = :t",
+                            ExpressionAttributeValues={":zero": 0, ":one": 1, ":t": {"a"}}, ReturnValues="ALL_NEW")
+    assert out["Attributes"] == {"pk": "page#1", "hits": 1, "tags": {"a"}}
+    out = table.update_item(Key={"pk": "page#1"}, UpdateExpression="ADD hits :n, tags :t REMOVE nothing_here",
+                            ExpressionAttributeValues={":n": Decimal("0.5"), ":t": {"b"}}, ReturnValues="UPDATED_NEW")
+    assert out["Attributes"] == {"hits": Decimal("1.5"), "tags": {"a", "b"}}
+    with pytest.raises(ClientError) as e:
+        ddb.update_item(TableName="Counters", Key={"pk": {"S": "page#1"}}, UpdateExpression="SET pk = :v", ExpressionAttributeValues={":v": {"S": "x"}})
+    assert error_of(e)[1] == "One or more parameter values were invalid: Cannot update attribute pk. This attribute is part of the key"
+    with pytest.raises(ddb.exceptions.ConditionalCheckFailedException):
+        table.update_item(Key={"pk": "page#1"}, UpdateExpression="SET hits = :z", ConditionExpression="hits > :big", ExpressionAttributeValues={":z": 0, ":big": 10})
+
+
 def test_unsupported_parameters_are_rejected_not_ignored(ddb):
     make_table(ddb, "Legacy")
     item = {"pk": {"S": "a"}, "v": {"N": "1"}}

@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 use super::{
     capacity::{self, ReturnConsumedCapacity},
     codec,
-    expr::{eval, Cond, Kind},
+    expr::{eval, update, Cond, Kind},
     input::{reject_unimplemented, Constraints, Input},
     item_key,
     requests::Expressions,
@@ -162,5 +162,75 @@ pub fn delete_item(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Valu
         out["Attributes"] = item_to_json(old);
     }
     capacity::attach(&mut out, args.consumed, args.table, capacity::write_units(old.as_ref().map(item_size).unwrap_or(0)));
+    Ok(out)
+}
+
+const UPDATE_ITEM_MEMBERS: &[&str] = &[
+    "TableName", "Key", "AttributeUpdates", "Expected", "ConditionalOperator", "ReturnValues", "ReturnConsumedCapacity",
+    "ReturnItemCollectionMetrics", "UpdateExpression", "ConditionExpression", "ExpressionAttributeNames", "ExpressionAttributeValues",
+    "ReturnValuesOnConditionCheckFailure",
+];
+
+pub fn update_item(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Value, AwsError> {
+    let input = Input::new(input)?;
+    let (args, key) = write_args(&input, "Key", "key")?;
+    reject_unimplemented(
+        &input,
+        "UpdateItem",
+        &["TableName", "Key", "ReturnValues", "ReturnConsumedCapacity", "ReturnItemCollectionMetrics", "UpdateExpression", "ConditionExpression", "ExpressionAttributeNames", "ExpressionAttributeValues", "ReturnValuesOnConditionCheckFailure"],
+        UPDATE_ITEM_MEMBERS,
+    )?;
+    let key = item_from_json(key.unwrap_or(&Value::Null))?;
+    let exprs = Expressions::parse(&input, &[Kind::Update, Kind::Condition])?;
+    let region = cx.region.to_string();
+    let table = db.active_table_mut(&region, args.table)?;
+    let schema = table.meta.key_schema.clone();
+    let pk = schema.key_from_map(&key)?;
+    let actions = exprs.update.clone().unwrap_or_default();
+    for a in &actions {
+        let top = a.path().top();
+        if schema.is_key_attribute(top) {
+            return Err(AwsError::validation(format!("One or more parameter values were invalid: Cannot update attribute {top}. This attribute is part of the key")));
+        }
+    }
+    let current = table.items.get(&pk);
+    check_condition(exprs.condition.as_ref(), current, args.on_condition_failure)?;
+    let old = current.cloned();
+    let empty = Item::new();
+    let mut new = old.clone().unwrap_or_else(|| schema.key_map(&pk));
+    update::apply(&mut new, old.as_ref().unwrap_or(&empty), &actions)?;
+    let size = item_size(&new);
+    if size > MAX_ITEM_BYTES {
+        return Err(AwsError::validation("Item size to update has exceeded the maximum allowed size"));
+    }
+    let old_size = old.as_ref().map(item_size).unwrap_or(0);
+    let mut out = json!({});
+    let paths: Vec<_> = actions.iter().map(|a| a.path().clone()).collect();
+    match args.return_values {
+        Some("ALL_OLD") => {
+            if let Some(o) = &old {
+                out["Attributes"] = item_to_json(o);
+            }
+        }
+        Some("ALL_NEW") => out["Attributes"] = item_to_json(&new),
+        Some("UPDATED_OLD") => {
+            if let Some(o) = &old {
+                let part = eval::project(o, &paths);
+                if !part.is_empty() {
+                    out["Attributes"] = item_to_json(&part);
+                }
+            }
+        }
+        Some("UPDATED_NEW") => {
+            let part = eval::project(&new, &paths);
+            if !part.is_empty() {
+                out["Attributes"] = item_to_json(&part);
+            }
+        }
+        _ => {}
+    }
+    cx.journal.put(item_key(&region, args.table, &pk), codec::encode_item(&new));
+    table.put(pk, new);
+    capacity::attach(&mut out, args.consumed, args.table, capacity::write_units(size.max(old_size)));
     Ok(out)
 }

@@ -55,7 +55,7 @@ const NOT_YET: &[&str] = &[
     "ImportTable", "ListBackups", "ListContributorInsights", "ListExports", "ListGlobalTables", "ListImports", "ListTagsOfResource",
     "PutResourcePolicy", "RestoreTableFromBackup", "RestoreTableToPointInTime", "TagResource", "TransactGetItems",
     "TransactWriteItems", "UntagResource", "UpdateContinuousBackups", "UpdateContributorInsights", "UpdateGlobalTable",
-    "UpdateGlobalTableSettings", "UpdateItem", "UpdateKinesisStreamingDestination", "UpdateTable", "UpdateTableReplicaAutoScaling",
+    "UpdateGlobalTableSettings", "UpdateKinesisStreamingDestination", "UpdateTable", "UpdateTableReplicaAutoScaling",
     "UpdateTimeToLive",
 ];
 
@@ -114,6 +114,7 @@ impl Service for DynamoDb {
             "PutItem" => items::put_item(self, cx, &input),
             "GetItem" => items::get_item(self, cx, &input),
             "DeleteItem" => items::delete_item(self, cx, &input),
+            "UpdateItem" => items::update_item(self, cx, &input),
             "Scan" => scan::scan(self, cx, &input),
             "Query" => query::query(self, cx, &input),
             op if NOT_YET.contains(&op) => Err(AwsError::unknown_operation(format!("Gureum does not implement the DynamoDB operation {op} yet."))),

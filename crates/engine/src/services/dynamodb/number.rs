@@ -100,9 +100,88 @@ impl Number {
         self.digits.len().div_ceil(2) + 1
     }
 
+    /// Exact sum, with DynamoDB's limits on the result (38 significant digits, range).
+    pub fn add(&self, other: &Number) -> Result<Number, NumberError> {
+        if self.is_zero() {
+            return Ok(other.clone());
+        }
+        if other.is_zero() {
+            return Ok(self.clone());
+        }
+        // value = coefficient (the digits as an integer) × 10^(exp - len)
+        let e1 = self.exp - self.digits.len() as i32;
+        let e2 = other.exp - other.digits.len() as i32;
+        let e = e1.min(e2);
+        let widen = |d: &[u8], ei: i32| {
+            let mut v = d.to_vec();
+            v.extend(std::iter::repeat_n(0, (ei - e) as usize));
+            v
+        };
+        let (a, b) = (widen(&self.digits, e1), widen(&other.digits, e2));
+        let (negative, digits) = if self.negative == other.negative {
+            (self.negative, add_digits(&a, &b))
+        } else {
+            match cmp_digits(&a, &b) {
+                Ordering::Equal => return Ok(Number { negative: false, digits: Vec::new(), exp: 0 }),
+                Ordering::Greater => (self.negative, sub_digits(&a, &b)),
+                Ordering::Less => (other.negative, sub_digits(&b, &a)),
+            }
+        };
+        let text: String = digits.iter().map(|d| (b'0' + d) as char).collect();
+        Number::parse(&format!("{}{}E{}", if negative { "-" } else { "" }, text, e))
+    }
+
+    pub fn negated(&self) -> Number {
+        Number { negative: !self.negative && !self.is_zero(), digits: self.digits.clone(), exp: self.exp }
+    }
+
     pub fn to_f64(&self) -> f64 {
         self.to_string().parse().unwrap_or(0.0)
     }
+}
+
+fn strip(v: &[u8]) -> &[u8] {
+    let first = v.iter().position(|d| *d != 0).unwrap_or(v.len());
+    &v[first..]
+}
+
+fn cmp_digits(a: &[u8], b: &[u8]) -> Ordering {
+    let (a, b) = (strip(a), strip(b));
+    a.len().cmp(&b.len()).then_with(|| a.cmp(b))
+}
+
+/// Sum of two non-negative integers given as decimal digits (most significant first).
+fn add_digits(a: &[u8], b: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(a.len().max(b.len()) + 1);
+    let (mut i, mut j, mut carry) = (a.len(), b.len(), 0u8);
+    while i > 0 || j > 0 || carry > 0 {
+        let x = if i > 0 { i -= 1; a[i] } else { 0 };
+        let y = if j > 0 { j -= 1; b[j] } else { 0 };
+        let s = x + y + carry;
+        out.push(s % 10);
+        carry = s / 10;
+    }
+    out.reverse();
+    out
+}
+
+/// `a - b` for `a >= b`, decimal digits.
+fn sub_digits(a: &[u8], b: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(a.len());
+    let (mut i, mut j, mut borrow) = (a.len(), b.len(), 0i8);
+    while i > 0 {
+        i -= 1;
+        let y = if j > 0 { j -= 1; b[j] as i8 } else { 0 };
+        let mut d = a[i] as i8 - y - borrow;
+        borrow = 0;
+        if d < 0 {
+            d += 10;
+            borrow = 1;
+        }
+        out.push(d as u8);
+    }
+    out.reverse();
+    out
 }
 
 impl std::fmt::Display for Number {
@@ -186,6 +265,21 @@ mod tests {
         assert!(Number::parse("1E-130").is_ok());
         assert_eq!(Number::parse("1E-131"), Err(NumberError::Underflow));
         assert_eq!(Number::parse("1E+9999999999999"), Err(NumberError::Overflow));
+    }
+
+    #[test]
+    fn adds_exactly() {
+        let sum = |a: &str, b: &str| n(a).add(&n(b)).map(|x| x.to_string());
+        assert_eq!(sum("0.1", "0.2"), Ok("0.3".into()));
+        assert_eq!(sum("10", "-10.5"), Ok("-0.5".into()));
+        assert_eq!(sum("-3", "-4"), Ok("-7".into()));
+        assert_eq!(sum("99999999999999999999999999999999999999", "-1"), Ok("99999999999999999999999999999999999998".into()));
+        assert_eq!(sum("99999999999999999999999999999999999999", "1"), Ok("100000000000000000000000000000000000000".into()));
+        assert_eq!(sum("99999999999999999999999999999999999999", "0.1").unwrap_err(), NumberError::TooManyDigits);
+        assert_eq!(sum("1E+100", "1").unwrap_err(), NumberError::TooManyDigits);
+        assert_eq!(sum("5", "-5"), Ok("0".into()));
+        assert_eq!(sum("1.5E-3", "2"), Ok("2.0015".into()));
+        assert_eq!(n("7").negated().add(&n("2")), Ok(n("-5")));
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! the unused-placeholder check at the end.
 
 use super::{
-    expr::{parser, Cond, Kind, Path, Placeholders},
+    expr::{parser, update::Action, Cond, Kind, Path, Placeholders},
     input::Input,
 };
 use crate::kernel::error::AwsError;
@@ -15,6 +15,7 @@ pub struct Expressions {
     pub filter: Option<Cond>,
     pub key_condition: Option<Cond>,
     pub projection: Option<Vec<Path>>,
+    pub update: Option<Vec<Action>>,
     pub placeholders: Placeholders,
 }
 
@@ -44,7 +45,7 @@ impl Expressions {
                 Kind::Condition => out.condition = Some(parser::condition(text, kind, &mut out.placeholders)?),
                 Kind::Filter => out.filter = Some(parser::condition(text, kind, &mut out.placeholders)?),
                 Kind::KeyCondition => out.key_condition = Some(parser::condition(text, kind, &mut out.placeholders)?),
-                Kind::Update => {}
+                Kind::Update => out.update = Some(parser::update(text, &mut out.placeholders)?),
             }
         }
         out.placeholders.check_all_used()?;

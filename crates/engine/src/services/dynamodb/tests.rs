@@ -154,7 +154,7 @@ fn unimplemented_parameters_are_refused_not_ignored() {
     let (kind, msg) = err(&mut e, "PutItem", json!({"TableName": "Music", "Item": song("a", "b"), "Expected": {"Artist": {"Exists": false}}}));
     assert_eq!(kind, "ValidationException");
     assert!(msg.contains("Expected"), "{msg}");
-    let e2 = call(&mut e, "UpdateItem", json!({})).unwrap_err();
+    let e2 = call(&mut e, "TransactWriteItems", json!({})).unwrap_err();
     assert_eq!(e2.kind, "UnknownOperationException");
     assert_eq!(call(&mut e, "Frobnicate", json!({})).unwrap_err().to_json(), json!({"__type": "com.amazon.coral.service#UnknownOperationException"}));
 }
@@ -394,4 +394,72 @@ fn scan_filter_and_projection() {
     assert!(out["Items"].as_array().unwrap().iter().all(|i| i.as_object().unwrap().len() == 2));
     let (_, msg) = err(&mut e, "Scan", json!({"TableName": "Scores", "Select": "COUNT", "ProjectionExpression": "Score"}));
     assert_eq!(msg, "Cannot specify the AttributesToGet or ProjectionExpression parameter when choosing to get ALL_ATTRIBUTES or COUNT");
+}
+
+fn update(e: &mut Engine, expr: &str, values: Value, rv: &str) -> Result<Value, crate::AwsError> {
+    let mut req = json!({"TableName": "Music", "Key": song("a", "b"), "UpdateExpression": expr, "ReturnValues": rv});
+    if !values.is_null() {
+        req["ExpressionAttributeValues"] = values;
+    }
+    call(e, "UpdateItem", req)
+}
+
+#[test]
+fn update_item_set_remove_add_delete() {
+    let mut e = music();
+    // Upsert: the item does not exist yet.
+    let out = update(&mut e, "SET Plays = :one, Tags = :tags, Info = :info, L = :l", json!({":one": {"N": "1"}, ":tags": {"SS": ["x", "y"]}, ":info": {"M": {"Released": {"N": "2001"}}}, ":l": {"L": [{"S": "p"}, {"S": "q"}, {"S": "r"}]}}), "ALL_NEW").unwrap();
+    assert_eq!(out["Attributes"]["Plays"], json!({"N": "1"}));
+    assert_eq!(out["Attributes"]["Artist"], json!({"S": "a"}), "the key is part of the new item");
+    // Arithmetic reads the old value; ADD on numbers and sets; nested SET; list_append; if_not_exists.
+    let out = update(&mut e, "SET Plays = Plays + :two, Info.Label = :lbl, L = list_append(L, :more), Rating = if_not_exists(Rating, :five) ADD Tags :z, Hits :two",
+        json!({":two": {"N": "2"}, ":lbl": {"S": "Acme"}, ":more": {"L": [{"S": "s"}]}, ":five": {"N": "5"}, ":z": {"SS": ["z"]}}), "UPDATED_NEW").unwrap();
+    let a = &out["Attributes"];
+    assert_eq!(a["Plays"], json!({"N": "3"}));
+    assert_eq!(a["Info"], json!({"M": {"Label": {"S": "Acme"}}}), "UPDATED_NEW returns only what was updated");
+    assert_eq!(a["L"]["L"].as_array().unwrap().len(), 4);
+    assert_eq!(a["Rating"], json!({"N": "5"}));
+    assert_eq!(a["Hits"], json!({"N": "2"}));
+    let mut tags: Vec<&str> = a["Tags"]["SS"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    tags.sort();
+    assert_eq!(tags, ["x", "y", "z"]);
+    // REMOVE list elements by their original indexes; DELETE from a set; UPDATED_OLD.
+    let out = update(&mut e, "REMOVE L[0], L[2], Info.Released DELETE Tags :xy SET Plays = Plays - :one", json!({":xy": {"SS": ["x", "y"]}, ":one": {"N": "1"}}), "UPDATED_OLD").unwrap();
+    assert_eq!(out["Attributes"]["Plays"], json!({"N": "3"}));
+    let item = ok(&mut e, "GetItem", json!({"TableName": "Music", "Key": song("a", "b")}))["Item"].clone();
+    assert_eq!(item["L"], json!({"L": [{"S": "q"}, {"S": "s"}]}));
+    assert_eq!(item["Info"], json!({"M": {"Label": {"S": "Acme"}}}));
+    assert_eq!(item["Tags"], json!({"SS": ["z"]}));
+    assert_eq!(item["Plays"], json!({"N": "2"}));
+    // Deleting every member removes the set.
+    update(&mut e, "DELETE Tags :z", json!({":z": {"SS": ["z"]}}), "NONE").unwrap();
+    assert!(ok(&mut e, "GetItem", json!({"TableName": "Music", "Key": song("a", "b")}))["Item"].get("Tags").is_none());
+}
+
+#[test]
+fn update_item_errors_change_nothing() {
+    let mut e = music();
+    update(&mut e, "SET Plays = :one, Name1 = :s", json!({":one": {"N": "1"}, ":s": {"S": "x"}}), "NONE").unwrap();
+    let before = ok(&mut e, "GetItem", json!({"TableName": "Music", "Key": song("a", "b")}));
+    e.take_changes();
+    let cases: Vec<(&str, Value, &str)> = vec![
+        ("SET Artist = :s", json!({":s": {"S": "x"}}), "One or more parameter values were invalid: Cannot update attribute Artist. This attribute is part of the key"),
+        ("SET Plays = Nope + :one", json!({":one": {"N": "1"}}), "The provided expression refers to an attribute that does not exist in the item"),
+        ("SET Plays = Name1 + :one", json!({":one": {"N": "1"}}), "An operand in the update expression has an incorrect data type"),
+        ("ADD Name1 :one", json!({":one": {"N": "1"}}), "An operand in the update expression has an incorrect data type"),
+        ("SET Deep.Er = :one", json!({":one": {"N": "1"}}), "The document path provided in the update expression is invalid for update"),
+        ("SET Plays = :one SET Name1 = :one", json!({":one": {"N": "1"}}), "Invalid UpdateExpression: The \"SET\" section can only be used once in an update expression;"),
+        ("SET Plays = :one REMOVE Plays", json!({":one": {"N": "1"}}), "Invalid UpdateExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [Plays], path two: [Plays]"),
+        ("ADD Plays :s", json!({":s": {"S": "x"}}), "Invalid UpdateExpression: Incorrect operand type for operator or function; operator: ADD, operand type: STRING"),
+        ("SET Plays = size(Name1)", Value::Null, "Invalid UpdateExpression: The function is not allowed in an update expression; function: size"),
+    ];
+    for (expr, values, msg) in cases {
+        let err = update(&mut e, expr, values, "NONE").unwrap_err();
+        assert_eq!(err.message, msg, "{expr}");
+        assert!(!e.has_changes(), "{expr} journaled a change");
+    }
+    assert_eq!(ok(&mut e, "GetItem", json!({"TableName": "Music", "Key": song("a", "b")})), before);
+    // A condition guards the update.
+    let req = json!({"TableName": "Music", "Key": song("a", "b"), "UpdateExpression": "SET Plays = Plays + :one", "ConditionExpression": "Plays > :ten", "ExpressionAttributeValues": {":one": {"N": "1"}, ":ten": {"N": "10"}}});
+    assert_eq!(err(&mut e, "UpdateItem", req).0, "ConditionalCheckFailedException");
 }

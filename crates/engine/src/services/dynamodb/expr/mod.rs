@@ -8,6 +8,7 @@ pub mod eval;
 pub mod lexer;
 pub mod parser;
 pub mod reserved;
+pub mod update;
 
 use std::collections::BTreeSet;
 

@@ -445,3 +445,117 @@ pub fn check_overlaps(kind: Kind, paths: &[Path]) -> Result<(), AwsError> {
     }
     Ok(())
 }
+
+/// Parses an update expression: `SET`, `REMOVE`, `ADD` and `DELETE` clauses, each at most once,
+/// with no two document paths overlapping.
+pub fn update(text: &str, ph: &mut Placeholders) -> Result<Vec<super::update::Action>, AwsError> {
+    use super::update::{Action, SetValue, UOperand};
+    let kind = Kind::Update;
+    let mut p = start(text, kind, ph)?;
+    let mut actions = Vec::new();
+    let mut seen: Vec<String> = Vec::new();
+    fn clause_keyword(t: Option<&Tok>) -> Option<String> {
+        match t {
+            Some(Tok::Ident(w)) if ["SET", "REMOVE", "ADD", "DELETE"].iter().any(|k| k.eq_ignore_ascii_case(w)) => Some(w.to_ascii_uppercase()),
+            _ => None,
+        }
+    }
+    fn uoperand(p: &mut Parser) -> Result<UOperand, AwsError> {
+        match p.peek().cloned() {
+            Some(Tok::Value(v)) => {
+                p.pos += 1;
+                Ok(UOperand::Value(p.value(&v)?))
+            }
+            Some(Tok::Ident(w)) if p.toks.get(p.pos + 1).map(|t| &t.tok) == Some(&Tok::LParen) => {
+                p.pos += 2;
+                p.operator()?;
+                p.enter()?;
+                let out = match w.as_str() {
+                    "if_not_exists" => {
+                        let path = p.path()?;
+                        p.expect(Tok::Comma)?;
+                        let dflt = uoperand(p)?;
+                        UOperand::IfNotExists(path, Box::new(dflt))
+                    }
+                    "list_append" => {
+                        let a = uoperand(p)?;
+                        p.expect(Tok::Comma)?;
+                        let b = uoperand(p)?;
+                        UOperand::ListAppend(Box::new(a), Box::new(b))
+                    }
+                    other if is_condition_function(other) || other == "size" => {
+                        return Err(invalid(p.kind, format!("The function is not allowed in an update expression; function: {other}")));
+                    }
+                    other => return Err(invalid(p.kind, format!("Invalid function name; function: {other}"))),
+                };
+                p.expect(Tok::RParen)?;
+                p.depth -= 1;
+                Ok(out)
+            }
+            Some(Tok::Ident(_)) | Some(Tok::Name(_)) => Ok(UOperand::Path(p.path()?)),
+            _ => Err(p.syntax_error()),
+        }
+    }
+    let java_type = |v: &AttributeValue| match v {
+        AttributeValue::S(_) => "STRING",
+        AttributeValue::N(_) => "NUMBER",
+        AttributeValue::B(_) => "BINARY",
+        AttributeValue::Bool(_) => "BOOLEAN",
+        AttributeValue::Null => "NULL",
+        AttributeValue::L(_) => "LIST",
+        AttributeValue::M(_) => "MAP",
+        AttributeValue::Ss(_) => "SS",
+        AttributeValue::Ns(_) => "NS",
+        AttributeValue::Bs(_) => "BS",
+    };
+    while p.pos < p.toks.len() {
+        let Some(clause) = clause_keyword(p.peek()) else { return Err(p.syntax_error()) };
+        if seen.contains(&clause) {
+            return Err(invalid(kind, format!("The \"{clause}\" section can only be used once in an update expression;")));
+        }
+        seen.push(clause.clone());
+        p.pos += 1;
+        loop {
+            let path = p.path()?;
+            match clause.as_str() {
+                "SET" => {
+                    p.expect(Tok::Eq)?;
+                    let a = uoperand(&mut p)?;
+                    let v = match p.peek() {
+                        Some(Tok::Plus) | Some(Tok::Minus) => {
+                            let plus = p.peek() == Some(&Tok::Plus);
+                            p.pos += 1;
+                            p.operator()?;
+                            let b = uoperand(&mut p)?;
+                            if plus { SetValue::Plus(a, b) } else { SetValue::Minus(a, b) }
+                        }
+                        _ => SetValue::Operand(a),
+                    };
+                    actions.push(Action::Set(path, v));
+                }
+                "REMOVE" => actions.push(Action::Remove(path)),
+                _ => {
+                    let Some(Tok::Value(key)) = p.peek().cloned() else { return Err(p.syntax_error()) };
+                    p.pos += 1;
+                    let v = p.value(&key)?;
+                    let ok = match clause.as_str() {
+                        "ADD" => matches!(v, AttributeValue::N(_) | AttributeValue::Ss(_) | AttributeValue::Ns(_) | AttributeValue::Bs(_)),
+                        _ => matches!(v, AttributeValue::Ss(_) | AttributeValue::Ns(_) | AttributeValue::Bs(_)),
+                    };
+                    if !ok {
+                        return Err(invalid(kind, format!("Incorrect operand type for operator or function; operator: {clause}, operand type: {}", java_type(&v))));
+                    }
+                    actions.push(if clause == "ADD" { Action::Add(path, v) } else { Action::Delete(path, v) });
+                }
+            }
+            if p.peek() == Some(&Tok::Comma) {
+                p.pos += 1;
+                continue;
+            }
+            break;
+        }
+    }
+    let paths: Vec<Path> = actions.iter().map(|a| a.path().clone()).collect();
+    check_overlaps(kind, &paths)?;
+    Ok(actions)
+}
