@@ -25,6 +25,9 @@ const QUERY_MEMBERS: &[&str] = &[
     "ExpressionAttributeNames", "ExpressionAttributeValues",
 ];
 
+/// Builds a sort condition once the key attribute's type is known.
+type SortBuilder = Box<dyn Fn(ScalarType) -> Result<SortCondition, AwsError>>;
+
 fn key_invalid(msg: &str) -> AwsError {
     AwsError::validation(format!("Invalid KeyConditionExpression: {msg}"))
 }
@@ -121,7 +124,7 @@ pub fn analyze(cond: &Cond, schema: &KeySchema) -> Result<(KeyValue, Option<Sort
     let mut sk: Option<SortCondition> = None;
     for leaf in leaves {
         // (attribute, sort-key condition or partition equality)
-        let (name, parsed): (String, Box<dyn Fn(ScalarType) -> Result<SortCondition, AwsError>>) = match leaf {
+        let (name, parsed): (String, SortBuilder) = match leaf {
             Cond::Cmp(op, a, b) => {
                 let (name, v, op) = match (attr(a)?, attr(b)?) {
                     (Some(n), None) => (n, value(b)?, *op),
