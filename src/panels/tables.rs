@@ -5,7 +5,7 @@
 use serde_json::{json, Map, Value};
 use yew::prelude::*;
 
-use crate::{app::{Ctx, Route}, dynamo_json, notify::Notice};
+use crate::{app::{Ctx, Route}, dynamo_json, notify::Notice, panels::query_builder::QueryBuilder};
 
 #[derive(Properties, PartialEq)]
 pub struct Props {
@@ -431,6 +431,9 @@ fn table_detail(p: &DetailProps) -> Html {
                         </div>
                     }
                 </div>
+                if let Some(h) = &hash {
+                    <QueryBuilder table={name.clone()} hash={h.clone()} range={range.clone()} />
+                }
             }
         </div>
     }
