@@ -494,6 +494,22 @@ def test_update_item_with_boto3(server, ddb):
         table.update_item(Key={"pk": "page#1"}, UpdateExpression="SET hits = :z", ConditionExpression="hits > :big", ExpressionAttributeValues={":z": 0, ":big": 10})
 
 
+def test_batch_writer_and_batch_get(server, ddb):
+    make_table(ddb, "Bulk")
+    table = server.resource().Table("Bulk")
+    with table.batch_writer() as w:  # boto3 groups these into BatchWriteItem calls of 25
+        for i in range(60):
+            w.put_item(Item={"pk": f"k{i:02}", "n": i})
+        w.delete_item(Key={"pk": "k00"})
+    assert ddb.scan(TableName="Bulk", Select="COUNT")["Count"] == 59
+    out = ddb.batch_get_item(RequestItems={"Bulk": {"Keys": [{"pk": {"S": "k01"}}, {"pk": {"S": "k00"}}, {"pk": {"S": "k59"}}], "ProjectionExpression": "n"}})
+    assert sorted(int(i["n"]["N"]) for i in out["Responses"]["Bulk"]) == [1, 59]
+    assert out["UnprocessedKeys"] == {}
+    with pytest.raises(ClientError) as e:
+        ddb.batch_write_item(RequestItems={"Bulk": [{"PutRequest": {"Item": {"pk": {"S": "dup"}}}}, {"DeleteRequest": {"Key": {"pk": {"S": "dup"}}}}]})
+    assert error_of(e)[1] == "Provided list of item keys contains duplicates"
+
+
 def test_unsupported_parameters_are_rejected_not_ignored(ddb):
     make_table(ddb, "Legacy")
     item = {"pk": {"S": "a"}, "v": {"N": "1"}}

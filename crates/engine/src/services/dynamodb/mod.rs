@@ -4,6 +4,7 @@
 //! `dynamodb/{region}/table/{name}` (metadata, JSON) and
 //! `dynamodb/{region}/table/{name}/item/{key hex}` (one item, binary, see [`codec`]).
 
+pub mod batch;
 pub mod capacity;
 pub mod codec;
 pub mod expr;
@@ -47,7 +48,7 @@ pub fn resource_in_use(message: impl Into<String>) -> AwsError {
 /// Operations of the DynamoDB API that this build does not implement yet. Calling one gets an
 /// honest error naming it, never a silent partial answer.
 const NOT_YET: &[&str] = &[
-    "BatchExecuteStatement", "BatchGetItem", "BatchWriteItem", "CreateBackup", "CreateGlobalTable", "DeleteBackup",
+    "BatchExecuteStatement", "CreateBackup", "CreateGlobalTable", "DeleteBackup",
     "DeleteResourcePolicy", "DescribeBackup", "DescribeContinuousBackups", "DescribeContributorInsights", "DescribeEndpoints",
     "DescribeExport", "DescribeGlobalTable", "DescribeGlobalTableSettings", "DescribeImport", "DescribeKinesisStreamingDestination",
     "DescribeLimits", "DescribeTableReplicaAutoScaling", "DescribeTimeToLive", "DisableKinesisStreamingDestination",
@@ -115,6 +116,8 @@ impl Service for DynamoDb {
             "GetItem" => items::get_item(self, cx, &input),
             "DeleteItem" => items::delete_item(self, cx, &input),
             "UpdateItem" => items::update_item(self, cx, &input),
+            "BatchGetItem" => batch::batch_get_item(self, cx, &input),
+            "BatchWriteItem" => batch::batch_write_item(self, cx, &input),
             "Scan" => scan::scan(self, cx, &input),
             "Query" => query::query(self, cx, &input),
             op if NOT_YET.contains(&op) => Err(AwsError::unknown_operation(format!("Gureum does not implement the DynamoDB operation {op} yet."))),

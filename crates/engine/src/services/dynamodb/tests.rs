@@ -463,3 +463,37 @@ fn update_item_errors_change_nothing() {
     let req = json!({"TableName": "Music", "Key": song("a", "b"), "UpdateExpression": "SET Plays = Plays + :one", "ConditionExpression": "Plays > :ten", "ExpressionAttributeValues": {":one": {"N": "1"}, ":ten": {"N": "10"}}});
     assert_eq!(err(&mut e, "UpdateItem", req).0, "ConditionalCheckFailedException");
 }
+
+#[test]
+fn batch_write_then_batch_get() {
+    let mut e = music();
+    let puts: Vec<Value> = (0..20).map(|i| json!({"PutRequest": {"Item": {"Artist": {"S": "a"}, "SongTitle": {"S": format!("s{i:02}")}, "Pad": {"S": "x".repeat(5000)}}}})).collect();
+    let out = ok(&mut e, "BatchWriteItem", json!({"RequestItems": {"Music": puts}, "ReturnConsumedCapacity": "TOTAL"}));
+    assert_eq!(out["UnprocessedItems"], json!({}));
+    assert_eq!(out["ConsumedCapacity"], json!([{"TableName": "Music", "CapacityUnits": 100.0}]), "5 WCU per 5 KB item");
+    let mixed = json!({"RequestItems": {"Music": [
+        {"DeleteRequest": {"Key": song("a", "s00")}},
+        {"PutRequest": {"Item": song("b", "new")}},
+    ]}});
+    ok(&mut e, "BatchWriteItem", mixed);
+    let keys: Vec<Value> = vec![song("a", "s00"), song("a", "s01"), song("b", "new"), song("zz", "none")];
+    let out = ok(&mut e, "BatchGetItem", json!({"RequestItems": {"Music": {"Keys": keys, "ProjectionExpression": "SongTitle"}}, "ReturnConsumedCapacity": "TOTAL"}));
+    let mut titles: Vec<&str> = out["Responses"]["Music"].as_array().unwrap().iter().map(|i| i["SongTitle"]["S"].as_str().unwrap()).collect();
+    titles.sort();
+    assert_eq!(titles, ["new", "s01"]);
+    assert_eq!(out["UnprocessedKeys"], json!({}));
+    // Each key is rounded on its own: 5 KB = 2 units, missing and small ones 1 unit, halved.
+    assert_eq!(out["ConsumedCapacity"][0]["CapacityUnits"], 2.5);
+
+    let too_many: Vec<Value> = (0..26).map(|i| json!({"PutRequest": {"Item": song("c", &i.to_string())}})).collect();
+    assert_eq!(err(&mut e, "BatchWriteItem", json!({"RequestItems": {"Music": too_many}})).1, "Too many items requested for the BatchWriteItem call");
+    let dup = json!({"RequestItems": {"Music": [{"PutRequest": {"Item": song("d", "1")}}, {"DeleteRequest": {"Key": song("d", "1")}}]}});
+    assert_eq!(err(&mut e, "BatchWriteItem", dup).1, "Provided list of item keys contains duplicates");
+    // A bad request anywhere rejects the whole batch: the first put did not happen.
+    let bad = json!({"RequestItems": {"Music": [{"PutRequest": {"Item": song("e", "1")}}, {"PutRequest": {"Item": {"Artist": {"S": "e"}}}}]}});
+    assert!(err(&mut e, "BatchWriteItem", bad).1.contains("Missing the key SongTitle"));
+    assert_eq!(ok(&mut e, "GetItem", json!({"TableName": "Music", "Key": song("e", "1")})), json!({}));
+    let too_many_keys: Vec<Value> = (0..101).map(|i| song("f", &i.to_string())).collect();
+    assert_eq!(err(&mut e, "BatchGetItem", json!({"RequestItems": {"Music": {"Keys": too_many_keys}}})).1, "Too many items requested for the BatchGetItem call");
+    assert_eq!(err(&mut e, "BatchGetItem", json!({"RequestItems": {"Nope": {"Keys": [song("a", "b")]}}})).0, "ResourceNotFoundException");
+}

@@ -1,0 +1,225 @@
+//! BatchGetItem and BatchWriteItem. Every request in a batch is validated before any is
+//! applied; a batch never partially fails validation. The sandbox has no throttling yet, so
+//! UnprocessedItems is always empty; UnprocessedKeys carries what did not fit the 16 MB response.
+
+use std::collections::HashSet;
+
+use serde_json::{json, Map, Value};
+
+use super::{
+    capacity::{self, ReturnConsumedCapacity},
+    codec,
+    expr::{eval, parser, Path, Placeholders},
+    input::{reject_unimplemented, Constraints, Input},
+    item_key,
+    key::PrimaryKey,
+    value::{item_from_json, item_size, item_to_json, Item, MAX_ITEM_BYTES},
+    DynamoDb,
+};
+use crate::kernel::{error::AwsError, service::Cx};
+
+pub const MAX_WRITE_REQUESTS: usize = 25;
+pub const MAX_GET_KEYS: usize = 100;
+pub const MAX_GET_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
+
+fn request_items<'a>(input: &Input<'a>) -> Result<&'a Map<String, Value>, AwsError> {
+    let mut c = Constraints::default();
+    let items = input.raw("RequestItems");
+    c.not_null(items, "requestItems");
+    c.finish()?;
+    match items {
+        Some(Value::Object(m)) => Ok(m),
+        _ => Err(AwsError::serialization("Unexpected field type")),
+    }
+}
+
+fn consumed(mode: ReturnConsumedCapacity, per_table: &[(String, f64)]) -> Option<Value> {
+    match mode {
+        ReturnConsumedCapacity::None => None,
+        _ => Some(Value::Array(
+            per_table
+                .iter()
+                .map(|(t, u)| {
+                    let mut v = json!({"TableName": t, "CapacityUnits": u});
+                    if mode == ReturnConsumedCapacity::Indexes {
+                        v["Table"] = json!({"CapacityUnits": u});
+                    }
+                    v
+                })
+                .collect(),
+        )),
+    }
+}
+
+enum Write {
+    Put(PrimaryKey, Item),
+    Delete(PrimaryKey),
+}
+
+pub fn batch_write_item(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Value, AwsError> {
+    let input = Input::new(input)?;
+    let rcc = input.string("ReturnConsumedCapacity")?;
+    let ricm = input.string("ReturnItemCollectionMetrics")?;
+    let mut c = Constraints::default();
+    c.one_of(rcc, "returnConsumedCapacity", capacity::ENUM);
+    c.one_of(ricm, "returnItemCollectionMetrics", &["SIZE", "NONE"]);
+    c.finish()?;
+    let tables = request_items(&input)?;
+    let total: usize = tables.values().map(|v| v.as_array().map_or(0, Vec::len)).sum();
+    if tables.is_empty() || total == 0 {
+        return Err(AwsError::validation("1 validation error detected: Value '{}' at 'requestItems' failed to satisfy constraint: Member must have length greater than or equal to 1"));
+    }
+    if total > MAX_WRITE_REQUESTS {
+        return Err(AwsError::validation("Too many items requested for the BatchWriteItem call"));
+    }
+    // Validate everything first.
+    let region = cx.region.to_string();
+    let mut plan: Vec<(String, Vec<Write>)> = Vec::new();
+    for (name, requests) in tables {
+        let requests = requests.as_array().ok_or_else(|| AwsError::serialization("Unexpected field type"))?;
+        let table = db.active_table(&region, name)?;
+        let schema = &table.meta.key_schema;
+        let mut seen = HashSet::new();
+        let mut writes = Vec::new();
+        for r in requests {
+            let r = Input::new(r).map_err(|_| AwsError::serialization("Unexpected value type in payload"))?;
+            let put = r.structure("PutRequest", "PutRequest")?;
+            let del = r.structure("DeleteRequest", "DeleteRequest")?;
+            let w = match (put, del) {
+                (Some(p), None) => {
+                    let item = item_from_json(p.attribute_map("Item")?.ok_or_else(|| AwsError::validation("1 validation error detected: Value null at 'requestItems.1.member.putRequest.item' failed to satisfy constraint: Member must not be null"))?)?;
+                    if item_size(&item) > MAX_ITEM_BYTES {
+                        return Err(AwsError::validation("Item size has exceeded the maximum allowed size"));
+                    }
+                    Write::Put(schema.key_of_item(&item)?, item)
+                }
+                (None, Some(d)) => {
+                    let key = item_from_json(d.attribute_map("Key")?.ok_or_else(|| AwsError::validation("1 validation error detected: Value null at 'requestItems.1.member.deleteRequest.key' failed to satisfy constraint: Member must not be null"))?)?;
+                    Write::Delete(schema.key_from_map(&key)?)
+                }
+                _ => return Err(AwsError::validation("One or more parameter values were invalid: a WriteRequest must contain exactly one of PutRequest or DeleteRequest")),
+            };
+            let k = match &w {
+                Write::Put(k, _) | Write::Delete(k) => k.clone(),
+            };
+            if !seen.insert(k) {
+                return Err(AwsError::validation("Provided list of item keys contains duplicates"));
+            }
+            writes.push(w);
+        }
+        plan.push((name.clone(), writes));
+    }
+    let mut units = Vec::new();
+    for (name, writes) in plan {
+        let table = db.active_table_mut(&region, &name)?;
+        let mut total_units = 0.0;
+        for w in writes {
+            match w {
+                Write::Put(k, item) => {
+                    let size = item_size(&item);
+                    cx.journal.put(item_key(&region, &name, &k), codec::encode_item(&item));
+                    let old = table.put(k, item);
+                    total_units += capacity::write_units(size.max(old.as_ref().map(item_size).unwrap_or(0)));
+                }
+                Write::Delete(k) => {
+                    let old = table.remove(&k);
+                    if old.is_some() {
+                        cx.journal.delete(item_key(&region, &name, &k));
+                    }
+                    total_units += capacity::write_units(old.as_ref().map(item_size).unwrap_or(0));
+                }
+            }
+        }
+        units.push((name, total_units));
+    }
+    let mut out = json!({"UnprocessedItems": {}});
+    if let Some(c) = consumed(ReturnConsumedCapacity::parse(rcc), &units) {
+        out["ConsumedCapacity"] = c;
+    }
+    Ok(out)
+}
+
+pub fn batch_get_item(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Value, AwsError> {
+    let input = Input::new(input)?;
+    let rcc = input.string("ReturnConsumedCapacity")?;
+    let mut c = Constraints::default();
+    c.one_of(rcc, "returnConsumedCapacity", capacity::ENUM);
+    c.finish()?;
+    let tables = request_items(&input)?;
+    let mut total = 0;
+    struct Plan {
+        name: String,
+        keys: Vec<(PrimaryKey, Value)>,
+        projection: Option<Vec<Path>>,
+        consistent: bool,
+    }
+    let mut plans = Vec::new();
+    for (name, spec) in tables {
+        let spec = Input::new(spec).map_err(|_| AwsError::serialization("Unexpected value type in payload"))?;
+        reject_unimplemented(&spec, "BatchGetItem", &["Keys", "ProjectionExpression", "ExpressionAttributeNames", "ConsistentRead"], &["Keys", "AttributesToGet", "ConsistentRead", "ProjectionExpression", "ExpressionAttributeNames"])?;
+        let keys = spec.list("Keys")?.ok_or_else(|| AwsError::validation("1 validation error detected: Value null at 'requestItems.1.member.keys' failed to satisfy constraint: Member must not be null"))?;
+        total += keys.len();
+        if total > MAX_GET_KEYS {
+            return Err(AwsError::validation("Too many items requested for the BatchGetItem call"));
+        }
+        let mut ph = Placeholders::new(spec.string_map("ExpressionAttributeNames")?, None)?;
+        let projection = match spec.string("ProjectionExpression")? {
+            Some(t) => Some(parser::projection(t, &mut ph)?),
+            None if ph.has_names() => return Err(AwsError::validation("ExpressionAttributeNames can only be specified when using expressions")),
+            None => None,
+        };
+        ph.check_all_used()?;
+        let table = db.active_table(cx.region, name)?;
+        let mut seen = HashSet::new();
+        let mut parsed = Vec::new();
+        for k in keys {
+            let map = item_from_json(k)?;
+            let pk = table.meta.key_schema.key_from_map(&map)?;
+            if !seen.insert(pk.clone()) {
+                return Err(AwsError::validation("Provided list of item keys contains duplicates"));
+            }
+            parsed.push((pk, k.clone()));
+        }
+        plans.push(Plan { name: name.clone(), keys: parsed, projection, consistent: spec.boolean("ConsistentRead")?.unwrap_or(false) });
+    }
+    if total == 0 {
+        return Err(AwsError::validation("1 validation error detected: Value '{}' at 'requestItems' failed to satisfy constraint: Member must have length greater than or equal to 1"));
+    }
+    let mut responses = Map::new();
+    let mut unprocessed = Map::new();
+    let mut bytes = 0;
+    let mut units = Vec::new();
+    for plan in plans {
+        let table = db.active_table(cx.region, &plan.name)?;
+        let mut found = Vec::new();
+        let mut left = Vec::new();
+        let mut table_units = 0.0;
+        for (pk, raw) in plan.keys {
+            if bytes >= MAX_GET_RESPONSE_BYTES {
+                left.push(raw);
+                continue;
+            }
+            // Each item is rounded up to 4 KB on its own.
+            let item = table.items.get(&pk);
+            let size = item.map(item_size).unwrap_or(0);
+            table_units += capacity::read_units(size, plan.consistent);
+            if let Some(item) = item {
+                bytes += size;
+                found.push(match &plan.projection {
+                    Some(p) => item_to_json(&eval::project(item, p)),
+                    None => item_to_json(item),
+                });
+            }
+        }
+        responses.insert(plan.name.clone(), Value::Array(found));
+        if !left.is_empty() {
+            unprocessed.insert(plan.name.clone(), json!({"Keys": left}));
+        }
+        units.push((plan.name, table_units));
+    }
+    let mut out = json!({"Responses": responses, "UnprocessedKeys": unprocessed});
+    if let Some(c) = consumed(ReturnConsumedCapacity::parse(rcc), &units) {
+        out["ConsumedCapacity"] = c;
+    }
+    Ok(out)
+}
