@@ -18,6 +18,7 @@ pub mod requests;
 pub mod scan;
 pub mod table;
 pub mod tables;
+pub mod tags;
 pub mod value;
 
 use std::collections::BTreeMap;
@@ -49,13 +50,11 @@ pub fn resource_in_use(message: impl Into<String>) -> AwsError {
 /// honest error naming it, never a silent partial answer.
 const NOT_YET: &[&str] = &[
     "BatchExecuteStatement", "CreateBackup", "CreateGlobalTable", "DeleteBackup",
-    "DeleteResourcePolicy", "DescribeBackup", "DescribeContinuousBackups", "DescribeContributorInsights", "DescribeEndpoints",
-    "DescribeExport", "DescribeGlobalTable", "DescribeGlobalTableSettings", "DescribeImport", "DescribeKinesisStreamingDestination",
-    "DescribeLimits", "DescribeTableReplicaAutoScaling", "DescribeTimeToLive", "DisableKinesisStreamingDestination",
+    "DeleteResourcePolicy", "DescribeBackup", "DescribeContinuousBackups", "DescribeContributorInsights", "DescribeExport", "DescribeGlobalTable", "DescribeGlobalTableSettings", "DescribeImport", "DescribeKinesisStreamingDestination",
+    "DescribeTableReplicaAutoScaling", "DescribeTimeToLive", "DisableKinesisStreamingDestination",
     "EnableKinesisStreamingDestination", "ExecuteStatement", "ExecuteTransaction", "ExportTableToPointInTime", "GetResourcePolicy",
-    "ImportTable", "ListBackups", "ListContributorInsights", "ListExports", "ListGlobalTables", "ListImports", "ListTagsOfResource",
-    "PutResourcePolicy", "RestoreTableFromBackup", "RestoreTableToPointInTime", "TagResource", "TransactGetItems",
-    "TransactWriteItems", "UntagResource", "UpdateContinuousBackups", "UpdateContributorInsights", "UpdateGlobalTable",
+    "ImportTable", "ListBackups", "ListContributorInsights", "ListExports", "ListGlobalTables", "ListImports", "PutResourcePolicy", "RestoreTableFromBackup", "RestoreTableToPointInTime", "TransactGetItems",
+    "TransactWriteItems", "UpdateContinuousBackups", "UpdateContributorInsights", "UpdateGlobalTable",
     "UpdateGlobalTableSettings", "UpdateKinesisStreamingDestination", "UpdateTable", "UpdateTableReplicaAutoScaling",
     "UpdateTimeToLive",
 ];
@@ -117,6 +116,11 @@ impl Service for DynamoDb {
             "DeleteItem" => items::delete_item(self, cx, &input),
             "UpdateItem" => items::update_item(self, cx, &input),
             "BatchGetItem" => batch::batch_get_item(self, cx, &input),
+            "TagResource" => tags::tag_resource(self, cx, &input),
+            "UntagResource" => tags::untag_resource(self, cx, &input),
+            "ListTagsOfResource" => tags::list_tags_of_resource(self, cx, &input),
+            "DescribeLimits" => Ok(tags::describe_limits()),
+            "DescribeEndpoints" => Ok(tags::describe_endpoints(cx)),
             "BatchWriteItem" => batch::batch_write_item(self, cx, &input),
             "Scan" => scan::scan(self, cx, &input),
             "Query" => query::query(self, cx, &input),

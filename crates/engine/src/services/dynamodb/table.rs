@@ -61,6 +61,9 @@ pub struct TableMeta {
     /// When the table last switched to (or was created in) PAY_PER_REQUEST.
     pub last_update_to_pay_per_request_ms: Option<i64>,
     pub deletion_protection: bool,
+    /// Tags in the order they were added (TagResource replaces a key's value in place).
+    #[serde(default)]
+    pub tags: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone)]

@@ -79,7 +79,11 @@ pub fn create_table(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Val
         }
     }
     c.finish()?;
-    reject_unimplemented(&input, "CreateTable", &["AttributeDefinitions", "TableName", "KeySchema", "BillingMode", "ProvisionedThroughput", "DeletionProtectionEnabled"], CREATE_TABLE_MEMBERS)?;
+    reject_unimplemented(&input, "CreateTable", &["AttributeDefinitions", "TableName", "KeySchema", "BillingMode", "ProvisionedThroughput", "DeletionProtectionEnabled", "Tags"], CREATE_TABLE_MEMBERS)?;
+    let tags = match input.list("Tags")? {
+        Some(list) => super::tags::parse_tags(list)?,
+        None => Vec::new(),
+    };
 
     // Semantic checks, in the order AWS runs them.
     let billing_mode = match billing {
@@ -151,6 +155,7 @@ pub fn create_table(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Val
         write_capacity: write.unwrap_or(0),
         last_update_to_pay_per_request_ms: billing.map(|_| cx.now_ms),
         deletion_protection,
+        tags,
     };
     cx.journal.put_json(table_key(&region, name), &meta);
     cx.schedule(cx.now_ms + TABLE_TRANSITION_MS, json!({"action": "activate", "table": name, "tableId": id}));

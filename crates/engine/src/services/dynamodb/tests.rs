@@ -497,3 +497,21 @@ fn batch_write_then_batch_get() {
     assert_eq!(err(&mut e, "BatchGetItem", json!({"RequestItems": {"Music": {"Keys": too_many_keys}}})).1, "Too many items requested for the BatchGetItem call");
     assert_eq!(err(&mut e, "BatchGetItem", json!({"RequestItems": {"Nope": {"Keys": [song("a", "b")]}}})).0, "ResourceNotFoundException");
 }
+
+#[test]
+fn tags_limits_and_endpoints() {
+    let mut e = engine();
+    ok(&mut e, "CreateTable", json!({"TableName": "Tagged", "AttributeDefinitions": [{"AttributeName": "k", "AttributeType": "S"}], "KeySchema": [{"AttributeName": "k", "KeyType": "HASH"}], "BillingMode": "PAY_PER_REQUEST", "Tags": [{"Key": "team", "Value": "blue"}]}));
+    let arn = "arn:aws:dynamodb:us-east-1:123456789012:table/Tagged";
+    assert_eq!(ok(&mut e, "ListTagsOfResource", json!({"ResourceArn": arn})), json!({"Tags": [{"Key": "team", "Value": "blue"}]}));
+    ok(&mut e, "TagResource", json!({"ResourceArn": arn, "Tags": [{"Key": "env", "Value": "dev"}, {"Key": "team", "Value": "red"}]}));
+    assert_eq!(ok(&mut e, "ListTagsOfResource", json!({"ResourceArn": arn}))["Tags"], json!([{"Key": "team", "Value": "red"}, {"Key": "env", "Value": "dev"}]));
+    ok(&mut e, "UntagResource", json!({"ResourceArn": arn, "TagKeys": ["team"]}));
+    assert_eq!(ok(&mut e, "ListTagsOfResource", json!({"ResourceArn": arn}))["Tags"], json!([{"Key": "env", "Value": "dev"}]));
+    assert_eq!(err(&mut e, "ListTagsOfResource", json!({"ResourceArn": "arn:aws:dynamodb:us-east-1:123456789012:table/Nope"})).0, "ResourceNotFoundException");
+    assert_eq!(err(&mut e, "TagResource", json!({"ResourceArn": "not-an-arn", "Tags": []})).1, "Invalid TableArn: Invalid ResourceArn provided as input not-an-arn");
+    let many: Vec<Value> = (0..51).map(|i| json!({"Key": format!("k{i}"), "Value": ""})).collect();
+    assert_eq!(err(&mut e, "TagResource", json!({"ResourceArn": arn, "Tags": many})).0, "LimitExceededException");
+    assert_eq!(ok(&mut e, "DescribeLimits", json!({}))["TableMaxReadCapacityUnits"], 40000);
+    assert_eq!(ok(&mut e, "DescribeEndpoints", json!({}))["Endpoints"][0]["Address"], "dynamodb.us-east-1.amazonaws.com");
+}
