@@ -510,6 +510,26 @@ def test_batch_writer_and_batch_get(server, ddb):
     assert error_of(e)[1] == "Provided list of item keys contains duplicates"
 
 
+def test_transactions(ddb):
+    make_table(ddb, "Bank")
+    ddb.put_item(TableName="Bank", Item={"pk": {"S": "alice"}, "bal": {"N": "10"}})
+    ddb.put_item(TableName="Bank", Item={"pk": {"S": "bob"}, "bal": {"N": "0"}})
+    def transfer(amount, token):
+        return ddb.transact_write_items(ClientRequestToken=token, TransactItems=[
+            {"Update": {"TableName": "Bank", "Key": {"pk": {"S": "alice"}}, "UpdateExpression": "SET bal = bal - :a",
+                        "ConditionExpression": "bal >= :a", "ExpressionAttributeValues": {":a": {"N": str(amount)}}}},
+            {"Update": {"TableName": "Bank", "Key": {"pk": {"S": "bob"}}, "UpdateExpression": "SET bal = bal + :a",
+                        "ExpressionAttributeValues": {":a": {"N": str(amount)}}}},
+        ])
+    transfer(7, "t1")
+    transfer(7, "t1")  # a retry with the same token is not applied twice
+    with pytest.raises(ddb.exceptions.TransactionCanceledException) as e:
+        transfer(7, "t2")
+    assert [r["Code"] for r in e.value.response["CancellationReasons"]] == ["ConditionalCheckFailed", "None"]
+    got = ddb.transact_get_items(TransactItems=[{"Get": {"TableName": "Bank", "Key": {"pk": {"S": n}}}} for n in ("alice", "bob")])
+    assert [r["Item"]["bal"]["N"] for r in got["Responses"]] == ["3", "7"]
+
+
 def test_unsupported_parameters_are_rejected_not_ignored(ddb):
     make_table(ddb, "Legacy")
     item = {"pk": {"S": "a"}, "v": {"N": "1"}}

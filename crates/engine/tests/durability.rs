@@ -48,6 +48,11 @@ fn journal_replay_equals_snapshot_through_a_mixed_workload() {
             call(&mut e, t, "PutItem", json!({"TableName": tbl, "Item": {"pk": {"S": pk}, "sk": {"N": sk}, "i": {"N": i.to_string()}, "l": {"L": [{"S": "x"}, {"BOOL": true}]}}}))
         };
         r.unwrap();
+        if i % 50 == 0 {
+            // Transactions with request tokens are state too.
+            call(&mut e, t, "TransactWriteItems", json!({"ClientRequestToken": format!("tok/{i}"), "TransactItems": [{"Put": {"TableName": "beta", "Item": {"pk": {"S": format!("tx{i}")}, "sk": {"N": "1"}}}}]})).unwrap();
+            t += 60_000;
+        }
         if i % 7 == 0 {
             // A failing call journals nothing.
             let before = e.has_changes();

@@ -46,7 +46,7 @@ struct WriteArgs<'a> {
 }
 
 /// Checks a write's condition against the item as it is now (empty when absent).
-fn check_condition(cond: Option<&Cond>, current: Option<&Item>, on_failure: Option<&str>) -> Result<(), AwsError> {
+pub(crate) fn check_condition(cond: Option<&Cond>, current: Option<&Item>, on_failure: Option<&str>) -> Result<(), AwsError> {
     let Some(cond) = cond else { return Ok(()) };
     let empty = Item::new();
     if eval::matches(current.unwrap_or(&empty), cond) {

@@ -19,6 +19,7 @@ pub mod scan;
 pub mod table;
 pub mod tables;
 pub mod tags;
+pub mod transact;
 pub mod value;
 
 use std::collections::BTreeMap;
@@ -53,8 +54,7 @@ const NOT_YET: &[&str] = &[
     "DeleteResourcePolicy", "DescribeBackup", "DescribeContinuousBackups", "DescribeContributorInsights", "DescribeExport", "DescribeGlobalTable", "DescribeGlobalTableSettings", "DescribeImport", "DescribeKinesisStreamingDestination",
     "DescribeTableReplicaAutoScaling", "DescribeTimeToLive", "DisableKinesisStreamingDestination",
     "EnableKinesisStreamingDestination", "ExecuteStatement", "ExecuteTransaction", "ExportTableToPointInTime", "GetResourcePolicy",
-    "ImportTable", "ListBackups", "ListContributorInsights", "ListExports", "ListGlobalTables", "ListImports", "PutResourcePolicy", "RestoreTableFromBackup", "RestoreTableToPointInTime", "TransactGetItems",
-    "TransactWriteItems", "UpdateContinuousBackups", "UpdateContributorInsights", "UpdateGlobalTable",
+    "ImportTable", "ListBackups", "ListContributorInsights", "ListExports", "ListGlobalTables", "ListImports", "PutResourcePolicy", "RestoreTableFromBackup", "RestoreTableToPointInTime", "UpdateContinuousBackups", "UpdateContributorInsights", "UpdateGlobalTable",
     "UpdateGlobalTableSettings", "UpdateKinesisStreamingDestination", "UpdateTable", "UpdateTableReplicaAutoScaling",
     "UpdateTimeToLive",
 ];
@@ -62,6 +62,14 @@ const NOT_YET: &[&str] = &[
 #[derive(Debug, Default)]
 pub struct DynamoDb {
     regions: BTreeMap<String, BTreeMap<String, Table>>,
+    /// ClientRequestTokens of recent write transactions, per region.
+    tokens: BTreeMap<String, BTreeMap<String, transact::TokenRecord>>,
+}
+
+pub(crate) fn token_key(region: &str, token: &str) -> String {
+    // Tokens may hold any characters: hex-encode them to keep keys `/`-free.
+    let hex: String = token.bytes().map(|b| format!("{b:02x}")).collect();
+    format!("dynamodb/{region}/token/{hex}")
 }
 
 pub(crate) fn table_key(region: &str, name: &str) -> String {
@@ -73,6 +81,27 @@ pub(crate) fn item_key(region: &str, name: &str, key: &key::PrimaryKey) -> Strin
 }
 
 impl DynamoDb {
+    pub(crate) fn token(&self, region: &str, token: &str) -> Option<&transact::TokenRecord> {
+        self.tokens.get(region)?.get(token)
+    }
+
+    pub(crate) fn tokens_mut(&mut self, region: &str) -> &mut BTreeMap<String, transact::TokenRecord> {
+        self.tokens.entry(region.to_string()).or_default()
+    }
+
+    /// Forgets (and journals the removal of) tokens older than ten minutes.
+    pub(crate) fn expire_tokens(&mut self, journal: &mut crate::kernel::journal::Journal, region: &str, now_ms: i64) {
+        if let Some(t) = self.tokens.get_mut(region) {
+            t.retain(|token, r| {
+                let keep = now_ms - r.at_ms < transact::TOKEN_TTL_MS;
+                if !keep {
+                    journal.delete(token_key(region, token));
+                }
+                keep
+            });
+        }
+    }
+
     pub fn tables(&self, region: &str) -> Option<&BTreeMap<String, Table>> {
         self.regions.get(region)
     }
@@ -116,6 +145,8 @@ impl Service for DynamoDb {
             "DeleteItem" => items::delete_item(self, cx, &input),
             "UpdateItem" => items::update_item(self, cx, &input),
             "BatchGetItem" => batch::batch_get_item(self, cx, &input),
+            "TransactWriteItems" => transact::transact_write_items(self, cx, &input),
+            "TransactGetItems" => transact::transact_get_items(self, cx, &input),
             "TagResource" => tags::tag_resource(self, cx, &input),
             "UntagResource" => tags::untag_resource(self, cx, &input),
             "ListTagsOfResource" => tags::list_tags_of_resource(self, cx, &input),
@@ -150,6 +181,11 @@ impl Service for DynamoDb {
     }
 
     fn save(&self, out: &mut Vec<Record>) {
+        for (region, tokens) in &self.tokens {
+            for (token, record) in tokens {
+                out.push(Record { key: token_key(region, token), value: serde_json::to_vec(record).unwrap_or_default() });
+            }
+        }
         for (region, tables) in &self.regions {
             for (name, table) in tables {
                 out.push(Record { key: table_key(region, name), value: serde_json::to_vec(&table.meta).unwrap_or_default() });
@@ -161,6 +197,14 @@ impl Service for DynamoDb {
     }
 
     fn load(&mut self, key: &str, value: &[u8]) -> Result<(), String> {
+        // dynamodb/{region}/token/{hex}
+        if let [_, region, "token", hex] = key.split('/').collect::<Vec<_>>().as_slice() {
+            let bytes: Option<Vec<u8>> = (0..hex.len()).step_by(2).map(|i| hex.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok())).collect();
+            let token = bytes.and_then(|b| String::from_utf8(b).ok()).ok_or("bad token record key")?;
+            let record: transact::TokenRecord = serde_json::from_slice(value).map_err(|e| e.to_string())?;
+            self.tokens.entry(region.to_string()).or_default().insert(token, record);
+            return Ok(());
+        }
         // dynamodb/{region}/table/{name}[/item/{hex}]
         let mut parts = key.splitn(6, '/');
         let (_, Some(region), Some("table"), Some(name)) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
@@ -191,6 +235,7 @@ impl Service for DynamoDb {
 
     fn clear(&mut self) {
         self.regions.clear();
+        self.tokens.clear();
     }
 
     fn record_to_json(&self, key: &str, value: &[u8]) -> Result<Value, String> {

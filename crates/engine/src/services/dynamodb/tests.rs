@@ -154,7 +154,7 @@ fn unimplemented_parameters_are_refused_not_ignored() {
     let (kind, msg) = err(&mut e, "PutItem", json!({"TableName": "Music", "Item": song("a", "b"), "Expected": {"Artist": {"Exists": false}}}));
     assert_eq!(kind, "ValidationException");
     assert!(msg.contains("Expected"), "{msg}");
-    let e2 = call(&mut e, "TransactWriteItems", json!({})).unwrap_err();
+    let e2 = call(&mut e, "ExecuteStatement", json!({})).unwrap_err();
     assert_eq!(e2.kind, "UnknownOperationException");
     assert_eq!(call(&mut e, "Frobnicate", json!({})).unwrap_err().to_json(), json!({"__type": "com.amazon.coral.service#UnknownOperationException"}));
 }
@@ -514,4 +514,57 @@ fn tags_limits_and_endpoints() {
     assert_eq!(err(&mut e, "TagResource", json!({"ResourceArn": arn, "Tags": many})).0, "LimitExceededException");
     assert_eq!(ok(&mut e, "DescribeLimits", json!({}))["TableMaxReadCapacityUnits"], 40000);
     assert_eq!(ok(&mut e, "DescribeEndpoints", json!({}))["Endpoints"][0]["Address"], "dynamodb.us-east-1.amazonaws.com");
+}
+
+#[test]
+fn transact_write_is_all_or_nothing() {
+    let mut e = music();
+    ok(&mut e, "PutItem", json!({"TableName": "Music", "Item": {"Artist": {"S": "a"}, "SongTitle": {"S": "stock"}, "Qty": {"N": "1"}}}));
+    let order = |qty_cond: &str| json!({"TransactItems": [
+        {"Update": {"TableName": "Music", "Key": song("a", "stock"), "UpdateExpression": "SET Qty = Qty - :one", "ConditionExpression": qty_cond, "ExpressionAttributeValues": {":one": {"N": "1"}}, "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}},
+        {"Put": {"TableName": "Music", "Item": song("a", "order-1")}},
+        {"ConditionCheck": {"TableName": "Music", "Key": song("a", "stock"), "ConditionExpression": "attribute_exists(Qty)"}}
+    ]});
+    // Two actions on one item are refused.
+    assert_eq!(err(&mut e, "TransactWriteItems", order("Qty >= :one")).1, "Transaction request cannot include multiple operations on one item");
+    let ok_order = json!({"TransactItems": [
+        {"Update": {"TableName": "Music", "Key": song("a", "stock"), "UpdateExpression": "SET Qty = Qty - :one", "ConditionExpression": "Qty >= :one", "ExpressionAttributeValues": {":one": {"N": "1"}}, "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}},
+        {"Put": {"TableName": "Music", "Item": song("a", "order-1")}}
+    ], "ReturnConsumedCapacity": "TOTAL"});
+    let out = ok(&mut e, "TransactWriteItems", ok_order.clone());
+    assert_eq!(out["ConsumedCapacity"][0]["CapacityUnits"], 4.0, "2 writes x 2");
+    // Out of stock now: the whole transaction is cancelled, the order is not written.
+    let mut second = ok_order.clone();
+    second["TransactItems"][1]["Put"]["Item"] = song("a", "order-2");
+    let er = call(&mut e, "TransactWriteItems", second).unwrap_err();
+    assert_eq!(er.kind, "TransactionCanceledException");
+    assert_eq!(er.message, "Transaction cancelled, please refer cancellation reasons for specific reasons [ConditionalCheckFailed, None]");
+    let reasons = er.to_json()["CancellationReasons"].clone();
+    assert_eq!(reasons[0]["Code"], "ConditionalCheckFailed");
+    assert_eq!(reasons[0]["Item"]["Qty"], json!({"N": "0"}));
+    assert_eq!(reasons[1], json!({"Code": "None"}));
+    assert_eq!(ok(&mut e, "GetItem", json!({"TableName": "Music", "Key": song("a", "order-2")})), json!({}));
+    let got = ok(&mut e, "TransactGetItems", json!({"TransactItems": [{"Get": {"TableName": "Music", "Key": song("a", "stock"), "ProjectionExpression": "Qty"}}, {"Get": {"TableName": "Music", "Key": song("a", "none")}}]}));
+    assert_eq!(got["Responses"], json!([{"Item": {"Qty": {"N": "0"}}}, {}]));
+}
+
+#[test]
+fn client_request_token_is_idempotent_for_ten_minutes() {
+    let mut e = music();
+    ok(&mut e, "PutItem", json!({"TableName": "Music", "Item": {"Artist": {"S": "a"}, "SongTitle": {"S": "c"}, "N": {"N": "0"}}}));
+    let inc = json!({"ClientRequestToken": "tok-1", "TransactItems": [{"Update": {"TableName": "Music", "Key": song("a", "c"), "UpdateExpression": "ADD N :one", "ExpressionAttributeValues": {":one": {"N": "1"}}}}]});
+    ok(&mut e, "TransactWriteItems", inc.clone());
+    ok(&mut e, "TransactWriteItems", inc.clone());
+    let n = |e: &mut Engine, t: i64| e.call(t, &Request::new("dynamodb", "GetItem", "us-east-1", json!({"TableName": "Music", "Key": song("a", "c")}))).unwrap()["Item"]["N"].clone();
+    assert_eq!(n(&mut e, T0 + 12_000), json!({"N": "1"}), "the retry was not applied again");
+    let mut other = inc.clone();
+    other["TransactItems"][0]["Update"]["ExpressionAttributeValues"][":one"] = json!({"N": "5"});
+    assert_eq!(err(&mut e, "TransactWriteItems", other).0, "IdempotentParameterMismatchException");
+    // The token survives a restore, and expires after ten minutes of virtual time.
+    let restored = Engine::restore(EngineConfig::default(), T0, e.snapshot()).unwrap();
+    let mut r = restored;
+    r.call(T0 + 13_000, &Request::new("dynamodb", "TransactWriteItems", "us-east-1", inc.clone())).unwrap();
+    assert_eq!(n(&mut r, T0 + 13_000), json!({"N": "1"}));
+    r.call(T0 + 13_000 + 11 * 60_000, &Request::new("dynamodb", "TransactWriteItems", "us-east-1", inc)).unwrap();
+    assert_eq!(n(&mut r, T0 + 13_000 + 11 * 60_000), json!({"N": "2"}));
 }

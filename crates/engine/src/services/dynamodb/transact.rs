@@ -1,0 +1,237 @@
+//! TransactWriteItems and TransactGetItems: all actions succeed together or none is applied.
+//! Conditions are checked against the state before the transaction; a failed one cancels the
+//! whole transaction with CancellationReasons in action order. A ClientRequestToken makes a
+//! write transaction idempotent for ten minutes of virtual time.
+
+use std::collections::{BTreeMap, HashSet};
+
+use serde_json::{json, Value};
+
+use super::{
+    capacity::{self, ReturnConsumedCapacity},
+    codec,
+    expr::{eval, update, Kind},
+    input::{Constraints, Input},
+    item_key,
+    key::PrimaryKey,
+    requests::Expressions,
+    value::{item_from_json, item_size, item_to_json, Item, MAX_ITEM_BYTES},
+    DynamoDb, ERROR_NAMESPACE,
+};
+use crate::kernel::{error::AwsError, service::Cx};
+
+pub const MAX_ACTIONS: usize = 100;
+pub const MAX_REQUEST_BYTES: usize = 4 * 1024 * 1024;
+pub const TOKEN_TTL_MS: i64 = 10 * 60 * 1000;
+
+/// A remembered ClientRequestToken: the request it came with and when.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct TokenRecord {
+    pub request: Value,
+    pub at_ms: i64,
+}
+
+struct Planned {
+    table: String,
+    key: PrimaryKey,
+    /// The item after the action (None: deleted; unchanged for ConditionCheck).
+    new: Option<Option<Item>>,
+    failed: Option<Value>,
+}
+
+fn canceled(reasons: Vec<Value>) -> AwsError {
+    let codes: Vec<&str> = reasons.iter().map(|r| r["Code"].as_str().unwrap_or("None")).collect();
+    AwsError::new(ERROR_NAMESPACE, "TransactionCanceledException", format!("Transaction cancelled, please refer cancellation reasons for specific reasons [{}]", codes.join(", ")), 400)
+        .with("CancellationReasons", Value::Array(reasons))
+}
+
+pub fn transact_write_items(db: &mut DynamoDb, cx: &mut Cx, input_value: &Value) -> Result<Value, AwsError> {
+    let input = Input::new(input_value)?;
+    let rcc = input.string("ReturnConsumedCapacity")?;
+    let token = input.string("ClientRequestToken")?;
+    let items = input.list("TransactItems")?;
+    let mut c = Constraints::default();
+    c.not_null(items, "transactItems");
+    c.one_of(rcc, "returnConsumedCapacity", capacity::ENUM);
+    if let Some(t) = token.filter(|t| t.is_empty() || t.len() > 36) {
+        c.add(Some(t), "clientRequestToken", if t.is_empty() { "Member must have length greater than or equal to 1" } else { "Member must have length less than or equal to 36" });
+    }
+    c.finish()?;
+    let items = items.unwrap_or(&Vec::new()).clone();
+    if items.is_empty() || items.len() > MAX_ACTIONS {
+        return Err(AwsError::validation(format!(
+            "1 validation error detected: Value at 'transactItems' failed to satisfy constraint: Member must have length {} {}",
+            if items.is_empty() { "greater than or equal to" } else { "less than or equal to" },
+            if items.is_empty() { 1 } else { MAX_ACTIONS }
+        )));
+    }
+    if serde_json::to_vec(input_value).map(|b| b.len()).unwrap_or(0) > MAX_REQUEST_BYTES {
+        return Err(AwsError::validation("Transaction request cannot be larger than 4 MB"));
+    }
+    let region = cx.region.to_string();
+    // Idempotency: the same token within ten minutes returns the first answer.
+    if let Some(t) = token {
+        db.expire_tokens(cx.journal, &region, cx.now_ms);
+        if let Some(prev) = db.token(&region, t) {
+            let mut same = input_value.clone();
+            let mut before = prev.request.clone();
+            for v in [&mut same, &mut before] {
+                if let Some(o) = v.as_object_mut() {
+                    o.remove("ReturnConsumedCapacity");
+                }
+            }
+            if same != before {
+                return Err(AwsError::new(ERROR_NAMESPACE, "IdempotentParameterMismatchException", "Request parameters do not match previous request with same client request token", 400));
+            }
+            return Ok(json!({}));
+        }
+    }
+
+    // Plan every action against the state before the transaction.
+    let mut plans: Vec<Planned> = Vec::new();
+    let mut seen = HashSet::new();
+    for raw in &items {
+        let a = Input::new(raw).map_err(|_| AwsError::serialization("Unexpected value type in payload"))?;
+        let kinds = ["ConditionCheck", "Put", "Delete", "Update"];
+        let present: Vec<&str> = kinds.iter().copied().filter(|k| a.raw(k).is_some()).collect();
+        let [kind] = present.as_slice() else {
+            return Err(AwsError::validation("TransactItems can only contain one of Check, Put, Update or Delete"));
+        };
+        let body = a.structure(kind, kind)?.ok_or_else(|| AwsError::serialization("Unexpected field type"))?;
+        let table_name = body.string("TableName")?.ok_or_else(|| AwsError::validation("1 validation error detected: Value null at 'transactItems.1.member.tableName' failed to satisfy constraint: Member must not be null"))?.to_string();
+        let on_failure = body.string("ReturnValuesOnConditionCheckFailure")?;
+        let exprs = match *kind {
+            "Update" => Expressions::parse(&body, &[Kind::Update, Kind::Condition])?,
+            _ => Expressions::parse(&body, &[Kind::Condition])?,
+        };
+        if *kind == "ConditionCheck" && exprs.condition.is_none() {
+            return Err(AwsError::validation("The ConditionExpression parameter is required for a ConditionCheck"));
+        }
+        let table = db.active_table(&region, &table_name)?;
+        let schema = &table.meta.key_schema;
+        let (key, put_item) = if *kind == "Put" {
+            let item = item_from_json(body.attribute_map("Item")?.unwrap_or(&Value::Null))?;
+            if item_size(&item) > MAX_ITEM_BYTES {
+                return Err(AwsError::validation("Item size has exceeded the maximum allowed size"));
+            }
+            (schema.key_of_item(&item)?, Some(item))
+        } else {
+            let k = item_from_json(body.attribute_map("Key")?.unwrap_or(&Value::Null))?;
+            (schema.key_from_map(&k)?, None)
+        };
+        if !seen.insert((table_name.clone(), key.clone())) {
+            return Err(AwsError::validation("Transaction request cannot include multiple operations on one item"));
+        }
+        let current = table.items.get(&key);
+        let failed = match super::items::check_condition(exprs.condition.as_ref(), current, on_failure) {
+            Ok(()) => None,
+            Err(e) if e.kind == "ConditionalCheckFailedException" => {
+                let mut reason = json!({"Code": "ConditionalCheckFailed", "Message": "The conditional request failed"});
+                if let Some(item) = e.extra.as_ref().and_then(|x| x.get("Item")) {
+                    reason["Item"] = item.clone();
+                }
+                Some(reason)
+            }
+            Err(e) => return Err(e),
+        };
+        let new = match *kind {
+            "Put" => Some(put_item),
+            "Delete" => Some(None),
+            "Update" => {
+                let actions = exprs.update.clone().unwrap_or_default();
+                for act in &actions {
+                    if schema.is_key_attribute(act.path().top()) {
+                        return Err(AwsError::validation(format!("One or more parameter values were invalid: Cannot update attribute {}. This attribute is part of the key", act.path().top())));
+                    }
+                }
+                let empty = Item::new();
+                let mut item = current.cloned().unwrap_or_else(|| schema.key_map(&key));
+                update::apply(&mut item, current.unwrap_or(&empty), &actions)?;
+                if item_size(&item) > MAX_ITEM_BYTES {
+                    return Err(AwsError::validation("Item size to update has exceeded the maximum allowed size"));
+                }
+                Some(Some(item))
+            }
+            _ => None,
+        };
+        plans.push(Planned { table: table_name, key, new, failed });
+    }
+    if plans.iter().any(|p| p.failed.is_some()) {
+        let reasons = plans.into_iter().map(|p| p.failed.unwrap_or_else(|| json!({"Code": "None"}))).collect();
+        return Err(canceled(reasons));
+    }
+    // Apply: all validated, nothing can fail now.
+    let mut units: BTreeMap<String, f64> = BTreeMap::new();
+    for p in plans {
+        let Ok(table) = db.active_table_mut(&region, &p.table) else { continue };
+        let old_size = table.items.get(&p.key).map(item_size).unwrap_or(0);
+        let new_size = match &p.new {
+            Some(Some(item)) => item_size(item),
+            _ => 0,
+        };
+        match p.new {
+            Some(Some(item)) => {
+                cx.journal.put(item_key(&region, &p.table, &p.key), codec::encode_item(&item));
+                table.put(p.key, item);
+            }
+            Some(None) => {
+                if table.remove(&p.key).is_some() {
+                    cx.journal.delete(item_key(&region, &p.table, &p.key));
+                }
+            }
+            None => {}
+        }
+        // Transactions cost twice the units of the same plain writes.
+        *units.entry(p.table).or_default() += 2.0 * capacity::write_units(old_size.max(new_size));
+    }
+    if let Some(t) = token {
+        let record = TokenRecord { request: input_value.clone(), at_ms: cx.now_ms };
+        cx.journal.put_json(super::token_key(&region, t), &record);
+        db.tokens_mut(&region).insert(t.to_string(), record);
+    }
+    let mut out = json!({});
+    let mode = ReturnConsumedCapacity::parse(rcc);
+    if mode != ReturnConsumedCapacity::None {
+        out["ConsumedCapacity"] = Value::Array(units.iter().map(|(t, u)| json!({"TableName": t, "CapacityUnits": u, "WriteCapacityUnits": u})).collect());
+    }
+    Ok(out)
+}
+
+pub fn transact_get_items(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Value, AwsError> {
+    let input = Input::new(input)?;
+    let rcc = input.string("ReturnConsumedCapacity")?;
+    let items = input.list("TransactItems")?;
+    let mut c = Constraints::default();
+    c.not_null(items, "transactItems");
+    c.one_of(rcc, "returnConsumedCapacity", capacity::ENUM);
+    c.finish()?;
+    let items = items.unwrap_or(&Vec::new()).clone();
+    if items.is_empty() || items.len() > MAX_ACTIONS {
+        return Err(AwsError::validation(format!("1 validation error detected: Value at 'transactItems' failed to satisfy constraint: Member must have length less than or equal to {MAX_ACTIONS}")));
+    }
+    let mut responses = Vec::new();
+    let mut units: BTreeMap<String, f64> = BTreeMap::new();
+    let mut seen = HashSet::new();
+    for raw in &items {
+        let a = Input::new(raw).map_err(|_| AwsError::serialization("Unexpected value type in payload"))?;
+        let get = a.structure("Get", "Get")?.ok_or_else(|| AwsError::validation("1 validation error detected: Value null at 'transactItems.1.member.get' failed to satisfy constraint: Member must not be null"))?;
+        let table_name = get.string("TableName")?.unwrap_or_default().to_string();
+        let exprs = Expressions::parse(&get, &[Kind::Projection])?;
+        let table = db.active_table(cx.region, &table_name)?;
+        let key = table.meta.key_schema.key_from_map(&item_from_json(get.attribute_map("Key")?.unwrap_or(&Value::Null))?)?;
+        if !seen.insert((table_name.clone(), key.clone())) {
+            return Err(AwsError::validation("Transaction request cannot include multiple operations on one item"));
+        }
+        let item = table.items.get(&key);
+        *units.entry(table_name).or_default() += 2.0 * capacity::read_units(item.map(item_size).unwrap_or(0), true);
+        responses.push(match item {
+            Some(i) => json!({"Item": item_to_json(&match &exprs.projection { Some(p) => eval::project(i, p), None => i.clone() })}),
+            None => json!({}),
+        });
+    }
+    let mut out = json!({"Responses": responses});
+    if ReturnConsumedCapacity::parse(rcc) != ReturnConsumedCapacity::None {
+        out["ConsumedCapacity"] = Value::Array(units.iter().map(|(t, u)| json!({"TableName": t, "CapacityUnits": u, "ReadCapacityUnits": u})).collect());
+    }
+    Ok(out)
+}
