@@ -174,12 +174,8 @@ pub fn transact_write_items(db: &mut DynamoDb, cx: &mut Cx, input_value: &Value)
                 cx.journal.put(item_key(&region, &p.table, &p.key), codec::encode_item(&item));
                 table.put(p.key, item);
             }
-            Some(None) => {
-                if table.remove(&p.key).is_some() {
-                    cx.journal.delete(item_key(&region, &p.table, &p.key));
-                }
-            }
-            None => {}
+            Some(None) if table.remove(&p.key).is_some() => cx.journal.delete(item_key(&region, &p.table, &p.key)),
+            _ => {}
         }
         // Transactions cost twice the units of the same plain writes.
         *units.entry(p.table).or_default() += 2.0 * capacity::write_units(old_size.max(new_size));
