@@ -43,9 +43,9 @@ pub fn home() -> Html {
             <table class="status-table">
                 <thead><tr><th>{ "Service" }</th><th>{ "Status" }</th></tr></thead>
                 <tbody>
-                    <tr><td>{ "DynamoDB: tables, items, Query and Scan, condition/filter/projection/update expressions, capacity units" }</td><td><span class="badge ok">{ "available" }</span></td></tr>
+                    <tr><td>{ "DynamoDB: tables, secondary indexes, items, Query and Scan, batches, transactions, expressions, tags, capacity units" }</td><td><span class="badge ok">{ "available" }</span></td></tr>
                     <tr><td>{ "Simulated clock, export and import of the sandbox" }</td><td><span class="badge ok">{ "available" }</span></td></tr>
-                    <tr><td>{ "Secondary indexes, batches, transactions, PartiQL, streams, TTL, DAX" }</td><td><span class="badge">{ "coming" }</span></td></tr>
+                    <tr><td>{ "PartiQL, UpdateTable, streams, TTL, DAX, backups" }</td><td><span class="badge">{ "coming" }</span></td></tr>
                     <tr><td>{ "Lambda, API Gateway, Step Functions, Cognito" }</td><td><span class="badge">{ "coming" }</span></td></tr>
                 </tbody>
             </table>

@@ -530,6 +530,26 @@ def test_transactions(ddb):
     assert [r["Item"]["bal"]["N"] for r in got["Responses"]] == ["3", "7"]
 
 
+def test_global_secondary_index_with_boto3(server, ddb):
+    ddb.create_table(
+        TableName="Orders",
+        AttributeDefinitions=[{"AttributeName": a, "AttributeType": t} for a, t in (("id", "S"), ("customer", "S"), ("total", "N"))],
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        GlobalSecondaryIndexes=[{"IndexName": "ByCustomer", "KeySchema": [{"AttributeName": "customer", "KeyType": "HASH"}, {"AttributeName": "total", "KeyType": "RANGE"}], "Projection": {"ProjectionType": "KEYS_ONLY"}}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    ddb.get_waiter("table_exists").wait(TableName="Orders", WaiterConfig={"Delay": 0.2, "MaxAttempts": 100})
+    table = server.resource().Table("Orders")
+    for i, (cust, total) in enumerate((("kim", 30), ("lee", 5), ("kim", 12), ("kim", 99))):
+        table.put_item(Item={"id": f"o{i}", "customer": cust, "total": total, "note": "x"})
+    from boto3.dynamodb.conditions import Key
+    got = table.query(IndexName="ByCustomer", KeyConditionExpression=Key("customer").eq("kim") & Key("total").gte(12), ScanIndexForward=False)
+    assert [(i["id"], int(i["total"])) for i in got["Items"]] == [("o3", 99), ("o0", 30), ("o2", 12)]
+    assert all("note" not in i for i in got["Items"])  # KEYS_ONLY
+    desc = ddb.describe_table(TableName="Orders")["Table"]["GlobalSecondaryIndexes"][0]
+    assert (desc["IndexName"], desc["IndexStatus"], desc["ItemCount"]) == ("ByCustomer", "ACTIVE", 4)
+
+
 def test_unsupported_parameters_are_rejected_not_ignored(ddb):
     make_table(ddb, "Legacy")
     item = {"pk": {"S": "a"}, "v": {"N": "1"}}

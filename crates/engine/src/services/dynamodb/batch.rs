@@ -91,6 +91,7 @@ pub fn batch_write_item(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result
                     if item_size(&item) > MAX_ITEM_BYTES {
                         return Err(AwsError::validation("Item size has exceeded the maximum allowed size"));
                     }
+                    table.check_index_keys(&item)?;
                     Write::Put(schema.key_of_item(&item)?, item)
                 }
                 (None, Some(d)) => {

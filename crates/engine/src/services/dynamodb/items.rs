@@ -94,6 +94,7 @@ pub fn put_item(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Value, 
     let region = cx.region.to_string();
     let table = db.active_table_mut(&region, args.table)?;
     let key = table.meta.key_schema.key_of_item(&item)?;
+    table.check_index_keys(&item)?;
     check_condition(exprs.condition.as_ref(), table.items.get(&key), args.on_condition_failure)?;
     let record = item_key(&region, args.table, &key);
     cx.journal.put(record, codec::encode_item(&item));
@@ -199,6 +200,7 @@ pub fn update_item(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Valu
     let empty = Item::new();
     let mut new = old.clone().unwrap_or_else(|| schema.key_map(&pk));
     update::apply(&mut new, old.as_ref().unwrap_or(&empty), &actions)?;
+    table.check_index_keys(&new)?;
     let size = item_size(&new);
     if size > MAX_ITEM_BYTES {
         return Err(AwsError::validation("Item size to update has exceeded the maximum allowed size"));

@@ -8,6 +8,7 @@ pub mod batch;
 pub mod capacity;
 pub mod codec;
 pub mod expr;
+pub mod index;
 pub mod input;
 pub mod items;
 pub mod key;

@@ -3,11 +3,12 @@
 //! rule count items read, not items returned), project, and report LastEvaluatedKey when the
 //! page stopped early.
 
+use std::borrow::Cow;
+
 use serde_json::{json, Value};
 
 use super::{
     expr::{eval, Cond, Path},
-    key::{KeySchema, PrimaryKey},
     value::{item_size, item_to_json, Item},
 };
 
@@ -27,30 +28,32 @@ pub struct Page {
     pub bytes: usize,
 }
 
-pub fn build<'a>(schema: &KeySchema, items: impl Iterator<Item = (&'a PrimaryKey, &'a Item)>, spec: &PageSpec) -> Page {
+/// `items` are the candidates in order (already reduced to an index's projection when reading
+/// an index); `key_names` are the attributes that make up LastEvaluatedKey (the table's key, plus
+/// the index's key when reading an index).
+pub fn build<'a>(key_names: &[String], items: impl Iterator<Item = Cow<'a, Item>>, spec: &PageSpec) -> Page {
     let limit = spec.limit.unwrap_or(usize::MAX);
     let mut out = Vec::new();
     let (mut scanned, mut count, mut bytes) = (0usize, 0usize, 0usize);
-    let mut last: Option<&PrimaryKey> = None;
+    let mut last: Option<Cow<'a, Item>> = None;
     let mut stopped_early = false;
-    for (k, item) in items {
+    for item in items {
         if scanned == limit || bytes >= PAGE_BYTES {
             stopped_early = true;
             break;
         }
         scanned += 1;
-        bytes += item_size(item);
-        last = Some(k);
-        if spec.filter.is_some_and(|f| !eval::matches(item, f)) {
-            continue;
+        bytes += item_size(&item);
+        if !spec.filter.is_some_and(|f| !eval::matches(&item, f)) {
+            count += 1;
+            if !spec.count_only {
+                out.push(match spec.projection {
+                    Some(p) => item_to_json(&eval::project(&item, p)),
+                    None => item_to_json(&item),
+                });
+            }
         }
-        count += 1;
-        if !spec.count_only {
-            out.push(match spec.projection {
-                Some(p) => item_to_json(&eval::project(item, p)),
-                None => item_to_json(item),
-            });
-        }
+        last = Some(item);
     }
     // A page that ended exactly at Limit reports LastEvaluatedKey even when nothing follows, as AWS does.
     if scanned == limit {
@@ -58,8 +61,9 @@ pub fn build<'a>(schema: &KeySchema, items: impl Iterator<Item = (&'a PrimaryKey
     }
     let mut body = if spec.count_only { json!({"Count": count, "ScannedCount": scanned}) } else { json!({"Items": out, "Count": count, "ScannedCount": scanned}) };
     if stopped_early {
-        if let Some(k) = last {
-            body["LastEvaluatedKey"] = item_to_json(&schema.key_map(k));
+        if let Some(item) = last {
+            let key: Item = key_names.iter().filter_map(|n| item.get(n).map(|v| (n.clone(), v.clone()))).collect();
+            body["LastEvaluatedKey"] = item_to_json(&key);
         }
     }
     Page { body, bytes }

@@ -2,13 +2,14 @@
 //! condition, in sort-key order (or reversed with ScanIndexForward=false), then filtered and
 //! projected, one page at a time.
 
-use std::{cmp::Ordering, ops::Bound};
+use std::{borrow::Cow, cmp::Ordering, ops::Bound};
 
 use serde_json::Value;
 
 use super::{
     capacity::{self, ReturnConsumedCapacity},
     expr::{Cmp, Cond, Kind, Operand, PathElem},
+    index::{self as idx, IndexKind, ProjectionType},
     input::{reject_unimplemented, Constraints, Input},
     key::{KeySchema, KeyValue, PrimaryKey, ScalarType},
     page::{self, PageSpec},
@@ -122,6 +123,8 @@ pub fn analyze(cond: &Cond, schema: &KeySchema) -> Result<(KeyValue, Option<Sort
     };
     let mut pk: Option<KeyValue> = None;
     let mut sk: Option<SortCondition> = None;
+    // A condition on a non-key attribute is reported after a missing partition key condition.
+    let mut non_key = false;
     for leaf in leaves {
         // (attribute, sort-key condition or partition equality)
         let (name, parsed): (String, SortBuilder) = match leaf {
@@ -163,10 +166,13 @@ pub fn analyze(cond: &Cond, schema: &KeySchema) -> Result<(KeyValue, Option<Sort
             }
             sk = Some(c);
         } else {
-            return Err(AwsError::validation("Query key condition not supported"));
+            non_key = true;
         }
     }
     let pk = pk.ok_or_else(|| AwsError::validation(format!("Query condition missed key schema element: {}", schema.hash.name)))?;
+    if non_key {
+        return Err(AwsError::validation("Query key condition not supported"));
+    }
     Ok((pk, sk))
 }
 
@@ -179,7 +185,9 @@ pub fn query(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Value, Aws
     let consistent = input.boolean("ConsistentRead")?.unwrap_or(false);
     let forward = input.boolean("ScanIndexForward")?.unwrap_or(true);
     let rcc = input.string("ReturnConsumedCapacity")?;
+    let index_name = input.string("IndexName")?;
     let mut c = Constraints::default();
+    c.name(index_name, "indexName");
     c.name(table_name, "tableName");
     c.not_null(table_name, "tableName");
     c.min(limit, "limit", 1);
@@ -189,7 +197,7 @@ pub fn query(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Value, Aws
     reject_unimplemented(
         &input,
         "Query",
-        &["TableName", "Select", "Limit", "ConsistentRead", "ScanIndexForward", "ExclusiveStartKey", "ReturnConsumedCapacity", "ProjectionExpression", "FilterExpression", "KeyConditionExpression", "ExpressionAttributeNames", "ExpressionAttributeValues"],
+        &["TableName", "IndexName", "Select", "Limit", "ConsistentRead", "ScanIndexForward", "ExclusiveStartKey", "ReturnConsumedCapacity", "ProjectionExpression", "FilterExpression", "KeyConditionExpression", "ExpressionAttributeNames", "ExpressionAttributeValues"],
         QUERY_MEMBERS,
     )?;
     if input.string("KeyConditionExpression")?.is_none() {
@@ -197,44 +205,85 @@ pub fn query(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Value, Aws
     }
     let start = start.map(|s| item_from_json(s).map_err(|e| AwsError::validation(format!("The provided starting key is invalid: {}", e.message)))).transpose()?;
     let exprs = Expressions::parse(&input, &[Kind::KeyCondition, Kind::Filter, Kind::Projection])?;
-    check_select(select, exprs.projection.is_some())?;
+    check_select(select, exprs.projection.is_some(), index_name.is_some())?;
     let table_name = table_name.unwrap_or_default();
     let table = db.active_table(cx.region, table_name)?;
-    let schema = &table.meta.key_schema;
     let key_cond = exprs.key_condition.as_ref().ok_or_else(|| AwsError::internal("key condition missing after parse"))?;
-    let (pk, sk) = analyze(key_cond, schema)?;
-    let hash_pos = pk.placement_hash();
-    let start = match &start {
-        Some(s) => {
-            let k = schema.key_from_map(s).map_err(|e| AwsError::validation(format!("The provided starting key is invalid: {}", e.message)))?;
-            if k.pk != pk {
-                return Err(AwsError::validation("The provided starting key is outside query boundaries based on provided conditions"));
-            }
-            Some(k)
-        }
-        None => None,
-    };
-    // The item collection is contiguous: from (hash, pk, no sort key) on, while the pk matches.
-    let first = PrimaryKey { hash_pos, pk: pk.clone(), sk: None };
-    let in_partition = |k: &PrimaryKey| k.hash_pos == hash_pos && k.pk == pk;
-    let sort_ok = |k: &PrimaryKey| match (&sk, &k.sk) {
+    let spec = PageSpec { limit: limit.map(|l| l as usize), filter: exprs.filter.as_ref(), projection: exprs.projection.as_deref(), count_only: select == Some("COUNT") };
+    let sort_ok = |sk: &Option<KeyValue>, cond: &Option<SortCondition>| match (cond, sk) {
         (None, _) => true,
         (Some(c), Some(v)) => c.holds(v),
         (Some(_), None) => false,
     };
-    let spec = PageSpec { limit: limit.map(|l| l as usize), filter: exprs.filter.as_ref(), projection: exprs.projection.as_deref(), count_only: select == Some("COUNT") };
-    let page = if forward {
-        let lower = match &start {
-            Some(s) => Bound::Excluded(s.clone()),
-            None => Bound::Included(first),
-        };
-        let items = table.items.range((lower, Bound::Unbounded)).take_while(|(k, _)| in_partition(k)).filter(|(k, _)| sort_ok(k));
-        page::build(schema, items, &spec)
-    } else {
-        // Find the collection's end going forward, then walk it backwards: O(collection size).
-        let collection: Vec<_> = table.items.range((Bound::Included(first), Bound::Unbounded)).take_while(|(k, _)| in_partition(k)).collect();
-        let items = collection.into_iter().rev().skip_while(|(k, _)| start.as_ref().is_some_and(|s| *k >= s)).filter(|(k, _)| sort_ok(k));
-        page::build(schema, items, &spec)
+    let invalid_start = |e: AwsError| AwsError::validation(format!("The provided starting key is invalid: {}", e.message));
+    let outside = || AwsError::validation("The provided starting key is outside query boundaries based on provided conditions");
+    let page = match index_name {
+        None => {
+            let schema = &table.meta.key_schema;
+            let (pk, sk) = analyze(key_cond, schema)?;
+            let hash_pos = pk.placement_hash();
+            let start = match &start {
+                Some(s) => {
+                    let k = schema.key_from_map(s).map_err(invalid_start)?;
+                    if k.pk != pk {
+                        return Err(outside());
+                    }
+                    Some(k)
+                }
+                None => None,
+            };
+            // The item collection is contiguous: from (hash, pk, no sort key) on, while the pk matches.
+            let first = PrimaryKey { hash_pos, pk: pk.clone(), sk: None };
+            let in_partition = |k: &PrimaryKey| k.hash_pos == hash_pos && k.pk == pk;
+            let names = idx::key_names(None, schema);
+            if forward {
+                let lower = match &start {
+                    Some(s) => Bound::Excluded(s.clone()),
+                    None => Bound::Included(first),
+                };
+                let items = table.items.range((lower, Bound::Unbounded)).take_while(|(k, _)| in_partition(k)).filter(|(k, _)| sort_ok(&k.sk, &sk)).map(|(_, i)| Cow::Borrowed(i));
+                page::build(&names, items, &spec)
+            } else {
+                // Find the collection's end going forward, then walk it backwards: O(collection size).
+                let collection: Vec<_> = table.items.range((Bound::Included(first), Bound::Unbounded)).take_while(|(k, _)| in_partition(k)).collect();
+                let items = collection.into_iter().rev().skip_while(|(k, _)| start.as_ref().is_some_and(|s| *k >= s)).filter(|(k, _)| sort_ok(&k.sk, &sk)).map(|(_, i)| Cow::Borrowed(i));
+                page::build(&names, items, &spec)
+            }
+        }
+        Some(name) => {
+            let meta = table.index(name).ok_or_else(|| AwsError::validation(format!("The table does not have the specified index: {name}")))?;
+            if consistent && meta.kind == IndexKind::Global {
+                return Err(AwsError::validation("Consistent reads are not supported on global secondary indexes"));
+            }
+            let (pk, sk) = analyze(key_cond, &meta.key_schema)?;
+            let part = (pk.placement_hash(), pk.clone());
+            let start = match &start {
+                Some(s) => {
+                    let pos = idx::start_position(meta, &table.meta.key_schema, s)?;
+                    if pos.0 != part {
+                        return Err(outside());
+                    }
+                    Some(pos.1)
+                }
+                None => None,
+            };
+            let empty = std::collections::BTreeSet::new();
+            let set = table.indexes.get(name).and_then(|st| st.entries.get(&part)).unwrap_or(&empty);
+            let schema = &table.meta.key_schema;
+            let names = idx::key_names(Some(meta), schema);
+            let entries: Box<dyn Iterator<Item = &(Option<KeyValue>, PrimaryKey)>> = match (forward, &start) {
+                (true, Some(s)) => Box::new(set.range((Bound::Excluded(s.clone()), Bound::Unbounded))),
+                (true, None) => Box::new(set.iter()),
+                (false, Some(s)) => Box::new(set.range((Bound::Unbounded, Bound::Excluded(s.clone()))).rev()),
+                (false, None) => Box::new(set.iter().rev()),
+            };
+            let all = meta.projection == ProjectionType::All;
+            let items = entries
+                .filter(|(isk, _)| sort_ok(isk, &sk))
+                .filter_map(|(_, tk)| table.items.get(tk))
+                .map(|i| if all { Cow::Borrowed(i) } else { Cow::Owned(meta.project(i, schema)) });
+            page::build(&names, items, &spec)
+        }
     };
     let mut out = page.body;
     capacity::attach(&mut out, ReturnConsumedCapacity::parse(rcc), table_name, capacity::read_units(page.bytes, consistent));

@@ -2,13 +2,14 @@
 //! items or once 1 MB has been read, and then carries LastEvaluatedKey. Parallel scans split the
 //! hash space into `TotalSegments` equal ranges.
 
-use std::ops::Bound;
+use std::{borrow::Cow, ops::Bound};
 
 use serde_json::Value;
 
 use super::{
     capacity::{self, ReturnConsumedCapacity},
     expr::Kind,
+    index::{self as idx, IndexKind},
     input::{reject_unimplemented, Constraints, Input},
     page::{self, PageSpec},
     requests::Expressions,
@@ -47,7 +48,9 @@ pub fn scan(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Value, AwsE
     let start = input.attribute_map("ExclusiveStartKey")?;
     let consistent = input.boolean("ConsistentRead")?.unwrap_or(false);
     let rcc = input.string("ReturnConsumedCapacity")?;
+    let index_name = input.string("IndexName")?;
     let mut c = Constraints::default();
+    c.name(index_name, "indexName");
     c.name(table_name, "tableName");
     c.not_null(table_name, "tableName");
     c.min(limit, "limit", 1);
@@ -61,7 +64,7 @@ pub fn scan(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Value, AwsE
     reject_unimplemented(
         &input,
         "Scan",
-        &["TableName", "Limit", "Select", "ExclusiveStartKey", "ReturnConsumedCapacity", "TotalSegments", "Segment", "ConsistentRead", "FilterExpression", "ProjectionExpression", "ExpressionAttributeNames", "ExpressionAttributeValues"],
+        &["TableName", "IndexName", "Limit", "Select", "ExclusiveStartKey", "ReturnConsumedCapacity", "TotalSegments", "Segment", "ConsistentRead", "FilterExpression", "ProjectionExpression", "ExpressionAttributeNames", "ExpressionAttributeValues"],
         SCAN_MEMBERS,
     )?;
     let start = start.map(|s| item_from_json(s).map_err(starting_key_invalid)).transpose()?;
@@ -74,36 +77,72 @@ pub fn scan(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Value, AwsE
         _ => {}
     }
     let exprs = Expressions::parse(&input, &[Kind::Projection, Kind::Filter])?;
-    check_select(select, exprs.projection.is_some())?;
+    check_select(select, exprs.projection.is_some(), index_name.is_some())?;
     let table_name = table_name.unwrap_or_default();
     let table = db.active_table(cx.region, table_name)?;
     let (seg, total) = (segment.unwrap_or(0) as u64, total.unwrap_or(1) as u64);
     let (lo, hi) = segment_range(seg, total);
-    let lower = match &start {
-        Some(s) => {
-            let k = table.meta.key_schema.key_from_map(s).map_err(starting_key_invalid)?;
-            if k.hash_pos < lo || hi.is_some_and(|h| k.hash_pos >= h) {
-                return Err(AwsError::validation(format!(
-                    "The provided starting key is invalid: Invalid ExclusiveStartKey. Please use ExclusiveStartKey with correct Segment. TotalSegments: {total} Segment: {seg}"
-                )));
-            }
-            Bound::Excluded(k)
-        }
-        None => Bound::Unbounded,
-    };
-    let candidates = table.items.range((lower, Bound::Unbounded)).skip_while(|(k, _)| k.hash_pos < lo).take_while(|(k, _)| hi.is_none_or(|h| k.hash_pos < h));
+    let in_segment = move |h: u64| h >= lo && hi.is_none_or(|x| h < x);
     let spec = PageSpec { limit: limit.map(|l| l as usize), filter: exprs.filter.as_ref(), projection: exprs.projection.as_deref(), count_only: select == Some("COUNT") };
-    let page = page::build(&table.meta.key_schema, candidates, &spec);
+    let wrong_segment = || AwsError::validation(format!(
+        "The provided starting key is invalid: Invalid ExclusiveStartKey. Please use ExclusiveStartKey with correct Segment. TotalSegments: {total} Segment: {seg}"
+    ));
+    let page = match index_name {
+        None => {
+            let lower = match &start {
+                Some(s) => {
+                    let k = table.meta.key_schema.key_from_map(s).map_err(starting_key_invalid)?;
+                    if !in_segment(k.hash_pos) {
+                        return Err(wrong_segment());
+                    }
+                    Bound::Excluded(k)
+                }
+                None => Bound::Unbounded,
+            };
+            let candidates = table.items.range((lower, Bound::Unbounded)).skip_while(|(k, _)| k.hash_pos < lo).take_while(|(k, _)| hi.is_none_or(|h| k.hash_pos < h)).map(|(_, i)| Cow::Borrowed(i));
+            page::build(&idx::key_names(None, &table.meta.key_schema), candidates, &spec)
+        }
+        Some(name) => {
+            let meta = table.index(name).ok_or_else(|| AwsError::validation(format!("The table does not have the specified index: {name}")))?;
+            if consistent && meta.kind == IndexKind::Global {
+                return Err(AwsError::validation("Consistent reads are not supported on global secondary indexes"));
+            }
+            let state = table.indexes.get(name).ok_or_else(|| AwsError::internal("index state missing"))?;
+            let from = match &start {
+                Some(s) => {
+                    let pos = idx::start_position(meta, &table.meta.key_schema, s)?;
+                    if !in_segment(pos.0 .0) {
+                        return Err(wrong_segment());
+                    }
+                    Some(pos)
+                }
+                None => None,
+            };
+            let schema = &table.meta.key_schema;
+            let candidates = state
+                .entries
+                .iter()
+                .flat_map(|(part, set)| set.iter().map(move |e| (part, e)))
+                .filter(|(part, _)| in_segment(part.0))
+                .skip_while(|(part, e)| from.as_ref().is_some_and(|f| ((*part).clone(), (*e).clone()) <= *f))
+                .filter_map(|(_, (_, tk))| table.items.get(tk))
+                .map(|item| if meta.projection == idx::ProjectionType::All { Cow::Borrowed(item) } else { Cow::Owned(meta.project(item, schema)) });
+            page::build(&idx::key_names(Some(meta), schema), candidates, &spec)
+        }
+    };
     let (mut out, bytes) = (page.body, page.bytes);
     capacity::attach(&mut out, ReturnConsumedCapacity::parse(rcc), table_name, capacity::read_units(bytes, consistent));
     Ok(out)
 }
 
 /// Select and projections must agree, as AWS checks.
-pub fn check_select(select: Option<&str>, has_projection: bool) -> Result<(), AwsError> {
+pub fn check_select(select: Option<&str>, has_projection: bool, on_index: bool) -> Result<(), AwsError> {
     match select {
         Some("SPECIFIC_ATTRIBUTES") if !has_projection => Err(AwsError::validation("Select type SPECIFIC_ATTRIBUTES requires a ProjectionExpression or AttributesToGet")),
-        Some("ALL_PROJECTED_ATTRIBUTES") => Err(AwsError::validation("ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName")),
+        Some("ALL_PROJECTED_ATTRIBUTES") if !on_index => Err(AwsError::validation("ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName")),
+        Some("ALL_PROJECTED_ATTRIBUTES") if has_projection => Err(AwsError::validation(
+            "Cannot specify the AttributesToGet or ProjectionExpression parameter when choosing to get ALL_PROJECTED_ATTRIBUTES",
+        )),
         Some("ALL_ATTRIBUTES") | Some("COUNT") if has_projection => Err(AwsError::validation(
             "Cannot specify the AttributesToGet or ProjectionExpression parameter when choosing to get ALL_ATTRIBUTES or COUNT",
         )),

@@ -1,15 +1,29 @@
 //! A table: its metadata (what DescribeTable shows) and its items, kept in key order
 //! (placement hash, partition key, sort key), so an item collection is one contiguous range.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::{
-    key::{KeySchema, PrimaryKey, ScalarType},
-    value::{item_size, Item},
+    index::{IndexKind, IndexMeta},
+    key::{KeySchema, KeyValue, PrimaryKey, ScalarType},
+    value::{item_size, AttributeValue, Item},
 };
+use crate::kernel::error::AwsError;
+
+/// One index's entries: partitions by (placement hash, partition key), each ordered by
+/// (sort key, table primary key).
+pub type IndexEntries = BTreeMap<(u64, KeyValue), BTreeSet<(Option<KeyValue>, PrimaryKey)>>;
+
+#[derive(Debug, Clone, Default)]
+pub struct IndexState {
+    pub entries: IndexEntries,
+    pub count: usize,
+    /// Bytes of the projected items, as IndexSizeBytes reports.
+    pub bytes: usize,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum TableStatus {
@@ -64,6 +78,9 @@ pub struct TableMeta {
     /// Tags in the order they were added (TagResource replaces a key's value in place).
     #[serde(default)]
     pub tags: Vec<(String, String)>,
+    /// Local and global secondary indexes, in request order.
+    #[serde(default)]
+    pub indexes: Vec<IndexMeta>,
 }
 
 #[derive(Debug, Clone)]
@@ -72,6 +89,8 @@ pub struct Table {
     pub items: BTreeMap<PrimaryKey, Item>,
     /// Sum of item sizes, as TableSizeBytes reports.
     pub size_bytes: usize,
+    /// Derived from items; rebuilt on load, never persisted.
+    pub indexes: BTreeMap<String, IndexState>,
 }
 
 fn epoch_seconds(ms: i64) -> Value {
@@ -80,15 +99,52 @@ fn epoch_seconds(ms: i64) -> Value {
 
 impl Table {
     pub fn new(meta: TableMeta) -> Self {
-        Table { meta, items: BTreeMap::new(), size_bytes: 0 }
+        let indexes = meta.indexes.iter().map(|i| (i.name.clone(), IndexState::default())).collect();
+        Table { meta, items: BTreeMap::new(), size_bytes: 0, indexes }
     }
 
-    /// Inserts or replaces an item; returns the old one.
+    pub fn index(&self, name: &str) -> Option<&IndexMeta> {
+        self.meta.indexes.iter().find(|i| i.name == name)
+    }
+
+    fn index_add(&mut self, key: &PrimaryKey, item: &Item) {
+        for meta in &self.meta.indexes {
+            let Some(ik) = meta.key_of(item, key) else { continue };
+            let Some(state) = self.indexes.get_mut(&meta.name) else { continue };
+            if state.entries.entry((ik.hash_pos, ik.pk)).or_default().insert((ik.sk, key.clone())) {
+                state.count += 1;
+                state.bytes += item_size(&meta.project(item, &self.meta.key_schema));
+            }
+        }
+    }
+
+    fn index_remove(&mut self, key: &PrimaryKey, item: &Item) {
+        for meta in &self.meta.indexes {
+            let Some(ik) = meta.key_of(item, key) else { continue };
+            let Some(state) = self.indexes.get_mut(&meta.name) else { continue };
+            let part = (ik.hash_pos, ik.pk);
+            let removed = state.entries.get_mut(&part).is_some_and(|set| set.remove(&(ik.sk, key.clone())));
+            if removed {
+                state.count -= 1;
+                state.bytes -= item_size(&meta.project(item, &self.meta.key_schema));
+                if state.entries.get(&part).is_some_and(BTreeSet::is_empty) {
+                    state.entries.remove(&part);
+                }
+            }
+        }
+    }
+
+    /// Inserts or replaces an item; returns the old one. Index entries follow.
     pub fn put(&mut self, key: PrimaryKey, item: Item) -> Option<Item> {
         self.size_bytes += item_size(&item);
-        let old = self.items.insert(key, item);
+        let indexed = (!self.meta.indexes.is_empty()).then(|| item.clone());
+        let old = self.items.insert(key.clone(), item);
         if let Some(o) = &old {
             self.size_bytes -= item_size(o);
+            self.index_remove(&key, o);
+        }
+        if let Some(new) = indexed {
+            self.index_add(&key, &new);
         }
         old
     }
@@ -97,8 +153,33 @@ impl Table {
         let old = self.items.remove(key);
         if let Some(o) = &old {
             self.size_bytes -= item_size(o);
+            self.index_remove(key, o);
         }
         old
+    }
+
+    /// Index key attributes an item carries must have the index's types and not be empty.
+    pub fn check_index_keys(&self, item: &Item) -> Result<(), AwsError> {
+        for meta in &self.meta.indexes {
+            for attr in meta.key_schema.attributes() {
+                let Some(v) = item.get(&attr.name) else { continue };
+                let ok = matches!((v, attr.kind), (AttributeValue::S(_), ScalarType::S) | (AttributeValue::N(_), ScalarType::N) | (AttributeValue::B(_), ScalarType::B));
+                if !ok {
+                    return Err(AwsError::validation(format!(
+                        "One or more parameter values were invalid: Type mismatch for Index Key {} Expected: {} Actual: {} IndexName: {}",
+                        attr.name, attr.kind.as_str(), v.type_name(), meta.name
+                    )));
+                }
+                let empty = matches!(v, AttributeValue::S(s) if s.is_empty()) || matches!(v, AttributeValue::B(b) if b.is_empty());
+                if empty {
+                    return Err(AwsError::validation(format!(
+                        "One or more parameter values are not valid. A value specified for a secondary index key is not supported. The AttributeValue for a key attribute cannot contain an empty {} value. IndexName: {}, IndexKey: {}",
+                        if matches!(v, AttributeValue::S(_)) { "string" } else { "binary" }, meta.name, attr.name
+                    )));
+                }
+            }
+        }
+        Ok(())
     }
 
     /// The TableDescription shape of CreateTable, DescribeTable and DeleteTable.
@@ -126,6 +207,15 @@ impl Table {
                 summary["LastUpdateToPayPerRequestDateTime"] = epoch_seconds(at);
             }
             d["BillingModeSummary"] = summary;
+        }
+        for (kind, member) in [(IndexKind::Local, "LocalSecondaryIndexes"), (IndexKind::Global, "GlobalSecondaryIndexes")] {
+            let list: Vec<Value> = m.indexes.iter().filter(|i| i.kind == kind).map(|i| {
+                let state = self.indexes.get(&i.name).cloned().unwrap_or_default();
+                i.description(&m.arn, state.count, state.bytes, m.billing_mode == BillingMode::Provisioned)
+            }).collect();
+            if !list.is_empty() {
+                d[member] = Value::Array(list);
+            }
         }
         d["DeletionProtectionEnabled"] = json!(m.deletion_protection);
         d

@@ -568,3 +568,112 @@ fn client_request_token_is_idempotent_for_ten_minutes() {
     r.call(T0 + 13_000 + 11 * 60_000, &Request::new("dynamodb", "TransactWriteItems", "us-east-1", inc)).unwrap();
     assert_eq!(n(&mut r, T0 + 13_000 + 11 * 60_000), json!({"N": "2"}));
 }
+
+/// GameScores: UserId/GameTitle keys, an LSI by TopScore and a sparse GSI by GameTitle/TopScore
+/// (KEYS_ONLY + INCLUDE Wins).
+fn game_scores() -> Engine {
+    let mut e = engine();
+    ok(&mut e, "CreateTable", json!({
+        "TableName": "GameScores",
+        "AttributeDefinitions": [
+            {"AttributeName": "UserId", "AttributeType": "S"}, {"AttributeName": "GameTitle", "AttributeType": "S"},
+            {"AttributeName": "TopScore", "AttributeType": "N"}
+        ],
+        "KeySchema": [{"AttributeName": "UserId", "KeyType": "HASH"}, {"AttributeName": "GameTitle", "KeyType": "RANGE"}],
+        "LocalSecondaryIndexes": [{"IndexName": "ByScore", "KeySchema": [{"AttributeName": "UserId", "KeyType": "HASH"}, {"AttributeName": "TopScore", "KeyType": "RANGE"}], "Projection": {"ProjectionType": "ALL"}}],
+        "GlobalSecondaryIndexes": [{"IndexName": "GameTitleIndex", "KeySchema": [{"AttributeName": "GameTitle", "KeyType": "HASH"}, {"AttributeName": "TopScore", "KeyType": "RANGE"}], "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["Wins"]}}],
+        "BillingMode": "PAY_PER_REQUEST"
+    }));
+    e.tick(T0 + 12_000);
+    for (user, game, score, wins) in [("u1", "Galaxy", 5842, 10), ("u2", "Galaxy", 9000, 3), ("u3", "Galaxy", 120, 1), ("u1", "Meteor", 300, 2), ("u2", "Meteor", 7, 0)] {
+        ok(&mut e, "PutItem", json!({"TableName": "GameScores", "Item": {"UserId": {"S": user}, "GameTitle": {"S": game}, "TopScore": {"N": score.to_string()}, "Wins": {"N": wins.to_string()}, "Losses": {"N": "1"}}}));
+    }
+    // Sparse: no TopScore, so in neither index.
+    ok(&mut e, "PutItem", json!({"TableName": "GameScores", "Item": {"UserId": {"S": "u9"}, "GameTitle": {"S": "Galaxy"}}}));
+    e
+}
+
+#[test]
+fn indexes_are_described_maintained_and_queried() {
+    let mut e = game_scores();
+    let d = ok(&mut e, "DescribeTable", json!({"TableName": "GameScores"}))["Table"].clone();
+    assert_eq!(d["GlobalSecondaryIndexes"][0]["IndexName"], "GameTitleIndex");
+    assert_eq!(d["GlobalSecondaryIndexes"][0]["IndexStatus"], "ACTIVE");
+    assert_eq!(d["GlobalSecondaryIndexes"][0]["ItemCount"], 5, "the item without TopScore is not indexed");
+    assert_eq!(d["GlobalSecondaryIndexes"][0]["Projection"], json!({"ProjectionType": "INCLUDE", "NonKeyAttributes": ["Wins"]}));
+    assert_eq!(d["LocalSecondaryIndexes"][0]["IndexArn"], "arn:aws:dynamodb:us-east-1:123456789012:table/GameScores/index/ByScore");
+    // Top Galaxy scores, highest first, through the GSI: projected attributes only.
+    let top = ok(&mut e, "Query", json!({"TableName": "GameScores", "IndexName": "GameTitleIndex", "KeyConditionExpression": "GameTitle = :g AND TopScore > :min", "ExpressionAttributeValues": {":g": {"S": "Galaxy"}, ":min": {"N": "100"}}, "ScanIndexForward": false, "Limit": 2}));
+    let users: Vec<&str> = top["Items"].as_array().unwrap().iter().map(|i| i["UserId"]["S"].as_str().unwrap()).collect();
+    assert_eq!(users, ["u2", "u1"]);
+    assert!(top["Items"][0].get("Losses").is_none(), "Losses is not projected into the GSI");
+    assert_eq!(top["Items"][0]["Wins"], json!({"N": "3"}));
+    assert_eq!(top["LastEvaluatedKey"], json!({"UserId": {"S": "u1"}, "GameTitle": {"S": "Galaxy"}, "TopScore": {"N": "5842"}}));
+    let rest = ok(&mut e, "Query", json!({"TableName": "GameScores", "IndexName": "GameTitleIndex", "KeyConditionExpression": "GameTitle = :g AND TopScore > :min", "ExpressionAttributeValues": {":g": {"S": "Galaxy"}, ":min": {"N": "100"}}, "ScanIndexForward": false, "ExclusiveStartKey": top["LastEvaluatedKey"]}));
+    assert_eq!(rest["Items"].as_array().unwrap().len(), 1);
+    assert_eq!(rest["Items"][0]["UserId"], json!({"S": "u3"}));
+    // The LSI orders one user's items by score.
+    let by_score = ok(&mut e, "Query", json!({"TableName": "GameScores", "IndexName": "ByScore", "KeyConditionExpression": "UserId = :u", "ExpressionAttributeValues": {":u": {"S": "u1"}}}));
+    let games: Vec<&str> = by_score["Items"].as_array().unwrap().iter().map(|i| i["GameTitle"]["S"].as_str().unwrap()).collect();
+    assert_eq!(games, ["Meteor", "Galaxy"]);
+    // Writes move entries: a new score reorders, a delete removes.
+    ok(&mut e, "UpdateItem", json!({"TableName": "GameScores", "Key": {"UserId": {"S": "u3"}, "GameTitle": {"S": "Galaxy"}}, "UpdateExpression": "SET TopScore = :s", "ExpressionAttributeValues": {":s": {"N": "99999"}}}));
+    ok(&mut e, "DeleteItem", json!({"TableName": "GameScores", "Key": {"UserId": {"S": "u2"}, "GameTitle": {"S": "Galaxy"}}}));
+    let top = ok(&mut e, "Query", json!({"TableName": "GameScores", "IndexName": "GameTitleIndex", "KeyConditionExpression": "GameTitle = :g", "ExpressionAttributeValues": {":g": {"S": "Galaxy"}}, "ScanIndexForward": false}));
+    let users: Vec<&str> = top["Items"].as_array().unwrap().iter().map(|i| i["UserId"]["S"].as_str().unwrap()).collect();
+    assert_eq!(users, ["u3", "u1"]);
+    // Scan an index; paging through it visits each entry once.
+    let mut seen = 0;
+    let mut start: Option<Value> = None;
+    loop {
+        let mut req = json!({"TableName": "GameScores", "IndexName": "GameTitleIndex", "Limit": 2});
+        if let Some(s) = &start {
+            req["ExclusiveStartKey"] = s.clone();
+        }
+        let out = ok(&mut e, "Scan", req);
+        seen += out["Count"].as_u64().unwrap();
+        match out.get("LastEvaluatedKey") {
+            Some(k) => start = Some(k.clone()),
+            None => break,
+        }
+    }
+    assert_eq!(seen, 4);
+    // Restoring rebuilds the indexes from the items.
+    let mut r = Engine::restore(EngineConfig::default(), T0, e.snapshot()).unwrap();
+    let d2 = r.call(T0 + 20_000, &Request::new("dynamodb", "DescribeTable", "us-east-1", json!({"TableName": "GameScores"}))).unwrap();
+    assert_eq!(d2["Table"]["GlobalSecondaryIndexes"][0]["ItemCount"], 4);
+}
+
+#[test]
+fn index_errors() {
+    let mut e = game_scores();
+    let cases: Vec<(&str, Value, &str)> = vec![
+        ("Query", json!({"TableName": "GameScores", "IndexName": "Nope", "KeyConditionExpression": "UserId = :u", "ExpressionAttributeValues": {":u": {"S": "x"}}}), "The table does not have the specified index: Nope"),
+        ("Query", json!({"TableName": "GameScores", "IndexName": "GameTitleIndex", "ConsistentRead": true, "KeyConditionExpression": "GameTitle = :g", "ExpressionAttributeValues": {":g": {"S": "x"}}}), "Consistent reads are not supported on global secondary indexes"),
+        ("Query", json!({"TableName": "GameScores", "IndexName": "GameTitleIndex", "KeyConditionExpression": "UserId = :u", "ExpressionAttributeValues": {":u": {"S": "x"}}}), "Query condition missed key schema element: GameTitle"),
+        ("PutItem", json!({"TableName": "GameScores", "Item": {"UserId": {"S": "a"}, "GameTitle": {"S": "b"}, "TopScore": {"S": "high"}}}), "One or more parameter values were invalid: Type mismatch for Index Key TopScore Expected: N Actual: S IndexName: ByScore"),
+    ];
+    for (op, req, msg) in cases {
+        assert_eq!(err(&mut e, op, req.clone()).1, msg, "{req}");
+    }
+    let base = |extra: Value| {
+        let mut t = json!({"TableName": "Bad", "AttributeDefinitions": [{"AttributeName": "a", "AttributeType": "S"}, {"AttributeName": "b", "AttributeType": "S"}, {"AttributeName": "c", "AttributeType": "S"}],
+            "KeySchema": [{"AttributeName": "a", "KeyType": "HASH"}, {"AttributeName": "b", "KeyType": "RANGE"}], "BillingMode": "PAY_PER_REQUEST"});
+        for (k, v) in extra.as_object().unwrap() {
+            t[k] = v.clone();
+        }
+        t
+    };
+    let lsi = |hash: &str, proj: Value| json!([{"IndexName": "idx", "KeySchema": [{"AttributeName": hash, "KeyType": "HASH"}, {"AttributeName": "c", "KeyType": "RANGE"}], "Projection": proj}]);
+    let create_cases = [
+        (base(json!({})), "One or more parameter values were invalid: Number of attributes in KeySchema does not exactly match number of attributes defined in AttributeDefinitions"),
+        (base(json!({"LocalSecondaryIndexes": lsi("c", json!({"ProjectionType": "ALL"}))})), "One or more parameter values were invalid: Index KeySchema does not have the same leading hash key as table KeySchema for index: idx. index hash key: c, table hash key: a"),
+        (base(json!({"LocalSecondaryIndexes": lsi("a", json!({"ProjectionType": "ALL", "NonKeyAttributes": ["x"]}))})), "One or more parameter values were invalid: ProjectionType is ALL, but NonKeyAttributes is specified"),
+        (base(json!({"LocalSecondaryIndexes": []})), "One or more parameter values were invalid: List of LocalSecondaryIndexes is empty"),
+        (base(json!({"GlobalSecondaryIndexes": [{"IndexName": "gsi", "KeySchema": [{"AttributeName": "c", "KeyType": "HASH"}], "Projection": {"ProjectionType": "KEYS_ONLY"}, "ProvisionedThroughput": {"ReadCapacityUnits": 1, "WriteCapacityUnits": 1}}]})), "One or more parameter values were invalid: ProvisionedThroughput should not be specified for index: gsi when BillingMode is PAY_PER_REQUEST"),
+        (base(json!({"GlobalSecondaryIndexes": [{"IndexName": "gsi", "KeySchema": [{"AttributeName": "a", "KeyType": "HASH"}], "Projection": {"ProjectionType": "KEYS_ONLY"}}]})), "One or more parameter values were invalid: Some AttributeDefinitions are not used. AttributeDefinitions: [a, b, c], keys used: [a, b]"),
+    ];
+    for (req, msg) in create_cases {
+        assert_eq!(err(&mut e, "CreateTable", req.clone()).1, msg, "{req}");
+    }
+}

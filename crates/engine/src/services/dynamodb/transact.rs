@@ -114,6 +114,7 @@ pub fn transact_write_items(db: &mut DynamoDb, cx: &mut Cx, input_value: &Value)
             if item_size(&item) > MAX_ITEM_BYTES {
                 return Err(AwsError::validation("Item size has exceeded the maximum allowed size"));
             }
+            table.check_index_keys(&item)?;
             (schema.key_of_item(&item)?, Some(item))
         } else {
             let k = item_from_json(body.attribute_map("Key")?.unwrap_or(&Value::Null))?;
@@ -147,6 +148,7 @@ pub fn transact_write_items(db: &mut DynamoDb, cx: &mut Cx, input_value: &Value)
                 let empty = Item::new();
                 let mut item = current.cloned().unwrap_or_else(|| schema.key_map(&key));
                 update::apply(&mut item, current.unwrap_or(&empty), &actions)?;
+                table.check_index_keys(&item)?;
                 if item_size(&item) > MAX_ITEM_BYTES {
                     return Err(AwsError::validation("Item size to update has exceeded the maximum allowed size"));
                 }
