@@ -44,7 +44,7 @@ pub fn build<'a>(key_names: &[String], items: impl Iterator<Item = Cow<'a, Item>
         }
         scanned += 1;
         bytes += item_size(&item);
-        if !spec.filter.is_some_and(|f| !eval::matches(&item, f)) {
+        if spec.filter.is_none_or(|f| eval::matches(&item, f)) {
             count += 1;
             if !spec.count_only {
                 out.push(match spec.projection {
