@@ -7,12 +7,19 @@ use yew::prelude::*;
 
 use crate::{app::Ctx, dynamo_json};
 
+/// A key schema as the builder needs it: (name, type) of the partition and sort keys.
+#[derive(Clone, PartialEq)]
+pub struct Keys {
+    pub hash: (String, String),
+    pub range: Option<(String, String)>,
+}
+
 #[derive(Properties, PartialEq)]
 pub struct Props {
     pub table: String,
-    /// (name, type) of the partition key and the sort key.
-    pub hash: (String, String),
-    pub range: Option<(String, String)>,
+    pub keys: Keys,
+    /// Secondary indexes by name, with their keys.
+    pub indexes: Vec<(String, Keys)>,
 }
 
 fn typed(kind: &str, text: &str) -> Value {
@@ -63,20 +70,26 @@ pub fn query_builder(p: &Props) -> Html {
     let result = use_state(|| None::<Value>);
     let problem = use_state(|| None::<String>);
     let start = use_state(|| None::<Value>);
+    let index = use_state(String::new);
+    // The keys of what is being read: the table, or the chosen index.
+    let keys = p.indexes.iter().find(|(n, _)| *n == *index).map(|(_, k)| k.clone()).unwrap_or_else(|| p.keys.clone());
 
     // The request the form describes, or why it cannot be built yet.
     let build = || -> Result<Value, String> {
         let mut req = json!({"TableName": p.table});
+        if !index.is_empty() {
+            req["IndexName"] = json!(*index);
+        }
         let mut names = Map::new();
         let mut values = Map::new();
         if *mode == "Query" {
             if pk.trim().is_empty() {
-                return Err(format!("Enter a value for the partition key {} (a Query reads one item collection).", p.hash.0));
+                return Err(format!("Enter a value for the partition key {} (a Query reads one item collection).", keys.hash.0));
             }
-            names.insert("#pk".into(), json!(p.hash.0));
-            values.insert(":pk".into(), typed(&p.hash.1, &pk));
+            names.insert("#pk".into(), json!(keys.hash.0));
+            values.insert(":pk".into(), typed(&keys.hash.1, &pk));
             let mut cond = "#pk = :pk".to_string();
-            if let (Some((sk_name, sk_type)), false) = (&p.range, sk_op.is_empty()) {
+            if let (Some((sk_name, sk_type)), false) = (&keys.range, sk_op.is_empty()) {
                 names.insert("#sk".into(), json!(sk_name));
                 values.insert(":sk1".into(), typed(sk_type, &sk1));
                 match sk_op.as_str() {
@@ -190,9 +203,17 @@ pub fn query_builder(p: &Props) -> Html {
             </div>
             <p class="hint">{ if is_query { "A Query reads one item collection: the items with one partition key value, in sort-key order. It reads only what it returns (before the filter), so it is cheap." } else { "A Scan reads the whole table, partition by partition, and pays for every item it reads, even those the filter drops." } }</p>
             <div class="field-row">
+                if !p.indexes.is_empty() {
+                    <div class="field small"><label for="qb-index">{ "Read from" }</label>
+                        <select id="qb-index" onchange={let i = index.clone(); Callback::from(move |e: Event| if let Some(s) = e.target_dyn_into::<web_sys::HtmlSelectElement>() { i.set(s.value()) })}>
+                            <option value="" selected={index.is_empty()}>{ "table" }</option>
+                            { for p.indexes.iter().map(|(n, _)| html! { <option value={n.clone()} selected={*index == *n}>{ format!("index {n}") }</option> }) }
+                        </select>
+                    </div>
+                }
                 if is_query {
-                    <div class="field"><label for="qb-pk">{ format!("{} ({}) =", p.hash.0, p.hash.1) }</label><input id="qb-pk" value={(*pk).clone()} oninput={text(&pk)} /></div>
-                    if let Some((sk_name, sk_type)) = &p.range {
+                    <div class="field"><label for="qb-pk">{ format!("{} ({}) =", keys.hash.0, keys.hash.1) }</label><input id="qb-pk" value={(*pk).clone()} oninput={text(&pk)} /></div>
+                    if let Some((sk_name, sk_type)) = &keys.range {
                         <div class="field">
                             <label for="qb-skop">{ format!("{sk_name} ({sk_type})") }</label>
                             <div class="inline">

@@ -5,7 +5,7 @@
 use serde_json::{json, Map, Value};
 use yew::prelude::*;
 
-use crate::{app::{Ctx, Route}, dynamo_json, notify::Notice, panels::query_builder::QueryBuilder};
+use crate::{app::{Ctx, Route}, dynamo_json, notify::Notice, panels::query_builder::{Keys, QueryBuilder}};
 
 #[derive(Properties, PartialEq)]
 pub struct Props {
@@ -150,6 +150,27 @@ fn table_list(p: &ListProps) -> Html {
 }
 
 type KeyName = Option<(String, String)>;
+
+/// The table's secondary indexes with their key names and types.
+fn index_keys(t: &Value) -> Vec<(String, Keys)> {
+    let ty = |name: &str| t["AttributeDefinitions"].as_array().and_then(|a| a.iter().find(|d| d["AttributeName"] == name)).and_then(|d| d["AttributeType"].as_str()).unwrap_or("S").to_string();
+    let mut out = Vec::new();
+    for member in ["LocalSecondaryIndexes", "GlobalSecondaryIndexes"] {
+        for idx in t[member].as_array().cloned().unwrap_or_default() {
+            let mut hash = None;
+            let mut range = None;
+            for k in idx["KeySchema"].as_array().cloned().unwrap_or_default() {
+                let n = k["AttributeName"].as_str().unwrap_or_default().to_string();
+                let pair = (n.clone(), ty(&n));
+                if k["KeyType"] == "HASH" { hash = Some(pair) } else { range = Some(pair) }
+            }
+            if let Some(hash) = hash {
+                out.push((idx["IndexName"].as_str().unwrap_or_default().to_string(), Keys { hash, range }));
+            }
+        }
+    }
+    out
+}
 
 /// (partition key, sort key) names with their types.
 fn key_names(t: &Value) -> (KeyName, KeyName) {
@@ -432,7 +453,7 @@ fn table_detail(p: &DetailProps) -> Html {
                     }
                 </div>
                 if let Some(h) = &hash {
-                    <QueryBuilder table={name.clone()} hash={h.clone()} range={range.clone()} />
+                    <QueryBuilder table={name.clone()} keys={Keys { hash: h.clone(), range: range.clone() }} indexes={index_keys(t)} />
                 }
             }
         </div>

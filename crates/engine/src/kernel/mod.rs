@@ -167,7 +167,7 @@ impl Engine {
             scheduler: &mut self.scheduler,
             service: name,
         };
-        let result = service.call(&mut cx, &request.operation, request.input.clone());
+        let result = service.call(&mut cx, &request.operation, &request.input);
         if self.rng != rng_before {
             self.persist_rng();
         }

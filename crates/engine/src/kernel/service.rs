@@ -35,7 +35,7 @@ pub trait Service: Send {
 
     /// Runs one AWS operation. Validation happens before any state changes, so an error leaves
     /// no trace in state or journal.
-    fn call(&mut self, cx: &mut Cx, operation: &str, input: Value) -> Result<Value, AwsError>;
+    fn call(&mut self, cx: &mut Cx, operation: &str, input: &Value) -> Result<Value, AwsError>;
 
     /// A timer this service scheduled is due.
     fn fire(&mut self, _cx: &mut Cx, _timer: &Timer) {}
