@@ -204,7 +204,7 @@ pub fn query_builder(p: &Props) -> Html {
             <p class="hint">{ if is_query { "A Query reads one item collection: the items with one partition key value, in sort-key order. It reads only what it returns (before the filter), so it is cheap." } else { "A Scan reads the whole table, partition by partition, and pays for every item it reads, even those the filter drops." } }</p>
             <div class="field-row">
                 if !p.indexes.is_empty() {
-                    <div class="field small"><label for="qb-index">{ "Read from" }</label>
+                    <div class="field medium"><label for="qb-index">{ "Read from" }</label>
                         <select id="qb-index" onchange={let i = index.clone(); Callback::from(move |e: Event| if let Some(s) = e.target_dyn_into::<web_sys::HtmlSelectElement>() { i.set(s.value()) })}>
                             <option value="" selected={index.is_empty()}>{ "table" }</option>
                             { for p.indexes.iter().map(|(n, _)| html! { <option value={n.clone()} selected={*index == *n}>{ format!("index {n}") }</option> }) }
