@@ -26,7 +26,7 @@ impl Gen {
     fn value(&mut self, depth: u32) -> Value {
         match self.next() % if depth > 4 { 5 } else { 8 } {
             0 => Value::Null,
-            1 => json!(self.next() % 3 == 0),
+            1 => json!(self.next().is_multiple_of(3)),
             2 => json!((self.next() % 2000) as i64 - 1000),
             3 => json!(self.next() as f64 / 7.0),
             4 => json!(self.pick(STRINGS)),
@@ -94,7 +94,7 @@ fn random_requests_never_panic_and_keep_state_consistent() {
         let op = *g.pick(OPS);
         let input = match g.value(0) {
             Value::Object(mut m) => {
-                if g.next() % 2 == 0 {
+                if g.next().is_multiple_of(2) {
                     m.insert("TableName".into(), json!("Fuzz"));
                 }
                 Value::Object(m)

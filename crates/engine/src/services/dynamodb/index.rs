@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::{
-    key::{KeySchema, KeyValue, PrimaryKey, ScalarType},
-    value::{AttributeValue, Item},
+    key::{scalar, KeySchema, KeyValue, PrimaryKey},
+    value::Item,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -54,15 +54,6 @@ pub struct IndexKey {
     pub pk: KeyValue,
     pub sk: Option<KeyValue>,
     pub table_key: PrimaryKey,
-}
-
-fn scalar(v: &AttributeValue, kind: ScalarType) -> Option<KeyValue> {
-    match (v, kind) {
-        (AttributeValue::S(s), ScalarType::S) => Some(KeyValue::S(s.clone())),
-        (AttributeValue::N(n), ScalarType::N) => Some(KeyValue::N(n.clone())),
-        (AttributeValue::B(b), ScalarType::B) => Some(KeyValue::B(b.clone())),
-        _ => None,
-    }
 }
 
 impl IndexMeta {

@@ -177,7 +177,8 @@ impl KeySchema {
     }
 }
 
-fn scalar(v: &AttributeValue, kind: ScalarType) -> Option<KeyValue> {
+/// The key value of an attribute value of the key's type; None for any other type.
+pub(crate) fn scalar(v: &AttributeValue, kind: ScalarType) -> Option<KeyValue> {
     match (v, kind) {
         (AttributeValue::S(s), ScalarType::S) => Some(KeyValue::S(s.clone())),
         (AttributeValue::N(n), ScalarType::N) => Some(KeyValue::N(n.clone())),

@@ -8,9 +8,51 @@ use std::borrow::Cow;
 use serde_json::{json, Value};
 
 use super::{
+    capacity,
     expr::{eval, Cond, Path},
+    input::{Constraints, Input},
     value::{item_size, item_to_json, Item},
 };
+use crate::kernel::error::AwsError;
+
+/// The request members Query and Scan share, read the same way.
+pub struct ReadArgs<'a> {
+    pub table_name: Option<&'a str>,
+    pub index_name: Option<&'a str>,
+    pub limit: Option<i64>,
+    pub select: Option<&'a str>,
+    pub start: Option<&'a Value>,
+    pub consistent: bool,
+    pub rcc: Option<&'a str>,
+}
+
+impl<'a> ReadArgs<'a> {
+    pub fn read(input: &Input<'a>) -> Result<ReadArgs<'a>, AwsError> {
+        Ok(ReadArgs {
+            table_name: input.string("TableName")?,
+            limit: input.integer("Limit")?,
+            select: input.string("Select")?,
+            start: input.attribute_map("ExclusiveStartKey")?,
+            consistent: input.boolean("ConsistentRead")?.unwrap_or(false),
+            rcc: input.string("ReturnConsumedCapacity")?,
+            index_name: input.string("IndexName")?,
+        })
+    }
+
+    /// The constraints AWS reports first (names, limit); an operation's own follow.
+    pub fn constrain_head(c: &mut Constraints, table: Option<&str>, index: Option<&str>, limit: Option<i64>) {
+        c.name(index, "indexName");
+        c.name(table, "tableName");
+        c.not_null(table, "tableName");
+        c.min(limit, "limit", 1);
+    }
+
+    /// The constraints AWS reports last (Select, ReturnConsumedCapacity).
+    pub fn constrain_tail(c: &mut Constraints, select: Option<&str>, rcc: Option<&str>) {
+        c.one_of(select, "select", &["SPECIFIC_ATTRIBUTES", "COUNT", "ALL_ATTRIBUTES", "ALL_PROJECTED_ATTRIBUTES"]);
+        c.one_of(rcc, "returnConsumedCapacity", capacity::ENUM);
+    }
+}
 
 /// A page stops once this much item data has been read.
 pub const PAGE_BYTES: usize = 1024 * 1024;

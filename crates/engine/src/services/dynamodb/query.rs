@@ -11,8 +11,8 @@ use super::{
     expr::{Cmp, Cond, Kind, Operand, PathElem},
     index::{self as idx, IndexKind, ProjectionType},
     input::{reject_unimplemented, Constraints, Input},
-    key::{KeySchema, KeyValue, PrimaryKey, ScalarType},
-    page::{self, PageSpec},
+    key::{scalar, KeySchema, KeyValue, PrimaryKey, ScalarType},
+    page::{self, PageSpec, ReadArgs},
     requests::Expressions,
     scan::check_select,
     value::{item_from_json, AttributeValue},
@@ -66,12 +66,7 @@ impl SortCondition {
 }
 
 fn key_value(v: &AttributeValue, kind: ScalarType) -> Result<KeyValue, AwsError> {
-    match (v, kind) {
-        (AttributeValue::S(s), ScalarType::S) => Ok(KeyValue::S(s.clone())),
-        (AttributeValue::N(n), ScalarType::N) => Ok(KeyValue::N(n.clone())),
-        (AttributeValue::B(b), ScalarType::B) => Ok(KeyValue::B(b.clone())),
-        _ => Err(AwsError::validation("One or more parameter values were invalid: Condition parameter type does not match schema type")),
-    }
+    scalar(v, kind).ok_or_else(|| AwsError::validation("One or more parameter values were invalid: Condition parameter type does not match schema type"))
 }
 
 fn flip(op: Cmp) -> Cmp {
@@ -178,21 +173,11 @@ pub fn analyze(cond: &Cond, schema: &KeySchema) -> Result<(KeyValue, Option<Sort
 
 pub fn query(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Value, AwsError> {
     let input = Input::new(input)?;
-    let table_name = input.string("TableName")?;
-    let limit = input.integer("Limit")?;
-    let select = input.string("Select")?;
-    let start = input.attribute_map("ExclusiveStartKey")?;
-    let consistent = input.boolean("ConsistentRead")?.unwrap_or(false);
+    let ReadArgs { table_name, index_name, limit, select, start, consistent, rcc } = ReadArgs::read(&input)?;
     let forward = input.boolean("ScanIndexForward")?.unwrap_or(true);
-    let rcc = input.string("ReturnConsumedCapacity")?;
-    let index_name = input.string("IndexName")?;
     let mut c = Constraints::default();
-    c.name(index_name, "indexName");
-    c.name(table_name, "tableName");
-    c.not_null(table_name, "tableName");
-    c.min(limit, "limit", 1);
-    c.one_of(select, "select", &["SPECIFIC_ATTRIBUTES", "COUNT", "ALL_ATTRIBUTES", "ALL_PROJECTED_ATTRIBUTES"]);
-    c.one_of(rcc, "returnConsumedCapacity", capacity::ENUM);
+    ReadArgs::constrain_head(&mut c, table_name, index_name, limit);
+    ReadArgs::constrain_tail(&mut c, select, rcc);
     c.finish()?;
     reject_unimplemented(
         &input,

@@ -11,7 +11,7 @@ use super::{
     expr::Kind,
     index::{self as idx, IndexKind},
     input::{reject_unimplemented, Constraints, Input},
-    page::{self, PageSpec},
+    page::{self, PageSpec, ReadArgs},
     requests::Expressions,
     value::item_from_json,
     DynamoDb,
@@ -40,26 +40,16 @@ fn starting_key_invalid(e: AwsError) -> AwsError {
 
 pub fn scan(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Value, AwsError> {
     let input = Input::new(input)?;
-    let table_name = input.string("TableName")?;
-    let limit = input.integer("Limit")?;
+    let ReadArgs { table_name, index_name, limit, select, start, consistent, rcc } = ReadArgs::read(&input)?;
     let segment = input.integer("Segment")?;
     let total = input.integer("TotalSegments")?;
-    let select = input.string("Select")?;
-    let start = input.attribute_map("ExclusiveStartKey")?;
-    let consistent = input.boolean("ConsistentRead")?.unwrap_or(false);
-    let rcc = input.string("ReturnConsumedCapacity")?;
-    let index_name = input.string("IndexName")?;
     let mut c = Constraints::default();
-    c.name(index_name, "indexName");
-    c.name(table_name, "tableName");
-    c.not_null(table_name, "tableName");
-    c.min(limit, "limit", 1);
+    ReadArgs::constrain_head(&mut c, table_name, index_name, limit);
     c.min(segment, "segment", 0);
     c.max(segment, "segment", MAX_TOTAL_SEGMENTS - 1);
     c.min(total, "totalSegments", 1);
     c.max(total, "totalSegments", MAX_TOTAL_SEGMENTS);
-    c.one_of(select, "select", &["SPECIFIC_ATTRIBUTES", "COUNT", "ALL_ATTRIBUTES", "ALL_PROJECTED_ATTRIBUTES"]);
-    c.one_of(rcc, "returnConsumedCapacity", capacity::ENUM);
+    ReadArgs::constrain_tail(&mut c, select, rcc);
     c.finish()?;
     reject_unimplemented(
         &input,

@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 use super::{
     index::{IndexKind, IndexMeta},
-    key::{KeySchema, KeyValue, PrimaryKey, ScalarType},
+    key::{scalar, KeySchema, KeyValue, PrimaryKey, ScalarType},
     value::{item_size, AttributeValue, Item},
 };
 use crate::kernel::error::AwsError;
@@ -163,8 +163,7 @@ impl Table {
         for meta in &self.meta.indexes {
             for attr in meta.key_schema.attributes() {
                 let Some(v) = item.get(&attr.name) else { continue };
-                let ok = matches!((v, attr.kind), (AttributeValue::S(_), ScalarType::S) | (AttributeValue::N(_), ScalarType::N) | (AttributeValue::B(_), ScalarType::B));
-                if !ok {
+                if scalar(v, attr.kind).is_none() {
                     return Err(AwsError::validation(format!(
                         "One or more parameter values were invalid: Type mismatch for Index Key {} Expected: {} Actual: {} IndexName: {}",
                         attr.name, attr.kind.as_str(), v.type_name(), meta.name
