@@ -193,6 +193,12 @@ def ddb(server):
     return server.client()
 
 
+def error_of(excinfo):
+    """(code, message, HTTP status) of a botocore ClientError."""
+    r = excinfo.value.response
+    return r["Error"]["Code"], r["Error"]["Message"], r["ResponseMetadata"]["HTTPStatusCode"]
+
+
 FAST_WAIT = {"Delay": 0.2, "MaxAttempts": 100}
 
 

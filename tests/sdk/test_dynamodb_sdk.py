@@ -19,15 +19,9 @@ import pytest
 from boto3.dynamodb.types import Binary
 from botocore.exceptions import ClientError
 
-from conftest import FAST_WAIT, GUREUM_BIN, make_table, wait_exists
+from conftest import FAST_WAIT, GUREUM_BIN, error_of, make_table, wait_exists
 
 ARN = re.compile(r"^arn:aws:dynamodb:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):table/(?P<name>.+)$")
-
-
-def error_of(excinfo):
-    """(code, message, HTTP status) of a botocore ClientError."""
-    r = excinfo.value.response
-    return r["Error"]["Code"], r["Error"]["Message"], r["ResponseMetadata"]["HTTPStatusCode"]
 
 
 def canon(value):

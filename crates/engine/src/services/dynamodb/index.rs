@@ -34,6 +34,30 @@ pub enum IndexKind {
     Global,
 }
 
+/// IndexStatus of a GSI (LSIs are always usable and report none).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum IndexStatus {
+    /// Added by UpdateTable and backfilling: written to, not readable yet.
+    Creating,
+    /// Its throughput is changing.
+    Updating,
+    /// Being removed: gone for readers and writers, still described.
+    Deleting,
+    #[default]
+    Active,
+}
+
+impl IndexStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IndexStatus::Creating => "CREATING",
+            IndexStatus::Updating => "UPDATING",
+            IndexStatus::Deleting => "DELETING",
+            IndexStatus::Active => "ACTIVE",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct IndexMeta {
@@ -45,6 +69,13 @@ pub struct IndexMeta {
     /// GSIs only, when the table is PROVISIONED.
     pub read_capacity: i64,
     pub write_capacity: i64,
+    #[serde(default)]
+    pub status: IndexStatus,
+    /// Throughput an UpdateTable in flight will set when the index turns ACTIVE.
+    #[serde(default)]
+    pub pending_throughput: Option<(i64, i64)>,
+    #[serde(default)]
+    pub throughput_history: super::table::ThroughputHistory,
 }
 
 /// Position of an item in an index.
@@ -81,7 +112,7 @@ impl IndexMeta {
             .collect()
     }
 
-    pub fn description(&self, table_arn: &str, count: usize, size: usize, billing_provisioned: bool) -> Value {
+    pub fn description(&self, table_arn: &str, count: usize, size: usize, billing_provisioned: bool, now_ms: i64) -> Value {
         let mut projection = json!({"ProjectionType": self.projection.as_str()});
         if self.projection == ProjectionType::Include {
             projection["NonKeyAttributes"] = json!(self.non_key_attributes);
@@ -95,9 +126,15 @@ impl IndexMeta {
             "IndexArn": format!("{table_arn}/index/{}", self.name),
         });
         if self.kind == IndexKind::Global {
-            d["IndexStatus"] = json!("ACTIVE");
+            d["IndexStatus"] = json!(self.status.as_str());
+            if self.status == IndexStatus::Creating {
+                // Counts appear once the backfill is done.
+                d["Backfilling"] = json!(true);
+                d["IndexSizeBytes"] = json!(0);
+                d["ItemCount"] = json!(0);
+            }
             let (r, w) = if billing_provisioned { (self.read_capacity, self.write_capacity) } else { (0, 0) };
-            d["ProvisionedThroughput"] = json!({"NumberOfDecreasesToday": 0, "ReadCapacityUnits": r, "WriteCapacityUnits": w});
+            d["ProvisionedThroughput"] = self.throughput_history.describe(now_ms, r, w);
         }
         d
     }

@@ -56,7 +56,7 @@ const NOT_YET: &[&str] = &[
     "DescribeTableReplicaAutoScaling", "DescribeTimeToLive", "DisableKinesisStreamingDestination",
     "EnableKinesisStreamingDestination", "ExecuteStatement", "ExecuteTransaction", "ExportTableToPointInTime", "GetResourcePolicy",
     "ImportTable", "ListBackups", "ListContributorInsights", "ListExports", "ListGlobalTables", "ListImports", "PutResourcePolicy", "RestoreTableFromBackup", "RestoreTableToPointInTime", "UpdateContinuousBackups", "UpdateContributorInsights", "UpdateGlobalTable",
-    "UpdateGlobalTableSettings", "UpdateKinesisStreamingDestination", "UpdateTable", "UpdateTableReplicaAutoScaling",
+    "UpdateGlobalTableSettings", "UpdateKinesisStreamingDestination", "UpdateTableReplicaAutoScaling",
     "UpdateTimeToLive",
 ];
 
@@ -111,13 +111,13 @@ impl DynamoDb {
         self.regions.entry(region.to_string()).or_default()
     }
 
-    /// A table that accepts data operations: ACTIVE. A missing, CREATING or DELETING table is
+    /// A table that accepts data operations: ACTIVE or UPDATING. A missing, CREATING or DELETING table is
     /// "Requested resource not found", as AWS says.
     pub(crate) fn active_table(&self, region: &str, name: &str) -> Result<&Table, AwsError> {
         self.regions
             .get(region)
             .and_then(|t| t.get(name))
-            .filter(|t| t.meta.status == TableStatus::Active)
+            .filter(|t| matches!(t.meta.status, TableStatus::Active | TableStatus::Updating))
             .ok_or_else(|| resource_not_found("Requested resource not found"))
     }
 
@@ -125,7 +125,7 @@ impl DynamoDb {
         self.regions
             .get_mut(region)
             .and_then(|t| t.get_mut(name))
-            .filter(|t| t.meta.status == TableStatus::Active)
+            .filter(|t| matches!(t.meta.status, TableStatus::Active | TableStatus::Updating))
             .ok_or_else(|| resource_not_found("Requested resource not found"))
     }
 }
@@ -139,6 +139,7 @@ impl Service for DynamoDb {
         match operation {
             "CreateTable" => tables::create_table(self, cx, input),
             "DescribeTable" => tables::describe_table(self, cx, input),
+            "UpdateTable" => tables::update_table(self, cx, input),
             "ListTables" => tables::list_tables(self, cx, input),
             "DeleteTable" => tables::delete_table(self, cx, input),
             "PutItem" => items::put_item(self, cx, input),
@@ -176,6 +177,12 @@ impl Service for DynamoDb {
                 tables.remove(name);
                 cx.journal.delete(table_key(&region, name));
                 cx.journal.delete_prefix(format!("{}/", table_key(&region, name)));
+            }
+            Some(action @ ("finish-update" | "index-active" | "index-remove")) => {
+                let index = timer.payload.get("index").and_then(Value::as_str);
+                if tables::finish_update(table, cx.now_ms, action, index) {
+                    cx.journal.put_json(table_key(&region, name), &table.meta);
+                }
             }
             _ => {}
         }
@@ -216,7 +223,7 @@ impl Service for DynamoDb {
                 let meta: TableMeta = serde_json::from_slice(value).map_err(|e| e.to_string())?;
                 let tables = self.tables_mut(region);
                 match tables.get_mut(name) {
-                    Some(t) => t.meta = meta,
+                    Some(t) => t.set_meta(meta),
                     None => {
                         tables.insert(name.to_string(), Table::new(meta));
                     }
@@ -259,3 +266,5 @@ impl Service for DynamoDb {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_update_table;

@@ -93,7 +93,7 @@ pub fn scan(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Value, AwsE
             page::build(&idx::key_names(None, &table.meta.key_schema), candidates, &spec)
         }
         Some(name) => {
-            let meta = table.index(name).ok_or_else(|| AwsError::validation(format!("The table does not have the specified index: {name}")))?;
+            let meta = table.readable_index(name)?;
             if consistent && meta.kind == IndexKind::Global {
                 return Err(AwsError::validation("Consistent reads are not supported on global secondary indexes"));
             }

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::{
-    index::{IndexKind, IndexMeta},
+    index::{IndexKind, IndexMeta, IndexStatus},
     key::{scalar, KeySchema, KeyValue, PrimaryKey, ScalarType},
     value::{item_size, AttributeValue, Item},
 };
@@ -29,6 +29,8 @@ pub struct IndexState {
 pub enum TableStatus {
     Creating,
     Active,
+    /// UpdateTable is applying a throughput, billing or stream change; data operations go on.
+    Updating,
     Deleting,
 }
 
@@ -37,6 +39,7 @@ impl TableStatus {
         match self {
             TableStatus::Creating => "CREATING",
             TableStatus::Active => "ACTIVE",
+            TableStatus::Updating => "UPDATING",
             TableStatus::Deleting => "DELETING",
         }
     }
@@ -81,6 +84,80 @@ pub struct TableMeta {
     /// Local and global secondary indexes, in request order.
     #[serde(default)]
     pub indexes: Vec<IndexMeta>,
+    /// Throughput history that DescribeTable reports (LastIncrease/DecreaseDateTime,
+    /// NumberOfDecreasesToday).
+    #[serde(default)]
+    pub throughput_history: ThroughputHistory,
+    /// What an UpdateTable in flight will apply when the table turns ACTIVE again.
+    #[serde(default)]
+    pub pending: Option<PendingUpdate>,
+    #[serde(default)]
+    pub stream: StreamState,
+    /// Server-side encryption with a KMS key (None: the AWS owned key, which AWS does not describe).
+    #[serde(default)]
+    pub sse_kms_key_arn: Option<String>,
+    /// STANDARD or STANDARD_INFREQUENT_ACCESS, and when it was last changed; None until set.
+    #[serde(default)]
+    pub table_class: Option<(String, Option<i64>)>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ThroughputHistory {
+    pub last_increase_ms: Option<i64>,
+    pub last_decrease_ms: Option<i64>,
+    /// Decreases on the UTC day `decrease_day` (days since the epoch).
+    pub decreases_today: i64,
+    pub decrease_day: i64,
+}
+
+impl ThroughputHistory {
+    /// Records a change from (r0, w0) to (r1, w1) made at `now_ms`.
+    pub fn record(&mut self, now_ms: i64, (r0, w0): (i64, i64), (r1, w1): (i64, i64)) {
+        if r1 > r0 || w1 > w0 {
+            self.last_increase_ms = Some(now_ms);
+        }
+        if r1 < r0 || w1 < w0 {
+            self.last_decrease_ms = Some(now_ms);
+            let day = now_ms.div_euclid(86_400_000);
+            if day != self.decrease_day {
+                self.decrease_day = day;
+                self.decreases_today = 0;
+            }
+            self.decreases_today += 1;
+        }
+    }
+
+    pub fn describe(&self, now_ms: i64, read: i64, write: i64) -> Value {
+        let today = if self.decrease_day == now_ms.div_euclid(86_400_000) { self.decreases_today } else { 0 };
+        let mut d = json!({"NumberOfDecreasesToday": today, "ReadCapacityUnits": read, "WriteCapacityUnits": write});
+        if let Some(t) = self.last_increase_ms {
+            d["LastIncreaseDateTime"] = epoch_seconds(t);
+        }
+        if let Some(t) = self.last_decrease_ms {
+            d["LastDecreaseDateTime"] = epoch_seconds(t);
+        }
+        d
+    }
+}
+
+/// The part of an UpdateTable that completes after the table has been UPDATING for a while.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PendingUpdate {
+    pub billing_mode: BillingMode,
+    pub read_capacity: i64,
+    pub write_capacity: i64,
+}
+
+/// DynamoDB Streams settings of a table. A stream keeps its label (creation time) after it is
+/// disabled, as LatestStreamArn still names it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StreamState {
+    pub enabled: bool,
+    pub view_type: Option<String>,
+    pub latest_label: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -93,18 +170,47 @@ pub struct Table {
     pub indexes: BTreeMap<String, IndexState>,
 }
 
-fn epoch_seconds(ms: i64) -> Value {
+pub(crate) fn epoch_seconds(ms: i64) -> Value {
     json!(ms as f64 / 1000.0)
 }
 
 impl Table {
     pub fn new(meta: TableMeta) -> Self {
-        let indexes = meta.indexes.iter().map(|i| (i.name.clone(), IndexState::default())).collect();
+        let indexes = meta.indexes.iter().filter(|i| i.status != IndexStatus::Deleting).map(|i| (i.name.clone(), IndexState::default())).collect();
         Table { meta, items: BTreeMap::new(), size_bytes: 0, indexes }
     }
 
+    /// An index that exists (a GSI being deleted no longer does, for readers and writers).
     pub fn index(&self, name: &str) -> Option<&IndexMeta> {
-        self.meta.indexes.iter().find(|i| i.name == name)
+        self.meta.indexes.iter().find(|i| i.name == name && i.status != IndexStatus::Deleting)
+    }
+
+    /// An index that Query and Scan may read: it exists and is not still backfilling.
+    pub fn readable_index(&self, name: &str) -> Result<&IndexMeta, AwsError> {
+        let meta = self.index(name).ok_or_else(|| AwsError::validation(format!("The table does not have the specified index: {name}")))?;
+        if meta.status == IndexStatus::Creating {
+            return Err(AwsError::validation(format!("Cannot read from backfilling global secondary index: {name}")));
+        }
+        Ok(meta)
+    }
+
+    /// Builds an index's entries from every item (a new GSI's backfill).
+    pub fn build_index(&mut self, name: &str) {
+        let Some(meta) = self.meta.indexes.iter().find(|i| i.name == name).cloned() else { return };
+        let mut state = IndexState::default();
+        for (key, item) in &self.items {
+            let Some(ik) = meta.key_of(item, key) else { continue };
+            if state.entries.entry((ik.hash_pos, ik.pk)).or_default().insert((ik.sk, key.clone())) {
+                state.count += 1;
+                state.bytes += item_size(&meta.project(item, &self.meta.key_schema));
+            }
+        }
+        self.indexes.insert(name.to_string(), state);
+    }
+
+    /// Drops an index's entries; writes stop maintaining it.
+    pub fn drop_index_entries(&mut self, name: &str) {
+        self.indexes.remove(name);
     }
 
     fn index_add(&mut self, key: &PrimaryKey, item: &Item) {
@@ -160,7 +266,7 @@ impl Table {
 
     /// Index key attributes an item carries must have the index's types and not be empty.
     pub fn check_index_keys(&self, item: &Item) -> Result<(), AwsError> {
-        for meta in &self.meta.indexes {
+        for meta in self.meta.indexes.iter().filter(|i| i.status != IndexStatus::Deleting) {
             for attr in meta.key_schema.attributes() {
                 let Some(v) = item.get(&attr.name) else { continue };
                 if scalar(v, attr.kind).is_none() {
@@ -182,7 +288,21 @@ impl Table {
     }
 
     /// The TableDescription shape of CreateTable, DescribeTable and DeleteTable.
-    pub fn description(&self) -> Value {
+    /// Replaces the metadata (a record loaded or replayed), keeping derived index state in step
+    /// with the index definitions: new indexes are built, removed or DELETING ones dropped.
+    pub fn set_meta(&mut self, meta: TableMeta) {
+        self.meta = meta;
+        let live: Vec<String> = self.meta.indexes.iter().filter(|i| i.status != IndexStatus::Deleting).map(|i| i.name.clone()).collect();
+        self.indexes.retain(|name, _| live.contains(name));
+        for name in live {
+            if !self.indexes.contains_key(&name) {
+                self.build_index(&name);
+            }
+        }
+    }
+
+    /// The TableDescription as of `now_ms` (NumberOfDecreasesToday depends on the day).
+    pub fn description(&self, now_ms: i64) -> Value {
         let m = &self.meta;
         let (read, write) = match m.billing_mode {
             BillingMode::Provisioned => (m.read_capacity, m.write_capacity),
@@ -194,7 +314,7 @@ impl Table {
             "KeySchema": m.key_schema.to_json(),
             "TableStatus": m.status.as_str(),
             "CreationDateTime": epoch_seconds(m.created_ms),
-            "ProvisionedThroughput": {"NumberOfDecreasesToday": 0, "ReadCapacityUnits": read, "WriteCapacityUnits": write},
+            "ProvisionedThroughput": m.throughput_history.describe(now_ms, read, write),
             "TableSizeBytes": self.size_bytes,
             "ItemCount": self.items.len(),
             "TableArn": m.arn,
@@ -210,10 +330,26 @@ impl Table {
         for (kind, member) in [(IndexKind::Local, "LocalSecondaryIndexes"), (IndexKind::Global, "GlobalSecondaryIndexes")] {
             let list: Vec<Value> = m.indexes.iter().filter(|i| i.kind == kind).map(|i| {
                 let state = self.indexes.get(&i.name).cloned().unwrap_or_default();
-                i.description(&m.arn, state.count, state.bytes, m.billing_mode == BillingMode::Provisioned)
+                i.description(&m.arn, state.count, state.bytes, m.billing_mode == BillingMode::Provisioned, now_ms)
             }).collect();
             if !list.is_empty() {
                 d[member] = Value::Array(list);
+            }
+        }
+        if m.stream.enabled {
+            d["StreamSpecification"] = json!({"StreamEnabled": true, "StreamViewType": m.stream.view_type});
+        }
+        if let Some(label) = &m.stream.latest_label {
+            d["LatestStreamLabel"] = json!(label);
+            d["LatestStreamArn"] = json!(format!("{}/stream/{label}", m.arn));
+        }
+        if let Some(arn) = &m.sse_kms_key_arn {
+            d["SSEDescription"] = json!({"Status": "ENABLED", "SSEType": "KMS", "KMSMasterKeyArn": arn});
+        }
+        if let Some((class, at)) = &m.table_class {
+            d["TableClassSummary"] = json!({"TableClass": class});
+            if let Some(at) = at {
+                d["TableClassSummary"]["LastUpdateDateTime"] = epoch_seconds(*at);
             }
         }
         d["DeletionProtectionEnabled"] = json!(m.deletion_protection);
