@@ -5,7 +5,12 @@
 use serde_json::{json, Map, Value};
 use yew::prelude::*;
 
-use crate::{app::{Ctx, Route}, dynamo_json, notify::Notice, panels::query_builder::{Keys, QueryBuilder}};
+use crate::{
+    app::{Ctx, Route},
+    dynamo_json,
+    notify::Notice,
+    panels::{indexes::Indexes, item_form::ItemEditor, partiql::PartiqlEditor, partitions::Partitions, query_builder::{Keys, QueryBuilder}, samples},
+};
 
 #[derive(Properties, PartialEq)]
 pub struct Props {
@@ -81,6 +86,7 @@ pub fn tables(p: &Props) -> Html {
             <header class="panel-head">
                 <h1>{ "Tables" }</h1><span class="aws-name">{ format!("Amazon DynamoDB · {}", ctx.region) }</span>
                 <div class="spacer" />
+                <SampleMenu />
                 <button class="btn primary" onclick={open_create}>{ "Create table" }</button>
             </header>
             if *creating {
@@ -94,6 +100,8 @@ pub fn tables(p: &Props) -> Html {
                         <p>{ "A DynamoDB table holds items. Each item is found by its primary key: a " }<strong>{ "partition key" }</strong>{ " (which partition stores it) and, optionally, a " }<strong>{ "sort key" }</strong>{ " (its order inside that partition). Everything else about an item is free-form: items need not share attributes." }</p>
                         <p>{ "Example: a Scores table with partition key " }<code>{ "UserId" }</code>{ " and sort key " }<code>{ "Game" }</code>{ " keeps each player's scores together, sorted by game." }</p>
                         <button class="btn primary" onclick={let c = creating.clone(); Callback::from(move |_| c.set(true))}>{ "Create your first table" }</button>
+                        <p>{ "Or start from a sample data set (use " }<em>{ "Load sample data" }</em>{ " above):" }</p>
+                        <ul class="sample-list">{ for samples::SAMPLES.iter().map(|s| html! { <li><strong>{ s.title }</strong>{ " — " }{ s.about }</li> }) }</ul>
                     </div>
                 },
                 Some(l) if l.is_empty() => html! {},
@@ -316,8 +324,10 @@ fn table_detail(p: &DetailProps) -> Html {
     // Scan pages: the start keys of the pages visited so far, the current page's items.
     let starts = use_state(|| vec![None::<Value>]);
     let page = use_state(|| None::<Value>);
-    let editor = use_state(|| None::<String>);
+    // None: closed; Some(None): a new item; Some(Some(item)): editing an item.
+    let editor = use_state(|| None::<Option<Value>>);
     let reload = use_state(|| 0u32);
+    let tab = use_state(|| "items");
 
     {
         let (page, starts, ctx2, name) = (page.clone(), starts.clone(), ctx.clone(), name.clone());
@@ -339,20 +349,14 @@ fn table_detail(p: &DetailProps) -> Html {
         });
     }
 
-    let key_template = {
-        let mut m = Map::new();
-        if let Some((n, ty)) = &hash {
-            m.insert(n.clone(), if ty == "N" { json!(1) } else { json!("") });
-        }
-        if let Some((n, ty)) = &range {
-            m.insert(n.clone(), if ty == "N" { json!(1) } else { json!("") });
-        }
-        serde_json::to_string_pretty(&Value::Object(m)).unwrap_or_default()
-    };
     let open_editor = {
-        let editor = editor.clone();
-        Callback::from(move |_| editor.set(Some(key_template.clone())))
+        let (editor, tab) = (editor.clone(), tab.clone());
+        Callback::from(move |_| {
+            tab.set("items");
+            editor.set(Some(None));
+        })
     };
+    let key_attrs: Vec<(String, String)> = hash.iter().chain(range.iter()).cloned().collect();
     let delete_table = {
         let (ctx, name) = (ctx.clone(), name.clone());
         Callback::from(move |_| {
@@ -427,10 +431,19 @@ fn table_detail(p: &DetailProps) -> Html {
             if !active {
                 <p class="muted">{ "The table is not ACTIVE yet: it becomes ACTIVE after a second of simulated time (if the clock is paused, press Play or +1 h)." }</p>
             }
-            if let Some(text) = &*editor {
-                <ItemEditor table={name.clone()} text={text.clone()} on_close={let e = editor.clone(); let r = reload.clone(); Callback::from(move |_| { e.set(None); r.set(*r + 1); })} />
-            }
             if active {
+                <nav class="tabs" role="tablist" aria-label="Table views">
+                    { for [("items", "Items"), ("query", "Query / Scan"), ("indexes", "Indexes"), ("partitions", "Partitions"), ("partiql", "PartiQL")].iter().map(|(id, label)| {
+                        let t2 = tab.clone();
+                        let id = *id;
+                        html! { <button role="tab" aria-selected={(*tab == id).to_string()} class={classes!("tab", (*tab == id).then_some("on"))} onclick={Callback::from(move |_| t2.set(id))}>{ *label }</button> }
+                    }) }
+                </nav>
+            }
+            if active && *tab == "items" {
+                if let Some(item) = &*editor {
+                    <ItemEditor key={item.as_ref().map(|i| i.to_string()).unwrap_or_default()} table={name.clone()} keys={key_attrs.clone()} item={item.clone()} on_close={let e = editor.clone(); let r = reload.clone(); Callback::from(move |_| { e.set(None); r.set(*r + 1); })} />
+                }
                 <div class="items">
                     <div class="items-bar">
                         <span>{ format!("Page {page_no} · {} item(s) scanned", page.as_ref().map(|v| v["ScannedCount"].as_u64().unwrap_or(0)).unwrap_or(0)) }</span>
@@ -452,15 +465,30 @@ fn table_detail(p: &DetailProps) -> Html {
                         </div>
                     }
                 </div>
+            }
+            if active && *tab == "query" {
                 if let Some(h) = &hash {
                     <QueryBuilder table={name.clone()} keys={Keys { hash: h.clone(), range: range.clone() }} indexes={index_keys(t)} />
+                }
+            }
+            if *tab == "indexes" && t["TableStatus"] != "CREATING" {
+                <Indexes table={t.clone()} />
+            }
+            if active && *tab == "partitions" {
+                if let Some(h) = &hash {
+                    <Partitions table={name.clone()} hash={h.clone()} range={range.clone()} />
+                }
+            }
+            if active && *tab == "partiql" {
+                if let Some(h) = &hash {
+                    <PartiqlEditor table={name.clone()} hash={h.clone()} range={range.clone()} />
                 }
             }
         </div>
     }
 }
 
-fn item_row(ctx: &Ctx, table: &str, item: &Value, columns: &[String], hash: &KeyName, range: &KeyName, editor: &UseStateHandle<Option<String>>) -> Html {
+fn item_row(ctx: &Ctx, table: &str, item: &Value, columns: &[String], hash: &KeyName, range: &KeyName, editor: &UseStateHandle<Option<Option<Value>>>) -> Html {
     let mut key = Map::new();
     for (n, _) in hash.iter().chain(range.iter()) {
         key.insert(n.clone(), item[n].clone());
@@ -477,8 +505,8 @@ fn item_row(ctx: &Ctx, table: &str, item: &Value, columns: &[String], hash: &Key
         })
     };
     let edit = {
-        let (editor, text) = (editor.clone(), serde_json::to_string_pretty(item).unwrap_or_default());
-        Callback::from(move |_| editor.set(Some(text.clone())))
+        let (editor, item) = (editor.clone(), item.clone());
+        Callback::from(move |_| editor.set(Some(Some(item.clone()))))
     };
     html! {
         <tr>
@@ -491,59 +519,33 @@ fn item_row(ctx: &Ctx, table: &str, item: &Value, columns: &[String], hash: &Key
     }
 }
 
-#[derive(Properties, PartialEq)]
-struct EditorProps {
-    table: String,
-    text: String,
-    on_close: Callback<()>,
-}
-
-#[function_component(ItemEditor)]
-fn item_editor(p: &EditorProps) -> Html {
+/// "Load sample data": a menu of data sets; each creates its table and writes its items.
+#[function_component(SampleMenu)]
+fn sample_menu() -> Html {
     let ctx = use_context::<Ctx>().expect("Ctx");
-    let text = use_state(|| p.text.clone());
-    let problem = use_state(|| None::<String>);
-    let save = {
-        let (ctx, text, problem, table, on_close) = (ctx.clone(), text.clone(), problem.clone(), p.table.clone(), p.on_close.clone());
-        Callback::from(move |_| {
-            let item = match dynamo_json::parse_item(&text) {
-                Ok(i) => i,
-                Err(m) => {
-                    problem.set(Some(m));
-                    return;
-                }
-            };
-            let (ctx, problem, table, on_close) = (ctx.clone(), problem.clone(), table.clone(), on_close.clone());
+    let busy = use_state(|| false);
+    let onchange = {
+        let (ctx, busy) = (ctx.clone(), busy.clone());
+        Callback::from(move |e: Event| {
+            let Some(sel) = e.target_dyn_into::<web_sys::HtmlSelectElement>() else { return };
+            let table = sel.value();
+            sel.set_value("");
+            if table.is_empty() {
+                return;
+            }
+            let (ctx, busy) = (ctx.clone(), busy.clone());
+            busy.set(true);
             wasm_bindgen_futures::spawn_local(async move {
-                match ctx.bridge.send("dynamodb", "PutItem", json!({"TableName": table, "Item": item})).await {
-                    Ok(_) => on_close.emit(()),
-                    Err(e) => problem.set(Some(format!("{}: {}", e.kind, e.message))),
-                }
+                samples::load(&ctx, &table).await;
+                busy.set(false);
+                ctx.navigate.emit(Route::Tables(Some(table)));
             });
         })
     };
-    let on_input = {
-        let text = text.clone();
-        Callback::from(move |e: InputEvent| {
-            if let Some(t) = e.target_dyn_into::<web_sys::HtmlTextAreaElement>() {
-                text.set(t.value());
-            }
-        })
-    };
-    let cancel = {
-        let c = p.on_close.clone();
-        Callback::from(move |_| c.emit(()))
-    };
     html! {
-        <div class="card item-editor">
-            <h3>{ "Item" }</h3>
-            <p class="hint">{ "Write plain JSON (" }<code>{ "{\"UserId\": \"u1\", \"Score\": 42}" }</code>{ ") or DynamoDB JSON (" }<code>{ "{\"Score\": {\"N\": \"42\"}}" }</code>{ "). Plain values become S, N, BOOL, NULL, L and M. Saving an item with an existing key replaces it: that is what PutItem does." }</p>
-            <textarea aria-label="Item JSON" spellcheck="false" rows="10" value={(*text).clone()} oninput={on_input} />
-            if let Some(m) = &*problem { <p class="error-text" role="alert">{ m }</p> }
-            <div class="actions">
-                <button class="btn primary" onclick={save}>{ "Save item" }</button>
-                <button class="btn" onclick={cancel}>{ "Cancel" }</button>
-            </div>
-        </div>
+        <select class="sample-menu" aria-label="Load sample data" disabled={*busy} {onchange}>
+            <option value="" selected=true>{ if *busy { "Loading…" } else { "Load sample data…" } }</option>
+            { for samples::SAMPLES.iter().map(|s| html! { <option value={s.table} title={s.about}>{ s.title }</option> }) }
+        </select>
     }
 }

@@ -43,7 +43,7 @@ test("a bad table name shows AWS's error as a notification", async () => {
   await notice.getByRole("button", { name: "Dismiss" }).click();
 });
 
-test("create a table with the form, add an item, see it in the grid", async () => {
+test("create a table with the form, add an item with the type-aware form, see it in the grid", async () => {
   await page.getByLabel("Table name").fill("Scores");
   await page.getByLabel("Sort key", { exact: false }).first().fill("Game");
   await page.screenshot({ path: `${SHOTS}/tables-create-form.png`, fullPage: true });
@@ -51,12 +51,31 @@ test("create a table with the form, add an item, see it in the grid", async () =
   // CREATING, then ACTIVE after a second of simulated time.
   await page.locator(".table-detail .badge", { hasText: "ACTIVE" }).waitFor({ timeout: 10000 });
   await page.getByRole("button", { name: "Add item" }).click();
-  await page.getByLabel("Item JSON").fill(JSON.stringify({ UserId: "alice", Game: "tetris", Score: 4200, Tags: ["puzzle", "classic"] }));
+  const form = page.getByLabel("Item attributes");
+  await form.getByLabel("Value of UserId").fill("alice");
+  await form.getByLabel("Value of Game").fill("tetris");
+  await form.getByLabel("Name of attribute 3").fill("Score");
+  await form.getByLabel("Type of Score").selectOption("N");
+  await form.getByLabel("Value of Score").fill("lots");
+  await page.getByRole("button", { name: "Save item" }).click();
+  assert.equal(await page.getByRole("alert").innerText(), "Score must be a number, like 42, -3.5 or 1e6.");
+  await form.getByLabel("Value of Score").fill("4200");
+  await page.getByRole("button", { name: "+ Add attribute" }).click();
+  await form.getByLabel("Name of attribute 4").fill("Tags");
+  await form.getByLabel("Type of Tags").selectOption("SS");
+  await form.getByLabel("Value of Tags").fill("puzzle\nclassic");
+  // The JSON view shows the same item as DynamoDB JSON.
+  await page.getByRole("button", { name: "JSON" }).click();
+  const json = JSON.parse(await page.getByLabel("Item JSON").inputValue());
+  assert.deepEqual(json, { UserId: { S: "alice" }, Game: { S: "tetris" }, Score: { N: "4200" }, Tags: { SS: ["puzzle", "classic"] } });
+  await page.getByRole("button", { name: "Form" }).click();
+  await page.screenshot({ path: `${SHOTS}/tables-item-form.png`, fullPage: true });
   await page.getByRole("button", { name: "Save item" }).click();
   await page.locator(".items-grid td", { hasText: "alice" }).waitFor();
   const row = await page.locator(".items-grid tbody tr").first().innerText();
   assert.match(row, /alice/);
   assert.match(row, /4200/);
+  assert.match(row, /SS/);
   await page.screenshot({ path: `${SHOTS}/tables-item.png`, fullPage: true });
 });
 
@@ -70,6 +89,7 @@ test("after a reload the table and the item are still there", async () => {
 
 test("a PutItem with a wrong key type shows the exact AWS message", async () => {
   await page.getByRole("button", { name: "Add item" }).click();
+  await page.getByRole("button", { name: "JSON" }).click();
   await page.getByLabel("Item JSON").fill(JSON.stringify({ UserId: 42, Game: "x" }));
   await page.getByRole("button", { name: "Save item" }).click();
   const alert = page.getByRole("alert");
@@ -93,6 +113,7 @@ test("the query builder runs a Query, shows it as boto3 and JS code, and pages",
     }
     await window.gureum.send("dynamodb", "PutItem", { TableName: "Scores", Item: { UserId: { S: "carol" }, Game: { S: "go" }, Score: { N: "99" } } });
   });
+  await page.getByRole("tab", { name: "Query / Scan" }).click();
   const qb = page.getByLabel("Query and scan builder");
   await qb.locator("#qb-pk").fill("bob");
   await qb.getByLabel("Sort key condition").selectOption(">=");
@@ -133,6 +154,7 @@ test("the query builder reads a global secondary index", async () => {
     }
   });
   await page.goto(page.url().replace(/#.*$/, "") + "#/tables/Orders");
+  await page.getByRole("tab", { name: "Query / Scan" }).click();
   const qb = page.getByLabel("Query and scan builder");
   await qb.locator("#qb-index").selectOption("ByCustomer");
   await qb.locator("#qb-pk").fill("kim");
@@ -142,6 +164,50 @@ test("the query builder reads a global secondary index", async () => {
   await qb.getByText("Count 2", { exact: true }).waitFor();
   assert.match(await qb.locator(".qb-result").innerText(), /o3[\s\S]*99[\s\S]*o1[\s\S]*30/);
   await page.screenshot({ path: `${SHOTS}/tables-query-index.png`, fullPage: true });
+});
+
+test("the Indexes tab adds a GSI that backfills, then serves a query", async () => {
+  await page.goto(page.url().replace(/#.*$/, "") + "#/tables/Scores");
+  await page.getByRole("tab", { name: "Indexes" }).click();
+  await page.getByText("This table has no secondary indexes.").waitFor();
+  await page.getByRole("button", { name: "Create global secondary index" }).click();
+  const form = page.getByRole("form", { name: "Create global secondary index" });
+  await form.getByLabel("Index name").fill("GameScore");
+  await form.getByLabel("Index partition key", { exact: true }).fill("Game");
+  await form.getByLabel("Index sort key", { exact: true }).fill("Score");
+  await form.getByLabel("Index sort key type").selectOption("N");
+  await form.getByLabel("Projection").selectOption("KEYS_ONLY");
+  await form.getByRole("button", { name: "Create index" }).click();
+  const idx = page.getByLabel("Secondary indexes");
+  await idx.locator(".badge", { hasText: "CREATING" }).waitFor();
+  await page.screenshot({ path: `${SHOTS}/tables-indexes-creating.png`, fullPage: true });
+  await page.evaluate(() => window.gureum.sim("AdvanceClock", { seconds: 30 }));
+  await idx.locator(".badge", { hasText: "ACTIVE" }).waitFor();
+  assert.match(await idx.locator("tbody tr").innerText(), /GameScore[\s\S]*GSI[\s\S]*Game \(S\)[\s\S]*Score \(N\)[\s\S]*KEYS_ONLY[\s\S]*5/);
+  await page.screenshot({ path: `${SHOTS}/tables-indexes.png`, fullPage: true });
+  const out = await page.evaluate(() => window.gureum.send("dynamodb", "Query", { TableName: "Scores", IndexName: "GameScore", KeyConditionExpression: "Game = :g", ExpressionAttributeValues: { ":g": { S: "go" } } }));
+  assert.deepEqual(out.Items.map((i) => i.Score.N), ["30", "99"]);
+});
+
+test("the Partitions tab draws item collections sorted by sort key", async () => {
+  await page.getByRole("tab", { name: "Partitions" }).click();
+  const parts = page.getByLabel("Partitions");
+  await parts.locator(".partition-card").first().waitFor();
+  const cards = await parts.locator(".partition-card").allInnerTexts();
+  const bob = cards.find((c) => c.includes("UserId = bob"));
+  assert.ok(bob, cards.join("\n"));
+  assert.match(bob, /4 items[\s\S]*chess[\s\S]*go[\s\S]*tetris[\s\S]*uno/);
+  await page.screenshot({ path: `${SHOTS}/tables-partitions.png`, fullPage: true });
+});
+
+test("a sample data set loads in one click", async () => {
+  await page.getByLabel("Load sample data").selectOption("GameScores");
+  await page.getByText("Sample loaded").waitFor({ timeout: 15000 });
+  await page.locator(".table-detail h2", { hasText: "GameScores" }).waitFor();
+  const out = await page.evaluate(() => window.gureum.send("dynamodb", "Scan", { TableName: "GameScores", Select: "COUNT" }));
+  assert.ok(out.Count >= 20, String(out.Count));
+  await page.getByRole("tab", { name: "Indexes" }).click();
+  await page.getByLabel("Secondary indexes").getByText("GameTitleIndex").waitFor();
 });
 
 test("the clock bar jumps a day ahead", async () => {
