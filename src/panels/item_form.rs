@@ -47,7 +47,7 @@ fn is_number(s: &str) -> bool {
 
 fn is_base64(s: &str) -> bool {
     let s = s.trim();
-    s.len() % 4 == 0 && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '+' || c == '/' || c == '=')
+    s.len().is_multiple_of(4) && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '+' || c == '/' || c == '=')
 }
 
 /// Set members: one per line, blank lines ignored.
