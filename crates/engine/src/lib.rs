@@ -9,6 +9,7 @@
 //! Things that are not AWS (the virtual clock, reset, export/import) go through
 //! [`Engine::control`].
 
+pub mod bench;
 pub mod kernel;
 pub mod services;
 pub mod store;

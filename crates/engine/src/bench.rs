@@ -1,0 +1,128 @@
+//! The engine benchmark workload, shared by the native bench (`cargo bench -p gureum-engine
+//! --bench engine`) and the same code compiled to wasm and run in headless Chromium
+//! (`scripts/bench-engine`), so the two figures compare like with like. The host passes its
+//! clock in: the engine itself never reads one.
+
+use serde_json::{json, Value};
+
+use crate::{Engine, EngineConfig, Request};
+
+/// What one run measured.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Figures {
+    pub items: u64,
+    pub put_per_s: f64,
+    pub gets: u64,
+    pub gets_found: u64,
+    pub get_per_s: f64,
+    pub queries: u64,
+    pub query_items: u64,
+    pub query_p50_us: f64,
+    pub query_p99_us: f64,
+    pub query_max_us: f64,
+}
+
+impl Figures {
+    pub fn lines(&self) -> Vec<String> {
+        vec![
+            format!("Loaded {} items: {:.0} PutItem/s", self.items, self.put_per_s),
+            format!("GetItem: {:.0} ops/s ({} calls, {} found, {:.2} µs each)", self.get_per_s, self.gets, self.gets_found, 1e6 / self.get_per_s),
+            format!(
+                "Query of 100 items on a {}-item table: p50 {:.0} µs, p99 {:.0} µs, max {:.0} µs ({} queries, {} items returned)",
+                self.items, self.query_p50_us, self.query_p99_us, self.query_max_us, self.queries, self.query_items
+            ),
+        ]
+    }
+}
+
+fn call(e: &mut Engine, op: &str, input: Value) -> Result<Value, crate::AwsError> {
+    e.call(10_000, &Request::new("dynamodb", op, "us-east-1", input))
+}
+
+/// Loads `items` items (partitions of 100), then times `gets` random GetItems and `queries`
+/// random 100-item Queries. `now_ms` is the host's monotonic clock in milliseconds.
+pub fn run(items: u64, gets: u64, queries: u64, now_ms: &mut dyn FnMut() -> f64) -> Result<Figures, crate::AwsError> {
+    let per_partition = 100u64;
+    let partitions = (items / per_partition).max(1);
+    let mut e = Engine::new(EngineConfig::default(), 0);
+    call(&mut e, "CreateTable", json!({"TableName": "Bench", "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "N"}],
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}], "BillingMode": "PAY_PER_REQUEST"}))?;
+    e.tick(20_000);
+
+    let t = now_ms();
+    for p in 0..partitions {
+        for s in 0..per_partition {
+            call(&mut e, "PutItem", json!({"TableName": "Bench", "Item": {"pk": {"S": format!("user#{p:06}")}, "sk": {"N": s.to_string()}, "score": {"N": (p * 7 + s).to_string()}, "name": {"S": "player name here"}}}))?;
+        }
+        // Hosts drain the journal after each call; keep memory flat the same way.
+        e.take_changes();
+    }
+    let loaded = partitions * per_partition;
+    let put_per_s = loaded as f64 / ((now_ms() - t) / 1000.0);
+
+    let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let reqs: Vec<Request> = (0..gets)
+        .map(|_| {
+            let (p, s) = (next() % partitions, next() % per_partition);
+            Request::new("dynamodb", "GetItem", "us-east-1", json!({"TableName": "Bench", "Key": {"pk": {"S": format!("user#{p:06}")}, "sk": {"N": s.to_string()}}}))
+        })
+        .collect();
+    let t = now_ms();
+    let mut found = 0u64;
+    for r in &reqs {
+        if e.call(10_000, r)?.get("Item").is_some() {
+            found += 1;
+        }
+    }
+    let get_per_s = gets as f64 / ((now_ms() - t) / 1000.0);
+
+    let qreqs: Vec<Request> = (0..queries)
+        .map(|_| {
+            let p = next() % partitions;
+            Request::new("dynamodb", "Query", "us-east-1", json!({"TableName": "Bench", "KeyConditionExpression": "pk = :p", "ExpressionAttributeValues": {":p": {"S": format!("user#{p:06}")}}}))
+        })
+        .collect();
+    let mut lat = Vec::with_capacity(queries as usize);
+    let mut returned = 0u64;
+    for r in &qreqs {
+        let t = now_ms();
+        let out = e.call(10_000, r)?;
+        lat.push((now_ms() - t) * 1000.0);
+        returned += out["Count"].as_u64().unwrap_or(0);
+    }
+    lat.sort_by(|a, b| a.total_cmp(b));
+    let pct = |p: f64| lat.get(((lat.len() as f64 - 1.0) * p) as usize).copied().unwrap_or(0.0);
+    Ok(Figures {
+        items: loaded,
+        put_per_s,
+        gets,
+        gets_found: found,
+        get_per_s,
+        queries,
+        query_items: returned,
+        query_p50_us: pct(0.5),
+        query_p99_us: pct(0.99),
+        query_max_us: pct(1.0),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_small_run_reads_what_it_wrote() {
+        let mut t = 0.0;
+        let f = super::run(1_000, 500, 20, &mut || {
+            t += 1.0;
+            t
+        })
+        .expect("run");
+        assert_eq!((f.items, f.gets_found, f.query_items), (1_000, 500, 2_000));
+    }
+}
