@@ -198,6 +198,55 @@ struct CreateProps {
     on_close: Callback<()>,
 }
 
+/// A secondary index being drafted in the create-table wizard.
+#[derive(Clone, PartialEq)]
+struct IndexDraft {
+    global: bool,
+    name: String,
+    pk: String,
+    pk_type: String,
+    sk: String,
+    sk_type: String,
+    projection: String,
+}
+
+/// Adds the index drafts to a CreateTable request: index definitions, and attribute
+/// definitions for their key attributes (each attribute once).
+fn add_indexes(req: &mut Value, drafts: &[IndexDraft], table_pk: &str, provisioned: Option<(i64, i64)>) {
+    let mut defs: Vec<Value> = req["AttributeDefinitions"].as_array().cloned().unwrap_or_default();
+    let mut define = |name: &str, ty: &str| {
+        if !name.is_empty() && !defs.iter().any(|d| d["AttributeName"] == name) {
+            defs.push(json!({"AttributeName": name, "AttributeType": ty}));
+        }
+    };
+    let (mut lsis, mut gsis) = (Vec::new(), Vec::new());
+    for d in drafts {
+        let pk = if d.global { d.pk.trim() } else { table_pk };
+        define(pk, &d.pk_type);
+        let mut keys = vec![json!({"AttributeName": pk, "KeyType": "HASH"})];
+        if !d.sk.trim().is_empty() {
+            define(d.sk.trim(), &d.sk_type);
+            keys.push(json!({"AttributeName": d.sk.trim(), "KeyType": "RANGE"}));
+        }
+        let mut index = json!({"IndexName": d.name.trim(), "KeySchema": keys, "Projection": {"ProjectionType": d.projection}});
+        if d.global {
+            if let Some((r, w)) = provisioned {
+                index["ProvisionedThroughput"] = json!({"ReadCapacityUnits": r, "WriteCapacityUnits": w});
+            }
+            gsis.push(index);
+        } else {
+            lsis.push(index);
+        }
+    }
+    req["AttributeDefinitions"] = Value::Array(defs);
+    if !lsis.is_empty() {
+        req["LocalSecondaryIndexes"] = Value::Array(lsis);
+    }
+    if !gsis.is_empty() {
+        req["GlobalSecondaryIndexes"] = Value::Array(gsis);
+    }
+}
+
 #[function_component(CreateTable)]
 fn create_table(p: &CreateProps) -> Html {
     let ctx = use_context::<Ctx>().expect("Ctx");
@@ -210,6 +259,7 @@ fn create_table(p: &CreateProps) -> Html {
     let rcu = use_state(|| "5".to_string());
     let wcu = use_state(|| "5".to_string());
     let busy = use_state(|| false);
+    let drafts = use_state(Vec::<IndexDraft>::new);
 
     let text = |s: &UseStateHandle<String>| {
         let s = s.clone();
@@ -226,6 +276,7 @@ fn create_table(p: &CreateProps) -> Html {
     let submit = {
         let (ctx, on_close, busy) = (ctx.clone(), p.on_close.clone(), busy.clone());
         let (name, pk, pk_type, sk, sk_type, mode, rcu, wcu) = (name.clone(), pk.clone(), pk_type.clone(), sk.clone(), sk_type.clone(), mode.clone(), rcu.clone(), wcu.clone());
+        let drafts = drafts.clone();
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let mut defs = vec![json!({"AttributeName": *pk, "AttributeType": *pk_type})];
@@ -235,9 +286,11 @@ fn create_table(p: &CreateProps) -> Html {
                 keys.push(json!({"AttributeName": *sk, "KeyType": "RANGE"}));
             }
             let mut req = json!({"TableName": *name, "AttributeDefinitions": defs, "KeySchema": keys, "BillingMode": *mode});
+            let capacity = (rcu.parse::<i64>().unwrap_or(0), wcu.parse::<i64>().unwrap_or(0));
             if *mode == "PROVISIONED" {
-                req["ProvisionedThroughput"] = json!({"ReadCapacityUnits": rcu.parse::<i64>().unwrap_or(0), "WriteCapacityUnits": wcu.parse::<i64>().unwrap_or(0)});
+                req["ProvisionedThroughput"] = json!({"ReadCapacityUnits": capacity.0, "WriteCapacityUnits": capacity.1});
             }
+            add_indexes(&mut req, &drafts, pk.trim(), (*mode == "PROVISIONED").then_some(capacity));
             let (ctx, on_close, busy, table) = (ctx.clone(), on_close.clone(), busy.clone(), (*name).clone());
             busy.set(true);
             wasm_bindgen_futures::spawn_local(async move {
@@ -284,6 +337,52 @@ fn create_table(p: &CreateProps) -> Html {
                     <p class="hint">{ "Orders the items that share a partition key, so you can query a range of them (all of a user's games, newest first)." }</p>
                 </div>
             </div>
+            <fieldset class="field index-drafts">
+                <legend>{ "Secondary indexes " }<span class="muted">{ "(optional)" }</span></legend>
+                <p class="hint">{ "An index lets you Query by other attributes. A local index keeps the partition key and sorts by another attribute; it exists only if you add it now. A global index has keys of its own and can also be added later." }</p>
+                { for drafts.iter().enumerate().map(|(i, d)| {
+                    let edit = |f: fn(&mut IndexDraft, String)| {
+                        let drafts = drafts.clone();
+                        move |v: String| {
+                            let mut all = (*drafts).clone();
+                            if let Some(x) = all.get_mut(i) { f(x, v); }
+                            drafts.set(all);
+                        }
+                    };
+                    let (on_name, on_pk, on_pk_ty, on_sk, on_sk_ty, on_proj) = (edit(|d, v| d.name = v), edit(|d, v| d.pk = v), edit(|d, v| d.pk_type = v), edit(|d, v| d.sk = v), edit(|d, v| d.sk_type = v), edit(|d, v| d.projection = v));
+                    let remove = { let drafts = drafts.clone(); Callback::from(move |_| { let mut all = (*drafts).clone(); all.remove(i); drafts.set(all); }) };
+                    let kind = if d.global { "Global" } else { "Local" };
+                    let sel = |on: Box<dyn Fn(String)>| Callback::from(move |e: Event| if let Some(el) = e.target_dyn_into::<web_sys::HtmlSelectElement>() { on(el.value()) });
+                    let types = |cur: &str| html! { <>{ for ["S", "N", "B"].iter().map(|t| html! { <option value={*t} selected={cur == *t}>{ *t }</option> }) }</> };
+                    html! {
+                        <div class="index-draft">
+                            <strong>{ format!("{kind} index") }</strong>
+                            <input aria-label={format!("{kind} index {} name", i + 1)} placeholder="IndexName" value={d.name.clone()} oninput={Callback::from(move |e: InputEvent| on_name(input_value(&e)))} />
+                            if d.global {
+                                <input aria-label={format!("{kind} index {} partition key", i + 1)} placeholder="partition key" value={d.pk.clone()} oninput={Callback::from(move |e: InputEvent| on_pk(input_value(&e)))} />
+                                <select aria-label={format!("{kind} index {} partition key type", i + 1)} onchange={sel(Box::new(on_pk_ty))}>{ types(&d.pk_type) }</select>
+                            } else {
+                                <span class="muted">{ format!("partition key: {}", if pk.is_empty() { "(the table's)" } else { pk.as_str() }) }</span>
+                            }
+                            <input aria-label={format!("{kind} index {} sort key", i + 1)} placeholder={if d.global { "sort key (optional)" } else { "sort key" }} value={d.sk.clone()} oninput={Callback::from(move |e: InputEvent| on_sk(input_value(&e)))} />
+                            <select aria-label={format!("{kind} index {} sort key type", i + 1)} onchange={sel(Box::new(on_sk_ty))}>{ types(&d.sk_type) }</select>
+                            <select aria-label={format!("{kind} index {} projection", i + 1)} onchange={sel(Box::new(on_proj))}>
+                                { for [("ALL", "all attributes"), ("KEYS_ONLY", "keys only")].iter().map(|(v, l)| html! { <option value={*v} selected={d.projection == *v}>{ *l }</option> }) }
+                            </select>
+                            <button type="button" class="btn small" aria-label={format!("Remove {kind} index {}", i + 1)} onclick={remove}>{ "✕" }</button>
+                        </div>
+                    }
+                }) }
+                <div class="actions">
+                    <button type="button" class="btn small" disabled={sk.trim().is_empty()} title="A local index needs the table to have a sort key"
+                        onclick={let d = drafts.clone(); Callback::from(move |_| { let mut all = (*d).clone(); all.push(IndexDraft { global: false, name: String::new(), pk: String::new(), pk_type: "S".into(), sk: String::new(), sk_type: "S".into(), projection: "ALL".into() }); d.set(all); })}>{ "+ Local index" }</button>
+                    <button type="button" class="btn small"
+                        onclick={let d = drafts.clone(); Callback::from(move |_| { let mut all = (*d).clone(); all.push(IndexDraft { global: true, name: String::new(), pk: String::new(), pk_type: "S".into(), sk: String::new(), sk_type: "S".into(), projection: "ALL".into() }); d.set(all); })}>{ "+ Global index" }</button>
+                </div>
+                if drafts.iter().any(|d| d.global) && *mode == "PROVISIONED" {
+                    <p class="hint">{ "Global indexes get the same read and write capacity as the table here; change it later in the Indexes tab." }</p>
+                }
+            </fieldset>
             <fieldset class="field">
                 <legend>{ "Capacity mode" }</legend>
                 <label class="radio"><input type="radio" name="mode" checked={*mode == "PAY_PER_REQUEST"} onchange={let m = mode.clone(); Callback::from(move |_| m.set("PAY_PER_REQUEST".into()))} />
@@ -547,5 +646,22 @@ fn sample_menu() -> Html {
             <option value="" selected=true>{ if *busy { "Loading…" } else { "Load sample data…" } }</option>
             { for samples::SAMPLES.iter().map(|s| html! { <option value={s.table} title={s.about}>{ s.title }</option> }) }
         </select>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn index_drafts_become_create_table_members() {
+        let mut req = json!({"AttributeDefinitions": [{"AttributeName": "UserId", "AttributeType": "S"}, {"AttributeName": "Game", "AttributeType": "S"}]});
+        let draft = |global: bool, name: &str, pk: &str, sk: &str, sk_type: &str| IndexDraft { global, name: name.into(), pk: pk.into(), pk_type: "S".into(), sk: sk.into(), sk_type: sk_type.into(), projection: "ALL".into() };
+        add_indexes(&mut req, &[draft(false, "ByScore", "", "Score", "N"), draft(true, "ByGame", "Game", "Score", "N")], "UserId", Some((3, 4)));
+        assert_eq!(req["AttributeDefinitions"].as_array().unwrap().len(), 3, "Score defined once; UserId and Game not again");
+        assert_eq!(req["LocalSecondaryIndexes"][0]["KeySchema"][0]["AttributeName"], "UserId");
+        assert_eq!(req["GlobalSecondaryIndexes"][0]["KeySchema"][0]["AttributeName"], "Game");
+        assert_eq!(req["GlobalSecondaryIndexes"][0]["ProvisionedThroughput"]["WriteCapacityUnits"], 4);
+        assert!(req["LocalSecondaryIndexes"][0].get("ProvisionedThroughput").is_none());
     }
 }

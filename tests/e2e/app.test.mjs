@@ -200,6 +200,24 @@ test("the Partitions tab draws item collections sorted by sort key", async () =>
   await page.screenshot({ path: `${SHOTS}/tables-partitions.png`, fullPage: true });
 });
 
+test("the create-table wizard adds a global index", async () => {
+  await page.getByRole("button", { name: "Create table", exact: true }).click();
+  const form = page.getByRole("form", { name: "Create table" });
+  await form.getByLabel("Table name").fill("Books");
+  await form.getByLabel("Partition key", { exact: true }).fill("Isbn");
+  await form.getByRole("button", { name: "+ Global index" }).click();
+  await form.getByLabel("Global index 1 name").fill("ByAuthor");
+  await form.getByLabel("Global index 1 partition key", { exact: true }).fill("Author");
+  await form.getByLabel("Global index 1 sort key", { exact: true }).fill("Year");
+  await form.getByLabel("Global index 1 sort key type").selectOption("N");
+  await page.screenshot({ path: `${SHOTS}/tables-create-with-index.png`, fullPage: true });
+  await form.getByRole("button", { name: "Create table" }).click();
+  await page.locator(".table-detail h2", { hasText: "Books" }).waitFor();
+  const d = await page.evaluate(() => window.gureum.send("dynamodb", "DescribeTable", { TableName: "Books" }));
+  assert.deepEqual(d.Table.GlobalSecondaryIndexes[0].KeySchema, [{ AttributeName: "Author", KeyType: "HASH" }, { AttributeName: "Year", KeyType: "RANGE" }]);
+  assert.deepEqual(d.Table.AttributeDefinitions.map((a) => a.AttributeName + ":" + a.AttributeType), ["Isbn:S", "Author:S", "Year:N"]);
+});
+
 test("a sample data set loads in one click", async () => {
   await page.getByLabel("Load sample data").selectOption("GameScores");
   await page.getByText("Sample loaded").waitFor({ timeout: 15000 });
