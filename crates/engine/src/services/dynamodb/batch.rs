@@ -9,10 +9,12 @@ use serde_json::{json, Map, Value};
 use super::{
     capacity::{self, ReturnConsumedCapacity},
     codec,
-    expr::{eval, parser, Path, Placeholders},
-    input::{reject_unimplemented, Constraints, Input},
+    expr::{eval, Path},
+    input::{Constraints, Input},
     item_key,
     key::PrimaryKey,
+    legacy,
+    requests::{self, Expressions},
     value::{item_from_json, item_size, item_to_json, Item, MAX_ITEM_BYTES},
     DynamoDb,
 };
@@ -157,19 +159,18 @@ pub fn batch_get_item(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<V
     let mut plans = Vec::new();
     for (name, spec) in tables {
         let spec = Input::new(spec).map_err(|_| AwsError::serialization("Unexpected value type in payload"))?;
-        reject_unimplemented(&spec, "BatchGetItem", &["Keys", "ProjectionExpression", "ExpressionAttributeNames", "ConsistentRead"], &["Keys", "AttributesToGet", "ConsistentRead", "ProjectionExpression", "ExpressionAttributeNames"])?;
         let keys = spec.list("Keys")?.ok_or_else(|| AwsError::validation("1 validation error detected: Value null at 'requestItems.1.member.keys' failed to satisfy constraint: Member must not be null"))?;
+        let attributes = spec.string_list("AttributesToGet")?;
+        let mut c = Constraints::default();
+        legacy::constrain_attributes_to_get(&mut c, attributes.as_deref(), &format!("requestItems.{name}.member.attributesToGet"));
+        c.finish()?;
         total += keys.len();
         if total > MAX_GET_KEYS {
             return Err(AwsError::validation("Too many items requested for the BatchGetItem call"));
         }
-        let mut ph = Placeholders::new(spec.string_map("ExpressionAttributeNames")?, None)?;
-        let projection = match spec.string("ProjectionExpression")? {
-            Some(t) => Some(parser::projection(t, &mut ph)?),
-            None if ph.has_names() => return Err(AwsError::validation("ExpressionAttributeNames can only be specified when using expressions")),
-            None => None,
-        };
-        ph.check_all_used()?;
+        requests::preflight(&spec, &requests::GET_ITEM)?;
+        let attributes = attributes.as_deref().map(legacy::attributes_to_get).transpose()?;
+        let projection = Expressions::parse(&spec, &requests::GET_ITEM)?.projection.or(attributes);
         let table = db.active_table(cx.region, name)?;
         let mut seen = HashSet::new();
         let mut parsed = Vec::new();

@@ -12,6 +12,7 @@ pub mod index;
 pub mod input;
 pub mod items;
 pub mod key;
+pub mod legacy;
 pub mod number;
 pub mod page;
 pub mod query;

@@ -10,11 +10,12 @@ use serde_json::{json, Value};
 use super::{
     capacity::{self, ReturnConsumedCapacity},
     codec,
-    expr::{eval, update, Kind},
+    expr::eval,
     input::{Constraints, Input},
     item_key,
+    items::Changes,
     key::PrimaryKey,
-    requests::Expressions,
+    requests::{self, Expressions},
     value::{item_from_json, item_size, item_to_json, Item, MAX_ITEM_BYTES},
     DynamoDb, ERROR_NAMESPACE,
 };
@@ -100,9 +101,9 @@ pub fn transact_write_items(db: &mut DynamoDb, cx: &mut Cx, input_value: &Value)
         let body = a.structure(kind, kind)?.ok_or_else(|| AwsError::serialization("Unexpected field type"))?;
         let table_name = body.string("TableName")?.ok_or_else(|| AwsError::validation("1 validation error detected: Value null at 'transactItems.1.member.tableName' failed to satisfy constraint: Member must not be null"))?.to_string();
         let on_failure = body.string("ReturnValuesOnConditionCheckFailure")?;
-        let exprs = match *kind {
-            "Update" => Expressions::parse(&body, &[Kind::Update, Kind::Condition])?,
-            _ => Expressions::parse(&body, &[Kind::Condition])?,
+        let mut exprs = match *kind {
+            "Update" => Expressions::parse(&body, &requests::TRANSACT_UPDATE)?,
+            _ => Expressions::parse(&body, &requests::TRANSACT_CONDITION)?,
         };
         if *kind == "ConditionCheck" && exprs.condition.is_none() {
             return Err(AwsError::validation("The ConditionExpression parameter is required for a ConditionCheck"));
@@ -139,20 +140,21 @@ pub fn transact_write_items(db: &mut DynamoDb, cx: &mut Cx, input_value: &Value)
             "Put" => Some(put_item),
             "Delete" => Some(None),
             "Update" => {
-                let actions = exprs.update.clone().unwrap_or_default();
-                for act in &actions {
-                    if schema.is_key_attribute(act.path().top()) {
-                        return Err(AwsError::validation(format!("One or more parameter values were invalid: Cannot update attribute {}. This attribute is part of the key", act.path().top())));
+                let changes = Changes::Expression(exprs.update.take().unwrap_or_default());
+                for top in changes.tops() {
+                    if schema.is_key_attribute(top) {
+                        return Err(AwsError::validation(format!("One or more parameter values were invalid: Cannot update attribute {top}. This attribute is part of the key")));
                     }
                 }
                 let empty = Item::new();
                 let mut item = current.cloned().unwrap_or_else(|| schema.key_map(&key));
-                update::apply(&mut item, current.unwrap_or(&empty), &actions)?;
+                changes.apply(&mut item, current.unwrap_or(&empty))?;
                 table.check_index_keys(&item)?;
                 if item_size(&item) > MAX_ITEM_BYTES {
                     return Err(AwsError::validation("Item size to update has exceeded the maximum allowed size"));
                 }
-                Some(Some(item))
+                // Only taking attributes away from an absent item creates nothing.
+                if current.is_none() && changes.removes_only() { None } else { Some(Some(item)) }
             }
             _ => None,
         };
@@ -214,7 +216,7 @@ pub fn transact_get_items(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Resu
         let a = Input::new(raw).map_err(|_| AwsError::serialization("Unexpected value type in payload"))?;
         let get = a.structure("Get", "Get")?.ok_or_else(|| AwsError::validation("1 validation error detected: Value null at 'transactItems.1.member.get' failed to satisfy constraint: Member must not be null"))?;
         let table_name = get.string("TableName")?.unwrap_or_default().to_string();
-        let exprs = Expressions::parse(&get, &[Kind::Projection])?;
+        let exprs = Expressions::parse(&get, &requests::TRANSACT_GET)?;
         let table = db.active_table(cx.region, &table_name)?;
         let key = table.meta.key_schema.key_from_map(&item_from_json(get.attribute_map("Key")?.unwrap_or(&Value::Null))?)?;
         if !seen.insert((table_name.clone(), key.clone())) {
