@@ -8,13 +8,14 @@ use serde_json::{json, Map, Value};
 
 use super::{
     capacity::{self, ReturnConsumedCapacity},
-    codec,
+    codec, collection,
     expr::{eval, Path},
     input::{Constraints, Input},
     item_key,
-    key::PrimaryKey,
+    key::{KeyValue, PrimaryKey},
     legacy,
     requests::{self, Expressions},
+    transact::collection_metrics,
     value::{item_from_json, item_size, item_to_json, Item, MAX_ITEM_BYTES},
     DynamoDb,
 };
@@ -77,7 +78,9 @@ pub fn batch_write_item(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result
     // Validate everything first.
     let region = cx.region.to_string();
     let mut plan: Vec<(String, Vec<Write>)> = Vec::new();
+    let mut growth: std::collections::BTreeMap<KeyValue, i64> = std::collections::BTreeMap::new();
     for (name, requests) in tables {
+        growth.clear();
         let requests = requests.as_array().ok_or_else(|| AwsError::serialization("Unexpected field type"))?;
         let table = db.active_table(&region, name)?;
         let schema = &table.meta.key_schema;
@@ -105,18 +108,30 @@ pub fn batch_write_item(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result
             let k = match &w {
                 Write::Put(k, _) | Write::Delete(k) => k.clone(),
             };
-            if !seen.insert(k) {
+            if !seen.insert(k.clone()) {
                 return Err(AwsError::validation("Provided list of item keys contains duplicates"));
             }
+            // Writes to one item collection in one batch add up.
+            let after = match &w {
+                Write::Put(_, item) => Some(item),
+                Write::Delete(_) => None,
+            };
+            let total = growth.entry(k.pk.clone()).or_insert(0);
+            *total += collection::growth(table, &k, table.items.get(&k), after);
+            collection::check_growth(table, &k.pk, *total, collection::LIMIT_BYTES)?;
             writes.push(w);
         }
         plan.push((name.clone(), writes));
     }
     let mut units = Vec::new();
+    let mut touched: Vec<(String, KeyValue)> = Vec::new();
     for (name, writes) in plan {
         let table = db.active_table_mut(&region, &name)?;
         let mut total_units = 0.0;
         for w in writes {
+            touched.push((name.clone(), match &w {
+                Write::Put(k, _) | Write::Delete(k) => k.pk.clone(),
+            }));
             match w {
                 Write::Put(k, item) => {
                     let size = item_size(&item);
@@ -138,6 +153,9 @@ pub fn batch_write_item(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result
     let mut out = json!({"UnprocessedItems": {}});
     if let Some(c) = consumed(ReturnConsumedCapacity::parse(rcc), &units) {
         out["ConsumedCapacity"] = c;
+    }
+    if let Some(m) = collection_metrics(db, &region, ricm == Some("SIZE"), &touched) {
+        out["ItemCollectionMetrics"] = m;
     }
     Ok(out)
 }

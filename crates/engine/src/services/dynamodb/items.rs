@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 
 use super::{
     capacity::{self, ReturnConsumedCapacity},
-    codec,
+    codec, collection,
     expr::{eval, update, Cond, Path},
     input::{Constraints, Input},
     item_key,
@@ -24,6 +24,8 @@ struct WriteArgs<'a> {
     return_values: Option<&'a str>,
     consumed: ReturnConsumedCapacity,
     on_condition_failure: Option<&'a str>,
+    /// ReturnItemCollectionMetrics=SIZE.
+    collection_metrics: bool,
     expected: Option<Vec<RawCondition<'a>>>,
     conditional_operator: Option<&'a str>,
 }
@@ -80,6 +82,7 @@ fn write_args<'a>(input: &Input<'a>, map_member: &str, map_path: &str, updates: 
         return_values,
         consumed: ReturnConsumedCapacity::parse(rcc),
         on_condition_failure: on_failure,
+        collection_metrics: ricm == Some("SIZE"),
         expected,
         conditional_operator,
     };
@@ -104,8 +107,10 @@ pub fn put_item(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Value, 
     let key = table.meta.key_schema.key_of_item(&item)?;
     table.check_index_keys(&item)?;
     check_condition(cond.as_ref(), table.items.get(&key), args.on_condition_failure)?;
+    collection::check_growth(table, &key.pk, collection::growth(table, &key, table.items.get(&key), Some(&item)), collection::LIMIT_BYTES)?;
     let record = item_key(&region, args.table, &key);
     cx.journal.put(record, codec::encode_item(&item));
+    let pk = key.pk.clone();
     let old = table.put(key, item);
     let old_size = old.as_ref().map(item_size).unwrap_or(0);
     let mut out = json!({});
@@ -115,6 +120,9 @@ pub fn put_item(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Value, 
         }
     }
     capacity::attach(&mut out, args.consumed, args.table, capacity::write_units(size.max(old_size)));
+    if let Some(m) = collection::metrics_if(args.collection_metrics, table, &pk) {
+        out["ItemCollectionMetrics"] = m;
+    }
     Ok(out)
 }
 
@@ -175,6 +183,9 @@ pub fn delete_item(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Valu
         out["Attributes"] = item_to_json(old);
     }
     capacity::attach(&mut out, args.consumed, args.table, capacity::write_units(old.as_ref().map(item_size).unwrap_or(0)));
+    if let Some(m) = collection::metrics_if(args.collection_metrics, table, &key.pk) {
+        out["ItemCollectionMetrics"] = m;
+    }
     Ok(out)
 }
 
@@ -251,6 +262,9 @@ pub fn update_item(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Valu
     if size > MAX_ITEM_BYTES {
         return Err(AwsError::validation("Item size to update has exceeded the maximum allowed size"));
     }
+    if writes {
+        collection::check_growth(table, &pk.pk, collection::growth(table, &pk, old.as_ref(), Some(&new)), collection::LIMIT_BYTES)?;
+    }
     let old_size = old.as_ref().map(item_size).unwrap_or(0);
     let mut out = json!({});
     let paths = changes.paths();
@@ -279,8 +293,11 @@ pub fn update_item(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Valu
     }
     if writes {
         cx.journal.put(item_key(&region, args.table, &pk), codec::encode_item(&new));
-        table.put(pk, new);
+        table.put(pk.clone(), new);
     }
     capacity::attach(&mut out, args.consumed, args.table, capacity::write_units(size.max(old_size)));
+    if let Some(m) = collection::metrics_if(args.collection_metrics, table, &pk.pk) {
+        out["ItemCollectionMetrics"] = m;
+    }
     Ok(out)
 }

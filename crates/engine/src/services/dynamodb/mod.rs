@@ -7,6 +7,7 @@
 pub mod batch;
 pub mod capacity;
 pub mod codec;
+pub mod collection;
 pub mod expr;
 pub mod index;
 pub mod input;

@@ -9,12 +9,12 @@ use serde_json::{json, Value};
 
 use super::{
     capacity::{self, ReturnConsumedCapacity},
-    codec,
+    codec, collection,
     expr::eval,
     input::{Constraints, Input},
     item_key,
     items::Changes,
-    key::PrimaryKey,
+    key::{KeyValue, PrimaryKey},
     requests::{self, Expressions},
     value::{item_from_json, item_size, item_to_json, Item, MAX_ITEM_BYTES},
     DynamoDb, ERROR_NAMESPACE,
@@ -49,11 +49,13 @@ fn canceled(reasons: Vec<Value>) -> AwsError {
 pub fn transact_write_items(db: &mut DynamoDb, cx: &mut Cx, input_value: &Value) -> Result<Value, AwsError> {
     let input = Input::new(input_value)?;
     let rcc = input.string("ReturnConsumedCapacity")?;
+    let ricm = input.string("ReturnItemCollectionMetrics")?;
     let token = input.string("ClientRequestToken")?;
     let items = input.list("TransactItems")?;
     let mut c = Constraints::default();
     c.not_null(items, "transactItems");
     c.one_of(rcc, "returnConsumedCapacity", capacity::ENUM);
+    c.one_of(ricm, "returnItemCollectionMetrics", &["SIZE", "NONE"]);
     if let Some(t) = token.filter(|t| t.is_empty() || t.len() > 36) {
         c.add(Some(t), "clientRequestToken", if t.is_empty() { "Member must have length greater than or equal to 1" } else { "Member must have length less than or equal to 36" });
     }
@@ -91,6 +93,7 @@ pub fn transact_write_items(db: &mut DynamoDb, cx: &mut Cx, input_value: &Value)
     // Plan every action against the state before the transaction.
     let mut plans: Vec<Planned> = Vec::new();
     let mut seen = HashSet::new();
+    let mut growth: BTreeMap<(String, KeyValue), i64> = BTreeMap::new();
     for raw in &items {
         let a = Input::new(raw).map_err(|_| AwsError::serialization("Unexpected value type in payload"))?;
         let kinds = ["ConditionCheck", "Put", "Delete", "Update"];
@@ -158,6 +161,13 @@ pub fn transact_write_items(db: &mut DynamoDb, cx: &mut Cx, input_value: &Value)
             }
             _ => None,
         };
+        if let Some(after) = &new {
+            // Writes to one collection in one transaction add up.
+            let g = collection::growth(table, &key, current, after.as_ref());
+            let total = growth.entry((table_name.clone(), key.pk.clone())).or_insert(0);
+            *total += g;
+            collection::check_growth(table, &key.pk, *total, collection::LIMIT_BYTES)?;
+        }
         plans.push(Planned { table: table_name, key, new, failed });
     }
     if plans.iter().any(|p| p.failed.is_some()) {
@@ -166,7 +176,11 @@ pub fn transact_write_items(db: &mut DynamoDb, cx: &mut Cx, input_value: &Value)
     }
     // Apply: all validated, nothing can fail now.
     let mut units: BTreeMap<String, f64> = BTreeMap::new();
+    let mut touched: Vec<(String, KeyValue)> = Vec::new();
     for p in plans {
+        if p.new.is_some() {
+            touched.push((p.table.clone(), p.key.pk.clone()));
+        }
         let Ok(table) = db.active_table_mut(&region, &p.table) else { continue };
         let old_size = table.items.get(&p.key).map(item_size).unwrap_or(0);
         let new_size = match &p.new {
@@ -194,7 +208,28 @@ pub fn transact_write_items(db: &mut DynamoDb, cx: &mut Cx, input_value: &Value)
     if mode != ReturnConsumedCapacity::None {
         out["ConsumedCapacity"] = Value::Array(units.iter().map(|(t, u)| json!({"TableName": t, "CapacityUnits": u, "WriteCapacityUnits": u})).collect());
     }
+    if let Some(m) = collection_metrics(db, &region, ricm == Some("SIZE"), &touched) {
+        out["ItemCollectionMetrics"] = m;
+    }
     Ok(out)
+}
+
+/// ItemCollectionMetrics of BatchWriteItem and TransactWriteItems: per table with local
+/// secondary indexes, one entry for each write, in request order, sized after the writes.
+pub(crate) fn collection_metrics(db: &DynamoDb, region: &str, wanted: bool, writes: &[(String, KeyValue)]) -> Option<Value> {
+    if !wanted {
+        return None;
+    }
+    let mut out = serde_json::Map::new();
+    for (name, pk) in writes {
+        let Ok(table) = db.active_table(region, name) else { continue };
+        if let Some(m) = collection::metrics_if(true, table, pk) {
+            if let Value::Array(list) = out.entry(name.clone()).or_insert_with(|| Value::Array(Vec::new())) {
+                list.push(m);
+            }
+        }
+    }
+    (!out.is_empty()).then_some(Value::Object(out))
 }
 
 pub fn transact_get_items(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Value, AwsError> {
