@@ -860,3 +860,79 @@ fn select_agrees_with_the_projection_member() {
         assert_eq!(msg(&mut e, op, r), format!("{prefix}ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName"));
     }
 }
+
+// ---- robustness ---------------------------------------------------------------------------------------
+
+/// Structurally plausible legacy requests with random operators, value lists, actions and
+/// members: every one is answered (success or an AWS error) and none panics.
+#[test]
+fn random_legacy_requests_never_panic() {
+    let mut e = ranged();
+    let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+    let mut next = move |m: u64| {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x % m
+    };
+    let values = [s("u"), s(""), n("1"), n("-0.5"), json!({"B": "YQ=="}), json!({"BOOL": true}), json!({"NULL": true}), json!({"SS": ["a"]}), json!({"NS": ["1", "2"]}),
+        json!({"BS": ["YQ=="]}), json!({"L": [s("a")]}), json!({"M": {"a": n("1")}}), json!({}), json!({"N": "x"}), json!("junk")];
+    let ops = ["EQ", "NE", "LE", "LT", "GE", "GT", "NOT_NULL", "NULL", "CONTAINS", "NOT_CONTAINS", "BEGINS_WITH", "IN", "BETWEEN", "BOGUS"];
+    let attrs = ["pk", "sk", "v", "w", "x.y"];
+    let mut answered = 0;
+    for _ in 0..3000 {
+        let mut conds = serde_json::Map::new();
+        for _ in 0..next(4) {
+            let mut c = serde_json::Map::new();
+            if next(5) > 0 {
+                c.insert("ComparisonOperator".into(), json!(ops[next(ops.len() as u64) as usize]));
+            }
+            if next(3) > 0 {
+                c.insert("AttributeValueList".into(), Value::Array((0..next(4)).map(|_| values[next(values.len() as u64) as usize].clone()).collect()));
+            }
+            if next(4) == 0 {
+                c.insert("Value".into(), values[next(values.len() as u64) as usize].clone());
+            }
+            if next(5) == 0 {
+                c.insert("Exists".into(), json!(next(2) == 0));
+            }
+            conds.insert(attrs[next(attrs.len() as u64) as usize].into(), Value::Object(c));
+        }
+        let conds = Value::Object(conds);
+        let mut updates = serde_json::Map::new();
+        for _ in 0..next(3) {
+            let mut u = serde_json::Map::new();
+            if next(4) > 0 {
+                u.insert("Action".into(), json!(["PUT", "ADD", "DELETE", "NOPE"][next(4) as usize]));
+            }
+            if next(3) > 0 {
+                u.insert("Value".into(), values[next(values.len() as u64) as usize].clone());
+            }
+            updates.insert(attrs[next(attrs.len() as u64) as usize].into(), Value::Object(u));
+        }
+        let key = json!({"pk": s("u"), "sk": n(&(1 + next(12)).to_string())});
+        let (op, mut req) = match next(6) {
+            0 => ("Scan", json!({"TableName": "Rng", "ScanFilter": conds})),
+            1 => ("Query", json!({"TableName": "Rng", "KeyConditions": conds})),
+            2 => ("Query", json!({"TableName": "Rng", "KeyConditions": {"pk": cond("EQ", json!([s("u")]))}, "QueryFilter": conds})),
+            3 => ("PutItem", json!({"TableName": "Rng", "Item": key, "Expected": conds})),
+            4 => ("DeleteItem", json!({"TableName": "Rng", "Key": key, "Expected": conds})),
+            _ => ("UpdateItem", json!({"TableName": "Rng", "Key": key, "Expected": conds, "AttributeUpdates": Value::Object(updates)})),
+        };
+        if next(4) == 0 {
+            req["ConditionalOperator"] = json!(["AND", "OR", "XOR"][next(3) as usize]);
+        }
+        if next(5) == 0 {
+            req["AttributesToGet"] = json!(["v", "w"]);
+        }
+        if next(5) == 0 {
+            req["ReturnItemCollectionMetrics"] = json!("SIZE");
+        }
+        if call(&mut e, op, req).is_ok() {
+            answered += 1;
+        }
+    }
+    assert!(answered > 100, "the generator should reach successful paths too: {answered}");
+    let state = ok(&mut e, "Scan", json!({"TableName": "Rng", "ConsistentRead": true}));
+    assert!(state["Count"].as_u64().unwrap() > 0);
+}
