@@ -18,11 +18,15 @@ use super::{
 };
 use crate::kernel::error::AwsError;
 
-/// The most an item collection may hold.
-pub const LIMIT_BYTES: usize = 10 * GIB;
-const GIB: usize = 1024 * 1024 * 1024;
+/// The most an item collection may hold. Sizes are u64: usize is 32 bits on wasm32.
+pub const LIMIT_BYTES: u64 = 10 * GIB;
+const GIB: u64 = 1024 * 1024 * 1024;
 /// What AWS counts for each LSI entry on top of its attributes.
-const INDEX_ENTRY_OVERHEAD: usize = 100;
+const INDEX_ENTRY_OVERHEAD: u64 = 100;
+
+fn bytes(item: &Item) -> u64 {
+    item_size(item) as u64
+}
 
 pub fn has_local_indexes(table: &Table) -> bool {
     table.meta.indexes.iter().any(|i| i.kind == IndexKind::Local)
@@ -30,36 +34,36 @@ pub fn has_local_indexes(table: &Table) -> bool {
 
 /// What one item adds to its collection: its size, plus one entry (projected attributes and
 /// overhead) in every LSI whose key it carries.
-pub fn contribution(table: &Table, key: &PrimaryKey, item: &Item) -> usize {
+pub fn contribution(table: &Table, key: &PrimaryKey, item: &Item) -> u64 {
     let schema = &table.meta.key_schema;
-    let entries: usize = table
+    let entries: u64 = table
         .meta
         .indexes
         .iter()
         .filter(|m| m.kind == IndexKind::Local && m.key_of(item, key).is_some())
-        .map(|m| item_size(&m.project(item, schema)) + INDEX_ENTRY_OVERHEAD)
+        .map(|m| bytes(&m.project(item, schema)) + INDEX_ENTRY_OVERHEAD)
         .sum();
-    item_size(item) + entries
+    bytes(item) + entries
 }
 
 /// Bytes of the collection of partition key `pk`.
-pub fn size(table: &Table, pk: &KeyValue) -> usize {
+pub fn size(table: &Table, pk: &KeyValue) -> u64 {
     let hash_pos = pk.placement_hash();
     let first = PrimaryKey { hash_pos, pk: pk.clone(), sk: None };
     table.items.range(first..).take_while(|(k, _)| k.hash_pos == hash_pos && &k.pk == pk).map(|(k, item)| contribution(table, k, item)).sum()
 }
 
 /// An upper bound of any collection's size: every item of the table and every LSI entry.
-fn bound(table: &Table) -> usize {
-    let entries: usize = table
+fn bound(table: &Table) -> u64 {
+    let entries: u64 = table
         .meta
         .indexes
         .iter()
         .filter(|m| m.kind == IndexKind::Local)
         .filter_map(|m| table.indexes.get(&m.name))
-        .map(|s| s.bytes + s.count * INDEX_ENTRY_OVERHEAD)
+        .map(|s| s.bytes as u64 + s.count as u64 * INDEX_ENTRY_OVERHEAD)
         .sum();
-    table.size_bytes + entries
+    table.size_bytes as u64 + entries
 }
 
 fn exceeded() -> AwsError {
@@ -68,11 +72,11 @@ fn exceeded() -> AwsError {
 
 /// Refuses a write that would grow the collection of `pk` past `limit` bytes; `growth` is what
 /// the write adds (negative when it shrinks the collection, which is always allowed).
-pub fn check_growth(table: &Table, pk: &KeyValue, growth: i64, limit: usize) -> Result<(), AwsError> {
+pub fn check_growth(table: &Table, pk: &KeyValue, growth: i64, limit: u64) -> Result<(), AwsError> {
     if growth <= 0 || !has_local_indexes(table) {
         return Ok(());
     }
-    let growth = growth as usize;
+    let growth = growth.unsigned_abs();
     if bound(table).saturating_add(growth) <= limit {
         return Ok(());
     }
@@ -139,9 +143,9 @@ mod tests {
         put(&mut t, json!({"f": {"S": "b"}, "s": {"S": "1"}, "p": {"S": "y"}, "body": {"S": "other collection"}}));
         let a = KeyValue::S("a".into());
         // i1 has no `p`: no LSI entry. i2's KEYS_ONLY entry holds f, s and p, plus 100 bytes.
-        let entry2 = item_size(&i2) + INDEX_ENTRY_OVERHEAD;
-        assert_eq!(size(&t, &a), item_size(&i1) + item_size(&i2) + entry2);
-        assert_eq!(contribution(&t, &k1, &i1), item_size(&i1));
+        let entry2 = bytes(&i2) + INDEX_ENTRY_OVERHEAD;
+        assert_eq!(size(&t, &a), bytes(&i1) + bytes(&i2) + entry2);
+        assert_eq!(contribution(&t, &k1, &i1), bytes(&i1));
         assert!(bound(&t) >= size(&t, &a) + size(&t, &KeyValue::S("b".into())));
     }
 
