@@ -545,19 +545,20 @@ def test_global_secondary_index_with_boto3(server, ddb):
 
 
 def test_unsupported_parameters_are_rejected_not_ignored(ddb):
-    make_table(ddb, "Legacy")
-    item = {"pk": {"S": "a"}, "v": {"N": "1"}}
     cases = [
-        lambda: ddb.put_item(TableName="Legacy", Item=item, Expected={"pk": {"Exists": False}}),
-        lambda: ddb.get_item(TableName="Legacy", Key={"pk": {"S": "a"}}, AttributesToGet=["v"]),
+        lambda: ddb.create_table(
+            TableName="Streams", AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}], BillingMode="PAY_PER_REQUEST",
+            StreamSpecification={"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"},
+        ),
     ]
     for call in cases:
         with pytest.raises(ClientError) as e:
             call()
         code, message, status = error_of(e)
         assert (code, status) == ("ValidationException", 400), message
-        assert message
-    assert ddb.scan(TableName="Legacy")["Count"] == 0  # the refused conditional put wrote nothing
+        assert "StreamSpecification" in message
+    assert "Streams" not in ddb.list_tables()["TableNames"]  # the refused CreateTable created nothing
 
 
 # --- the resource API -----------------------------------------------------------------------------

@@ -6,10 +6,12 @@ use serde_json::{json, Map, Value};
 
 const OPS: &[&str] = &["CreateTable", "DescribeTable", "ListTables", "DeleteTable", "PutItem", "GetItem", "DeleteItem", "Scan", "Query", "Query", "Scan", "UpdateItem", "BatchGetItem", "BatchWriteItem", "TransactWriteItems", "TransactGetItems", "Bogus", ""];
 const FIELDS: &[&str] = &["TableName", "Item", "Key", "KeySchema", "AttributeDefinitions", "BillingMode", "ProvisionedThroughput", "Limit", "ExclusiveStartKey", "Segment", "TotalSegments", "Select", "ReturnValues", "ReturnConsumedCapacity", "ConsistentRead", "ExclusiveStartTableName", "AttributeName", "AttributeType", "KeyType", "ReadCapacityUnits", "WriteCapacityUnits", "S", "N", "B", "BOOL", "NULL", "L", "M", "SS", "NS", "BS", "pk", "sk",
-    "KeyConditionExpression", "FilterExpression", "ProjectionExpression", "ConditionExpression", "ExpressionAttributeNames", "ExpressionAttributeValues", "ScanIndexForward", ":v", "#n", "ReturnValuesOnConditionCheckFailure", "UpdateExpression", "RequestItems", "Keys", "PutRequest", "DeleteRequest", "Fuzz", "TransactItems", "Put", "Update", "Delete", "ConditionCheck", "Get", "ClientRequestToken", "IndexName", "Local", "Global"];
+    "KeyConditionExpression", "FilterExpression", "ProjectionExpression", "ConditionExpression", "ExpressionAttributeNames", "ExpressionAttributeValues", "ScanIndexForward", ":v", "#n", "ReturnValuesOnConditionCheckFailure", "UpdateExpression", "RequestItems", "Keys", "PutRequest", "DeleteRequest", "Fuzz", "TransactItems", "Put", "Update", "Delete", "ConditionCheck", "Get", "ClientRequestToken", "IndexName", "Local", "Global",
+    "Expected", "ScanFilter", "QueryFilter", "KeyConditions", "AttributeUpdates", "AttributesToGet", "ComparisonOperator", "AttributeValueList", "Exists", "Value", "Action", "ConditionalOperator", "ReturnItemCollectionMetrics"];
 const STRINGS: &[&str] = &["", "a", "Fuzz", "pk", "HASH", "RANGE", "S", "N", "B", "PAY_PER_REQUEST", "PROVISIONED", "ALL_OLD", "COUNT", "1e400", "-0", "NaN", "AAE=", "!!", "\u{0}", "😀", "9999999999999999999999999999999999999999",
     "pk = :v", "pk = :v AND sk BETWEEN :v AND :v", "#n = :v", "attribute_exists(pk)", "((pk = :v))", "size(pk) > :v", "a.b[1], c", "NOT NOT pk <> :v", "begins_with(sk, :v)", "pk IN (:v, :v)", "sk < :v OR pk = :v", "contains(#n, :v)", "pk = ", "[", "a[99999999999999999999]",
-    "Local", "Global", "SET a = :v", "SET a = a + :v REMOVE b", "ADD s :v", "DELETE s :v", "SET l = list_append(l, :v)", "SET m.x[3] = if_not_exists(m.y, :v)", "REMOVE l[0], l[1]", "SET pk = :v"];
+    "Local", "Global", "SET a = :v", "SET a = a + :v REMOVE b", "ADD s :v", "DELETE s :v", "SET l = list_append(l, :v)", "SET m.x[3] = if_not_exists(m.y, :v)", "REMOVE l[0], l[1]", "SET pk = :v",
+    "EQ", "NE", "LT", "BETWEEN", "IN", "NULL", "NOT_NULL", "CONTAINS", "NOT_CONTAINS", "BEGINS_WITH", "ADD", "PUT", "DELETE", "SIZE", "OR", "AND"];
 
 struct Gen(u64);
 

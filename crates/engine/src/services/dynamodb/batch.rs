@@ -8,11 +8,14 @@ use serde_json::{json, Map, Value};
 
 use super::{
     capacity::{self, ReturnConsumedCapacity},
-    codec,
-    expr::{eval, parser, Path, Placeholders},
-    input::{reject_unimplemented, Constraints, Input},
+    codec, collection,
+    expr::{eval, Path},
+    input::{Constraints, Input},
     item_key,
-    key::PrimaryKey,
+    key::{KeyValue, PrimaryKey},
+    legacy,
+    requests::{self, Expressions},
+    transact::collection_metrics,
     value::{item_from_json, item_size, item_to_json, Item, MAX_ITEM_BYTES},
     DynamoDb,
 };
@@ -75,7 +78,9 @@ pub fn batch_write_item(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result
     // Validate everything first.
     let region = cx.region.to_string();
     let mut plan: Vec<(String, Vec<Write>)> = Vec::new();
+    let mut growth: std::collections::BTreeMap<KeyValue, i64> = std::collections::BTreeMap::new();
     for (name, requests) in tables {
+        growth.clear();
         let requests = requests.as_array().ok_or_else(|| AwsError::serialization("Unexpected field type"))?;
         let table = db.active_table(&region, name)?;
         let schema = &table.meta.key_schema;
@@ -103,18 +108,30 @@ pub fn batch_write_item(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result
             let k = match &w {
                 Write::Put(k, _) | Write::Delete(k) => k.clone(),
             };
-            if !seen.insert(k) {
+            if !seen.insert(k.clone()) {
                 return Err(AwsError::validation("Provided list of item keys contains duplicates"));
             }
+            // Writes to one item collection in one batch add up.
+            let after = match &w {
+                Write::Put(_, item) => Some(item),
+                Write::Delete(_) => None,
+            };
+            let total = growth.entry(k.pk.clone()).or_insert(0);
+            *total += collection::growth(table, &k, table.items.get(&k), after);
+            collection::check_growth(table, &k.pk, *total, collection::LIMIT_BYTES)?;
             writes.push(w);
         }
         plan.push((name.clone(), writes));
     }
     let mut units = Vec::new();
+    let mut touched: Vec<(String, KeyValue)> = Vec::new();
     for (name, writes) in plan {
         let table = db.active_table_mut(&region, &name)?;
         let mut total_units = 0.0;
         for w in writes {
+            touched.push((name.clone(), match &w {
+                Write::Put(k, _) | Write::Delete(k) => k.pk.clone(),
+            }));
             match w {
                 Write::Put(k, item) => {
                     let size = item_size(&item);
@@ -137,6 +154,9 @@ pub fn batch_write_item(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result
     if let Some(c) = consumed(ReturnConsumedCapacity::parse(rcc), &units) {
         out["ConsumedCapacity"] = c;
     }
+    if let Some(m) = collection_metrics(db, &region, ricm == Some("SIZE"), &touched) {
+        out["ItemCollectionMetrics"] = m;
+    }
     Ok(out)
 }
 
@@ -157,19 +177,18 @@ pub fn batch_get_item(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<V
     let mut plans = Vec::new();
     for (name, spec) in tables {
         let spec = Input::new(spec).map_err(|_| AwsError::serialization("Unexpected value type in payload"))?;
-        reject_unimplemented(&spec, "BatchGetItem", &["Keys", "ProjectionExpression", "ExpressionAttributeNames", "ConsistentRead"], &["Keys", "AttributesToGet", "ConsistentRead", "ProjectionExpression", "ExpressionAttributeNames"])?;
         let keys = spec.list("Keys")?.ok_or_else(|| AwsError::validation("1 validation error detected: Value null at 'requestItems.1.member.keys' failed to satisfy constraint: Member must not be null"))?;
+        let attributes = spec.string_list("AttributesToGet")?;
+        let mut c = Constraints::default();
+        legacy::constrain_attributes_to_get(&mut c, attributes.as_deref(), &format!("requestItems.{name}.member.attributesToGet"));
+        c.finish()?;
         total += keys.len();
         if total > MAX_GET_KEYS {
             return Err(AwsError::validation("Too many items requested for the BatchGetItem call"));
         }
-        let mut ph = Placeholders::new(spec.string_map("ExpressionAttributeNames")?, None)?;
-        let projection = match spec.string("ProjectionExpression")? {
-            Some(t) => Some(parser::projection(t, &mut ph)?),
-            None if ph.has_names() => return Err(AwsError::validation("ExpressionAttributeNames can only be specified when using expressions")),
-            None => None,
-        };
-        ph.check_all_used()?;
+        requests::preflight(&spec, &requests::GET_ITEM)?;
+        let attributes = attributes.as_deref().map(legacy::attributes_to_get).transpose()?;
+        let projection = Expressions::parse(&spec, &requests::GET_ITEM)?.projection.or(attributes);
         let table = db.active_table(cx.region, name)?;
         let mut seen = HashSet::new();
         let mut parsed = Vec::new();

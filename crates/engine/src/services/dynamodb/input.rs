@@ -133,6 +133,41 @@ impl<'a> Input<'a> {
         }
     }
 
+    /// A map of structures (ScanFilter, Expected, AttributeUpdates), entries in request order;
+    /// `shape` names the structure in AWS's message.
+    pub fn structure_map(&self, name: &str, shape: &str) -> Result<Option<Vec<(&'a str, Input<'a>)>>, AwsError> {
+        match self.raw(name) {
+            None => Ok(None),
+            Some(Value::Object(o)) => o
+                .iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| match v {
+                    Value::Object(e) => Ok((k.as_str(), Input { obj: e })),
+                    Value::Array(_) => Err(ser(format!("Unrecognized collection type class com.amazonaws.dynamodb.v20120810.{shape}"))),
+                    _ => Err(ser("Unexpected value type in payload")),
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map(Some),
+            Some(Value::Array(_)) => Err(ser(format!("Unrecognized collection type java.util.Map<java.lang.String, com.amazonaws.dynamodb.v20120810.{shape}>"))),
+            Some(_) => Err(ser("Unexpected field type")),
+        }
+    }
+
+    /// A list of strings (AttributesToGet).
+    pub fn string_list(&self, name: &str) -> Result<Option<Vec<&'a str>>, AwsError> {
+        let Some(list) = self.list(name)? else { return Ok(None) };
+        list.iter()
+            .map(|v| match v {
+                Value::String(s) => Ok(s.as_str()),
+                Value::Array(_) => Err(ser("Unrecognized collection type class java.lang.String")),
+                Value::Object(_) => Err(ser(STRUCT_START)),
+                Value::Null => Err(ser("Unexpected value type in payload")),
+                v => Err(ser(format!("{} cannot be converted to String", token(v)))),
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(Some)
+    }
+
     /// Each element of a list of structures, e.g. KeySchema's KeySchemaElement.
     pub fn elements(list: &'a [Value], shape: &str) -> Result<Vec<Input<'a>>, AwsError> {
         list.iter()

@@ -1,48 +1,45 @@
-//! PutItem, GetItem, DeleteItem.
+//! PutItem, GetItem, DeleteItem, UpdateItem, with either expression parameters or their legacy
+//! counterparts (Expected, AttributeUpdates, AttributesToGet).
 
 use serde_json::{json, Value};
 
 use super::{
     capacity::{self, ReturnConsumedCapacity},
-    codec,
-    expr::{eval, update, Cond, Kind},
-    input::{reject_unimplemented, Constraints, Input},
+    codec, collection,
+    expr::{eval, update, Cond, Path},
+    input::{Constraints, Input},
     item_key,
-    requests::Expressions,
+    legacy::{self, RawCondition, RawUpdate},
+    requests::{self, Expressions, Spec},
     value::{item_from_json, item_size, item_to_json, Item, MAX_ITEM_BYTES},
     DynamoDb, ERROR_NAMESPACE,
 };
 use crate::kernel::{error::AwsError, service::Cx};
 
-const PUT_ITEM_MEMBERS: &[&str] = &[
-    "TableName", "Item", "Expected", "ReturnValues", "ReturnConsumedCapacity", "ReturnItemCollectionMetrics", "ConditionalOperator",
-    "ConditionExpression", "ExpressionAttributeNames", "ExpressionAttributeValues", "ReturnValuesOnConditionCheckFailure",
-];
-const GET_ITEM_MEMBERS: &[&str] = &[
-    "TableName", "Key", "AttributesToGet", "ConsistentRead", "ReturnConsumedCapacity", "ProjectionExpression", "ExpressionAttributeNames",
-];
-const DELETE_ITEM_MEMBERS: &[&str] = &[
-    "TableName", "Key", "Expected", "ConditionalOperator", "ReturnValues", "ReturnConsumedCapacity", "ReturnItemCollectionMetrics",
-    "ConditionExpression", "ExpressionAttributeNames", "ExpressionAttributeValues", "ReturnValuesOnConditionCheckFailure",
-];
-
-const WRITE_IMPLEMENTED_PUT: &[&str] = &[
-    "TableName", "Item", "ReturnValues", "ReturnConsumedCapacity", "ReturnItemCollectionMetrics", "ConditionExpression",
-    "ExpressionAttributeNames", "ExpressionAttributeValues", "ReturnValuesOnConditionCheckFailure",
-];
-const WRITE_IMPLEMENTED_DELETE: &[&str] = &[
-    "TableName", "Key", "ReturnValues", "ReturnConsumedCapacity", "ReturnItemCollectionMetrics", "ConditionExpression",
-    "ExpressionAttributeNames", "ExpressionAttributeValues", "ReturnValuesOnConditionCheckFailure",
-];
-
 const RETURN_VALUES: &[&str] = &["ALL_NEW", "UPDATED_OLD", "ALL_OLD", "NONE", "UPDATED_NEW"];
 
-/// The members every write shares: table name, return options.
+/// The members every write shares: table name, return options, the legacy condition.
 struct WriteArgs<'a> {
     table: &'a str,
     return_values: Option<&'a str>,
     consumed: ReturnConsumedCapacity,
     on_condition_failure: Option<&'a str>,
+    /// ReturnItemCollectionMetrics=SIZE.
+    collection_metrics: bool,
+    expected: Option<Vec<RawCondition<'a>>>,
+    conditional_operator: Option<&'a str>,
+}
+
+impl WriteArgs<'_> {
+    /// The write's condition: ConditionExpression or Expected (validated here, after the
+    /// request's other members and before the expressions, as AWS orders its checks), and the
+    /// request's expressions.
+    fn condition(&self, input: &Input, spec: &Spec) -> Result<(Option<Cond>, Expressions), AwsError> {
+        let expected = legacy::expected_conditions(self.expected.as_deref())?;
+        let mut exprs = Expressions::parse(input, spec)?;
+        let cond = exprs.condition.take().or_else(|| legacy::combine(&expected, self.conditional_operator));
+        Ok((cond, exprs))
+    }
 }
 
 /// Checks a write's condition against the item as it is now (empty when absent).
@@ -59,13 +56,15 @@ pub(crate) fn check_condition(cond: Option<&Cond>, current: Option<&Item>, on_fa
     })
 }
 
-fn write_args<'a>(input: &Input<'a>, map_member: &str, map_path: &str) -> Result<(WriteArgs<'a>, Option<&'a Value>), AwsError> {
+fn write_args<'a>(input: &Input<'a>, map_member: &str, map_path: &str, updates: Option<&[RawUpdate]>) -> Result<(WriteArgs<'a>, Option<&'a Value>), AwsError> {
     let table = input.string("TableName")?;
     let map = input.attribute_map(map_member)?;
     let return_values = input.string("ReturnValues")?;
     let rcc = input.string("ReturnConsumedCapacity")?;
     let ricm = input.string("ReturnItemCollectionMetrics")?;
     let on_failure = input.string("ReturnValuesOnConditionCheckFailure")?;
+    let expected = legacy::read_conditions(input, "Expected")?;
+    let conditional_operator = input.string("ConditionalOperator")?;
     let mut c = Constraints::default();
     c.name(table, "tableName");
     c.not_null(table, "tableName");
@@ -74,16 +73,27 @@ fn write_args<'a>(input: &Input<'a>, map_member: &str, map_path: &str) -> Result
     c.one_of(return_values, "returnValues", RETURN_VALUES);
     c.one_of(ricm, "returnItemCollectionMetrics", &["SIZE", "NONE"]);
     c.one_of(on_failure, "returnValuesOnConditionCheckFailure", &["ALL_OLD", "NONE"]);
+    c.one_of(conditional_operator, "conditionalOperator", legacy::CONDITIONAL_OPERATORS);
+    legacy::constrain_conditions(&mut c, expected.as_deref(), "expected");
+    legacy::constrain_updates(&mut c, updates);
     c.finish()?;
-    Ok((WriteArgs { table: table.unwrap_or_default(), return_values, consumed: ReturnConsumedCapacity::parse(rcc), on_condition_failure: on_failure }, map))
+    let args = WriteArgs {
+        table: table.unwrap_or_default(),
+        return_values,
+        consumed: ReturnConsumedCapacity::parse(rcc),
+        on_condition_failure: on_failure,
+        collection_metrics: ricm == Some("SIZE"),
+        expected,
+        conditional_operator,
+    };
+    Ok((args, map))
 }
 
 pub fn put_item(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Value, AwsError> {
     let input = Input::new(input)?;
-    let (args, item) = write_args(&input, "Item", "item")?;
-    reject_unimplemented(&input, "PutItem", WRITE_IMPLEMENTED_PUT, PUT_ITEM_MEMBERS)?;
+    let (args, item) = write_args(&input, "Item", "item", None)?;
+    requests::preflight(&input, &requests::PUT_ITEM)?;
     let item = item_from_json(item.unwrap_or(&Value::Null))?;
-    let exprs = Expressions::parse(&input, &[Kind::Condition])?;
     if !matches!(args.return_values, None | Some("NONE") | Some("ALL_OLD")) {
         return Err(AwsError::validation("ReturnValues can only be ALL_OLD or NONE"));
     }
@@ -91,13 +101,16 @@ pub fn put_item(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Value, 
     if size > MAX_ITEM_BYTES {
         return Err(AwsError::validation("Item size has exceeded the maximum allowed size"));
     }
+    let (cond, _) = args.condition(&input, &requests::PUT_ITEM)?;
     let region = cx.region.to_string();
     let table = db.active_table_mut(&region, args.table)?;
     let key = table.meta.key_schema.key_of_item(&item)?;
     table.check_index_keys(&item)?;
-    check_condition(exprs.condition.as_ref(), table.items.get(&key), args.on_condition_failure)?;
+    check_condition(cond.as_ref(), table.items.get(&key), args.on_condition_failure)?;
+    collection::check_growth(table, &key.pk, collection::growth(table, &key, table.items.get(&key), Some(&item)), collection::LIMIT_BYTES)?;
     let record = item_key(&region, args.table, &key);
     cx.journal.put(record, codec::encode_item(&item));
+    let pk = key.pk.clone();
     let old = table.put(key, item);
     let old_size = old.as_ref().map(item_size).unwrap_or(0);
     let mut out = json!({});
@@ -107,6 +120,9 @@ pub fn put_item(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Value, 
         }
     }
     capacity::attach(&mut out, args.consumed, args.table, capacity::write_units(size.max(old_size)));
+    if let Some(m) = collection::metrics_if(args.collection_metrics, table, &pk) {
+        out["ItemCollectionMetrics"] = m;
+    }
     Ok(out)
 }
 
@@ -116,15 +132,19 @@ pub fn get_item(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Value, 
     let key = input.attribute_map("Key")?;
     let consistent = input.boolean("ConsistentRead")?.unwrap_or(false);
     let rcc = input.string("ReturnConsumedCapacity")?;
+    let attributes = input.string_list("AttributesToGet")?;
     let mut c = Constraints::default();
     c.not_null(key, "key");
     c.name(table_name, "tableName");
     c.not_null(table_name, "tableName");
     c.one_of(rcc, "returnConsumedCapacity", capacity::ENUM);
+    legacy::constrain_attributes_to_get(&mut c, attributes.as_deref(), "attributesToGet");
     c.finish()?;
-    reject_unimplemented(&input, "GetItem", &["TableName", "Key", "ConsistentRead", "ReturnConsumedCapacity", "ProjectionExpression", "ExpressionAttributeNames"], GET_ITEM_MEMBERS)?;
+    requests::preflight(&input, &requests::GET_ITEM)?;
     let key = item_from_json(key.unwrap_or(&Value::Null))?;
-    let exprs = Expressions::parse(&input, &[Kind::Projection])?;
+    let attributes = attributes.as_deref().map(legacy::attributes_to_get).transpose()?;
+    let exprs = Expressions::parse(&input, &requests::GET_ITEM)?;
+    let projection = exprs.projection.or(attributes);
     let table_name = table_name.unwrap_or_default();
     let table = db.active_table(cx.region, table_name)?;
     let key = table.meta.key_schema.key_from_map(&key)?;
@@ -132,7 +152,7 @@ pub fn get_item(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Value, 
     let mut size = 0;
     if let Some(item) = table.items.get(&key) {
         size = item_size(item);
-        out["Item"] = match &exprs.projection {
+        out["Item"] = match &projection {
             Some(paths) => item_to_json(&eval::project(item, paths)),
             None => item_to_json(item),
         };
@@ -143,17 +163,17 @@ pub fn get_item(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Value, 
 
 pub fn delete_item(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Value, AwsError> {
     let input = Input::new(input)?;
-    let (args, key) = write_args(&input, "Key", "key")?;
-    reject_unimplemented(&input, "DeleteItem", WRITE_IMPLEMENTED_DELETE, DELETE_ITEM_MEMBERS)?;
+    let (args, key) = write_args(&input, "Key", "key", None)?;
+    requests::preflight(&input, &requests::DELETE_ITEM)?;
     let key = item_from_json(key.unwrap_or(&Value::Null))?;
-    let exprs = Expressions::parse(&input, &[Kind::Condition])?;
+    let (cond, _) = args.condition(&input, &requests::DELETE_ITEM)?;
     if !matches!(args.return_values, None | Some("NONE") | Some("ALL_OLD")) {
         return Err(AwsError::validation("Return values set to invalid value"));
     }
     let region = cx.region.to_string();
     let table = db.active_table_mut(&region, args.table)?;
     let key = table.meta.key_schema.key_from_map(&key)?;
-    check_condition(exprs.condition.as_ref(), table.items.get(&key), args.on_condition_failure)?;
+    check_condition(cond.as_ref(), table.items.get(&key), args.on_condition_failure)?;
     let old = table.remove(&key);
     if old.is_some() {
         cx.journal.delete(item_key(&region, args.table, &key));
@@ -163,58 +183,98 @@ pub fn delete_item(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Valu
         out["Attributes"] = item_to_json(old);
     }
     capacity::attach(&mut out, args.consumed, args.table, capacity::write_units(old.as_ref().map(item_size).unwrap_or(0)));
+    if let Some(m) = collection::metrics_if(args.collection_metrics, table, &key.pk) {
+        out["ItemCollectionMetrics"] = m;
+    }
     Ok(out)
 }
 
-const UPDATE_ITEM_MEMBERS: &[&str] = &[
-    "TableName", "Key", "AttributeUpdates", "Expected", "ConditionalOperator", "ReturnValues", "ReturnConsumedCapacity",
-    "ReturnItemCollectionMetrics", "UpdateExpression", "ConditionExpression", "ExpressionAttributeNames", "ExpressionAttributeValues",
-    "ReturnValuesOnConditionCheckFailure",
-];
+/// What an UpdateItem changes: an UpdateExpression's actions or legacy AttributeUpdates.
+pub(crate) enum Changes {
+    Expression(Vec<update::Action>),
+    Legacy(Vec<legacy::AttributeUpdate>),
+}
+
+impl Changes {
+    /// The top-level attributes the changes touch, for the key-attribute check.
+    pub(crate) fn tops(&self) -> Vec<&str> {
+        match self {
+            Changes::Expression(a) => a.iter().map(|a| a.path().top()).collect(),
+            Changes::Legacy(u) => u.iter().map(|u| u.attr.as_str()).collect(),
+        }
+    }
+
+    /// The paths UPDATED_OLD and UPDATED_NEW return.
+    fn paths(&self) -> Vec<Path> {
+        match self {
+            Changes::Expression(a) => a.iter().map(|a| a.path().clone()).collect(),
+            Changes::Legacy(u) => u.iter().map(|u| Path(vec![super::expr::PathElem::Attr(u.attr.clone())])).collect(),
+        }
+    }
+
+    /// Changes that only take attributes away; on an absent item they create nothing.
+    pub(crate) fn removes_only(&self) -> bool {
+        match self {
+            Changes::Expression(a) => !a.is_empty() && a.iter().all(|a| matches!(a, update::Action::Remove(_) | update::Action::Delete(..))),
+            Changes::Legacy(u) => !u.is_empty() && u.iter().all(legacy::AttributeUpdate::removes_only),
+        }
+    }
+
+    pub(crate) fn apply(&self, item: &mut Item, old: &Item) -> Result<(), AwsError> {
+        match self {
+            Changes::Expression(a) => update::apply(item, old, a),
+            Changes::Legacy(u) => legacy::apply_updates(item, u),
+        }
+    }
+}
 
 pub fn update_item(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Value, AwsError> {
     let input = Input::new(input)?;
-    let (args, key) = write_args(&input, "Key", "key")?;
-    reject_unimplemented(
-        &input,
-        "UpdateItem",
-        &["TableName", "Key", "ReturnValues", "ReturnConsumedCapacity", "ReturnItemCollectionMetrics", "UpdateExpression", "ConditionExpression", "ExpressionAttributeNames", "ExpressionAttributeValues", "ReturnValuesOnConditionCheckFailure"],
-        UPDATE_ITEM_MEMBERS,
-    )?;
+    let raw_updates = legacy::read_updates(&input)?;
+    let (args, key) = write_args(&input, "Key", "key", raw_updates.as_deref())?;
+    requests::preflight(&input, &requests::UPDATE_ITEM)?;
     let key = item_from_json(key.unwrap_or(&Value::Null))?;
-    let exprs = Expressions::parse(&input, &[Kind::Update, Kind::Condition])?;
+    let legacy_updates = legacy::updates(raw_updates.as_deref())?;
+    let (cond, mut exprs) = args.condition(&input, &requests::UPDATE_ITEM)?;
+    let changes = match exprs.update.take() {
+        Some(actions) => Changes::Expression(actions),
+        None => Changes::Legacy(legacy_updates),
+    };
     let region = cx.region.to_string();
     let table = db.active_table_mut(&region, args.table)?;
     let schema = table.meta.key_schema.clone();
     let pk = schema.key_from_map(&key)?;
-    let actions = exprs.update.clone().unwrap_or_default();
-    for a in &actions {
-        let top = a.path().top();
+    for top in changes.tops() {
         if schema.is_key_attribute(top) {
             return Err(AwsError::validation(format!("One or more parameter values were invalid: Cannot update attribute {top}. This attribute is part of the key")));
         }
     }
     let current = table.items.get(&pk);
-    check_condition(exprs.condition.as_ref(), current, args.on_condition_failure)?;
+    check_condition(cond.as_ref(), current, args.on_condition_failure)?;
     let old = current.cloned();
     let empty = Item::new();
     let mut new = old.clone().unwrap_or_else(|| schema.key_map(&pk));
-    update::apply(&mut new, old.as_ref().unwrap_or(&empty), &actions)?;
+    changes.apply(&mut new, old.as_ref().unwrap_or(&empty))?;
+    // Only taking attributes away from an item that does not exist creates nothing.
+    let writes = old.is_some() || !changes.removes_only();
     table.check_index_keys(&new)?;
     let size = item_size(&new);
     if size > MAX_ITEM_BYTES {
         return Err(AwsError::validation("Item size to update has exceeded the maximum allowed size"));
     }
+    if writes {
+        collection::check_growth(table, &pk.pk, collection::growth(table, &pk, old.as_ref(), Some(&new)), collection::LIMIT_BYTES)?;
+    }
     let old_size = old.as_ref().map(item_size).unwrap_or(0);
     let mut out = json!({});
-    let paths: Vec<_> = actions.iter().map(|a| a.path().clone()).collect();
+    let paths = changes.paths();
     match args.return_values {
         Some("ALL_OLD") => {
             if let Some(o) = &old {
                 out["Attributes"] = item_to_json(o);
             }
         }
-        Some("ALL_NEW") => out["Attributes"] = item_to_json(&new),
+        Some("ALL_NEW") if writes => out["Attributes"] = item_to_json(&new),
         Some("UPDATED_OLD") => {
             if let Some(o) = &old {
                 let part = eval::project(o, &paths);
@@ -223,7 +283,7 @@ pub fn update_item(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Valu
                 }
             }
         }
-        Some("UPDATED_NEW") => {
+        Some("UPDATED_NEW") if writes => {
             let part = eval::project(&new, &paths);
             if !part.is_empty() {
                 out["Attributes"] = item_to_json(&part);
@@ -231,8 +291,13 @@ pub fn update_item(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Valu
         }
         _ => {}
     }
-    cx.journal.put(item_key(&region, args.table, &pk), codec::encode_item(&new));
-    table.put(pk, new);
+    if writes {
+        cx.journal.put(item_key(&region, args.table, &pk), codec::encode_item(&new));
+        table.put(pk.clone(), new);
+    }
     capacity::attach(&mut out, args.consumed, args.table, capacity::write_units(size.max(old_size)));
+    if let Some(m) = collection::metrics_if(args.collection_metrics, table, &pk.pk) {
+        out["ItemCollectionMetrics"] = m;
+    }
     Ok(out)
 }

@@ -7,11 +7,13 @@
 pub mod batch;
 pub mod capacity;
 pub mod codec;
+pub mod collection;
 pub mod expr;
 pub mod index;
 pub mod input;
 pub mod items;
 pub mod key;
+pub mod legacy;
 pub mod number;
 pub mod page;
 pub mod query;

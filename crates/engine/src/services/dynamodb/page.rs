@@ -11,6 +11,7 @@ use super::{
     capacity,
     expr::{eval, Cond, Path},
     input::{Constraints, Input},
+    legacy::{self, RawCondition},
     value::{item_size, item_to_json, Item},
 };
 use crate::kernel::error::AwsError;
@@ -24,10 +25,16 @@ pub struct ReadArgs<'a> {
     pub start: Option<&'a Value>,
     pub consistent: bool,
     pub rcc: Option<&'a str>,
+    /// Legacy members: AttributesToGet, the filter map (ScanFilter or QueryFilter) and the
+    /// ConditionalOperator that joins it.
+    pub attributes_to_get: Option<Vec<&'a str>>,
+    pub filter: Option<Vec<RawCondition<'a>>>,
+    pub conditional_operator: Option<&'a str>,
 }
 
 impl<'a> ReadArgs<'a> {
-    pub fn read(input: &Input<'a>) -> Result<ReadArgs<'a>, AwsError> {
+    /// `filter` is the operation's legacy filter member (ScanFilter or QueryFilter).
+    pub fn read(input: &Input<'a>, filter: &str) -> Result<ReadArgs<'a>, AwsError> {
         Ok(ReadArgs {
             table_name: input.string("TableName")?,
             limit: input.integer("Limit")?,
@@ -36,6 +43,9 @@ impl<'a> ReadArgs<'a> {
             consistent: input.boolean("ConsistentRead")?.unwrap_or(false),
             rcc: input.string("ReturnConsumedCapacity")?,
             index_name: input.string("IndexName")?,
+            attributes_to_get: input.string_list("AttributesToGet")?,
+            filter: legacy::read_conditions(input, filter)?,
+            conditional_operator: input.string("ConditionalOperator")?,
         })
     }
 
@@ -47,10 +57,14 @@ impl<'a> ReadArgs<'a> {
         c.min(limit, "limit", 1);
     }
 
-    /// The constraints AWS reports last (Select, ReturnConsumedCapacity).
-    pub fn constrain_tail(c: &mut Constraints, select: Option<&str>, rcc: Option<&str>) {
-        c.one_of(select, "select", &["SPECIFIC_ATTRIBUTES", "COUNT", "ALL_ATTRIBUTES", "ALL_PROJECTED_ATTRIBUTES"]);
-        c.one_of(rcc, "returnConsumedCapacity", capacity::ENUM);
+    /// The constraints AWS reports last (Select, ReturnConsumedCapacity, the legacy members);
+    /// `filter_path` is Coral's name for the filter member (`scanFilter`, `queryFilter`).
+    pub fn constrain_tail(&self, c: &mut Constraints, filter_path: &str) {
+        c.one_of(self.select, "select", &["SPECIFIC_ATTRIBUTES", "COUNT", "ALL_ATTRIBUTES", "ALL_PROJECTED_ATTRIBUTES"]);
+        c.one_of(self.rcc, "returnConsumedCapacity", capacity::ENUM);
+        c.one_of(self.conditional_operator, "conditionalOperator", legacy::CONDITIONAL_OPERATORS);
+        legacy::constrain_conditions(c, self.filter.as_deref(), filter_path);
+        legacy::constrain_attributes_to_get(c, self.attributes_to_get.as_deref(), "attributesToGet");
     }
 }
 

@@ -8,23 +8,18 @@ use serde_json::Value;
 
 use super::{
     capacity::{self, ReturnConsumedCapacity},
-    expr::{Cmp, Cond, Kind, Operand, PathElem},
+    expr::{Cmp, Cond, Operand, PathElem},
     index::{self as idx, IndexKind, ProjectionType},
-    input::{reject_unimplemented, Constraints, Input},
+    input::{Constraints, Input},
     key::{scalar, KeySchema, KeyValue, PrimaryKey, ScalarType},
+    legacy,
     page::{self, PageSpec, ReadArgs},
-    requests::Expressions,
-    scan::check_select,
+    requests::{self, Expressions},
+    scan::{check_select, projection_member},
     value::{item_from_json, AttributeValue},
     DynamoDb,
 };
 use crate::kernel::{error::AwsError, service::Cx};
-
-const QUERY_MEMBERS: &[&str] = &[
-    "TableName", "IndexName", "Select", "AttributesToGet", "Limit", "ConsistentRead", "KeyConditions", "QueryFilter", "ConditionalOperator",
-    "ScanIndexForward", "ExclusiveStartKey", "ReturnConsumedCapacity", "ProjectionExpression", "FilterExpression", "KeyConditionExpression",
-    "ExpressionAttributeNames", "ExpressionAttributeValues",
-];
 
 /// Builds a sort condition once the key attribute's type is known.
 type SortBuilder = Box<dyn Fn(ScalarType) -> Result<SortCondition, AwsError>>;
@@ -171,30 +166,58 @@ pub fn analyze(cond: &Cond, schema: &KeySchema) -> Result<(KeyValue, Option<Sort
     Ok((pk, sk))
 }
 
+/// How a Query names its item collection: a KeyConditionExpression or legacy KeyConditions.
+enum KeySpec<'a> {
+    Expression(&'a Cond),
+    Legacy(&'a [legacy::Condition]),
+}
+
+impl KeySpec<'_> {
+    fn parts(&self, schema: &KeySchema) -> Result<(KeyValue, Option<SortCondition>), AwsError> {
+        match self {
+            KeySpec::Expression(c) => analyze(c, schema),
+            KeySpec::Legacy(c) => legacy::key_parts(c, schema),
+        }
+    }
+}
+
 pub fn query(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Value, AwsError> {
     let input = Input::new(input)?;
-    let ReadArgs { table_name, index_name, limit, select, start, consistent, rcc } = ReadArgs::read(&input)?;
+    let args = ReadArgs::read(&input, "QueryFilter")?;
     let forward = input.boolean("ScanIndexForward")?.unwrap_or(true);
+    let key_conditions = legacy::read_conditions(&input, "KeyConditions")?;
     let mut c = Constraints::default();
-    ReadArgs::constrain_head(&mut c, table_name, index_name, limit);
-    ReadArgs::constrain_tail(&mut c, select, rcc);
+    ReadArgs::constrain_head(&mut c, args.table_name, args.index_name, args.limit);
+    args.constrain_tail(&mut c, "queryFilter");
+    legacy::constrain_conditions(&mut c, key_conditions.as_deref(), "keyConditions");
     c.finish()?;
-    reject_unimplemented(
-        &input,
-        "Query",
-        &["TableName", "IndexName", "Select", "Limit", "ConsistentRead", "ScanIndexForward", "ExclusiveStartKey", "ReturnConsumedCapacity", "ProjectionExpression", "FilterExpression", "KeyConditionExpression", "ExpressionAttributeNames", "ExpressionAttributeValues"],
-        QUERY_MEMBERS,
-    )?;
-    if input.string("KeyConditionExpression")?.is_none() {
+    requests::preflight(&input, &requests::QUERY)?;
+    let query_filter = legacy::filter_conditions(args.filter.as_deref())?;
+    let attributes = args.attributes_to_get.as_deref().map(legacy::attributes_to_get).transpose()?;
+    let ReadArgs { table_name, index_name, limit, select, start, consistent, rcc, conditional_operator, .. } = args;
+    let start = start.map(|s| item_from_json(s).map_err(|e| AwsError::validation(format!("The provided starting key is invalid: {}", e.message)))).transpose()?;
+    if key_conditions.is_none() && input.string("KeyConditionExpression")?.is_none() {
         return Err(AwsError::validation("Either the KeyConditions or KeyConditionExpression parameter must be specified in the request."));
     }
-    let start = start.map(|s| item_from_json(s).map_err(|e| AwsError::validation(format!("The provided starting key is invalid: {}", e.message)))).transpose()?;
-    let exprs = Expressions::parse(&input, &[Kind::KeyCondition, Kind::Filter, Kind::Projection])?;
-    check_select(select, exprs.projection.is_some(), index_name.is_some())?;
+    let exprs = Expressions::parse(&input, &requests::QUERY)?;
+    let legacy_keys = match &exprs.key_condition {
+        Some(_) => Vec::new(),
+        None => {
+            let conds = legacy::filter_conditions(key_conditions.as_deref())?;
+            legacy::check_key_condition_count(conds.len())?;
+            conds
+        }
+    };
+    check_select(select, projection_member(exprs.projection.is_some(), attributes.is_some()), index_name.is_some(), true)?;
     let table_name = table_name.unwrap_or_default();
     let table = db.active_table(cx.region, table_name)?;
-    let key_cond = exprs.key_condition.as_ref().ok_or_else(|| AwsError::internal("key condition missing after parse"))?;
-    let spec = PageSpec { limit: limit.map(|l| l as usize), filter: exprs.filter.as_ref(), projection: exprs.projection.as_deref(), count_only: select == Some("COUNT") };
+    let key_spec = match &exprs.key_condition {
+        Some(c) => KeySpec::Expression(c),
+        None => KeySpec::Legacy(&legacy_keys),
+    };
+    let filter = exprs.filter.or_else(|| legacy::combine(&query_filter, conditional_operator));
+    let projection = exprs.projection.or(attributes);
+    let spec = PageSpec { limit: limit.map(|l| l as usize), filter: filter.as_ref(), projection: projection.as_deref(), count_only: select == Some("COUNT") };
     let sort_ok = |sk: &Option<KeyValue>, cond: &Option<SortCondition>| match (cond, sk) {
         (None, _) => true,
         (Some(c), Some(v)) => c.holds(v),
@@ -205,7 +228,8 @@ pub fn query(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Value, Aws
     let page = match index_name {
         None => {
             let schema = &table.meta.key_schema;
-            let (pk, sk) = analyze(key_cond, schema)?;
+            let (pk, sk) = key_spec.parts(schema)?;
+            legacy::check_query_filter(&query_filter, schema)?;
             let hash_pos = pk.placement_hash();
             let start = match &start {
                 Some(s) => {
@@ -240,7 +264,8 @@ pub fn query(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Value, Aws
             if consistent && meta.kind == IndexKind::Global {
                 return Err(AwsError::validation("Consistent reads are not supported on global secondary indexes"));
             }
-            let (pk, sk) = analyze(key_cond, &meta.key_schema)?;
+            let (pk, sk) = key_spec.parts(&meta.key_schema)?;
+            legacy::check_query_filter(&query_filter, &meta.key_schema)?;
             let part = (pk.placement_hash(), pk.clone());
             let start = match &start {
                 Some(s) => {

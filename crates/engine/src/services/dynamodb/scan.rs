@@ -8,23 +8,17 @@ use serde_json::Value;
 
 use super::{
     capacity::{self, ReturnConsumedCapacity},
-    expr::Kind,
     index::{self as idx, IndexKind},
-    input::{reject_unimplemented, Constraints, Input},
+    input::{Constraints, Input},
+    legacy,
     page::{self, PageSpec, ReadArgs},
-    requests::Expressions,
+    requests::{self, Expressions},
     value::item_from_json,
     DynamoDb,
 };
 use crate::kernel::{error::AwsError, service::Cx};
 
 pub const MAX_TOTAL_SEGMENTS: i64 = 1_000_000;
-
-const SCAN_MEMBERS: &[&str] = &[
-    "TableName", "IndexName", "AttributesToGet", "Limit", "Select", "ScanFilter", "ConditionalOperator", "ExclusiveStartKey",
-    "ReturnConsumedCapacity", "TotalSegments", "Segment", "ProjectionExpression", "FilterExpression", "ExpressionAttributeNames",
-    "ExpressionAttributeValues", "ConsistentRead",
-];
 
 /// The half-open range of placement hashes segment `s` of `n` covers.
 fn segment_range(s: u64, n: u64) -> (u64, Option<u64>) {
@@ -40,23 +34,21 @@ fn starting_key_invalid(e: AwsError) -> AwsError {
 
 pub fn scan(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Value, AwsError> {
     let input = Input::new(input)?;
-    let ReadArgs { table_name, index_name, limit, select, start, consistent, rcc } = ReadArgs::read(&input)?;
+    let args = ReadArgs::read(&input, "ScanFilter")?;
     let segment = input.integer("Segment")?;
     let total = input.integer("TotalSegments")?;
     let mut c = Constraints::default();
-    ReadArgs::constrain_head(&mut c, table_name, index_name, limit);
+    ReadArgs::constrain_head(&mut c, args.table_name, args.index_name, args.limit);
     c.min(segment, "segment", 0);
     c.max(segment, "segment", MAX_TOTAL_SEGMENTS - 1);
     c.min(total, "totalSegments", 1);
     c.max(total, "totalSegments", MAX_TOTAL_SEGMENTS);
-    ReadArgs::constrain_tail(&mut c, select, rcc);
+    args.constrain_tail(&mut c, "scanFilter");
     c.finish()?;
-    reject_unimplemented(
-        &input,
-        "Scan",
-        &["TableName", "IndexName", "Limit", "Select", "ExclusiveStartKey", "ReturnConsumedCapacity", "TotalSegments", "Segment", "ConsistentRead", "FilterExpression", "ProjectionExpression", "ExpressionAttributeNames", "ExpressionAttributeValues"],
-        SCAN_MEMBERS,
-    )?;
+    requests::preflight(&input, &requests::SCAN)?;
+    let attributes = args.attributes_to_get.as_deref().map(legacy::attributes_to_get).transpose()?;
+    let scan_filter = legacy::filter_conditions(args.filter.as_deref())?;
+    let ReadArgs { table_name, index_name, limit, select, start, consistent, rcc, conditional_operator, .. } = args;
     let start = start.map(|s| item_from_json(s).map_err(starting_key_invalid)).transpose()?;
     match (segment, total) {
         (Some(_), None) => return Err(AwsError::validation("The TotalSegments parameter is required but was not present in the request when Segment parameter is present")),
@@ -66,14 +58,16 @@ pub fn scan(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Value, AwsE
         }
         _ => {}
     }
-    let exprs = Expressions::parse(&input, &[Kind::Projection, Kind::Filter])?;
-    check_select(select, exprs.projection.is_some(), index_name.is_some())?;
+    let exprs = Expressions::parse(&input, &requests::SCAN)?;
+    check_select(select, projection_member(exprs.projection.is_some(), attributes.is_some()), index_name.is_some(), false)?;
+    let filter = exprs.filter.or_else(|| legacy::combine(&scan_filter, conditional_operator));
+    let projection = exprs.projection.or(attributes);
     let table_name = table_name.unwrap_or_default();
     let table = db.active_table(cx.region, table_name)?;
     let (seg, total) = (segment.unwrap_or(0) as u64, total.unwrap_or(1) as u64);
     let (lo, hi) = segment_range(seg, total);
     let in_segment = move |h: u64| h >= lo && hi.is_none_or(|x| h < x);
-    let spec = PageSpec { limit: limit.map(|l| l as usize), filter: exprs.filter.as_ref(), projection: exprs.projection.as_deref(), count_only: select == Some("COUNT") };
+    let spec = PageSpec { limit: limit.map(|l| l as usize), filter: filter.as_ref(), projection: projection.as_deref(), count_only: select == Some("COUNT") };
     let wrong_segment = || AwsError::validation(format!(
         "The provided starting key is invalid: Invalid ExclusiveStartKey. Please use ExclusiveStartKey with correct Segment. TotalSegments: {total} Segment: {seg}"
     ));
@@ -125,17 +119,29 @@ pub fn scan(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Value, AwsE
     Ok(out)
 }
 
-/// Select and projections must agree, as AWS checks.
-pub fn check_select(select: Option<&str>, has_projection: bool, on_index: bool) -> Result<(), AwsError> {
-    match select {
-        Some("SPECIFIC_ATTRIBUTES") if !has_projection => Err(AwsError::validation("Select type SPECIFIC_ATTRIBUTES requires a ProjectionExpression or AttributesToGet")),
-        Some("ALL_PROJECTED_ATTRIBUTES") if !on_index => Err(AwsError::validation("ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName")),
-        Some("ALL_PROJECTED_ATTRIBUTES") if has_projection => Err(AwsError::validation(
-            "Cannot specify the AttributesToGet or ProjectionExpression parameter when choosing to get ALL_PROJECTED_ATTRIBUTES",
-        )),
-        Some("ALL_ATTRIBUTES") | Some("COUNT") if has_projection => Err(AwsError::validation(
-            "Cannot specify the AttributesToGet or ProjectionExpression parameter when choosing to get ALL_ATTRIBUTES or COUNT",
-        )),
+/// Which member asked for specific attributes, for Select's messages.
+pub fn projection_member(expression: bool, attributes_to_get: bool) -> Option<&'static str> {
+    if expression {
+        Some("ProjectionExpression")
+    } else if attributes_to_get {
+        Some("AttributesToGet")
+    } else {
+        None
+    }
+}
+
+/// Select and projections must agree, as AWS checks. `projection` names the member that asked
+/// for specific attributes (ProjectionExpression or AttributesToGet); Query's messages carry
+/// Coral's "1 validation error detected: " prefix, Scan's do not.
+pub fn check_select(select: Option<&str>, projection: Option<&str>, on_index: bool, query: bool) -> Result<(), AwsError> {
+    let prefix = if query { "1 validation error detected: " } else { "" };
+    let fail = |m: String| Err(AwsError::validation(format!("{prefix}{m}")));
+    match (select, projection) {
+        (Some("SPECIFIC_ATTRIBUTES"), None) => fail("Must specify the AttributesToGet or ProjectionExpression when choosing to get SPECIFIC_ATTRIBUTES".into()),
+        (Some("ALL_ATTRIBUTES"), Some(p)) => fail(format!("Cannot specify the {p} when choosing to get ALL_ATTRIBUTES")),
+        (Some("ALL_PROJECTED_ATTRIBUTES"), Some(p)) => fail(format!("Cannot specify the {p} when choosing to get ALL_PROJECTED_ATTRIBUTES")),
+        (Some("COUNT"), Some(p)) => fail(format!("Cannot specify the {p} when choosing to get only the Count")),
+        (Some("ALL_PROJECTED_ATTRIBUTES"), None) if !on_index => fail("ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName".into()),
         _ => Ok(()),
     }
 }

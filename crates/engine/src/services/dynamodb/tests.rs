@@ -151,9 +151,10 @@ fn item_validation_messages() {
 #[test]
 fn unimplemented_parameters_are_refused_not_ignored() {
     let mut e = music();
-    let (kind, msg) = err(&mut e, "PutItem", json!({"TableName": "Music", "Item": song("a", "b"), "Expected": {"Artist": {"Exists": false}}}));
+    let (kind, msg) = err(&mut e, "CreateTable", json!({"TableName": "Streams", "AttributeDefinitions": [{"AttributeName": "k", "AttributeType": "S"}],
+        "KeySchema": [{"AttributeName": "k", "KeyType": "HASH"}], "BillingMode": "PAY_PER_REQUEST", "StreamSpecification": {"StreamEnabled": true, "StreamViewType": "KEYS_ONLY"}}));
     assert_eq!(kind, "ValidationException");
-    assert!(msg.contains("Expected"), "{msg}");
+    assert!(msg.contains("StreamSpecification"), "{msg}");
     let e2 = call(&mut e, "ExecuteStatement", json!({})).unwrap_err();
     assert_eq!(e2.kind, "UnknownOperationException");
     assert_eq!(call(&mut e, "Frobnicate", json!({})).unwrap_err().to_json(), json!({"__type": "com.amazon.coral.service#UnknownOperationException"}));
@@ -393,7 +394,7 @@ fn scan_filter_and_projection() {
     assert_eq!(out["Count"], 6, "Ts 20 and 100 for three users");
     assert!(out["Items"].as_array().unwrap().iter().all(|i| i.as_object().unwrap().len() == 2));
     let (_, msg) = err(&mut e, "Scan", json!({"TableName": "Scores", "Select": "COUNT", "ProjectionExpression": "Score"}));
-    assert_eq!(msg, "Cannot specify the AttributesToGet or ProjectionExpression parameter when choosing to get ALL_ATTRIBUTES or COUNT");
+    assert_eq!(msg, "Cannot specify the ProjectionExpression when choosing to get only the Count");
 }
 
 fn update(e: &mut Engine, expr: &str, values: Value, rv: &str) -> Result<Value, crate::AwsError> {

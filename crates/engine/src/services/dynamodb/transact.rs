@@ -9,12 +9,13 @@ use serde_json::{json, Value};
 
 use super::{
     capacity::{self, ReturnConsumedCapacity},
-    codec,
-    expr::{eval, update, Kind},
+    codec, collection,
+    expr::eval,
     input::{Constraints, Input},
     item_key,
-    key::PrimaryKey,
-    requests::Expressions,
+    items::Changes,
+    key::{KeyValue, PrimaryKey},
+    requests::{self, Expressions},
     value::{item_from_json, item_size, item_to_json, Item, MAX_ITEM_BYTES},
     DynamoDb, ERROR_NAMESPACE,
 };
@@ -48,11 +49,13 @@ fn canceled(reasons: Vec<Value>) -> AwsError {
 pub fn transact_write_items(db: &mut DynamoDb, cx: &mut Cx, input_value: &Value) -> Result<Value, AwsError> {
     let input = Input::new(input_value)?;
     let rcc = input.string("ReturnConsumedCapacity")?;
+    let ricm = input.string("ReturnItemCollectionMetrics")?;
     let token = input.string("ClientRequestToken")?;
     let items = input.list("TransactItems")?;
     let mut c = Constraints::default();
     c.not_null(items, "transactItems");
     c.one_of(rcc, "returnConsumedCapacity", capacity::ENUM);
+    c.one_of(ricm, "returnItemCollectionMetrics", &["SIZE", "NONE"]);
     if let Some(t) = token.filter(|t| t.is_empty() || t.len() > 36) {
         c.add(Some(t), "clientRequestToken", if t.is_empty() { "Member must have length greater than or equal to 1" } else { "Member must have length less than or equal to 36" });
     }
@@ -90,6 +93,7 @@ pub fn transact_write_items(db: &mut DynamoDb, cx: &mut Cx, input_value: &Value)
     // Plan every action against the state before the transaction.
     let mut plans: Vec<Planned> = Vec::new();
     let mut seen = HashSet::new();
+    let mut growth: BTreeMap<(String, KeyValue), i64> = BTreeMap::new();
     for raw in &items {
         let a = Input::new(raw).map_err(|_| AwsError::serialization("Unexpected value type in payload"))?;
         let kinds = ["ConditionCheck", "Put", "Delete", "Update"];
@@ -100,9 +104,9 @@ pub fn transact_write_items(db: &mut DynamoDb, cx: &mut Cx, input_value: &Value)
         let body = a.structure(kind, kind)?.ok_or_else(|| AwsError::serialization("Unexpected field type"))?;
         let table_name = body.string("TableName")?.ok_or_else(|| AwsError::validation("1 validation error detected: Value null at 'transactItems.1.member.tableName' failed to satisfy constraint: Member must not be null"))?.to_string();
         let on_failure = body.string("ReturnValuesOnConditionCheckFailure")?;
-        let exprs = match *kind {
-            "Update" => Expressions::parse(&body, &[Kind::Update, Kind::Condition])?,
-            _ => Expressions::parse(&body, &[Kind::Condition])?,
+        let mut exprs = match *kind {
+            "Update" => Expressions::parse(&body, &requests::TRANSACT_UPDATE)?,
+            _ => Expressions::parse(&body, &requests::TRANSACT_CONDITION)?,
         };
         if *kind == "ConditionCheck" && exprs.condition.is_none() {
             return Err(AwsError::validation("The ConditionExpression parameter is required for a ConditionCheck"));
@@ -139,23 +143,31 @@ pub fn transact_write_items(db: &mut DynamoDb, cx: &mut Cx, input_value: &Value)
             "Put" => Some(put_item),
             "Delete" => Some(None),
             "Update" => {
-                let actions = exprs.update.clone().unwrap_or_default();
-                for act in &actions {
-                    if schema.is_key_attribute(act.path().top()) {
-                        return Err(AwsError::validation(format!("One or more parameter values were invalid: Cannot update attribute {}. This attribute is part of the key", act.path().top())));
+                let changes = Changes::Expression(exprs.update.take().unwrap_or_default());
+                for top in changes.tops() {
+                    if schema.is_key_attribute(top) {
+                        return Err(AwsError::validation(format!("One or more parameter values were invalid: Cannot update attribute {top}. This attribute is part of the key")));
                     }
                 }
                 let empty = Item::new();
                 let mut item = current.cloned().unwrap_or_else(|| schema.key_map(&key));
-                update::apply(&mut item, current.unwrap_or(&empty), &actions)?;
+                changes.apply(&mut item, current.unwrap_or(&empty))?;
                 table.check_index_keys(&item)?;
                 if item_size(&item) > MAX_ITEM_BYTES {
                     return Err(AwsError::validation("Item size to update has exceeded the maximum allowed size"));
                 }
-                Some(Some(item))
+                // Only taking attributes away from an absent item creates nothing.
+                if current.is_none() && changes.removes_only() { None } else { Some(Some(item)) }
             }
             _ => None,
         };
+        if let Some(after) = &new {
+            // Writes to one collection in one transaction add up.
+            let g = collection::growth(table, &key, current, after.as_ref());
+            let total = growth.entry((table_name.clone(), key.pk.clone())).or_insert(0);
+            *total += g;
+            collection::check_growth(table, &key.pk, *total, collection::LIMIT_BYTES)?;
+        }
         plans.push(Planned { table: table_name, key, new, failed });
     }
     if plans.iter().any(|p| p.failed.is_some()) {
@@ -164,7 +176,11 @@ pub fn transact_write_items(db: &mut DynamoDb, cx: &mut Cx, input_value: &Value)
     }
     // Apply: all validated, nothing can fail now.
     let mut units: BTreeMap<String, f64> = BTreeMap::new();
+    let mut touched: Vec<(String, KeyValue)> = Vec::new();
     for p in plans {
+        if p.new.is_some() {
+            touched.push((p.table.clone(), p.key.pk.clone()));
+        }
         let Ok(table) = db.active_table_mut(&region, &p.table) else { continue };
         let old_size = table.items.get(&p.key).map(item_size).unwrap_or(0);
         let new_size = match &p.new {
@@ -192,7 +208,28 @@ pub fn transact_write_items(db: &mut DynamoDb, cx: &mut Cx, input_value: &Value)
     if mode != ReturnConsumedCapacity::None {
         out["ConsumedCapacity"] = Value::Array(units.iter().map(|(t, u)| json!({"TableName": t, "CapacityUnits": u, "WriteCapacityUnits": u})).collect());
     }
+    if let Some(m) = collection_metrics(db, &region, ricm == Some("SIZE"), &touched) {
+        out["ItemCollectionMetrics"] = m;
+    }
     Ok(out)
+}
+
+/// ItemCollectionMetrics of BatchWriteItem and TransactWriteItems: per table with local
+/// secondary indexes, one entry for each write, in request order, sized after the writes.
+pub(crate) fn collection_metrics(db: &DynamoDb, region: &str, wanted: bool, writes: &[(String, KeyValue)]) -> Option<Value> {
+    if !wanted {
+        return None;
+    }
+    let mut out = serde_json::Map::new();
+    for (name, pk) in writes {
+        let Ok(table) = db.active_table(region, name) else { continue };
+        if let Some(m) = collection::metrics_if(true, table, pk) {
+            if let Value::Array(list) = out.entry(name.clone()).or_insert_with(|| Value::Array(Vec::new())) {
+                list.push(m);
+            }
+        }
+    }
+    (!out.is_empty()).then_some(Value::Object(out))
 }
 
 pub fn transact_get_items(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Value, AwsError> {
@@ -214,7 +251,7 @@ pub fn transact_get_items(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Resu
         let a = Input::new(raw).map_err(|_| AwsError::serialization("Unexpected value type in payload"))?;
         let get = a.structure("Get", "Get")?.ok_or_else(|| AwsError::validation("1 validation error detected: Value null at 'transactItems.1.member.get' failed to satisfy constraint: Member must not be null"))?;
         let table_name = get.string("TableName")?.unwrap_or_default().to_string();
-        let exprs = Expressions::parse(&get, &[Kind::Projection])?;
+        let exprs = Expressions::parse(&get, &requests::TRANSACT_GET)?;
         let table = db.active_table(cx.region, &table_name)?;
         let key = table.meta.key_schema.key_from_map(&item_from_json(get.attribute_map("Key")?.unwrap_or(&Value::Null))?)?;
         if !seen.insert((table_name.clone(), key.clone())) {
