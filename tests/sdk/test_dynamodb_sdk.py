@@ -547,9 +547,9 @@ def test_global_secondary_index_with_boto3(server, ddb):
 def test_unsupported_parameters_are_rejected_not_ignored(ddb):
     cases = [
         lambda: ddb.create_table(
-            TableName="Streams", AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+            TableName="OnDemandMax", AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
             KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}], BillingMode="PAY_PER_REQUEST",
-            StreamSpecification={"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"},
+            OnDemandThroughput={"MaxReadRequestUnits": 10},
         ),
     ]
     for call in cases:
@@ -557,8 +557,8 @@ def test_unsupported_parameters_are_rejected_not_ignored(ddb):
             call()
         code, message, status = error_of(e)
         assert (code, status) == ("ValidationException", 400), message
-        assert "StreamSpecification" in message
-    assert "Streams" not in ddb.list_tables()["TableNames"]  # the refused CreateTable created nothing
+        assert "OnDemandThroughput" in message
+    assert "OnDemandMax" not in ddb.list_tables()["TableNames"]  # the refused CreateTable created nothing
 
 
 # --- the resource API -----------------------------------------------------------------------------

@@ -152,9 +152,9 @@ fn item_validation_messages() {
 fn unimplemented_parameters_are_refused_not_ignored() {
     let mut e = music();
     let (kind, msg) = err(&mut e, "CreateTable", json!({"TableName": "Streams", "AttributeDefinitions": [{"AttributeName": "k", "AttributeType": "S"}],
-        "KeySchema": [{"AttributeName": "k", "KeyType": "HASH"}], "BillingMode": "PAY_PER_REQUEST", "StreamSpecification": {"StreamEnabled": true, "StreamViewType": "KEYS_ONLY"}}));
+        "KeySchema": [{"AttributeName": "k", "KeyType": "HASH"}], "BillingMode": "PAY_PER_REQUEST", "OnDemandThroughput": {"MaxReadRequestUnits": 10}}));
     assert_eq!(kind, "ValidationException");
-    assert!(msg.contains("StreamSpecification"), "{msg}");
+    assert!(msg.contains("OnDemandThroughput"), "{msg}");
     let e2 = call(&mut e, "ExecuteStatement", json!({})).unwrap_err();
     assert_eq!(e2.kind, "UnknownOperationException");
     assert_eq!(call(&mut e, "Frobnicate", json!({})).unwrap_err().to_json(), json!({"__type": "com.amazon.coral.service#UnknownOperationException"}));
