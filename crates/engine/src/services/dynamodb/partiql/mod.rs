@@ -605,9 +605,9 @@ pub fn batch_execute_statement(db: &mut DynamoDb, cx: &mut Cx, input_value: &Val
             on_failure,
             prepared: prepare(text, params).and_then(|(s, p)| {
                 match &s {
-                    Statement::Exists(_) => return Err(invalid(EXISTS_ONLY_IN_TRANSACTIONS)),
-                    Statement::Expr { n_ary: true, .. } => return Err(invalid(EXISTS_ONLY_IN_TRANSACTIONS)),
-                    other => refuse_other(other, false)?,
+                    Statement::Exists(_) | Statement::Expr { n_ary: true, .. } => return Err(invalid(EXISTS_ONLY_IN_TRANSACTIONS)),
+                    Statement::Expr { .. } | Statement::InsertMany => return Err(invalid("Invalid operation. Only select, insert, update and delete operations are valid")),
+                    _ => {}
                 }
                 Ok((s, p))
             }),

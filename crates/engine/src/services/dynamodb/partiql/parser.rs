@@ -15,6 +15,9 @@ use super::lexer::{lex, Pos, Tok, Token};
 
 /// Deepest expression nesting the parser follows before refusing.
 pub const MAX_DEPTH: usize = 100;
+/// Most infix operators in one statement. A chain `a OR b OR ...` nests one level per operator
+/// in the tree, so this bounds every later walk of it too.
+pub const MAX_OPERATORS: usize = 1000;
 
 /// Why a statement did not parse.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -302,12 +305,13 @@ struct Parser {
     i: usize,
     depth: usize,
     params: usize,
+    operators: usize,
 }
 
 /// Parses one statement.
 pub fn parse(text: &str) -> Result<Parsed, ParseError> {
     let toks = lex(text).map_err(|_| ParseError::Syntax(String::new()))?;
-    let mut p = Parser { toks, i: 0, depth: 0, params: 0 };
+    let mut p = Parser { toks, i: 0, depth: 0, params: 0, operators: 0 };
     let statement = p.statement()?;
     // One trailing semicolon is allowed.
     if p.peek() == &Tok::Semicolon && p.peek_at(1) == &Tok::Eof {
@@ -772,6 +776,10 @@ impl Parser {
             for _ in 0..span {
                 self.bump();
             }
+            self.operators += 1;
+            if self.operators > MAX_OPERATORS {
+                return syntax("Expression contains too many operators");
+            }
             let rhs_missing = self.peek() == &Tok::Eof;
             if rhs_missing && !matches!(op, Infix::Is) && !(matches!(op, Infix::In(_)) && self.peek() == &Tok::LParen) {
                 return syntax("Missing right-hand side expression of infix operator");
@@ -1186,5 +1194,8 @@ mod tests {
         assert!(matches!(err(&nots), ParseError::Syntax(_)));
         let minus = format!("SELECT * FROM t WHERE a = {}1", "- ".repeat(5000));
         assert!(matches!(err(&minus), ParseError::Syntax(_)));
+        let chain = format!("SELECT * FROM t WHERE a = 1{}", " OR a = 1".repeat(600));
+        assert_eq!(err(&chain), ParseError::Syntax("Expression contains too many operators".into()));
+        assert!(parse(&format!("SELECT * FROM t WHERE a = 1{}", " OR a = 1".repeat(400))).is_ok());
     }
 }

@@ -207,8 +207,24 @@ impl Binder<'_> {
     /// A WHERE clause as a condition.
     pub fn cond(&self, e: &Expr) -> Result<Cond, AwsError> {
         Ok(match e {
-            Expr::Bin(Op::And, a, b) => Cond::And(Box::new(self.cond(a)?), Box::new(self.cond(b)?)),
-            Expr::Bin(Op::Or, a, b) => Cond::Or(Box::new(self.cond(a)?), Box::new(self.cond(b)?)),
+            Expr::Bin(op @ (Op::And | Op::Or), _, _) => {
+                // `a OR b OR c` nests one level per operator down its left side: walk that side
+                // in a loop, so a long chain costs no stack.
+                let mut rights = Vec::new();
+                let mut left = e;
+                while let Expr::Bin(o, l, r) = left {
+                    if o != op {
+                        break;
+                    }
+                    rights.push(r.as_ref());
+                    left = l.as_ref();
+                }
+                let mut operands = vec![self.cond(left)?];
+                for r in rights.into_iter().rev() {
+                    operands.push(self.cond(r)?);
+                }
+                balanced(operands, *op == Op::And)
+            }
             Expr::Not(x) => Cond::Not(Box::new(self.cond(x)?)),
             Expr::Bin(op, a, b) => match cmp_of(*op) {
                 Some(cmp) => self.compare(*op, cmp, a, b)?,
@@ -421,6 +437,17 @@ impl Binder<'_> {
     }
 }
 
+/// `a AND b AND c ...` as a balanced tree, so evaluating it recurses log(n) deep, not n deep.
+/// AND and OR are associative and evaluation still goes left to right.
+fn balanced(mut operands: Vec<Cond>, and: bool) -> Cond {
+    if operands.len() == 1 {
+        return operands.remove(0);
+    }
+    let right = operands.split_off(operands.len() / 2);
+    let (l, r) = (Box::new(balanced(operands, and)), Box::new(balanced(right, and)));
+    if and { Cond::And(l, r) } else { Cond::Or(l, r) }
+}
+
 fn has_duplicates<T: PartialEq>(v: &[T]) -> bool {
     v.iter().enumerate().any(|(i, x)| v[..i].contains(x))
 }
@@ -621,27 +648,50 @@ pub enum ReadPlan {
 /// fix the partition key by equality (the SELECT is then a scan).
 type Branch = (Vec<AttributeValue>, Option<SortRange>);
 
+/// The operands of a chain of one operator (`a OR b OR c`), found without recursion down the
+/// chain's left side.
+fn chain(c: &Cond, or: bool) -> Vec<&Cond> {
+    let mut out = Vec::new();
+    let mut stack = vec![c];
+    while let Some(c) = stack.pop() {
+        match (c, or) {
+            (Cond::Or(a, b), true) | (Cond::And(a, b), false) => {
+                stack.push(b);
+                stack.push(a);
+            }
+            (other, _) => out.push(other),
+        }
+    }
+    out
+}
+
 /// The OR branches of a condition, each a list of conjuncts; None when there would be too many.
 fn branches(c: &Cond) -> Option<Vec<Vec<&Cond>>> {
     Some(match c {
-        Cond::Or(a, b) => {
-            let mut v = branches(a)?;
-            v.extend(branches(b)?);
-            if v.len() > MAX_BRANCHES {
-                return None;
+        Cond::Or(..) => {
+            let mut v = Vec::new();
+            for x in chain(c, true) {
+                v.extend(branches(x)?);
+                if v.len() > MAX_BRANCHES {
+                    return None;
+                }
             }
             v
         }
-        Cond::And(a, b) => {
-            let (x, y) = (branches(a)?, branches(b)?);
-            if x.len() * y.len() > MAX_BRANCHES {
-                return None;
-            }
-            let mut v = Vec::with_capacity(x.len() * y.len());
-            for p in &x {
-                for q in &y {
-                    v.push(p.iter().chain(q.iter()).copied().collect());
+        Cond::And(..) => {
+            let mut v: Vec<Vec<&Cond>> = vec![Vec::new()];
+            for x in chain(c, false) {
+                let y = branches(x)?;
+                if v.len() * y.len() > MAX_BRANCHES {
+                    return None;
                 }
+                let mut next = Vec::with_capacity(v.len() * y.len());
+                for p in &v {
+                    for q in &y {
+                        next.push(p.iter().chain(q.iter()).copied().collect());
+                    }
+                }
+                v = next;
             }
             v
         }

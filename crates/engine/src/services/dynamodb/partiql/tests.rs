@@ -809,6 +809,16 @@ fn hostile_statements_get_errors_not_panics() {
             }
         }
     }
+    // Long operator chains (the tree is as deep as the chain) run without exhausting the stack.
+    for (head, link) in [("Year = 1", " OR Year = 1"), ("Artist = 'Acme'", " OR Artist = 'x'"), ("Year > 0", " AND Year > 0"), ("Artist = 'Acme'", " AND NOT Year = 0")] {
+        let n = ((8000 - 40) / link.len()).min(490);
+        let sql = format!("SELECT * FROM Music WHERE {head}{}", link.repeat(n));
+        call(&mut e, "ExecuteStatement", json!({"Statement": sql})).unwrap();
+    }
+    let sql = format!("SELECT * FROM Music WHERE TRUE{}", " OR TRUE".repeat(1000));
+    assert_eq!(titles(&run(&mut e, &sql)).len(), 6);
+    let sql = format!("SELECT * FROM Music WHERE TRUE{}", " OR TRUE".repeat(1001));
+    assert_eq!(message(&mut e, &sql), "Statement wasn't well formed, can't be processed: Expression contains too many operators");
     // Deep nesting and huge inputs are refused quickly.
     for sql in [
         format!("SELECT * FROM Music WHERE {}Artist = 'a'{}", "(".repeat(4000), ")".repeat(4000)),
