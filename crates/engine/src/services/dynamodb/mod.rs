@@ -16,6 +16,7 @@ pub mod key;
 pub mod legacy;
 pub mod number;
 pub mod page;
+pub mod partiql;
 pub mod query;
 pub mod requests;
 pub mod scan;
@@ -53,10 +54,10 @@ pub fn resource_in_use(message: impl Into<String>) -> AwsError {
 /// Operations of the DynamoDB API that this build does not implement yet. Calling one gets an
 /// honest error naming it, never a silent partial answer.
 const NOT_YET: &[&str] = &[
-    "BatchExecuteStatement", "CreateBackup", "CreateGlobalTable", "DeleteBackup",
+    "CreateBackup", "CreateGlobalTable", "DeleteBackup",
     "DeleteResourcePolicy", "DescribeBackup", "DescribeContinuousBackups", "DescribeContributorInsights", "DescribeExport", "DescribeGlobalTable", "DescribeGlobalTableSettings", "DescribeImport", "DescribeKinesisStreamingDestination",
     "DescribeTableReplicaAutoScaling", "DescribeTimeToLive", "DisableKinesisStreamingDestination",
-    "EnableKinesisStreamingDestination", "ExecuteStatement", "ExecuteTransaction", "ExportTableToPointInTime", "GetResourcePolicy",
+    "EnableKinesisStreamingDestination", "ExportTableToPointInTime", "GetResourcePolicy",
     "ImportTable", "ListBackups", "ListContributorInsights", "ListExports", "ListGlobalTables", "ListImports", "PutResourcePolicy", "RestoreTableFromBackup", "RestoreTableToPointInTime", "UpdateContinuousBackups", "UpdateContributorInsights", "UpdateGlobalTable",
     "UpdateGlobalTableSettings", "UpdateKinesisStreamingDestination", "UpdateTableReplicaAutoScaling",
     "UpdateTimeToLive",
@@ -159,6 +160,9 @@ impl Service for DynamoDb {
             "BatchWriteItem" => batch::batch_write_item(self, cx, input),
             "Scan" => scan::scan(self, cx, input),
             "Query" => query::query(self, cx, input),
+            "ExecuteStatement" => partiql::execute_statement(self, cx, input),
+            "BatchExecuteStatement" => partiql::batch_execute_statement(self, cx, input),
+            "ExecuteTransaction" => partiql::execute_transaction(self, cx, input),
             op if NOT_YET.contains(&op) => Err(AwsError::unknown_operation(format!("Gureum does not implement the DynamoDB operation {op} yet."))),
             _ => Err(AwsError::unknown_operation("")),
         }
