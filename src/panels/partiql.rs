@@ -134,11 +134,13 @@ pub fn partiql_editor(p: &Props) -> Html {
                 <button class="btn primary" onclick={let r = run.clone(); Callback::from(move |_| r.emit(None))}>{ "Run statement" }</button>
             </div>
             if let Some(m) = &*problem { <p class="error-text" role="alert">{ m }</p> }
-            if let Some(v) = &*result {
+            if result.is_some() {
                 <div class="items-bar">
                     <span>{ format!("{} item(s)", items.len()) }</span>
                     if let Some(c) = consumed { <span class="muted">{ format!(" · {c} capacity units consumed") }</span> }
-                    if v.get("Items").is_none() { <span class="muted">{ " · statement done" }</span> }
+                    if !last_run.as_ref().and_then(|r| r["Statement"].as_str()).unwrap_or_default().trim_start().to_uppercase().starts_with("SELECT") {
+                        <span class="muted">{ " · statement done" }</span>
+                    }
                     <div class="spacer" />
                     <button class="btn small" disabled={next_token.is_none()} onclick={let r = run.clone(); let t = next_token.clone(); Callback::from(move |_| r.emit(t.clone()))}>{ "Next page ›" }</button>
                 </div>

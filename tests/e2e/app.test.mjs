@@ -200,6 +200,27 @@ test("the Partitions tab draws item collections sorted by sort key", async () =>
   await page.screenshot({ path: `${SHOTS}/tables-partitions.png`, fullPage: true });
 });
 
+test("the PartiQL editor runs statements with parameters and shows AWS's errors", async () => {
+  await page.getByRole("tab", { name: "PartiQL" }).click();
+  const ed = page.getByLabel("PartiQL editor");
+  await ed.getByRole("button", { name: "SELECT (query)" }).click();
+  assert.equal(await ed.getByLabel("PartiQL statement").inputValue(), 'SELECT * FROM "Scores" WHERE "UserId" = ?');
+  await ed.getByLabel("Parameters").fill('["bob"]');
+  await ed.getByRole("button", { name: "Run statement" }).click();
+  await ed.getByText("4 item(s)").waitFor();
+  assert.match(await ed.locator("tbody").innerText(), /chess[\s\S]*go[\s\S]*tetris[\s\S]*uno/);
+  await page.screenshot({ path: `${SHOTS}/tables-partiql.png`, fullPage: true });
+  await ed.getByLabel("Parameters").fill("");
+  await ed.getByLabel("PartiQL statement").fill(`INSERT INTO "Scores" VALUE {'UserId': 'dan', 'Game': 'go', 'Score': 7}`);
+  await ed.getByRole("button", { name: "Run statement" }).click();
+  await ed.getByText("statement done").waitFor();
+  await ed.getByRole("button", { name: "Run statement" }).click();
+  assert.equal(await ed.getByRole("alert").innerText(), "DuplicateItemException: Duplicate primary key exists in table");
+  await ed.getByLabel("PartiQL statement").fill(`SELEC * FROM "Scores"`);
+  await ed.getByRole("button", { name: "Run statement" }).click();
+  assert.match(await ed.getByRole("alert").innerText(), /^ValidationException: Statement wasn't well formed/);
+});
+
 test("the create-table wizard adds a global index", async () => {
   await page.getByRole("button", { name: "Create table", exact: true }).click();
   const form = page.getByRole("form", { name: "Create table" });

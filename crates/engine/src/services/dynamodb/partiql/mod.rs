@@ -277,7 +277,7 @@ fn run_select(db: &DynamoDb, cx: &Cx, sel: &Select, params: &[AttributeValue], a
     let (table_name, index_name) = names(&sel.from)?;
     let table = db.active_table(cx.region, table_name)?;
     let index = match index_name {
-        Some(n) => Some(table.index(n).ok_or_else(|| invalid(format!("The table does not have the specified index: {n}")))?),
+        Some(n) => Some(table.readable_index(n)?),
         None => None,
     };
     if let Some(meta) = index {
