@@ -184,11 +184,11 @@ fn sub_digits(a: &[u8], b: &[u8]) -> Vec<u8> {
     out
 }
 
-impl std::fmt::Display for Number {
-    /// Canonical plain decimal notation, as DynamoDB returns numbers.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl Number {
+    /// Canonical plain decimal notation, as DynamoDB returns numbers (one allocation).
+    pub fn canonical(&self) -> String {
         if self.digits.is_empty() {
-            return f.write_str("0");
+            return "0".to_string();
         }
         let mut s = String::with_capacity(self.digits.len() + 8);
         if self.negative {
@@ -213,7 +213,14 @@ impl std::fmt::Display for Number {
             s.push('.');
             s.extend(b.iter().map(digit));
         }
-        f.write_str(&s)
+        s
+    }
+}
+
+impl std::fmt::Display for Number {
+    /// Canonical plain decimal notation, as DynamoDB returns numbers.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.canonical())
     }
 }
 

@@ -136,14 +136,14 @@ impl AttributeValue {
     pub fn to_json(&self) -> Value {
         let (tag, inner) = match self {
             AttributeValue::S(s) => ("S", Value::String(s.clone())),
-            AttributeValue::N(n) => ("N", Value::String(n.to_string())),
+            AttributeValue::N(n) => ("N", Value::String(n.canonical())),
             AttributeValue::B(b) => ("B", Value::String(B64.encode(b))),
             AttributeValue::Bool(b) => ("BOOL", Value::Bool(*b)),
             AttributeValue::Null => ("NULL", Value::Bool(true)),
             AttributeValue::L(l) => ("L", Value::Array(l.iter().map(Self::to_json).collect())),
             AttributeValue::M(m) => ("M", item_to_json(m)),
             AttributeValue::Ss(v) => ("SS", Value::Array(v.iter().map(|s| Value::String(s.clone())).collect())),
-            AttributeValue::Ns(v) => ("NS", Value::Array(v.iter().map(|n| Value::String(n.to_string())).collect())),
+            AttributeValue::Ns(v) => ("NS", Value::Array(v.iter().map(|n| Value::String(n.canonical())).collect())),
             AttributeValue::Bs(v) => ("BS", Value::Array(v.iter().map(|b| Value::String(B64.encode(b))).collect())),
         };
         let mut m = Map::with_capacity(1);
@@ -194,7 +194,11 @@ fn check_set<T: std::hash::Hash + Eq>(v: &[T], empty: &str) -> Result<(), AwsErr
 }
 
 pub fn item_to_json(item: &Item) -> Value {
-    Value::Object(item.iter().map(|(k, v)| (k.clone(), v.to_json())).collect())
+    let mut m = Map::with_capacity(item.len());
+    for (k, v) in item {
+        m.insert(k.clone(), v.to_json());
+    }
+    Value::Object(m)
 }
 
 /// Parses an attribute map (`Item`, `Key`, `ExclusiveStartKey`); `field` names it in errors.
