@@ -36,22 +36,8 @@ fn request_items<'a>(input: &Input<'a>) -> Result<&'a Map<String, Value>, AwsErr
     }
 }
 
-fn consumed(mode: ReturnConsumedCapacity, per_table: &[(String, f64)]) -> Option<Value> {
-    match mode {
-        ReturnConsumedCapacity::None => None,
-        _ => Some(Value::Array(
-            per_table
-                .iter()
-                .map(|(t, u)| {
-                    let mut v = json!({"TableName": t, "CapacityUnits": u});
-                    if mode == ReturnConsumedCapacity::Indexes {
-                        v["Table"] = json!({"CapacityUnits": u});
-                    }
-                    v
-                })
-                .collect(),
-        )),
-    }
+fn consumed(mode: ReturnConsumedCapacity, per_table: &[(String, capacity::Consumed)]) -> Option<Value> {
+    capacity::list(mode, per_table.iter().map(|(t, c)| (t, c)), None)
 }
 
 enum Write {
@@ -127,28 +113,26 @@ pub fn batch_write_item(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result
     let mut touched: Vec<(String, KeyValue)> = Vec::new();
     for (name, writes) in plan {
         let table = db.active_table_mut(&region, &name)?;
-        let mut total_units = 0.0;
+        let mut consumed = capacity::Consumed::default();
         for w in writes {
             touched.push((name.clone(), match &w {
                 Write::Put(k, _) | Write::Delete(k) => k.pk.clone(),
             }));
             match w {
                 Write::Put(k, item) => {
-                    let size = item_size(&item);
+                    consumed.add(&capacity::Consumed::write(table, table.items.get(&k), Some(&item)));
                     cx.journal.put(item_key(&region, &name, &k), codec::encode_item(&item));
-                    let old = table.put(k, item);
-                    total_units += capacity::write_units(size.max(old.as_ref().map(item_size).unwrap_or(0)));
+                    table.put(k, item);
                 }
                 Write::Delete(k) => {
-                    let old = table.remove(&k);
-                    if old.is_some() {
+                    consumed.add(&capacity::Consumed::write(table, table.items.get(&k), None));
+                    if table.remove(&k).is_some() {
                         cx.journal.delete(item_key(&region, &name, &k));
                     }
-                    total_units += capacity::write_units(old.as_ref().map(item_size).unwrap_or(0));
                 }
             }
         }
-        units.push((name, total_units));
+        units.push((name, consumed));
     }
     let mut out = json!({"UnprocessedItems": {}});
     if let Some(c) = consumed(ReturnConsumedCapacity::parse(rcc), &units) {
@@ -235,7 +219,7 @@ pub fn batch_get_item(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<V
         if !left.is_empty() {
             unprocessed.insert(plan.name.clone(), json!({"Keys": left}));
         }
-        units.push((plan.name, table_units));
+        units.push((plan.name, capacity::Consumed::table(table_units)));
     }
     let mut out = json!({"Responses": responses, "UnprocessedKeys": unprocessed});
     if let Some(c) = consumed(ReturnConsumedCapacity::parse(rcc), &units) {

@@ -99,6 +99,11 @@ impl IndexMeta {
         Some(IndexKey { hash_pos: pk.placement_hash(), pk, sk, table_key: table_key.clone() })
     }
 
+    /// Whether `item` has this index's key attributes (indexes are sparse).
+    pub fn holds(&self, item: &Item) -> bool {
+        self.key_schema.attributes().all(|a| item.get(&a.name).and_then(|v| scalar(v, a.kind)).is_some())
+    }
+
     /// The attributes of `item` this index holds.
     pub fn project(&self, item: &Item, table_schema: &KeySchema) -> Item {
         if self.projection == ProjectionType::All {

@@ -111,15 +111,15 @@ pub fn put_item(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Value, 
     let record = item_key(&region, args.table, &key);
     cx.journal.put(record, codec::encode_item(&item));
     let pk = key.pk.clone();
+    let consumed = capacity::Consumed::write(table, table.items.get(&key), Some(&item));
     let old = table.put(key, item);
-    let old_size = old.as_ref().map(item_size).unwrap_or(0);
     let mut out = json!({});
     if args.return_values == Some("ALL_OLD") {
         if let Some(old) = &old {
             out["Attributes"] = item_to_json(old);
         }
     }
-    capacity::attach(&mut out, args.consumed, args.table, capacity::write_units(size.max(old_size)));
+    capacity::attach(&mut out, args.consumed, args.table, &consumed);
     if let Some(m) = collection::metrics_if(args.collection_metrics, table, &pk) {
         out["ItemCollectionMetrics"] = m;
     }
@@ -157,7 +157,7 @@ pub fn get_item(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Value, 
             None => item_to_json(item),
         };
     }
-    capacity::attach(&mut out, ReturnConsumedCapacity::parse(rcc), table_name, capacity::read_units(size, consistent));
+    capacity::attach(&mut out, ReturnConsumedCapacity::parse(rcc), table_name, &capacity::Consumed::table(capacity::read_units(size, consistent)));
     Ok(out)
 }
 
@@ -174,6 +174,7 @@ pub fn delete_item(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Valu
     let table = db.active_table_mut(&region, args.table)?;
     let key = table.meta.key_schema.key_from_map(&key)?;
     check_condition(cond.as_ref(), table.items.get(&key), args.on_condition_failure)?;
+    let consumed = capacity::Consumed::write(table, table.items.get(&key), None);
     let old = table.remove(&key);
     if old.is_some() {
         cx.journal.delete(item_key(&region, args.table, &key));
@@ -182,7 +183,7 @@ pub fn delete_item(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Valu
     if let (Some("ALL_OLD"), Some(old)) = (args.return_values, &old) {
         out["Attributes"] = item_to_json(old);
     }
-    capacity::attach(&mut out, args.consumed, args.table, capacity::write_units(old.as_ref().map(item_size).unwrap_or(0)));
+    capacity::attach(&mut out, args.consumed, args.table, &consumed);
     if let Some(m) = collection::metrics_if(args.collection_metrics, table, &key.pk) {
         out["ItemCollectionMetrics"] = m;
     }
@@ -291,11 +292,13 @@ pub fn update_item(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Valu
         }
         _ => {}
     }
+    let mut consumed = capacity::Consumed::write(table, old.as_ref(), writes.then_some(&new));
+    consumed.table = capacity::write_units(size.max(old_size));
     if writes {
         cx.journal.put(item_key(&region, args.table, &pk), codec::encode_item(&new));
         table.put(pk.clone(), new);
     }
-    capacity::attach(&mut out, args.consumed, args.table, capacity::write_units(size.max(old_size)));
+    capacity::attach(&mut out, args.consumed, args.table, &consumed);
     if let Some(m) = collection::metrics_if(args.collection_metrics, table, &pk.pk) {
         out["ItemCollectionMetrics"] = m;
     }

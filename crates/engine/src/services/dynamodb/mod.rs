@@ -273,4 +273,6 @@ impl Service for DynamoDb {
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod tests_capacity;
+#[cfg(test)]
 mod tests_update_table;

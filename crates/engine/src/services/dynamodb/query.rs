@@ -296,6 +296,7 @@ pub fn query(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Value, Aws
         }
     };
     let mut out = page.body;
-    capacity::attach(&mut out, ReturnConsumedCapacity::parse(rcc), table_name, capacity::read_units(page.bytes, consistent));
+    let consumed = capacity::Consumed::read(index_name.and_then(|n| table.index(n)), capacity::read_units(page.bytes, consistent));
+    capacity::attach(&mut out, ReturnConsumedCapacity::parse(rcc), table_name, &consumed);
     Ok(out)
 }

@@ -115,7 +115,8 @@ pub fn scan(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Value, AwsE
         }
     };
     let (mut out, bytes) = (page.body, page.bytes);
-    capacity::attach(&mut out, ReturnConsumedCapacity::parse(rcc), table_name, capacity::read_units(bytes, consistent));
+    let consumed = capacity::Consumed::read(index_name.and_then(|n| table.index(n)), capacity::read_units(bytes, consistent));
+    capacity::attach(&mut out, ReturnConsumedCapacity::parse(rcc), table_name, &consumed);
     Ok(out)
 }
 

@@ -175,17 +175,17 @@ pub fn transact_write_items(db: &mut DynamoDb, cx: &mut Cx, input_value: &Value)
         return Err(canceled(reasons));
     }
     // Apply: all validated, nothing can fail now.
-    let mut units: BTreeMap<String, f64> = BTreeMap::new();
+    let mut units: BTreeMap<String, capacity::Consumed> = BTreeMap::new();
     let mut touched: Vec<(String, KeyValue)> = Vec::new();
     for p in plans {
         if p.new.is_some() {
             touched.push((p.table.clone(), p.key.pk.clone()));
         }
         let Ok(table) = db.active_table_mut(&region, &p.table) else { continue };
-        let old_size = table.items.get(&p.key).map(item_size).unwrap_or(0);
-        let new_size = match &p.new {
-            Some(Some(item)) => item_size(item),
-            _ => 0,
+        let consumed = match &p.new {
+            Some(new) => capacity::Consumed::write(table, table.items.get(&p.key), new.as_ref()),
+            // A condition check: the size of the item as it is.
+            None => capacity::Consumed::table(capacity::write_units(table.items.get(&p.key).map(item_size).unwrap_or(0))),
         };
         match p.new {
             Some(Some(item)) => {
@@ -196,7 +196,7 @@ pub fn transact_write_items(db: &mut DynamoDb, cx: &mut Cx, input_value: &Value)
             _ => {}
         }
         // Transactions cost twice the units of the same plain writes.
-        *units.entry(p.table).or_default() += 2.0 * capacity::write_units(old_size.max(new_size));
+        units.entry(p.table).or_default().add(&consumed.times(2.0));
     }
     if let Some(t) = token {
         let record = TokenRecord { request: input_value.clone(), at_ms: cx.now_ms };
@@ -204,9 +204,8 @@ pub fn transact_write_items(db: &mut DynamoDb, cx: &mut Cx, input_value: &Value)
         db.tokens_mut(&region).insert(t.to_string(), record);
     }
     let mut out = json!({});
-    let mode = ReturnConsumedCapacity::parse(rcc);
-    if mode != ReturnConsumedCapacity::None {
-        out["ConsumedCapacity"] = Value::Array(units.iter().map(|(t, u)| json!({"TableName": t, "CapacityUnits": u, "WriteCapacityUnits": u})).collect());
+    if let Some(c) = capacity::list(ReturnConsumedCapacity::parse(rcc), &units, Some("WriteCapacityUnits")) {
+        out["ConsumedCapacity"] = c;
     }
     if let Some(m) = collection_metrics(db, &region, ricm == Some("SIZE"), &touched) {
         out["ItemCollectionMetrics"] = m;
@@ -265,8 +264,9 @@ pub fn transact_get_items(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Resu
         });
     }
     let mut out = json!({"Responses": responses});
-    if ReturnConsumedCapacity::parse(rcc) != ReturnConsumedCapacity::None {
-        out["ConsumedCapacity"] = Value::Array(units.iter().map(|(t, u)| json!({"TableName": t, "CapacityUnits": u, "ReadCapacityUnits": u})).collect());
+    let per_table: BTreeMap<String, capacity::Consumed> = units.into_iter().map(|(t, u)| (t, capacity::Consumed::table(u))).collect();
+    if let Some(c) = capacity::list(ReturnConsumedCapacity::parse(rcc), &per_table, Some("ReadCapacityUnits")) {
+        out["ConsumedCapacity"] = c;
     }
     Ok(out)
 }

@@ -280,8 +280,8 @@ pub struct Outcome {
     pub new: Option<Option<Item>>,
     /// What RETURNING returns.
     pub returned: Option<Item>,
-    /// Write units a plain write of this size costs.
-    pub units: f64,
+    /// What a plain write of this kind consumes.
+    pub units: capacity::Consumed,
 }
 
 pub fn conditional_failed() -> AwsError {
@@ -300,7 +300,7 @@ pub fn evaluate(table: &Table, plan: &WritePlan, on_failure: Option<&str>) -> Re
             if current.is_some() {
                 return Err(duplicate_item());
             }
-            Ok(Outcome { new: Some(Some(item.clone())), returned: None, units: capacity::write_units(item_size(item)) })
+            Ok(Outcome { new: Some(Some(item.clone())), returned: None, units: capacity::Consumed::write(table, None, Some(item)) })
         }
         WriteKind::Update(actions) => {
             // UPDATE carries an implicit attribute_exists on the key: it never creates an item.
@@ -321,17 +321,18 @@ pub fn evaluate(table: &Table, plan: &WritePlan, on_failure: Option<&str>) -> Re
                 Some(Mapping::ModifiedNew) => Some(eval::project(&new, &paths)).filter(|i| !i.is_empty()),
                 None => None,
             };
-            Ok(Outcome { new: Some(Some(new)), returned, units: capacity::write_units(size.max(old_size)) })
+            let units = capacity::Consumed::write(table, Some(old), Some(&new));
+            Ok(Outcome { new: Some(Some(new)), returned, units })
         }
         WriteKind::Delete => {
             check_condition(plan.cond.as_ref(), current, on_failure)?;
             let returned = if plan.returning == Some(Mapping::AllOld) { current.cloned() } else { None };
-            Ok(Outcome { new: current.map(|_| None), returned, units: capacity::write_units(old_size) })
+            Ok(Outcome { new: current.map(|_| None), returned, units: capacity::Consumed::write(table, current, None) })
         }
         WriteKind::Check => {
             let Some(item) = current else { return Err(conditional_failed()) };
             check_condition(plan.cond.as_ref(), Some(item), on_failure)?;
-            Ok(Outcome { new: None, returned: None, units: capacity::write_units(old_size) })
+            Ok(Outcome { new: None, returned: None, units: capacity::Consumed::table(capacity::write_units(old_size)) })
         }
     }
 }

@@ -269,7 +269,7 @@ struct SelectArgs<'a> {
     hash: u32,
 }
 
-fn run_select(db: &DynamoDb, cx: &Cx, sel: &Select, params: &[AttributeValue], args: SelectArgs) -> Result<(Value, String, f64), AwsError> {
+fn run_select(db: &DynamoDb, cx: &Cx, sel: &Select, params: &[AttributeValue], args: SelectArgs) -> Result<(Value, String, capacity::Consumed), AwsError> {
     unsupported_select_clauses(sel)?;
     let b = Binder { params };
     let paths = projection(&b, sel)?;
@@ -315,7 +315,7 @@ fn run_select(db: &DynamoDb, cx: &Cx, sel: &Select, params: &[AttributeValue], a
         out["NextToken"] = json!(exec::encode_token(args.hash, cx.now_ms, &k));
         out["LastEvaluatedKey"] = k;
     }
-    Ok((out, table_name.to_string(), capacity::read_units(page.bytes, args.consistent)))
+    Ok((out, table_name.to_string(), capacity::Consumed::read(index, capacity::read_units(page.bytes, args.consistent))))
 }
 
 /// A SELECT that names one item by its full key (batches and transactions): the key and
@@ -494,7 +494,7 @@ pub fn execute_statement(db: &mut DynamoDb, cx: &mut Cx, input_value: &Value) ->
         Statement::Select(sel) => {
             let args = SelectArgs { consistent, limit: limit.map(|l| l as usize), next_token, hash: request_hash(text, params, consistent) };
             let (mut out, table, units) = run_select(db, cx, sel, &bound, args)?;
-            capacity::attach(&mut out, mode, &table, units);
+            capacity::attach(&mut out, mode, &table, &units);
             Ok(out)
         }
         _ => {
@@ -503,7 +503,7 @@ pub fn execute_statement(db: &mut DynamoDb, cx: &mut Cx, input_value: &Value) ->
             let outcome = exec::evaluate(table, &plan, on_failure)?;
             let mut out = json!({"Items": response_items(outcome.returned)});
             exec::commit(db, cx, &region, &plan, outcome.new);
-            capacity::attach(&mut out, mode, &plan.table, outcome.units);
+            capacity::attach(&mut out, mode, &plan.table, &outcome.units);
             Ok(out)
         }
     }
@@ -546,29 +546,15 @@ enum BatchOp {
     Write(Box<WritePlan>),
 }
 
-fn add_units(units: &mut BTreeMap<String, f64>, table: &str, u: f64) {
-    *units.entry(table.to_string()).or_default() += u;
+fn add_units(units: &mut BTreeMap<String, capacity::Consumed>, table: &str, u: &capacity::Consumed) {
+    units.entry(table.to_string()).or_default().add(u);
 }
 
-fn consumed_list(mode: ReturnConsumedCapacity, units: &BTreeMap<String, f64>, member: Option<&str>) -> Option<Value> {
-    if mode == ReturnConsumedCapacity::None || units.is_empty() {
+fn consumed_list(mode: ReturnConsumedCapacity, units: &BTreeMap<String, capacity::Consumed>, member: Option<&str>) -> Option<Value> {
+    if units.is_empty() {
         return None;
     }
-    Some(Value::Array(
-        units
-            .iter()
-            .map(|(t, u)| {
-                let mut v = json!({"TableName": t, "CapacityUnits": u});
-                if let Some(m) = member {
-                    v[m] = json!(u);
-                }
-                if mode == ReturnConsumedCapacity::Indexes {
-                    v["Table"] = json!({"CapacityUnits": u});
-                }
-                v
-            })
-            .collect(),
-    ))
+    capacity::list(mode, units, member)
 }
 
 pub fn batch_execute_statement(db: &mut DynamoDb, cx: &mut Cx, input_value: &Value) -> Result<Value, AwsError> {
@@ -645,7 +631,7 @@ pub fn batch_execute_statement(db: &mut DynamoDb, cx: &mut Cx, input_value: &Val
         }
     }
     let mut responses = Vec::with_capacity(ops.len());
-    let mut units: BTreeMap<String, f64> = BTreeMap::new();
+    let mut units: BTreeMap<String, capacity::Consumed> = BTreeMap::new();
     for (op, m) in ops.into_iter().zip(&members) {
         let response = match op {
             Err(e) => batch_error(&e),
@@ -653,7 +639,7 @@ pub fn batch_execute_statement(db: &mut DynamoDb, cx: &mut Cx, input_value: &Val
                 Err(e) => batch_error(&e),
                 Ok(t) => {
                     let (item, size) = get_item(t, &key, paths.as_deref());
-                    add_units(&mut units, &table, capacity::read_units(size, consistent));
+                    add_units(&mut units, &table, &capacity::Consumed::table(capacity::read_units(size, consistent)));
                     let mut r = json!({"TableName": table});
                     if let Some(i) = item {
                         r["Item"] = item_to_json(&i);
@@ -666,7 +652,7 @@ pub fn batch_execute_statement(db: &mut DynamoDb, cx: &mut Cx, input_value: &Val
                 match outcome {
                     Err(e) => batch_error(&e),
                     Ok(o) => {
-                        add_units(&mut units, &plan.table, o.units);
+                        add_units(&mut units, &plan.table, &o.units);
                         let mut r = json!({"TableName": plan.table});
                         if let Some(i) = &o.returned {
                             r["Item"] = item_to_json(i);
@@ -830,10 +816,10 @@ pub fn execute_transaction(db: &mut DynamoDb, cx: &mut Cx, input_value: &Value) 
         return Err(canceled(reasons));
     }
     // Apply: everything is validated, nothing can fail now.
-    let mut units: BTreeMap<String, f64> = BTreeMap::new();
+    let mut units: BTreeMap<String, capacity::Consumed> = BTreeMap::new();
     for (p, o) in plans.iter().zip(outcomes.into_iter().flatten()) {
         // Transactions cost twice the units of the same plain writes.
-        add_units(&mut units, &p.table, 2.0 * o.units);
+        add_units(&mut units, &p.table, &o.units.times(2.0));
         exec::commit(db, cx, &region, p, o.new);
     }
     if let Some(t) = token {
@@ -864,11 +850,11 @@ fn transact_reads(db: &DynamoDb, region: &str, prepared: &[(Statement, Vec<Attri
         }
     }
     let mut responses = Vec::with_capacity(gets.len());
-    let mut units: BTreeMap<String, f64> = BTreeMap::new();
+    let mut units: BTreeMap<String, capacity::Consumed> = BTreeMap::new();
     for (table, key, paths) in &gets {
         let t = db.active_table(region, table)?;
         let (item, size) = get_item(t, key, paths.as_deref());
-        add_units(&mut units, table, 2.0 * capacity::read_units(size, true));
+        add_units(&mut units, table, &capacity::Consumed::table(2.0 * capacity::read_units(size, true)));
         responses.push(match item {
             Some(i) => json!({"Item": item_to_json(&i)}),
             None => json!({}),
