@@ -39,24 +39,26 @@ const DEFAULTS = {
   "moto-server": process.env.MOTO_SERVER || join(ROOT, ".venv-bench", "bin", "moto_server"),
 };
 
+class UsageError extends Error {}
+
 function parseArgs(argv) {
   const opts = { ...DEFAULTS };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--help" || a === "-h") {
-      console.log(`usage: node benches/http.mjs ${Object.entries(DEFAULTS).map(([k, v]) => `[--${k} ${v}]`).join(" ")}`);
+      console.log(`usage: node benches/http.mjs ${Object.entries(DEFAULTS).map(([k, v]) => `[--${k} ${Number.isFinite(v) || typeof v === "string" ? v : "N"}]`).join(" ")}`);
       process.exit(0);
     }
     const m = /^--([a-z-]+)(?:=(.*))?$/.exec(a);
-    if (!m || !(m[1] in DEFAULTS)) throw new Error(`unknown option ${a} (try --help)`);
+    if (!m || !(m[1] in DEFAULTS)) throw new UsageError(`unknown option ${a} (try --help)`);
     const value = m[2] ?? argv[++i];
-    if (value === undefined) throw new Error(`${a} needs a value`);
+    if (value === undefined) throw new UsageError(`${a} needs a value`);
     opts[m[1]] = typeof DEFAULTS[m[1]] === "number" ? Number(value) : value;
-    if (typeof DEFAULTS[m[1]] === "number" && !(opts[m[1]] > 0)) throw new Error(`${a}: '${value}' is not a positive number`);
+    if (typeof DEFAULTS[m[1]] === "number" && !(opts[m[1]] > 0)) throw new UsageError(`${a}: '${value}' is not a positive number`);
   }
   opts.servers = opts.servers.split(",").map((s) => s.trim()).filter(Boolean);
-  for (const s of opts.servers) if (!["gureum", "dynalite", "moto"].includes(s)) throw new Error(`unknown server ${s}`);
-  if (!["raw", "node"].includes(opts.client)) throw new Error(`--client: raw or node, not ${opts.client}`);
+  for (const s of opts.servers) if (!["gureum", "dynalite", "moto"].includes(s)) throw new UsageError(`unknown server ${s}`);
+  if (!["raw", "node"].includes(opts.client)) throw new UsageError(`--client: raw or node, not ${opts.client}`);
   return opts;
 }
 
@@ -683,7 +685,7 @@ if (process.argv[2] === "--internal-dynalite") internalDynalite();
 else if (process.argv[2] === "--internal-null-server") internalNullServer();
 else {
   main().catch((e) => {
-    console.error(e.stack || String(e));
+    console.error(e instanceof UsageError ? `benches/http.mjs: ${e.message}` : e.stack || String(e));
     process.exit(1);
   });
 }
