@@ -2,6 +2,7 @@
 //! service on one port (as LocalStack's edge port does), so boto3, the AWS CLI and the AWS SDKs
 //! work against the same engine the browser runs.
 
+mod http;
 mod server;
 mod store;
 

@@ -4,7 +4,6 @@
 //! arrived while the previous one was in flight).
 
 use std::{
-    io::Read,
     path::PathBuf,
     sync::{Arc, Condvar, Mutex},
     thread,
@@ -16,7 +15,7 @@ use gureum_engine::{
     Change, Engine, EngineConfig,
 };
 
-use crate::store::FileStore;
+use crate::{http, store::FileStore};
 
 pub struct Config {
     pub host: String,
@@ -102,8 +101,8 @@ pub fn run(config: Config) -> Result<(), String> {
         shared.collect(&mut st);
     }
 
-    let server = tiny_http::Server::http((config.host.as_str(), config.port)).map_err(|e| format!("cannot listen on {}:{}: {e}", config.host, config.port))?;
-    let addr = server.server_addr().to_ip().map(|a| a.to_string()).unwrap_or_default();
+    let listener = std::net::TcpListener::bind((config.host.as_str(), config.port)).map_err(|e| format!("cannot listen on {}:{}: {e}", config.host, config.port))?;
+    let addr = listener.local_addr().map(|a| a.to_string()).unwrap_or_default();
     let where_ = match &config.data {
         Some(d) => format!("data in {}", d.display()),
         None => "in memory; start with --data DIR to keep it".into(),
@@ -119,62 +118,30 @@ pub fn run(config: Config) -> Result<(), String> {
         let s = shared.clone();
         thread::Builder::new().name("timers".into()).spawn(move || timers(s)).map_err(|e| e.to_string())?;
     }
-    let server = Arc::new(server);
-    let workers: Vec<_> = (0..8)
-        .map(|i| {
-            let (server, shared) = (server.clone(), shared.clone());
-            thread::Builder::new().name(format!("http-{i}")).spawn(move || {
-                while let Ok(req) = server.recv() {
-                    serve_one(&shared, req);
-                }
-            })
-        })
-        .collect::<Result<_, _>>()
-        .map_err(|e| e.to_string())?;
-    for w in workers {
-        let _ = w.join();
-    }
+    let limits = http::Limits { max_body: MAX_BODY as usize, max_connections: 1024, idle: std::time::Duration::from_secs(120) };
+    http::serve(listener, limits, move |req| serve_one(&shared, req));
     Ok(())
 }
 
-fn cors(resp: tiny_http::Response<std::io::Cursor<Vec<u8>>>) -> tiny_http::Response<std::io::Cursor<Vec<u8>>> {
-    let h = |k: &str, v: &str| tiny_http::Header::from_bytes(k.as_bytes(), v.as_bytes()).ok();
-    let mut resp = resp;
-    for (k, v) in [
-        ("Access-Control-Allow-Origin", "*"),
-        ("Access-Control-Allow-Headers", "*"),
-        ("Access-Control-Allow-Methods", "GET, POST, PUT, DELETE, HEAD, OPTIONS"),
-        ("Access-Control-Expose-Headers", "x-amzn-RequestId, x-amz-crc32, x-amzn-ErrorType"),
-    ] {
-        if let Some(h) = h(k, v) {
-            resp = resp.with_header(h);
-        }
-    }
-    resp
+const CORS: &[(&str, &str)] = &[
+    ("Access-Control-Allow-Origin", "*"),
+    ("Access-Control-Allow-Headers", "*"),
+    ("Access-Control-Allow-Methods", "GET, POST, PUT, DELETE, HEAD, OPTIONS"),
+    ("Access-Control-Expose-Headers", "x-amzn-RequestId, x-amz-crc32, x-amzn-ErrorType"),
+];
+
+fn respond(status: u16, mut headers: Vec<(String, String)>, body: Vec<u8>) -> http::Response {
+    headers.extend(CORS.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    http::Response { status, headers, body }
 }
 
-fn serve_one(shared: &Shared, mut req: tiny_http::Request) {
-    if req.method() == &tiny_http::Method::Options {
-        let _ = req.respond(cors(tiny_http::Response::from_data(Vec::new()).with_status_code(200)));
-        return;
+fn serve_one(shared: &Shared, req: http::Request) -> http::Response {
+    if req.method == "OPTIONS" {
+        return respond(200, Vec::new(), Vec::new());
     }
-    let mut body = Vec::new();
-    if let Err(e) = req.as_reader().take(MAX_BODY + 1).read_to_end(&mut body) {
-        let _ = req.respond(tiny_http::Response::from_string(format!("cannot read body: {e}")).with_status_code(400));
-        return;
-    }
-    if body.len() as u64 > MAX_BODY {
-        let _ = req.respond(tiny_http::Response::from_data(Vec::new()).with_status_code(413));
-        return;
-    }
-    let http = HttpRequest {
-        method: req.method().as_str().to_string(),
-        path: req.url().to_string(),
-        headers: req.headers().iter().map(|h| (h.field.as_str().as_str().to_string(), h.value.as_str().to_string())).collect(),
-        body,
-    };
+    let http = HttpRequest { method: req.method, path: req.target, headers: req.headers, body: req.body };
     let response = {
-        let Ok(mut st) = shared.state.lock() else { return };
+        let Ok(mut st) = shared.state.lock() else { return respond(500, Vec::new(), b"server state poisoned".to_vec()) };
         st.request_counter += 1;
         let rid = request_id(st.request_counter);
         let response = wire::handle(&mut st.engine, wall_ms(), &http, &rid);
@@ -184,7 +151,7 @@ fn serve_one(shared: &Shared, mut req: tiny_http::Request) {
         while shared.persistent && st.durable < wait_for && st.failed.is_none() {
             st = match shared.changed.wait(st) {
                 Ok(g) => g,
-                Err(_) => return,
+                Err(_) => return respond(500, Vec::new(), b"server state poisoned".to_vec()),
             };
         }
         if let Some(err) = &st.failed {
@@ -194,13 +161,7 @@ fn serve_one(shared: &Shared, mut req: tiny_http::Request) {
             response
         }
     };
-    let mut resp = tiny_http::Response::from_data(response.body).with_status_code(response.status);
-    for (k, v) in &response.headers {
-        if let Ok(h) = tiny_http::Header::from_bytes(k.as_bytes(), v.as_bytes()) {
-            resp = resp.with_header(h);
-        }
-    }
-    let _ = req.respond(cors(resp));
+    respond(response.status, response.headers, response.body)
 }
 
 fn committer(shared: Arc<Shared>, mut store: FileStore) {
