@@ -26,7 +26,7 @@ import {
   paginateQuery,
   paginateScan,
 } from "@aws-sdk/client-dynamodb";
-import { rejected, setup, waitExists, waitNotExists } from "./lib.mjs";
+import { client, rejected, setup, startServer, waitExists, waitNotExists } from "./lib.mjs";
 
 const ARN = /^arn:aws:dynamodb:us-east-1:\d{12}:table\/(.+)$/;
 
@@ -434,4 +434,19 @@ test("ValidationException carries AWS's message and nothing is written", async (
 
   assert.deepEqual((await ddb.send(new DescribeTableCommand({ TableName: "Keys" }))).Table.ItemCount, 0);
   assert.deepEqual((await ddb.send(new ListTablesCommand({}))).TableNames, ["Keys"]);
+});
+
+// Regression test: with tiny_http 0.12's thread pool, connections that arrived in a burst could
+// go unanswered for as long as its first four keep-alive connections stayed open; the SDK opens
+// one connection per request in flight, so eight concurrent requests hung about half the time.
+test("eight concurrent requests from a fresh client are all answered", async (t) => {
+  for (let trial = 0; trial < 3; trial++) {
+    const server = await startServer(t);
+    const ddb = client(server.url, { requestHandler: { requestTimeout: 3000, throwOnRequestTimeout: true } });
+    const results = await Promise.allSettled(Array.from({ length: 8 }, () => ddb.send(new ListTablesCommand({}))));
+    ddb.destroy();
+    await server.stop();
+    const failed = results.filter((r) => r.status === "rejected").map((r) => `${r.reason.name}: ${r.reason.message}`);
+    assert.deepEqual(failed, [], `trial ${trial}: ${failed.length} of 8 requests got no answer`);
+  }
 });
