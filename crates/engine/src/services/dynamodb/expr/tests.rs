@@ -99,3 +99,30 @@ fn projection_keeps_nesting_and_list_order() {
     let e = parser::projection("a[0], a.b", &mut ph(Value::Null, Value::Null)).unwrap_err();
     assert!(e.message.contains("Two document paths conflict with each other"), "{}", e.message);
 }
+
+/// An update that places a nested value under a nested path must not build an item deeper than
+/// PutItem accepts: such an item could not be stored again (the sandbox would not reload).
+#[test]
+fn updates_cannot_nest_items_beyond_the_limit() {
+    use crate::services::dynamodb::{expr::update, value::MAX_DEPTH};
+    let mut deep = json!({"S": "x"});
+    for _ in 0..MAX_DEPTH {
+        deep = json!({"M": {"a": deep}});
+    }
+    let apply = |expr: &str, item: &Item| {
+        let mut p = ph(Value::Null, json!({":v": deep}));
+        let actions = parser::update(expr, &mut p).unwrap();
+        let mut out = item.clone();
+        update::apply(&mut out, item, &actions).map(|_| out)
+    };
+    // The value alone is at the limit: fine at the top level.
+    let item = apply("SET a = :v", &Item::new()).unwrap();
+    // One level further down is one too many, whichever action puts it there.
+    for expr in ["SET a.a = :v", "SET b = :v, a.a.a = :v"] {
+        let e = apply(expr, &item).unwrap_err();
+        assert_eq!(e.message, "One or more parameter values were invalid: Nesting Levels have exceeded supported limits", "{expr}");
+    }
+    let shallow = item_from_json(&json!({"a": {"M": {}}, "l": {"L": []}})).unwrap();
+    assert!(apply("SET a.b = :v", &shallow).is_err());
+    assert!(apply("SET l[0] = :v", &shallow).is_err());
+}
