@@ -4,7 +4,7 @@
 use super::{
     lexer::{lex, Tok, Token},
     reserved::is_reserved,
-    Cmp, Cond, Kind, Operand, Path, PathElem, Placeholders, MAX_DEPTH, MAX_EXPRESSION_BYTES, MAX_IN_OPERANDS, MAX_OPERATORS,
+    Cmp, Cond, Kind, Operand, Path, PathElem, Placeholders, MAX_DEPTH, MAX_EXPRESSION_BYTES, MAX_IN_OPERANDS, MAX_OPERATORS, MAX_PATH_DEPTH,
 };
 use crate::{kernel::error::AwsError, services::dynamodb::value::AttributeValue};
 
@@ -142,9 +142,13 @@ impl<'a> Parser<'a> {
                     elems.push(PathElem::Index(index));
                     self.expect(Tok::RBracket)?;
                 }
-                _ => return Ok(Path(elems)),
+                _ => break,
             }
         }
+        if elems.len() > MAX_PATH_DEPTH {
+            return Err(invalid(self.kind, format!("The document path has too many nesting levels; nesting levels: {}", elems.len())));
+        }
+        Ok(Path(elems))
     }
 
     fn value(&mut self, key: &str) -> Result<AttributeValue, AwsError> {

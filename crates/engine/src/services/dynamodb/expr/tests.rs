@@ -100,6 +100,19 @@ fn projection_keeps_nesting_and_list_order() {
     assert!(e.message.contains("Two document paths conflict with each other"), "{}", e.message);
 }
 
+#[test]
+fn document_paths_nest_at_most_32_levels() {
+    let path = |n: usize| format!("a{}", ".b".repeat(n - 1));
+    let mut p = ph(Value::Null, Value::Null);
+    assert_eq!(parser::projection(&path(32), &mut p).unwrap()[0].0.len(), 32);
+    let e = parser::projection(&path(33), &mut ph(Value::Null, Value::Null)).unwrap_err();
+    assert_eq!(e.message, "Invalid ProjectionExpression: The document path has too many nesting levels; nesting levels: 33");
+    let e = parser::condition(&format!("attribute_exists(a{})", "[0]".repeat(40)), Kind::Condition, &mut ph(Value::Null, Value::Null)).unwrap_err();
+    assert_eq!(e.message, "Invalid ConditionExpression: The document path has too many nesting levels; nesting levels: 41");
+    let e = parser::update(&format!("REMOVE {}", path(33)), &mut ph(Value::Null, Value::Null)).unwrap_err();
+    assert!(e.message.ends_with("nesting levels: 33"), "{}", e.message);
+}
+
 /// An update that places a nested value under a nested path must not build an item deeper than
 /// PutItem accepts: such an item could not be stored again (the sandbox would not reload).
 #[test]
