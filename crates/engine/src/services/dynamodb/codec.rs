@@ -4,7 +4,7 @@
 use super::{
     key::{KeyValue, PrimaryKey},
     number::Number,
-    value::{AttributeValue, Item},
+    value::{AttributeValue, Item, MAX_DEPTH},
 };
 
 fn put_len(out: &mut Vec<u8>, mut v: usize) {
@@ -140,8 +140,20 @@ fn encode_map(out: &mut Vec<u8>, m: &Item) {
     }
 }
 
+/// A set as DynamoDB allows it: not empty, no duplicates.
+fn valid_set<T: std::hash::Hash + Eq>(v: Vec<T>) -> R<Vec<T>> {
+    let mut seen = std::collections::HashSet::with_capacity(v.len());
+    if v.is_empty() || !v.iter().all(|x| seen.insert(x)) {
+        return Err("set is empty or holds duplicates".into());
+    }
+    Ok(v)
+}
+
+/// Decodes what [`encode_value`] wrote, accepting only values the engine could have stored:
+/// the same nesting limit and set rules as DynamoDB JSON input, so whatever loads also exports
+/// and imports again.
 fn decode_value(r: &mut Reader, depth: usize) -> R<AttributeValue> {
-    if depth > 64 {
+    if depth > MAX_DEPTH {
         return Err("item nested too deeply".into());
     }
     Ok(match r.byte()? {
@@ -162,15 +174,15 @@ fn decode_value(r: &mut Reader, depth: usize) -> R<AttributeValue> {
         T_M => AttributeValue::M(decode_map(r, depth + 1)?),
         T_SS => {
             let n = r.len()?;
-            AttributeValue::Ss((0..n).map(|_| r.string()).collect::<R<_>>()?)
+            AttributeValue::Ss(valid_set((0..n).map(|_| r.string()).collect::<R<_>>()?)?)
         }
         T_NS => {
             let n = r.len()?;
-            AttributeValue::Ns((0..n).map(|_| r.number()).collect::<R<_>>()?)
+            AttributeValue::Ns(valid_set((0..n).map(|_| r.number()).collect::<R<_>>()?)?)
         }
         T_BS => {
             let n = r.len()?;
-            AttributeValue::Bs((0..n).map(|_| r.bytes().map(<[u8]>::to_vec)).collect::<R<_>>()?)
+            AttributeValue::Bs(valid_set((0..n).map(|_| r.bytes().map(<[u8]>::to_vec)).collect::<R<_>>()?)?)
         }
         t => return Err(format!("unknown value tag {t}")),
     })
@@ -251,5 +263,28 @@ mod tests {
             assert!(decode_item(&bytes[..cut]).is_err());
         }
         assert!(decode_item(&[1, 1, b'a', 99]).is_err());
+    }
+
+    /// Found by the `restore` fuzz target: a damaged record decoded to an item DynamoDB JSON
+    /// refuses (a set with duplicates), so the sandbox loaded but its export did not import.
+    #[test]
+    fn decodes_only_items_the_json_form_accepts() {
+        let item = |v: serde_json::Value| encode_item(&item_from_json(&json!({"k": v})).unwrap());
+        let mut dup = item(json!({"SS": ["a", "b"]}));
+        let at = dup.len() - 1;
+        dup[at] = b'a';
+        assert_eq!(decode_item(&dup).unwrap_err(), "set is empty or holds duplicates");
+        assert!(decode_item(&[1, 1, b'k', T_NS, 0]).is_err(), "empty set");
+        // Nesting: as deep as JSON input allows, and not one level more.
+        let mut v = json!({"S": "x"});
+        for _ in 0..MAX_DEPTH {
+            v = json!({"L": [v]});
+        }
+        let ok = item(v.clone());
+        assert!(decode_item(&ok).is_ok());
+        let mut deeper = vec![1, 1, b'k', T_L, 1];
+        deeper.extend_from_slice(&ok[3..]);
+        assert_eq!(decode_item(&deeper).unwrap_err(), "item nested too deeply");
+        assert!(item_from_json(&json!({"k": {"L": [v]}})).is_err());
     }
 }

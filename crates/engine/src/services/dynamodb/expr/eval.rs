@@ -78,11 +78,23 @@ fn operand(item: &Item, o: &Operand) -> Option<AttributeValue> {
 }
 
 /// Whether `item` satisfies `cond`. An absent item is an empty one (PutItem on a new key).
+///
+/// A chain of 150 ANDs nests 150 deep, so the recursion keeps a tiny frame: the comparisons
+/// and functions, with their temporary values, are evaluated in `leaf` (a debug build spent
+/// ~3.5 KB of stack per level before).
 pub fn matches(item: &Item, cond: &Cond) -> bool {
     match cond {
         Cond::And(a, b) => matches(item, a) && matches(item, b),
         Cond::Or(a, b) => matches(item, a) || matches(item, b),
         Cond::Not(c) => !matches(item, c),
+        leaf => matches_leaf(item, leaf),
+    }
+}
+
+#[inline(never)]
+fn matches_leaf(item: &Item, cond: &Cond) -> bool {
+    match cond {
+        Cond::And(..) | Cond::Or(..) | Cond::Not(..) => matches(item, cond),
         Cond::Exists(p) => resolve(item, p).is_some(),
         Cond::NotExists(p) => resolve(item, p).is_none(),
         Cond::Type(p, t) => match (resolve(item, p), operand(item, t)) {

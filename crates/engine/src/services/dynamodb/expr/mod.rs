@@ -23,6 +23,8 @@ pub const MAX_EXPRESSION_BYTES: usize = 4096;
 pub const MAX_OPERATORS: usize = 300;
 /// Deepest nesting the parser follows before refusing.
 pub const MAX_DEPTH: usize = 64;
+/// Most elements of one document path (`a.b[0]` has three), as AWS counts nesting levels.
+pub const MAX_PATH_DEPTH: usize = 32;
 /// Most operands of IN.
 pub const MAX_IN_OPERANDS: usize = 100;
 

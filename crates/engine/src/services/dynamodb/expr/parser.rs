@@ -4,7 +4,7 @@
 use super::{
     lexer::{lex, Tok, Token},
     reserved::is_reserved,
-    Cmp, Cond, Kind, Operand, Path, PathElem, Placeholders, MAX_DEPTH, MAX_EXPRESSION_BYTES, MAX_IN_OPERANDS, MAX_OPERATORS,
+    Cmp, Cond, Kind, Operand, Path, PathElem, Placeholders, MAX_DEPTH, MAX_EXPRESSION_BYTES, MAX_IN_OPERANDS, MAX_OPERATORS, MAX_PATH_DEPTH,
 };
 use crate::{kernel::error::AwsError, services::dynamodb::value::AttributeValue};
 
@@ -142,9 +142,13 @@ impl<'a> Parser<'a> {
                     elems.push(PathElem::Index(index));
                     self.expect(Tok::RBracket)?;
                 }
-                _ => return Ok(Path(elems)),
+                _ => break,
             }
         }
+        if elems.len() > MAX_PATH_DEPTH {
+            return Err(invalid(self.kind, format!("The document path has too many nesting levels; nesting levels: {}", elems.len())));
+        }
+        Ok(Path(elems))
     }
 
     fn value(&mut self, key: &str) -> Result<AttributeValue, AwsError> {
@@ -189,52 +193,71 @@ impl<'a> Parser<'a> {
 
     // ---- conditions ----
 
-    fn or(&mut self) -> Result<Cond, AwsError> {
+    // The recursive functions pass conditions boxed: a `Cond` is over 200 bytes, and every
+    // temporary of that size would be paid again at each nesting level.
+    fn or(&mut self) -> Result<Box<Cond>, AwsError> {
         self.enter()?;
         let mut left = self.and()?;
         while self.peek_keyword("OR") {
             self.pos += 1;
             self.operator()?;
             let right = self.and()?;
-            left = Cond::Or(Box::new(left), Box::new(right));
+            left = Box::new(Cond::Or(left, right));
         }
         self.depth -= 1;
         Ok(left)
     }
 
-    fn and(&mut self) -> Result<Cond, AwsError> {
+    fn and(&mut self) -> Result<Box<Cond>, AwsError> {
         let mut left = self.not()?;
         while self.peek_keyword("AND") {
             self.pos += 1;
             self.operator()?;
             let right = self.not()?;
-            left = Cond::And(Box::new(left), Box::new(right));
+            left = Box::new(Cond::And(left, right));
         }
         Ok(left)
     }
 
-    fn not(&mut self) -> Result<Cond, AwsError> {
+    fn not(&mut self) -> Result<Box<Cond>, AwsError> {
         if self.peek_keyword("NOT") {
             self.pos += 1;
             self.operator()?;
             self.enter()?;
             let inner = self.not()?;
             self.depth -= 1;
-            return Ok(Cond::Not(Box::new(inner)));
+            return Ok(Box::new(Cond::Not(inner)));
         }
         self.primary()
     }
 
-    fn primary(&mut self) -> Result<Cond, AwsError> {
+    /// A parenthesized condition or a leaf. Nesting recurses through `or`, `and`, `not` and
+    /// this function only, so they keep small stack frames: everything else lives in `leaf`
+    /// and `redundant`, which are never inlined into the recursion. (A debug build spent ~23 KB
+    /// of stack per nesting level before, enough to overflow a Web Worker's 1 MiB stack below
+    /// the depth limit.)
+    fn primary(&mut self) -> Result<Box<Cond>, AwsError> {
         if self.peek() == Some(&Tok::LParen) {
             self.pos += 1;
             if self.peek() == Some(&Tok::LParen) && self.redundant_parens() {
-                return Err(invalid(self.kind, "The expression has redundant parentheses;"));
+                return Err(self.redundant());
             }
             let c = self.or()?;
             self.expect(Tok::RParen)?;
             return Ok(c);
         }
+        self.leaf().map(Box::new)
+    }
+
+    #[inline(never)]
+    #[cold]
+    fn redundant(&self) -> AwsError {
+        invalid(self.kind, "The expression has redundant parentheses;")
+    }
+
+    /// A comparison, BETWEEN, IN or function call: no nested conditions inside.
+    #[inline(never)]
+    fn leaf(&mut self) -> Result<Cond, AwsError> {
         if let Some(Tok::Ident(w)) = self.peek().cloned() {
             if is_condition_function(&w) && self.toks.get(self.pos + 1).map(|t| &t.tok) == Some(&Tok::LParen) {
                 return self.function(&w);
@@ -403,7 +426,7 @@ fn describe_plain(v: &AttributeValue) -> String {
 /// Parses a condition or filter expression.
 pub fn condition(text: &str, kind: Kind, ph: &mut Placeholders) -> Result<Cond, AwsError> {
     let mut p = start(text, kind, ph)?;
-    let c = p.or()?;
+    let c = *p.or()?;
     p.done()?;
     Ok(c)
 }

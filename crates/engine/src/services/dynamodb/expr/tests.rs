@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 
-use super::{eval, parser, Kind, Placeholders};
+use super::{eval, parser, Kind, Placeholders, MAX_EXPRESSION_BYTES};
 use crate::services::dynamodb::value::{item_from_json, Item};
 
 fn ph(names: Value, values: Value) -> Placeholders {
@@ -98,4 +98,126 @@ fn projection_keeps_nesting_and_list_order() {
     assert_eq!(e.message, "Invalid ProjectionExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [a], path two: [a, b]");
     let e = parser::projection("a[0], a.b", &mut ph(Value::Null, Value::Null)).unwrap_err();
     assert!(e.message.contains("Two document paths conflict with each other"), "{}", e.message);
+}
+
+/// Placeholders for the hostile-input tests: one name and one value.
+fn hostile_ph() -> Placeholders {
+    ph(json!({"#a": "a"}), json!({":v": {"N": "1"}}))
+}
+
+/// Stack for the hostile-input tests: half of a Web Worker's 1 MiB, so that a parser that
+/// recursed without bound, or spent too much stack per level, crashes the test (in a debug
+/// build, nesting conditions to the depth limit used ~1.5 MiB before the parser's frames were
+/// slimmed; it now uses under 400 KiB, and under 100 KiB in release).
+const SMALL_STACK: usize = 512 * 1024;
+
+/// Runs every parser on `text` (as a condition, filter, key condition, projection and update)
+/// and checks each refuses it with a ValidationException, on a thread with a small stack.
+fn every_parser_refuses(label: &str, texts: &[String]) {
+    for text in texts {
+        let text = text.clone();
+        let label = label.to_string();
+        let t = std::thread::Builder::new().stack_size(SMALL_STACK).spawn(move || {
+            let start = std::time::Instant::now();
+            let results = [
+                parser::condition(&text, Kind::Condition, &mut hostile_ph()).map(|_| ()),
+                parser::condition(&text, Kind::Filter, &mut hostile_ph()).map(|_| ()),
+                parser::condition(&text, Kind::KeyCondition, &mut hostile_ph()).map(|_| ()),
+                parser::projection(&text, &mut hostile_ph()).map(|_| ()),
+                parser::update(&text, &mut hostile_ph()).map(|_| ()),
+            ];
+            // Timing is reported, not asserted (run with --nocapture to see it).
+            eprintln!("{label}: {} bytes, 5 parsers in {:?}", text.len(), start.elapsed());
+            for (i, r) in results.into_iter().enumerate() {
+                let e = r.expect_err(&format!("{label} ({} bytes) accepted by parser {i}", text.len()));
+                assert_eq!(e.kind, "ValidationException", "{label}: {}", e.message);
+            }
+        });
+        t.expect("spawn").join().expect("the parser thread neither panicked nor overflowed its stack");
+    }
+}
+
+/// `open` + `inner` + `close` repeated `n` times around it: once with n = 100,000 (refused for
+/// size) and once with the deepest nesting that fits in 4 KB (refused by the depth, operator or
+/// path limits).
+fn nested(open: &str, inner: &str, close: &str) -> Vec<String> {
+    let fits = (MAX_EXPRESSION_BYTES - inner.len()) / (open.len() + close.len());
+    [100_000, fits].iter().map(|n| format!("{}{inner}{}", open.repeat(*n), close.repeat(*n))).collect()
+}
+
+#[test]
+fn deeply_nested_expressions_are_validation_errors_without_deep_recursion() {
+    every_parser_refuses("parentheses", &nested("(", "a = :v", ")"));
+    every_parser_refuses("NOT NOT ...", &nested("NOT ", "a = :v", ""));
+    every_parser_refuses("a.a.a... path", &nested("a.", "a = :v", ""));
+    every_parser_refuses("#a.#a.#a... path", &nested("#a.", "#a = :v", ""));
+    every_parser_refuses("a[0][0]... path", &nested("", "SET a", "[0]"));
+    every_parser_refuses("size(size(...))", &nested("size(", "a", ") = :v"));
+    every_parser_refuses("if_not_exists nesting", &nested("SET a = if_not_exists(a, ", ":v", ")"));
+    every_parser_refuses("list_append nesting", &nested("SET a = list_append(", ":v", ", :v)"));
+    every_parser_refuses("AND chain", &nested("a = :v AND ", "a = :v", ""));
+    every_parser_refuses("IN operands", &nested("", "a IN (:v", ", :v"));
+    every_parser_refuses("(a = :v) OR ... nesting", &nested("(a = :v OR ", "a = :v", ")"));
+}
+
+/// The deepest expressions the limits let through parse and evaluate on the small stack.
+#[test]
+fn deepest_accepted_expressions_parse_and_evaluate_on_a_small_stack() {
+    let t = std::thread::Builder::new().stack_size(SMALL_STACK).spawn(|| {
+        let item = item();
+        let deepest = |n: usize| format!("{}age = :v{}", "(age = :v OR ".repeat(n), ")".repeat(n));
+        let mut ph = ph(Value::Null, json!({":v": {"N": "42"}}));
+        let c = parser::condition(&deepest(63), Kind::Filter, &mut ph).expect("63 levels are within the limit");
+        assert!(eval::matches(&item, &c));
+        assert!(parser::condition(&deepest(64), Kind::Filter, &mut hostile_ph()).unwrap_err().message.contains("nested too deeply"));
+        // The longest chain: 150 comparisons joined by 149 ANDs is 299 operators.
+        for joint in [" AND ", " OR "] {
+            let chain = vec!["age = :v"; 150].join(joint);
+            let c = parser::condition(&chain, Kind::Condition, &mut ph).expect("299 operators");
+            assert!(eval::matches(&item, &c));
+        }
+        let nots = format!("{}age = :v", "NOT ".repeat(62));
+        assert!(eval::matches(&item, &parser::condition(&nots, Kind::Condition, &mut ph).expect("62 NOTs")));
+    });
+    t.expect("spawn").join().expect("no panic, no stack overflow");
+}
+
+#[test]
+fn document_paths_nest_at_most_32_levels() {
+    let path = |n: usize| format!("a{}", ".b".repeat(n - 1));
+    let mut p = ph(Value::Null, Value::Null);
+    assert_eq!(parser::projection(&path(32), &mut p).unwrap()[0].0.len(), 32);
+    let e = parser::projection(&path(33), &mut ph(Value::Null, Value::Null)).unwrap_err();
+    assert_eq!(e.message, "Invalid ProjectionExpression: The document path has too many nesting levels; nesting levels: 33");
+    let e = parser::condition(&format!("attribute_exists(a{})", "[0]".repeat(40)), Kind::Condition, &mut ph(Value::Null, Value::Null)).unwrap_err();
+    assert_eq!(e.message, "Invalid ConditionExpression: The document path has too many nesting levels; nesting levels: 41");
+    let e = parser::update(&format!("REMOVE {}", path(33)), &mut ph(Value::Null, Value::Null)).unwrap_err();
+    assert!(e.message.ends_with("nesting levels: 33"), "{}", e.message);
+}
+
+/// An update that places a nested value under a nested path must not build an item deeper than
+/// PutItem accepts: such an item could not be stored again (the sandbox would not reload).
+#[test]
+fn updates_cannot_nest_items_beyond_the_limit() {
+    use crate::services::dynamodb::{expr::update, value::MAX_DEPTH};
+    let mut deep = json!({"S": "x"});
+    for _ in 0..MAX_DEPTH {
+        deep = json!({"M": {"a": deep}});
+    }
+    let apply = |expr: &str, item: &Item| {
+        let mut p = ph(Value::Null, json!({":v": deep}));
+        let actions = parser::update(expr, &mut p).unwrap();
+        let mut out = item.clone();
+        update::apply(&mut out, item, &actions).map(|_| out)
+    };
+    // The value alone is at the limit: fine at the top level.
+    let item = apply("SET a = :v", &Item::new()).unwrap();
+    // One level further down is one too many, whichever action puts it there.
+    for expr in ["SET a.a = :v", "SET b = :v, a.a.a = :v"] {
+        let e = apply(expr, &item).unwrap_err();
+        assert_eq!(e.message, "One or more parameter values were invalid: Nesting Levels have exceeded supported limits", "{expr}");
+    }
+    let shallow = item_from_json(&json!({"a": {"M": {}}, "l": {"L": []}})).unwrap();
+    assert!(apply("SET a.b = :v", &shallow).is_err());
+    assert!(apply("SET l[0] = :v", &shallow).is_err());
 }

@@ -5,7 +5,7 @@
 use super::{eval::resolve, Path, PathElem};
 use crate::{
     kernel::error::AwsError,
-    services::dynamodb::value::{AttributeValue, Item},
+    services::dynamodb::value::{AttributeValue, Item, MAX_DEPTH},
 };
 
 #[derive(Debug, Clone, PartialEq)]
@@ -207,5 +207,23 @@ pub fn apply(item: &mut Item, old: &Item, actions: &[Action]) -> Result<(), AwsE
     for p in removes {
         remove(item, p)?;
     }
+    // A value placed under a document path nests deeper than the value alone: the result must
+    // stay within the item nesting limit, as PutItem's items do (and as a sandbox reload needs).
+    for a in actions {
+        if let Some(PathElem::Attr(top)) = a.path().0.first() {
+            if item.get(top).is_some_and(|v| nesting(v) > MAX_DEPTH) {
+                return Err(AwsError::validation("One or more parameter values were invalid: Nesting Levels have exceeded supported limits"));
+            }
+        }
+    }
     Ok(())
+}
+
+/// Levels of lists and maps below `v` (0 for a scalar or a set).
+fn nesting(v: &AttributeValue) -> usize {
+    match v {
+        AttributeValue::L(l) => l.iter().map(|x| 1 + nesting(x)).max().unwrap_or(0),
+        AttributeValue::M(m) => m.values().map(|x| 1 + nesting(x)).max().unwrap_or(0),
+        _ => 0,
+    }
 }
