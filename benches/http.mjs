@@ -37,6 +37,9 @@ const DEFAULTS = {
   timeout: 120, // seconds without an answer before a request counts as failed (moto's full scans take ~30 s)
   "gureum-bin": process.env.GUREUM_BIN || join(ROOT, "target", "release", "gureum"),
   "moto-server": process.env.MOTO_SERVER || join(ROOT, ".venv-bench", "bin", "moto_server"),
+  // "durable": gureum with --data (every write fsynced before its answer); "memory": without,
+  // in memory like dynalite and moto.
+  "gureum-store": "durable",
 };
 
 class UsageError extends Error {}
@@ -58,6 +61,7 @@ function parseArgs(argv) {
   }
   opts.servers = opts.servers.split(",").map((s) => s.trim()).filter(Boolean);
   for (const s of opts.servers) if (!["gureum", "dynalite", "moto"].includes(s)) throw new UsageError(`unknown server ${s}`);
+  if (!["durable", "memory"].includes(opts["gureum-store"])) throw new UsageError("--gureum-store is durable or memory");
   return opts;
 }
 
@@ -514,13 +518,14 @@ const SERVERS = {
     if (!existsSync(bin)) throw new Error(`${bin} does not exist: cargo build --release -p gureum-server`);
     await mkdir(join(ROOT, "target"), { recursive: true });
     const data = await mkdtemp(join(ROOT, "target", "bench-http-data-"));
-    const s = launch(bin, ["serve", "--port", "0", "--data", data], { ready: (out) => /serving AWS APIs at (http:\/\/\S+) \(/.exec(out)?.[1] });
+    const durable = opts["gureum-store"] === "durable";
+    const s = launch(bin, ["serve", "--port", "0", ...(durable ? ["--data", data] : [])], { ready: (out) => /serving AWS APIs at (http:\/\/\S+) \(/.exec(out)?.[1] });
     let version = "?", fs = "?";
     try { version = execFileSync(bin, ["--version"]).toString().trim(); } catch {}
     try { fs = execFileSync("stat", ["-f", "-c", "%T", data]).toString().trim(); } catch {}
     return {
       ...s,
-      label: `${version}, ${bin.includes("/release/") ? "release build" : bin}, --data on ${fs}: every write fsynced before its response (group commit)`,
+      label: `${version}, ${bin.includes("/release/") ? "release build" : bin}, ${durable ? `--data on ${fs}: every write fsynced before its response (group commit)` : "in memory (no --data)"}`,
       stop: async () => { await s.stop(); await rm(data, { recursive: true, force: true }); },
     };
   },
