@@ -68,8 +68,13 @@ impl<'a> Input<'a> {
         }
     }
 
+    /// A Java Integer member: values outside 32 bits cannot be converted (and would otherwise
+    /// wrap when used as a count on wasm32).
     pub fn integer(&self, name: &str) -> Result<Option<i64>, AwsError> {
-        self.whole(name, "Integer")
+        match self.whole(name, "Integer")? {
+            Some(i) if i32::try_from(i).is_err() => Err(ser("NUMBER_VALUE cannot be converted to Integer")),
+            other => Ok(other),
+        }
     }
 
     pub fn long(&self, name: &str) -> Result<Option<i64>, AwsError> {

@@ -678,3 +678,12 @@ fn index_errors() {
         assert_eq!(err(&mut e, "CreateTable", req.clone()).1, msg, "{req}");
     }
 }
+
+#[test]
+fn integer_members_beyond_32_bits_are_serialization_errors() {
+    let mut e = music();
+    let (kind, msg) = err(&mut e, "Scan", json!({"TableName": "Music", "Limit": 4_294_967_297i64}));
+    assert_eq!((kind.as_str(), msg.as_str()), ("SerializationException", "NUMBER_VALUE cannot be converted to Integer"));
+    ok(&mut e, "PutItem", json!({"TableName": "Music", "Item": song("a", "b")}));
+    assert_eq!(ok(&mut e, "Scan", json!({"TableName": "Music", "Limit": 2_147_483_647i64}))["Count"], 1);
+}
