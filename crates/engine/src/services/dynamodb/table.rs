@@ -25,6 +25,17 @@ pub struct IndexState {
     pub bytes: usize,
 }
 
+impl IndexState {
+    /// Adds `item`'s entry, if it has the index's key (indexes are sparse).
+    fn add(&mut self, meta: &IndexMeta, table_schema: &KeySchema, key: &PrimaryKey, item: &Item) {
+        let Some(ik) = meta.key_of(item, key) else { return };
+        if self.entries.entry((ik.hash_pos, ik.pk)).or_default().insert((ik.sk, key.clone())) {
+            self.count += 1;
+            self.bytes += item_size(&meta.project(item, table_schema));
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum TableStatus {
     Creating,
@@ -199,11 +210,7 @@ impl Table {
         let Some(meta) = self.meta.indexes.iter().find(|i| i.name == name).cloned() else { return };
         let mut state = IndexState::default();
         for (key, item) in &self.items {
-            let Some(ik) = meta.key_of(item, key) else { continue };
-            if state.entries.entry((ik.hash_pos, ik.pk)).or_default().insert((ik.sk, key.clone())) {
-                state.count += 1;
-                state.bytes += item_size(&meta.project(item, &self.meta.key_schema));
-            }
+            state.add(&meta, &self.meta.key_schema, key, item);
         }
         self.indexes.insert(name.to_string(), state);
     }
@@ -215,11 +222,8 @@ impl Table {
 
     fn index_add(&mut self, key: &PrimaryKey, item: &Item) {
         for meta in &self.meta.indexes {
-            let Some(ik) = meta.key_of(item, key) else { continue };
-            let Some(state) = self.indexes.get_mut(&meta.name) else { continue };
-            if state.entries.entry((ik.hash_pos, ik.pk)).or_default().insert((ik.sk, key.clone())) {
-                state.count += 1;
-                state.bytes += item_size(&meta.project(item, &self.meta.key_schema));
+            if let Some(state) = self.indexes.get_mut(&meta.name) {
+                state.add(meta, &self.meta.key_schema, key, item);
             }
         }
     }
