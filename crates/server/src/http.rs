@@ -89,13 +89,15 @@ where
             continue;
         }
         open.fetch_add(1, Ordering::AcqRel);
-        let (handler, limits, open) = (handler.clone(), limits.clone(), open.clone());
+        let (handler, limits, slot) = (handler.clone(), limits.clone(), open.clone());
         let spawned = thread::Builder::new().name("http-conn".into()).spawn(move || {
             connection(stream, &limits, &*handler);
-            open.fetch_sub(1, Ordering::AcqRel);
+            slot.fetch_sub(1, Ordering::AcqRel);
         });
         if spawned.is_err() {
-            // The closure (and its stream) is dropped: the client sees the connection close.
+            // The closure (and its stream) was dropped, so the client sees the connection close;
+            // it never ran, so release its slot here.
+            open.fetch_sub(1, Ordering::AcqRel);
         }
     }
 }
