@@ -154,7 +154,8 @@ pub async fn load(ctx: &Ctx, table: &str) {
         ctx.notify.emit(Notice::error("Table still CREATING", &format!("{table} becomes ACTIVE after a second of simulated time. The clock looks paused: press Play, then load the sample again to add its items.")));
         return;
     }
-    let requests: Vec<Value> = items.iter().map(|i| json!({"PutRequest": {"Item": dynamo_json::parse_item(&i.to_string()).unwrap_or_default()}})).collect();
+    // Sample items are plain JSON objects: a map's members are the item's attributes.
+    let requests: Vec<Value> = items.iter().map(|i| json!({"PutRequest": {"Item": dynamo_json::to_attribute(i)["M"].clone()}})).collect();
     for chunk in requests.chunks(25) {
         let mut pending = json!({ table: chunk });
         for _ in 0..10 {
