@@ -121,9 +121,7 @@ pub fn app() -> Html {
     {
         let route = route.clone();
         use_effect_with((), move |_| {
-            let listener = web_sys::window().map(|w| {
-                gloo::events::EventListener::new(&w, "hashchange", move |_| route.set(Route::from_hash(&current_hash())))
-            });
+            let listener = web_sys::window().map(|w| gloo::events::EventListener::new(&w, "hashchange", move |_| route.set(Route::from_hash(&current_hash()))));
             move || drop(listener)
         });
     }
@@ -205,7 +203,13 @@ pub fn app() -> Html {
     let active = |label: &str| -> bool {
         matches!(
             (label, &*route),
-            ("Home", Route::Home) | ("Tables", Route::Tables(_)) | ("Functions", Route::Functions) | ("APIs", Route::Apis) | ("Workflows", Route::Workflows) | ("Auth", Route::Auth) | ("Logs", Route::Logs)
+            ("Home", Route::Home)
+                | ("Tables", Route::Tables(_))
+                | ("Functions", Route::Functions)
+                | ("APIs", Route::Apis)
+                | ("Workflows", Route::Workflows)
+                | ("Auth", Route::Auth)
+                | ("Logs", Route::Logs)
         )
     };
 

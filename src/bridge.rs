@@ -8,7 +8,11 @@
 //! - `gureum.ready` → Promise of the worker's ready event (role, storage).
 //! - `gureum.status()` → the latest ready/status event.
 
-use std::{cell::{Cell, RefCell}, collections::HashMap, rc::Rc};
+use std::{
+    cell::{Cell, RefCell},
+    collections::HashMap,
+    rc::Rc,
+};
 
 use js_sys::{Function, Object, Promise, Reflect, JSON};
 use serde_json::Value;

@@ -40,10 +40,13 @@ pub fn notices(p: &NoticesProps) -> Html {
         let ids: Vec<u64> = p.notices.iter().filter(|n| n.level == "info").map(|n| n.id).collect();
         let on_dismiss = p.on_dismiss.clone();
         use_effect_with(ids, move |ids| {
-            let timers: Vec<_> = ids.iter().map(|id| {
-                let (id, d) = (*id, on_dismiss.clone());
-                gloo::timers::callback::Timeout::new(5_000, move || d.emit(id))
-            }).collect();
+            let timers: Vec<_> = ids
+                .iter()
+                .map(|id| {
+                    let (id, d) = (*id, on_dismiss.clone());
+                    gloo::timers::callback::Timeout::new(5_000, move || d.emit(id))
+                })
+                .collect();
             move || drop(timers)
         });
     }

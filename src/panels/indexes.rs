@@ -96,7 +96,10 @@ pub fn indexes(p: &Props) -> Html {
                     Ok(_) => {
                         problem.set(None);
                         open.set(false);
-                        ctx.notify.emit(Notice::info("Index is being created", &format!("{index} is CREATING: DynamoDB backfills it from the table's items. Queries on it wait until it is ACTIVE (a few seconds of simulated time).")));
+                        ctx.notify.emit(Notice::info(
+                            "Index is being created",
+                            &format!("{index} is CREATING: DynamoDB backfills it from the table's items. Queries on it wait until it is ACTIVE (a few seconds of simulated time)."),
+                        ));
                     }
                     Err(e) => problem.set(Some(format!("{}: {}", e.kind, e.message))),
                 }

@@ -2,8 +2,8 @@
 
 pub mod home;
 pub mod indexes;
-pub mod item_form;
 pub mod info;
+pub mod item_form;
 pub mod partiql;
 pub mod partitions;
 pub mod query_builder;

@@ -14,7 +14,11 @@ pub struct Props {
 }
 
 fn literal(ty: &str) -> &'static str {
-    if ty == "N" { "1" } else { "'value'" }
+    if ty == "N" {
+        "1"
+    } else {
+        "'value'"
+    }
 }
 
 /// Example statements for this table.

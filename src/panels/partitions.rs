@@ -126,11 +126,7 @@ mod tests {
 
     #[test]
     fn consecutive_items_with_one_partition_key_form_a_collection() {
-        let items = vec![
-            json!({"pk": {"S": "b"}, "sk": {"N": "1"}}),
-            json!({"pk": {"S": "b"}, "sk": {"N": "2"}}),
-            json!({"pk": {"S": "a"}, "sk": {"N": "1"}}),
-        ];
+        let items = vec![json!({"pk": {"S": "b"}, "sk": {"N": "1"}}), json!({"pk": {"S": "b"}, "sk": {"N": "2"}}), json!({"pk": {"S": "a"}, "sk": {"N": "1"}})];
         let groups = collections(&items, "pk");
         assert_eq!(groups.len(), 2);
         assert_eq!(groups[0].0, json!({"S": "b"}));

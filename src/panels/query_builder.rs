@@ -32,13 +32,22 @@ fn python(v: &Value, indent: usize) -> String {
     let end = "    ".repeat(indent);
     match v {
         Value::Null => "None".into(),
-        Value::Bool(b) => if *b { "True".into() } else { "False".into() },
+        Value::Bool(b) => {
+            if *b {
+                "True".into()
+            } else {
+                "False".into()
+            }
+        }
         Value::Number(n) => n.to_string(),
         Value::String(s) => serde_json::to_string(s).unwrap_or_default(),
         Value::Array(a) if a.is_empty() => "[]".into(),
         Value::Array(a) => format!("[\n{}\n{end}]", a.iter().map(|x| format!("{pad}{},", python(x, indent + 1))).collect::<Vec<_>>().join("\n")),
         Value::Object(o) if o.is_empty() => "{}".into(),
-        Value::Object(o) => format!("{{\n{}\n{end}}}", o.iter().map(|(k, x)| format!("{pad}{}: {},", serde_json::to_string(k).unwrap_or_default(), python(x, indent + 1))).collect::<Vec<_>>().join("\n")),
+        Value::Object(o) => format!(
+            "{{\n{}\n{end}}}",
+            o.iter().map(|(k, x)| format!("{pad}{}: {},", serde_json::to_string(k).unwrap_or_default(), python(x, indent + 1))).collect::<Vec<_>>().join("\n")
+        ),
     }
 }
 

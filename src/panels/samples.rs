@@ -13,8 +13,16 @@ pub struct Sample {
 
 pub const SAMPLES: &[Sample] = &[
     Sample { table: "Music", title: "Music", about: "Artist (partition key) and SongTitle (sort key): each artist's songs form one item collection, sorted by title." },
-    Sample { table: "GameScores", title: "Game scores", about: "UserId and GameTitle, with a GSI GameTitleIndex (GameTitle, TopScore) for leaderboards: the AWS documentation's example." },
-    Sample { table: "Orders", title: "Orders (single-table design)", about: "Customers, orders and order lines in one table under generic PK/SK keys, with GSI1 to find orders by status." },
+    Sample {
+        table: "GameScores",
+        title: "Game scores",
+        about: "UserId and GameTitle, with a GSI GameTitleIndex (GameTitle, TopScore) for leaderboards: the AWS documentation's example.",
+    },
+    Sample {
+        table: "Orders",
+        title: "Orders (single-table design)",
+        about: "Customers, orders and order lines in one table under generic PK/SK keys, with GSI1 to find orders by status.",
+    },
 ];
 
 fn key_schema(hash: (&str, &str), range: (&str, &str)) -> (Value, Value) {
@@ -151,7 +159,10 @@ pub async fn load(ctx: &Ctx, table: &str) {
         }
     }
     if !active {
-        ctx.notify.emit(Notice::error("Table still CREATING", &format!("{table} becomes ACTIVE after a second of simulated time. The clock looks paused: press Play, then load the sample again to add its items.")));
+        ctx.notify.emit(Notice::error(
+            "Table still CREATING",
+            &format!("{table} becomes ACTIVE after a second of simulated time. The clock looks paused: press Play, then load the sample again to add its items."),
+        ));
         return;
     }
     // Sample items are plain JSON objects: a map's members are the item's attributes.

@@ -68,7 +68,9 @@ pub fn sandbox_controls() -> Html {
     let reset = {
         let ctx = ctx.clone();
         Callback::from(move |_| {
-            let ok = web_sys::window().and_then(|w| w.confirm_with_message("Delete every resource in the sandbox, in every region? Export it first if you want to keep it.").ok()).unwrap_or(false);
+            let ok = web_sys::window()
+                .and_then(|w| w.confirm_with_message("Delete every resource in the sandbox, in every region? Export it first if you want to keep it.").ok())
+                .unwrap_or(false);
             if !ok {
                 return;
             }

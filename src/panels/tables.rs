@@ -9,7 +9,14 @@ use crate::{
     app::{Ctx, Route},
     dynamo_json,
     notify::Notice,
-    panels::{indexes::Indexes, item_form::ItemEditor, partiql::PartiqlEditor, partitions::Partitions, query_builder::{Keys, QueryBuilder}, samples},
+    panels::{
+        indexes::Indexes,
+        item_form::ItemEditor,
+        partiql::PartiqlEditor,
+        partitions::Partitions,
+        query_builder::{Keys, QueryBuilder},
+        samples,
+    },
 };
 
 #[derive(Properties, PartialEq)]
@@ -161,7 +168,9 @@ type KeyName = Option<(String, String)>;
 
 /// The table's secondary indexes with their key names and types.
 fn index_keys(t: &Value) -> Vec<(String, Keys)> {
-    let ty = |name: &str| t["AttributeDefinitions"].as_array().and_then(|a| a.iter().find(|d| d["AttributeName"] == name)).and_then(|d| d["AttributeType"].as_str()).unwrap_or("S").to_string();
+    let ty = |name: &str| {
+        t["AttributeDefinitions"].as_array().and_then(|a| a.iter().find(|d| d["AttributeName"] == name)).and_then(|d| d["AttributeType"].as_str()).unwrap_or("S").to_string()
+    };
     let mut out = Vec::new();
     for member in ["LocalSecondaryIndexes", "GlobalSecondaryIndexes"] {
         for idx in t[member].as_array().cloned().unwrap_or_default() {
@@ -170,7 +179,11 @@ fn index_keys(t: &Value) -> Vec<(String, Keys)> {
             for k in idx["KeySchema"].as_array().cloned().unwrap_or_default() {
                 let n = k["AttributeName"].as_str().unwrap_or_default().to_string();
                 let pair = (n.clone(), ty(&n));
-                if k["KeyType"] == "HASH" { hash = Some(pair) } else { range = Some(pair) }
+                if k["KeyType"] == "HASH" {
+                    hash = Some(pair)
+                } else {
+                    range = Some(pair)
+                }
             }
             if let Some(hash) = hash {
                 out.push((idx["IndexName"].as_str().unwrap_or_default().to_string(), Keys { hash, range }));
@@ -182,13 +195,19 @@ fn index_keys(t: &Value) -> Vec<(String, Keys)> {
 
 /// (partition key, sort key) names with their types.
 fn key_names(t: &Value) -> (KeyName, KeyName) {
-    let ty = |name: &str| t["AttributeDefinitions"].as_array().and_then(|a| a.iter().find(|d| d["AttributeName"] == name)).and_then(|d| d["AttributeType"].as_str()).unwrap_or("?").to_string();
+    let ty = |name: &str| {
+        t["AttributeDefinitions"].as_array().and_then(|a| a.iter().find(|d| d["AttributeName"] == name)).and_then(|d| d["AttributeType"].as_str()).unwrap_or("?").to_string()
+    };
     let mut hash = None;
     let mut range = None;
     for k in t["KeySchema"].as_array().cloned().unwrap_or_default() {
         let n = k["AttributeName"].as_str().unwrap_or_default().to_string();
         let pair = Some((n.clone(), ty(&n)));
-        if k["KeyType"] == "HASH" { hash = pair } else { range = pair }
+        if k["KeyType"] == "HASH" {
+            hash = pair
+        } else {
+            range = pair
+        }
     }
     (hash, range)
 }
@@ -306,12 +325,14 @@ fn create_table(p: &CreateProps) -> Html {
             });
         })
     };
-    let type_select = |state: &UseStateHandle<String>, label: &str| html! {
-        <select aria-label={label.to_string()} onchange={select(state)}>
-            <option value="S" selected={**state == "S"}>{ "String (S)" }</option>
-            <option value="N" selected={**state == "N"}>{ "Number (N)" }</option>
-            <option value="B" selected={**state == "B"}>{ "Binary (B)" }</option>
-        </select>
+    let type_select = |state: &UseStateHandle<String>, label: &str| {
+        html! {
+            <select aria-label={label.to_string()} onchange={select(state)}>
+                <option value="S" selected={**state == "S"}>{ "String (S)" }</option>
+                <option value="N" selected={**state == "N"}>{ "Number (N)" }</option>
+                <option value="B" selected={**state == "B"}>{ "Binary (B)" }</option>
+            </select>
+        }
     };
     let cancel = {
         let c = p.on_close.clone();
@@ -656,7 +677,15 @@ mod tests {
     #[test]
     fn index_drafts_become_create_table_members() {
         let mut req = json!({"AttributeDefinitions": [{"AttributeName": "UserId", "AttributeType": "S"}, {"AttributeName": "Game", "AttributeType": "S"}]});
-        let draft = |global: bool, name: &str, pk: &str, sk: &str, sk_type: &str| IndexDraft { global, name: name.into(), pk: pk.into(), pk_type: "S".into(), sk: sk.into(), sk_type: sk_type.into(), projection: "ALL".into() };
+        let draft = |global: bool, name: &str, pk: &str, sk: &str, sk_type: &str| IndexDraft {
+            global,
+            name: name.into(),
+            pk: pk.into(),
+            pk_type: "S".into(),
+            sk: sk.into(),
+            sk_type: sk_type.into(),
+            projection: "ALL".into(),
+        };
         add_indexes(&mut req, &[draft(false, "ByScore", "", "Score", "N"), draft(true, "ByGame", "Game", "Score", "N")], "UserId", Some((3, 4)));
         assert_eq!(req["AttributeDefinitions"].as_array().unwrap().len(), 3, "Score defined once; UserId and Game not again");
         assert_eq!(req["LocalSecondaryIndexes"][0]["KeySchema"][0]["AttributeName"], "UserId");

@@ -46,14 +46,22 @@ pub fn run(items: u64, gets: u64, queries: u64, now_ms: &mut dyn FnMut() -> f64)
     let per_partition = 100u64;
     let partitions = (items / per_partition).max(1);
     let mut e = Engine::new(EngineConfig::default(), 0);
-    call(&mut e, "CreateTable", json!({"TableName": "Bench", "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "N"}],
-        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}], "BillingMode": "PAY_PER_REQUEST"}))?;
+    call(
+        &mut e,
+        "CreateTable",
+        json!({"TableName": "Bench", "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "N"}],
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}], "BillingMode": "PAY_PER_REQUEST"}),
+    )?;
     e.tick(20_000);
 
     let t = now_ms();
     for p in 0..partitions {
         for s in 0..per_partition {
-            call(&mut e, "PutItem", json!({"TableName": "Bench", "Item": {"pk": {"S": format!("user#{p:06}")}, "sk": {"N": s.to_string()}, "score": {"N": (p * 7 + s).to_string()}, "name": {"S": "player name here"}}}))?;
+            call(
+                &mut e,
+                "PutItem",
+                json!({"TableName": "Bench", "Item": {"pk": {"S": format!("user#{p:06}")}, "sk": {"N": s.to_string()}, "score": {"N": (p * 7 + s).to_string()}, "name": {"S": "player name here"}}}),
+            )?;
         }
         // Hosts drain the journal after each call; keep memory flat the same way.
         e.take_changes();
@@ -86,7 +94,12 @@ pub fn run(items: u64, gets: u64, queries: u64, now_ms: &mut dyn FnMut() -> f64)
     let qreqs: Vec<Request> = (0..queries)
         .map(|_| {
             let p = next() % partitions;
-            Request::new("dynamodb", "Query", "us-east-1", json!({"TableName": "Bench", "KeyConditionExpression": "pk = :p", "ExpressionAttributeValues": {":p": {"S": format!("user#{p:06}")}}}))
+            Request::new(
+                "dynamodb",
+                "Query",
+                "us-east-1",
+                json!({"TableName": "Bench", "KeyConditionExpression": "pk = :p", "ExpressionAttributeValues": {":p": {"S": format!("user#{p:06}")}}}),
+            )
         })
         .collect();
     let mut lat = Vec::with_capacity(queries as usize);

@@ -8,8 +8,14 @@ fn ddb(e: &mut Engine, t: i64, op: &str, input: Value) -> Result<Value, gureum_e
 }
 
 fn create(e: &mut Engine, t: i64, name: &str) {
-    ddb(e, t, "CreateTable", json!({"TableName": name, "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}],
-        "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}], "BillingMode": "PAY_PER_REQUEST"})).unwrap();
+    ddb(
+        e,
+        t,
+        "CreateTable",
+        json!({"TableName": name, "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}],
+        "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}], "BillingMode": "PAY_PER_REQUEST"}),
+    )
+    .unwrap();
 }
 
 #[test]

@@ -50,7 +50,13 @@ fn journal_replay_equals_snapshot_through_a_mixed_workload() {
         r.unwrap();
         if i % 50 == 0 {
             // Transactions with request tokens are state too.
-            call(&mut e, t, "TransactWriteItems", json!({"ClientRequestToken": format!("tok/{i}"), "TransactItems": [{"Put": {"TableName": "beta", "Item": {"pk": {"S": format!("tx{i}")}, "sk": {"N": "1"}}}}]})).unwrap();
+            call(
+                &mut e,
+                t,
+                "TransactWriteItems",
+                json!({"ClientRequestToken": format!("tok/{i}"), "TransactItems": [{"Put": {"TableName": "beta", "Item": {"pk": {"S": format!("tx{i}")}, "sk": {"N": "1"}}}}]}),
+            )
+            .unwrap();
             t += 60_000;
         }
         if i % 7 == 0 {

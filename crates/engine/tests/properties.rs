@@ -87,7 +87,13 @@ impl RefNum {
 
     /// Some spelling of the number a client might send.
     fn spell(&self, style: u8) -> String {
-        let sign = if self.negative { "-" } else if style % 7 == 3 { "+" } else { "" };
+        let sign = if self.negative {
+            "-"
+        } else if style % 7 == 3 {
+            "+"
+        } else {
+            ""
+        };
         if self.digits.is_empty() {
             return ["0", "-0", "0.000", "0E5", "+0"][style as usize % 5].to_string();
         }
@@ -110,14 +116,26 @@ impl RefNum {
     }
 
     fn cmp_num(&self, other: &RefNum) -> Ordering {
-        let sign = |n: &RefNum| if n.digits.is_empty() { 0 } else if n.negative { -1 } else { 1 };
+        let sign = |n: &RefNum| {
+            if n.digits.is_empty() {
+                0
+            } else if n.negative {
+                -1
+            } else {
+                1
+            }
+        };
         let s = sign(self).cmp(&sign(other));
         if s != Ordering::Equal || sign(self) == 0 {
             return s;
         }
         // Same sign: compare magnitudes (exponent, then digits; a prefix is smaller).
         let magnitude = self.exp.cmp(&other.exp).then_with(|| self.digits.cmp(&other.digits));
-        if self.negative { magnitude.reverse() } else { magnitude }
+        if self.negative {
+            magnitude.reverse()
+        } else {
+            magnitude
+        }
     }
 }
 
@@ -164,7 +182,28 @@ fn ref_num() -> impl Strategy<Value = RefNum> {
 fn ref_string() -> impl Strategy<Value = String> {
     // ASCII, two- and three-byte characters, and characters outside the BMP: UTF-8 byte order
     // differs from UTF-16 order between U+E000..U+FFFF and the supplementary planes.
-    let chars = prop::sample::select(vec!['a', 'b', 'z', 'A', 'Z', '0', '~', ' ', '\u{1}', 'é', 'ÿ', '\u{7FF}', '\u{800}', '中', '\u{E000}', '\u{FF61}', '\u{FFFD}', '😀', '𝄞', '\u{10FFFF}']);
+    let chars = prop::sample::select(vec![
+        'a',
+        'b',
+        'z',
+        'A',
+        'Z',
+        '0',
+        '~',
+        ' ',
+        '\u{1}',
+        'é',
+        'ÿ',
+        '\u{7FF}',
+        '\u{800}',
+        '中',
+        '\u{E000}',
+        '\u{FF61}',
+        '\u{FFFD}',
+        '😀',
+        '𝄞',
+        '\u{10FFFF}',
+    ]);
     prop::collection::vec(chars, 1..8).prop_map(|v| v.into_iter().collect())
 }
 
@@ -249,12 +288,20 @@ fn check_sort_order(kind: char, vals: &[RefKey], perm_seed: u64, style: u8) {
     // The GSI: sorted by its sort key, ties in some fixed order; backwards is exactly the
     // reverse; the same after a reload (the index rebuilt from the items).
     let gsi = |db: &mut Db, forward: bool| -> Vec<usize> {
-        let out = db.ok("Query", json!({"TableName": "Sorted", "IndexName": "ByGsk", "KeyConditionExpression": "g = :g", "ExpressionAttributeValues": {":g": {"S": "g"}}, "ScanIndexForward": forward}));
+        let out = db.ok(
+            "Query",
+            json!({"TableName": "Sorted", "IndexName": "ByGsk", "KeyConditionExpression": "g = :g", "ExpressionAttributeValues": {":g": {"S": "g"}}, "ScanIndexForward": forward}),
+        );
         // KEYS_ONLY: find each item's id through its table key.
-        out["Items"].as_array().unwrap().iter().map(|it| {
-            let sk = &it["sk"];
-            (0..n).find(|i| part(*i) == it["pk"]["S"].as_str().unwrap() && same_key(&vals[*i], sk)).expect("a returned key is a stored item")
-        }).collect()
+        out["Items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|it| {
+                let sk = &it["sk"];
+                (0..n).find(|i| part(*i) == it["pk"]["S"].as_str().unwrap() && same_key(&vals[*i], sk)).expect("a returned key is a stored item")
+            })
+            .collect()
     };
     let forward = gsi(&mut db, true);
     assert_eq!(forward.len(), n);
@@ -343,10 +390,7 @@ struct PItem {
 fn page_items() -> impl Strategy<Value = Vec<PItem>> {
     prop::collection::vec((0u8..3, -50i32..50, 0u8..6, prop::option::of(0u8..4), prop::option::of(0u8..2)), 0..40).prop_map(|v| {
         let mut seen = BTreeSet::new();
-        v.into_iter()
-            .filter(|(pk, sk, ..)| seen.insert((*pk, *sk)))
-            .map(|(pk, sk, f, l, g)| PItem { pk, sk, f, l, g })
-            .collect()
+        v.into_iter().filter(|(pk, sk, ..)| seen.insert((*pk, *sk))).map(|(pk, sk, f, l, g)| PItem { pk, sk, f, l, g }).collect()
     })
 }
 
@@ -546,9 +590,12 @@ fn apply(db: &mut Db, op: Op, x: &str) -> Result<String, AwsError> {
         Op::SetMinus => "SET n = n - :x",
         Op::SetReverseMinus => "SET n = :x - n",
     };
-    db.call("UpdateItem", json!({"TableName": "Math", "Key": {"k": {"S": "a"}}, "UpdateExpression": expr,
-        "ExpressionAttributeValues": {":x": {"N": x}}, "ReturnValues": "UPDATED_NEW"}))
-        .map(|out| out["Attributes"]["n"]["N"].as_str().expect("UPDATED_NEW has n").to_string())
+    db.call(
+        "UpdateItem",
+        json!({"TableName": "Math", "Key": {"k": {"S": "a"}}, "UpdateExpression": expr,
+        "ExpressionAttributeValues": {":x": {"N": x}}, "ReturnValues": "UPDATED_NEW"}),
+    )
+    .map(|out| out["Attributes"]["n"]["N"].as_str().expect("UPDATED_NEW has n").to_string())
 }
 
 fn stored(db: &mut Db) -> String {

@@ -1,17 +1,170 @@
 //! Bad input never panics: every operation, fed thousands of malformed requests, answers with an
 //! AWS error or a success, and the sandbox stays consistent (journal replay == snapshot).
 
-use gureum_engine::{store::{encode_batch, Image}, wire, Engine, EngineConfig, Request};
+use gureum_engine::{
+    store::{encode_batch, Image},
+    wire, Engine, EngineConfig, Request,
+};
 use serde_json::{json, Map, Value};
 
-const OPS: &[&str] = &["CreateTable", "DescribeTable", "ListTables", "DeleteTable", "PutItem", "GetItem", "DeleteItem", "Scan", "Query", "Query", "Scan", "UpdateItem", "BatchGetItem", "BatchWriteItem", "TransactWriteItems", "TransactGetItems", "Bogus", ""];
-const FIELDS: &[&str] = &["TableName", "Item", "Key", "KeySchema", "AttributeDefinitions", "BillingMode", "ProvisionedThroughput", "Limit", "ExclusiveStartKey", "Segment", "TotalSegments", "Select", "ReturnValues", "ReturnConsumedCapacity", "ConsistentRead", "ExclusiveStartTableName", "AttributeName", "AttributeType", "KeyType", "ReadCapacityUnits", "WriteCapacityUnits", "S", "N", "B", "BOOL", "NULL", "L", "M", "SS", "NS", "BS", "pk", "sk",
-    "KeyConditionExpression", "FilterExpression", "ProjectionExpression", "ConditionExpression", "ExpressionAttributeNames", "ExpressionAttributeValues", "ScanIndexForward", ":v", "#n", "ReturnValuesOnConditionCheckFailure", "UpdateExpression", "RequestItems", "Keys", "PutRequest", "DeleteRequest", "Fuzz", "TransactItems", "Put", "Update", "Delete", "ConditionCheck", "Get", "ClientRequestToken", "IndexName", "Local", "Global",
-    "Expected", "ScanFilter", "QueryFilter", "KeyConditions", "AttributeUpdates", "AttributesToGet", "ComparisonOperator", "AttributeValueList", "Exists", "Value", "Action", "ConditionalOperator", "ReturnItemCollectionMetrics"];
-const STRINGS: &[&str] = &["", "a", "Fuzz", "pk", "HASH", "RANGE", "S", "N", "B", "PAY_PER_REQUEST", "PROVISIONED", "ALL_OLD", "COUNT", "1e400", "-0", "NaN", "AAE=", "!!", "\u{0}", "😀", "9999999999999999999999999999999999999999",
-    "pk = :v", "pk = :v AND sk BETWEEN :v AND :v", "#n = :v", "attribute_exists(pk)", "((pk = :v))", "size(pk) > :v", "a.b[1], c", "NOT NOT pk <> :v", "begins_with(sk, :v)", "pk IN (:v, :v)", "sk < :v OR pk = :v", "contains(#n, :v)", "pk = ", "[", "a[99999999999999999999]",
-    "Local", "Global", "SET a = :v", "SET a = a + :v REMOVE b", "ADD s :v", "DELETE s :v", "SET l = list_append(l, :v)", "SET m.x[3] = if_not_exists(m.y, :v)", "REMOVE l[0], l[1]", "SET pk = :v",
-    "EQ", "NE", "LT", "BETWEEN", "IN", "NULL", "NOT_NULL", "CONTAINS", "NOT_CONTAINS", "BEGINS_WITH", "ADD", "PUT", "DELETE", "SIZE", "OR", "AND"];
+const OPS: &[&str] = &[
+    "CreateTable",
+    "DescribeTable",
+    "ListTables",
+    "DeleteTable",
+    "PutItem",
+    "GetItem",
+    "DeleteItem",
+    "Scan",
+    "Query",
+    "Query",
+    "Scan",
+    "UpdateItem",
+    "BatchGetItem",
+    "BatchWriteItem",
+    "TransactWriteItems",
+    "TransactGetItems",
+    "Bogus",
+    "",
+];
+const FIELDS: &[&str] = &[
+    "TableName",
+    "Item",
+    "Key",
+    "KeySchema",
+    "AttributeDefinitions",
+    "BillingMode",
+    "ProvisionedThroughput",
+    "Limit",
+    "ExclusiveStartKey",
+    "Segment",
+    "TotalSegments",
+    "Select",
+    "ReturnValues",
+    "ReturnConsumedCapacity",
+    "ConsistentRead",
+    "ExclusiveStartTableName",
+    "AttributeName",
+    "AttributeType",
+    "KeyType",
+    "ReadCapacityUnits",
+    "WriteCapacityUnits",
+    "S",
+    "N",
+    "B",
+    "BOOL",
+    "NULL",
+    "L",
+    "M",
+    "SS",
+    "NS",
+    "BS",
+    "pk",
+    "sk",
+    "KeyConditionExpression",
+    "FilterExpression",
+    "ProjectionExpression",
+    "ConditionExpression",
+    "ExpressionAttributeNames",
+    "ExpressionAttributeValues",
+    "ScanIndexForward",
+    ":v",
+    "#n",
+    "ReturnValuesOnConditionCheckFailure",
+    "UpdateExpression",
+    "RequestItems",
+    "Keys",
+    "PutRequest",
+    "DeleteRequest",
+    "Fuzz",
+    "TransactItems",
+    "Put",
+    "Update",
+    "Delete",
+    "ConditionCheck",
+    "Get",
+    "ClientRequestToken",
+    "IndexName",
+    "Local",
+    "Global",
+    "Expected",
+    "ScanFilter",
+    "QueryFilter",
+    "KeyConditions",
+    "AttributeUpdates",
+    "AttributesToGet",
+    "ComparisonOperator",
+    "AttributeValueList",
+    "Exists",
+    "Value",
+    "Action",
+    "ConditionalOperator",
+    "ReturnItemCollectionMetrics",
+];
+const STRINGS: &[&str] = &[
+    "",
+    "a",
+    "Fuzz",
+    "pk",
+    "HASH",
+    "RANGE",
+    "S",
+    "N",
+    "B",
+    "PAY_PER_REQUEST",
+    "PROVISIONED",
+    "ALL_OLD",
+    "COUNT",
+    "1e400",
+    "-0",
+    "NaN",
+    "AAE=",
+    "!!",
+    "\u{0}",
+    "😀",
+    "9999999999999999999999999999999999999999",
+    "pk = :v",
+    "pk = :v AND sk BETWEEN :v AND :v",
+    "#n = :v",
+    "attribute_exists(pk)",
+    "((pk = :v))",
+    "size(pk) > :v",
+    "a.b[1], c",
+    "NOT NOT pk <> :v",
+    "begins_with(sk, :v)",
+    "pk IN (:v, :v)",
+    "sk < :v OR pk = :v",
+    "contains(#n, :v)",
+    "pk = ",
+    "[",
+    "a[99999999999999999999]",
+    "Local",
+    "Global",
+    "SET a = :v",
+    "SET a = a + :v REMOVE b",
+    "ADD s :v",
+    "DELETE s :v",
+    "SET l = list_append(l, :v)",
+    "SET m.x[3] = if_not_exists(m.y, :v)",
+    "REMOVE l[0], l[1]",
+    "SET pk = :v",
+    "EQ",
+    "NE",
+    "LT",
+    "BETWEEN",
+    "IN",
+    "NULL",
+    "NOT_NULL",
+    "CONTAINS",
+    "NOT_CONTAINS",
+    "BEGINS_WITH",
+    "ADD",
+    "PUT",
+    "DELETE",
+    "SIZE",
+    "OR",
+    "AND",
+];
 
 struct Gen(u64);
 
@@ -82,7 +235,10 @@ fn random_requests_never_panic_and_keep_state_consistent() {
                 }
                 2 => ("DeleteItem", json!({"TableName": "Fuzz", "Key": key})),
                 _ => match s_attr {
-                    Some(v) => ("UpdateItem", json!({"TableName": "Fuzz", "Key": key, "UpdateExpression": "SET #s = :v", "ExpressionAttributeNames": {"#s": "S"}, "ExpressionAttributeValues": {":v": v}})),
+                    Some(v) => (
+                        "UpdateItem",
+                        json!({"TableName": "Fuzz", "Key": key, "UpdateExpression": "SET #s = :v", "ExpressionAttributeNames": {"#s": "S"}, "ExpressionAttributeValues": {":v": v}}),
+                    ),
                     None => ("UpdateItem", json!({"TableName": "Fuzz", "Key": key, "UpdateExpression": "REMOVE #s", "ExpressionAttributeNames": {"#s": "S"}})),
                 },
             };
@@ -122,7 +278,10 @@ fn random_requests_never_panic_and_keep_state_consistent() {
     // Indexes maintained write by write equal indexes rebuilt from the items.
     let describe = |e: &mut Engine| e.call(30_000, &Request::new("dynamodb", "DescribeTable", "us-east-1", json!({"TableName": "Fuzz"}))).unwrap();
     let live = describe(&mut e);
-    eprintln!("fuzz table: {} items, GSI {} entries, LSI {} entries", live["Table"]["ItemCount"], live["Table"]["GlobalSecondaryIndexes"][0]["ItemCount"], live["Table"]["LocalSecondaryIndexes"][0]["ItemCount"]);
+    eprintln!(
+        "fuzz table: {} items, GSI {} entries, LSI {} entries",
+        live["Table"]["ItemCount"], live["Table"]["GlobalSecondaryIndexes"][0]["ItemCount"], live["Table"]["LocalSecondaryIndexes"][0]["ItemCount"]
+    );
     let mut rebuilt = Engine::restore(EngineConfig::default(), 0, e.snapshot()).unwrap();
     assert_eq!(describe(&mut rebuilt), live);
 }
@@ -133,7 +292,14 @@ fn raw_http_garbage_gets_aws_errors() {
     let mut g = Gen(42);
     for _ in 0..5_000 {
         let len = (g.next() % 64) as usize;
-        let body: Vec<u8> = (0..len).map(|_| match g.next() % 4 { 0 => b'{', 1 => b'"', 2 => b'}', _ => (g.next() % 256) as u8 }).collect();
+        let body: Vec<u8> = (0..len)
+            .map(|_| match g.next() % 4 {
+                0 => b'{',
+                1 => b'"',
+                2 => b'}',
+                _ => (g.next() % 256) as u8,
+            })
+            .collect();
         let target = g.pick(&["DynamoDB_20120810.PutItem", "DynamoDB_20120810.Scan", "DynamoDB_20120810", ".", "", "AmazonSQS.SendMessage"]).to_string();
         let req = wire::HttpRequest { method: "POST".into(), path: "/".into(), headers: vec![("X-Amz-Target".into(), target)], body };
         let resp = wire::handle(&mut e, 0, &req, "rid");

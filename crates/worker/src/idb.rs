@@ -66,8 +66,24 @@ impl IdbStore {
         let tx = db.transaction(STORE).build().map_err(|e| err("read transaction", e))?;
         let store = tx.object_store(STORE).map_err(|e| err("object store", e))?;
         let segments = KeyRange::LowerBound(1.0, false);
-        let keys: Vec<JsValue> = store.get_all_keys().with_query::<f64, _>(segments.clone()).primitive().map_err(|e| err("getAllKeys", e))?.await.map_err(|e| err("getAllKeys", e))?.collect::<Result<_, _>>().map_err(|e| err("getAllKeys", e))?;
-        let values: Vec<JsValue> = store.get_all().with_query::<f64, _>(segments).primitive().map_err(|e| err("getAll", e))?.await.map_err(|e| err("getAll", e))?.collect::<Result<_, _>>().map_err(|e| err("getAll", e))?;
+        let keys: Vec<JsValue> = store
+            .get_all_keys()
+            .with_query::<f64, _>(segments.clone())
+            .primitive()
+            .map_err(|e| err("getAllKeys", e))?
+            .await
+            .map_err(|e| err("getAllKeys", e))?
+            .collect::<Result<_, _>>()
+            .map_err(|e| err("getAllKeys", e))?;
+        let values: Vec<JsValue> = store
+            .get_all()
+            .with_query::<f64, _>(segments)
+            .primitive()
+            .map_err(|e| err("getAll", e))?
+            .await
+            .map_err(|e| err("getAll", e))?
+            .collect::<Result<_, _>>()
+            .map_err(|e| err("getAll", e))?;
         let meta: Option<String> = store.get(META_KEY).primitive().map_err(|e| err("get meta", e))?.await.map_err(|e| err("get meta", e))?;
         drop(store);
         let _ = tx.commit().await;

@@ -48,7 +48,15 @@ fn message_id(text: &str) -> Option<u64> {
 pub fn start(scope: DedicatedWorkerGlobalScope, sandbox: &str) {
     let id = format!("{:016x}", (js_sys::Math::random() * 9_007_199_254_740_991.0) as u64);
     let channel = BroadcastChannel::new(&format!("gureum-{sandbox}")).ok();
-    let tab = Rc::new(RefCell::new(Tab { id, sandbox: sandbox.to_string(), scope: scope.clone(), channel, role: Role::Starting(Vec::new()), in_flight: BTreeSet::new(), uncoordinated: None }));
+    let tab = Rc::new(RefCell::new(Tab {
+        id,
+        sandbox: sandbox.to_string(),
+        scope: scope.clone(),
+        channel,
+        role: Role::Starting(Vec::new()),
+        in_flight: BTreeSet::new(),
+        uncoordinated: None,
+    }));
 
     let t = tab.clone();
     let on_page = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
@@ -74,7 +82,8 @@ pub fn start(scope: DedicatedWorkerGlobalScope, sandbox: &str) {
     match locks {
         Some(locks) => request_lock(&tab, &locks, true),
         None => {
-            tab.borrow_mut().uncoordinated = Some("this browser has no Web Locks here (they need a secure context such as https or localhost), so tabs cannot share the sandbox safely: use one tab".into());
+            tab.borrow_mut().uncoordinated =
+                Some("this browser has no Web Locks here (they need a secure context such as https or localhost), so tabs cannot share the sandbox safely: use one tab".into());
             become_leader(&tab);
         }
     }
@@ -165,7 +174,12 @@ fn become_leader(tab: &Rc<RefCell<Tab>>) {
         };
         // Requests this tab forwarded to a leader that went away got no answer; say so.
         for id in orphans {
-            let err = gureum_engine::AwsError::new("gureum", "ServiceUnavailableException", "The tab that held the sandbox closed while this request was in flight; it may or may not have been applied. This tab holds the sandbox now: try again.", 503);
+            let err = gureum_engine::AwsError::new(
+                "gureum",
+                "ServiceUnavailableException",
+                "The tab that held the sandbox closed while this request was in flight; it may or may not have been applied. This tab holds the sandbox now: try again.",
+                503,
+            );
             post_page(&scope, &protocol::reply(id, Err(err)));
         }
         for text in queued {

@@ -87,7 +87,15 @@ async fn host_replies_after_commit_and_reloads_from_indexeddb() {
     let host = Host::start(&sandbox, post).await;
     assert_eq!(host.borrow().status()["storage"], "indexeddb");
     let send = |id: u64, op: &str, input: Value| json!({"id": id, "kind": "aws", "service": "dynamodb", "operation": op, "region": "us-east-1", "input": input}).to_string();
-    Host::handle(&host, &send(1, "CreateTable", json!({"TableName": "Web", "AttributeDefinitions": [{"AttributeName": "k", "AttributeType": "S"}], "KeySchema": [{"AttributeName": "k", "KeyType": "HASH"}], "BillingMode": "PAY_PER_REQUEST"})), ReplyTo::Local);
+    Host::handle(
+        &host,
+        &send(
+            1,
+            "CreateTable",
+            json!({"TableName": "Web", "AttributeDefinitions": [{"AttributeName": "k", "AttributeType": "S"}], "KeySchema": [{"AttributeName": "k", "KeyType": "HASH"}], "BillingMode": "PAY_PER_REQUEST"}),
+        ),
+        ReplyTo::Local,
+    );
     assert_eq!(reply(&out, 1).await["ok"]["TableDescription"]["TableStatus"], "CREATING");
     Host::handle(&host, &json!({"id": 2, "kind": "sim", "operation": "AdvanceClock", "input": {"seconds": 2}}).to_string(), ReplyTo::Local);
     reply(&out, 2).await;

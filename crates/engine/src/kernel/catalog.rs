@@ -32,7 +32,13 @@ pub struct ServiceSpec {
 
 pub const CATALOG: &[ServiceSpec] = &[
     ServiceSpec { name: "dynamodb", signing_name: "dynamodb", protocol: Protocol::Json10, target_prefix: "DynamoDB_20120810", error_namespace: "com.amazonaws.dynamodb.v20120810" },
-    ServiceSpec { name: "streams.dynamodb", signing_name: "dynamodb", protocol: Protocol::Json10, target_prefix: "DynamoDBStreams_20120810", error_namespace: "com.amazonaws.dynamodb.v20120810" },
+    ServiceSpec {
+        name: "streams.dynamodb",
+        signing_name: "dynamodb",
+        protocol: Protocol::Json10,
+        target_prefix: "DynamoDBStreams_20120810",
+        error_namespace: "com.amazonaws.dynamodb.v20120810",
+    },
     ServiceSpec { name: "lambda", signing_name: "lambda", protocol: Protocol::RestJson, target_prefix: "", error_namespace: "" },
     ServiceSpec { name: "apigateway", signing_name: "apigateway", protocol: Protocol::RestJson, target_prefix: "", error_namespace: "" },
     ServiceSpec { name: "states", signing_name: "states", protocol: Protocol::Json10, target_prefix: "AWSStepFunctions", error_namespace: "com.amazonaws.swf.service.v2.model" },

@@ -34,15 +34,7 @@ pub const MAX_RATE: f64 = 86_400.0;
 
 impl VirtualClock {
     pub fn new(start_virtual_ms: i64, host_now_ms: i64) -> Self {
-        VirtualClock {
-            state: ClockState {
-                anchor_virtual_ms: start_virtual_ms,
-                anchor_host_ms: host_now_ms,
-                rate: 1.0,
-                paused: false,
-                high_water_ms: start_virtual_ms,
-            },
-        }
+        VirtualClock { state: ClockState { anchor_virtual_ms: start_virtual_ms, anchor_host_ms: host_now_ms, rate: 1.0, paused: false, high_water_ms: start_virtual_ms } }
     }
 
     pub fn from_state(mut state: ClockState) -> Self {

@@ -4,13 +4,7 @@
 
 use serde_json::{json, Map, Value};
 
-use super::{
-    clock::MAX_RATE,
-    error::AwsError,
-    journal::Record,
-    time::iso8601,
-    Engine, CLOCK_KEY, RNG_KEY,
-};
+use super::{clock::MAX_RATE, error::AwsError, journal::Record, time::iso8601, Engine, CLOCK_KEY, RNG_KEY};
 use crate::kernel::scheduler::TIMER_PREFIX;
 
 /// The `format` field of an exported sandbox.

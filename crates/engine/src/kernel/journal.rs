@@ -15,10 +15,17 @@ pub struct Record {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Change {
-    Put { key: String, value: Vec<u8> },
-    Delete { key: String },
+    Put {
+        key: String,
+        value: Vec<u8>,
+    },
+    Delete {
+        key: String,
+    },
     /// Deletes every record whose key starts with the prefix (a table and all its items).
-    DeletePrefix { prefix: String },
+    DeletePrefix {
+        prefix: String,
+    },
 }
 
 impl Change {

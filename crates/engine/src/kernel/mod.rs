@@ -158,15 +158,8 @@ impl Engine {
         };
         let service = &mut self.services[index];
         let name = service.name();
-        let mut cx = Cx {
-            now_ms: now,
-            account: &self.account,
-            region: &request.region,
-            rng: &mut self.rng,
-            journal: &mut self.journal,
-            scheduler: &mut self.scheduler,
-            service: name,
-        };
+        let mut cx =
+            Cx { now_ms: now, account: &self.account, region: &request.region, rng: &mut self.rng, journal: &mut self.journal, scheduler: &mut self.scheduler, service: name };
         let result = service.call(&mut cx, &request.operation, &request.input);
         if self.rng != rng_before {
             self.persist_rng();

@@ -2,7 +2,13 @@
 
 use serde_json::Value;
 
-use super::{account::Account, error::AwsError, journal::{Journal, Record}, rng::Rng, scheduler::{Scheduler, Timer}};
+use super::{
+    account::Account,
+    error::AwsError,
+    journal::{Journal, Record},
+    rng::Rng,
+    scheduler::{Scheduler, Timer},
+};
 
 /// The engine's view of the world for one call: the time, the account, and the only ways a
 /// service may cause effects (journal, scheduler, randomness).

@@ -45,11 +45,7 @@ impl HttpResponse {
         let body = serde_json::to_vec(body).unwrap_or_default();
         HttpResponse {
             status,
-            headers: vec![
-                ("Content-Type".into(), content_type.into()),
-                ("x-amzn-RequestId".into(), request_id.into()),
-                ("x-amz-crc32".into(), crc32fast::hash(&body).to_string()),
-            ],
+            headers: vec![("Content-Type".into(), content_type.into()), ("x-amzn-RequestId".into(), request_id.into()), ("x-amz-crc32".into(), crc32fast::hash(&body).to_string())],
             body,
         }
     }
@@ -112,8 +108,15 @@ pub fn parse(req: &HttpRequest, request_id: &str) -> Result<Inbound, HttpRespons
         return Ok(Inbound::Aws { request: Request { service: spec.name.to_string(), operation: operation.to_string(), region, input }, protocol: spec.protocol });
     }
     match scope.and_then(|(_, service)| catalog::by_signing_name(service)) {
-        Some(spec) => Err(plain_error(400, "UnknownOperationException", &format!("The {} {:?} protocol is not served by this build of Gureum yet.", spec.name, spec.protocol), request_id)),
-        None => Err(plain_error(400, "UnknownOperationException", "Gureum could not tell which AWS service this request is for: send X-Amz-Target or a SigV4 Authorization header.", request_id)),
+        Some(spec) => {
+            Err(plain_error(400, "UnknownOperationException", &format!("The {} {:?} protocol is not served by this build of Gureum yet.", spec.name, spec.protocol), request_id))
+        }
+        None => Err(plain_error(
+            400,
+            "UnknownOperationException",
+            "Gureum could not tell which AWS service this request is for: send X-Amz-Target or a SigV4 Authorization header.",
+            request_id,
+        )),
     }
 }
 

@@ -2,10 +2,8 @@ use super::*;
 use crate::EngineConfig;
 
 fn req(target: Option<&str>, body: &str) -> HttpRequest {
-    let mut headers = vec![(
-        "Authorization".to_string(),
-        "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261124/eu-west-1/dynamodb/aws4_request, SignedHeaders=host, Signature=abc".to_string(),
-    )];
+    let mut headers =
+        vec![("Authorization".to_string(), "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261124/eu-west-1/dynamodb/aws4_request, SignedHeaders=host, Signature=abc".to_string())];
     if let Some(t) = target {
         headers.push(("X-Amz-Target".into(), t.into()));
     }
@@ -35,7 +33,11 @@ fn malformed_requests_get_aws_errors() {
         (Some("DynamoDB_20120810.ListTables"), "[1]", json!({"__type": "com.amazon.coral.service#SerializationException"})),
         (Some("DynamoDB_20120810.NoSuchOp"), "{}", json!({"__type": "com.amazon.coral.service#UnknownOperationException"})),
         (Some("Nope_2020.ListTables"), "{}", json!({"__type": "com.amazon.coral.service#UnknownOperationException"})),
-        (Some("DynamoDB_20120810.DescribeTable"), r#"{"TableName": "missing"}"#, json!({"__type": "com.amazonaws.dynamodb.v20120810#ResourceNotFoundException", "message": "Requested resource not found: Table: missing not found"})),
+        (
+            Some("DynamoDB_20120810.DescribeTable"),
+            r#"{"TableName": "missing"}"#,
+            json!({"__type": "com.amazonaws.dynamodb.v20120810#ResourceNotFoundException", "message": "Requested resource not found: Table: missing not found"}),
+        ),
     ];
     for (target, b, expected) in cases {
         let r = handle(&mut e, 0, &req(target, b), "rid");

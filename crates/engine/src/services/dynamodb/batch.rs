@@ -56,7 +56,9 @@ pub fn batch_write_item(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result
     let tables = request_items(&input)?;
     let total: usize = tables.values().map(|v| v.as_array().map_or(0, Vec::len)).sum();
     if tables.is_empty() || total == 0 {
-        return Err(AwsError::validation("1 validation error detected: Value '{}' at 'requestItems' failed to satisfy constraint: Member must have length greater than or equal to 1"));
+        return Err(AwsError::validation(
+            "1 validation error detected: Value '{}' at 'requestItems' failed to satisfy constraint: Member must have length greater than or equal to 1",
+        ));
     }
     if total > MAX_WRITE_REQUESTS {
         return Err(AwsError::validation("Too many items requested for the BatchWriteItem call"));
@@ -78,7 +80,11 @@ pub fn batch_write_item(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result
             let del = r.structure("DeleteRequest", "DeleteRequest")?;
             let w = match (put, del) {
                 (Some(p), None) => {
-                    let item = item_from_json(p.attribute_map("Item")?.ok_or_else(|| AwsError::validation("1 validation error detected: Value null at 'requestItems.1.member.putRequest.item' failed to satisfy constraint: Member must not be null"))?)?;
+                    let item = item_from_json(p.attribute_map("Item")?.ok_or_else(|| {
+                        AwsError::validation(
+                            "1 validation error detected: Value null at 'requestItems.1.member.putRequest.item' failed to satisfy constraint: Member must not be null",
+                        )
+                    })?)?;
                     if item_size(&item) > MAX_ITEM_BYTES {
                         return Err(AwsError::validation("Item size has exceeded the maximum allowed size"));
                     }
@@ -86,7 +92,11 @@ pub fn batch_write_item(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result
                     Write::Put(schema.key_of_item(&item)?, item)
                 }
                 (None, Some(d)) => {
-                    let key = item_from_json(d.attribute_map("Key")?.ok_or_else(|| AwsError::validation("1 validation error detected: Value null at 'requestItems.1.member.deleteRequest.key' failed to satisfy constraint: Member must not be null"))?)?;
+                    let key = item_from_json(d.attribute_map("Key")?.ok_or_else(|| {
+                        AwsError::validation(
+                            "1 validation error detected: Value null at 'requestItems.1.member.deleteRequest.key' failed to satisfy constraint: Member must not be null",
+                        )
+                    })?)?;
                     Write::Delete(schema.key_from_map(&key)?)
                 }
                 _ => return Err(AwsError::validation("One or more parameter values were invalid: a WriteRequest must contain exactly one of PutRequest or DeleteRequest")),
@@ -115,9 +125,12 @@ pub fn batch_write_item(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result
         let table = db.active_table_mut(&region, &name)?;
         let mut consumed = capacity::Consumed::default();
         for w in writes {
-            touched.push((name.clone(), match &w {
-                Write::Put(k, _) | Write::Delete(k) => k.pk.clone(),
-            }));
+            touched.push((
+                name.clone(),
+                match &w {
+                    Write::Put(k, _) | Write::Delete(k) => k.pk.clone(),
+                },
+            ));
             match w {
                 Write::Put(k, item) => {
                     consumed.add(&capacity::Consumed::write(table, table.items.get(&k), Some(&item)));
@@ -161,7 +174,9 @@ pub fn batch_get_item(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<V
     let mut plans = Vec::new();
     for (name, spec) in tables {
         let spec = Input::new(spec).map_err(|_| AwsError::serialization("Unexpected value type in payload"))?;
-        let keys = spec.list("Keys")?.ok_or_else(|| AwsError::validation("1 validation error detected: Value null at 'requestItems.1.member.keys' failed to satisfy constraint: Member must not be null"))?;
+        let keys = spec
+            .list("Keys")?
+            .ok_or_else(|| AwsError::validation("1 validation error detected: Value null at 'requestItems.1.member.keys' failed to satisfy constraint: Member must not be null"))?;
         let attributes = spec.string_list("AttributesToGet")?;
         let mut c = Constraints::default();
         legacy::constrain_attributes_to_get(&mut c, attributes.as_deref(), &format!("requestItems.{name}.member.attributesToGet"));
@@ -187,7 +202,9 @@ pub fn batch_get_item(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<V
         plans.push(Plan { name: name.clone(), keys: parsed, projection, consistent: spec.boolean("ConsistentRead")?.unwrap_or(false) });
     }
     if total == 0 {
-        return Err(AwsError::validation("1 validation error detected: Value '{}' at 'requestItems' failed to satisfy constraint: Member must have length greater than or equal to 1"));
+        return Err(AwsError::validation(
+            "1 validation error detected: Value '{}' at 'requestItems' failed to satisfy constraint: Member must have length greater than or equal to 1",
+        ));
     }
     let mut responses = Map::new();
     let mut unprocessed = Map::new();

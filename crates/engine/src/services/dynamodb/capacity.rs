@@ -38,7 +38,11 @@ pub const ENUM: &[&str] = &["INDEXES", "TOTAL", "NONE"];
 
 pub fn read_units(bytes: usize, consistent: bool) -> f64 {
     let units = bytes.div_ceil(4096).max(1) as f64;
-    if consistent { units } else { units / 2.0 }
+    if consistent {
+        units
+    } else {
+        units / 2.0
+    }
 }
 
 pub fn write_units(bytes: usize) -> f64 {
@@ -155,4 +159,3 @@ pub fn list<'a>(mode: ReturnConsumedCapacity, per_table: impl IntoIterator<Item 
     }
     Some(Value::Array(per_table.into_iter().filter_map(|(t, c)| c.to_json(mode, t, member)).collect()))
 }
-

@@ -251,7 +251,8 @@ mod tests {
     #[test]
     fn items_round_trip() {
         let item = item_from_json(&json!({"pk": {"S": "a"}, "n": {"N": "-1.25"}, "b": {"B": "AAE="}, "t": {"BOOL": false}, "z": {"NULL": true},
-            "l": {"L": [{"M": {"x": {"SS": ["p", "q"]}}}, {"NS": ["1", "2"]}, {"BS": ["AQ=="]}]}})).unwrap();
+            "l": {"L": [{"M": {"x": {"SS": ["p", "q"]}}}, {"NS": ["1", "2"]}, {"BS": ["AQ=="]}]}}))
+        .unwrap();
         assert_eq!(decode_item(&encode_item(&item)).unwrap(), item);
     }
 

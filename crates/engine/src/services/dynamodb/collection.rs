@@ -36,13 +36,8 @@ pub fn has_local_indexes(table: &Table) -> bool {
 /// overhead) in every LSI whose key it carries.
 pub fn contribution(table: &Table, key: &PrimaryKey, item: &Item) -> u64 {
     let schema = &table.meta.key_schema;
-    let entries: u64 = table
-        .meta
-        .indexes
-        .iter()
-        .filter(|m| m.kind == IndexKind::Local && m.key_of(item, key).is_some())
-        .map(|m| bytes(&m.project(item, schema)) + INDEX_ENTRY_OVERHEAD)
-        .sum();
+    let entries: u64 =
+        table.meta.indexes.iter().filter(|m| m.kind == IndexKind::Local && m.key_of(item, key).is_some()).map(|m| bytes(&m.project(item, schema)) + INDEX_ENTRY_OVERHEAD).sum();
     bytes(item) + entries
 }
 
@@ -209,21 +204,36 @@ mod tests {
         assert_eq!(out, json!({"ItemCollectionMetrics": metrics("a")}));
         let out = call(&mut e, "UpdateItem", json!({"TableName": "Thread", "Key": key("a", "1"), "UpdateExpression": "SET n = :n", "ExpressionAttributeValues": {":n": {"N": "1"}}, "ReturnItemCollectionMetrics": "SIZE"})).unwrap();
         assert_eq!(out["ItemCollectionMetrics"], metrics("a"));
-        let out = call(&mut e, "UpdateItem", json!({"TableName": "Thread", "Key": key("a", "1"), "AttributeUpdates": {"n": {"Action": "ADD", "Value": {"N": "1"}}}, "ReturnItemCollectionMetrics": "SIZE"})).unwrap();
+        let out = call(
+            &mut e,
+            "UpdateItem",
+            json!({"TableName": "Thread", "Key": key("a", "1"), "AttributeUpdates": {"n": {"Action": "ADD", "Value": {"N": "1"}}}, "ReturnItemCollectionMetrics": "SIZE"}),
+        )
+        .unwrap();
         assert_eq!(out["ItemCollectionMetrics"], metrics("a"));
         let out = call(&mut e, "DeleteItem", json!({"TableName": "Thread", "Key": key("a", "1"), "ReturnItemCollectionMetrics": "SIZE", "ReturnValues": "ALL_OLD"})).unwrap();
         assert_eq!(out["ItemCollectionMetrics"], metrics("a"));
         assert!(out.get("Attributes").is_some());
         // BatchWriteItem and TransactWriteItems: per table, one entry per write, in order.
-        let out = call(&mut e, "BatchWriteItem", json!({"RequestItems": {
+        let out = call(
+            &mut e,
+            "BatchWriteItem",
+            json!({"RequestItems": {
             "Thread": [{"PutRequest": {"Item": item("a", "1")}}, {"PutRequest": {"Item": item("b", "1")}}, {"DeleteRequest": {"Key": key("a", "9")}}],
-            "Plain": [{"PutRequest": {"Item": item("a", "1")}}]}, "ReturnItemCollectionMetrics": "SIZE"})).unwrap();
+            "Plain": [{"PutRequest": {"Item": item("a", "1")}}]}, "ReturnItemCollectionMetrics": "SIZE"}),
+        )
+        .unwrap();
         assert_eq!(out, json!({"UnprocessedItems": {}, "ItemCollectionMetrics": {"Thread": [metrics("a"), metrics("b"), metrics("a")]}}));
-        let out = call(&mut e, "TransactWriteItems", json!({"TransactItems": [
+        let out = call(
+            &mut e,
+            "TransactWriteItems",
+            json!({"TransactItems": [
             {"Put": {"TableName": "Thread", "Item": item("c", "1")}},
             {"ConditionCheck": {"TableName": "Thread", "Key": key("a", "1"), "ConditionExpression": "attribute_exists(f)"}},
             {"Update": {"TableName": "Thread", "Key": key("b", "1"), "UpdateExpression": "SET n = :n", "ExpressionAttributeValues": {":n": {"N": "2"}}}},
-            {"Delete": {"TableName": "Plain", "Key": key("a", "1")}}], "ReturnItemCollectionMetrics": "SIZE"})).unwrap();
+            {"Delete": {"TableName": "Plain", "Key": key("a", "1")}}], "ReturnItemCollectionMetrics": "SIZE"}),
+        )
+        .unwrap();
         assert_eq!(out, json!({"ItemCollectionMetrics": {"Thread": [metrics("c"), metrics("b")]}}));
         // Not asked for, or NONE: nothing.
         for rc in [json!(null), json!("NONE")] {

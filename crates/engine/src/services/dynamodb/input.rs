@@ -252,10 +252,7 @@ impl Constraints {
         match n {
             0 => Ok(()),
             1 => Err(AwsError::validation(format!("1 validation error detected: {}", self.errors[0]))),
-            _ => Err(AwsError::validation(format!(
-                "{n} validation errors detected: {}",
-                self.errors.iter().take(10).cloned().collect::<Vec<_>>().join("; ")
-            ))),
+            _ => Err(AwsError::validation(format!("{n} validation errors detected: {}", self.errors.iter().take(10).cloned().collect::<Vec<_>>().join("; ")))),
         }
     }
 }

@@ -5,7 +5,10 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{number::Number, value::{AttributeValue, Item}};
+use super::{
+    number::Number,
+    value::{AttributeValue, Item},
+};
 use crate::kernel::error::AwsError;
 
 pub const MAX_PARTITION_KEY_BYTES: usize = 2048;
@@ -123,7 +126,12 @@ impl KeySchema {
         let part = |attr: &KeyAttribute, max: usize, what: &str| -> Result<KeyValue, AwsError> {
             let v = item.get(&attr.name).ok_or_else(|| AwsError::validation(format!("One or more parameter values were invalid: Missing the key {} in the item", attr.name)))?;
             let kv = scalar(v, attr.kind).ok_or_else(|| {
-                AwsError::validation(format!("One or more parameter values were invalid: Type mismatch for key {} expected: {} actual: {}", attr.name, attr.kind.as_str(), v.type_name()))
+                AwsError::validation(format!(
+                    "One or more parameter values were invalid: Type mismatch for key {} expected: {} actual: {}",
+                    attr.name,
+                    attr.kind.as_str(),
+                    v.type_name()
+                ))
             })?;
             check_key_value(&kv, &attr.name, max, what)?;
             Ok(kv)
@@ -190,17 +198,19 @@ pub(crate) fn scalar(v: &AttributeValue, kind: ScalarType) -> Option<KeyValue> {
 fn check_key_value(kv: &KeyValue, name: &str, max: usize, what: &str) -> Result<(), AwsError> {
     match kv {
         KeyValue::S(s) if s.is_empty() => {
-            return Err(AwsError::validation(format!("One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty string value. Key: {name}")));
+            return Err(AwsError::validation(format!(
+                "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty string value. Key: {name}"
+            )));
         }
         KeyValue::B(b) if b.is_empty() => {
-            return Err(AwsError::validation(format!("One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty binary value. Key: {name}")));
+            return Err(AwsError::validation(format!(
+                "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty binary value. Key: {name}"
+            )));
         }
         _ => {}
     }
     if kv.size() > max {
-        return Err(AwsError::validation(format!(
-            "One or more parameter values were invalid: Size of {what}Key is too large. {what}Key: {name} maximum {max} bytes"
-        )));
+        return Err(AwsError::validation(format!("One or more parameter values were invalid: Size of {what}Key is too large. {what}Key: {name} maximum {max} bytes")));
     }
     Ok(())
 }

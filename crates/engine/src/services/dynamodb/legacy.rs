@@ -315,10 +315,7 @@ pub fn check_key_condition_count(n: usize) -> Result<(), AwsError> {
 }
 
 fn key_values(c: &Condition, attr: &KeyAttribute) -> Result<Vec<KeyValue>, AwsError> {
-    c.values
-        .iter()
-        .map(|v| scalar(v, attr.kind).ok_or_else(|| invalid("Condition parameter type does not match schema type")))
-        .collect()
+    c.values.iter().map(|v| scalar(v, attr.kind).ok_or_else(|| invalid("Condition parameter type does not match schema type"))).collect()
 }
 
 /// Splits KeyConditions into the partition key value and the optional sort-key condition for

@@ -67,7 +67,11 @@ impl Number {
                 }
                 // Anything this long is far outside the range once digits are counted.
                 let v: i64 = if body.len() > 9 { 1_000_000_000 } else { body.parse().map_err(|_| NumberError::Invalid)? };
-                if neg { -v } else { v }
+                if neg {
+                    -v
+                } else {
+                    v
+                }
             }
             None => 0,
         };
@@ -155,8 +159,18 @@ fn add_digits(a: &[u8], b: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(a.len().max(b.len()) + 1);
     let (mut i, mut j, mut carry) = (a.len(), b.len(), 0u8);
     while i > 0 || j > 0 || carry > 0 {
-        let x = if i > 0 { i -= 1; a[i] } else { 0 };
-        let y = if j > 0 { j -= 1; b[j] } else { 0 };
+        let x = if i > 0 {
+            i -= 1;
+            a[i]
+        } else {
+            0
+        };
+        let y = if j > 0 {
+            j -= 1;
+            b[j]
+        } else {
+            0
+        };
         let s = x + y + carry;
         out.push(s % 10);
         carry = s / 10;
@@ -171,7 +185,12 @@ fn sub_digits(a: &[u8], b: &[u8]) -> Vec<u8> {
     let (mut i, mut j, mut borrow) = (a.len(), b.len(), 0i8);
     while i > 0 {
         i -= 1;
-        let y = if j > 0 { j -= 1; b[j] as i8 } else { 0 };
+        let y = if j > 0 {
+            j -= 1;
+            b[j] as i8
+        } else {
+            0
+        };
         let mut d = a[i] as i8 - y - borrow;
         borrow = 0;
         if d < 0 {
@@ -226,7 +245,15 @@ impl std::fmt::Display for Number {
 
 impl Ord for Number {
     fn cmp(&self, other: &Self) -> Ordering {
-        let sign = |n: &Number| if n.digits.is_empty() { 0 } else if n.negative { -1 } else { 1 };
+        let sign = |n: &Number| {
+            if n.digits.is_empty() {
+                0
+            } else if n.negative {
+                -1
+            } else {
+                1
+            }
+        };
         match sign(self).cmp(&sign(other)) {
             Ordering::Equal => {}
             o => return o,
@@ -235,7 +262,11 @@ impl Ord for Number {
             return Ordering::Equal;
         }
         let magnitude = self.exp.cmp(&other.exp).then_with(|| self.digits.cmp(&other.digits));
-        if self.negative { magnitude.reverse() } else { magnitude }
+        if self.negative {
+            magnitude.reverse()
+        } else {
+            magnitude
+        }
     }
 }
 
@@ -255,7 +286,9 @@ mod tests {
 
     #[test]
     fn canonical_form() {
-        for (input, out) in [("1.50", "1.5"), ("001", "1"), ("-0", "0"), ("1e2", "100"), ("1.5E-3", "0.0015"), ("+7", "7"), (".5", "0.5"), ("5.", "5"), ("-12.340", "-12.34"), ("0.000", "0")] {
+        for (input, out) in
+            [("1.50", "1.5"), ("001", "1"), ("-0", "0"), ("1e2", "100"), ("1.5E-3", "0.0015"), ("+7", "7"), (".5", "0.5"), ("5.", "5"), ("-12.340", "-12.34"), ("0.000", "0")]
+        {
             assert_eq!(n(input).to_string(), out, "{input}");
         }
     }

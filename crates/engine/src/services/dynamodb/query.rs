@@ -255,7 +255,8 @@ pub fn query(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Value, Aws
             } else {
                 // Find the collection's end going forward, then walk it backwards: O(collection size).
                 let collection: Vec<_> = table.items.range((Bound::Included(first), Bound::Unbounded)).take_while(|(k, _)| in_partition(k)).collect();
-                let items = collection.into_iter().rev().skip_while(|(k, _)| start.as_ref().is_some_and(|s| *k >= s)).filter(|(k, _)| sort_ok(&k.sk, &sk)).map(|(_, i)| Cow::Borrowed(i));
+                let items =
+                    collection.into_iter().rev().skip_while(|(k, _)| start.as_ref().is_some_and(|s| *k >= s)).filter(|(k, _)| sort_ok(&k.sk, &sk)).map(|(_, i)| Cow::Borrowed(i));
                 page::build(&names, items, &spec)
             }
         }
@@ -288,10 +289,13 @@ pub fn query(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Value, Aws
                 (false, None) => Box::new(set.iter().rev()),
             };
             let all = meta.projection == ProjectionType::All;
-            let items = entries
-                .filter(|(isk, _)| sort_ok(isk, &sk))
-                .filter_map(|(_, tk)| table.items.get(tk))
-                .map(|i| if all { Cow::Borrowed(i) } else { Cow::Owned(meta.project(i, schema)) });
+            let items = entries.filter(|(isk, _)| sort_ok(isk, &sk)).filter_map(|(_, tk)| table.items.get(tk)).map(|i| {
+                if all {
+                    Cow::Borrowed(i)
+                } else {
+                    Cow::Owned(meta.project(i, schema))
+                }
+            });
             page::build(&names, items, &spec)
         }
     };

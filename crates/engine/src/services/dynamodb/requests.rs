@@ -20,22 +20,14 @@ pub struct Spec {
 
 pub const PUT_ITEM: Spec = Spec { expressions: &[Kind::Condition], legacy: &["Expected", "ConditionalOperator"], combined: Some("Expected") };
 pub const DELETE_ITEM: Spec = PUT_ITEM;
-pub const UPDATE_ITEM: Spec = Spec {
-    expressions: &[Kind::Update, Kind::Condition],
-    legacy: &["AttributeUpdates", "Expected", "ConditionalOperator"],
-    combined: Some("Expected"),
-};
+pub const UPDATE_ITEM: Spec = Spec { expressions: &[Kind::Update, Kind::Condition], legacy: &["AttributeUpdates", "Expected", "ConditionalOperator"], combined: Some("Expected") };
 pub const GET_ITEM: Spec = Spec { expressions: &[Kind::Projection], legacy: &["AttributesToGet"], combined: None };
 pub const QUERY: Spec = Spec {
     expressions: &[Kind::Projection, Kind::Filter, Kind::KeyCondition],
     legacy: &["AttributesToGet", "QueryFilter", "ConditionalOperator", "KeyConditions"],
     combined: Some("QueryFilter"),
 };
-pub const SCAN: Spec = Spec {
-    expressions: &[Kind::Projection, Kind::Filter],
-    legacy: &["AttributesToGet", "ScanFilter", "ConditionalOperator"],
-    combined: Some("ScanFilter"),
-};
+pub const SCAN: Spec = Spec { expressions: &[Kind::Projection, Kind::Filter], legacy: &["AttributesToGet", "ScanFilter", "ConditionalOperator"], combined: Some("ScanFilter") };
 /// The actions of TransactWriteItems and TransactGetItems, which take no legacy members.
 pub const TRANSACT_UPDATE: Spec = Spec { expressions: &[Kind::Update, Kind::Condition], legacy: &[], combined: None };
 pub const TRANSACT_CONDITION: Spec = Spec { expressions: &[Kind::Condition], legacy: &[], combined: None };

@@ -54,7 +54,9 @@ pub fn scan(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Value, AwsE
         (Some(_), None) => return Err(AwsError::validation("The TotalSegments parameter is required but was not present in the request when Segment parameter is present")),
         (None, Some(_)) => return Err(AwsError::validation("The Segment parameter is required but was not present in the request when parameter TotalSegments is present")),
         (Some(s), Some(t)) if s >= t => {
-            return Err(AwsError::validation(format!("The Segment parameter is zero-based and must be less than parameter TotalSegments: Segment: {s} is not less than TotalSegments: {t}")));
+            return Err(AwsError::validation(format!(
+                "The Segment parameter is zero-based and must be less than parameter TotalSegments: Segment: {s} is not less than TotalSegments: {t}"
+            )));
         }
         _ => {}
     }
@@ -68,9 +70,11 @@ pub fn scan(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Value, AwsE
     let (lo, hi) = segment_range(seg, total);
     let in_segment = move |h: u64| h >= lo && hi.is_none_or(|x| h < x);
     let spec = PageSpec { limit: limit.map(|l| l as usize), filter: filter.as_ref(), projection: projection.as_deref(), count_only: select == Some("COUNT") };
-    let wrong_segment = || AwsError::validation(format!(
-        "The provided starting key is invalid: Invalid ExclusiveStartKey. Please use ExclusiveStartKey with correct Segment. TotalSegments: {total} Segment: {seg}"
-    ));
+    let wrong_segment = || {
+        AwsError::validation(format!(
+            "The provided starting key is invalid: Invalid ExclusiveStartKey. Please use ExclusiveStartKey with correct Segment. TotalSegments: {total} Segment: {seg}"
+        ))
+    };
     let page = match index_name {
         None => {
             let lower = match &start {
@@ -83,7 +87,12 @@ pub fn scan(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Value, AwsE
                 }
                 None => Bound::Unbounded,
             };
-            let candidates = table.items.range((lower, Bound::Unbounded)).skip_while(|(k, _)| k.hash_pos < lo).take_while(|(k, _)| hi.is_none_or(|h| k.hash_pos < h)).map(|(_, i)| Cow::Borrowed(i));
+            let candidates = table
+                .items
+                .range((lower, Bound::Unbounded))
+                .skip_while(|(k, _)| k.hash_pos < lo)
+                .take_while(|(k, _)| hi.is_none_or(|h| k.hash_pos < h))
+                .map(|(_, i)| Cow::Borrowed(i));
             page::build(&idx::key_names(None, &table.meta.key_schema), candidates, &spec)
         }
         Some(name) => {

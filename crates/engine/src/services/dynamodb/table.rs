@@ -276,7 +276,10 @@ impl Table {
                 if scalar(v, attr.kind).is_none() {
                     return Err(AwsError::validation(format!(
                         "One or more parameter values were invalid: Type mismatch for Index Key {} Expected: {} Actual: {} IndexName: {}",
-                        attr.name, attr.kind.as_str(), v.type_name(), meta.name
+                        attr.name,
+                        attr.kind.as_str(),
+                        v.type_name(),
+                        meta.name
                     )));
                 }
                 let empty = matches!(v, AttributeValue::S(s) if s.is_empty()) || matches!(v, AttributeValue::B(b) if b.is_empty());
@@ -332,10 +335,15 @@ impl Table {
             d["BillingModeSummary"] = summary;
         }
         for (kind, member) in [(IndexKind::Local, "LocalSecondaryIndexes"), (IndexKind::Global, "GlobalSecondaryIndexes")] {
-            let list: Vec<Value> = m.indexes.iter().filter(|i| i.kind == kind).map(|i| {
-                let state = self.indexes.get(&i.name).cloned().unwrap_or_default();
-                i.description(&m.arn, state.count, state.bytes, m.billing_mode == BillingMode::Provisioned, now_ms)
-            }).collect();
+            let list: Vec<Value> = m
+                .indexes
+                .iter()
+                .filter(|i| i.kind == kind)
+                .map(|i| {
+                    let state = self.indexes.get(&i.name).cloned().unwrap_or_default();
+                    i.description(&m.arn, state.count, state.bytes, m.billing_mode == BillingMode::Provisioned, now_ms)
+                })
+                .collect();
             if !list.is_empty() {
                 d[member] = Value::Array(list);
             }

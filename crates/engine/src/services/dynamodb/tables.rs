@@ -19,9 +19,21 @@ fn invalid(msg: &str) -> AwsError {
 }
 
 const CREATE_TABLE_MEMBERS: &[&str] = &[
-    "AttributeDefinitions", "TableName", "KeySchema", "LocalSecondaryIndexes", "GlobalSecondaryIndexes", "BillingMode",
-    "ProvisionedThroughput", "StreamSpecification", "SSESpecification", "Tags", "TableClass", "DeletionProtectionEnabled",
-    "ResourcePolicy", "OnDemandThroughput", "WarmThroughput",
+    "AttributeDefinitions",
+    "TableName",
+    "KeySchema",
+    "LocalSecondaryIndexes",
+    "GlobalSecondaryIndexes",
+    "BillingMode",
+    "ProvisionedThroughput",
+    "StreamSpecification",
+    "SSESpecification",
+    "Tags",
+    "TableClass",
+    "DeletionProtectionEnabled",
+    "ResourcePolicy",
+    "OnDemandThroughput",
+    "WarmThroughput",
 ];
 
 pub fn create_table(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Value, AwsError> {
@@ -83,7 +95,20 @@ pub fn create_table(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Val
     reject_unimplemented(
         &input,
         "CreateTable",
-        &["AttributeDefinitions", "TableName", "KeySchema", "BillingMode", "ProvisionedThroughput", "DeletionProtectionEnabled", "Tags", "LocalSecondaryIndexes", "GlobalSecondaryIndexes", "StreamSpecification", "SSESpecification", "TableClass"],
+        &[
+            "AttributeDefinitions",
+            "TableName",
+            "KeySchema",
+            "BillingMode",
+            "ProvisionedThroughput",
+            "DeletionProtectionEnabled",
+            "Tags",
+            "LocalSecondaryIndexes",
+            "GlobalSecondaryIndexes",
+            "StreamSpecification",
+            "SSESpecification",
+            "TableClass",
+        ],
         CREATE_TABLE_MEMBERS,
     )?;
     let tags = match input.list("Tags")? {
@@ -329,7 +354,11 @@ fn parse_indexes(list: &[Value], kind: IndexKind, table: &KeySchema, billing: Bi
         let undefined: Vec<&str> = attrs.iter().map(|(n, _)| n.as_str()).filter(|n| !defined.iter().any(|(d, _)| d == n)).collect();
         if !undefined.is_empty() {
             let defs: Vec<&str> = defined.iter().map(|(d, _)| d.as_str()).collect();
-            return Err(invalid(&format!("Some index key attributes are not defined in AttributeDefinitions. Keys: [{}], AttributeDefinitions: [{}]", undefined.join(", "), defs.join(", "))));
+            return Err(invalid(&format!(
+                "Some index key attributes are not defined in AttributeDefinitions. Keys: [{}], AttributeDefinitions: [{}]",
+                undefined.join(", "),
+                defs.join(", ")
+            )));
         }
         let type_of = |n: &str| defined.iter().find(|(d, _)| d == n).map(|(_, t)| *t).unwrap_or(ScalarType::S);
         let key_schema = KeySchema {
@@ -383,7 +412,18 @@ fn parse_indexes(list: &[Value], kind: IndexKind, table: &KeySchema, billing: Bi
         } else if throughput.is_some() {
             return Err(invalid("ProvisionedThroughput is not allowed for a LocalSecondaryIndex"));
         }
-        out.push(IndexMeta { name, kind, key_schema, projection: ptype, non_key_attributes: non_key, read_capacity: read, write_capacity: write, status: IndexStatus::Active, pending_throughput: None, throughput_history: Default::default() });
+        out.push(IndexMeta {
+            name,
+            kind,
+            key_schema,
+            projection: ptype,
+            non_key_attributes: non_key,
+            read_capacity: read,
+            write_capacity: write,
+            status: IndexStatus::Active,
+            pending_throughput: None,
+            throughput_history: Default::default(),
+        });
     }
     Ok(out)
 }
@@ -392,9 +432,20 @@ fn parse_indexes(list: &[Value], kind: IndexKind, table: &KeySchema, billing: Bi
 pub const GSI_BACKFILL_BASE_MS: i64 = 5_000;
 
 const UPDATE_TABLE_MEMBERS: &[&str] = &[
-    "AttributeDefinitions", "TableName", "BillingMode", "ProvisionedThroughput", "GlobalSecondaryIndexUpdates", "StreamSpecification",
-    "SSESpecification", "ReplicaUpdates", "TableClass", "DeletionProtectionEnabled", "MultiRegionConsistency", "GlobalTableWitnessUpdates",
-    "OnDemandThroughput", "WarmThroughput",
+    "AttributeDefinitions",
+    "TableName",
+    "BillingMode",
+    "ProvisionedThroughput",
+    "GlobalSecondaryIndexUpdates",
+    "StreamSpecification",
+    "SSESpecification",
+    "ReplicaUpdates",
+    "TableClass",
+    "DeletionProtectionEnabled",
+    "MultiRegionConsistency",
+    "GlobalTableWitnessUpdates",
+    "OnDemandThroughput",
+    "WarmThroughput",
 ];
 
 struct StreamRequest {
@@ -555,7 +606,17 @@ pub fn update_table(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Val
     reject_unimplemented(
         &input,
         "UpdateTable",
-        &["AttributeDefinitions", "TableName", "BillingMode", "ProvisionedThroughput", "GlobalSecondaryIndexUpdates", "StreamSpecification", "SSESpecification", "TableClass", "DeletionProtectionEnabled"],
+        &[
+            "AttributeDefinitions",
+            "TableName",
+            "BillingMode",
+            "ProvisionedThroughput",
+            "GlobalSecondaryIndexUpdates",
+            "StreamSpecification",
+            "SSESpecification",
+            "TableClass",
+            "DeletionProtectionEnabled",
+        ],
         UPDATE_TABLE_MEMBERS,
     )?;
     let stream = parse_stream(&input)?;
@@ -670,15 +731,13 @@ pub fn update_table(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Val
                     )));
                 }
             }
-            GsiAction::Delete(index) => {
-                match meta.indexes.iter().find(|i| &i.name == index && i.status != IndexStatus::Deleting) {
-                    None => return Err(resource_not_found(format!("Requested resource not found: Index: {index} not found for table: {name}"))),
-                    Some(i) if i.kind == IndexKind::Local => {
-                        return Err(AwsError::validation(format!("Cannot delete an index that is not a GlobalSecondaryIndex: {index}")));
-                    }
-                    Some(_) => {}
+            GsiAction::Delete(index) => match meta.indexes.iter().find(|i| &i.name == index && i.status != IndexStatus::Deleting) {
+                None => return Err(resource_not_found(format!("Requested resource not found: Index: {index} not found for table: {name}"))),
+                Some(i) if i.kind == IndexKind::Local => {
+                    return Err(AwsError::validation(format!("Cannot delete an index that is not a GlobalSecondaryIndex: {index}")));
                 }
-            }
+                Some(_) => {}
+            },
             GsiAction::Create(cr, raw) => {
                 let index = cr.string("IndexName")?.unwrap_or_default().to_string();
                 if meta.indexes.iter().any(|i| i.name == index) {
@@ -702,11 +761,7 @@ pub fn update_table(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Val
                     let (n, t) = (n.unwrap_or_default(), ScalarType::parse(t.unwrap_or_default()).unwrap_or(ScalarType::S));
                     match defined.iter().find(|(d, _)| d == n) {
                         Some((_, existing)) if *existing != t => {
-                            return Err(invalid(&format!(
-                                "Cannot change the type of an existing attribute: {n} is {} and cannot become {}",
-                                existing.as_str(),
-                                t.as_str()
-                            )));
+                            return Err(invalid(&format!("Cannot change the type of an existing attribute: {n} is {} and cannot become {}", existing.as_str(), t.as_str())));
                         }
                         Some(_) => {}
                         None => defined.push((n.to_string(), t)),

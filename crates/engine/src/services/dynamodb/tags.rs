@@ -3,7 +3,10 @@
 
 use serde_json::{json, Value};
 
-use super::{input::{Constraints, Input}, resource_not_found, table_key, DynamoDb};
+use super::{
+    input::{Constraints, Input},
+    resource_not_found, table_key, DynamoDb,
+};
 use crate::kernel::{error::AwsError, service::Cx};
 
 /// Most tags a table may carry.
@@ -18,7 +21,11 @@ pub fn parse_tags(list: &[Value]) -> Result<Vec<(String, String)>, AwsError> {
         c.not_null(k, &format!("tags.{}.member.key", i + 1));
         c.not_null(v, &format!("tags.{}.member.value", i + 1));
         if let Some(k) = k.filter(|k| k.is_empty() || k.chars().count() > 128) {
-            c.add(Some(k), &format!("tags.{}.member.key", i + 1), if k.is_empty() { "Member must have length greater than or equal to 1" } else { "Member must have length less than or equal to 128" });
+            c.add(
+                Some(k),
+                &format!("tags.{}.member.key", i + 1),
+                if k.is_empty() { "Member must have length greater than or equal to 1" } else { "Member must have length less than or equal to 128" },
+            );
         }
         if let Some(v) = v.filter(|v| v.chars().count() > 256) {
             c.add(Some(v), &format!("tags.{}.member.value", i + 1), "Member must have length less than or equal to 256");
@@ -46,7 +53,9 @@ fn table_of<'a>(db: &'a mut DynamoDb, cx: &Cx, arn: Option<&str>) -> Result<&'a 
 pub fn tag_resource(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Value, AwsError> {
     let input = Input::new(input)?;
     let arn = input.string("ResourceArn")?;
-    let tags = parse_tags(input.list("Tags")?.ok_or_else(|| AwsError::validation("1 validation error detected: Value null at 'tags' failed to satisfy constraint: Member must not be null"))?)?;
+    let tags = parse_tags(
+        input.list("Tags")?.ok_or_else(|| AwsError::validation("1 validation error detected: Value null at 'tags' failed to satisfy constraint: Member must not be null"))?,
+    )?;
     let region = cx.region.to_string();
     let table = table_of(db, cx, arn)?;
     let mut merged = table.meta.tags.clone();
@@ -67,8 +76,10 @@ pub fn tag_resource(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Val
 pub fn untag_resource(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Value, AwsError> {
     let input = Input::new(input)?;
     let arn = input.string("ResourceArn")?;
-    let keys = input.list("TagKeys")?.ok_or_else(|| AwsError::validation("1 validation error detected: Value null at 'tagKeys' failed to satisfy constraint: Member must not be null"))?;
-    let keys: Vec<String> = keys.iter().map(|k| k.as_str().map(str::to_string).ok_or_else(|| AwsError::serialization("Unexpected value type in payload"))).collect::<Result<_, _>>()?;
+    let keys =
+        input.list("TagKeys")?.ok_or_else(|| AwsError::validation("1 validation error detected: Value null at 'tagKeys' failed to satisfy constraint: Member must not be null"))?;
+    let keys: Vec<String> =
+        keys.iter().map(|k| k.as_str().map(str::to_string).ok_or_else(|| AwsError::serialization("Unexpected value type in payload"))).collect::<Result<_, _>>()?;
     let region = cx.region.to_string();
     let table = table_of(db, cx, arn)?;
     table.meta.tags.retain(|(k, _)| !keys.contains(k));

@@ -26,12 +26,16 @@ fn err(e: &mut Engine, op: &str, input: Value) -> (String, String) {
 /// A table `Music` (Artist HASH S, SongTitle RANGE S), already ACTIVE.
 fn music() -> Engine {
     let mut e = engine();
-    ok(&mut e, "CreateTable", json!({
-        "TableName": "Music",
-        "AttributeDefinitions": [{"AttributeName": "Artist", "AttributeType": "S"}, {"AttributeName": "SongTitle", "AttributeType": "S"}],
-        "KeySchema": [{"AttributeName": "Artist", "KeyType": "HASH"}, {"AttributeName": "SongTitle", "KeyType": "RANGE"}],
-        "BillingMode": "PAY_PER_REQUEST"
-    }));
+    ok(
+        &mut e,
+        "CreateTable",
+        json!({
+            "TableName": "Music",
+            "AttributeDefinitions": [{"AttributeName": "Artist", "AttributeType": "S"}, {"AttributeName": "SongTitle", "AttributeType": "S"}],
+            "KeySchema": [{"AttributeName": "Artist", "KeyType": "HASH"}, {"AttributeName": "SongTitle", "KeyType": "RANGE"}],
+            "BillingMode": "PAY_PER_REQUEST"
+        }),
+    );
     e.tick(T0 + 12_000);
     e
 }
@@ -43,12 +47,16 @@ fn song(artist: &str, title: &str) -> Value {
 #[test]
 fn create_table_describes_like_aws_and_becomes_active() {
     let mut e = engine();
-    let out = ok(&mut e, "CreateTable", json!({
-        "TableName": "Scores",
-        "AttributeDefinitions": [{"AttributeName": "UserId", "AttributeType": "S"}, {"AttributeName": "Game", "AttributeType": "S"}],
-        "KeySchema": [{"AttributeName": "UserId", "KeyType": "HASH"}, {"AttributeName": "Game", "KeyType": "RANGE"}],
-        "ProvisionedThroughput": {"ReadCapacityUnits": 5, "WriteCapacityUnits": 5}
-    }));
+    let out = ok(
+        &mut e,
+        "CreateTable",
+        json!({
+            "TableName": "Scores",
+            "AttributeDefinitions": [{"AttributeName": "UserId", "AttributeType": "S"}, {"AttributeName": "Game", "AttributeType": "S"}],
+            "KeySchema": [{"AttributeName": "UserId", "KeyType": "HASH"}, {"AttributeName": "Game", "KeyType": "RANGE"}],
+            "ProvisionedThroughput": {"ReadCapacityUnits": 5, "WriteCapacityUnits": 5}
+        }),
+    );
     let d = &out["TableDescription"];
     assert_eq!(d["TableStatus"], "CREATING");
     assert_eq!(d["TableArn"], "arn:aws:dynamodb:us-east-1:123456789012:table/Scores");
@@ -151,8 +159,12 @@ fn item_validation_messages() {
 #[test]
 fn unimplemented_parameters_are_refused_not_ignored() {
     let mut e = music();
-    let (kind, msg) = err(&mut e, "CreateTable", json!({"TableName": "Streams", "AttributeDefinitions": [{"AttributeName": "k", "AttributeType": "S"}],
-        "KeySchema": [{"AttributeName": "k", "KeyType": "HASH"}], "BillingMode": "PAY_PER_REQUEST", "OnDemandThroughput": {"MaxReadRequestUnits": 10}}));
+    let (kind, msg) = err(
+        &mut e,
+        "CreateTable",
+        json!({"TableName": "Streams", "AttributeDefinitions": [{"AttributeName": "k", "AttributeType": "S"}],
+        "KeySchema": [{"AttributeName": "k", "KeyType": "HASH"}], "BillingMode": "PAY_PER_REQUEST", "OnDemandThroughput": {"MaxReadRequestUnits": 10}}),
+    );
     assert_eq!(kind, "ValidationException");
     assert!(msg.contains("OnDemandThroughput"), "{msg}");
     let e2 = call(&mut e, "CreateBackup", json!({})).unwrap_err();
@@ -231,12 +243,19 @@ fn parallel_scan_segments_partition_the_table() {
 fn list_tables_pages_by_name() {
     let mut e = engine();
     for name in ["ccc", "aaa", "bbb"] {
-        ok(&mut e, "CreateTable", json!({"TableName": name, "AttributeDefinitions": [{"AttributeName": "k", "AttributeType": "S"}], "KeySchema": [{"AttributeName": "k", "KeyType": "HASH"}], "BillingMode": "PAY_PER_REQUEST"}));
+        ok(
+            &mut e,
+            "CreateTable",
+            json!({"TableName": name, "AttributeDefinitions": [{"AttributeName": "k", "AttributeType": "S"}], "KeySchema": [{"AttributeName": "k", "KeyType": "HASH"}], "BillingMode": "PAY_PER_REQUEST"}),
+        );
     }
     assert_eq!(ok(&mut e, "ListTables", json!({"Limit": 2})), json!({"TableNames": ["aaa", "bbb"], "LastEvaluatedTableName": "bbb"}));
     assert_eq!(ok(&mut e, "ListTables", json!({"ExclusiveStartTableName": "bbb"})), json!({"TableNames": ["ccc"]}));
     assert_eq!(ok(&mut e, "ListTables", json!({"Limit": 3})), json!({"TableNames": ["aaa", "bbb", "ccc"]}));
-    assert_eq!(err(&mut e, "ListTables", json!({"Limit": 101})).1, "1 validation error detected: Value '101' at 'limit' failed to satisfy constraint: Member must have value less than or equal to 100");
+    assert_eq!(
+        err(&mut e, "ListTables", json!({"Limit": 101})).1,
+        "1 validation error detected: Value '101' at 'limit' failed to satisfy constraint: Member must have value less than or equal to 100"
+    );
     // Regions are separate.
     let other = e.call(T0, &Request::new("dynamodb", "ListTables", "eu-west-1", json!({}))).unwrap();
     assert_eq!(other, json!({"TableNames": []}));
@@ -256,7 +275,11 @@ fn delete_table_goes_through_deleting() {
 #[test]
 fn deletion_protection_blocks_delete() {
     let mut e = engine();
-    ok(&mut e, "CreateTable", json!({"TableName": "Keep", "AttributeDefinitions": [{"AttributeName": "k", "AttributeType": "S"}], "KeySchema": [{"AttributeName": "k", "KeyType": "HASH"}], "BillingMode": "PAY_PER_REQUEST", "DeletionProtectionEnabled": true}));
+    ok(
+        &mut e,
+        "CreateTable",
+        json!({"TableName": "Keep", "AttributeDefinitions": [{"AttributeName": "k", "AttributeType": "S"}], "KeySchema": [{"AttributeName": "k", "KeyType": "HASH"}], "BillingMode": "PAY_PER_REQUEST", "DeletionProtectionEnabled": true}),
+    );
     e.tick(T0 + 12_000);
     let (kind, _) = err(&mut e, "DeleteTable", json!({"TableName": "Keep"}));
     assert_eq!(kind, "ValidationException");
@@ -268,7 +291,12 @@ fn conditional_writes() {
     let put = |cond: &str, values: Value| json!({"TableName": "Music", "Item": song("a", "b"), "ConditionExpression": cond, "ExpressionAttributeValues": values});
     ok(&mut e, "PutItem", json!({"TableName": "Music", "Item": song("a", "b"), "ConditionExpression": "attribute_not_exists(Artist)"}));
     e.take_changes();
-    let failed = call(&mut e, "PutItem", json!({"TableName": "Music", "Item": song("a", "b"), "ConditionExpression": "attribute_not_exists(Artist)", "ReturnValuesOnConditionCheckFailure": "ALL_OLD"})).unwrap_err();
+    let failed = call(
+        &mut e,
+        "PutItem",
+        json!({"TableName": "Music", "Item": song("a", "b"), "ConditionExpression": "attribute_not_exists(Artist)", "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}),
+    )
+    .unwrap_err();
     assert_eq!(failed.full_type(), "com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException");
     assert_eq!(failed.to_json()["Item"], song("a", "b"));
     assert!(!e.has_changes(), "a failed condition journals nothing");
@@ -296,16 +324,24 @@ fn get_item_projection() {
 /// A table `Scores` (UserId HASH S, Game RANGE N... as a number sort key) with a few players.
 fn scores() -> Engine {
     let mut e = engine();
-    ok(&mut e, "CreateTable", json!({
-        "TableName": "Scores",
-        "AttributeDefinitions": [{"AttributeName": "UserId", "AttributeType": "S"}, {"AttributeName": "Ts", "AttributeType": "N"}],
-        "KeySchema": [{"AttributeName": "UserId", "KeyType": "HASH"}, {"AttributeName": "Ts", "KeyType": "RANGE"}],
-        "BillingMode": "PAY_PER_REQUEST"
-    }));
+    ok(
+        &mut e,
+        "CreateTable",
+        json!({
+            "TableName": "Scores",
+            "AttributeDefinitions": [{"AttributeName": "UserId", "AttributeType": "S"}, {"AttributeName": "Ts", "AttributeType": "N"}],
+            "KeySchema": [{"AttributeName": "UserId", "KeyType": "HASH"}, {"AttributeName": "Ts", "KeyType": "RANGE"}],
+            "BillingMode": "PAY_PER_REQUEST"
+        }),
+    );
     e.tick(T0 + 12_000);
     for user in ["alice", "bob", "carol"] {
         for ts in [5, 10, 100, 20, 1] {
-            ok(&mut e, "PutItem", json!({"TableName": "Scores", "Item": {"UserId": {"S": user}, "Ts": {"N": ts.to_string()}, "Score": {"N": (ts * 7).to_string()}, "Game": {"S": if ts % 2 == 0 { "chess" } else { "go" }}}}));
+            ok(
+                &mut e,
+                "PutItem",
+                json!({"TableName": "Scores", "Item": {"UserId": {"S": user}, "Ts": {"N": ts.to_string()}, "Score": {"N": (ts * 7).to_string()}, "Game": {"S": if ts % 2 == 0 { "chess" } else { "go" }}}}),
+            );
         }
     }
     e
@@ -389,7 +425,11 @@ fn query_key_condition_errors() {
 #[test]
 fn scan_filter_and_projection() {
     let mut e = scores();
-    let out = ok(&mut e, "Scan", json!({"TableName": "Scores", "FilterExpression": "Score > :s", "ProjectionExpression": "UserId, Score", "ExpressionAttributeValues": {":s": {"N": "100"}}}));
+    let out = ok(
+        &mut e,
+        "Scan",
+        json!({"TableName": "Scores", "FilterExpression": "Score > :s", "ProjectionExpression": "UserId, Score", "ExpressionAttributeValues": {":s": {"N": "100"}}}),
+    );
     assert_eq!(out["ScannedCount"], 15);
     assert_eq!(out["Count"], 6, "Ts 20 and 100 for three users");
     assert!(out["Items"].as_array().unwrap().iter().all(|i| i.as_object().unwrap().len() == 2));
@@ -409,12 +449,23 @@ fn update(e: &mut Engine, expr: &str, values: Value, rv: &str) -> Result<Value, 
 fn update_item_set_remove_add_delete() {
     let mut e = music();
     // Upsert: the item does not exist yet.
-    let out = update(&mut e, "SET Plays = :one, Tags = :tags, Info = :info, L = :l", json!({":one": {"N": "1"}, ":tags": {"SS": ["x", "y"]}, ":info": {"M": {"Released": {"N": "2001"}}}, ":l": {"L": [{"S": "p"}, {"S": "q"}, {"S": "r"}]}}), "ALL_NEW").unwrap();
+    let out = update(
+        &mut e,
+        "SET Plays = :one, Tags = :tags, Info = :info, L = :l",
+        json!({":one": {"N": "1"}, ":tags": {"SS": ["x", "y"]}, ":info": {"M": {"Released": {"N": "2001"}}}, ":l": {"L": [{"S": "p"}, {"S": "q"}, {"S": "r"}]}}),
+        "ALL_NEW",
+    )
+    .unwrap();
     assert_eq!(out["Attributes"]["Plays"], json!({"N": "1"}));
     assert_eq!(out["Attributes"]["Artist"], json!({"S": "a"}), "the key is part of the new item");
     // Arithmetic reads the old value; ADD on numbers and sets; nested SET; list_append; if_not_exists.
-    let out = update(&mut e, "SET Plays = Plays + :two, Info.Label = :lbl, L = list_append(L, :more), Rating = if_not_exists(Rating, :five) ADD Tags :z, Hits :two",
-        json!({":two": {"N": "2"}, ":lbl": {"S": "Acme"}, ":more": {"L": [{"S": "s"}]}, ":five": {"N": "5"}, ":z": {"SS": ["z"]}}), "UPDATED_NEW").unwrap();
+    let out = update(
+        &mut e,
+        "SET Plays = Plays + :two, Info.Label = :lbl, L = list_append(L, :more), Rating = if_not_exists(Rating, :five) ADD Tags :z, Hits :two",
+        json!({":two": {"N": "2"}, ":lbl": {"S": "Acme"}, ":more": {"L": [{"S": "s"}]}, ":five": {"N": "5"}, ":z": {"SS": ["z"]}}),
+        "UPDATED_NEW",
+    )
+    .unwrap();
     let a = &out["Attributes"];
     assert_eq!(a["Plays"], json!({"N": "3"}));
     assert_eq!(a["Info"], json!({"M": {"Label": {"S": "Acme"}}}), "UPDATED_NEW returns only what was updated");
@@ -425,7 +476,8 @@ fn update_item_set_remove_add_delete() {
     tags.sort();
     assert_eq!(tags, ["x", "y", "z"]);
     // REMOVE list elements by their original indexes; DELETE from a set; UPDATED_OLD.
-    let out = update(&mut e, "REMOVE L[0], L[2], Info.Released DELETE Tags :xy SET Plays = Plays - :one", json!({":xy": {"SS": ["x", "y"]}, ":one": {"N": "1"}}), "UPDATED_OLD").unwrap();
+    let out =
+        update(&mut e, "REMOVE L[0], L[2], Info.Released DELETE Tags :xy SET Plays = Plays - :one", json!({":xy": {"SS": ["x", "y"]}, ":one": {"N": "1"}}), "UPDATED_OLD").unwrap();
     assert_eq!(out["Attributes"]["Plays"], json!({"N": "3"}));
     let item = ok(&mut e, "GetItem", json!({"TableName": "Music", "Key": song("a", "b")}))["Item"].clone();
     assert_eq!(item["L"], json!({"L": [{"S": "q"}, {"S": "s"}]}));
@@ -450,7 +502,11 @@ fn update_item_errors_change_nothing() {
         ("ADD Name1 :one", json!({":one": {"N": "1"}}), "An operand in the update expression has an incorrect data type"),
         ("SET Deep.Er = :one", json!({":one": {"N": "1"}}), "The document path provided in the update expression is invalid for update"),
         ("SET Plays = :one SET Name1 = :one", json!({":one": {"N": "1"}}), "Invalid UpdateExpression: The \"SET\" section can only be used once in an update expression;"),
-        ("SET Plays = :one REMOVE Plays", json!({":one": {"N": "1"}}), "Invalid UpdateExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [Plays], path two: [Plays]"),
+        (
+            "SET Plays = :one REMOVE Plays",
+            json!({":one": {"N": "1"}}),
+            "Invalid UpdateExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [Plays], path two: [Plays]",
+        ),
         ("ADD Plays :s", json!({":s": {"S": "x"}}), "Invalid UpdateExpression: Incorrect operand type for operator or function; operator: ADD, operand type: STRING"),
         ("SET Plays = size(Name1)", Value::Null, "Invalid UpdateExpression: The function is not allowed in an update expression; function: size"),
     ];
@@ -468,7 +524,8 @@ fn update_item_errors_change_nothing() {
 #[test]
 fn batch_write_then_batch_get() {
     let mut e = music();
-    let puts: Vec<Value> = (0..20).map(|i| json!({"PutRequest": {"Item": {"Artist": {"S": "a"}, "SongTitle": {"S": format!("s{i:02}")}, "Pad": {"S": "x".repeat(5000)}}}})).collect();
+    let puts: Vec<Value> =
+        (0..20).map(|i| json!({"PutRequest": {"Item": {"Artist": {"S": "a"}, "SongTitle": {"S": format!("s{i:02}")}, "Pad": {"S": "x".repeat(5000)}}}})).collect();
     let out = ok(&mut e, "BatchWriteItem", json!({"RequestItems": {"Music": puts}, "ReturnConsumedCapacity": "TOTAL"}));
     assert_eq!(out["UnprocessedItems"], json!({}));
     assert_eq!(out["ConsumedCapacity"], json!([{"TableName": "Music", "CapacityUnits": 100.0}]), "5 WCU per 5 KB item");
@@ -502,7 +559,11 @@ fn batch_write_then_batch_get() {
 #[test]
 fn tags_limits_and_endpoints() {
     let mut e = engine();
-    ok(&mut e, "CreateTable", json!({"TableName": "Tagged", "AttributeDefinitions": [{"AttributeName": "k", "AttributeType": "S"}], "KeySchema": [{"AttributeName": "k", "KeyType": "HASH"}], "BillingMode": "PAY_PER_REQUEST", "Tags": [{"Key": "team", "Value": "blue"}]}));
+    ok(
+        &mut e,
+        "CreateTable",
+        json!({"TableName": "Tagged", "AttributeDefinitions": [{"AttributeName": "k", "AttributeType": "S"}], "KeySchema": [{"AttributeName": "k", "KeyType": "HASH"}], "BillingMode": "PAY_PER_REQUEST", "Tags": [{"Key": "team", "Value": "blue"}]}),
+    );
     let arn = "arn:aws:dynamodb:us-east-1:123456789012:table/Tagged";
     assert_eq!(ok(&mut e, "ListTagsOfResource", json!({"ResourceArn": arn})), json!({"Tags": [{"Key": "team", "Value": "blue"}]}));
     ok(&mut e, "TagResource", json!({"ResourceArn": arn, "Tags": [{"Key": "env", "Value": "dev"}, {"Key": "team", "Value": "red"}]}));
@@ -521,11 +582,13 @@ fn tags_limits_and_endpoints() {
 fn transact_write_is_all_or_nothing() {
     let mut e = music();
     ok(&mut e, "PutItem", json!({"TableName": "Music", "Item": {"Artist": {"S": "a"}, "SongTitle": {"S": "stock"}, "Qty": {"N": "1"}}}));
-    let order = |qty_cond: &str| json!({"TransactItems": [
-        {"Update": {"TableName": "Music", "Key": song("a", "stock"), "UpdateExpression": "SET Qty = Qty - :one", "ConditionExpression": qty_cond, "ExpressionAttributeValues": {":one": {"N": "1"}}, "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}},
-        {"Put": {"TableName": "Music", "Item": song("a", "order-1")}},
-        {"ConditionCheck": {"TableName": "Music", "Key": song("a", "stock"), "ConditionExpression": "attribute_exists(Qty)"}}
-    ]});
+    let order = |qty_cond: &str| {
+        json!({"TransactItems": [
+            {"Update": {"TableName": "Music", "Key": song("a", "stock"), "UpdateExpression": "SET Qty = Qty - :one", "ConditionExpression": qty_cond, "ExpressionAttributeValues": {":one": {"N": "1"}}, "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}},
+            {"Put": {"TableName": "Music", "Item": song("a", "order-1")}},
+            {"ConditionCheck": {"TableName": "Music", "Key": song("a", "stock"), "ConditionExpression": "attribute_exists(Qty)"}}
+        ]})
+    };
     // Two actions on one item are refused.
     assert_eq!(err(&mut e, "TransactWriteItems", order("Qty >= :one")).1, "Transaction request cannot include multiple operations on one item");
     let ok_order = json!({"TransactItems": [
@@ -545,7 +608,11 @@ fn transact_write_is_all_or_nothing() {
     assert_eq!(reasons[0]["Item"]["Qty"], json!({"N": "0"}));
     assert_eq!(reasons[1], json!({"Code": "None"}));
     assert_eq!(ok(&mut e, "GetItem", json!({"TableName": "Music", "Key": song("a", "order-2")})), json!({}));
-    let got = ok(&mut e, "TransactGetItems", json!({"TransactItems": [{"Get": {"TableName": "Music", "Key": song("a", "stock"), "ProjectionExpression": "Qty"}}, {"Get": {"TableName": "Music", "Key": song("a", "none")}}]}));
+    let got = ok(
+        &mut e,
+        "TransactGetItems",
+        json!({"TransactItems": [{"Get": {"TableName": "Music", "Key": song("a", "stock"), "ProjectionExpression": "Qty"}}, {"Get": {"TableName": "Music", "Key": song("a", "none")}}]}),
+    );
     assert_eq!(got["Responses"], json!([{"Item": {"Qty": {"N": "0"}}}, {}]));
 }
 
@@ -556,7 +623,8 @@ fn client_request_token_is_idempotent_for_ten_minutes() {
     let inc = json!({"ClientRequestToken": "tok-1", "TransactItems": [{"Update": {"TableName": "Music", "Key": song("a", "c"), "UpdateExpression": "ADD N :one", "ExpressionAttributeValues": {":one": {"N": "1"}}}}]});
     ok(&mut e, "TransactWriteItems", inc.clone());
     ok(&mut e, "TransactWriteItems", inc.clone());
-    let n = |e: &mut Engine, t: i64| e.call(t, &Request::new("dynamodb", "GetItem", "us-east-1", json!({"TableName": "Music", "Key": song("a", "c")}))).unwrap()["Item"]["N"].clone();
+    let n =
+        |e: &mut Engine, t: i64| e.call(t, &Request::new("dynamodb", "GetItem", "us-east-1", json!({"TableName": "Music", "Key": song("a", "c")}))).unwrap()["Item"]["N"].clone();
     assert_eq!(n(&mut e, T0 + 12_000), json!({"N": "1"}), "the retry was not applied again");
     let mut other = inc.clone();
     other["TransactItems"][0]["Update"]["ExpressionAttributeValues"][":one"] = json!({"N": "5"});
@@ -574,20 +642,28 @@ fn client_request_token_is_idempotent_for_ten_minutes() {
 /// (KEYS_ONLY + INCLUDE Wins).
 fn game_scores() -> Engine {
     let mut e = engine();
-    ok(&mut e, "CreateTable", json!({
-        "TableName": "GameScores",
-        "AttributeDefinitions": [
-            {"AttributeName": "UserId", "AttributeType": "S"}, {"AttributeName": "GameTitle", "AttributeType": "S"},
-            {"AttributeName": "TopScore", "AttributeType": "N"}
-        ],
-        "KeySchema": [{"AttributeName": "UserId", "KeyType": "HASH"}, {"AttributeName": "GameTitle", "KeyType": "RANGE"}],
-        "LocalSecondaryIndexes": [{"IndexName": "ByScore", "KeySchema": [{"AttributeName": "UserId", "KeyType": "HASH"}, {"AttributeName": "TopScore", "KeyType": "RANGE"}], "Projection": {"ProjectionType": "ALL"}}],
-        "GlobalSecondaryIndexes": [{"IndexName": "GameTitleIndex", "KeySchema": [{"AttributeName": "GameTitle", "KeyType": "HASH"}, {"AttributeName": "TopScore", "KeyType": "RANGE"}], "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["Wins"]}}],
-        "BillingMode": "PAY_PER_REQUEST"
-    }));
+    ok(
+        &mut e,
+        "CreateTable",
+        json!({
+            "TableName": "GameScores",
+            "AttributeDefinitions": [
+                {"AttributeName": "UserId", "AttributeType": "S"}, {"AttributeName": "GameTitle", "AttributeType": "S"},
+                {"AttributeName": "TopScore", "AttributeType": "N"}
+            ],
+            "KeySchema": [{"AttributeName": "UserId", "KeyType": "HASH"}, {"AttributeName": "GameTitle", "KeyType": "RANGE"}],
+            "LocalSecondaryIndexes": [{"IndexName": "ByScore", "KeySchema": [{"AttributeName": "UserId", "KeyType": "HASH"}, {"AttributeName": "TopScore", "KeyType": "RANGE"}], "Projection": {"ProjectionType": "ALL"}}],
+            "GlobalSecondaryIndexes": [{"IndexName": "GameTitleIndex", "KeySchema": [{"AttributeName": "GameTitle", "KeyType": "HASH"}, {"AttributeName": "TopScore", "KeyType": "RANGE"}], "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["Wins"]}}],
+            "BillingMode": "PAY_PER_REQUEST"
+        }),
+    );
     e.tick(T0 + 12_000);
     for (user, game, score, wins) in [("u1", "Galaxy", 5842, 10), ("u2", "Galaxy", 9000, 3), ("u3", "Galaxy", 120, 1), ("u1", "Meteor", 300, 2), ("u2", "Meteor", 7, 0)] {
-        ok(&mut e, "PutItem", json!({"TableName": "GameScores", "Item": {"UserId": {"S": user}, "GameTitle": {"S": game}, "TopScore": {"N": score.to_string()}, "Wins": {"N": wins.to_string()}, "Losses": {"N": "1"}}}));
+        ok(
+            &mut e,
+            "PutItem",
+            json!({"TableName": "GameScores", "Item": {"UserId": {"S": user}, "GameTitle": {"S": game}, "TopScore": {"N": score.to_string()}, "Wins": {"N": wins.to_string()}, "Losses": {"N": "1"}}}),
+        );
     }
     // Sparse: no TopScore, so in neither index.
     ok(&mut e, "PutItem", json!({"TableName": "GameScores", "Item": {"UserId": {"S": "u9"}, "GameTitle": {"S": "Galaxy"}}}));
@@ -604,23 +680,40 @@ fn indexes_are_described_maintained_and_queried() {
     assert_eq!(d["GlobalSecondaryIndexes"][0]["Projection"], json!({"ProjectionType": "INCLUDE", "NonKeyAttributes": ["Wins"]}));
     assert_eq!(d["LocalSecondaryIndexes"][0]["IndexArn"], "arn:aws:dynamodb:us-east-1:123456789012:table/GameScores/index/ByScore");
     // Top Galaxy scores, highest first, through the GSI: projected attributes only.
-    let top = ok(&mut e, "Query", json!({"TableName": "GameScores", "IndexName": "GameTitleIndex", "KeyConditionExpression": "GameTitle = :g AND TopScore > :min", "ExpressionAttributeValues": {":g": {"S": "Galaxy"}, ":min": {"N": "100"}}, "ScanIndexForward": false, "Limit": 2}));
+    let top = ok(
+        &mut e,
+        "Query",
+        json!({"TableName": "GameScores", "IndexName": "GameTitleIndex", "KeyConditionExpression": "GameTitle = :g AND TopScore > :min", "ExpressionAttributeValues": {":g": {"S": "Galaxy"}, ":min": {"N": "100"}}, "ScanIndexForward": false, "Limit": 2}),
+    );
     let users: Vec<&str> = top["Items"].as_array().unwrap().iter().map(|i| i["UserId"]["S"].as_str().unwrap()).collect();
     assert_eq!(users, ["u2", "u1"]);
     assert!(top["Items"][0].get("Losses").is_none(), "Losses is not projected into the GSI");
     assert_eq!(top["Items"][0]["Wins"], json!({"N": "3"}));
     assert_eq!(top["LastEvaluatedKey"], json!({"UserId": {"S": "u1"}, "GameTitle": {"S": "Galaxy"}, "TopScore": {"N": "5842"}}));
-    let rest = ok(&mut e, "Query", json!({"TableName": "GameScores", "IndexName": "GameTitleIndex", "KeyConditionExpression": "GameTitle = :g AND TopScore > :min", "ExpressionAttributeValues": {":g": {"S": "Galaxy"}, ":min": {"N": "100"}}, "ScanIndexForward": false, "ExclusiveStartKey": top["LastEvaluatedKey"]}));
+    let rest = ok(
+        &mut e,
+        "Query",
+        json!({"TableName": "GameScores", "IndexName": "GameTitleIndex", "KeyConditionExpression": "GameTitle = :g AND TopScore > :min", "ExpressionAttributeValues": {":g": {"S": "Galaxy"}, ":min": {"N": "100"}}, "ScanIndexForward": false, "ExclusiveStartKey": top["LastEvaluatedKey"]}),
+    );
     assert_eq!(rest["Items"].as_array().unwrap().len(), 1);
     assert_eq!(rest["Items"][0]["UserId"], json!({"S": "u3"}));
     // The LSI orders one user's items by score.
-    let by_score = ok(&mut e, "Query", json!({"TableName": "GameScores", "IndexName": "ByScore", "KeyConditionExpression": "UserId = :u", "ExpressionAttributeValues": {":u": {"S": "u1"}}}));
+    let by_score =
+        ok(&mut e, "Query", json!({"TableName": "GameScores", "IndexName": "ByScore", "KeyConditionExpression": "UserId = :u", "ExpressionAttributeValues": {":u": {"S": "u1"}}}));
     let games: Vec<&str> = by_score["Items"].as_array().unwrap().iter().map(|i| i["GameTitle"]["S"].as_str().unwrap()).collect();
     assert_eq!(games, ["Meteor", "Galaxy"]);
     // Writes move entries: a new score reorders, a delete removes.
-    ok(&mut e, "UpdateItem", json!({"TableName": "GameScores", "Key": {"UserId": {"S": "u3"}, "GameTitle": {"S": "Galaxy"}}, "UpdateExpression": "SET TopScore = :s", "ExpressionAttributeValues": {":s": {"N": "99999"}}}));
+    ok(
+        &mut e,
+        "UpdateItem",
+        json!({"TableName": "GameScores", "Key": {"UserId": {"S": "u3"}, "GameTitle": {"S": "Galaxy"}}, "UpdateExpression": "SET TopScore = :s", "ExpressionAttributeValues": {":s": {"N": "99999"}}}),
+    );
     ok(&mut e, "DeleteItem", json!({"TableName": "GameScores", "Key": {"UserId": {"S": "u2"}, "GameTitle": {"S": "Galaxy"}}}));
-    let top = ok(&mut e, "Query", json!({"TableName": "GameScores", "IndexName": "GameTitleIndex", "KeyConditionExpression": "GameTitle = :g", "ExpressionAttributeValues": {":g": {"S": "Galaxy"}}, "ScanIndexForward": false}));
+    let top = ok(
+        &mut e,
+        "Query",
+        json!({"TableName": "GameScores", "IndexName": "GameTitleIndex", "KeyConditionExpression": "GameTitle = :g", "ExpressionAttributeValues": {":g": {"S": "Galaxy"}}, "ScanIndexForward": false}),
+    );
     let users: Vec<&str> = top["Items"].as_array().unwrap().iter().map(|i| i["UserId"]["S"].as_str().unwrap()).collect();
     assert_eq!(users, ["u3", "u1"]);
     // Scan an index; paging through it visits each entry once.
@@ -649,10 +742,26 @@ fn indexes_are_described_maintained_and_queried() {
 fn index_errors() {
     let mut e = game_scores();
     let cases: Vec<(&str, Value, &str)> = vec![
-        ("Query", json!({"TableName": "GameScores", "IndexName": "Nope", "KeyConditionExpression": "UserId = :u", "ExpressionAttributeValues": {":u": {"S": "x"}}}), "The table does not have the specified index: Nope"),
-        ("Query", json!({"TableName": "GameScores", "IndexName": "GameTitleIndex", "ConsistentRead": true, "KeyConditionExpression": "GameTitle = :g", "ExpressionAttributeValues": {":g": {"S": "x"}}}), "Consistent reads are not supported on global secondary indexes"),
-        ("Query", json!({"TableName": "GameScores", "IndexName": "GameTitleIndex", "KeyConditionExpression": "UserId = :u", "ExpressionAttributeValues": {":u": {"S": "x"}}}), "Query condition missed key schema element: GameTitle"),
-        ("PutItem", json!({"TableName": "GameScores", "Item": {"UserId": {"S": "a"}, "GameTitle": {"S": "b"}, "TopScore": {"S": "high"}}}), "One or more parameter values were invalid: Type mismatch for Index Key TopScore Expected: N Actual: S IndexName: ByScore"),
+        (
+            "Query",
+            json!({"TableName": "GameScores", "IndexName": "Nope", "KeyConditionExpression": "UserId = :u", "ExpressionAttributeValues": {":u": {"S": "x"}}}),
+            "The table does not have the specified index: Nope",
+        ),
+        (
+            "Query",
+            json!({"TableName": "GameScores", "IndexName": "GameTitleIndex", "ConsistentRead": true, "KeyConditionExpression": "GameTitle = :g", "ExpressionAttributeValues": {":g": {"S": "x"}}}),
+            "Consistent reads are not supported on global secondary indexes",
+        ),
+        (
+            "Query",
+            json!({"TableName": "GameScores", "IndexName": "GameTitleIndex", "KeyConditionExpression": "UserId = :u", "ExpressionAttributeValues": {":u": {"S": "x"}}}),
+            "Query condition missed key schema element: GameTitle",
+        ),
+        (
+            "PutItem",
+            json!({"TableName": "GameScores", "Item": {"UserId": {"S": "a"}, "GameTitle": {"S": "b"}, "TopScore": {"S": "high"}}}),
+            "One or more parameter values were invalid: Type mismatch for Index Key TopScore Expected: N Actual: S IndexName: ByScore",
+        ),
     ];
     for (op, req, msg) in cases {
         assert_eq!(err(&mut e, op, req.clone()).1, msg, "{req}");

@@ -115,12 +115,22 @@ fn billing_mode_switches_both_ways() {
     // Back to provisioned: every GSI needs throughput too.
     ok(&mut e, t + 2_000, "UpdateTable", create_gsi(false));
     describe(&mut e, t + 60_000);
-    let (_, msg) = err(&mut e, t + 60_000, "UpdateTable", json!({"TableName": "Scores", "BillingMode": "PROVISIONED", "ProvisionedThroughput": {"ReadCapacityUnits": 3, "WriteCapacityUnits": 4}}));
+    let (_, msg) = err(
+        &mut e,
+        t + 60_000,
+        "UpdateTable",
+        json!({"TableName": "Scores", "BillingMode": "PROVISIONED", "ProvisionedThroughput": {"ReadCapacityUnits": 3, "WriteCapacityUnits": 4}}),
+    );
     assert_eq!(msg, "One or more parameter values were invalid: ProvisionedThroughput must be specified for index: GameScore");
-    let d = &ok(&mut e, t + 60_000, "UpdateTable", json!({
-        "TableName": "Scores", "BillingMode": "PROVISIONED", "ProvisionedThroughput": {"ReadCapacityUnits": 3, "WriteCapacityUnits": 4},
-        "GlobalSecondaryIndexUpdates": [{"Update": {"IndexName": "GameScore", "ProvisionedThroughput": {"ReadCapacityUnits": 7, "WriteCapacityUnits": 8}}}]
-    }))["TableDescription"];
+    let d = &ok(
+        &mut e,
+        t + 60_000,
+        "UpdateTable",
+        json!({
+            "TableName": "Scores", "BillingMode": "PROVISIONED", "ProvisionedThroughput": {"ReadCapacityUnits": 3, "WriteCapacityUnits": 4},
+            "GlobalSecondaryIndexUpdates": [{"Update": {"IndexName": "GameScore", "ProvisionedThroughput": {"ReadCapacityUnits": 7, "WriteCapacityUnits": 8}}}]
+        }),
+    )["TableDescription"];
     assert_eq!(d["BillingModeSummary"]["BillingMode"], "PROVISIONED");
     assert_eq!(d["ProvisionedThroughput"]["WriteCapacityUnits"], 4);
     assert_eq!(d["GlobalSecondaryIndexes"][0]["IndexStatus"], "UPDATING");
@@ -173,7 +183,12 @@ fn gsi_delete_and_its_errors() {
     describe(&mut e, t + 10_000);
     let d = &ok(&mut e, t + 10_000, "UpdateTable", json!({"TableName": "Scores", "GlobalSecondaryIndexUpdates": [{"Delete": {"IndexName": "GameScore"}}]}))["TableDescription"];
     assert_eq!(d["GlobalSecondaryIndexes"][0]["IndexStatus"], "DELETING");
-    let (_, msg) = err(&mut e, t + 10_001, "Query", json!({"TableName": "Scores", "IndexName": "GameScore", "KeyConditionExpression": "Game = :g", "ExpressionAttributeValues": {":g": {"S": "go"}}}));
+    let (_, msg) = err(
+        &mut e,
+        t + 10_001,
+        "Query",
+        json!({"TableName": "Scores", "IndexName": "GameScore", "KeyConditionExpression": "Game = :g", "ExpressionAttributeValues": {":g": {"S": "go"}}}),
+    );
     assert_eq!(msg, "The table does not have the specified index: GameScore");
     // Writes no longer check the deleted index's key types.
     ok(&mut e, t + 10_001, "PutItem", json!({"TableName": "Scores", "Item": {"UserId": {"S": "u9"}, "Game": {"S": "go"}, "Score": {"S": "x"}}}));
@@ -229,20 +244,28 @@ fn update_table_validation_and_combination_rules() {
 #[test]
 fn streams_encryption_class_and_protection_are_described() {
     let mut e = Engine::new(EngineConfig::default(), T0);
-    let d = &ok(&mut e, T0, "CreateTable", json!({
-        "TableName": "Scores",
-        "AttributeDefinitions": [{"AttributeName": "UserId", "AttributeType": "S"}],
-        "KeySchema": [{"AttributeName": "UserId", "KeyType": "HASH"}],
-        "BillingMode": "PAY_PER_REQUEST",
-        "StreamSpecification": {"StreamEnabled": true, "StreamViewType": "NEW_AND_OLD_IMAGES"},
-        "SSESpecification": {"Enabled": true, "SSEType": "KMS", "KMSMasterKeyId": "1234abcd-12ab-34cd-56ef-1234567890ab"},
-        "TableClass": "STANDARD_INFREQUENT_ACCESS"
-    }))["TableDescription"];
+    let d = &ok(
+        &mut e,
+        T0,
+        "CreateTable",
+        json!({
+            "TableName": "Scores",
+            "AttributeDefinitions": [{"AttributeName": "UserId", "AttributeType": "S"}],
+            "KeySchema": [{"AttributeName": "UserId", "KeyType": "HASH"}],
+            "BillingMode": "PAY_PER_REQUEST",
+            "StreamSpecification": {"StreamEnabled": true, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+            "SSESpecification": {"Enabled": true, "SSEType": "KMS", "KMSMasterKeyId": "1234abcd-12ab-34cd-56ef-1234567890ab"},
+            "TableClass": "STANDARD_INFREQUENT_ACCESS"
+        }),
+    )["TableDescription"];
     assert_eq!(d["StreamSpecification"], json!({"StreamEnabled": true, "StreamViewType": "NEW_AND_OLD_IMAGES"}));
     let label = d["LatestStreamLabel"].as_str().unwrap();
     assert_eq!(label, "2026-01-01T00:00:00.000");
     assert_eq!(d["LatestStreamArn"], format!("arn:aws:dynamodb:us-east-1:123456789012:table/Scores/stream/{label}"));
-    assert_eq!(d["SSEDescription"], json!({"Status": "ENABLED", "SSEType": "KMS", "KMSMasterKeyArn": "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"}));
+    assert_eq!(
+        d["SSEDescription"],
+        json!({"Status": "ENABLED", "SSEType": "KMS", "KMSMasterKeyArn": "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"})
+    );
     assert_eq!(d["TableClassSummary"], json!({"TableClass": "STANDARD_INFREQUENT_ACCESS"}));
     let t = T0 + 5_000;
     let (_, msg) = err(&mut e, t, "UpdateTable", json!({"TableName": "Scores", "StreamSpecification": {"StreamEnabled": true, "StreamViewType": "KEYS_ONLY"}}));
@@ -263,7 +286,10 @@ fn streams_encryption_class_and_protection_are_described() {
     let arn = describe(&mut e, t + 5_000)["SSEDescription"]["KMSMasterKeyArn"].as_str().unwrap().to_string();
     assert!(arn.starts_with("arn:aws:kms:us-east-1:123456789012:key/"), "{arn}");
     let (_, msg) = err(&mut e, t + 5_000, "UpdateTable", json!({"TableName": "Scores", "SSESpecification": {"Enabled": true}}));
-    assert_eq!(msg, "One or more parameter values were invalid: Table is already encrypted with given KMSMasterKeyId. Use KMSMasterKeyId parameter if you want to change Master Key");
+    assert_eq!(
+        msg,
+        "One or more parameter values were invalid: Table is already encrypted with given KMSMasterKeyId. Use KMSMasterKeyId parameter if you want to change Master Key"
+    );
 }
 
 #[test]

@@ -42,8 +42,13 @@ struct Planned {
 
 fn canceled(reasons: Vec<Value>) -> AwsError {
     let codes: Vec<&str> = reasons.iter().map(|r| r["Code"].as_str().unwrap_or("None")).collect();
-    AwsError::new(ERROR_NAMESPACE, "TransactionCanceledException", format!("Transaction cancelled, please refer cancellation reasons for specific reasons [{}]", codes.join(", ")), 400)
-        .with("CancellationReasons", Value::Array(reasons))
+    AwsError::new(
+        ERROR_NAMESPACE,
+        "TransactionCanceledException",
+        format!("Transaction cancelled, please refer cancellation reasons for specific reasons [{}]", codes.join(", ")),
+        400,
+    )
+    .with("CancellationReasons", Value::Array(reasons))
 }
 
 pub fn transact_write_items(db: &mut DynamoDb, cx: &mut Cx, input_value: &Value) -> Result<Value, AwsError> {
@@ -84,7 +89,12 @@ pub fn transact_write_items(db: &mut DynamoDb, cx: &mut Cx, input_value: &Value)
                 }
             }
             if same != before {
-                return Err(AwsError::new(ERROR_NAMESPACE, "IdempotentParameterMismatchException", "Request parameters do not match previous request with same client request token", 400));
+                return Err(AwsError::new(
+                    ERROR_NAMESPACE,
+                    "IdempotentParameterMismatchException",
+                    "Request parameters do not match previous request with same client request token",
+                    400,
+                ));
             }
             return Ok(json!({}));
         }
@@ -102,7 +112,12 @@ pub fn transact_write_items(db: &mut DynamoDb, cx: &mut Cx, input_value: &Value)
             return Err(AwsError::validation("TransactItems can only contain one of Check, Put, Update or Delete"));
         };
         let body = a.structure(kind, kind)?.ok_or_else(|| AwsError::serialization("Unexpected field type"))?;
-        let table_name = body.string("TableName")?.ok_or_else(|| AwsError::validation("1 validation error detected: Value null at 'transactItems.1.member.tableName' failed to satisfy constraint: Member must not be null"))?.to_string();
+        let table_name = body
+            .string("TableName")?
+            .ok_or_else(|| {
+                AwsError::validation("1 validation error detected: Value null at 'transactItems.1.member.tableName' failed to satisfy constraint: Member must not be null")
+            })?
+            .to_string();
         let on_failure = body.string("ReturnValuesOnConditionCheckFailure")?;
         let mut exprs = match *kind {
             "Update" => Expressions::parse(&body, &requests::TRANSACT_UPDATE)?,
@@ -157,7 +172,11 @@ pub fn transact_write_items(db: &mut DynamoDb, cx: &mut Cx, input_value: &Value)
                     return Err(AwsError::validation("Item size to update has exceeded the maximum allowed size"));
                 }
                 // Only taking attributes away from an absent item creates nothing.
-                if current.is_none() && changes.removes_only() { None } else { Some(Some(item)) }
+                if current.is_none() && changes.removes_only() {
+                    None
+                } else {
+                    Some(Some(item))
+                }
             }
             _ => None,
         };
@@ -241,14 +260,18 @@ pub fn transact_get_items(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Resu
     c.finish()?;
     let items = items.unwrap_or(&Vec::new()).clone();
     if items.is_empty() || items.len() > MAX_ACTIONS {
-        return Err(AwsError::validation(format!("1 validation error detected: Value at 'transactItems' failed to satisfy constraint: Member must have length less than or equal to {MAX_ACTIONS}")));
+        return Err(AwsError::validation(format!(
+            "1 validation error detected: Value at 'transactItems' failed to satisfy constraint: Member must have length less than or equal to {MAX_ACTIONS}"
+        )));
     }
     let mut responses = Vec::new();
     let mut units: BTreeMap<String, f64> = BTreeMap::new();
     let mut seen = HashSet::new();
     for raw in &items {
         let a = Input::new(raw).map_err(|_| AwsError::serialization("Unexpected value type in payload"))?;
-        let get = a.structure("Get", "Get")?.ok_or_else(|| AwsError::validation("1 validation error detected: Value null at 'transactItems.1.member.get' failed to satisfy constraint: Member must not be null"))?;
+        let get = a
+            .structure("Get", "Get")?
+            .ok_or_else(|| AwsError::validation("1 validation error detected: Value null at 'transactItems.1.member.get' failed to satisfy constraint: Member must not be null"))?;
         let table_name = get.string("TableName")?.unwrap_or_default().to_string();
         let exprs = Expressions::parse(&get, &requests::TRANSACT_GET)?;
         let table = db.active_table(cx.region, &table_name)?;

@@ -126,7 +126,13 @@ impl AttributeValue {
             }
             "BS" => {
                 let v: Vec<Vec<u8>> = list(inner)?.iter().map(binary).collect::<Result<_, _>>()?;
-                check_set(&v, "Binary sets should not be empty").map_err(|e| if e.message == "duplicates" { duplicates("BS", list(inner).map(Vec::as_slice).unwrap_or(&[])) } else { e })?;
+                check_set(&v, "Binary sets should not be empty").map_err(|e| {
+                    if e.message == "duplicates" {
+                        duplicates("BS", list(inner).map(Vec::as_slice).unwrap_or(&[]))
+                    } else {
+                        e
+                    }
+                })?;
                 AttributeValue::Bs(v)
             }
             other => return Err(serialization(format!("Unknown attribute value type {other}"))),

@@ -175,10 +175,14 @@ impl Selection {
             }
             AttributeValue::L(l) => {
                 // Selected elements, in index order.
-                let out: Vec<AttributeValue> = self.children.iter().filter_map(|(e, sel)| match e {
-                    PathElem::Index(i) => l.get(*i).and_then(|x| sel.apply(x)),
-                    PathElem::Attr(_) => None,
-                }).collect();
+                let out: Vec<AttributeValue> = self
+                    .children
+                    .iter()
+                    .filter_map(|(e, sel)| match e {
+                        PathElem::Index(i) => l.get(*i).and_then(|x| sel.apply(x)),
+                        PathElem::Attr(_) => None,
+                    })
+                    .collect();
                 (!out.is_empty()).then_some(AttributeValue::L(out))
             }
             _ => None,

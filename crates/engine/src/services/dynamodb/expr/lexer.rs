@@ -107,11 +107,26 @@ mod tests {
     #[test]
     fn lexes_operators_names_and_values() {
         let toks: Vec<Tok> = lex("#a.b[2] <> :v AND size(c)>=10").unwrap().into_iter().map(|t| t.tok).collect();
-        assert_eq!(toks, vec![
-            Tok::Name("#a".into()), Tok::Dot, Tok::Ident("b".into()), Tok::LBracket, Tok::Int("2".into()), Tok::RBracket,
-            Tok::Ne, Tok::Value(":v".into()), Tok::Ident("AND".into()), Tok::Ident("size".into()), Tok::LParen, Tok::Ident("c".into()),
-            Tok::RParen, Tok::Ge, Tok::Int("10".into()),
-        ]);
+        assert_eq!(
+            toks,
+            vec![
+                Tok::Name("#a".into()),
+                Tok::Dot,
+                Tok::Ident("b".into()),
+                Tok::LBracket,
+                Tok::Int("2".into()),
+                Tok::RBracket,
+                Tok::Ne,
+                Tok::Value(":v".into()),
+                Tok::Ident("AND".into()),
+                Tok::Ident("size".into()),
+                Tok::LParen,
+                Tok::Ident("c".into()),
+                Tok::RParen,
+                Tok::Ge,
+                Tok::Int("10".into()),
+            ]
+        );
     }
 
     #[test]

@@ -41,10 +41,14 @@ pub struct Path(pub Vec<PathElem>);
 impl Path {
     /// AWS's rendering in overlap messages: `[a, b, [2]]`.
     pub fn describe(&self) -> String {
-        let parts: Vec<String> = self.0.iter().map(|e| match e {
-            PathElem::Attr(a) => a.clone(),
-            PathElem::Index(i) => format!("[{i}]"),
-        }).collect();
+        let parts: Vec<String> = self
+            .0
+            .iter()
+            .map(|e| match e {
+                PathElem::Attr(a) => a.clone(),
+                PathElem::Index(i) => format!("[{i}]"),
+            })
+            .collect();
         format!("[{}]", parts.join(", "))
     }
 
@@ -156,7 +160,8 @@ impl Placeholders {
                     if !valid_placeholder(k, ':') {
                         return Err(AwsError::validation(format!("ExpressionAttributeValues contains invalid key: Syntax error; key: \"{k}\"")));
                     }
-                    let av = AttributeValue::from_json(v).map_err(|e| AwsError::validation(format!("ExpressionAttributeValues contains invalid value: {} for key {k}", e.message)))?;
+                    let av =
+                        AttributeValue::from_json(v).map_err(|e| AwsError::validation(format!("ExpressionAttributeValues contains invalid value: {} for key {k}", e.message)))?;
                     item.insert(k.clone(), av);
                 }
                 Some(item)

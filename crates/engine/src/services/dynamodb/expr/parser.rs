@@ -118,7 +118,9 @@ impl<'a> Parser<'a> {
                 }
                 Ok(w)
             }
-            Some(Tok::Name(n)) => self.ph.name(&n).ok_or_else(|| invalid(self.kind, format!("An expression attribute name used in the document path is not defined; attribute name: {n}"))),
+            Some(Tok::Name(n)) => {
+                self.ph.name(&n).ok_or_else(|| invalid(self.kind, format!("An expression attribute name used in the document path is not defined; attribute name: {n}")))
+            }
             _ => {
                 self.pos -= 1;
                 Err(self.syntax_error())
@@ -377,7 +379,10 @@ impl<'a> Parser<'a> {
                 for o in [&a, &b] {
                     if let Operand::Value(v) = o {
                         if !matches!(v, AttributeValue::S(_) | AttributeValue::B(_)) {
-                            return Err(invalid(self.kind, format!("Incorrect operand type for operator or function; operator or function: begins_with, operand type: {}", v.type_name())));
+                            return Err(invalid(
+                                self.kind,
+                                format!("Incorrect operand type for operator or function; operator or function: begins_with, operand type: {}", v.type_name()),
+                            ));
                         }
                     }
                 }
@@ -453,7 +458,10 @@ pub fn check_overlaps(kind: Kind, paths: &[Path]) -> Result<(), AwsError> {
     for w in sorted.windows(2) {
         let (a, b) = (&w[0].0, &w[1].0);
         if b.starts_with(a) {
-            return Err(invalid(kind, format!("Two document paths overlap with each other; must remove or rewrite one of these paths; path one: {}, path two: {}", w[0].describe(), w[1].describe())));
+            return Err(invalid(
+                kind,
+                format!("Two document paths overlap with each other; must remove or rewrite one of these paths; path one: {}, path two: {}", w[0].describe(), w[1].describe()),
+            ));
         }
     }
     for (i, a) in paths.iter().enumerate() {
@@ -461,7 +469,10 @@ pub fn check_overlaps(kind: Kind, paths: &[Path]) -> Result<(), AwsError> {
             let common = a.0.iter().zip(&b.0).take_while(|(x, y)| x == y).count();
             if let (Some(x), Some(y)) = (a.0.get(common), b.0.get(common)) {
                 if std::mem::discriminant(x) != std::mem::discriminant(y) {
-                    return Err(invalid(kind, format!("Two document paths conflict with each other; must remove or rewrite one of these paths; path one: {}, path two: {}", a.describe(), b.describe())));
+                    return Err(invalid(
+                        kind,
+                        format!("Two document paths conflict with each other; must remove or rewrite one of these paths; path one: {}, path two: {}", a.describe(), b.describe()),
+                    ));
                 }
             }
         }
@@ -550,7 +561,11 @@ pub fn update(text: &str, ph: &mut Placeholders) -> Result<Vec<super::update::Ac
                             p.pos += 1;
                             p.operator()?;
                             let b = uoperand(&mut p)?;
-                            if plus { SetValue::Plus(a, b) } else { SetValue::Minus(a, b) }
+                            if plus {
+                                SetValue::Plus(a, b)
+                            } else {
+                                SetValue::Minus(a, b)
+                            }
                         }
                         _ => SetValue::Operand(a),
                     };

@@ -622,9 +622,7 @@ mod tests {
     #[test]
     fn list_is_sorted_unique_upper_case() {
         assert!(RESERVED_WORDS.windows(2).all(|w| w[0] < w[1]));
-        assert!(RESERVED_WORDS
-            .iter()
-            .all(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_uppercase())));
+        assert!(RESERVED_WORDS.iter().all(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_uppercase())));
     }
 
     #[test]

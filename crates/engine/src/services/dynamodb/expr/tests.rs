@@ -14,7 +14,8 @@ fn item() -> Item {
         "id": {"S": "u1"}, "age": {"N": "42"}, "name": {"S": "Alice"}, "tags": {"SS": ["a", "b"]},
         "scores": {"L": [{"N": "1"}, {"N": "5"}, {"M": {"x": {"S": "deep"}}}]}, "addr": {"M": {"city": {"S": "Seoul"}, "zip": {"S": "04524"}}},
         "active": {"BOOL": true}, "bin": {"B": "AAEC"}
-    })).unwrap()
+    }))
+    .unwrap()
 }
 
 /// Evaluates `expr` against the sample item with values `:a` .. given.
@@ -28,12 +29,28 @@ fn check(expr: &str, values: Value) -> bool {
 fn conditions_follow_dynamodb_semantics() {
     let v = json!({":n": {"N": "42"}, ":s": {"S": "Al"}, ":t": {"S": "a"}, ":lo": {"N": "40"}, ":hi": {"N": "50"}, ":city": {"S": "Seoul"}, ":x": {"S": "zzz"}, ":ty": {"S": "SS"}, ":two": {"N": "2"}, ":b": {"B": "AA=="}});
     let cases = [
-        ("age = :n", true), ("age <> :n", false), ("age < :hi AND age > :lo", true), ("age BETWEEN :lo AND :hi", true),
-        ("begins_with(#n, :s)", true), ("contains(tags, :t)", true), ("contains(#n, :t)", false), ("attribute_exists(addr.city)", true),
-        ("attribute_not_exists(absent)", true), ("attribute_exists(scores[2].x)", true), ("addr.city = :city", true), ("scores[1] > :lo", false),
-        ("NOT age = :n OR #n = :x", false), ("age IN (:lo, :n, :hi)", true), ("size(tags) = :two", true), ("attribute_type(tags, :ty)", true),
-        ("absent = :n", false), ("absent <> :n", false), ("#n > :n", false), ("begins_with(bin, :b)", true),
-        ("(age = :n AND #n = :x) OR contains(tags, :t)", true), ("age = :n AND (#n = :x OR contains(tags, :t))", true),
+        ("age = :n", true),
+        ("age <> :n", false),
+        ("age < :hi AND age > :lo", true),
+        ("age BETWEEN :lo AND :hi", true),
+        ("begins_with(#n, :s)", true),
+        ("contains(tags, :t)", true),
+        ("contains(#n, :t)", false),
+        ("attribute_exists(addr.city)", true),
+        ("attribute_not_exists(absent)", true),
+        ("attribute_exists(scores[2].x)", true),
+        ("addr.city = :city", true),
+        ("scores[1] > :lo", false),
+        ("NOT age = :n OR #n = :x", false),
+        ("age IN (:lo, :n, :hi)", true),
+        ("size(tags) = :two", true),
+        ("attribute_type(tags, :ty)", true),
+        ("absent = :n", false),
+        ("absent <> :n", false),
+        ("#n > :n", false),
+        ("begins_with(bin, :b)", true),
+        ("(age = :n AND #n = :x) OR contains(tags, :t)", true),
+        ("age = :n AND (#n = :x OR contains(tags, :t))", true),
     ];
     for (expr, want) in cases {
         // Only the values an expression uses may be passed: build them per case.
@@ -88,9 +105,12 @@ fn projection_keeps_nesting_and_list_order() {
     let paths = parser::projection("#n, addr.city, scores[2].x, scores[0], absent", &mut p).unwrap();
     p.check_all_used().unwrap();
     let out = eval::project(&item(), &paths);
-    assert_eq!(crate::services::dynamodb::value::item_to_json(&out), json!({
-        "addr": {"M": {"city": {"S": "Seoul"}}}, "name": {"S": "Alice"}, "scores": {"L": [{"N": "1"}, {"M": {"x": {"S": "deep"}}}]}
-    }));
+    assert_eq!(
+        crate::services::dynamodb::value::item_to_json(&out),
+        json!({
+            "addr": {"M": {"city": {"S": "Seoul"}}}, "name": {"S": "Alice"}, "scores": {"L": [{"N": "1"}, {"M": {"x": {"S": "deep"}}}]}
+        })
+    );
     let mut p = ph(Value::Null, Value::Null);
     let e = parser::projection("a.b, a", &mut p).unwrap_err();
     assert_eq!(e.message, "Invalid ProjectionExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [a], path two: [a, b]");

@@ -173,9 +173,21 @@ pub fn apply(item: &mut Item, old: &Item, actions: &[Action]) -> Result<(), AwsE
                 let new = match (resolve(old, p), v) {
                     (None, v) => v.clone(),
                     (Some(AttributeValue::N(x)), AttributeValue::N(y)) => AttributeValue::N(x.add(y).map_err(number_error)?),
-                    (Some(AttributeValue::Ss(x)), AttributeValue::Ss(y)) => AttributeValue::Ss({ let mut x = x.clone(); union(&mut x, y); x }),
-                    (Some(AttributeValue::Ns(x)), AttributeValue::Ns(y)) => AttributeValue::Ns({ let mut x = x.clone(); union(&mut x, y); x }),
-                    (Some(AttributeValue::Bs(x)), AttributeValue::Bs(y)) => AttributeValue::Bs({ let mut x = x.clone(); union(&mut x, y); x }),
+                    (Some(AttributeValue::Ss(x)), AttributeValue::Ss(y)) => AttributeValue::Ss({
+                        let mut x = x.clone();
+                        union(&mut x, y);
+                        x
+                    }),
+                    (Some(AttributeValue::Ns(x)), AttributeValue::Ns(y)) => AttributeValue::Ns({
+                        let mut x = x.clone();
+                        union(&mut x, y);
+                        x
+                    }),
+                    (Some(AttributeValue::Bs(x)), AttributeValue::Bs(y)) => AttributeValue::Bs({
+                        let mut x = x.clone();
+                        union(&mut x, y);
+                        x
+                    }),
                     _ => return Err(bad_type()),
                 };
                 put(item, p, new)?;
@@ -188,7 +200,9 @@ pub fn apply(item: &mut Item, old: &Item, actions: &[Action]) -> Result<(), AwsE
                     (Some(AttributeValue::Bs(x)), AttributeValue::Bs(y)) => AttributeValue::Bs(x.iter().filter(|e| !y.contains(e)).cloned().collect()),
                     _ => return Err(bad_type()),
                 };
-                let empty = matches!(&remaining, AttributeValue::Ss(v) if v.is_empty()) || matches!(&remaining, AttributeValue::Ns(v) if v.is_empty()) || matches!(&remaining, AttributeValue::Bs(v) if v.is_empty());
+                let empty = matches!(&remaining, AttributeValue::Ss(v) if v.is_empty())
+                    || matches!(&remaining, AttributeValue::Ns(v) if v.is_empty())
+                    || matches!(&remaining, AttributeValue::Bs(v) if v.is_empty());
                 if empty {
                     remove(item, p)?;
                 } else {
@@ -199,10 +213,13 @@ pub fn apply(item: &mut Item, old: &Item, actions: &[Action]) -> Result<(), AwsE
         }
     }
     // Removals last, highest list index first, so earlier indexes still mean what they said.
-    let mut removes: Vec<&Path> = actions.iter().filter_map(|a| match a {
-        Action::Remove(p) => Some(p),
-        _ => None,
-    }).collect();
+    let mut removes: Vec<&Path> = actions
+        .iter()
+        .filter_map(|a| match a {
+            Action::Remove(p) => Some(p),
+            _ => None,
+        })
+        .collect();
     removes.sort_by(|a, b| b.cmp(a));
     for p in removes {
         remove(item, p)?;

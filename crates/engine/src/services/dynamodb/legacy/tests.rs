@@ -35,10 +35,16 @@ fn create(e: &mut Engine, def: Value) {
 /// `Tab` (pk S) and `Rng` (pk S, sk N), both empty and ACTIVE.
 fn tables() -> Engine {
     let mut e = Engine::new(EngineConfig::default(), T0);
-    create(&mut e, json!({"TableName": "Tab", "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
-        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}], "BillingMode": "PAY_PER_REQUEST"}));
-    create(&mut e, json!({"TableName": "Rng", "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "N"}],
-        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}], "BillingMode": "PAY_PER_REQUEST"}));
+    create(
+        &mut e,
+        json!({"TableName": "Tab", "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}], "BillingMode": "PAY_PER_REQUEST"}),
+    );
+    create(
+        &mut e,
+        json!({"TableName": "Rng", "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "N"}],
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}], "BillingMode": "PAY_PER_REQUEST"}),
+    );
     e
 }
 
@@ -131,16 +137,56 @@ fn placeholder_maps_need_expressions() {
     let c = json!({"a": cond("EQ", json!([s("x")]))});
     let eav = json!({":v": s("x")});
     let cases: Vec<(&str, Value, &str)> = vec![
-        ("PutItem", json!({"TableName": "Tab", "Item": key, "Expected": {"a": {}}, "ExpressionAttributeNames": {"#a": "a"}}), "ExpressionAttributeNames can only be specified when using expressions"),
-        ("PutItem", json!({"TableName": "Tab", "Item": key, "Expected": c, "ExpressionAttributeValues": eav}), "ExpressionAttributeValues can only be specified when using expressions: ConditionExpression is null"),
-        ("DeleteItem", json!({"TableName": "Tab", "Key": key, "ExpressionAttributeValues": eav}), "ExpressionAttributeValues can only be specified when using expressions: ConditionExpression is null"),
-        ("UpdateItem", json!({"TableName": "Tab", "Key": key, "Expected": {"a": {}}, "ExpressionAttributeValues": eav}), "ExpressionAttributeValues can only be specified when using expressions: UpdateExpression and ConditionExpression are null"),
-        ("UpdateItem", json!({"TableName": "Tab", "Key": key, "AttributeUpdates": {"a": {"Value": s("x")}}, "ExpressionAttributeNames": {"#a": "a"}}), "ExpressionAttributeNames can only be specified when using expressions"),
-        ("Query", json!({"TableName": "Tab", "KeyConditions": {"pk": cond("EQ", json!([s("k")]))}, "ExpressionAttributeValues": eav}), "ExpressionAttributeValues can only be specified when using expressions: FilterExpression and KeyConditionExpression are null"),
-        ("Query", json!({"TableName": "Tab", "KeyConditions": {"pk": cond("EQ", json!([s("k")]))}, "AttributesToGet": ["a"], "ExpressionAttributeNames": {"#a": "a"}}), "ExpressionAttributeNames can only be specified when using expressions"),
-        ("Scan", json!({"TableName": "Tab", "ScanFilter": c, "ExpressionAttributeValues": eav}), "ExpressionAttributeValues can only be specified when using expressions: FilterExpression is null"),
-        ("Scan", json!({"TableName": "Tab", "AttributesToGet": ["a"], "ExpressionAttributeNames": {"#a": "a"}}), "ExpressionAttributeNames can only be specified when using expressions"),
-        ("GetItem", json!({"TableName": "Tab", "Key": key, "AttributesToGet": ["a"], "ExpressionAttributeNames": {"#a": "a"}}), "ExpressionAttributeNames can only be specified when using expressions"),
+        (
+            "PutItem",
+            json!({"TableName": "Tab", "Item": key, "Expected": {"a": {}}, "ExpressionAttributeNames": {"#a": "a"}}),
+            "ExpressionAttributeNames can only be specified when using expressions",
+        ),
+        (
+            "PutItem",
+            json!({"TableName": "Tab", "Item": key, "Expected": c, "ExpressionAttributeValues": eav}),
+            "ExpressionAttributeValues can only be specified when using expressions: ConditionExpression is null",
+        ),
+        (
+            "DeleteItem",
+            json!({"TableName": "Tab", "Key": key, "ExpressionAttributeValues": eav}),
+            "ExpressionAttributeValues can only be specified when using expressions: ConditionExpression is null",
+        ),
+        (
+            "UpdateItem",
+            json!({"TableName": "Tab", "Key": key, "Expected": {"a": {}}, "ExpressionAttributeValues": eav}),
+            "ExpressionAttributeValues can only be specified when using expressions: UpdateExpression and ConditionExpression are null",
+        ),
+        (
+            "UpdateItem",
+            json!({"TableName": "Tab", "Key": key, "AttributeUpdates": {"a": {"Value": s("x")}}, "ExpressionAttributeNames": {"#a": "a"}}),
+            "ExpressionAttributeNames can only be specified when using expressions",
+        ),
+        (
+            "Query",
+            json!({"TableName": "Tab", "KeyConditions": {"pk": cond("EQ", json!([s("k")]))}, "ExpressionAttributeValues": eav}),
+            "ExpressionAttributeValues can only be specified when using expressions: FilterExpression and KeyConditionExpression are null",
+        ),
+        (
+            "Query",
+            json!({"TableName": "Tab", "KeyConditions": {"pk": cond("EQ", json!([s("k")]))}, "AttributesToGet": ["a"], "ExpressionAttributeNames": {"#a": "a"}}),
+            "ExpressionAttributeNames can only be specified when using expressions",
+        ),
+        (
+            "Scan",
+            json!({"TableName": "Tab", "ScanFilter": c, "ExpressionAttributeValues": eav}),
+            "ExpressionAttributeValues can only be specified when using expressions: FilterExpression is null",
+        ),
+        (
+            "Scan",
+            json!({"TableName": "Tab", "AttributesToGet": ["a"], "ExpressionAttributeNames": {"#a": "a"}}),
+            "ExpressionAttributeNames can only be specified when using expressions",
+        ),
+        (
+            "GetItem",
+            json!({"TableName": "Tab", "Key": key, "AttributesToGet": ["a"], "ExpressionAttributeNames": {"#a": "a"}}),
+            "ExpressionAttributeNames can only be specified when using expressions",
+        ),
     ];
     for (op, req, want) in cases {
         assert_eq!(msg(&mut e, op, req.clone()), want, "{op} {req}");
@@ -266,7 +312,14 @@ fn every_operator_checks_the_types_it_takes() {
         }
     }
     // EQ and NE take every type; CONTAINS takes scalars, BOOL and NULL; BEGINS_WITH takes B.
-    for (op, v) in [("EQ", json!({"L": [s("a")]})), ("NE", json!({"M": {"x": s("a")}})), ("EQ", json!({"SS": ["a"]})), ("CONTAINS", json!({"BOOL": true})), ("NOT_CONTAINS", json!({"NULL": true})), ("BEGINS_WITH", json!({"B": "YWI="}))] {
+    for (op, v) in [
+        ("EQ", json!({"L": [s("a")]})),
+        ("NE", json!({"M": {"x": s("a")}})),
+        ("EQ", json!({"SS": ["a"]})),
+        ("CONTAINS", json!({"BOOL": true})),
+        ("NOT_CONTAINS", json!({"NULL": true})),
+        ("BEGINS_WITH", json!({"B": "YWI="})),
+    ] {
         ok(&mut e, "Scan", json!({"TableName": "Tab", "ScanFilter": {"a": cond(op, json!([v]))}}));
     }
 }
@@ -489,7 +542,8 @@ fn expected_guards_put_update_and_delete() {
     let item = json!({"pk": s("k"), "v": n("1")});
     // Exists=false on the key: put only if absent.
     ok(&mut e, "PutItem", json!({"TableName": "Tab", "Item": item, "Expected": {"pk": {"Exists": false}}}));
-    let failed = call(&mut e, "PutItem", json!({"TableName": "Tab", "Item": item, "Expected": {"pk": {"Exists": false}}, "ReturnValuesOnConditionCheckFailure": "ALL_OLD"})).unwrap_err();
+    let failed =
+        call(&mut e, "PutItem", json!({"TableName": "Tab", "Item": item, "Expected": {"pk": {"Exists": false}}, "ReturnValuesOnConditionCheckFailure": "ALL_OLD"})).unwrap_err();
     assert_eq!(failed.kind, "ConditionalCheckFailedException");
     assert_eq!(failed.message, "The conditional request failed");
     assert_eq!(failed.to_json()["Item"], item);
@@ -498,7 +552,11 @@ fn expected_guards_put_update_and_delete() {
     ok(&mut e, "PutItem", json!({"TableName": "Tab", "Item": {"pk": s("k"), "v": n("3")}, "Expected": {"v": {"Value": n("2"), "Exists": true}}}));
     assert_eq!(err(&mut e, "PutItem", json!({"TableName": "Tab", "Item": item, "Expected": {"v": {"Value": n("1")}}})).0, "ConditionalCheckFailedException");
     // ComparisonOperator form; Value instead of AttributeValueList.
-    ok(&mut e, "UpdateItem", json!({"TableName": "Tab", "Key": {"pk": s("k")}, "AttributeUpdates": {"v": {"Action": "ADD", "Value": n("1")}}, "Expected": {"v": {"ComparisonOperator": "GE", "Value": n("3")}}}));
+    ok(
+        &mut e,
+        "UpdateItem",
+        json!({"TableName": "Tab", "Key": {"pk": s("k")}, "AttributeUpdates": {"v": {"Action": "ADD", "Value": n("1")}}, "Expected": {"v": {"ComparisonOperator": "GE", "Value": n("3")}}}),
+    );
     assert_eq!(err(&mut e, "UpdateItem", json!({"TableName": "Tab", "Key": {"pk": s("k")}, "Expected": {"v": cond("LT", json!([n("4")]))}})).0, "ConditionalCheckFailedException");
     // OR: one condition is enough; AND (the default) needs both.
     let two = json!({"v": cond("EQ", json!([n("4")])), "w": cond("NOT_NULL", json!([]))});
@@ -528,7 +586,11 @@ fn attribute_updates_validation_messages() {
         (json!({"a": {"x": "whatever"}}), format!("{p}Only DELETE action is allowed when no attribute value is specified")),
         (json!({"a": {"Action": "PUT"}}), format!("{p}Only DELETE action is allowed when no attribute value is specified")),
         (json!({"a": {"Action": "ADD"}}), format!("{p}Only DELETE action is allowed when no attribute value is specified")),
-        (json!({"a": {"Action": "MERGE", "Value": s("1")}}), "1 validation error detected: Value 'MERGE' at 'attributeUpdates.a.member.action' failed to satisfy constraint: Member must satisfy enum value set: [ADD, DELETE, PUT]".to_string()),
+        (
+            json!({"a": {"Action": "MERGE", "Value": s("1")}}),
+            "1 validation error detected: Value 'MERGE' at 'attributeUpdates.a.member.action' failed to satisfy constraint: Member must satisfy enum value set: [ADD, DELETE, PUT]"
+                .to_string(),
+        ),
         (json!({"a": {"Action": "PUT", "Value": {"SS": []}}}), format!("{p}An string set  may not be empty")),
     ];
     for v in [s("1"), n("1"), json!({"B": "Yg=="}), json!({"NULL": true}), json!({"BOOL": true}), json!({"M": {}}), json!({"L": []})] {
@@ -553,7 +615,8 @@ fn attribute_updates_validation_messages() {
 #[test]
 fn attribute_updates_type_mismatches() {
     let mut e = tables();
-    update(&mut e, json!({"b": {"Value": {"SS": ["1"]}}, "c": {"Value": n("1")}, "d": {"Value": {"NS": ["1"]}}, "l": {"Value": {"L": []}}, "t": {"Value": s("x")}}), "NONE").unwrap();
+    update(&mut e, json!({"b": {"Value": {"SS": ["1"]}}, "c": {"Value": n("1")}, "d": {"Value": {"NS": ["1"]}}, "l": {"Value": {"L": []}}, "t": {"Value": s("x")}}), "NONE")
+        .unwrap();
     let before = item_k(&mut e);
     for updates in [
         json!({"b": {"Action": "DELETE", "Value": {"NS": ["1"]}}}),
@@ -586,10 +649,23 @@ fn attribute_updates_put_add_delete_semantics() {
     update(&mut e, json!({"n": {"Action": "ADD", "Value": n("3")}}), "NONE").unwrap();
     let out = update(&mut e, json!({"n": {"Action": "ADD", "Value": n("-1.5")}}), "UPDATED_NEW").unwrap();
     assert_eq!(out["Attributes"], json!({"n": n("1.5")}));
-    update(&mut e, json!({"ss": {"Value": {"SS": ["a", "b"]}}, "ns": {"Value": {"NS": ["1", "2"]}}, "bs": {"Value": {"BS": ["AQI=", "Ag=="]}}, "l": {"Value": {"L": [s("a"), n("1")]}}}), "NONE").unwrap();
-    let out = update(&mut e, json!({"ss": {"Action": "ADD", "Value": {"SS": ["b", "c", "d"]}}, "ns": {"Action": "ADD", "Value": {"NS": ["2", "3"]}},
-        "bs": {"Action": "ADD", "Value": {"BS": ["Ag==", "AQ=="]}}, "l": {"Action": "ADD", "Value": {"L": [s("a"), n("2")]}}}), "UPDATED_NEW").unwrap();
-    assert_eq!(out["Attributes"], json!({"ss": {"SS": ["a", "b", "c", "d"]}, "ns": {"NS": ["1", "2", "3"]}, "bs": {"BS": ["AQI=", "Ag==", "AQ=="]}, "l": {"L": [s("a"), n("1"), s("a"), n("2")]}}));
+    update(
+        &mut e,
+        json!({"ss": {"Value": {"SS": ["a", "b"]}}, "ns": {"Value": {"NS": ["1", "2"]}}, "bs": {"Value": {"BS": ["AQI=", "Ag=="]}}, "l": {"Value": {"L": [s("a"), n("1")]}}}),
+        "NONE",
+    )
+    .unwrap();
+    let out = update(
+        &mut e,
+        json!({"ss": {"Action": "ADD", "Value": {"SS": ["b", "c", "d"]}}, "ns": {"Action": "ADD", "Value": {"NS": ["2", "3"]}},
+        "bs": {"Action": "ADD", "Value": {"BS": ["Ag==", "AQ=="]}}, "l": {"Action": "ADD", "Value": {"L": [s("a"), n("2")]}}}),
+        "UPDATED_NEW",
+    )
+    .unwrap();
+    assert_eq!(
+        out["Attributes"],
+        json!({"ss": {"SS": ["a", "b", "c", "d"]}, "ns": {"NS": ["1", "2", "3"]}, "bs": {"BS": ["AQI=", "Ag==", "AQ=="]}, "l": {"L": [s("a"), n("1"), s("a"), n("2")]}})
+    );
     // DELETE with a set takes members away; an emptied set disappears.
     let out = update(&mut e, json!({"ns": {"Action": "DELETE", "Value": {"NS": ["1", "4"]}}}), "UPDATED_NEW").unwrap();
     assert_eq!(out["Attributes"], json!({"ns": {"NS": ["2", "3"]}}));
@@ -598,16 +674,23 @@ fn attribute_updates_put_add_delete_semantics() {
     assert!(item_k(&mut e).get("ns").is_none());
     // Number limits still apply to ADD.
     update(&mut e, json!({"big": {"Value": n("9E+125")}}), "NONE").unwrap();
-    assert_eq!(update(&mut e, json!({"big": {"Action": "ADD", "Value": n("9E+125")}}), "NONE").unwrap_err().message,
-        "Number overflow. Attempting to store a number with magnitude larger than supported range");
+    assert_eq!(
+        update(&mut e, json!({"big": {"Action": "ADD", "Value": n("9E+125")}}), "NONE").unwrap_err().message,
+        "Number overflow. Attempting to store a number with magnitude larger than supported range"
+    );
 }
 
 #[test]
 fn attribute_updates_on_an_absent_item() {
     let mut e = tables();
     // DELETE does nothing and creates no item; ADD and PUT create it.
-    let out = update(&mut e, json!({"b": {"Action": "DELETE"}, "c": {"Action": "DELETE", "Value": {"SS": ["a", "b"]}}, "d": {"Action": "ADD", "Value": n("5")},
-        "e": {"Action": "ADD", "Value": {"SS": ["a", "b"]}}, "f": {"Action": "ADD", "Value": {"L": [s("a"), n("1")]}}}), "UPDATED_NEW").unwrap();
+    let out = update(
+        &mut e,
+        json!({"b": {"Action": "DELETE"}, "c": {"Action": "DELETE", "Value": {"SS": ["a", "b"]}}, "d": {"Action": "ADD", "Value": n("5")},
+        "e": {"Action": "ADD", "Value": {"SS": ["a", "b"]}}, "f": {"Action": "ADD", "Value": {"L": [s("a"), n("1")]}}}),
+        "UPDATED_NEW",
+    )
+    .unwrap();
     assert_eq!(out["Attributes"], json!({"d": n("5"), "e": {"SS": ["a", "b"]}, "f": {"L": [s("a"), n("1")]}}));
     assert_eq!(item_k(&mut e), json!({"pk": s("k"), "d": n("5"), "e": {"SS": ["a", "b"]}, "f": {"L": [s("a"), n("1")]}}));
     ok(&mut e, "DeleteItem", json!({"TableName": "Tab", "Key": {"pk": s("k")}}));
@@ -634,9 +717,12 @@ fn attribute_updates_on_an_absent_item() {
 #[test]
 fn attribute_updates_keep_secondary_index_keys_typed() {
     let mut e = Engine::new(EngineConfig::default(), T0);
-    create(&mut e, json!({"TableName": "Gsi", "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "g", "AttributeType": "S"}],
+    create(
+        &mut e,
+        json!({"TableName": "Gsi", "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "g", "AttributeType": "S"}],
         "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}], "BillingMode": "PAY_PER_REQUEST",
-        "GlobalSecondaryIndexes": [{"IndexName": "ByG", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}], "Projection": {"ProjectionType": "ALL"}}]}));
+        "GlobalSecondaryIndexes": [{"IndexName": "ByG", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}], "Projection": {"ProjectionType": "ALL"}}]}),
+    );
     let (_, m) = err(&mut e, "UpdateItem", json!({"TableName": "Gsi", "Key": {"pk": s("k")}, "AttributeUpdates": {"g": {"Value": n("1")}}}));
     assert_eq!(m, "One or more parameter values were invalid: Type mismatch for Index Key g Expected: S Actual: N IndexName: ByG");
     ok(&mut e, "UpdateItem", json!({"TableName": "Gsi", "Key": {"pk": s("k")}, "AttributeUpdates": {"g": {"Value": s("x")}}}));
@@ -684,8 +770,11 @@ fn key_conditions_every_sort_key_operator() {
     req["ScanIndexForward"] = json!(false);
     assert_eq!(sks(&ok(&mut e, "Query", req)), vec![10, 9, 8]);
     // BEGINS_WITH on a string sort key.
-    create(&mut e, json!({"TableName": "Str", "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "S"}],
-        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}], "BillingMode": "PAY_PER_REQUEST"}));
+    create(
+        &mut e,
+        json!({"TableName": "Str", "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "S"}],
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}], "BillingMode": "PAY_PER_REQUEST"}),
+    );
     for sk in ["ab", "abc", "b", "a"] {
         ok(&mut e, "PutItem", json!({"TableName": "Str", "Item": {"pk": s("p"), "sk": s(sk)}}));
     }
@@ -717,17 +806,30 @@ fn key_conditions_messages() {
         (json!({"TableName": "Rng", "KeyConditions": {"pk": cond("LT", json!([s("u")]))}}), "Query key condition not supported"),
         (json!({"TableName": "Rng", "KeyConditions": {"pk": cond("BEGINS_WITH", json!([s("u")]))}}), "Query key condition not supported"),
         (json!({"TableName": "Tab", "KeyConditions": {"pk": cond("EQ", json!([s("u")])), "sk": cond("EQ", json!([n("1")]))}}), "Query key condition not supported"),
-        (json!({"TableName": "Rng", "KeyConditions": {"pk": cond("EQ", json!([n("1")]))}}), "One or more parameter values were invalid: Condition parameter type does not match schema type"),
+        (
+            json!({"TableName": "Rng", "KeyConditions": {"pk": cond("EQ", json!([n("1")]))}}),
+            "One or more parameter values were invalid: Condition parameter type does not match schema type",
+        ),
         (kq("u", Some(cond("EQ", json!([s("1")])))), "One or more parameter values were invalid: Condition parameter type does not match schema type"),
         (json!({"TableName": "Rng", "KeyConditions": {}}), "Conditions can be of length 1 or 2 only"),
-        (json!({"TableName": "Rng", "KeyConditions": {"a": cond("NULL", json!([])), "b": cond("NULL", json!([])), "c": cond("NULL", json!([]))}}), "Conditions can be of length 1 or 2 only"),
+        (
+            json!({"TableName": "Rng", "KeyConditions": {"a": cond("NULL", json!([])), "b": cond("NULL", json!([])), "c": cond("NULL", json!([]))}}),
+            "Conditions can be of length 1 or 2 only",
+        ),
         (kq("u", Some(cond("BEGINS_WITH", json!([n("1")])))), "One or more parameter values were invalid: ComparisonOperator BEGINS_WITH is not valid for N AttributeValue type"),
         (json!({"TableName": "Rng"}), "Either the KeyConditions or KeyConditionExpression parameter must be specified in the request."),
     ];
     for (req, want) in cases {
         assert_eq!(msg(&mut e, "Query", req.clone()), want, "{req}");
     }
-    for c in [cond("NULL", json!([])), cond("NOT_NULL", json!([])), cond("NE", json!([s("u")])), cond("CONTAINS", json!([s("u")])), cond("NOT_CONTAINS", json!([s("u")])), cond("IN", json!([s("u")]))] {
+    for c in [
+        cond("NULL", json!([])),
+        cond("NOT_NULL", json!([])),
+        cond("NE", json!([s("u")])),
+        cond("CONTAINS", json!([s("u")])),
+        cond("NOT_CONTAINS", json!([s("u")])),
+        cond("IN", json!([s("u")])),
+    ] {
         assert_eq!(msg(&mut e, "Query", json!({"TableName": "Rng", "KeyConditions": {"pk": c}})), not_indexable, "{c}");
         if c["ComparisonOperator"] != "NE" {
             assert_eq!(msg(&mut e, "Query", kq("u", Some(c.clone()))), not_indexable, "{c}");
@@ -758,24 +860,39 @@ fn query_filter_applies_after_the_key_conditions() {
 #[test]
 fn key_conditions_on_secondary_indexes() {
     let mut e = Engine::new(EngineConfig::default(), T0);
-    create(&mut e, json!({"TableName": "Thread",
+    create(
+        &mut e,
+        json!({"TableName": "Thread",
         "AttributeDefinitions": [{"AttributeName": "Forum", "AttributeType": "S"}, {"AttributeName": "Subject", "AttributeType": "S"}, {"AttributeName": "Posted", "AttributeType": "N"}, {"AttributeName": "Author", "AttributeType": "S"}],
         "KeySchema": [{"AttributeName": "Forum", "KeyType": "HASH"}, {"AttributeName": "Subject", "KeyType": "RANGE"}], "BillingMode": "PAY_PER_REQUEST",
         "LocalSecondaryIndexes": [{"IndexName": "ByPosted", "KeySchema": [{"AttributeName": "Forum", "KeyType": "HASH"}, {"AttributeName": "Posted", "KeyType": "RANGE"}], "Projection": {"ProjectionType": "KEYS_ONLY"}}],
-        "GlobalSecondaryIndexes": [{"IndexName": "ByAuthor", "KeySchema": [{"AttributeName": "Author", "KeyType": "HASH"}], "Projection": {"ProjectionType": "ALL"}}]}));
+        "GlobalSecondaryIndexes": [{"IndexName": "ByAuthor", "KeySchema": [{"AttributeName": "Author", "KeyType": "HASH"}], "Projection": {"ProjectionType": "ALL"}}]}),
+    );
     for (subject, posted, author) in [("a", "3", "kim"), ("b", "1", "lee"), ("c", "2", "kim")] {
         ok(&mut e, "PutItem", json!({"TableName": "Thread", "Item": {"Forum": s("f"), "Subject": s(subject), "Posted": n(posted), "Author": s(author), "Body": s("...")}}));
     }
-    let out = ok(&mut e, "Query", json!({"TableName": "Thread", "IndexName": "ByPosted", "KeyConditions": {"Forum": cond("EQ", json!([s("f")])), "Posted": cond("GE", json!([n("2")]))}}));
+    let out = ok(
+        &mut e,
+        "Query",
+        json!({"TableName": "Thread", "IndexName": "ByPosted", "KeyConditions": {"Forum": cond("EQ", json!([s("f")])), "Posted": cond("GE", json!([n("2")]))}}),
+    );
     let subjects: Vec<&str> = out["Items"].as_array().unwrap().iter().map(|i| i["Subject"]["S"].as_str().unwrap()).collect();
     assert_eq!(subjects, vec!["c", "a"]);
-    let out = ok(&mut e, "Query", json!({"TableName": "Thread", "IndexName": "ByAuthor", "KeyConditions": {"Author": cond("EQ", json!([s("kim")]))}, "AttributesToGet": ["Subject"]}));
+    let out =
+        ok(&mut e, "Query", json!({"TableName": "Thread", "IndexName": "ByAuthor", "KeyConditions": {"Author": cond("EQ", json!([s("kim")]))}, "AttributesToGet": ["Subject"]}));
     assert_eq!(out["Count"], 2);
     assert!(out["Items"].as_array().unwrap().iter().all(|i| i.as_object().unwrap().len() == 1));
     // The index's keys are the ones that must be conditioned, and may not be filtered.
-    assert_eq!(msg(&mut e, "Query", json!({"TableName": "Thread", "IndexName": "ByAuthor", "KeyConditions": {"Forum": cond("EQ", json!([s("f")]))}})), "Query condition missed key schema element: Author");
     assert_eq!(
-        msg(&mut e, "Query", json!({"TableName": "Thread", "IndexName": "ByPosted", "KeyConditions": {"Forum": cond("EQ", json!([s("f")]))}, "QueryFilter": {"Posted": cond("GT", json!([n("1")]))}})),
+        msg(&mut e, "Query", json!({"TableName": "Thread", "IndexName": "ByAuthor", "KeyConditions": {"Forum": cond("EQ", json!([s("f")]))}})),
+        "Query condition missed key schema element: Author"
+    );
+    assert_eq!(
+        msg(
+            &mut e,
+            "Query",
+            json!({"TableName": "Thread", "IndexName": "ByPosted", "KeyConditions": {"Forum": cond("EQ", json!([s("f")]))}, "QueryFilter": {"Posted": cond("GT", json!([n("1")]))}})
+        ),
         "QueryFilter can only contain non-primary key attributes: Primary key attribute: Posted"
     );
 }
@@ -825,9 +942,12 @@ fn attributes_to_get_messages() {
 #[test]
 fn select_agrees_with_the_projection_member() {
     let mut e = Engine::new(EngineConfig::default(), T0);
-    create(&mut e, json!({"TableName": "Gsi", "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "g", "AttributeType": "S"}],
+    create(
+        &mut e,
+        json!({"TableName": "Gsi", "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "g", "AttributeType": "S"}],
         "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}], "BillingMode": "PAY_PER_REQUEST",
-        "GlobalSecondaryIndexes": [{"IndexName": "ByG", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}], "Projection": {"ProjectionType": "ALL"}}]}));
+        "GlobalSecondaryIndexes": [{"IndexName": "ByG", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}], "Projection": {"ProjectionType": "ALL"}}]}),
+    );
     for (op, prefix) in [("Query", "1 validation error detected: "), ("Scan", "")] {
         let base = |extra: Value| {
             let mut r = json!({"TableName": "Gsi", "IndexName": "ByG"});
@@ -841,7 +961,10 @@ fn select_agrees_with_the_projection_member() {
         };
         ok(&mut e, op, base(json!({"Select": "SPECIFIC_ATTRIBUTES", "AttributesToGet": ["g"]})));
         for (select, said) in [("ALL_ATTRIBUTES", "ALL_ATTRIBUTES"), ("ALL_PROJECTED_ATTRIBUTES", "ALL_PROJECTED_ATTRIBUTES"), ("COUNT", "only the Count")] {
-            assert_eq!(msg(&mut e, op, base(json!({"Select": select, "AttributesToGet": ["g"]}))), format!("{prefix}Cannot specify the AttributesToGet when choosing to get {said}"));
+            assert_eq!(
+                msg(&mut e, op, base(json!({"Select": select, "AttributesToGet": ["g"]}))),
+                format!("{prefix}Cannot specify the AttributesToGet when choosing to get {said}")
+            );
             let mut r = base(json!({"Select": select, "ProjectionExpression": "g"}));
             r.as_object_mut().unwrap().remove("KeyConditions");
             if op == "Query" {
@@ -875,8 +998,23 @@ fn random_legacy_requests_never_panic() {
         x ^= x << 17;
         x % m
     };
-    let values = [s("u"), s(""), n("1"), n("-0.5"), json!({"B": "YQ=="}), json!({"BOOL": true}), json!({"NULL": true}), json!({"SS": ["a"]}), json!({"NS": ["1", "2"]}),
-        json!({"BS": ["YQ=="]}), json!({"L": [s("a")]}), json!({"M": {"a": n("1")}}), json!({}), json!({"N": "x"}), json!("junk")];
+    let values = [
+        s("u"),
+        s(""),
+        n("1"),
+        n("-0.5"),
+        json!({"B": "YQ=="}),
+        json!({"BOOL": true}),
+        json!({"NULL": true}),
+        json!({"SS": ["a"]}),
+        json!({"NS": ["1", "2"]}),
+        json!({"BS": ["YQ=="]}),
+        json!({"L": [s("a")]}),
+        json!({"M": {"a": n("1")}}),
+        json!({}),
+        json!({"N": "x"}),
+        json!("junk"),
+    ];
     let ops = ["EQ", "NE", "LE", "LT", "GE", "GT", "NOT_NULL", "NULL", "CONTAINS", "NOT_CONTAINS", "BEGINS_WITH", "IN", "BETWEEN", "BOGUS"];
     let attrs = ["pk", "sk", "v", "w", "x.y"];
     let mut answered = 0;

@@ -94,12 +94,7 @@ fn index_partition<'a>(table: &'a Table, meta: &'a IndexMeta, pk: KeyValue, rang
         (false, None) => Box::new(set.iter().rev()),
     };
     let show = projector(table, meta, project);
-    Box::new(
-        entries
-            .filter(move |(isk, _)| range.as_ref().is_none_or(|r| isk.as_ref().is_some_and(|s| r.holds(s))))
-            .filter_map(move |(_, tk)| table.items.get(tk))
-            .map(show),
-    )
+    Box::new(entries.filter(move |(isk, _)| range.as_ref().is_none_or(|r| isk.as_ref().is_some_and(|s| r.holds(s)))).filter_map(move |(_, tk)| table.items.get(tk)).map(show))
 }
 
 /// The candidate items of a read, starting after `start` (a key from a NextToken).
@@ -152,7 +147,12 @@ pub fn candidates<'a>(spec: &ReadSpec<'a>, start: Option<&Item>) -> Result<Items
             };
             let parts = parts[first..].to_vec();
             let project = spec.index_projection;
-            Ok(Box::new(parts.into_iter().enumerate().flat_map(move |(j, (pk, range))| index_partition(table, meta, pk, range, forward, if j == 0 { after.clone() } else { None }, project))))
+            Ok(Box::new(
+                parts
+                    .into_iter()
+                    .enumerate()
+                    .flat_map(move |(j, (pk, range))| index_partition(table, meta, pk, range, forward, if j == 0 { after.clone() } else { None }, project)),
+            ))
         }
     }
 }

@@ -178,7 +178,11 @@ pub fn lex(text: &str) -> Result<Vec<Token>, LexError> {
                         Some(other) => s.push(other),
                     }
                 }
-                if quote == '\'' { Tok::Str(s) } else { Tok::Quoted(s) }
+                if quote == '\'' {
+                    Tok::Str(s)
+                } else {
+                    Tok::Quoted(s)
+                }
             }
             '`' => {
                 c.bump();
@@ -297,12 +301,27 @@ mod tests {
         assert_eq!(
             toks(r#"SELECT "a b", x FROM t WHERE n <> 1.5e3 AND s = 'it''s' -- note"#),
             vec![
-                Tok::Word("SELECT".into()), Tok::Quoted("a b".into()), Tok::Comma, Tok::Word("x".into()), Tok::Word("FROM".into()),
-                Tok::Word("t".into()), Tok::Word("WHERE".into()), Tok::Word("n".into()), Tok::Ne, Tok::Num("1.5e3".into()),
-                Tok::Word("AND".into()), Tok::Word("s".into()), Tok::Eq, Tok::Str("it's".into()), Tok::Eof,
+                Tok::Word("SELECT".into()),
+                Tok::Quoted("a b".into()),
+                Tok::Comma,
+                Tok::Word("x".into()),
+                Tok::Word("FROM".into()),
+                Tok::Word("t".into()),
+                Tok::Word("WHERE".into()),
+                Tok::Word("n".into()),
+                Tok::Ne,
+                Tok::Num("1.5e3".into()),
+                Tok::Word("AND".into()),
+                Tok::Word("s".into()),
+                Tok::Eq,
+                Tok::Str("it's".into()),
+                Tok::Eof,
             ]
         );
-        assert_eq!(toks("<<1,2>> != .5 /* c */ ?"), vec![Tok::LBag, Tok::Num("1".into()), Tok::Comma, Tok::Num("2".into()), Tok::RBag, Tok::Ne, Tok::Num(".5".into()), Tok::Question, Tok::Eof]);
+        assert_eq!(
+            toks("<<1,2>> != .5 /* c */ ?"),
+            vec![Tok::LBag, Tok::Num("1".into()), Tok::Comma, Tok::Num("2".into()), Tok::RBag, Tok::Ne, Tok::Num(".5".into()), Tok::Question, Tok::Eof]
+        );
     }
 
     #[test]

@@ -290,7 +290,9 @@ fn run_select(db: &DynamoDb, cx: &Cx, sel: &Select, params: &[AttributeValue], a
                 let mut missing: Vec<&str> = Vec::new();
                 for p in paths {
                     let top = p.top();
-                    let projected = schema.is_key_attribute(top) || meta.key_schema.is_key_attribute(top) || (meta.projection == ProjectionType::Include && meta.non_key_attributes.iter().any(|a| a == top));
+                    let projected = schema.is_key_attribute(top)
+                        || meta.key_schema.is_key_attribute(top)
+                        || (meta.projection == ProjectionType::Include && meta.non_key_attributes.iter().any(|a| a == top));
                     if !projected && !missing.contains(&top) {
                         missing.push(top);
                     }
@@ -338,10 +340,13 @@ fn plan_get(db: &DynamoDb, region: &str, sel: &Select, params: &[AttributeValue]
 
 fn get_item(table: &Table, key: &PrimaryKey, paths: Option<&[Path]>) -> (Option<Item>, usize) {
     match table.items.get(key) {
-        Some(item) => (Some(match paths {
-            Some(p) => exec::unnest(item, p),
-            None => item.clone(),
-        }), item_size(item)),
+        Some(item) => (
+            Some(match paths {
+                Some(p) => exec::unnest(item, p),
+                None => item.clone(),
+            }),
+            item_size(item),
+        ),
         None => (None, 0),
     }
 }
@@ -456,7 +461,9 @@ fn refuse_other(statement: &Statement, in_transaction: bool) -> Result<(), AwsEr
         Statement::Expr { n_ary: true, .. } if in_transaction => Err(invalid("Unsupported operation in transaction.")),
         Statement::Expr { n_ary: true, .. } => Err(invalid(EXISTS_ONLY_IN_TRANSACTIONS)),
         Statement::Expr { name, .. } => Err(invalid(format!("Unsupported operation: {name}"))),
-        Statement::InsertMany => Err(invalid("Unsupported operation: Inserting multiple items in a single statement is not supported, use \"INSERT INTO tableName VALUE item\" instead")),
+        Statement::InsertMany => {
+            Err(invalid("Unsupported operation: Inserting multiple items in a single statement is not supported, use \"INSERT INTO tableName VALUE item\" instead"))
+        }
         _ => Ok(()),
     }
 }
@@ -582,7 +589,9 @@ pub fn batch_execute_statement(db: &mut DynamoDb, cx: &mut Cx, input_value: &Val
     c.one_of(rcc, "returnConsumedCapacity", capacity::ENUM);
     c.finish()?;
     if list.len() > MAX_BATCH_STATEMENTS {
-        return Err(invalid(format!("1 validation error detected: Value at 'statements' failed to satisfy constraint: Member must have length less than or equal to {MAX_BATCH_STATEMENTS}")));
+        return Err(invalid(format!(
+            "1 validation error detected: Value at 'statements' failed to satisfy constraint: Member must have length less than or equal to {MAX_BATCH_STATEMENTS}"
+        )));
     }
     let members: Vec<Member> = raw
         .into_iter()
@@ -676,8 +685,13 @@ pub fn batch_execute_statement(db: &mut DynamoDb, cx: &mut Cx, input_value: &Val
 
 fn canceled(reasons: Vec<Value>) -> AwsError {
     let codes: Vec<&str> = reasons.iter().map(|r| r["Code"].as_str().unwrap_or("None")).collect();
-    AwsError::new(ERROR_NAMESPACE, "TransactionCanceledException", format!("Transaction cancelled, please refer cancellation reasons for specific reasons [{}]", codes.join(", ")), 400)
-        .with("CancellationReasons", Value::Array(reasons))
+    AwsError::new(
+        ERROR_NAMESPACE,
+        "TransactionCanceledException",
+        format!("Transaction cancelled, please refer cancellation reasons for specific reasons [{}]", codes.join(", ")),
+        400,
+    )
+    .with("CancellationReasons", Value::Array(reasons))
 }
 
 /// A cancellation reason for a statement that failed against the items.
@@ -767,7 +781,12 @@ pub fn execute_transaction(db: &mut DynamoDb, cx: &mut Cx, input_value: &Value) 
                 v
             };
             if strip(input_value) != strip(&prev.request) {
-                return Err(AwsError::new(ERROR_NAMESPACE, "IdempotentParameterMismatchException", "Request parameters do not match previous request with same client request token", 400));
+                return Err(AwsError::new(
+                    ERROR_NAMESPACE,
+                    "IdempotentParameterMismatchException",
+                    "Request parameters do not match previous request with same client request token",
+                    400,
+                ));
             }
             return Ok(json!({"Responses": []}));
         }
@@ -839,8 +858,13 @@ fn transact_reads(db: &DynamoDb, region: &str, prepared: &[(Statement, Vec<Attri
     let mut gets = Vec::with_capacity(prepared.len());
     for (i, (s, params, _)) in prepared.iter().enumerate() {
         let Statement::Select(sel) = s else { return Err(AwsError::internal("not a read")) };
-        let get = plan_get(db, region, sel, params, TRANSACTION_SELECT_KEY, "Reads on indices are not supported within transactions.")
-            .map_err(|e| if e.kind == "ValidationException" { invalid(format!("Validation failed in TransactStatements[{i}]: {}", e.message)) } else { e })?;
+        let get = plan_get(db, region, sel, params, TRANSACTION_SELECT_KEY, "Reads on indices are not supported within transactions.").map_err(|e| {
+            if e.kind == "ValidationException" {
+                invalid(format!("Validation failed in TransactStatements[{i}]: {}", e.message))
+            } else {
+                e
+            }
+        })?;
         gets.push(get);
     }
     let mut seen = HashSet::new();

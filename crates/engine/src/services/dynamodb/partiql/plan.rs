@@ -13,7 +13,11 @@ use super::parser::{DmlOp, Expr, Op, PathAst, Seg};
 use crate::{
     kernel::error::AwsError,
     services::dynamodb::{
-        expr::{eval, update::{Action, SetValue, UOperand}, Cmp, Cond, Operand, Path, PathElem},
+        expr::{
+            eval,
+            update::{Action, SetValue, UOperand},
+            Cmp, Cond, Operand, Path, PathElem,
+        },
         key::{KeyAttribute, KeySchema, KeyValue, ScalarType},
         number::{Number, NumberError},
         value::{AttributeValue, Item},
@@ -237,7 +241,11 @@ impl Binder<'_> {
                 }
                 let [x, l, h] = ops;
                 let c = Cond::Between(x, l, h);
-                if *negated { Cond::Not(Box::new(c)) } else { c }
+                if *negated {
+                    Cond::Not(Box::new(c))
+                } else {
+                    c
+                }
             }
             Expr::In { e, list, negated } => {
                 let Expr::Path(p) = e.as_ref() else { return Err(invalid(IN_OPERANDS)) };
@@ -256,11 +264,19 @@ impl Binder<'_> {
                     return Err(invalid(format!("Invalid FilterExpression: The IN operator is provided with too many operands; number of operands: {}", members.len())));
                 }
                 let c = Cond::In(Operand::Path(self.path(p)?), members);
-                if *negated { Cond::Not(Box::new(c)) } else { c }
+                if *negated {
+                    Cond::Not(Box::new(c))
+                } else {
+                    c
+                }
             }
             Expr::Is { e, ty, negated } => {
                 let c = self.is(e, ty)?;
-                if *negated { Cond::Not(Box::new(c)) } else { c }
+                if *negated {
+                    Cond::Not(Box::new(c))
+                } else {
+                    c
+                }
             }
             Expr::Call(name, args, pos) => self.function(name, args, *pos)?,
             Expr::Bool(b) => truth(*b),
@@ -410,7 +426,11 @@ impl Binder<'_> {
                     let at = first.pos().unwrap_or(*pos);
                     return Err(invalid(format!("The second argument to SET_{upper} must be a value with type SET at {}", at.render())));
                 };
-                if upper == "ADD" { Action::Add(path, set) } else { Action::Delete(path, set) }
+                if upper == "ADD" {
+                    Action::Add(path, set)
+                } else {
+                    Action::Delete(path, set)
+                }
             }
             Expr::Bin(op @ (Op::Add | Op::Sub), a, b) => {
                 let (a, b) = (self.uoperand(a)?, self.uoperand(b)?);
@@ -445,7 +465,11 @@ fn balanced(mut operands: Vec<Cond>, and: bool) -> Cond {
     }
     let right = operands.split_off(operands.len() / 2);
     let (l, r) = (Box::new(balanced(operands, and)), Box::new(balanced(right, and)));
-    if and { Cond::And(l, r) } else { Cond::Or(l, r) }
+    if and {
+        Cond::And(l, r)
+    } else {
+        Cond::Or(l, r)
+    }
 }
 
 fn has_duplicates<T: PartialEq>(v: &[T]) -> bool {
@@ -991,7 +1015,10 @@ mod tests {
         let bad = |sql: &str| where_of(sql, &[AttributeValue::Bool(true)]).unwrap_err().message;
         assert_eq!(bad("SELECT * FROM t WHERE a < ?"), "Incorrect operand type for operator or function; operator or function: <, operand type: BOOL");
         assert_eq!(bad("SELECT * FROM t WHERE attribute_exists('a')"), "Operator or function requires a document path; operator or function: attribute_exists");
-        assert_eq!(bad("SELECT * FROM t WHERE attribute_exists()"), "Incorrect number of operands for operator or function; operator or function: attribute_exists, number of operands: 0");
+        assert_eq!(
+            bad("SELECT * FROM t WHERE attribute_exists()"),
+            "Incorrect number of operands for operator or function; operator or function: attribute_exists, number of operands: 0"
+        );
         assert_eq!(bad("SELECT * FROM t WHERE pk = 'x' AND EXISTS(ss)"), "Unrecognized function: exists at 1:36:6");
         assert_eq!(bad("SELECT * FROM t WHERE a = MISSING"), "MISSING must be compared using IS operator");
         assert_eq!(bad("SELECT * FROM t WHERE a"), "WHERE clause must contain an expression that resolves to a boolean");
@@ -1001,14 +1028,23 @@ mod tests {
     #[test]
     fn literals_become_attribute_values() {
         let b = Binder { params: &[AttributeValue::S("p".into())] };
-        let Statement::Insert { value, .. } = parse("INSERT INTO t VALUE {'s': 'x', 'n': -1.50, 'l': [TRUE, NULL, ?], 'm': {'k': <<1, 2>>}, 'ss': <<'a'>>}").unwrap().statement else { panic!() };
+        let Statement::Insert { value, .. } = parse("INSERT INTO t VALUE {'s': 'x', 'n': -1.50, 'l': [TRUE, NULL, ?], 'm': {'k': <<1, 2>>}, 'ss': <<'a'>>}").unwrap().statement
+        else {
+            panic!()
+        };
         let v = b.value(&value).unwrap();
-        assert_eq!(v.to_json(), serde_json::json!({"M": {"s": {"S": "x"}, "n": {"N": "-1.5"}, "l": {"L": [{"BOOL": true}, {"NULL": true}, {"S": "p"}]}, "m": {"M": {"k": {"NS": ["1", "2"]}}}, "ss": {"SS": ["a"]}}}));
+        assert_eq!(
+            v.to_json(),
+            serde_json::json!({"M": {"s": {"S": "x"}, "n": {"N": "-1.5"}, "l": {"L": [{"BOOL": true}, {"NULL": true}, {"S": "p"}]}, "m": {"M": {"k": {"NS": ["1", "2"]}}}, "ss": {"SS": ["a"]}}})
+        );
         let err = |sql: &str| {
             let Statement::Insert { value, .. } = parse(sql).unwrap().statement else { panic!() };
             b.value(&value).unwrap_err().message
         };
-        assert_eq!(err("INSERT INTO t VALUE {'pk': 1, 'm': {'x': 1e126}}"), "Number overflow. Attempting to store a number with magnitude larger than supported range under root.m.x");
+        assert_eq!(
+            err("INSERT INTO t VALUE {'pk': 1, 'm': {'x': 1e126}}"),
+            "Number overflow. Attempting to store a number with magnitude larger than supported range under root.m.x"
+        );
         assert_eq!(err("INSERT INTO t VALUE {'l': [1, 1e126]}"), "Number overflow. Attempting to store a number with magnitude larger than supported range under root.l[1]");
         assert_eq!(err("INSERT INTO t VALUE {'a': 1, 'a': 2}"), "Duplicate keys in tuple. Key: a under root");
         assert_eq!(err("INSERT INTO t VALUE {'a': <<>>}"), "Empty bags are not supported");

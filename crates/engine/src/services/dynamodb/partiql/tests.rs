@@ -63,20 +63,23 @@ fn create(e: &mut Engine, tables: &[Value]) {
 /// `Music` (Artist HASH S, SongTitle RANGE S) and `Counters` (id HASH N).
 fn music() -> Engine {
     let mut e = engine();
-    create(&mut e, &[
-        json!({
-            "TableName": "Music",
-            "AttributeDefinitions": [{"AttributeName": "Artist", "AttributeType": "S"}, {"AttributeName": "SongTitle", "AttributeType": "S"}],
-            "KeySchema": [{"AttributeName": "Artist", "KeyType": "HASH"}, {"AttributeName": "SongTitle", "KeyType": "RANGE"}],
-            "BillingMode": "PAY_PER_REQUEST"
-        }),
-        json!({
-            "TableName": "Counters",
-            "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "N"}],
-            "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
-            "BillingMode": "PAY_PER_REQUEST"
-        }),
-    ]);
+    create(
+        &mut e,
+        &[
+            json!({
+                "TableName": "Music",
+                "AttributeDefinitions": [{"AttributeName": "Artist", "AttributeType": "S"}, {"AttributeName": "SongTitle", "AttributeType": "S"}],
+                "KeySchema": [{"AttributeName": "Artist", "KeyType": "HASH"}, {"AttributeName": "SongTitle", "KeyType": "RANGE"}],
+                "BillingMode": "PAY_PER_REQUEST"
+            }),
+            json!({
+                "TableName": "Counters",
+                "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "N"}],
+                "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
+                "BillingMode": "PAY_PER_REQUEST"
+            }),
+        ],
+    );
     e
 }
 
@@ -106,7 +109,10 @@ fn get(e: &mut Engine, artist: &str, title: &str) -> Value {
 #[test]
 fn insert_select_update_delete_round_trip() {
     let mut e = music();
-    let out = run(&mut e, r#"INSERT INTO "Music" VALUE {'Artist': 'Acme', 'SongTitle': 'PartiQL Rocks', 'Year': 2021, 'Tags': <<'a', 'b'>>, 'Info': {'len': 3.50, 'live': TRUE, 'notes': NULL, 'list': [1, 'x']}}"#);
+    let out = run(
+        &mut e,
+        r#"INSERT INTO "Music" VALUE {'Artist': 'Acme', 'SongTitle': 'PartiQL Rocks', 'Year': 2021, 'Tags': <<'a', 'b'>>, 'Info': {'len': 3.50, 'live': TRUE, 'notes': NULL, 'list': [1, 'x']}}"#,
+    );
     assert_eq!(out, json!({"Items": []}), "writes answer with an empty Items list");
     let item = get(&mut e, "Acme", "PartiQL Rocks");
     assert_eq!(item["Info"], json!({"M": {"len": {"N": "3.5"}, "live": {"BOOL": true}, "notes": {"NULL": true}, "list": {"L": [{"N": "1"}, {"S": "x"}]}}}));
@@ -136,12 +142,21 @@ fn insert_refuses_an_existing_key() {
     let cases = [
         ("INSERT INTO Music VALUE {'Artist': 'x'}", "Key attribute should be present in the item: Key SongTitle"),
         ("INSERT INTO Music VALUE {'Artist': 'x', 'SongTitle': 5}", "Key attribute's data type should match its data type in table's schema: Key SongTitle"),
-        ("INSERT INTO Music VALUE {'Artist': '', 'SongTitle': 'x'}", "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty string value. Key: Artist"),
+        (
+            "INSERT INTO Music VALUE {'Artist': '', 'SongTitle': 'x'}",
+            "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty string value. Key: Artist",
+        ),
         ("INSERT INTO Music VALUE ['Artist']", "Unsupported format in item expression. Please use struct format {...} to express item values for insert statement."),
         ("INSERT INTO Music VALUE {'Artist': 'x', 'SongTitle': 'y'} RETURNING ALL OLD *", "RETURNING is not supported in INSERT"),
-        ("INSERT INTO Music <<{'Artist': 'x', 'SongTitle': 'y'}>>", "Unsupported operation: Inserting multiple items in a single statement is not supported, use \"INSERT INTO tableName VALUE item\" instead"),
+        (
+            "INSERT INTO Music <<{'Artist': 'x', 'SongTitle': 'y'}>>",
+            "Unsupported operation: Inserting multiple items in a single statement is not supported, use \"INSERT INTO tableName VALUE item\" instead",
+        ),
         ("INSERT INTO Music VALUE {'Artist': 'x', 'SongTitle': 'y', 'a': 1, 'a': 2}", "Duplicate keys in tuple. Key: a under root"),
-        ("INSERT INTO Music VALUE {'Artist': 'x', 'SongTitle': 'y', 'l': [1, 1e126]}", "Number overflow. Attempting to store a number with magnitude larger than supported range under root.l[1]"),
+        (
+            "INSERT INTO Music VALUE {'Artist': 'x', 'SongTitle': 'y', 'l': [1, 1e126]}",
+            "Number overflow. Attempting to store a number with magnitude larger than supported range under root.l[1]",
+        ),
         ("INSERT INTO Music VALUE {'Artist': 'x', 'SongTitle': 'y', 's': set_add(<<'a'>>, <<'b'>>)}", "Unsupported data type: set_add under key root.s at 1:64:7"),
     ];
     for (sql, msg) in cases {
@@ -152,21 +167,33 @@ fn insert_refuses_an_existing_key() {
 #[test]
 fn parameters_bind_in_order() {
     let mut e = music();
-    run_p(&mut e, "INSERT INTO Music VALUE {'Artist': ?, 'SongTitle': ?, 'Blob': ?, 'Nums': ?, 'Nested': {'x': [?]}}", json!([{"S": "P"}, {"S": "Q"}, {"B": "AQI="}, {"NS": ["1", "2"]}, {"BOOL": true}]));
+    run_p(
+        &mut e,
+        "INSERT INTO Music VALUE {'Artist': ?, 'SongTitle': ?, 'Blob': ?, 'Nums': ?, 'Nested': {'x': [?]}}",
+        json!([{"S": "P"}, {"S": "Q"}, {"B": "AQI="}, {"NS": ["1", "2"]}, {"BOOL": true}]),
+    );
     let item = get(&mut e, "P", "Q");
     assert_eq!(item["Blob"], json!({"B": "AQI="}));
     assert_eq!(item["Nested"], json!({"M": {"x": {"L": [{"BOOL": true}]}}}));
     let out = run_p(&mut e, "SELECT Nums FROM Music WHERE Artist = ? AND SongTitle = ?", json!([{"S": "P"}, {"S": "Q"}]));
     assert_eq!(out["Items"][0], json!({"Nums": {"NS": ["1", "2"]}}));
     let cases = [
-        ("SELECT * FROM Music WHERE Artist = ?", json!([]), "1 validation error detected: Value '[]' at 'parameters' failed to satisfy constraint: Member must have length greater than or equal to 1"),
+        (
+            "SELECT * FROM Music WHERE Artist = ?",
+            json!([]),
+            "1 validation error detected: Value '[]' at 'parameters' failed to satisfy constraint: Member must have length greater than or equal to 1",
+        ),
         ("SELECT * FROM Music WHERE Artist = ?", json!([{"S": "a"}, {"S": "b"}]), "Number of parameters in request and statement don't match."),
         ("SELECT * FROM Music WHERE Artist = ? AND x = ?", json!([{"S": "a"}]), "Number of parameters in request and statement don't match."),
         ("SELECT * FROM Music WHERE Artist = ?", json!([{"N": "1e99999999999"}]), "The parameter cannot be converted to a numeric value: 1e99999999999"),
         ("SELECT * FROM Music WHERE Artist = ?", json!([{"N": ""}]), "The parameter cannot be converted to a numeric value"),
         ("SELECT * FROM Music WHERE Artist = ?", json!([{"N": "abc"}]), "The parameter cannot be converted to a numeric value: abc"),
         ("SELECT * FROM Music WHERE Artist = ?", json!([{"M": {"bad": {"N": "abc"}, "deep": deep(40)}}]), "The parameter cannot be converted to a numeric value: abc"),
-        ("SELECT * FROM Music WHERE Artist = ?", json!([{"M": {"deep": deep(40), "bad": {"N": "abc"}}}]), "Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond supported limit"),
+        (
+            "SELECT * FROM Music WHERE Artist = ?",
+            json!([{"M": {"deep": deep(40), "bad": {"N": "abc"}}}]),
+            "Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond supported limit",
+        ),
     ];
     for (sql, params, msg) in cases {
         let (kind, m) = err(&mut e, "ExecuteStatement", json!({"Statement": sql, "Parameters": params}));
@@ -194,7 +221,11 @@ fn projection_paths_are_unnested() {
 #[test]
 fn where_clause_operators_filter_a_scan() {
     let mut e = catalog();
-    ok(&mut e, "PutItem", json!({"TableName": "Music", "Item": {"Artist": {"S": "Nil"}, "SongTitle": {"S": "Void"}, "Year": {"NULL": true}, "Tags": {"SS": ["x", "y"]}, "Notes": {"L": [{"S": "n"}]}}}));
+    ok(
+        &mut e,
+        "PutItem",
+        json!({"TableName": "Music", "Item": {"Artist": {"S": "Nil"}, "SongTitle": {"S": "Void"}, "Year": {"NULL": true}, "Tags": {"SS": ["x", "y"]}, "Notes": {"L": [{"S": "n"}]}}}),
+    );
     let scan = |e: &mut Engine, cond: &str| {
         let mut got = titles(&run(e, &format!("SELECT * FROM Music WHERE {cond}")));
         got.sort();
@@ -234,13 +265,22 @@ fn where_clause_errors() {
         ("SELECT * FROM Music WHERE Year < TRUE", "Incorrect operand type for operator or function; operator or function: <, operand type: BOOL"),
         ("SELECT * FROM Music WHERE Year BETWEEN [1] AND 2", "Incorrect operand type for operator or function; operator or function: BETWEEN, operand type: L"),
         ("SELECT * FROM Music WHERE attribute_exists('x')", "Operator or function requires a document path; operator or function: attribute_exists"),
-        ("SELECT * FROM Music WHERE attribute_exists(a, b)", "Incorrect number of operands for operator or function; operator or function: attribute_exists, number of operands: 2"),
+        (
+            "SELECT * FROM Music WHERE attribute_exists(a, b)",
+            "Incorrect number of operands for operator or function; operator or function: attribute_exists, number of operands: 2",
+        ),
         ("SELECT * FROM Music WHERE nosuch(a)", "Unrecognized function: nosuch at 1:27:6"),
         ("SELECT * FROM Music WHERE Year = MISSING", "MISSING must be compared using IS operator"),
-        ("SELECT * FROM Music WHERE Year IS INT", "Unsupported data type for IS operator: INTEGER. Supported data types are [MISSING, NULL, BOOLEAN, BLOB, STRING, NUMERIC, STRUCT, TUPLE, LIST]"),
+        (
+            "SELECT * FROM Music WHERE Year IS INT",
+            "Unsupported data type for IS operator: INTEGER. Supported data types are [MISSING, NULL, BOOLEAN, BLOB, STRING, NUMERIC, STRUCT, TUPLE, LIST]",
+        ),
         ("SELECT * FROM Music WHERE Year", "WHERE clause must contain an expression that resolves to a boolean"),
         ("SELECT * FROM Music WHERE Year + 1 = 3", "Unsupported operator in Condition Expression. Operator: +"),
-        ("SELECT * FROM Music WHERE Year IN []", "IN operator must have a left hand argument of type Variable Reference and right hand argument of type Seq with at least one member"),
+        (
+            "SELECT * FROM Music WHERE Year IN []",
+            "IN operator must have a left hand argument of type Variable Reference and right hand argument of type Seq with at least one member",
+        ),
         ("SELECT * FROM Music WHERE Year = 1e-131", "Number underflow. Attempting to store a number with magnitude smaller than supported range under root"),
         ("SELECT * FROM Music WHERE Year = 123456789012345678901234567890123456789", "Attempting to store more than 38 significant digits in a Number under root"),
     ];
@@ -271,7 +311,10 @@ fn a_partition_key_condition_reads_one_partition_in_sort_order() {
         ("SELECT * FROM Music ORDER BY SongTitle", "Must have WHERE clause in the statement when using ORDER BY clause."),
         ("SELECT * FROM Music WHERE Year = 1 ORDER BY SongTitle", "Must have at least one non-optional hash key condition in WHERE clause when using ORDER BY clause."),
         ("SELECT * FROM Music WHERE Artist = 'a' ORDER BY Year", "Variable reference Year in ORDER BY clause must be part of the primary key"),
-        ("SELECT * FROM Music WHERE Artist IN ['a', 'b'] ORDER BY SongTitle", "Must have hash key in ORDER BY clause when more than one hash key condition specified in WHERE clause."),
+        (
+            "SELECT * FROM Music WHERE Artist IN ['a', 'b'] ORDER BY SongTitle",
+            "Must have hash key in ORDER BY clause when more than one hash key condition specified in WHERE clause.",
+        ),
         ("SELECT * FROM Music WHERE Artist = 'a' ORDER BY 'x'", "Argument to ORDER BY must be of type VariableReference. Type: Literal"),
         ("SELECT * FROM Music WHERE Artist = 'a' AND x = '1' OR Artist = 'a' AND SongTitle = '2'", "Overlapping conditions with range keys are not supported in where clause"),
         ("SELECT * FROM Music WHERE Artist = 5", "Key attribute's data type should match its data type in table's schema: Key Artist"),
@@ -335,8 +378,14 @@ fn limit_and_next_token_page_through_reads() {
         (json!({"Statement": "SELECT * FROM Music WHERE Year > 0", "NextToken": token}), "NextToken does not match request"),
         (json!({"Statement": "SELECT * FROM Music", "NextToken": tampered(&token)}), "Invalid NextToken"),
         (json!({"Statement": "SELECT * FROM Music", "NextToken": "not base64!"}), "Invalid NextToken"),
-        (json!({"Statement": "SELECT * FROM Music", "NextToken": ""}), "1 validation error detected: Value '' at 'nextToken' failed to satisfy constraint: Member must have length greater than or equal to 1"),
-        (json!({"Statement": "SELECT * FROM Music", "Limit": 0}), "1 validation error detected: Value '0' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1"),
+        (
+            json!({"Statement": "SELECT * FROM Music", "NextToken": ""}),
+            "1 validation error detected: Value '' at 'nextToken' failed to satisfy constraint: Member must have length greater than or equal to 1",
+        ),
+        (
+            json!({"Statement": "SELECT * FROM Music", "Limit": 0}),
+            "1 validation error detected: Value '0' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1",
+        ),
     ];
     for (req, msg) in cases {
         assert_eq!(err(&mut e, "ExecuteStatement", req.clone()).1, msg, "{req}");
@@ -364,17 +413,20 @@ fn a_page_stops_after_one_megabyte() {
 /// (INCLUDE Wins).
 fn game_scores() -> Engine {
     let mut e = engine();
-    create(&mut e, &[json!({
-        "TableName": "GameScores",
-        "AttributeDefinitions": [
-            {"AttributeName": "UserId", "AttributeType": "S"}, {"AttributeName": "GameTitle", "AttributeType": "S"},
-            {"AttributeName": "TopScore", "AttributeType": "N"}
-        ],
-        "KeySchema": [{"AttributeName": "UserId", "KeyType": "HASH"}, {"AttributeName": "GameTitle", "KeyType": "RANGE"}],
-        "LocalSecondaryIndexes": [{"IndexName": "ByScore", "KeySchema": [{"AttributeName": "UserId", "KeyType": "HASH"}, {"AttributeName": "TopScore", "KeyType": "RANGE"}], "Projection": {"ProjectionType": "KEYS_ONLY"}}],
-        "GlobalSecondaryIndexes": [{"IndexName": "GameTitleIndex", "KeySchema": [{"AttributeName": "GameTitle", "KeyType": "HASH"}, {"AttributeName": "TopScore", "KeyType": "RANGE"}], "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["Wins"]}}],
-        "BillingMode": "PAY_PER_REQUEST"
-    })]);
+    create(
+        &mut e,
+        &[json!({
+            "TableName": "GameScores",
+            "AttributeDefinitions": [
+                {"AttributeName": "UserId", "AttributeType": "S"}, {"AttributeName": "GameTitle", "AttributeType": "S"},
+                {"AttributeName": "TopScore", "AttributeType": "N"}
+            ],
+            "KeySchema": [{"AttributeName": "UserId", "KeyType": "HASH"}, {"AttributeName": "GameTitle", "KeyType": "RANGE"}],
+            "LocalSecondaryIndexes": [{"IndexName": "ByScore", "KeySchema": [{"AttributeName": "UserId", "KeyType": "HASH"}, {"AttributeName": "TopScore", "KeyType": "RANGE"}], "Projection": {"ProjectionType": "KEYS_ONLY"}}],
+            "GlobalSecondaryIndexes": [{"IndexName": "GameTitleIndex", "KeySchema": [{"AttributeName": "GameTitle", "KeyType": "HASH"}, {"AttributeName": "TopScore", "KeyType": "RANGE"}], "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["Wins"]}}],
+            "BillingMode": "PAY_PER_REQUEST"
+        })],
+    );
     for (user, game, score, wins) in [("u1", "Galaxy", 5842, 10), ("u2", "Galaxy", 9000, 3), ("u3", "Galaxy", 120, 1), ("u1", "Meteor", 300, 2), ("u2", "Meteor", 7, 0)] {
         run(&mut e, &format!("INSERT INTO GameScores VALUE {{'UserId': '{user}', 'GameTitle': '{game}', 'TopScore': {score}, 'Wins': {wins}, 'Losses': 1}}"));
     }
@@ -414,7 +466,10 @@ fn index_reads() {
     let out = run(&mut e, r#"SELECT UserId FROM "GameScores"."GameTitleIndex" WHERE GameTitle = 'Galaxy' ORDER BY TopScore DESC"#);
     assert_eq!(users(&out), ["u3", "u1"]);
     let cases = [
-        (r#"SELECT Losses, Other, Losses FROM "GameScores"."GameTitleIndex" WHERE GameTitle = 'Galaxy'"#, "One or more parameter values were invalid: Global secondary index GameTitleIndex does not project [Losses, Other]"),
+        (
+            r#"SELECT Losses, Other, Losses FROM "GameScores"."GameTitleIndex" WHERE GameTitle = 'Galaxy'"#,
+            "One or more parameter values were invalid: Global secondary index GameTitleIndex does not project [Losses, Other]",
+        ),
         (r#"SELECT * FROM "GameScores"."Nope""#, "The table does not have the specified index: Nope"),
         (r#"SELECT * FROM "GameScores"."a"."b""#, "A path may contain at most 2 components in the FROM clause"),
         (r#"DELETE FROM "GameScores"."GameTitleIndex" WHERE UserId = 'u1' AND GameTitle = 'x'"#, "This operation is not supported on an index"),
@@ -454,7 +509,8 @@ fn update_actions_and_conditions() {
     run(&mut e, &format!("UPDATE Music SET n = 8 {key} AND n = 7 AND attribute_exists(m)"));
     let (kind, msg) = fails(&mut e, &format!("UPDATE Music SET n = 9 {key} AND n = 7"));
     assert_eq!((kind.as_str(), msg.as_str()), ("ConditionalCheckFailedException", "The conditional request failed"));
-    let failed = call(&mut e, "ExecuteStatement", json!({"Statement": format!("UPDATE Music SET n = 9 {key} AND n = 7"), "ReturnValuesOnConditionCheckFailure": "ALL_OLD"})).unwrap_err();
+    let failed =
+        call(&mut e, "ExecuteStatement", json!({"Statement": format!("UPDATE Music SET n = 9 {key} AND n = 7"), "ReturnValuesOnConditionCheckFailure": "ALL_OLD"})).unwrap_err();
     assert_eq!(failed.extra.unwrap()["Item"]["n"], json!({"N": "8"}));
     // UPDATE never creates an item.
     let (kind, _) = fails(&mut e, "UPDATE Music SET n = 1 WHERE Artist = 'A' AND SongTitle = 'Missing'");
@@ -468,17 +524,26 @@ fn update_actions_and_conditions() {
         ("UPDATE Music SET n = 1", "Where clause does not contain a mandatory equality on all key attributes"),
         ("FROM Music SET n = 1", "Where clause does not contain a mandatory equality on all key attributes"),
         ("UPDATE Music SET n = 1 WHERE Artist = 'A' OR SongTitle = 'T'", "Where clause does not contain a mandatory equality on all key attributes"),
-        ("UPDATE Music SET n = 1 WHERE Artist = 'A' AND Artist = 'B' AND SongTitle = 'T'", "Multiple conditions on same key Artist. Only single item Update/Insert/Delete are supported"),
+        (
+            "UPDATE Music SET n = 1 WHERE Artist = 'A' AND Artist = 'B' AND SongTitle = 'T'",
+            "Multiple conditions on same key Artist. Only single item Update/Insert/Delete are supported",
+        ),
         ("UPDATE Music SET n = 1 WHERE Artist = TRUE AND SongTitle = 'T'", "Key value must be of type S, N, or B. Key name: Artist, Key type: BOOL"),
         ("UPDATE Music SET n = 1 WHERE Artist = 1 AND SongTitle = 'T'", "Key attribute's data type should match its data type in table's schema: Key Artist"),
-        ("UPDATE Music SET Artist = 'B' WHERE Artist = 'A' AND SongTitle = 'T'", "One or more parameter values were invalid: Cannot update attribute Artist. This attribute is part of the key"),
+        (
+            "UPDATE Music SET Artist = 'B' WHERE Artist = 'A' AND SongTitle = 'T'",
+            "One or more parameter values were invalid: Cannot update attribute Artist. This attribute is part of the key",
+        ),
         ("UPDATE Music SET n = 'x' + 1 WHERE Artist = 'A' AND SongTitle = 'T'", "An operand in the update expression has an incorrect data type"),
         ("UPDATE Music SET ss = set_add(ss, <<1>>) WHERE Artist = 'A' AND SongTitle = 'T'", "An operand in the update expression has an incorrect data type"),
         ("UPDATE Music SET t = set_add(ss, <<'x'>>) WHERE Artist = 'A' AND SongTitle = 'T'", "The first argument to SET_ADD must equal the assignment value at 1:22:7"),
         ("UPDATE Music SET ss = set_add(ss, 'x') WHERE Artist = 'A' AND SongTitle = 'T'", "The second argument to SET_ADD must be a value with type SET at 1:31:2"),
         ("UPDATE Music SET ss = set_delete(ss) WHERE Artist = 'A' AND SongTitle = 'T'", "SET_DELETE must have exactly two arguments at 1:23:10"),
         ("UPDATE Music SET ss = set_add(ss, <<>>) WHERE Artist = 'A' AND SongTitle = 'T'", "Empty bags are not supported"),
-        ("UPDATE Music SET a = 1, a.b = 2 WHERE Artist = 'A' AND SongTitle = 'T'", "Invalid UpdateExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [a], path two: [a, b]"),
+        (
+            "UPDATE Music SET a = 1, a.b = 2 WHERE Artist = 'A' AND SongTitle = 'T'",
+            "Invalid UpdateExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [a], path two: [a, b]",
+        ),
         ("UPDATE Music SET n = 1 WHERE Artist = 'A' AND SongTitle = 'T' RETURNING ALL NEW *, ALL OLD *", "Invalid syntax with multiple returning elements in RETURNING clause"),
         ("UPDATE Music SET n = 1 WHERE Artist = 'A' AND SongTitle = 'T' RETURNING ALL NEW n", "Expected '*' after ( MODIFIED | ALL ) ( NEW | OLD ) in RETURNING clause"),
         ("UPDATE Music SET n = a IS NULL WHERE Artist = 'A' AND SongTitle = 'T'", "IS operator is not supported in update expressions"),
@@ -497,7 +562,10 @@ fn delete_conditions_and_returning() {
     assert!(get(&mut e, "Acme", "Alpha").is_object());
     assert_eq!(run(&mut e, "DELETE FROM Music WHERE Artist = 'Acme' AND SongTitle = 'Alpha' AND Year = 2001"), json!({"Items": []}));
     assert_eq!(get(&mut e, "Acme", "Alpha"), Value::Null);
-    assert_eq!(message(&mut e, "DELETE FROM Music WHERE Artist = 'Acme' AND SongTitle = 'Beta' RETURNING ALL NEW *"), "Invalid returning clause: RETURNING ALL NEW *. Only RETURNING ALL OLD * is allowed in DELETE statements.");
+    assert_eq!(
+        message(&mut e, "DELETE FROM Music WHERE Artist = 'Acme' AND SongTitle = 'Beta' RETURNING ALL NEW *"),
+        "Invalid returning clause: RETURNING ALL NEW *. Only RETURNING ALL OLD * is allowed in DELETE statements."
+    );
     assert_eq!(message(&mut e, "DELETE FROM Music WHERE Artist = 'Acme'"), "Where clause does not contain a mandatory equality on all key attributes");
     // A hash-only table with a number key.
     run(&mut e, "INSERT INTO Counters VALUE {'id': 7, 'hits': 0}");
@@ -558,7 +626,11 @@ fn statement_level_errors() {
 #[test]
 fn write_capacity_is_reported() {
     let mut e = music();
-    let out = ok(&mut e, "ExecuteStatement", json!({"Statement": format!("INSERT INTO Music VALUE {{'Artist': 'a', 'SongTitle': 'b', 'x': '{}'}}", "y".repeat(1500)), "ReturnConsumedCapacity": "TOTAL"}));
+    let out = ok(
+        &mut e,
+        "ExecuteStatement",
+        json!({"Statement": format!("INSERT INTO Music VALUE {{'Artist': 'a', 'SongTitle': 'b', 'x': '{}'}}", "y".repeat(1500)), "ReturnConsumedCapacity": "TOTAL"}),
+    );
     assert_eq!(out["ConsumedCapacity"], json!({"TableName": "Music", "CapacityUnits": 2.0}));
     let out = ok(&mut e, "ExecuteStatement", json!({"Statement": "DELETE FROM Music WHERE Artist = 'a' AND SongTitle = 'b'", "ReturnConsumedCapacity": "INDEXES"}));
     assert_eq!(out["ConsumedCapacity"], json!({"TableName": "Music", "CapacityUnits": 2.0, "Table": {"CapacityUnits": 2.0}}));
@@ -569,15 +641,19 @@ fn write_capacity_is_reported() {
 #[test]
 fn batch_reads_one_item_per_statement() {
     let mut e = catalog();
-    let out = ok(&mut e, "BatchExecuteStatement", json!({"ReturnConsumedCapacity": "TOTAL", "Statements": [
-        {"Statement": "SELECT * FROM Music WHERE Artist = 'Acme' AND SongTitle = 'Beta'"},
-        {"Statement": "SELECT Year FROM Music WHERE Artist = ? AND SongTitle = ?", "Parameters": [{"S": "Zed"}, {"S": "Omega"}], "ConsistentRead": true},
-        {"Statement": "SELECT * FROM Music WHERE Artist = 'Nobody' AND SongTitle = 'x'"},
-        {"Statement": "SELECT * FROM Music WHERE Artist = 'Acme'"},
-        {"Statement": "SELECT * FROM \"Music\".\"idx\" WHERE Artist = 'Acme' AND SongTitle = 'Beta'"},
-        {"Statement": "SELECT * FROM Music WHERE"},
-        {"Statement": "SELECT * FROM Nope WHERE Artist = 'a' AND SongTitle = 'b'"},
-    ]}));
+    let out = ok(
+        &mut e,
+        "BatchExecuteStatement",
+        json!({"ReturnConsumedCapacity": "TOTAL", "Statements": [
+            {"Statement": "SELECT * FROM Music WHERE Artist = 'Acme' AND SongTitle = 'Beta'"},
+            {"Statement": "SELECT Year FROM Music WHERE Artist = ? AND SongTitle = ?", "Parameters": [{"S": "Zed"}, {"S": "Omega"}], "ConsistentRead": true},
+            {"Statement": "SELECT * FROM Music WHERE Artist = 'Nobody' AND SongTitle = 'x'"},
+            {"Statement": "SELECT * FROM Music WHERE Artist = 'Acme'"},
+            {"Statement": "SELECT * FROM \"Music\".\"idx\" WHERE Artist = 'Acme' AND SongTitle = 'Beta'"},
+            {"Statement": "SELECT * FROM Music WHERE"},
+            {"Statement": "SELECT * FROM Nope WHERE Artist = 'a' AND SongTitle = 'b'"},
+        ]}),
+    );
     let r = out["Responses"].as_array().unwrap();
     assert_eq!(r[0], json!({"TableName": "Music", "Item": song("Acme", "Beta", 2003)}));
     assert_eq!(r[1], json!({"TableName": "Music", "Item": {"Year": {"N": "2010"}}}));
@@ -593,14 +669,18 @@ fn batch_reads_one_item_per_statement() {
 #[test]
 fn batch_writes_succeed_or_fail_one_by_one() {
     let mut e = catalog();
-    let out = ok(&mut e, "BatchExecuteStatement", json!({"Statements": [
-        {"Statement": "INSERT INTO Music VALUE {'Artist': 'New', 'SongTitle': 'One'}"},
-        {"Statement": "INSERT INTO Music VALUE {'Artist': 'Acme', 'SongTitle': 'Alpha'}"},
-        {"Statement": "UPDATE Music SET Year = 1 WHERE Artist = 'Acme' AND SongTitle = 'Beta' AND Year = 0", "ReturnValuesOnConditionCheckFailure": "ALL_OLD"},
-        {"Statement": "DELETE FROM Music WHERE Artist = 'Zed' AND SongTitle = 'Omega' RETURNING ALL OLD *"},
-        {"Statement": "UPDATE Music SET Year = 1 WHERE Artist = 'Acme'"},
-        {"Statement": "EXISTS(SELECT * FROM Music WHERE Artist = 'Acme' AND SongTitle = 'Alpha' AND Year = 1)"},
-    ]}));
+    let out = ok(
+        &mut e,
+        "BatchExecuteStatement",
+        json!({"Statements": [
+            {"Statement": "INSERT INTO Music VALUE {'Artist': 'New', 'SongTitle': 'One'}"},
+            {"Statement": "INSERT INTO Music VALUE {'Artist': 'Acme', 'SongTitle': 'Alpha'}"},
+            {"Statement": "UPDATE Music SET Year = 1 WHERE Artist = 'Acme' AND SongTitle = 'Beta' AND Year = 0", "ReturnValuesOnConditionCheckFailure": "ALL_OLD"},
+            {"Statement": "DELETE FROM Music WHERE Artist = 'Zed' AND SongTitle = 'Omega' RETURNING ALL OLD *"},
+            {"Statement": "UPDATE Music SET Year = 1 WHERE Artist = 'Acme'"},
+            {"Statement": "EXISTS(SELECT * FROM Music WHERE Artist = 'Acme' AND SongTitle = 'Alpha' AND Year = 1)"},
+        ]}),
+    );
     let r = out["Responses"].as_array().unwrap();
     assert_eq!(r[0], json!({"TableName": "Music"}));
     assert_eq!(r[1], json!({"Error": {"Code": "DuplicateItem", "Message": "Duplicate primary key exists in table"}}));
@@ -619,12 +699,21 @@ fn batch_request_errors() {
     let stmt = |s: &str| json!({"Statement": s});
     let too_many: Vec<Value> = (0..26).map(|i| stmt(&format!("SELECT * FROM Music WHERE Artist = 'a' AND SongTitle = '{i}'"))).collect();
     let cases = [
-        (json!({"Statements": [stmt("SELECT * FROM Music WHERE Artist = 'a' AND SongTitle = 'b'"), stmt("DELETE FROM Music WHERE Artist = 'a' AND SongTitle = 'c'")]}), "Read and write requests together in the same batch is not supported."),
-        (json!({"Statements": [stmt("DELETE FROM Music WHERE Artist = 'Acme' AND SongTitle = 'Alpha'"), stmt("UPDATE Music SET x = 1 WHERE Artist = 'Acme' AND SongTitle = 'Alpha'")]}), "Provided list of item keys contains duplicates"),
+        (
+            json!({"Statements": [stmt("SELECT * FROM Music WHERE Artist = 'a' AND SongTitle = 'b'"), stmt("DELETE FROM Music WHERE Artist = 'a' AND SongTitle = 'c'")]}),
+            "Read and write requests together in the same batch is not supported.",
+        ),
+        (
+            json!({"Statements": [stmt("DELETE FROM Music WHERE Artist = 'Acme' AND SongTitle = 'Alpha'"), stmt("UPDATE Music SET x = 1 WHERE Artist = 'Acme' AND SongTitle = 'Alpha'")]}),
+            "Provided list of item keys contains duplicates",
+        ),
         (json!({"Statements": []}), "1 validation error detected: Value '[]' at 'statements' failed to satisfy constraint: Member must have length greater than or equal to 1"),
         (json!({}), "1 validation error detected: Value null at 'statements' failed to satisfy constraint: Member must not be null"),
         (json!({"Statements": too_many}), "1 validation error detected: Value at 'statements' failed to satisfy constraint: Member must have length less than or equal to 25"),
-        (json!({"Statements": [{"Parameters": [{"S": "x"}]}]}), "1 validation error detected: Value null at 'statements.1.member.statement' failed to satisfy constraint: Member must not be null"),
+        (
+            json!({"Statements": [{"Parameters": [{"S": "x"}]}]}),
+            "1 validation error detected: Value null at 'statements.1.member.statement' failed to satisfy constraint: Member must not be null",
+        ),
     ];
     for (req, msg) in cases {
         assert_eq!(err(&mut e, "BatchExecuteStatement", req.clone()).1, msg, "{req}");
@@ -641,12 +730,16 @@ fn tx(statements: Value) -> Value {
 #[test]
 fn transactions_are_all_or_nothing() {
     let mut e = catalog();
-    let out = ok(&mut e, "ExecuteTransaction", json!({"ReturnConsumedCapacity": "TOTAL", "TransactStatements": [
-        {"Statement": "INSERT INTO Music VALUE {'Artist': 'Tx', 'SongTitle': 'One'}"},
-        {"Statement": "UPDATE Music SET Year = Year + 1 WHERE Artist = 'Acme' AND SongTitle = 'Alpha'"},
-        {"Statement": "DELETE FROM Music WHERE Artist = 'Zed' AND SongTitle = 'Omega'"},
-        {"Statement": "EXISTS(SELECT * FROM Music WHERE Artist = 'Moe' AND SongTitle = 'Solo' AND Year = 2005)"},
-    ]}));
+    let out = ok(
+        &mut e,
+        "ExecuteTransaction",
+        json!({"ReturnConsumedCapacity": "TOTAL", "TransactStatements": [
+            {"Statement": "INSERT INTO Music VALUE {'Artist': 'Tx', 'SongTitle': 'One'}"},
+            {"Statement": "UPDATE Music SET Year = Year + 1 WHERE Artist = 'Acme' AND SongTitle = 'Alpha'"},
+            {"Statement": "DELETE FROM Music WHERE Artist = 'Zed' AND SongTitle = 'Omega'"},
+            {"Statement": "EXISTS(SELECT * FROM Music WHERE Artist = 'Moe' AND SongTitle = 'Solo' AND Year = 2005)"},
+        ]}),
+    );
     assert_eq!(out["Responses"], json!([]));
     assert_eq!(out["ConsumedCapacity"], json!([{"TableName": "Music", "CapacityUnits": 8.0, "WriteCapacityUnits": 8.0}]));
     assert!(get(&mut e, "Tx", "One").is_object());
@@ -654,13 +747,18 @@ fn transactions_are_all_or_nothing() {
     assert_eq!(get(&mut e, "Zed", "Omega"), Value::Null);
     // One failure cancels everything, with reasons in statement order.
     let before = e.snapshot();
-    let er = call(&mut e, "ExecuteTransaction", tx(json!([
-        {"Statement": "INSERT INTO Music VALUE {'Artist': 'Tx', 'SongTitle': 'Two'}"},
-        {"Statement": "UPDATE Music SET Year = 0 WHERE Artist = 'Acme' AND SongTitle = 'Beta' AND Year = 1", "ReturnValuesOnConditionCheckFailure": "ALL_OLD"},
-        {"Statement": "INSERT INTO Music VALUE {'Artist': 'Tx', 'SongTitle': 'One'}"},
-        {"Statement": "EXISTS(SELECT * FROM Music WHERE Artist = 'Nobody' AND SongTitle = 'x' AND Year = 1)"},
-        {"Statement": "UPDATE Music SET Year = 0 WHERE Artist = 'Nobody' AND SongTitle = 'y'"},
-    ]))).unwrap_err();
+    let er = call(
+        &mut e,
+        "ExecuteTransaction",
+        tx(json!([
+            {"Statement": "INSERT INTO Music VALUE {'Artist': 'Tx', 'SongTitle': 'Two'}"},
+            {"Statement": "UPDATE Music SET Year = 0 WHERE Artist = 'Acme' AND SongTitle = 'Beta' AND Year = 1", "ReturnValuesOnConditionCheckFailure": "ALL_OLD"},
+            {"Statement": "INSERT INTO Music VALUE {'Artist': 'Tx', 'SongTitle': 'One'}"},
+            {"Statement": "EXISTS(SELECT * FROM Music WHERE Artist = 'Nobody' AND SongTitle = 'x' AND Year = 1)"},
+            {"Statement": "UPDATE Music SET Year = 0 WHERE Artist = 'Nobody' AND SongTitle = 'y'"},
+        ])),
+    )
+    .unwrap_err();
     assert_eq!(er.full_type(), "com.amazonaws.dynamodb.v20120810#TransactionCanceledException");
     assert_eq!(er.message, "Transaction cancelled, please refer cancellation reasons for specific reasons [None, ConditionalCheckFailed, ValidationError, ConditionalCheckFailed, ConditionalCheckFailed]");
     let reasons = &er.extra.unwrap()["CancellationReasons"];
@@ -692,11 +790,15 @@ fn transaction_request_tokens_are_idempotent() {
 #[test]
 fn read_transactions_return_one_response_per_statement() {
     let mut e = catalog();
-    let out = ok(&mut e, "ExecuteTransaction", json!({"ReturnConsumedCapacity": "TOTAL", "TransactStatements": [
-        {"Statement": "SELECT * FROM Music WHERE Artist = 'Acme' AND SongTitle = 'Alpha'"},
-        {"Statement": "SELECT Year FROM Music WHERE Artist = 'Nobody' AND SongTitle = 'x'"},
-        {"Statement": "SELECT Year FROM Music WHERE Artist = ? AND SongTitle = ?", "Parameters": [{"S": "Zed"}, {"S": "Omega"}]},
-    ]}));
+    let out = ok(
+        &mut e,
+        "ExecuteTransaction",
+        json!({"ReturnConsumedCapacity": "TOTAL", "TransactStatements": [
+            {"Statement": "SELECT * FROM Music WHERE Artist = 'Acme' AND SongTitle = 'Alpha'"},
+            {"Statement": "SELECT Year FROM Music WHERE Artist = 'Nobody' AND SongTitle = 'x'"},
+            {"Statement": "SELECT Year FROM Music WHERE Artist = ? AND SongTitle = ?", "Parameters": [{"S": "Zed"}, {"S": "Omega"}]},
+        ]}),
+    );
     assert_eq!(out["Responses"], json!([{"Item": song("Acme", "Alpha", 2001)}, {}, {"Item": {"Year": {"N": "2010"}}}]));
     assert_eq!(out["ConsumedCapacity"], json!([{"TableName": "Music", "CapacityUnits": 6.0, "ReadCapacityUnits": 6.0}]));
 }
@@ -725,11 +827,18 @@ fn transaction_errors() {
         assert_eq!(err(&mut e, "ExecuteTransaction", req.clone()).1, msg, "{req}");
     }
     let too_many: Vec<Value> = (0..101).map(|i| s(&format!("DELETE FROM Music WHERE Artist = 'a' AND SongTitle = '{i}'"))).collect();
-    assert_eq!(err(&mut e, "ExecuteTransaction", tx(Value::Array(too_many))).1, "1 validation error detected: Value at 'transactStatements' failed to satisfy constraint: Member must have length less than or equal to 100");
+    assert_eq!(
+        err(&mut e, "ExecuteTransaction", tx(Value::Array(too_many))).1,
+        "1 validation error detected: Value at 'transactStatements' failed to satisfy constraint: Member must have length less than or equal to 100"
+    );
     // A key missing from an INSERT cancels the transaction with a ValidationError reason.
-    let er = call(&mut e, "ExecuteTransaction", tx(json!([s("DELETE FROM Music WHERE Artist = 'a' AND SongTitle = 'b'"), s("INSERT INTO Music VALUE {'Artist': 'a'}")]))).unwrap_err();
+    let er =
+        call(&mut e, "ExecuteTransaction", tx(json!([s("DELETE FROM Music WHERE Artist = 'a' AND SongTitle = 'b'"), s("INSERT INTO Music VALUE {'Artist': 'a'}")]))).unwrap_err();
     assert_eq!(er.kind, "TransactionCanceledException");
-    assert_eq!(er.extra.unwrap()["CancellationReasons"], json!([{"Code": "None"}, {"Code": "ValidationError", "Message": "Key attribute should be present in the item: Key SongTitle"}]));
+    assert_eq!(
+        er.extra.unwrap()["CancellationReasons"],
+        json!([{"Code": "None"}, {"Code": "ValidationError", "Message": "Key attribute should be present in the item: Key SongTitle"}])
+    );
     let (kind, msg) = err(&mut e, "ExecuteTransaction", tx(json!([s("DELETE FROM Nope WHERE a = 'a'")])));
     assert_eq!((kind.as_str(), msg.as_str()), ("ResourceNotFoundException", "Requested resource not found"));
 }
@@ -749,8 +858,16 @@ fn journal_replay_equals_snapshot_after_partiql_writes() {
     commit(&mut e);
     run(&mut e, "UPDATE GameScores SET Wins = Wins + 1, TopScore = 1 WHERE UserId = 'u1' AND GameTitle = 'Galaxy'");
     run(&mut e, "DELETE FROM GameScores WHERE UserId = 'u2' AND GameTitle = 'Meteor'");
-    ok(&mut e, "BatchExecuteStatement", json!({"Statements": [{"Statement": "INSERT INTO GameScores VALUE {'UserId': 'b1', 'GameTitle': 'G'}"}, {"Statement": "INSERT INTO GameScores VALUE {'UserId': 'u1', 'GameTitle': 'Galaxy'}"}]}));
-    ok(&mut e, "ExecuteTransaction", json!({"ClientRequestToken": "t", "TransactStatements": [{"Statement": "INSERT INTO GameScores VALUE {'UserId': 't1', 'GameTitle': 'G', 'TopScore': 5}"}]}));
+    ok(
+        &mut e,
+        "BatchExecuteStatement",
+        json!({"Statements": [{"Statement": "INSERT INTO GameScores VALUE {'UserId': 'b1', 'GameTitle': 'G'}"}, {"Statement": "INSERT INTO GameScores VALUE {'UserId': 'u1', 'GameTitle': 'Galaxy'}"}]}),
+    );
+    ok(
+        &mut e,
+        "ExecuteTransaction",
+        json!({"ClientRequestToken": "t", "TransactStatements": [{"Statement": "INSERT INTO GameScores VALUE {'UserId': 't1', 'GameTitle': 'G', 'TopScore': 5}"}]}),
+    );
     // Failures journal nothing.
     let before = e.has_changes();
     assert!(call(&mut e, "ExecuteStatement", json!({"Statement": "UPDATE GameScores SET TopScore = 'x' WHERE UserId = 'u1' AND GameTitle = 'Galaxy'"})).is_err());
@@ -784,10 +901,73 @@ impl Gen {
 fn hostile_statements_get_errors_not_panics() {
     let mut e = catalog();
     let pieces = [
-        "SELECT", "*", "FROM", "Music", "\"Music\"", "WHERE", "Artist", "=", "'Acme'", "AND", "OR", "NOT", "(", ")", "[", "]", "{", "}", "<<", ">>",
-        ",", ".", ":", "?", "1", "-", "+", "1e5", "IS", "MISSING", "NULL", "IN", "BETWEEN", "ORDER", "BY", "DESC", "UPDATE", "SET", "REMOVE",
-        "DELETE", "INSERT", "INTO", "VALUE", "RETURNING", "ALL", "OLD", "NEW", "EXISTS", "size", "set_add", "list_append", "'", "\"", "/*", "--",
-        "é", "🦀", "\u{0}", "`", "#", ";", "SongTitle", "a.b[2]", "<>", "!=", "<=", "TRUE",
+        "SELECT",
+        "*",
+        "FROM",
+        "Music",
+        "\"Music\"",
+        "WHERE",
+        "Artist",
+        "=",
+        "'Acme'",
+        "AND",
+        "OR",
+        "NOT",
+        "(",
+        ")",
+        "[",
+        "]",
+        "{",
+        "}",
+        "<<",
+        ">>",
+        ",",
+        ".",
+        ":",
+        "?",
+        "1",
+        "-",
+        "+",
+        "1e5",
+        "IS",
+        "MISSING",
+        "NULL",
+        "IN",
+        "BETWEEN",
+        "ORDER",
+        "BY",
+        "DESC",
+        "UPDATE",
+        "SET",
+        "REMOVE",
+        "DELETE",
+        "INSERT",
+        "INTO",
+        "VALUE",
+        "RETURNING",
+        "ALL",
+        "OLD",
+        "NEW",
+        "EXISTS",
+        "size",
+        "set_add",
+        "list_append",
+        "'",
+        "\"",
+        "/*",
+        "--",
+        "é",
+        "🦀",
+        "\u{0}",
+        "`",
+        "#",
+        ";",
+        "SongTitle",
+        "a.b[2]",
+        "<>",
+        "!=",
+        "<=",
+        "TRUE",
     ];
     let mut g = Gen(0x9E37_79B9_7F4A_7C15);
     for _ in 0..3000 {
@@ -803,7 +983,15 @@ fn hostile_statements_get_errors_not_panics() {
             };
             if let Err(er) = call(&mut e, op, req) {
                 assert!(
-                    ["ValidationException", "ResourceNotFoundException", "ConditionalCheckFailedException", "DuplicateItemException", "TransactionCanceledException", "SerializationException"].contains(&er.kind.as_str()),
+                    [
+                        "ValidationException",
+                        "ResourceNotFoundException",
+                        "ConditionalCheckFailedException",
+                        "DuplicateItemException",
+                        "TransactionCanceledException",
+                        "SerializationException"
+                    ]
+                    .contains(&er.kind.as_str()),
                     "{op} {sql:?}: {er}"
                 );
             }
