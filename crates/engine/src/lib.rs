@@ -21,5 +21,5 @@ pub use kernel::{
     clock::{ClockState, VirtualClock},
     error::AwsError,
     journal::{Change, Record},
-    Engine, EngineConfig, Request,
+    Answer, Engine, EngineConfig, Prepared, Request,
 };

@@ -5,7 +5,10 @@
 
 use std::{
     path::PathBuf,
-    sync::{Arc, Condvar, Mutex},
+    sync::{
+        atomic::{AtomicU64, Ordering},
+        Arc, Condvar, Mutex,
+    },
     thread,
     time::{Duration, SystemTime, UNIX_EPOCH},
 };
@@ -40,7 +43,6 @@ struct State {
     durable: u64,
     /// A commit failed: the store can no longer promise durability.
     failed: Option<String>,
-    request_counter: u64,
 }
 
 struct Shared {
@@ -48,6 +50,8 @@ struct Shared {
     /// Signalled when `pending` grows (committer wakes) and when `durable` moves (callers wake).
     changed: Condvar,
     persistent: bool,
+    /// Requests received, for request ids.
+    requests: AtomicU64,
 }
 
 impl Shared {
@@ -91,9 +95,10 @@ pub fn run(config: Config) -> Result<(), String> {
         None => (None, Engine::new(engine_config, now)),
     };
     let shared = Arc::new(Shared {
-        state: Mutex::new(State { engine, pending: Vec::new(), assigned: 0, durable: 0, failed: None, request_counter: 0 }),
+        state: Mutex::new(State { engine, pending: Vec::new(), assigned: 0, durable: 0, failed: None }),
         changed: Condvar::new(),
         persistent: store.is_some(),
+        requests: AtomicU64::new(0),
     });
     {
         // A brand-new sandbox's first records (clock, ids) are committed like any write.
@@ -140,11 +145,17 @@ fn serve_one(shared: &Shared, req: http::Request) -> http::Response {
         return respond(200, Vec::new(), Vec::new());
     }
     let http = HttpRequest { method: req.method, path: req.target, headers: req.headers, body: req.body };
-    let response = {
-        let Ok(mut st) = shared.state.lock() else { return respond(500, Vec::new(), b"server state poisoned".to_vec()) };
-        st.request_counter += 1;
-        let rid = request_id(st.request_counter);
-        let response = wire::handle(&mut st.engine, wall_ms(), &http, &rid);
+    let rid = request_id(shared.requests.fetch_add(1, Ordering::Relaxed) + 1);
+    // Reading the request and writing the answer need no engine: only `wire::run` holds the lock.
+    let inbound = match wire::parse(&http, &rid) {
+        Ok(inbound) => inbound,
+        Err(response) => return respond(response.status, response.headers, response.body),
+    };
+    let outcome = {
+        let Ok(mut st) = shared.state.lock() else {
+            return respond(500, Vec::new(), b"server state poisoned".to_vec());
+        };
+        let outcome = wire::run(&mut st.engine, wall_ms(), inbound);
         // Wait for everything up to and including this call to be durable: a read must not
         // show data whose write could still be lost either.
         let wait_for = shared.collect(&mut st);
@@ -156,18 +167,21 @@ fn serve_one(shared: &Shared, req: http::Request) -> http::Response {
         }
         if let Some(err) = &st.failed {
             let e = gureum_engine::AwsError::internal(format!("The sandbox could not be saved: {err}"));
-            wire::HttpResponse::json(500, "application/json", &e.to_json(), &rid)
+            wire::Outcome::Plain(500, e.to_json())
         } else {
-            response
+            outcome
         }
     };
+    let response = wire::respond(outcome, &rid);
     respond(response.status, response.headers, response.body)
 }
 
 fn committer(shared: Arc<Shared>, mut store: FileStore) {
     loop {
         let (batch, seq, snapshot) = {
-            let Ok(mut st) = shared.state.lock() else { return };
+            let Ok(mut st) = shared.state.lock() else {
+                return;
+            };
             while st.pending.is_empty() {
                 st = match shared.changed.wait(st) {
                     Ok(g) => g,
@@ -183,7 +197,9 @@ fn committer(shared: Arc<Shared>, mut store: FileStore) {
             Some(records) => store.checkpoint(&records),
             None => store.commit(&batch),
         };
-        let Ok(mut st) = shared.state.lock() else { return };
+        let Ok(mut st) = shared.state.lock() else {
+            return;
+        };
         match result {
             Ok(()) => st.durable = seq,
             Err(e) => st.failed = Some(e.to_string()),
@@ -200,7 +216,9 @@ fn committer(shared: Arc<Shared>, mut store: FileStore) {
 fn timers(shared: Arc<Shared>) {
     loop {
         let sleep = {
-            let Ok(mut st) = shared.state.lock() else { return };
+            let Ok(mut st) = shared.state.lock() else {
+                return;
+            };
             let now = wall_ms();
             st.engine.tick(now);
             shared.collect(&mut st);

@@ -39,6 +39,32 @@ impl Request {
     }
 }
 
+/// A request read by [`Engine::prepare_json`].
+pub enum Prepared {
+    /// Read by the operation's fast route.
+    Fast(Box<dyn std::any::Any + Send>),
+    /// A JSON value for the general route.
+    Json(Value),
+}
+
+/// An answer from [`Engine::call_prepared`]: JSON text already, or a JSON value the host
+/// serialises (outside its lock, if it has one).
+#[derive(Debug)]
+pub enum Answer {
+    Json(Vec<u8>),
+    Value(Value),
+}
+
+impl Answer {
+    pub fn into_bytes(self) -> Vec<u8> {
+        match self {
+            Answer::Json(b) => b,
+            // A JSON value always serialises.
+            Answer::Value(v) => serde_json::to_vec(&v).unwrap_or_default(),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct EngineConfig {
     pub account_id: String,
@@ -144,23 +170,54 @@ impl Engine {
 
     /// The one door: runs an AWS operation. Timers due by now fire first.
     pub fn call(&mut self, host_now_ms: i64, request: &Request) -> Result<Value, AwsError> {
+        self.dispatch(host_now_ms, &request.service, &request.region, |service, cx| service.call(cx, &request.operation, &request.input))
+    }
+
+    /// The same door for hosts that hold the request as JSON text (`gureum serve`): `body` is the
+    /// request's JSON object and the answer is JSON text. [`Engine::prepare_json`] then
+    /// [`Engine::call_prepared`]; hosts that share an engine between threads run the first
+    /// outside their lock.
+    pub fn call_json(&mut self, host_now_ms: i64, service: &str, operation: &str, region: &str, body: &[u8]) -> Result<Vec<u8>, AwsError> {
+        let prepared = Self::prepare_json(service, operation, body)?;
+        self.call_prepared(host_now_ms, service, operation, region, prepared).map(Answer::into_bytes)
+    }
+
+    /// Reads a request's JSON text. Hot operations parse it straight into their inputs (the
+    /// fast route, see [`Service::call_prepared`]); everything else becomes a JSON value for
+    /// [`Engine::call`]'s route. A body that is not a JSON object is AWS's bare
+    /// SerializationException. Touches no engine state.
+    pub fn prepare_json(service: &str, operation: &str, body: &[u8]) -> Result<Prepared, AwsError> {
+        match crate::services::prepare_json(service, operation, body) {
+            Some(fast) => Ok(Prepared::Fast(fast)),
+            None => Ok(Prepared::Json(crate::wire::json::decode_body(body)?)),
+        }
+    }
+
+    /// Runs a request [`Engine::prepare_json`] read.
+    pub fn call_prepared(&mut self, host_now_ms: i64, service: &str, operation: &str, region: &str, prepared: Prepared) -> Result<Answer, AwsError> {
+        match prepared {
+            Prepared::Fast(fast) => self.dispatch(host_now_ms, service, region, |s, cx| s.call_prepared(cx, operation, fast)).map(Answer::Json),
+            Prepared::Json(input) => self.dispatch(host_now_ms, service, region, |s, cx| s.call(cx, operation, &input)).map(Answer::Value),
+        }
+    }
+
+    fn dispatch<R>(&mut self, host_now_ms: i64, service: &str, region: &str, run: impl FnOnce(&mut dyn Service, &mut Cx) -> Result<R, AwsError>) -> Result<R, AwsError> {
         let now = self.clock.now(host_now_ms);
         self.fire_due(now);
-        if !Account::is_region(&request.region) {
-            return Err(AwsError::new("", "UnrecognizedClientException", format!("Gureum does not simulate the region '{}'.", request.region), 400));
+        if !Account::is_region(region) {
+            return Err(AwsError::new("", "UnrecognizedClientException", format!("Gureum does not simulate the region '{region}'."), 400));
         }
         let rng_before = self.rng.clone();
-        let Some(index) = self.services.iter().position(|s| s.name() == request.service) else {
-            return Err(match catalog::spec(&request.service) {
-                Some(_) => AwsError::unknown_operation(format!("The service '{}' is not simulated in this build of Gureum yet.", request.service)),
-                None => AwsError::unknown_operation(format!("Unknown service '{}'.", request.service)),
+        let Some(index) = self.services.iter().position(|s| s.name() == service) else {
+            return Err(match catalog::spec(service) {
+                Some(_) => AwsError::unknown_operation(format!("The service '{service}' is not simulated in this build of Gureum yet.")),
+                None => AwsError::unknown_operation(format!("Unknown service '{service}'.")),
             });
         };
         let service = &mut self.services[index];
         let name = service.name();
-        let mut cx =
-            Cx { now_ms: now, account: &self.account, region: &request.region, rng: &mut self.rng, journal: &mut self.journal, scheduler: &mut self.scheduler, service: name };
-        let result = service.call(&mut cx, &request.operation, &request.input);
+        let mut cx = Cx { now_ms: now, account: &self.account, region, rng: &mut self.rng, journal: &mut self.journal, scheduler: &mut self.scheduler, service: name };
+        let result = run(service.as_mut(), &mut cx);
         if self.rng != rng_before {
             self.persist_rng();
         }
@@ -182,7 +239,9 @@ impl Engine {
     fn fire_due(&mut self, now_ms: i64) {
         let rng_before = self.rng.clone();
         while let Some(timer) = self.scheduler.pop_due(&mut self.journal, now_ms) {
-            let Some(service) = self.services.iter_mut().find(|s| s.name() == timer.service) else { continue };
+            let Some(service) = self.services.iter_mut().find(|s| s.name() == timer.service) else {
+                continue;
+            };
             let name = service.name();
             let mut cx = Cx {
                 now_ms: timer.due_ms,

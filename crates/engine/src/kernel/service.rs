@@ -43,6 +43,13 @@ pub trait Service: Send {
     /// no trace in state or journal.
     fn call(&mut self, cx: &mut Cx, operation: &str, input: &Value) -> Result<Value, AwsError>;
 
+    /// The fast JSON route: runs a request [`crate::services::prepare_json`] read straight from
+    /// its text, and writes the answer as JSON text. It must answer exactly as [`Service::call`]
+    /// does for the same request; `prepare_json` declines (general route) anything unusual.
+    fn call_prepared(&mut self, _cx: &mut Cx, _operation: &str, _prepared: Box<dyn std::any::Any + Send>) -> Result<Vec<u8>, AwsError> {
+        Err(AwsError::internal("this service has no fast JSON route"))
+    }
+
     /// A timer this service scheduled is due.
     fn fire(&mut self, _cx: &mut Cx, _timer: &Timer) {}
 

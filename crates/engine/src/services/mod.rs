@@ -9,3 +9,13 @@ use crate::kernel::service::Service;
 pub fn all() -> Vec<Box<dyn Service>> {
     vec![Box::new(dynamodb::DynamoDb::default())]
 }
+
+/// The fast JSON route's first step for `service` (see [`Service::call_prepared`]): a request
+/// read straight from its text, or `None` for the general route. Needs no service state, so
+/// hosts run it before taking the engine.
+pub fn prepare_json(service: &str, operation: &str, body: &[u8]) -> Option<Box<dyn std::any::Any + Send>> {
+    match service {
+        "dynamodb" => dynamodb::fast::prepare(operation, body),
+        _ => None,
+    }
+}

@@ -29,10 +29,3 @@ pub fn decode_body(body: &[u8]) -> Result<Value, AwsError> {
 pub fn error_response(protocol: Protocol, err: &AwsError, request_id: &str) -> HttpResponse {
     HttpResponse::json(err.status, content_type(protocol), &err.to_json(), request_id)
 }
-
-pub fn response(protocol: Protocol, result: Result<Value, AwsError>, request_id: &str) -> HttpResponse {
-    match result {
-        Ok(v) => HttpResponse::json(200, content_type(protocol), &v, request_id),
-        Err(e) => error_response(protocol, &e, request_id),
-    }
-}

@@ -14,7 +14,7 @@ use crate::kernel::{
     account::DEFAULT_REGION,
     catalog::{self, Protocol},
     error::AwsError,
-    Engine, Request,
+    Answer, Engine, Prepared,
 };
 
 #[derive(Debug, Clone, Default)]
@@ -42,7 +42,11 @@ pub struct HttpResponse {
 
 impl HttpResponse {
     pub fn json(status: u16, content_type: &str, body: &Value, request_id: &str) -> Self {
-        let body = serde_json::to_vec(body).unwrap_or_default();
+        Self::bytes(status, content_type, serde_json::to_vec(body).unwrap_or_default(), request_id)
+    }
+
+    /// A response whose body is JSON text already.
+    pub fn bytes(status: u16, content_type: &str, body: Vec<u8>, request_id: &str) -> Self {
         HttpResponse {
             status,
             headers: vec![("Content-Type".into(), content_type.into()), ("x-amzn-RequestId".into(), request_id.into()), ("x-amz-crc32".into(), crc32fast::hash(&body).to_string())],
@@ -69,10 +73,19 @@ pub fn credential_scope(authorization: &str) -> Option<(&str, &str)> {
 }
 
 /// What a request asks for, once routed.
-#[derive(Debug, Clone, PartialEq)]
 pub enum Inbound {
-    Aws { request: Request, protocol: Protocol },
-    Control { operation: String, input: Value },
+    /// An AWS operation, its body already read (see [`Engine::prepare_json`]).
+    Aws {
+        service: String,
+        operation: String,
+        region: String,
+        protocol: Protocol,
+        input: Prepared,
+    },
+    Control {
+        operation: String,
+        input: Value,
+    },
     Health,
 }
 
@@ -104,8 +117,8 @@ pub fn parse(req: &HttpRequest, request_id: &str) -> Result<Inbound, HttpRespons
         if req.method != "POST" {
             return Err(json::error_response(spec.protocol, &AwsError::unknown_operation(""), request_id));
         }
-        let input = json::decode_body(&req.body).map_err(|e| json::error_response(spec.protocol, &e, request_id))?;
-        return Ok(Inbound::Aws { request: Request { service: spec.name.to_string(), operation: operation.to_string(), region, input }, protocol: spec.protocol });
+        let input = Engine::prepare_json(spec.name, operation, &req.body).map_err(|e| json::error_response(spec.protocol, &e, request_id))?;
+        return Ok(Inbound::Aws { service: spec.name.to_string(), operation: operation.to_string(), region, protocol: spec.protocol, input });
     }
     match scope.and_then(|(_, service)| catalog::by_signing_name(service)) {
         Some(spec) => {
@@ -124,15 +137,38 @@ pub fn parse(req: &HttpRequest, request_id: &str) -> Result<Inbound, HttpRespons
 pub fn handle(engine: &mut Engine, host_now_ms: i64, req: &HttpRequest, request_id: &str) -> HttpResponse {
     match parse(req, request_id) {
         Err(resp) => resp,
-        Ok(Inbound::Health) => HttpResponse::json(200, "application/json", &json!({ "status": "running", "service": "gureum" }), request_id),
-        Ok(Inbound::Control { operation, input }) => match engine.control(host_now_ms, &operation, &input) {
-            Ok(out) => HttpResponse::json(200, "application/json", &out, request_id),
-            Err(e) => HttpResponse::json(e.status, "application/json", &e.to_json(), request_id),
-        },
-        Ok(Inbound::Aws { request, protocol }) => {
-            let result = engine.call(host_now_ms, &request);
-            json::response(protocol, result, request_id)
+        Ok(inbound) => {
+            let outcome = run(engine, host_now_ms, inbound);
+            respond(outcome, request_id)
         }
+    }
+}
+
+/// What running an [`Inbound`] produced, before it is written as HTTP.
+pub enum Outcome {
+    Aws(Protocol, Result<Answer, AwsError>),
+    Plain(u16, Value),
+}
+
+/// The part of [`handle`] that needs the engine. Hosts that share one engine between threads
+/// run [`parse`] and [`respond`] outside their lock.
+pub fn run(engine: &mut Engine, host_now_ms: i64, inbound: Inbound) -> Outcome {
+    match inbound {
+        Inbound::Health => Outcome::Plain(200, json!({ "status": "running", "service": "gureum" })),
+        Inbound::Control { operation, input } => match engine.control(host_now_ms, &operation, &input) {
+            Ok(out) => Outcome::Plain(200, out),
+            Err(e) => Outcome::Plain(e.status, e.to_json()),
+        },
+        Inbound::Aws { service, operation, region, protocol, input } => Outcome::Aws(protocol, engine.call_prepared(host_now_ms, &service, &operation, &region, input)),
+    }
+}
+
+/// Writes an [`Outcome`] as HTTP.
+pub fn respond(outcome: Outcome, request_id: &str) -> HttpResponse {
+    match outcome {
+        Outcome::Plain(status, body) => HttpResponse::json(status, "application/json", &body, request_id),
+        Outcome::Aws(protocol, Ok(answer)) => HttpResponse::bytes(200, json::content_type(protocol), answer.into_bytes(), request_id),
+        Outcome::Aws(protocol, Err(e)) => json::error_response(protocol, &e, request_id),
     }
 }
 

@@ -152,6 +152,13 @@ pub fn attach(out: &mut Value, mode: ReturnConsumedCapacity, table: &str, consum
     }
 }
 
+/// [`attach`] for an answer still being assembled as a [`Reply`](super::reply::Reply).
+pub fn attach_map(out: &mut serde_json::Map<String, Value>, mode: ReturnConsumedCapacity, table: &str, consumed: &Consumed) {
+    if let Some(v) = consumed.to_json(mode, table, None) {
+        out.insert("ConsumedCapacity".into(), v);
+    }
+}
+
 /// The ConsumedCapacity list of a multi-table operation, one entry per table in the given order.
 pub fn list<'a>(mode: ReturnConsumedCapacity, per_table: impl IntoIterator<Item = (&'a String, &'a Consumed)>, member: Option<&str>) -> Option<Value> {
     if mode == ReturnConsumedCapacity::None {

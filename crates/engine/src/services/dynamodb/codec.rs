@@ -190,7 +190,7 @@ fn decode_value(r: &mut Reader, depth: usize) -> R<AttributeValue> {
 
 fn decode_map(r: &mut Reader, depth: usize) -> R<Item> {
     let n = r.len()?;
-    let mut m = Item::with_capacity(n.min(4096));
+    let mut m = Item::with_capacity_and_hasher(n.min(4096), Default::default());
     for _ in 0..n {
         let k = r.string()?;
         let v = decode_value(r, depth)?;

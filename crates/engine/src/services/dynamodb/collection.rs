@@ -91,7 +91,7 @@ pub fn growth(table: &Table, key: &PrimaryKey, old: Option<&Item>, new: Option<&
 /// estimate range in whole gigabytes ([0.0, 1.0] below 1 GB).
 pub fn metrics(table: &Table, pk: &KeyValue) -> Value {
     let lower = (size(table, pk) / GIB) as f64;
-    let mut key = Item::new();
+    let mut key = Item::default();
     key.insert(table.meta.key_schema.hash.name.clone(), pk.to_attribute());
     json!({"ItemCollectionKey": item_to_json(&key), "SizeEstimateRangeGB": [lower, lower + 1.0]})
 }

@@ -4,8 +4,11 @@
 //! Constraint failures are collected and reported together, as Coral does
 //! (`2 validation errors detected: ...; ...`).
 
+use std::{borrow::Cow, cell::RefCell};
+
 use serde_json::{Map, Value};
 
+use super::value::{item_from_json, Item};
 use crate::kernel::error::AwsError;
 
 fn token(v: &Value) -> &'static str {
@@ -26,23 +29,80 @@ fn ser(msg: impl Into<String>) -> AwsError {
 const STRUCT_START: &str = "Start of structure or map found where not expected";
 
 pub struct Input<'a> {
-    obj: &'a Map<String, Value>,
+    obj: Members<'a>,
+    /// Attribute maps parsed straight from the request bytes (the fast JSON route), which are
+    /// then not in `obj`.
+    parsed: Option<&'a Parsed>,
+}
+
+/// A request object's members: a parsed JSON object, or the pairs the fast route read.
+#[derive(Clone, Copy)]
+enum Members<'a> {
+    Map(&'a Map<String, Value>),
+    Pairs(&'a [(Cow<'static, str>, Value)]),
+}
+
+/// Top-level attribute maps (`Key`, `Item`) the fast JSON route parsed into items directly.
+#[derive(Debug, Default)]
+pub struct Parsed {
+    slot: RefCell<Option<(&'static str, Item)>>,
+}
+
+impl Parsed {
+    /// `member` was parsed into `item` (or nothing was).
+    pub fn new(parsed: Option<(&'static str, Item)>) -> Self {
+        Parsed { slot: RefCell::new(parsed) }
+    }
+
+    fn take(&self, name: &str) -> Option<Item> {
+        let mut slot = self.slot.borrow_mut();
+        match &*slot {
+            Some((member, _)) if *member == name => slot.take().map(|(_, item)| item),
+            _ => None,
+        }
+    }
+}
+
+/// An attribute map member, either still JSON or already parsed.
+pub enum AttrMap<'a> {
+    Json(&'a Value),
+    Parsed(Item),
+}
+
+impl AttrMap<'_> {
+    pub fn into_item(self) -> Result<Item, AwsError> {
+        match self {
+            AttrMap::Json(v) => item_from_json(v),
+            AttrMap::Parsed(item) => Ok(item),
+        }
+    }
 }
 
 impl<'a> Input<'a> {
     pub fn new(v: &'a Value) -> Result<Self, AwsError> {
         match v {
-            Value::Object(obj) => Ok(Input { obj }),
+            Value::Object(obj) => Ok(Input { obj: Members::Map(obj), parsed: None }),
             _ => Err(ser("")),
         }
     }
 
     pub fn from_map(obj: &'a Map<String, Value>) -> Self {
-        Input { obj }
+        Input { obj: Members::Map(obj), parsed: None }
+    }
+
+    /// The members of `obj` plus the attribute maps the fast route parsed.
+    pub fn with_parsed(members: &'a [(Cow<'static, str>, Value)], parsed: &'a Parsed) -> Self {
+        Input { obj: Members::Pairs(members), parsed: Some(parsed) }
     }
 
     pub fn raw(&self, name: &str) -> Option<&'a Value> {
-        self.obj.get(name).filter(|v| !v.is_null())
+        // Requests carry a handful of members: comparing names is cheaper than hashing one.
+        let v = match self.obj {
+            Members::Map(m) if m.len() <= 12 => m.iter().find(|(k, _)| k.as_str() == name).map(|(_, v)| v),
+            Members::Map(m) => m.get(name),
+            Members::Pairs(p) => p.iter().find(|(k, _)| k == name).map(|(_, v)| v),
+        };
+        v.filter(|v| !v.is_null())
     }
 
     pub fn string(&self, name: &str) -> Result<Option<&'a str>, AwsError> {
@@ -105,7 +165,7 @@ impl<'a> Input<'a> {
     pub fn structure(&self, name: &str, shape: &str) -> Result<Option<Input<'a>>, AwsError> {
         match self.raw(name) {
             None => Ok(None),
-            Some(Value::Object(o)) => Ok(Some(Input { obj: o })),
+            Some(Value::Object(o)) => Ok(Some(Input { obj: Members::Map(o), parsed: None })),
             Some(Value::Array(_)) => Err(ser(format!("Unrecognized collection type class com.amazonaws.dynamodb.v20120810.{shape}"))),
             Some(_) => Err(ser("Unexpected field type")),
         }
@@ -119,6 +179,15 @@ impl<'a> Input<'a> {
             Some(Value::Array(_)) => Err(ser("Unrecognized collection type java.util.Map<java.lang.String, com.amazonaws.dynamodb.v20120810.AttributeValue>")),
             Some(_) => Err(ser("Unexpected field type")),
         }
+    }
+
+    /// Like [`Input::attribute_map`], but also finds a map the fast route parsed already. Each
+    /// parsed map is handed out once: call this once per member.
+    pub fn item_map(&self, name: &str) -> Result<Option<AttrMap<'a>>, AwsError> {
+        if let Some(item) = self.parsed.and_then(|p| p.take(name)) {
+            return Ok(Some(AttrMap::Parsed(item)));
+        }
+        Ok(self.attribute_map(name)?.map(AttrMap::Json))
     }
 
     /// A map of strings (ExpressionAttributeNames).
@@ -147,7 +216,7 @@ impl<'a> Input<'a> {
                 .iter()
                 .filter(|(_, v)| !v.is_null())
                 .map(|(k, v)| match v {
-                    Value::Object(e) => Ok((k.as_str(), Input { obj: e })),
+                    Value::Object(e) => Ok((k.as_str(), Input { obj: Members::Map(e), parsed: None })),
                     Value::Array(_) => Err(ser(format!("Unrecognized collection type class com.amazonaws.dynamodb.v20120810.{shape}"))),
                     _ => Err(ser("Unexpected value type in payload")),
                 })
@@ -160,7 +229,9 @@ impl<'a> Input<'a> {
 
     /// A list of strings (AttributesToGet).
     pub fn string_list(&self, name: &str) -> Result<Option<Vec<&'a str>>, AwsError> {
-        let Some(list) = self.list(name)? else { return Ok(None) };
+        let Some(list) = self.list(name)? else {
+            return Ok(None);
+        };
         list.iter()
             .map(|v| match v {
                 Value::String(s) => Ok(s.as_str()),
@@ -177,7 +248,7 @@ impl<'a> Input<'a> {
     pub fn elements(list: &'a [Value], shape: &str) -> Result<Vec<Input<'a>>, AwsError> {
         list.iter()
             .map(|v| match v {
-                Value::Object(o) => Ok(Input { obj: o }),
+                Value::Object(o) => Ok(Input { obj: Members::Map(o), parsed: None }),
                 Value::Array(_) => Err(ser(format!("Unrecognized collection type class com.amazonaws.dynamodb.v20120810.{shape}"))),
                 _ => Err(ser("Unexpected value type in payload")),
             })
@@ -185,8 +256,11 @@ impl<'a> Input<'a> {
     }
 
     /// Names of members present with a non-null value, for "not supported" checks.
-    pub fn present(&self) -> impl Iterator<Item = &'a str> {
-        self.obj.iter().filter(|(_, v)| !v.is_null()).map(|(k, _)| k.as_str())
+    pub fn present(&self) -> Box<dyn Iterator<Item = &'a str> + 'a> {
+        match self.obj {
+            Members::Map(m) => Box::new(m.iter().filter(|(_, v)| !v.is_null()).map(|(k, _)| k.as_str())),
+            Members::Pairs(p) => Box::new(p.iter().filter(|(_, v)| !v.is_null()).map(|(k, _)| &**k)),
+        }
     }
 }
 

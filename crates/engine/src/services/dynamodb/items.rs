@@ -1,15 +1,18 @@
 //! PutItem, GetItem, DeleteItem, UpdateItem, with either expression parameters or their legacy
 //! counterparts (Expected, AttributeUpdates, AttributesToGet).
 
+use std::borrow::Cow;
+
 use serde_json::{json, Value};
 
 use super::{
     capacity::{self, ReturnConsumedCapacity},
     codec, collection,
     expr::{eval, update, Cond, Path},
-    input::{Constraints, Input},
+    input::{AttrMap, Constraints, Input},
     item_key,
     legacy::{self, RawCondition, RawUpdate},
+    reply::{Items, Reply},
     requests::{self, Expressions, Spec},
     value::{item_from_json, item_size, item_to_json, Item, MAX_ITEM_BYTES},
     DynamoDb, ERROR_NAMESPACE,
@@ -45,7 +48,7 @@ impl WriteArgs<'_> {
 /// Checks a write's condition against the item as it is now (empty when absent).
 pub(crate) fn check_condition(cond: Option<&Cond>, current: Option<&Item>, on_failure: Option<&str>) -> Result<(), AwsError> {
     let Some(cond) = cond else { return Ok(()) };
-    let empty = Item::new();
+    let empty = Item::default();
     if eval::matches(current.unwrap_or(&empty), cond) {
         return Ok(());
     }
@@ -56,9 +59,9 @@ pub(crate) fn check_condition(cond: Option<&Cond>, current: Option<&Item>, on_fa
     })
 }
 
-fn write_args<'a>(input: &Input<'a>, map_member: &str, map_path: &str, updates: Option<&[RawUpdate]>) -> Result<(WriteArgs<'a>, Option<&'a Value>), AwsError> {
+fn write_args<'a>(input: &Input<'a>, map_member: &str, map_path: &str, updates: Option<&[RawUpdate]>) -> Result<(WriteArgs<'a>, Option<AttrMap<'a>>), AwsError> {
     let table = input.string("TableName")?;
-    let map = input.attribute_map(map_member)?;
+    let map = input.item_map(map_member)?;
     let return_values = input.string("ReturnValues")?;
     let rcc = input.string("ReturnConsumedCapacity")?;
     let ricm = input.string("ReturnItemCollectionMetrics")?;
@@ -68,7 +71,7 @@ fn write_args<'a>(input: &Input<'a>, map_member: &str, map_path: &str, updates: 
     let mut c = Constraints::default();
     c.name(table, "tableName");
     c.not_null(table, "tableName");
-    c.not_null(map, map_path);
+    c.not_null(map.as_ref(), map_path);
     c.one_of(rcc, "returnConsumedCapacity", capacity::ENUM);
     c.one_of(return_values, "returnValues", RETURN_VALUES);
     c.one_of(ricm, "returnItemCollectionMetrics", &["SIZE", "NONE"]);
@@ -90,10 +93,13 @@ fn write_args<'a>(input: &Input<'a>, map_member: &str, map_path: &str, updates: 
 }
 
 pub fn put_item(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Value, AwsError> {
-    let input = Input::new(input)?;
-    let (args, item) = write_args(&input, "Item", "item", None)?;
-    requests::preflight(&input, &requests::PUT_ITEM)?;
-    let item = item_from_json(item.unwrap_or(&Value::Null))?;
+    put_item_input(db, cx, &Input::new(input)?)
+}
+
+pub fn put_item_input(db: &mut DynamoDb, cx: &mut Cx, input: &Input) -> Result<Value, AwsError> {
+    let (args, item) = write_args(input, "Item", "item", None)?;
+    requests::preflight(input, &requests::PUT_ITEM)?;
+    let item = required_item(item)?;
     if !matches!(args.return_values, None | Some("NONE") | Some("ALL_OLD")) {
         return Err(AwsError::validation("ReturnValues can only be ALL_OLD or NONE"));
     }
@@ -101,7 +107,7 @@ pub fn put_item(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Value, 
     if size > MAX_ITEM_BYTES {
         return Err(AwsError::validation("Item size has exceeded the maximum allowed size"));
     }
-    let (cond, _) = args.condition(&input, &requests::PUT_ITEM)?;
+    let (cond, _) = args.condition(input, &requests::PUT_ITEM)?;
     let region = cx.region.to_string();
     let table = db.active_table_mut(&region, args.table)?;
     let key = table.meta.key_schema.key_of_item(&item)?;
@@ -127,46 +133,63 @@ pub fn put_item(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Value, 
 }
 
 pub fn get_item(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Value, AwsError> {
-    let input = Input::new(input)?;
+    get_item_reply(db, cx, &Input::new(input)?).map(Reply::into_value)
+}
+
+pub fn get_item_reply<'db>(db: &'db mut DynamoDb, cx: &mut Cx, input: &Input) -> Result<Reply<'db>, AwsError> {
     let table_name = input.string("TableName")?;
-    let key = input.attribute_map("Key")?;
+    let key = input.item_map("Key")?;
     let consistent = input.boolean("ConsistentRead")?.unwrap_or(false);
     let rcc = input.string("ReturnConsumedCapacity")?;
     let attributes = input.string_list("AttributesToGet")?;
     let mut c = Constraints::default();
-    c.not_null(key, "key");
+    c.not_null(key.as_ref(), "key");
     c.name(table_name, "tableName");
     c.not_null(table_name, "tableName");
     c.one_of(rcc, "returnConsumedCapacity", capacity::ENUM);
     legacy::constrain_attributes_to_get(&mut c, attributes.as_deref(), "attributesToGet");
     c.finish()?;
-    requests::preflight(&input, &requests::GET_ITEM)?;
-    let key = item_from_json(key.unwrap_or(&Value::Null))?;
+    requests::preflight(input, &requests::GET_ITEM)?;
+    let key = required_item(key)?;
     let attributes = attributes.as_deref().map(legacy::attributes_to_get).transpose()?;
-    let exprs = Expressions::parse(&input, &requests::GET_ITEM)?;
+    let exprs = Expressions::parse(input, &requests::GET_ITEM)?;
     let projection = exprs.projection.or(attributes);
     let table_name = table_name.unwrap_or_default();
     let table = db.active_table(cx.region, table_name)?;
-    let key = table.meta.key_schema.key_from_map(&key)?;
-    let mut out = json!({});
+    let key = table.meta.key_schema.key_from_owned_map(key)?;
+    let mut out = Reply::new();
     let mut size = 0;
     if let Some(item) = table.items.get(&key) {
         size = item_size(item);
-        out["Item"] = match &projection {
-            Some(paths) => item_to_json(&eval::project(item, paths)),
-            None => item_to_json(item),
-        };
+        out.items = Some((
+            "Item",
+            Items::One(match &projection {
+                Some(paths) => Cow::Owned(eval::project(item, paths)),
+                None => Cow::Borrowed(item),
+            }),
+        ));
     }
-    capacity::attach(&mut out, ReturnConsumedCapacity::parse(rcc), table_name, &capacity::Consumed::table(capacity::read_units(size, consistent)));
+    capacity::attach_map(&mut out.rest, ReturnConsumedCapacity::parse(rcc), table_name, &capacity::Consumed::table(capacity::read_units(size, consistent)));
     Ok(out)
 }
 
+/// A required attribute map (its absence was reported already by the constraints).
+fn required_item(map: Option<AttrMap>) -> Result<Item, AwsError> {
+    match map {
+        Some(m) => m.into_item(),
+        None => item_from_json(&Value::Null),
+    }
+}
+
 pub fn delete_item(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Value, AwsError> {
-    let input = Input::new(input)?;
-    let (args, key) = write_args(&input, "Key", "key", None)?;
-    requests::preflight(&input, &requests::DELETE_ITEM)?;
-    let key = item_from_json(key.unwrap_or(&Value::Null))?;
-    let (cond, _) = args.condition(&input, &requests::DELETE_ITEM)?;
+    delete_item_input(db, cx, &Input::new(input)?)
+}
+
+pub fn delete_item_input(db: &mut DynamoDb, cx: &mut Cx, input: &Input) -> Result<Value, AwsError> {
+    let (args, key) = write_args(input, "Key", "key", None)?;
+    requests::preflight(input, &requests::DELETE_ITEM)?;
+    let key = required_item(key)?;
+    let (cond, _) = args.condition(input, &requests::DELETE_ITEM)?;
     if !matches!(args.return_values, None | Some("NONE") | Some("ALL_OLD")) {
         return Err(AwsError::validation("Return values set to invalid value"));
     }
@@ -230,13 +253,16 @@ impl Changes {
 }
 
 pub fn update_item(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Value, AwsError> {
-    let input = Input::new(input)?;
-    let raw_updates = legacy::read_updates(&input)?;
-    let (args, key) = write_args(&input, "Key", "key", raw_updates.as_deref())?;
-    requests::preflight(&input, &requests::UPDATE_ITEM)?;
-    let key = item_from_json(key.unwrap_or(&Value::Null))?;
+    update_item_input(db, cx, &Input::new(input)?)
+}
+
+pub fn update_item_input(db: &mut DynamoDb, cx: &mut Cx, input: &Input) -> Result<Value, AwsError> {
+    let raw_updates = legacy::read_updates(input)?;
+    let (args, key) = write_args(input, "Key", "key", raw_updates.as_deref())?;
+    requests::preflight(input, &requests::UPDATE_ITEM)?;
+    let key = required_item(key)?;
     let legacy_updates = legacy::updates(raw_updates.as_deref())?;
-    let (cond, mut exprs) = args.condition(&input, &requests::UPDATE_ITEM)?;
+    let (cond, mut exprs) = args.condition(input, &requests::UPDATE_ITEM)?;
     let changes = match exprs.update.take() {
         Some(actions) => Changes::Expression(actions),
         None => Changes::Legacy(legacy_updates),
@@ -253,7 +279,7 @@ pub fn update_item(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Valu
     let current = table.items.get(&pk);
     check_condition(cond.as_ref(), current, args.on_condition_failure)?;
     let old = current.cloned();
-    let empty = Item::new();
+    let empty = Item::default();
     let mut new = old.clone().unwrap_or_else(|| schema.key_map(&pk));
     changes.apply(&mut new, old.as_ref().unwrap_or(&empty))?;
     // Only taking attributes away from an item that does not exist creates nothing.

@@ -165,10 +165,31 @@ impl KeySchema {
         Ok(PrimaryKey { hash_pos: pk.placement_hash(), pk, sk })
     }
 
+    /// [`KeySchema::key_from_map`] for a map the caller no longer needs: the values move into
+    /// the key instead of being copied. Same checks, same errors.
+    pub fn key_from_owned_map(&self, mut key: Item) -> Result<PrimaryKey, AwsError> {
+        let expected = 1 + usize::from(self.range.is_some());
+        if key.len() != expected {
+            return Err(schema_mismatch());
+        }
+        let mut part = |attr: &KeyAttribute, max: usize, what: &str| -> Result<KeyValue, AwsError> {
+            let v = key.swap_remove(&attr.name).ok_or_else(schema_mismatch)?;
+            let kv = scalar_owned(v, attr.kind).ok_or_else(schema_mismatch)?;
+            check_key_value(&kv, &attr.name, max, what)?;
+            Ok(kv)
+        };
+        let pk = part(&self.hash, MAX_PARTITION_KEY_BYTES, "Hash")?;
+        let sk = match &self.range {
+            Some(r) => Some(part(r, MAX_SORT_KEY_BYTES, "Range")?),
+            None => None,
+        };
+        Ok(PrimaryKey { hash_pos: pk.placement_hash(), pk, sk })
+    }
+
     /// The key attributes of a stored item as an attribute map (LastEvaluatedKey, Key of
     /// DeleteItem's output...).
     pub fn key_map(&self, key: &PrimaryKey) -> Item {
-        let mut m = Item::with_capacity(2);
+        let mut m = Item::with_capacity_and_hasher(2, Default::default());
         m.insert(self.hash.name.clone(), key.pk.to_attribute());
         if let (Some(r), Some(sk)) = (&self.range, &key.sk) {
             m.insert(r.name.clone(), sk.to_attribute());
@@ -191,6 +212,15 @@ pub(crate) fn scalar(v: &AttributeValue, kind: ScalarType) -> Option<KeyValue> {
         (AttributeValue::S(s), ScalarType::S) => Some(KeyValue::S(s.clone())),
         (AttributeValue::N(n), ScalarType::N) => Some(KeyValue::N(n.clone())),
         (AttributeValue::B(b), ScalarType::B) => Some(KeyValue::B(b.clone())),
+        _ => None,
+    }
+}
+
+fn scalar_owned(v: AttributeValue, kind: ScalarType) -> Option<KeyValue> {
+    match (v, kind) {
+        (AttributeValue::S(s), ScalarType::S) => Some(KeyValue::S(s)),
+        (AttributeValue::N(n), ScalarType::N) => Some(KeyValue::N(n)),
+        (AttributeValue::B(b), ScalarType::B) => Some(KeyValue::B(b)),
         _ => None,
     }
 }

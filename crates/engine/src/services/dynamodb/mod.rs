@@ -9,6 +9,7 @@ pub mod capacity;
 pub mod codec;
 pub mod collection;
 pub mod expr;
+pub mod fast;
 pub mod index;
 pub mod input;
 pub mod items;
@@ -18,6 +19,7 @@ pub mod number;
 pub mod page;
 pub mod partiql;
 pub mod query;
+pub mod reply;
 pub mod requests;
 pub mod scan;
 pub mod table;
@@ -195,12 +197,18 @@ impl Service for DynamoDb {
         }
     }
 
+    fn call_prepared(&mut self, cx: &mut Cx, _operation: &str, prepared: Box<dyn std::any::Any + Send>) -> Result<Vec<u8>, AwsError> {
+        fast::call(self, cx, prepared)
+    }
+
     fn fire(&mut self, cx: &mut Cx, timer: &Timer) {
         let name = timer.payload.get("table").and_then(Value::as_str).unwrap_or_default();
         let id = timer.payload.get("tableId").and_then(Value::as_str).unwrap_or_default();
         let region = cx.region.to_string();
         let tables = self.tables_mut(&region);
-        let Some(table) = tables.get_mut(name).filter(|t| t.meta.id == id) else { return };
+        let Some(table) = tables.get_mut(name).filter(|t| t.meta.id == id) else {
+            return;
+        };
         match timer.payload.get("action").and_then(Value::as_str) {
             Some("activate") if table.meta.status == TableStatus::Creating => {
                 table.meta.status = TableStatus::Active;
@@ -230,7 +238,7 @@ impl Service for DynamoDb {
         for (region, tables) in &self.regions {
             for (name, table) in tables {
                 out.push(Record { key: table_key(region, name), value: serde_json::to_vec(&table.meta).unwrap_or_default() });
-                for (k, item) in &table.items {
+                for (k, item) in table.items.iter() {
                     out.push(Record { key: item_key(region, name, k), value: codec::encode_item(item) });
                 }
             }

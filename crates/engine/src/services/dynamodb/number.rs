@@ -206,33 +206,41 @@ fn sub_digits(a: &[u8], b: &[u8]) -> Vec<u8> {
 impl Number {
     /// Canonical plain decimal notation, as DynamoDB returns numbers (one allocation).
     pub fn canonical(&self) -> String {
+        let mut out = Vec::with_capacity(self.digits.len() + 8);
+        self.write_canonical(&mut out);
+        // Only ASCII digits, '-', '0.' and '.' are written.
+        String::from_utf8(out).unwrap_or_default()
+    }
+
+    /// Sign, significant digits (0..=9 each) and exponent: equal numbers have equal parts.
+    pub fn parts(&self) -> (bool, &[u8], i32) {
+        (self.negative, &self.digits, self.exp)
+    }
+
+    /// [`Number::canonical`], appended to `out`.
+    pub fn write_canonical(&self, out: &mut Vec<u8>) {
         if self.digits.is_empty() {
-            return "0".to_string();
+            out.push(b'0');
+            return;
         }
-        let mut s = String::with_capacity(self.digits.len() + 8);
         if self.negative {
-            s.push('-');
+            out.push(b'-');
         }
-        let digit = |d: &u8| (b'0' + d) as char;
+        let digit = |d: &u8| b'0' + d;
         let n = self.digits.len() as i32;
         if self.exp <= 0 {
-            s.push_str("0.");
-            for _ in 0..-self.exp {
-                s.push('0');
-            }
-            s.extend(self.digits.iter().map(digit));
+            out.extend_from_slice(b"0.");
+            out.extend(std::iter::repeat_n(b'0', (-self.exp) as usize));
+            out.extend(self.digits.iter().map(digit));
         } else if self.exp >= n {
-            s.extend(self.digits.iter().map(digit));
-            for _ in 0..self.exp - n {
-                s.push('0');
-            }
+            out.extend(self.digits.iter().map(digit));
+            out.extend(std::iter::repeat_n(b'0', (self.exp - n) as usize));
         } else {
             let (a, b) = self.digits.split_at(self.exp as usize);
-            s.extend(a.iter().map(digit));
-            s.push('.');
-            s.extend(b.iter().map(digit));
+            out.extend(a.iter().map(digit));
+            out.push(b'.');
+            out.extend(b.iter().map(digit));
         }
-        s
     }
 }
 

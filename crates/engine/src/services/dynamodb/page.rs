@@ -5,13 +5,14 @@
 
 use std::borrow::Cow;
 
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::{
     capacity,
     expr::{eval, Cond, Path},
     input::{Constraints, Input},
     legacy::{self, RawCondition},
+    reply::{Items, Reply},
     value::{item_size, item_to_json, Item},
 };
 use crate::kernel::error::AwsError;
@@ -78,8 +79,9 @@ pub struct PageSpec<'a> {
     pub count_only: bool,
 }
 
-pub struct Page {
-    pub body: Value,
+pub struct Page<'a> {
+    /// `Items` (None for Select COUNT), `Count`, `ScannedCount` and `LastEvaluatedKey`.
+    pub reply: Reply<'a>,
     /// Bytes of the items read (for capacity units).
     pub bytes: usize,
 }
@@ -87,11 +89,12 @@ pub struct Page {
 /// `items` are the candidates in order (already reduced to an index's projection when reading
 /// an index); `key_names` are the attributes that make up LastEvaluatedKey (the table's key, plus
 /// the index's key when reading an index).
-pub fn build<'a>(key_names: &[String], items: impl Iterator<Item = Cow<'a, Item>>, spec: &PageSpec) -> Page {
+pub fn build<'a>(key_names: &[String], items: impl Iterator<Item = Cow<'a, Item>>, spec: &PageSpec) -> Page<'a> {
     let limit = spec.limit.unwrap_or(usize::MAX);
     let mut out = Vec::new();
     let (mut scanned, mut count, mut bytes) = (0usize, 0usize, 0usize);
     let mut last: Option<Cow<'a, Item>> = None;
+    let mut last_returned = false;
     let mut stopped_early = false;
     for item in items {
         if scanned == limit || bytes >= PAGE_BYTES {
@@ -103,24 +106,42 @@ pub fn build<'a>(key_names: &[String], items: impl Iterator<Item = Cow<'a, Item>
         if spec.filter.is_none_or(|f| eval::matches(&item, f)) {
             count += 1;
             if !spec.count_only {
-                out.push(match spec.projection {
-                    Some(p) => item_to_json(&eval::project(&item, p)),
-                    None => item_to_json(&item),
-                });
+                match spec.projection {
+                    Some(p) => out.push(Cow::Owned(eval::project(&item, p))),
+                    None => {
+                        // The last item read is now the last one returned: no copy needed.
+                        out.push(item);
+                        last = None;
+                        last_returned = true;
+                        continue;
+                    }
+                }
             }
         }
         last = Some(item);
+        last_returned = false;
     }
+    let last: Option<&Item> = match (&last, last_returned) {
+        (Some(item), _) => Some(item),
+        (None, true) => out.last().map(|i| &**i),
+        (None, false) => None,
+    };
     // A page that ended exactly at Limit reports LastEvaluatedKey even when nothing follows, as AWS does.
     if scanned == limit {
         stopped_early = true;
     }
-    let mut body = if spec.count_only { json!({"Count": count, "ScannedCount": scanned}) } else { json!({"Items": out, "Count": count, "ScannedCount": scanned}) };
-    if stopped_early {
-        if let Some(item) = last {
-            let key: Item = key_names.iter().filter_map(|n| item.get(n).map(|v| (n.clone(), v.clone()))).collect();
-            body["LastEvaluatedKey"] = item_to_json(&key);
-        }
+    let last_key = match (stopped_early, last) {
+        (true, Some(item)) => Some(item_to_json(&key_names.iter().filter_map(|n| item.get(n).map(|v| (n.clone(), v.clone()))).collect())),
+        _ => None,
+    };
+    let mut reply = Reply::new();
+    if !spec.count_only {
+        reply.items = Some(("Items", Items::Many(out)));
     }
-    Page { body, bytes }
+    reply.rest.insert("Count".into(), count.into());
+    reply.rest.insert("ScannedCount".into(), scanned.into());
+    if let Some(key) = last_key {
+        reply.rest.insert("LastEvaluatedKey".into(), key);
+    }
+    Page { reply, bytes }
 }

@@ -14,6 +14,7 @@ use super::{
     key::{scalar, KeySchema, KeyValue, PrimaryKey, ScalarType},
     legacy,
     page::{self, PageSpec, ReadArgs},
+    reply::Reply,
     requests::{self, Expressions},
     scan::{check_select, projection_member},
     value::{item_from_json, AttributeValue},
@@ -182,16 +183,19 @@ impl KeySpec<'_> {
 }
 
 pub fn query(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Value, AwsError> {
-    let input = Input::new(input)?;
-    let args = ReadArgs::read(&input, "QueryFilter")?;
+    query_reply(db, cx, &Input::new(input)?).map(Reply::into_value)
+}
+
+pub fn query_reply<'db>(db: &'db mut DynamoDb, cx: &mut Cx, input: &Input) -> Result<Reply<'db>, AwsError> {
+    let args = ReadArgs::read(input, "QueryFilter")?;
     let forward = input.boolean("ScanIndexForward")?.unwrap_or(true);
-    let key_conditions = legacy::read_conditions(&input, "KeyConditions")?;
+    let key_conditions = legacy::read_conditions(input, "KeyConditions")?;
     let mut c = Constraints::default();
     ReadArgs::constrain_head(&mut c, args.table_name, args.index_name, args.limit);
     args.constrain_tail(&mut c, "queryFilter");
     legacy::constrain_conditions(&mut c, key_conditions.as_deref(), "keyConditions");
     c.finish()?;
-    requests::preflight(&input, &requests::QUERY)?;
+    requests::preflight(input, &requests::QUERY)?;
     let query_filter = legacy::filter_conditions(args.filter.as_deref())?;
     let attributes = args.attributes_to_get.as_deref().map(legacy::attributes_to_get).transpose()?;
     let ReadArgs { table_name, index_name, limit, select, start, consistent, rcc, conditional_operator, .. } = args;
@@ -199,7 +203,7 @@ pub fn query(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Value, Aws
     if key_conditions.is_none() && input.string("KeyConditionExpression")?.is_none() {
         return Err(AwsError::validation("Either the KeyConditions or KeyConditionExpression parameter must be specified in the request."));
     }
-    let exprs = Expressions::parse(&input, &requests::QUERY)?;
+    let exprs = Expressions::parse(input, &requests::QUERY)?;
     let legacy_keys = match &exprs.key_condition {
         Some(_) => Vec::new(),
         None => {
@@ -299,8 +303,8 @@ pub fn query(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Value, Aws
             page::build(&names, items, &spec)
         }
     };
-    let mut out = page.body;
+    let mut out = page.reply;
     let consumed = capacity::Consumed::read(index_name.and_then(|n| table.index(n)), capacity::read_units(page.bytes, consistent));
-    capacity::attach(&mut out, ReturnConsumedCapacity::parse(rcc), table_name, &consumed);
+    capacity::attach_map(&mut out.rest, ReturnConsumedCapacity::parse(rcc), table_name, &consumed);
     Ok(out)
 }

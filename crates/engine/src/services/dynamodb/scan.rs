@@ -12,6 +12,7 @@ use super::{
     input::{Constraints, Input},
     legacy,
     page::{self, PageSpec, ReadArgs},
+    reply::Reply,
     requests::{self, Expressions},
     value::item_from_json,
     DynamoDb,
@@ -33,8 +34,11 @@ fn starting_key_invalid(e: AwsError) -> AwsError {
 }
 
 pub fn scan(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Value, AwsError> {
-    let input = Input::new(input)?;
-    let args = ReadArgs::read(&input, "ScanFilter")?;
+    scan_reply(db, cx, &Input::new(input)?).map(Reply::into_value)
+}
+
+pub fn scan_reply<'db>(db: &'db mut DynamoDb, cx: &mut Cx, input: &Input) -> Result<Reply<'db>, AwsError> {
+    let args = ReadArgs::read(input, "ScanFilter")?;
     let segment = input.integer("Segment")?;
     let total = input.integer("TotalSegments")?;
     let mut c = Constraints::default();
@@ -45,7 +49,7 @@ pub fn scan(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Value, AwsE
     c.max(total, "totalSegments", MAX_TOTAL_SEGMENTS);
     args.constrain_tail(&mut c, "scanFilter");
     c.finish()?;
-    requests::preflight(&input, &requests::SCAN)?;
+    requests::preflight(input, &requests::SCAN)?;
     let attributes = args.attributes_to_get.as_deref().map(legacy::attributes_to_get).transpose()?;
     let scan_filter = legacy::filter_conditions(args.filter.as_deref())?;
     let ReadArgs { table_name, index_name, limit, select, start, consistent, rcc, conditional_operator, .. } = args;
@@ -60,7 +64,7 @@ pub fn scan(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Value, AwsE
         }
         _ => {}
     }
-    let exprs = Expressions::parse(&input, &requests::SCAN)?;
+    let exprs = Expressions::parse(input, &requests::SCAN)?;
     check_select(select, projection_member(exprs.projection.is_some(), attributes.is_some()), index_name.is_some(), false)?;
     let filter = exprs.filter.or_else(|| legacy::combine(&scan_filter, conditional_operator));
     let projection = exprs.projection.or(attributes);
@@ -123,9 +127,9 @@ pub fn scan(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Value, AwsE
             page::build(&idx::key_names(Some(meta), schema), candidates, &spec)
         }
     };
-    let (mut out, bytes) = (page.body, page.bytes);
+    let (mut out, bytes) = (page.reply, page.bytes);
     let consumed = capacity::Consumed::read(index_name.and_then(|n| table.index(n)), capacity::read_units(bytes, consistent));
-    capacity::attach(&mut out, ReturnConsumedCapacity::parse(rcc), table_name, &consumed);
+    capacity::attach_map(&mut out.rest, ReturnConsumedCapacity::parse(rcc), table_name, &consumed);
     Ok(out)
 }
 

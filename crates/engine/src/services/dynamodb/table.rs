@@ -1,7 +1,10 @@
 //! A table: its metadata (what DescribeTable shows) and its items, kept in key order
 //! (placement hash, partition key, sort key), so an item collection is one contiguous range.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::{
+    collections::{BTreeMap, BTreeSet, HashMap},
+    ops::RangeBounds,
+};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -17,6 +20,140 @@ use crate::kernel::error::AwsError;
 /// (sort key, table primary key).
 pub type IndexEntries = BTreeMap<(u64, KeyValue), BTreeSet<(Option<KeyValue>, PrimaryKey)>>;
 
+/// A table's items, reachable two ways: by key (a hash map holding the items, for point reads
+/// and writes) and in storage order (a B-tree of keys, for Query and Scan). Both always hold
+/// the same keys; only these methods change them.
+#[derive(Debug, Clone, Default)]
+pub struct ItemMap {
+    by_key: HashMap<KeyBytes, Item, foldhash::fast::FixedState>,
+    order: BTreeSet<PrimaryKey>,
+}
+
+impl ItemMap {
+    pub fn get(&self, key: &PrimaryKey) -> Option<&Item> {
+        self.by_key.get(&KeyBytes::of(key))
+    }
+
+    pub fn len(&self) -> usize {
+        self.by_key.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.by_key.is_empty()
+    }
+
+    /// Inserts or replaces; returns the item replaced.
+    pub fn insert(&mut self, key: PrimaryKey, item: Item) -> Option<Item> {
+        let old = self.by_key.insert(KeyBytes::of(&key), item);
+        if old.is_none() {
+            self.order.insert(key);
+        }
+        old
+    }
+
+    pub fn remove(&mut self, key: &PrimaryKey) -> Option<Item> {
+        let old = self.by_key.remove(&KeyBytes::of(key))?;
+        self.order.remove(key);
+        Some(old)
+    }
+
+    /// Items whose keys fall in `range`, in storage order.
+    pub fn range<R: RangeBounds<PrimaryKey>>(&self, range: R) -> impl DoubleEndedIterator<Item = (&PrimaryKey, &Item)> + '_ {
+        self.order.range(range).filter_map(|k| self.get(k).map(|i| (k, i)))
+    }
+
+    /// Every item, in storage order.
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = (&PrimaryKey, &Item)> + '_ {
+        self.order.iter().filter_map(|k| self.get(k).map(|i| (k, i)))
+    }
+}
+
+const INLINE_KEY: usize = 38;
+
+/// A primary key flattened to bytes for the point-lookup map. Short keys (most) live inline,
+/// so a probe compares keys without touching other memory.
+#[derive(Debug, Clone)]
+enum KeyBytes {
+    Inline { len: u8, buf: [u8; INLINE_KEY] },
+    Heap(Box<[u8]>),
+}
+
+impl KeyBytes {
+    fn as_slice(&self) -> &[u8] {
+        match self {
+            KeyBytes::Inline { len, buf } => &buf[..*len as usize],
+            KeyBytes::Heap(b) => b,
+        }
+    }
+
+    /// An injective encoding: each part is tagged and length-prefixed.
+    fn of(key: &PrimaryKey) -> KeyBytes {
+        let mut w = KeyWriter { buf: [0; INLINE_KEY], len: 0, heap: None };
+        w.value(&key.pk);
+        if let Some(sk) = &key.sk {
+            w.value(sk);
+        }
+        match w.heap {
+            Some(v) => KeyBytes::Heap(v.into_boxed_slice()),
+            None => KeyBytes::Inline { len: w.len as u8, buf: w.buf },
+        }
+    }
+}
+
+impl PartialEq for KeyBytes {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_slice() == other.as_slice()
+    }
+}
+
+impl Eq for KeyBytes {}
+
+impl std::hash::Hash for KeyBytes {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        state.write(self.as_slice());
+    }
+}
+
+struct KeyWriter {
+    buf: [u8; INLINE_KEY],
+    len: usize,
+    heap: Option<Vec<u8>>,
+}
+
+impl KeyWriter {
+    fn push(&mut self, bytes: &[u8]) {
+        match &mut self.heap {
+            Some(v) => v.extend_from_slice(bytes),
+            None if self.len + bytes.len() <= INLINE_KEY => {
+                self.buf[self.len..self.len + bytes.len()].copy_from_slice(bytes);
+                self.len += bytes.len();
+            }
+            None => {
+                let mut v = Vec::with_capacity(self.len + bytes.len() + 16);
+                v.extend_from_slice(&self.buf[..self.len]);
+                v.extend_from_slice(bytes);
+                self.heap = Some(v);
+            }
+        }
+    }
+
+    fn value(&mut self, v: &KeyValue) {
+        let (tag, bytes): (u8, &[u8]) = match v {
+            KeyValue::S(s) => (0, s.as_bytes()),
+            KeyValue::B(b) => (1, b),
+            KeyValue::N(n) => {
+                let (negative, digits, exp) = n.parts();
+                self.push(&[2, negative as u8]);
+                self.push(&exp.to_le_bytes());
+                (2, digits)
+            }
+        };
+        self.push(&[tag]);
+        self.push(&(bytes.len() as u32).to_le_bytes());
+        self.push(bytes);
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct IndexState {
     pub entries: IndexEntries,
@@ -28,7 +165,9 @@ pub struct IndexState {
 impl IndexState {
     /// Adds `item`'s entry, if it has the index's key (indexes are sparse).
     fn add(&mut self, meta: &IndexMeta, table_schema: &KeySchema, key: &PrimaryKey, item: &Item) {
-        let Some(ik) = meta.key_of(item, key) else { return };
+        let Some(ik) = meta.key_of(item, key) else {
+            return;
+        };
         if self.entries.entry((ik.hash_pos, ik.pk)).or_default().insert((ik.sk, key.clone())) {
             self.count += 1;
             self.bytes += item_size(&meta.project(item, table_schema));
@@ -174,7 +313,7 @@ pub struct StreamState {
 #[derive(Debug, Clone)]
 pub struct Table {
     pub meta: TableMeta,
-    pub items: BTreeMap<PrimaryKey, Item>,
+    pub items: ItemMap,
     /// Sum of item sizes, as TableSizeBytes reports.
     pub size_bytes: usize,
     /// Derived from items; rebuilt on load, never persisted.
@@ -188,7 +327,7 @@ pub(crate) fn epoch_seconds(ms: i64) -> Value {
 impl Table {
     pub fn new(meta: TableMeta) -> Self {
         let indexes = meta.indexes.iter().filter(|i| i.status != IndexStatus::Deleting).map(|i| (i.name.clone(), IndexState::default())).collect();
-        Table { meta, items: BTreeMap::new(), size_bytes: 0, indexes }
+        Table { meta, items: ItemMap::default(), size_bytes: 0, indexes }
     }
 
     /// An index that exists (a GSI being deleted no longer does, for readers and writers).
@@ -207,9 +346,11 @@ impl Table {
 
     /// Builds an index's entries from every item (a new GSI's backfill).
     pub fn build_index(&mut self, name: &str) {
-        let Some(meta) = self.meta.indexes.iter().find(|i| i.name == name).cloned() else { return };
+        let Some(meta) = self.meta.indexes.iter().find(|i| i.name == name).cloned() else {
+            return;
+        };
         let mut state = IndexState::default();
-        for (key, item) in &self.items {
+        for (key, item) in self.items.iter() {
             state.add(&meta, &self.meta.key_schema, key, item);
         }
         self.indexes.insert(name.to_string(), state);
@@ -230,8 +371,12 @@ impl Table {
 
     fn index_remove(&mut self, key: &PrimaryKey, item: &Item) {
         for meta in &self.meta.indexes {
-            let Some(ik) = meta.key_of(item, key) else { continue };
-            let Some(state) = self.indexes.get_mut(&meta.name) else { continue };
+            let Some(ik) = meta.key_of(item, key) else {
+                continue;
+            };
+            let Some(state) = self.indexes.get_mut(&meta.name) else {
+                continue;
+            };
             let part = (ik.hash_pos, ik.pk);
             let removed = state.entries.get_mut(&part).is_some_and(|set| set.remove(&(ik.sk, key.clone())));
             if removed {
@@ -272,7 +417,9 @@ impl Table {
     pub fn check_index_keys(&self, item: &Item) -> Result<(), AwsError> {
         for meta in self.meta.indexes.iter().filter(|i| i.status != IndexStatus::Deleting) {
             for attr in meta.key_schema.attributes() {
-                let Some(v) = item.get(&attr.name) else { continue };
+                let Some(v) = item.get(&attr.name) else {
+                    continue;
+                };
                 if scalar(v, attr.kind).is_none() {
                     return Err(AwsError::validation(format!(
                         "One or more parameter values were invalid: Type mismatch for Index Key {} Expected: {} Actual: {} IndexName: {}",

@@ -164,7 +164,7 @@ pub fn transact_write_items(db: &mut DynamoDb, cx: &mut Cx, input_value: &Value)
                         return Err(AwsError::validation(format!("One or more parameter values were invalid: Cannot update attribute {top}. This attribute is part of the key")));
                     }
                 }
-                let empty = Item::new();
+                let empty = Item::default();
                 let mut item = current.cloned().unwrap_or_else(|| schema.key_map(&key));
                 changes.apply(&mut item, current.unwrap_or(&empty))?;
                 table.check_index_keys(&item)?;
@@ -200,7 +200,9 @@ pub fn transact_write_items(db: &mut DynamoDb, cx: &mut Cx, input_value: &Value)
         if p.new.is_some() {
             touched.push((p.table.clone(), p.key.pk.clone()));
         }
-        let Ok(table) = db.active_table_mut(&region, &p.table) else { continue };
+        let Ok(table) = db.active_table_mut(&region, &p.table) else {
+            continue;
+        };
         let consumed = match &p.new {
             Some(new) => capacity::Consumed::write(table, table.items.get(&p.key), new.as_ref()),
             // A condition check: the size of the item as it is.
@@ -240,7 +242,9 @@ pub(crate) fn collection_metrics(db: &DynamoDb, region: &str, wanted: bool, writ
     }
     let mut out = serde_json::Map::new();
     for (name, pk) in writes {
-        let Ok(table) = db.active_table(region, name) else { continue };
+        let Ok(table) = db.active_table(region, name) else {
+            continue;
+        };
         if let Some(m) = collection::metrics_if(true, table, pk) {
             if let Value::Array(list) = out.entry(name.clone()).or_insert_with(|| Value::Array(Vec::new())) {
                 list.push(m);

@@ -8,7 +8,10 @@ use serde_json::{Map, Value};
 use super::number::{Number, NumberError};
 use crate::kernel::error::AwsError;
 
-pub type Item = IndexMap<String, AttributeValue>;
+/// An item or map: attribute names to values, in the order they were written.
+pub type Item = IndexMap<String, AttributeValue, ItemHasher>;
+/// Fixed-seed foldhash: deterministic across runs and hosts, and cheap on short names.
+pub type ItemHasher = foldhash::fast::FixedState;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum AttributeValue {
@@ -108,7 +111,7 @@ impl AttributeValue {
             "L" => AttributeValue::L(list(inner)?.iter().map(|v| Self::from_json_depth(v, depth + 1)).collect::<Result<_, _>>()?),
             "M" => {
                 let m = inner.as_object().ok_or_else(|| serialization("Unexpected value type in payload"))?;
-                let mut item = Item::with_capacity(m.len());
+                let mut item = Item::with_capacity_and_hasher(m.len(), Default::default());
                 for (k, v) in m {
                     item.insert(k.clone(), Self::from_json_depth(v, depth + 1)?);
                 }
@@ -212,7 +215,7 @@ pub fn item_from_json(v: &Value) -> Result<Item, AwsError> {
     let Value::Object(obj) = v else {
         return Err(serialization("Unexpected value type in payload"));
     };
-    let mut item = Item::with_capacity(obj.len());
+    let mut item = Item::with_capacity_and_hasher(obj.len(), Default::default());
     for (k, v) in obj {
         item.insert(k.clone(), AttributeValue::from_json(v)?);
     }

@@ -4,8 +4,6 @@
 
 use std::cmp::Ordering;
 
-use indexmap::IndexMap;
-
 use super::{Cmp, Cond, Operand, Path, PathElem};
 use crate::services::dynamodb::value::{AttributeValue, Item};
 
@@ -116,7 +114,9 @@ fn matches_leaf(item: &Item, cond: &Cond) -> bool {
             _ => false,
         },
         Cond::Cmp(cmp, a, b) => {
-            let (Some(x), Some(y)) = (operand(item, a), operand(item, b)) else { return false };
+            let (Some(x), Some(y)) = (operand(item, a), operand(item, b)) else {
+                return false;
+            };
             match cmp {
                 Cmp::Eq => equal(&x, &y),
                 Cmp::Ne => !equal(&x, &y),
@@ -163,7 +163,7 @@ impl Selection {
         }
         match v {
             AttributeValue::M(m) => {
-                let mut out = IndexMap::new();
+                let mut out = Item::default();
                 for (e, sel) in &self.children {
                     if let PathElem::Attr(a) = e {
                         if let Some(x) = m.get(a).and_then(|c| sel.apply(c)) {
@@ -197,7 +197,7 @@ pub fn project(item: &Item, paths: &[Path]) -> Item {
     for p in paths {
         root.add(&p.0);
     }
-    let mut out = Item::new();
+    let mut out = Item::default();
     for (e, sel) in &root.children {
         if let PathElem::Attr(a) = e {
             if let Some(x) = item.get(a).and_then(|v| sel.apply(v)) {

@@ -155,7 +155,7 @@ impl Placeholders {
                 if m.is_empty() {
                     return Err(AwsError::validation("ExpressionAttributeValues must not be empty"));
                 }
-                let mut item = Item::with_capacity(m.len());
+                let mut item = Item::with_capacity_and_hasher(m.len(), Default::default());
                 for (k, v) in m {
                     if !valid_placeholder(k, ':') {
                         return Err(AwsError::validation(format!("ExpressionAttributeValues contains invalid key: Syntax error; key: \"{k}\"")));

@@ -229,7 +229,7 @@ fn updates_cannot_nest_items_beyond_the_limit() {
         update::apply(&mut out, item, &actions).map(|_| out)
     };
     // The value alone is at the limit: fine at the top level.
-    let item = apply("SET a = :v", &Item::new()).unwrap();
+    let item = apply("SET a = :v", &Item::default()).unwrap();
     // One level further down is one too many, whichever action puts it there.
     for expr in ["SET a.a = :v", "SET b = :v, a.a.a = :v"] {
         let e = apply(expr, &item).unwrap_err();

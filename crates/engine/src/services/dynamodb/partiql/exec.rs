@@ -112,7 +112,9 @@ pub fn candidates<'a>(spec: &ReadSpec<'a>, start: Option<&Item>) -> Result<Items
         }
         (ReadPlan::Scan, Some(meta)) => {
             let from = start.map(|s| idx::start_position(meta, schema, s).map_err(|_| bad_token())).transpose()?;
-            let Some(state) = table.indexes.get(&meta.name) else { return Ok(Box::new(std::iter::empty())) };
+            let Some(state) = table.indexes.get(&meta.name) else {
+                return Ok(Box::new(std::iter::empty()));
+            };
             let show = projector(table, meta, spec.index_projection);
             Ok(Box::new(
                 state
@@ -169,7 +171,7 @@ pub fn read_page(spec: &ReadSpec, filter: Option<&Cond>, projection: Option<&[Pa
     let iter = candidates(spec, start)?;
     let key_names = idx::key_names(spec.index, &spec.table.meta.key_schema);
     let page = page::build(&key_names, iter, &PageSpec { limit, filter, projection: None, count_only: false });
-    let mut body = page.body;
+    let mut body = page.reply.into_value();
     let items = match body.get_mut("Items").map(Value::take) {
         Some(Value::Array(items)) => items,
         _ => Vec::new(),
@@ -197,7 +199,7 @@ fn unnest_name(p: &Path) -> String {
 
 /// A SELECT's projection of an item: each path's value under its unnested name.
 pub fn unnest(item: &Item, paths: &[Path]) -> Item {
-    let mut out = Item::new();
+    let mut out = Item::default();
     for p in paths {
         if let Some(v) = eval::resolve(item, p) {
             out.insert(unnest_name(p), v.clone());
@@ -304,7 +306,9 @@ pub fn evaluate(table: &Table, plan: &WritePlan, on_failure: Option<&str>) -> Re
         }
         WriteKind::Update(actions) => {
             // UPDATE carries an implicit attribute_exists on the key: it never creates an item.
-            let Some(old) = current else { return Err(conditional_failed()) };
+            let Some(old) = current else {
+                return Err(conditional_failed());
+            };
             check_condition(plan.cond.as_ref(), Some(old), on_failure)?;
             let mut new = old.clone();
             update::apply(&mut new, old, actions)?;
@@ -330,7 +334,9 @@ pub fn evaluate(table: &Table, plan: &WritePlan, on_failure: Option<&str>) -> Re
             Ok(Outcome { new: current.map(|_| None), returned, units: capacity::Consumed::write(table, current, None) })
         }
         WriteKind::Check => {
-            let Some(item) = current else { return Err(conditional_failed()) };
+            let Some(item) = current else {
+                return Err(conditional_failed());
+            };
             check_condition(plan.cond.as_ref(), Some(item), on_failure)?;
             Ok(Outcome { new: None, returned: None, units: capacity::Consumed::table(capacity::write_units(old_size)) })
         }
@@ -340,7 +346,9 @@ pub fn evaluate(table: &Table, plan: &WritePlan, on_failure: Option<&str>) -> Re
 /// Applies an evaluated write: the journal records and the table change together.
 pub fn commit(db: &mut DynamoDb, cx: &mut Cx, region: &str, plan: &WritePlan, new: Option<Option<Item>>) {
     let Some(new) = new else { return };
-    let Ok(table) = db.active_table_mut(region, &plan.table) else { return };
+    let Ok(table) = db.active_table_mut(region, &plan.table) else {
+        return;
+    };
     match new {
         Some(item) => {
             cx.journal.put(item_key(region, &plan.table, &plan.key), codec::encode_item(&item));

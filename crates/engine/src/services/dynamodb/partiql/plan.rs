@@ -129,7 +129,7 @@ impl Binder<'_> {
             Expr::Param(i, _) => self.param(*i)?,
             Expr::List(items, _) => AttributeValue::L(items.iter().enumerate().map(|(i, x)| self.value_at(x, &format!("{at}[{i}]"), depth + 1)).collect::<Result<_, _>>()?),
             Expr::Struct(fields, _) => {
-                let mut m = Item::with_capacity(fields.len());
+                let mut m = Item::with_capacity_and_hasher(fields.len(), Default::default());
                 for (k, v) in fields {
                     let key = match k {
                         Expr::Str(s) => s.clone(),
@@ -248,7 +248,9 @@ impl Binder<'_> {
                 }
             }
             Expr::In { e, list, negated } => {
-                let Expr::Path(p) = e.as_ref() else { return Err(invalid(IN_OPERANDS)) };
+                let Expr::Path(p) = e.as_ref() else {
+                    return Err(invalid(IN_OPERANDS));
+                };
                 let members: Vec<Operand> = match list.as_ref() {
                     Expr::List(items, _) => items.iter().map(|x| self.operand(x)).collect::<Result<_, _>>()?,
                     Expr::Param(i, _) => match self.param(*i)? {
@@ -368,18 +370,28 @@ impl Binder<'_> {
     fn function(&self, name: &str, args: &[Expr], pos: super::lexer::Pos) -> Result<Cond, AwsError> {
         match name {
             "attribute_exists" | "attribute_not_exists" => {
-                let [arg] = args else { return Err(operand_count(name, args.len())) };
-                let Expr::Path(p) = arg else { return Err(needs_path(name)) };
+                let [arg] = args else {
+                    return Err(operand_count(name, args.len()));
+                };
+                let Expr::Path(p) = arg else {
+                    return Err(needs_path(name));
+                };
                 let path = self.path(p)?;
                 Ok(if name == "attribute_exists" { Cond::Exists(path) } else { Cond::NotExists(path) })
             }
             "attribute_type" => {
-                let [a, t] = args else { return Err(operand_count(name, args.len())) };
-                let Expr::Path(p) = a else { return Err(needs_path(name)) };
+                let [a, t] = args else {
+                    return Err(operand_count(name, args.len()));
+                };
+                let Expr::Path(p) = a else {
+                    return Err(needs_path(name));
+                };
                 Ok(Cond::Type(self.path(p)?, self.operand(t)?))
             }
             "begins_with" | "contains" => {
-                let [a, b] = args else { return Err(operand_count(name, args.len())) };
+                let [a, b] = args else {
+                    return Err(operand_count(name, args.len()));
+                };
                 let (a, b) = (self.operand(a)?, self.operand(b)?);
                 Ok(if name == "begins_with" { Cond::BeginsWith(a, b) } else { Cond::Contains(a, b) })
             }
@@ -409,7 +421,9 @@ impl Binder<'_> {
         Ok(match e {
             Expr::Call(name, args, pos) if name == "set_add" || name == "set_delete" => {
                 let upper = if name == "set_add" { "ADD" } else { "DELETE" };
-                let [first, second] = args.as_slice() else { return Err(invalid(format!("SET_{upper} must have exactly two arguments at {}", pos.render()))) };
+                let [first, second] = args.as_slice() else {
+                    return Err(invalid(format!("SET_{upper} must have exactly two arguments at {}", pos.render())));
+                };
                 let same = match first {
                     Expr::Path(p) => self.path(p)? == path,
                     _ => false,
@@ -445,7 +459,9 @@ impl Binder<'_> {
         Ok(match e {
             Expr::Path(p) => UOperand::Path(self.path(p)?),
             Expr::Call(name, args, _) if name == "list_append" => {
-                let [a, b] = args.as_slice() else { return Err(operand_count(name, args.len())) };
+                let [a, b] = args.as_slice() else {
+                    return Err(operand_count(name, args.len()));
+                };
                 UOperand::ListAppend(Box::new(self.uoperand(a)?), Box::new(self.uoperand(b)?))
             }
             Expr::Call(name, _, pos) => return Err(unrecognized(name, *pos)),
@@ -564,7 +580,7 @@ pub fn schema_mismatch(name: &str) -> AwsError {
 /// `missing` is the message when the key is incomplete.
 pub fn split_key(cond: Option<Cond>, schema: &KeySchema, mode: KeyMode, missing: &str) -> Result<(Item, Option<Cond>), AwsError> {
     let names: Vec<&str> = schema.attributes().map(|a| a.name.as_str()).collect();
-    let mut key = Item::new();
+    let mut key = Item::default();
     let mut rest = Vec::new();
     for leaf in cond.map(conjuncts).unwrap_or_default() {
         let Some((name, value)) = key_equality(&leaf, &names) else {
@@ -584,9 +600,11 @@ pub fn split_key(cond: Option<Cond>, schema: &KeySchema, mode: KeyMode, missing:
             Some(_) => return Err(invalid(format!("Multiple conditions on same key {name}. Only single item Update/Insert/Delete are supported"))),
         }
     }
-    let mut ordered = Item::new();
+    let mut ordered = Item::default();
     for attr in schema.attributes() {
-        let Some(v) = key.get(&attr.name) else { return Err(invalid(missing)) };
+        let Some(v) = key.get(&attr.name) else {
+            return Err(invalid(missing));
+        };
         let Some(t) = scalar_type(v) else {
             return Err(invalid(format!("Key value must be of type S, N, or B. Key name: {}, Key type: {}", attr.name, v.type_name())));
         };
@@ -864,8 +882,12 @@ fn empty_key(kv: &KeyValue) -> Option<&'static str> {
 
 /// How a SELECT with this WHERE condition reads a table or index with key `hash`/`range`.
 pub fn plan_read(cond: Option<&Cond>, hash: &KeyAttribute, range: Option<&KeyAttribute>) -> Result<ReadPlan, AwsError> {
-    let Some(cond) = cond else { return Ok(ReadPlan::Scan) };
-    let Some(branches) = branches(cond) else { return Ok(ReadPlan::Scan) };
+    let Some(cond) = cond else {
+        return Ok(ReadPlan::Scan);
+    };
+    let Some(branches) = branches(cond) else {
+        return Ok(ReadPlan::Scan);
+    };
     let mut analysed = Vec::with_capacity(branches.len());
     for b in &branches {
         match analyze_branch(b, &hash.name, range.map(|r| r.name.as_str())) {
