@@ -37,9 +37,13 @@ const DEFAULTS = {
   timeout: 120, // seconds without an answer before a request counts as failed (moto's full scans take ~30 s)
   "gureum-bin": process.env.GUREUM_BIN || join(ROOT, "target", "release", "gureum"),
   "moto-server": process.env.MOTO_SERVER || join(ROOT, ".venv-bench", "bin", "moto_server"),
-  // "durable": gureum with --data (every write fsynced before its answer); "memory": without,
-  // in memory like dynalite and moto.
-  "gureum-store": "durable",
+  // "memory": `gureum serve` as it starts by default, in memory like dynalite and moto (the
+  // like-for-like comparison); "durable": with --data (every write fsynced before its answer).
+  "gureum-store": "memory",
+  // "loadgen": PutItem, GetItem and Query driven by gureum-loadgen (Rust, a fraction of a core);
+  // "node": by this process's own client (it saturates a core first on a small machine).
+  client: "loadgen",
+  "loadgen-bin": process.env.GUREUM_LOADGEN || join(ROOT, "target", "release", "gureum-loadgen"),
 };
 
 class UsageError extends Error {}
@@ -62,6 +66,7 @@ function parseArgs(argv) {
   opts.servers = opts.servers.split(",").map((s) => s.trim()).filter(Boolean);
   for (const s of opts.servers) if (!["gureum", "dynalite", "moto"].includes(s)) throw new UsageError(`unknown server ${s}`);
   if (!["durable", "memory"].includes(opts["gureum-store"])) throw new UsageError("--gureum-store is durable or memory");
+  if (!["loadgen", "node"].includes(opts.client)) throw new UsageError("--client is loadgen or node");
   return opts;
 }
 
@@ -318,6 +323,37 @@ async function phase({ concurrency, seconds, ops }, op) {
 
 const pct = (sorted, p) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN);
 
+/**
+ * A PutItem, GetItem or Query phase run by gureum-loadgen (see crates/loadgen): the same
+ * requests and checks as the node client's phases, from threads with one keep-alive connection
+ * each. Returns what `phase` returns (latencies as the 0th..100th percentiles).
+ */
+function loadgenPhase(opts, url, op, { seconds, ops, stored }) {
+  const args = ["--url", url, "--op", op, "--amz-date", AMZ_DATE, "--concurrency", String(opts.concurrency), "--seconds", String(seconds), "--timeout", String(opts.timeout)];
+  if (Number.isFinite(ops)) args.push("--ops", String(ops));
+  if (stored) args.push("--stored", String(stored));
+  return loadgenRun(opts, args);
+}
+
+function loadgenRun(opts, args) {
+  return new Promise((res, rej) => {
+    const child = spawn(opts["loadgen-bin"], args, { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "", err = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.stderr.on("data", (d) => (err += d));
+    child.on("error", (e) => rej(new Error(`cannot run ${opts["loadgen-bin"]} (scripts/bench-http builds it): ${e.message}`)));
+    child.on("close", (code) => {
+      if (code !== 0) return rej(new Error(`gureum-loadgen exited with ${code}: ${err.trim()}`));
+      try {
+        const r = JSON.parse(out);
+        res({ ...r, firstError: r.firstError ? new Error(r.firstError) : null });
+      } catch (e) {
+        rej(new Error(`gureum-loadgen printed ${out.slice(0, 200)}`));
+      }
+    });
+  });
+}
+
 // --- the workload ------------------------------------------------------------------------------------
 
 const PART = 50; // items per partition of the bench table: a Query on a full partition returns 50
@@ -425,16 +461,18 @@ async function workload(name, url, opts) {
     await createTable(client, "scan");
 
     // PutItem: item i goes to partition floor(i / 50), sort key i % 50.
-    const put = await phase({ concurrency: opts.concurrency, seconds: opts["put-seconds"], ops: opts.puts }, async (i) => {
-      const { status, body } = await client.raw("PutItem", `{"TableName":"bench","Item":${benchItem(i)}}`);
-      if (status !== 200 || body !== "{}") throw new Error(`PutItem: HTTP ${status}: ${body.slice(0, 300)}`);
-    });
+    const put = opts.client === "loadgen"
+      ? await loadgenPhase(opts, url, "PutItem", { seconds: opts["put-seconds"], ops: opts.puts })
+      : await phase({ concurrency: opts.concurrency, seconds: opts["put-seconds"], ops: opts.puts }, async (i) => {
+        const { status, body } = await client.raw("PutItem", `{"TableName":"bench","Item":${benchItem(i)}}`);
+        if (status !== 200 || body !== "{}") throw new Error(`PutItem: HTTP ${status}: ${body.slice(0, 300)}`);
+      });
     report("PutItem", put, put.done < opts.puts ? `  (stopped at --put-seconds ${opts["put-seconds"]})` : "");
     // Puts are handed out in order, so after an error-free phase items 0 .. done-1 are stored.
     const stored = put.done;
     if (put.errors || stored < PART) throw new Error(`PutItem failed (${put.errors} errors, ${stored} stored): ${put.firstError?.message}`);
 
-    const get = await phase(opts, async () => {
+    const get = opts.client === "loadgen" ? await loadgenPhase(opts, url, "GetItem", { seconds: opts.seconds, ops: opts.ops, stored }) : await phase(opts, async () => {
       const i = Math.floor(Math.random() * stored);
       const out = await client.call("GetItem", `{"TableName":"bench","Key":${benchKey(i)}}`);
       const got = out.Item && JSON.stringify({ pk: out.Item.pk, sk: out.Item.sk, data: out.Item.data });
@@ -443,7 +481,7 @@ async function workload(name, url, opts) {
     report("GetItem", get);
 
     const partitions = Math.floor(stored / PART); // complete partitions only
-    const query = await phase(opts, async () => {
+    const query = opts.client === "loadgen" ? await loadgenPhase(opts, url, "Query", { seconds: opts.seconds, ops: opts.ops, stored: partitions * PART }) : await phase(opts, async () => {
       const p = Math.floor(Math.random() * partitions);
       const out = await client.call("Query", `{"TableName":"bench","KeyConditionExpression":"pk = :p","ExpressionAttributeValues":{":p":{"S":"p${pad(p, 6)}"}}}`);
       if (out.Count !== PART || out.Items?.length !== PART || out.LastEvaluatedKey) throw new Error(`Query p${p}: Count ${out.Count}, ${out.Items?.length} items, LastEvaluatedKey ${JSON.stringify(out.LastEvaluatedKey)}`);
@@ -602,6 +640,11 @@ function table(rows) {
 }
 
 async function clientCeiling(opts) {
+  if (opts.client === "loadgen") {
+    const r = await loadgenRun(opts, ["--ceiling", "--concurrency", String(opts.concurrency), "--seconds", String(Math.min(opts.seconds, 3))]);
+    if (r.errors) throw r.firstError;
+    return r;
+  }
   const nul = launch(process.execPath, [SELF, "--internal-null-server"], { ready: (out) => /null server at (http:\/\/\S+)/.exec(out)?.[1] });
   try {
     const c = makeClient(await nul.url, opts);
@@ -628,7 +671,8 @@ async function main() {
   // The client's ceiling: the same requests against a server that does nothing.
   const ceiling = await clientCeiling(opts);
   const ceilingRate = ceiling.done / ceiling.seconds;
-  console.log(`client ceiling: ${fmtRate(ceilingRate)} req/s against a do-nothing server (p50 ${fmtMs(pct(ceiling.latencies, 50))}, client CPU ${ceiling.cpu.toFixed(0)}% of a core)\n`);
+  console.log(`client ceiling: ${fmtRate(ceilingRate)} req/s against a do-nothing server (p50 ${fmtMs(pct(ceiling.latencies, 50))}, `
+    + `${opts.client === "loadgen" ? "gureum-loadgen and its in-process null server" : "client"} CPU ${ceiling.cpu.toFixed(0)}% of a core)\n`);
 
   const results = {};
   const labels = {};

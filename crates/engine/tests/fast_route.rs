@@ -1,7 +1,8 @@
 //! The fast JSON route (`Engine::call_json`: hot operations read straight from the request text
 //! and answered straight from the items) must answer every request exactly as the general
 //! route (`Engine::call` with the parsed JSON value) does: same answer, same error, same state
-//! afterwards. Two identical sandboxes take the same requests, one through each door.
+//! afterwards. Two identical sandboxes take the same requests, one through each door (the JSON
+//! one keeping item JSON text, as `gureum serve` does).
 //!
 //! - a corpus of valid and invalid requests, including every form the fast route declines
 //!   (sets, nulls, escapes, repeated members, bad numbers, deep nesting, bad JSON);
@@ -30,7 +31,9 @@ fn outcome_of_error(e: AwsError) -> Outcome {
 
 impl Twin {
     fn new() -> Twin {
-        let mut t = Twin { json: Engine::new(EngineConfig::default(), 0), value: Engine::new(EngineConfig::default(), 0), now: 0 };
+        // The JSON door as `gureum serve` runs it: items keep their JSON text.
+        let json = Engine::new(EngineConfig { keep_item_json: true, ..EngineConfig::default() }, 0);
+        let mut t = Twin { json, value: Engine::new(EngineConfig::default(), 0), now: 0 };
         t.both(
             "CreateTable",
             r#"{"TableName":"T","BillingMode":"PAY_PER_REQUEST",

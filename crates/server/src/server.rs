@@ -85,7 +85,7 @@ fn request_id(counter: u64) -> String {
 pub fn run(config: Config) -> Result<(), String> {
     let now = wall_ms();
     let seed = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(1);
-    let engine_config = EngineConfig { seed, start_virtual_ms: now, ..Default::default() };
+    let engine_config = EngineConfig { seed, start_virtual_ms: now, keep_item_json: true, ..Default::default() };
     let (store, engine) = match &config.data {
         Some(dir) => {
             let (store, records) = FileStore::open(dir)?;

@@ -152,7 +152,7 @@ impl Engine {
             };
             records.push(Record { key: key.clone(), value: bytes });
         }
-        let config = super::EngineConfig { account_id: self.account.id.clone(), ..Default::default() };
+        let config = super::EngineConfig { account_id: self.account.id.clone(), keep_item_json: self.keep_item_json, ..Default::default() };
         let fresh = Engine::restore(config, host_now_ms, records).map_err(invalid)?;
         // Swap in the imported state, then journal it as a full replacement.
         let Engine { account, clock, rng, scheduler, services, .. } = fresh;

@@ -72,11 +72,16 @@ pub struct EngineConfig {
     pub seed: u64,
     /// Virtual time a new sandbox starts at (ms since the epoch); hosts pass the wall time.
     pub start_virtual_ms: i64,
+    /// Keep each stored DynamoDB item's JSON text beside it, so answers written as JSON text
+    /// ([`Engine::call_json`]) copy it instead of walking the item: reads get much cheaper,
+    /// writes a little dearer, and items take about twice the memory. `gureum serve` turns it
+    /// on; the browser (which reads items as JSON values) leaves it off. Never changes answers.
+    pub keep_item_json: bool,
 }
 
 impl Default for EngineConfig {
     fn default() -> Self {
-        EngineConfig { account_id: account::DEFAULT_ACCOUNT_ID.into(), seed: 0x6775_7265_756d, start_virtual_ms: 1_767_225_600_000 }
+        EngineConfig { account_id: account::DEFAULT_ACCOUNT_ID.into(), seed: 0x6775_7265_756d, start_virtual_ms: 1_767_225_600_000, keep_item_json: false }
     }
 }
 
@@ -90,18 +95,21 @@ pub struct Engine {
     scheduler: Scheduler,
     journal: Journal,
     services: Vec<Box<dyn Service>>,
+    /// [`EngineConfig::keep_item_json`], kept for sandboxes rebuilt by import.
+    keep_item_json: bool,
 }
 
 impl Engine {
     /// A new, empty sandbox.
     pub fn new(config: EngineConfig, host_now_ms: i64) -> Self {
         let mut engine = Engine {
-            account: Account::new(config.account_id),
+            account: Account::new(config.account_id.clone()),
             clock: VirtualClock::new(config.start_virtual_ms, host_now_ms),
             rng: Rng::seeded(config.seed),
             scheduler: Scheduler::default(),
             journal: Journal::default(),
-            services: crate::services::all(),
+            services: crate::services::all(&config),
+            keep_item_json: config.keep_item_json,
         };
         engine.persist_clock();
         engine.persist_rng();
@@ -117,7 +125,8 @@ impl Engine {
             rng: Rng::seeded(config.seed),
             scheduler: Scheduler::default(),
             journal: Journal::default(),
-            services: crate::services::all(),
+            services: crate::services::all(&config),
+            keep_item_json: config.keep_item_json,
         };
         let mut records: Vec<Record> = records.into_iter().collect();
         if !records.windows(2).all(|w| w[0].key <= w[1].key) {

@@ -3,11 +3,11 @@
 
 pub mod dynamodb;
 
-use crate::kernel::service::Service;
+use crate::kernel::{service::Service, EngineConfig};
 
 /// A fresh instance of every simulated service, in registry order.
-pub fn all() -> Vec<Box<dyn Service>> {
-    vec![Box::new(dynamodb::DynamoDb::default())]
+pub fn all(config: &EngineConfig) -> Vec<Box<dyn Service>> {
+    vec![Box::new(dynamodb::DynamoDb::new(config.keep_item_json))]
 }
 
 /// The fast JSON route's first step for `service` (see [`Service::call_prepared`]): a request

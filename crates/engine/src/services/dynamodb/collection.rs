@@ -120,7 +120,7 @@ mod tests {
                 "projection": "KeysOnly", "nonKeyAttributes": [], "readCapacity": 0, "writeCapacity": 0}]
         }))
         .unwrap();
-        Table::new(meta)
+        Table::new(meta, false)
     }
 
     fn put(t: &mut Table, item: serde_json::Value) -> (PrimaryKey, Item) {

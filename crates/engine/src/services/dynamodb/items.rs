@@ -1,8 +1,6 @@
 //! PutItem, GetItem, DeleteItem, UpdateItem, with either expression parameters or their legacy
 //! counterparts (Expected, AttributeUpdates, AttributesToGet).
 
-use std::borrow::Cow;
-
 use serde_json::{json, Value};
 
 use super::{
@@ -12,7 +10,7 @@ use super::{
     input::{AttrMap, Constraints, Input},
     item_key,
     legacy::{self, RawCondition, RawUpdate},
-    reply::{Items, Reply},
+    reply::{Items, Reply, Row},
     requests::{self, Expressions, Spec},
     value::{item_from_json, item_size, item_to_json, Item, MAX_ITEM_BYTES},
     DynamoDb, ERROR_NAMESPACE,
@@ -159,13 +157,13 @@ pub fn get_item_reply<'db>(db: &'db mut DynamoDb, cx: &mut Cx, input: &Input) ->
     let key = table.meta.key_schema.key_from_owned_map(key)?;
     let mut out = Reply::new();
     let mut size = 0;
-    if let Some(item) = table.items.get(&key) {
-        size = item_size(item);
+    if let Some(item) = table.items.get_stored(&key) {
+        size = item.size();
         out.items = Some((
             "Item",
             Items::One(match &projection {
-                Some(paths) => Cow::Owned(eval::project(item, paths)),
-                None => Cow::Borrowed(item),
+                Some(paths) => Row::Owned(eval::project(item.item(), paths)),
+                None => Row::Stored(item),
             }),
         ));
     }

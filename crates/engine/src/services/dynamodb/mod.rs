@@ -97,6 +97,14 @@ pub struct DynamoDb {
     regions: BTreeMap<String, BTreeMap<String, Table>>,
     /// ClientRequestTokens of recent write transactions, per region.
     tokens: BTreeMap<String, BTreeMap<String, transact::TokenRecord>>,
+    /// [`crate::EngineConfig::keep_item_json`]: tables keep their items' JSON text.
+    keep_item_json: bool,
+}
+
+impl DynamoDb {
+    pub fn new(keep_item_json: bool) -> Self {
+        DynamoDb { keep_item_json, ..Default::default() }
+    }
 }
 
 pub(crate) fn token_key(region: &str, token: &str) -> String {
@@ -262,11 +270,12 @@ impl Service for DynamoDb {
         match (parts.next(), parts.next()) {
             (None, _) => {
                 let meta: TableMeta = serde_json::from_slice(value).map_err(|e| e.to_string())?;
+                let keep_item_json = self.keep_item_json;
                 let tables = self.tables_mut(region);
                 match tables.get_mut(name) {
                     Some(t) => t.set_meta(meta),
                     None => {
-                        tables.insert(name.to_string(), Table::new(meta));
+                        tables.insert(name.to_string(), Table::new(meta, keep_item_json));
                     }
                 }
                 Ok(())

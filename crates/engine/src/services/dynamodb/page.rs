@@ -3,8 +3,6 @@
 //! rule count items read, not items returned), project, and report LastEvaluatedKey when the
 //! page stopped early.
 
-use std::borrow::Cow;
-
 use serde_json::Value;
 
 use super::{
@@ -12,8 +10,8 @@ use super::{
     expr::{eval, Cond, Path},
     input::{Constraints, Input},
     legacy::{self, RawCondition},
-    reply::{Items, Reply},
-    value::{item_size, item_to_json, Item},
+    reply::{Items, Reply, Row},
+    value::{item_to_json, Item},
 };
 use crate::kernel::error::AwsError;
 
@@ -89,25 +87,26 @@ pub struct Page<'a> {
 /// `items` are the candidates in order (already reduced to an index's projection when reading
 /// an index); `key_names` are the attributes that make up LastEvaluatedKey (the table's key, plus
 /// the index's key when reading an index).
-pub fn build<'a>(key_names: &[String], items: impl Iterator<Item = Cow<'a, Item>>, spec: &PageSpec) -> Page<'a> {
+pub fn build<'a, R: Into<Row<'a>>>(key_names: &[String], items: impl Iterator<Item = R>, spec: &PageSpec) -> Page<'a> {
     let limit = spec.limit.unwrap_or(usize::MAX);
     let mut out = Vec::new();
     let (mut scanned, mut count, mut bytes) = (0usize, 0usize, 0usize);
-    let mut last: Option<Cow<'a, Item>> = None;
+    let mut last: Option<Row<'a>> = None;
     let mut last_returned = false;
     let mut stopped_early = false;
     for item in items {
+        let item: Row<'a> = item.into();
         if scanned == limit || bytes >= PAGE_BYTES {
             stopped_early = true;
             break;
         }
         scanned += 1;
-        bytes += item_size(&item);
+        bytes += item.size();
         if spec.filter.is_none_or(|f| eval::matches(&item, f)) {
             count += 1;
             if !spec.count_only {
                 match spec.projection {
-                    Some(p) => out.push(Cow::Owned(eval::project(&item, p))),
+                    Some(p) => out.push(Row::Owned(eval::project(&item, p))),
                     None => {
                         // The last item read is now the last one returned: no copy needed.
                         out.push(item);
@@ -122,7 +121,7 @@ pub fn build<'a>(key_names: &[String], items: impl Iterator<Item = Cow<'a, Item>
         last_returned = false;
     }
     let last: Option<&Item> = match (&last, last_returned) {
-        (Some(item), _) => Some(item),
+        (Some(item), _) => Some(&**item),
         (None, true) => out.last().map(|i| &**i),
         (None, false) => None,
     };

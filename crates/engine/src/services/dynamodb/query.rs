@@ -2,7 +2,7 @@
 //! condition, in sort-key order (or reversed with ScanIndexForward=false), then filtered and
 //! projected, one page at a time.
 
-use std::{borrow::Cow, cmp::Ordering, ops::Bound};
+use std::{cmp::Ordering, ops::Bound};
 
 use serde_json::Value;
 
@@ -14,7 +14,7 @@ use super::{
     key::{scalar, KeySchema, KeyValue, PrimaryKey, ScalarType},
     legacy,
     page::{self, PageSpec, ReadArgs},
-    reply::Reply,
+    reply::{Reply, Row},
     requests::{self, Expressions},
     scan::{check_select, projection_member},
     value::{item_from_json, AttributeValue},
@@ -254,13 +254,14 @@ pub fn query_reply<'db>(db: &'db mut DynamoDb, cx: &mut Cx, input: &Input) -> Re
                     Some(s) => Bound::Excluded(s.clone()),
                     None => Bound::Included(first),
                 };
-                let items = table.items.range((lower, Bound::Unbounded)).take_while(|(k, _)| in_partition(k)).filter(|(k, _)| sort_ok(&k.sk, &sk)).map(|(_, i)| Cow::Borrowed(i));
+                let items =
+                    table.items.range_stored((lower, Bound::Unbounded)).take_while(|(k, _)| in_partition(k)).filter(|(k, _)| sort_ok(&k.sk, &sk)).map(|(_, i)| Row::Stored(i));
                 page::build(&names, items, &spec)
             } else {
                 // Find the collection's end going forward, then walk it backwards: O(collection size).
-                let collection: Vec<_> = table.items.range((Bound::Included(first), Bound::Unbounded)).take_while(|(k, _)| in_partition(k)).collect();
+                let collection: Vec<_> = table.items.range_stored((Bound::Included(first), Bound::Unbounded)).take_while(|(k, _)| in_partition(k)).collect();
                 let items =
-                    collection.into_iter().rev().skip_while(|(k, _)| start.as_ref().is_some_and(|s| *k >= s)).filter(|(k, _)| sort_ok(&k.sk, &sk)).map(|(_, i)| Cow::Borrowed(i));
+                    collection.into_iter().rev().skip_while(|(k, _)| start.as_ref().is_some_and(|s| *k >= s)).filter(|(k, _)| sort_ok(&k.sk, &sk)).map(|(_, i)| Row::Stored(i));
                 page::build(&names, items, &spec)
             }
         }
@@ -293,11 +294,11 @@ pub fn query_reply<'db>(db: &'db mut DynamoDb, cx: &mut Cx, input: &Input) -> Re
                 (false, None) => Box::new(set.iter().rev()),
             };
             let all = meta.projection == ProjectionType::All;
-            let items = entries.filter(|(isk, _)| sort_ok(isk, &sk)).filter_map(|(_, tk)| table.items.get(tk)).map(|i| {
+            let items = entries.filter(|(isk, _)| sort_ok(isk, &sk)).filter_map(|(_, tk)| table.items.get_stored(tk)).map(|i| {
                 if all {
-                    Cow::Borrowed(i)
+                    Row::Stored(i)
                 } else {
-                    Cow::Owned(meta.project(i, schema))
+                    Row::Owned(meta.project(i.item(), schema))
                 }
             });
             page::build(&names, items, &spec)

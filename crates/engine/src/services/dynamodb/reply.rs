@@ -8,13 +8,62 @@ use std::borrow::Cow;
 use base64::{engine::general_purpose::STANDARD as B64, Engine as _};
 use serde_json::{Map, Value};
 
-use super::value::{item_to_json, AttributeValue, Item};
+use super::{
+    table::Stored,
+    value::{item_size, item_to_json, AttributeValue, Item},
+};
 
 pub enum Items<'a> {
     /// GetItem's `Item`.
-    One(Cow<'a, Item>),
+    One(Row<'a>),
     /// Query's and Scan's `Items`.
-    Many(Vec<Cow<'a, Item>>),
+    Many(Vec<Row<'a>>),
+}
+
+/// An item in an answer: a stored one (whose JSON text can be reused), a borrowed one, or one
+/// made for the answer (a projection).
+pub enum Row<'a> {
+    Stored(&'a Stored),
+    Borrowed(&'a Item),
+    Owned(Item),
+}
+
+impl Row<'_> {
+    /// [`item_size`] of the item.
+    pub fn size(&self) -> usize {
+        match self {
+            Row::Stored(s) => s.size(),
+            other => item_size(other),
+        }
+    }
+
+    pub fn write_json(&self, out: &mut Vec<u8>) {
+        match self {
+            Row::Stored(s) => s.write_json(out),
+            other => write_item(out, other),
+        }
+    }
+}
+
+impl std::ops::Deref for Row<'_> {
+    type Target = Item;
+
+    fn deref(&self) -> &Item {
+        match self {
+            Row::Stored(s) => s.item(),
+            Row::Borrowed(i) => i,
+            Row::Owned(i) => i,
+        }
+    }
+}
+
+impl<'a> From<Cow<'a, Item>> for Row<'a> {
+    fn from(c: Cow<'a, Item>) -> Self {
+        match c {
+            Cow::Borrowed(i) => Row::Borrowed(i),
+            Cow::Owned(i) => Row::Owned(i),
+        }
+    }
 }
 
 pub struct Reply<'a> {
@@ -52,7 +101,7 @@ impl<'a> Reply<'a> {
             Some((name, Items::One(item))) => {
                 write_str(out, name);
                 out.push(b':');
-                write_item(out, item);
+                item.write_json(out);
                 first = false;
             }
             Some((name, Items::Many(items))) => {
@@ -62,7 +111,7 @@ impl<'a> Reply<'a> {
                     if i > 0 {
                         out.push(b',');
                     }
-                    write_item(out, item);
+                    item.write_json(out);
                 }
                 out.push(b']');
                 first = false;
@@ -90,7 +139,21 @@ impl Default for Reply<'_> {
 }
 
 fn write_str(out: &mut Vec<u8>, s: &str) {
-    let _ = serde_json::to_writer(&mut *out, s);
+    // Most strings need no escaping: check 16 bytes at a time (without an early exit, so the
+    // check vectorises) and copy them whole.
+    let bytes = s.as_bytes();
+    let plain = |b: u8| b >= 0x20 && b != b'"' && b != b'\\';
+    let mut chunks = bytes.chunks_exact(16);
+    let mut clean = chunks.by_ref().all(|c| c.iter().fold(true, |ok, &b| ok & plain(b)));
+    clean = clean && chunks.remainder().iter().all(|&b| plain(b));
+    if clean {
+        out.reserve(bytes.len() + 2);
+        out.push(b'"');
+        out.extend_from_slice(bytes);
+        out.push(b'"');
+    } else {
+        let _ = serde_json::to_writer(&mut *out, s);
+    }
 }
 
 /// An attribute map as DynamoDB JSON.
@@ -175,7 +238,7 @@ mod tests {
     fn written_json_is_the_value_form() {
         let item = item_from_json(&json!({
             "s": {"S": "quote \" backslash \\ newline \n tab \t unicode 구름 \u{1}"}, "n": {"N": "-001.500e3"}, "z": {"N": "0"},
-            "b": {"B": "AQID"}, "e": {"B": ""}, "t": {"BOOL": true}, "f": {"BOOL": false}, "nul": {"NULL": true},
+            "b": {"B": "AQID"}, "e": {"B": ""}, "clean": {"S": "a clean string longer than sixteen bytes, 구름 included"}, "tail": {"S": "sixteen clean by\"x"}, "t": {"BOOL": true}, "f": {"BOOL": false}, "nul": {"NULL": true},
             "l": {"L": [{"S": "a"}, {"N": "2"}, {"L": []}, {"M": {}}]},
             "m": {"M": {"inner \"name\"": {"SS": ["x", "y"]}, "ns": {"NS": ["1", "2.50"]}, "bs": {"BS": ["AQ==", "Ag=="]}}}
         }))
@@ -184,8 +247,8 @@ mod tests {
         rest.insert("Count".into(), json!(1));
         rest.insert("LastEvaluatedKey".into(), json!({"k": {"S": "v"}}));
         for reply in [
-            Reply { items: Some(("Item", Items::One(Cow::Borrowed(&item)))), rest: Map::new() },
-            Reply { items: Some(("Items", Items::Many(vec![Cow::Borrowed(&item), Cow::Owned(Item::default())]))), rest: rest.clone() },
+            Reply { items: Some(("Item", Items::One(Row::Borrowed(&item)))), rest: Map::new() },
+            Reply { items: Some(("Items", Items::Many(vec![Row::Borrowed(&item), Row::Owned(Item::default())]))), rest: rest.clone() },
             Reply { items: Some(("Items", Items::Many(Vec::new()))), rest: rest.clone() },
             Reply { items: None, rest: rest.clone() },
             Reply::new(),

@@ -2,7 +2,7 @@
 //! items or once 1 MB has been read, and then carries LastEvaluatedKey. Parallel scans split the
 //! hash space into `TotalSegments` equal ranges.
 
-use std::{borrow::Cow, ops::Bound};
+use std::ops::Bound;
 
 use serde_json::Value;
 
@@ -12,7 +12,7 @@ use super::{
     input::{Constraints, Input},
     legacy,
     page::{self, PageSpec, ReadArgs},
-    reply::Reply,
+    reply::{Reply, Row},
     requests::{self, Expressions},
     value::item_from_json,
     DynamoDb,
@@ -93,10 +93,10 @@ pub fn scan_reply<'db>(db: &'db mut DynamoDb, cx: &mut Cx, input: &Input) -> Res
             };
             let candidates = table
                 .items
-                .range((lower, Bound::Unbounded))
+                .range_stored((lower, Bound::Unbounded))
                 .skip_while(|(k, _)| k.hash_pos < lo)
                 .take_while(|(k, _)| hi.is_none_or(|h| k.hash_pos < h))
-                .map(|(_, i)| Cow::Borrowed(i));
+                .map(|(_, i)| Row::Stored(i));
             page::build(&idx::key_names(None, &table.meta.key_schema), candidates, &spec)
         }
         Some(name) => {
@@ -122,8 +122,8 @@ pub fn scan_reply<'db>(db: &'db mut DynamoDb, cx: &mut Cx, input: &Input) -> Res
                 .flat_map(|(part, set)| set.iter().map(move |e| (part, e)))
                 .filter(|(part, _)| in_segment(part.0))
                 .skip_while(|(part, e)| from.as_ref().is_some_and(|f| ((*part).clone(), (*e).clone()) <= *f))
-                .filter_map(|(_, (_, tk))| table.items.get(tk))
-                .map(|item| if meta.projection == idx::ProjectionType::All { Cow::Borrowed(item) } else { Cow::Owned(meta.project(item, schema)) });
+                .filter_map(|(_, (_, tk))| table.items.get_stored(tk))
+                .map(|item| if meta.projection == idx::ProjectionType::All { Row::Stored(item) } else { Row::Owned(meta.project(item.item(), schema)) });
             page::build(&idx::key_names(Some(meta), schema), candidates, &spec)
         }
     };

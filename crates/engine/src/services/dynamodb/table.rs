@@ -25,12 +25,61 @@ pub type IndexEntries = BTreeMap<(u64, KeyValue), BTreeSet<(Option<KeyValue>, Pr
 /// the same keys; only these methods change them.
 #[derive(Debug, Clone, Default)]
 pub struct ItemMap {
-    by_key: HashMap<KeyBytes, Item, foldhash::fast::FixedState>,
+    by_key: HashMap<KeyBytes, Stored, foldhash::fast::FixedState>,
     order: BTreeSet<PrimaryKey>,
+    keep_json: bool,
+}
+
+/// One stored item, with its size and, in tables that keep it
+/// ([`crate::EngineConfig::keep_item_json`]), its DynamoDB JSON text, so JSON answers copy the
+/// text instead of walking the item. Items are never changed in place (a write replaces the
+/// whole `Stored`), so the text cannot go stale.
+#[derive(Debug, Clone)]
+pub struct Stored {
+    item: Item,
+    size: usize,
+    json: Option<Box<[u8]>>,
+}
+
+impl Stored {
+    fn new(item: Item, keep_json: bool) -> Stored {
+        let json = keep_json.then(|| {
+            let mut out = Vec::new();
+            super::reply::write_item(&mut out, &item);
+            out.into_boxed_slice()
+        });
+        Stored { size: item_size(&item), item, json }
+    }
+
+    pub fn item(&self) -> &Item {
+        &self.item
+    }
+
+    /// [`item_size`] of the item.
+    pub fn size(&self) -> usize {
+        self.size
+    }
+
+    /// Appends the item as DynamoDB JSON (`{"a":{"S":"x"},...}`) to `out`.
+    pub fn write_json(&self, out: &mut Vec<u8>) {
+        match &self.json {
+            Some(text) => out.extend_from_slice(text),
+            None => super::reply::write_item(out, &self.item),
+        }
+    }
 }
 
 impl ItemMap {
+    /// `keep_json`: keep each item's JSON text (see [`Stored`]).
+    pub fn new(keep_json: bool) -> Self {
+        ItemMap { keep_json, ..Default::default() }
+    }
+
     pub fn get(&self, key: &PrimaryKey) -> Option<&Item> {
+        self.get_stored(key).map(Stored::item)
+    }
+
+    pub fn get_stored(&self, key: &PrimaryKey) -> Option<&Stored> {
         self.by_key.get(&KeyBytes::of(key))
     }
 
@@ -44,27 +93,32 @@ impl ItemMap {
 
     /// Inserts or replaces; returns the item replaced.
     pub fn insert(&mut self, key: PrimaryKey, item: Item) -> Option<Item> {
-        let old = self.by_key.insert(KeyBytes::of(&key), item);
+        let old = self.by_key.insert(KeyBytes::of(&key), Stored::new(item, self.keep_json));
         if old.is_none() {
             self.order.insert(key);
         }
-        old
+        old.map(|s| s.item)
     }
 
     pub fn remove(&mut self, key: &PrimaryKey) -> Option<Item> {
         let old = self.by_key.remove(&KeyBytes::of(key))?;
         self.order.remove(key);
-        Some(old)
+        Some(old.item)
     }
 
     /// Items whose keys fall in `range`, in storage order.
     pub fn range<R: RangeBounds<PrimaryKey>>(&self, range: R) -> impl DoubleEndedIterator<Item = (&PrimaryKey, &Item)> + '_ {
-        self.order.range(range).filter_map(|k| self.get(k).map(|i| (k, i)))
+        self.range_stored(range).map(|(k, s)| (k, s.item()))
+    }
+
+    /// [`ItemMap::range`] with each item's [`Stored`] entry.
+    pub fn range_stored<R: RangeBounds<PrimaryKey>>(&self, range: R) -> impl DoubleEndedIterator<Item = (&PrimaryKey, &Stored)> + '_ {
+        self.order.range(range).filter_map(|k| self.get_stored(k).map(|s| (k, s)))
     }
 
     /// Every item, in storage order.
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = (&PrimaryKey, &Item)> + '_ {
-        self.order.iter().filter_map(|k| self.get(k).map(|i| (k, i)))
+        self.range(..)
     }
 }
 
@@ -325,9 +379,10 @@ pub(crate) fn epoch_seconds(ms: i64) -> Value {
 }
 
 impl Table {
-    pub fn new(meta: TableMeta) -> Self {
+    /// `keep_item_json`: see [`crate::EngineConfig::keep_item_json`].
+    pub fn new(meta: TableMeta, keep_item_json: bool) -> Self {
         let indexes = meta.indexes.iter().filter(|i| i.status != IndexStatus::Deleting).map(|i| (i.name.clone(), IndexState::default())).collect();
-        Table { meta, items: ItemMap::default(), size_bytes: 0, indexes }
+        Table { meta, items: ItemMap::new(keep_item_json), size_bytes: 0, indexes }
     }
 
     /// An index that exists (a GSI being deleted no longer does, for readers and writers).

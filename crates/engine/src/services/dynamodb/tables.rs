@@ -243,7 +243,7 @@ pub fn create_table(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Val
     };
     cx.journal.put_json(table_key(&region, name), &meta);
     cx.schedule(cx.now_ms + TABLE_TRANSITION_MS, json!({"action": "activate", "table": name, "tableId": id}));
-    let table = Table::new(meta);
+    let table = Table::new(meta, db.keep_item_json);
     let description = table.description(cx.now_ms);
     db.tables_mut(&region).insert(name.to_string(), table);
     Ok(json!({ "TableDescription": description }))
