@@ -54,9 +54,11 @@ try {
     console.log(`${label.padEnd(28)} ${(n ? n.toFixed(0) : "-").padStart(12)} ${w.toFixed(0).padStart(12)} ${unit.padEnd(6)} ${ratio ? (ratio * 100).toFixed(0) + "% of native" : ""}`);
   };
   console.log(`Engine benchmark, ${wasm.items} items (partitions of 100); native vs wasm in Chromium (dedicated Worker)`);
+  console.log("GetItem: median of 5 rounds; every figure but the second GetItem row goes through Engine::call_json (JSON text in and out)");
   console.log(`${"".padEnd(28)} ${"native".padStart(12)} ${"wasm".padStart(12)}`);
   row("PutItem (load)", native?.putPerS, wasm.putPerS, "ops/s");
-  row("GetItem", native?.getPerS, wasm.getPerS, "ops/s");
+  row("GetItem (call_json)", native?.getPerS, wasm.getPerS, "ops/s");
+  row("GetItem (call, JSON values)", native?.getValuePerS, wasm.getValuePerS, "ops/s");
   row("100-item Query p50", native?.queryP50Us, wasm.queryP50Us, "µs", false);
   row("100-item Query p99", native?.queryP99Us, wasm.queryP99Us, "µs", false);
 } finally {

@@ -1,12 +1,16 @@
 // The same DynamoDB workload over HTTP against `gureum serve`, dynalite and moto_server, one
-// server at a time, with one client (this process): PutItem, GetItem, a 50-item Query and full
-// Scans of a 10,000-item table. Prints ops/s with p50/p99 latency per server and gureum's ratio to
-// each. A benchmark, not a test: it prints figures and fails only when a server answers wrongly.
+// server at a time, with the same load driver for each: PutItem, GetItem, a 50-item Query and
+// full Scans of a 10,000-item table. Prints ops/s with p50/p99 latency per server and gureum's
+// ratio to each. A benchmark, not a test: it prints figures and fails only when a server answers
+// wrongly. PutItem, GetItem and Query are driven by gureum-loadgen (crates/loadgen: Rust threads,
+// a fraction of the CPU a node client needs, which matters when client and server share two
+// cores); Scan, which costs the client little per request, by this process.
 //
-// Run through scripts/bench-http (installs dynalite and moto, builds gureum), or directly:
+// Run through scripts/bench-http (installs dynalite and moto, builds gureum and the driver), or:
 //   node benches/http.mjs [--servers gureum,dynalite,moto] [--concurrency 8] [--seconds 5]
 //                         [--ops N] [--puts 20000] [--put-seconds 30] [--scan-items 10000]
 //                         [--timeout 120] [--gureum-bin PATH] [--moto-server PATH]
+//                         [--gureum-store memory|durable] [--client loadgen|node] [--loadgen-bin PATH]
 //
 // Requests are raw DynamoDB JSON 1.0 (POST /, X-Amz-Target, Content-Type
 // application/x-amz-json-1.0) with a well-formed but unsigned SigV4 Authorization header
