@@ -157,6 +157,14 @@ fn main() {
         b.extend(serde_json::to_vec(v).expect("json"));
         write(dir, "wire", &format!("{i:03}"), &b);
     }
+    // fast_route: selector (an index into its own list of operations), then the body.
+    const FAST_OPS: &[&str] = &["GetItem", "PutItem", "DeleteItem", "UpdateItem", "Query", "Scan", "BatchGetItem", "DescribeTable"];
+    for (i, (o, v)) in reqs.iter().enumerate() {
+        let Some(k) = FAST_OPS.iter().position(|f| f == o) else { continue };
+        let mut b = vec![k as u8];
+        b.extend(serde_json::to_vec(v).expect("json"));
+        write(dir, "fast_route", &format!("{i:03}"), &b);
+    }
     for (i, body) in [&b"{\"rate\": 2}"[..], b"{\"seconds\": 3600}", b"{}", b""].iter().enumerate() {
         let mut b = vec![0x80 | [3u8, 4, 5, 0][i]];
         b.extend_from_slice(body);

@@ -66,7 +66,7 @@ fuzz_target!(|data: &[u8]| {
     };
     let Ok(mut ph) = Placeholders::new(names.as_ref().and_then(Value::as_object), values.as_ref()) else { return };
     let item = sample();
-    let empty = Item::new();
+    let empty = Item::default();
     match sel & 7 {
         0 | 1 => {
             let kind = if sel & 1 == 0 { Kind::Condition } else { Kind::Filter };
