@@ -219,7 +219,21 @@ pub fn query_reply<'db>(db: &'db mut DynamoDb, cx: &mut Cx, input: &Input) -> Re
         Some(c) => KeySpec::Expression(c),
         None => KeySpec::Legacy(&legacy_keys),
     };
+    let filter_expression = exprs.filter.is_some();
     let filter = exprs.filter.or_else(|| legacy::combine(&query_filter, conditional_operator));
+    // A FilterExpression may not read the key of the table or index being queried (those belong
+    // in the key condition), as AWS checks.
+    let check_filter = |schema: &KeySchema| -> Result<(), AwsError> {
+        let (Some(f), true) = (&filter, filter_expression) else { return Ok(()) };
+        for p in f.paths() {
+            if let Some(PathElem::Attr(root)) = p.0.first() {
+                if schema.is_key_attribute(root) {
+                    return Err(AwsError::validation(format!("Filter Expression can only contain non-primary key attributes: Primary key attribute: {root}")));
+                }
+            }
+        }
+        Ok(())
+    };
     let projection = exprs.projection.or(attributes);
     let spec = PageSpec { limit: limit.map(|l| l as usize), filter: filter.as_ref(), projection: projection.as_deref(), count_only: select == Some("COUNT") };
     let sort_ok = |sk: &Option<KeyValue>, cond: &Option<SortCondition>| match (cond, sk) {
@@ -234,6 +248,7 @@ pub fn query_reply<'db>(db: &'db mut DynamoDb, cx: &mut Cx, input: &Input) -> Re
             let schema = &table.meta.key_schema;
             let (pk, sk) = key_spec.parts(schema)?;
             legacy::check_query_filter(&query_filter, schema)?;
+            check_filter(schema)?;
             let hash_pos = pk.placement_hash();
             let start = match &start {
                 Some(s) => {
@@ -272,6 +287,7 @@ pub fn query_reply<'db>(db: &'db mut DynamoDb, cx: &mut Cx, input: &Input) -> Re
             }
             let (pk, sk) = key_spec.parts(&meta.key_schema)?;
             legacy::check_query_filter(&query_filter, &meta.key_schema)?;
+            check_filter(&meta.key_schema)?;
             let part = (pk.placement_hash(), pk.clone());
             let start = match &start {
                 Some(s) => {

@@ -796,3 +796,49 @@ fn integer_members_beyond_32_bits_are_serialization_errors() {
     ok(&mut e, "PutItem", json!({"TableName": "Music", "Item": song("a", "b")}));
     assert_eq!(ok(&mut e, "Scan", json!({"TableName": "Music", "Limit": 2_147_483_647i64}))["Count"], 1);
 }
+
+#[test]
+fn query_filters_may_not_read_the_queried_key() {
+    let mut e = engine();
+    ok(
+        &mut e,
+        "CreateTable",
+        json!({
+            "TableName": "Events",
+            "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "N"}, {"AttributeName": "g", "AttributeType": "S"}],
+            "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+            "GlobalSecondaryIndexes": [{"IndexName": "ByG", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}], "Projection": {"ProjectionType": "ALL"}}],
+            "BillingMode": "PAY_PER_REQUEST"
+        }),
+    );
+    e.tick(T0 + 12_000);
+    ok(&mut e, "PutItem", json!({"TableName": "Events", "Item": {"pk": {"S": "a"}, "sk": {"N": "1"}, "g": {"S": "x"}, "v": {"N": "5"}}}));
+    let message = |attr: &str| format!("Filter Expression can only contain non-primary key attributes: Primary key attribute: {attr}");
+    // The table's sort key, directly, through a name placeholder, or nested under a function.
+    for (filter, names) in [("sk > :z", json!(null)), ("#s > :z AND v > :z", json!({"#s": "sk"})), ("v > :z OR size(sk) > :z", json!(null))] {
+        let mut req =
+            json!({"TableName": "Events", "KeyConditionExpression": "pk = :p", "FilterExpression": filter, "ExpressionAttributeValues": {":p": {"S": "a"}, ":z": {"N": "0"}}});
+        if !names.is_null() {
+            req["ExpressionAttributeNames"] = names;
+        }
+        assert_eq!(err(&mut e, "Query", req), ("ValidationException".into(), message("sk")), "{filter}");
+    }
+    // Querying the index: its key is off limits, the table's key is an ordinary attribute there.
+    let on_index = |filter: &str| json!({"TableName": "Events", "IndexName": "ByG", "KeyConditionExpression": "g = :g", "FilterExpression": filter, "ExpressionAttributeValues": {":g": {"S": "x"}, ":z": {"N": "0"}}});
+    assert_eq!(err(&mut e, "Query", on_index("attribute_exists(g) AND sk > :z")), ("ValidationException".into(), message("g")));
+    assert_eq!(ok(&mut e, "Query", on_index("sk > :z"))["Count"], json!(1));
+    // A Scan may filter on anything.
+    assert_eq!(
+        ok(&mut e, "Scan", json!({"TableName": "Events", "FilterExpression": "sk > :z AND pk = :p", "ExpressionAttributeValues": {":p": {"S": "a"}, ":z": {"N": "0"}}}))["Count"],
+        json!(1)
+    );
+    // A filter on other attributes still works.
+    assert_eq!(
+        ok(
+            &mut e,
+            "Query",
+            json!({"TableName": "Events", "KeyConditionExpression": "pk = :p", "FilterExpression": "v > :z", "ExpressionAttributeValues": {":p": {"S": "a"}, ":z": {"N": "0"}}})
+        )["Count"],
+        json!(1)
+    );
+}

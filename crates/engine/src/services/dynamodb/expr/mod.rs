@@ -105,6 +105,49 @@ pub enum Cond {
     Not(Box<Cond>),
 }
 
+impl Cond {
+    /// Every document path the condition reads, in the order they are written.
+    pub fn paths(&self) -> Vec<&Path> {
+        fn operand<'a>(o: &'a Operand, out: &mut Vec<&'a Path>) {
+            if let Operand::Path(p) | Operand::Size(p) = o {
+                out.push(p);
+            }
+        }
+        fn walk<'a>(c: &'a Cond, out: &mut Vec<&'a Path>) {
+            match c {
+                Cond::Cmp(_, a, b) | Cond::BeginsWith(a, b) | Cond::Contains(a, b) => {
+                    operand(a, out);
+                    operand(b, out);
+                }
+                Cond::Between(a, b, c) => {
+                    operand(a, out);
+                    operand(b, out);
+                    operand(c, out);
+                }
+                Cond::In(a, list) => {
+                    operand(a, out);
+                    for o in list {
+                        operand(o, out);
+                    }
+                }
+                Cond::Exists(p) | Cond::NotExists(p) => out.push(p),
+                Cond::Type(p, o) => {
+                    out.push(p);
+                    operand(o, out);
+                }
+                Cond::And(a, b) | Cond::Or(a, b) => {
+                    walk(a, out);
+                    walk(b, out);
+                }
+                Cond::Not(a) => walk(a, out),
+            }
+        }
+        let mut out = Vec::new();
+        walk(self, &mut out);
+        out
+    }
+}
+
 /// Which request member an expression came from; it names the expression in messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
