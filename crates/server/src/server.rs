@@ -152,7 +152,7 @@ fn serve_one(shared: &Shared, req: http::Request) -> http::Response {
         Err(response) => return respond(response.status, response.headers, response.body),
     };
     let outcome = {
-        let Ok(mut st) = shared.state.lock() else {
+        let Ok(mut st) = lock_spinning(&shared.state) else {
             return respond(500, Vec::new(), b"server state poisoned".to_vec());
         };
         let outcome = wire::run(&mut st.engine, wall_ms(), inbound);
@@ -174,6 +174,21 @@ fn serve_one(shared: &Shared, req: http::Request) -> http::Response {
     };
     let response = wire::respond(outcome, &rid);
     respond(response.status, response.headers, response.body)
+}
+
+/// Takes the engine lock, spinning briefly first: engine calls hold it for microseconds, and a
+/// thread that parks on a contended lock costs two context switches. Measured with
+/// gureum-loadgen, 8 connections of PutItem: 48,700/s when every waiter parked, 56,000-60,000/s
+/// spinning up to 1,000 times first (2 connections: 63,000-66,000/s either way).
+fn lock_spinning<T>(m: &Mutex<T>) -> std::sync::LockResult<std::sync::MutexGuard<'_, T>> {
+    for _ in 0..1000 {
+        match m.try_lock() {
+            Ok(g) => return Ok(g),
+            Err(std::sync::TryLockError::Poisoned(p)) => return Err(p),
+            Err(std::sync::TryLockError::WouldBlock) => std::hint::spin_loop(),
+        }
+    }
+    m.lock()
 }
 
 fn committer(shared: Arc<Shared>, mut store: FileStore) {
