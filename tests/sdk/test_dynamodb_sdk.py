@@ -470,6 +470,10 @@ def test_query_client_paginator_and_resource_conditions(server, ddb):
     with pytest.raises(ClientError) as e:
         ddb.query(TableName="Events", KeyConditionExpression="ts = :t", ExpressionAttributeValues={":t": {"N": "1"}})
     assert error_of(e)[:2] == ("ValidationException", "Query condition missed key schema element: pk")
+    # The sort key belongs in the key condition, not the filter.
+    with pytest.raises(ClientError) as e:
+        table.query(KeyConditionExpression=Key("pk").eq("u1"), FilterExpression=Attr("ts").gt(2))
+    assert error_of(e) == ("ValidationException", "Filter Expression can only contain non-primary key attributes: Primary key attribute: ts", 400)
 
 
 def test_update_item_with_boto3(server, ddb):
