@@ -9,14 +9,14 @@ use serde_json::Value;
 use super::{
     capacity::{self, ReturnConsumedCapacity},
     expr::{Cmp, Cond, Operand, PathElem},
-    index::{self as idx, IndexKind, ProjectionType},
+    index::{self as idx, IndexKind},
     input::{Constraints, Input},
     key::{scalar, KeySchema, KeyValue, PrimaryKey, ScalarType},
     legacy,
     page::{self, PageSpec, ReadArgs},
     reply::{Reply, Row},
     requests::{self, Expressions},
-    scan::{check_select, projection_member},
+    scan::{self, check_select, projection_member},
     value::{item_from_json, AttributeValue},
     DynamoDb,
 };
@@ -285,6 +285,7 @@ pub fn query_reply<'db>(db: &'db mut DynamoDb, cx: &mut Cx, input: &Input) -> Re
             if consistent && meta.kind == IndexKind::Global {
                 return Err(AwsError::validation("Consistent reads are not supported on global secondary indexes"));
             }
+            let whole = scan::index_reads_whole_items(meta, select)?;
             let (pk, sk) = key_spec.parts(&meta.key_schema)?;
             legacy::check_query_filter(&query_filter, &meta.key_schema)?;
             check_filter(&meta.key_schema)?;
@@ -309,7 +310,7 @@ pub fn query_reply<'db>(db: &'db mut DynamoDb, cx: &mut Cx, input: &Input) -> Re
                 (false, Some(s)) => Box::new(set.range((Bound::Unbounded, Bound::Excluded(s.clone()))).rev()),
                 (false, None) => Box::new(set.iter().rev()),
             };
-            let all = meta.projection == ProjectionType::All;
+            let all = whole;
             let items = entries.filter(|(isk, _)| sort_ok(isk, &sk)).filter_map(|(_, tk)| table.items.get_stored(tk)).map(|i| {
                 if all {
                     Row::Stored(i)

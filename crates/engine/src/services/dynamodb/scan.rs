@@ -104,6 +104,7 @@ pub fn scan_reply<'db>(db: &'db mut DynamoDb, cx: &mut Cx, input: &Input) -> Res
             if consistent && meta.kind == IndexKind::Global {
                 return Err(AwsError::validation("Consistent reads are not supported on global secondary indexes"));
             }
+            let whole = index_reads_whole_items(meta, select)?;
             let state = table.indexes.get(name).ok_or_else(|| AwsError::internal("index state missing"))?;
             let from = match &start {
                 Some(s) => {
@@ -123,7 +124,7 @@ pub fn scan_reply<'db>(db: &'db mut DynamoDb, cx: &mut Cx, input: &Input) -> Res
                 .filter(|(part, _)| in_segment(part.0))
                 .skip_while(|(part, e)| from.as_ref().is_some_and(|f| ((*part).clone(), (*e).clone()) <= *f))
                 .filter_map(|(_, (_, tk))| table.items.get_stored(tk))
-                .map(|item| if meta.projection == idx::ProjectionType::All { Row::Stored(item) } else { Row::Owned(meta.project(item.item(), schema)) });
+                .map(|item| if whole { Row::Stored(item) } else { Row::Owned(meta.project(item.item(), schema)) });
             page::build(&idx::key_names(Some(meta), schema), candidates, &spec)
         }
     };
@@ -131,6 +132,23 @@ pub fn scan_reply<'db>(db: &'db mut DynamoDb, cx: &mut Cx, input: &Input) -> Res
     let consumed = capacity::Consumed::read(index_name.and_then(|n| table.index(n)), capacity::read_units(bytes, consistent));
     capacity::attach_map(&mut out.rest, ReturnConsumedCapacity::parse(rcc), table_name, &consumed);
     Ok(out)
+}
+
+/// Whether an index read returns whole items: the index projects every attribute, or Select is
+/// ALL_ATTRIBUTES on a local secondary index (DynamoDB then fetches each item from the table). A
+/// global secondary index cannot fetch, so it refuses ALL_ATTRIBUTES unless it projects ALL.
+pub fn index_reads_whole_items(meta: &idx::IndexMeta, select: Option<&str>) -> Result<bool, AwsError> {
+    if meta.projection == idx::ProjectionType::All {
+        return Ok(true);
+    }
+    match (select, meta.kind) {
+        (Some("ALL_ATTRIBUTES"), IndexKind::Global) => Err(AwsError::validation(format!(
+            "One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not supported for global secondary index {} because its projection type is not ALL",
+            meta.name
+        ))),
+        (Some("ALL_ATTRIBUTES"), IndexKind::Local) => Ok(true),
+        _ => Ok(false),
+    }
 }
 
 /// Which member asked for specific attributes, for Select's messages.

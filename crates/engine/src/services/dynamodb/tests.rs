@@ -842,3 +842,40 @@ fn query_filters_may_not_read_the_queried_key() {
         json!(1)
     );
 }
+
+#[test]
+fn select_all_attributes_on_indexes_that_do_not_project_everything() {
+    let mut e = engine();
+    ok(
+        &mut e,
+        "CreateTable",
+        json!({
+            "TableName": "Orders",
+            "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "S"},
+                {"AttributeName": "status", "AttributeType": "S"}, {"AttributeName": "placed", "AttributeType": "N"}],
+            "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+            "LocalSecondaryIndexes": [{"IndexName": "ByPlaced", "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "placed", "KeyType": "RANGE"}], "Projection": {"ProjectionType": "KEYS_ONLY"}}],
+            "GlobalSecondaryIndexes": [{"IndexName": "ByStatus", "KeySchema": [{"AttributeName": "status", "KeyType": "HASH"}], "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["total"]}}],
+            "BillingMode": "PAY_PER_REQUEST"
+        }),
+    );
+    e.tick(T0 + 12_000);
+    let item = json!({"pk": {"S": "c1"}, "sk": {"S": "o1"}, "status": {"S": "open"}, "placed": {"N": "5"}, "total": {"N": "10"}, "note": {"S": "gift"}});
+    ok(&mut e, "PutItem", json!({"TableName": "Orders", "Item": item}));
+    let gsi_error = (
+        "ValidationException".to_string(),
+        "One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not supported for global secondary index ByStatus because its projection type is not ALL"
+            .to_string(),
+    );
+    let gsi_query = |select: &str| json!({"TableName": "Orders", "IndexName": "ByStatus", "KeyConditionExpression": "#s = :s", "ExpressionAttributeNames": {"#s": "status"}, "ExpressionAttributeValues": {":s": {"S": "open"}}, "Select": select});
+    assert_eq!(err(&mut e, "Query", gsi_query("ALL_ATTRIBUTES")), gsi_error);
+    assert_eq!(err(&mut e, "Scan", json!({"TableName": "Orders", "IndexName": "ByStatus", "Select": "ALL_ATTRIBUTES"})), gsi_error);
+    // Without Select (ALL_PROJECTED_ATTRIBUTES on an index) the index's view comes back.
+    let projected = ok(&mut e, "Query", gsi_query("ALL_PROJECTED_ATTRIBUTES"));
+    assert_eq!(projected["Items"][0], json!({"pk": {"S": "c1"}, "sk": {"S": "o1"}, "status": {"S": "open"}, "total": {"N": "10"}}));
+    // A local index fetches the whole item from the table for ALL_ATTRIBUTES.
+    let lsi_query = |select: &str| json!({"TableName": "Orders", "IndexName": "ByPlaced", "KeyConditionExpression": "pk = :p", "ExpressionAttributeValues": {":p": {"S": "c1"}}, "Select": select});
+    assert_eq!(ok(&mut e, "Query", lsi_query("ALL_ATTRIBUTES"))["Items"][0], item);
+    assert_eq!(ok(&mut e, "Scan", json!({"TableName": "Orders", "IndexName": "ByPlaced", "Select": "ALL_ATTRIBUTES"}))["Items"][0], item);
+    assert_eq!(ok(&mut e, "Query", lsi_query("ALL_PROJECTED_ATTRIBUTES"))["Items"][0], json!({"pk": {"S": "c1"}, "sk": {"S": "o1"}, "placed": {"N": "5"}}));
+}
