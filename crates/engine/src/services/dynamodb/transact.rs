@@ -40,7 +40,9 @@ struct Planned {
     failed: Option<Value>,
 }
 
-fn canceled(reasons: Vec<Value>) -> AwsError {
+/// TransactionCanceledException with one reason per action (TransactWriteItems,
+/// TransactGetItems and PartiQL's ExecuteTransaction).
+pub(crate) fn canceled(reasons: Vec<Value>) -> AwsError {
     let codes: Vec<&str> = reasons.iter().map(|r| r["Code"].as_str().unwrap_or("None")).collect();
     AwsError::new(
         ERROR_NAMESPACE,

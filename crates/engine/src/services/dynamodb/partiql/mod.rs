@@ -27,7 +27,7 @@ use super::{
     key::{KeySchema, PrimaryKey},
     number::{Number, NumberError},
     table::Table,
-    transact::{TokenRecord, MAX_ACTIONS, MAX_REQUEST_BYTES},
+    transact::{canceled, TokenRecord, MAX_ACTIONS, MAX_REQUEST_BYTES},
     value::{item_size, item_to_json, AttributeValue, Item, MAX_ITEM_BYTES},
     DynamoDb, ERROR_NAMESPACE,
 };
@@ -682,17 +682,6 @@ pub fn batch_execute_statement(db: &mut DynamoDb, cx: &mut Cx, input_value: &Val
 }
 
 // ---- ExecuteTransaction ----
-
-fn canceled(reasons: Vec<Value>) -> AwsError {
-    let codes: Vec<&str> = reasons.iter().map(|r| r["Code"].as_str().unwrap_or("None")).collect();
-    AwsError::new(
-        ERROR_NAMESPACE,
-        "TransactionCanceledException",
-        format!("Transaction cancelled, please refer cancellation reasons for specific reasons [{}]", codes.join(", ")),
-        400,
-    )
-    .with("CancellationReasons", Value::Array(reasons))
-}
 
 /// A cancellation reason for a statement that failed against the items.
 fn reason(e: &AwsError) -> Option<Value> {
