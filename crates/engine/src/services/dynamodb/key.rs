@@ -147,34 +147,24 @@ impl KeySchema {
     /// The key named by a `Key` parameter (GetItem, DeleteItem, ExclusiveStartKey): exactly the
     /// key attributes, of the right types.
     pub fn key_from_map(&self, key: &Item) -> Result<PrimaryKey, AwsError> {
-        let expected = 1 + usize::from(self.range.is_some());
-        if key.len() != expected {
-            return Err(schema_mismatch());
-        }
-        let part = |attr: &KeyAttribute, max: usize, what: &str| -> Result<KeyValue, AwsError> {
-            let v = key.get(&attr.name).ok_or_else(schema_mismatch)?;
-            let kv = scalar(v, attr.kind).ok_or_else(schema_mismatch)?;
-            check_key_value(&kv, &attr.name, max, what)?;
-            Ok(kv)
-        };
-        let pk = part(&self.hash, MAX_PARTITION_KEY_BYTES, "Hash")?;
-        let sk = match &self.range {
-            Some(r) => Some(part(r, MAX_SORT_KEY_BYTES, "Range")?),
-            None => None,
-        };
-        Ok(PrimaryKey { hash_pos: pk.placement_hash(), pk, sk })
+        self.key_from_parts(key.len(), |attr| key.get(&attr.name).and_then(|v| scalar(v, attr.kind)))
     }
 
     /// [`KeySchema::key_from_map`] for a map the caller no longer needs: the values move into
     /// the key instead of being copied. Same checks, same errors.
     pub fn key_from_owned_map(&self, mut key: Item) -> Result<PrimaryKey, AwsError> {
+        self.key_from_parts(key.len(), |attr| key.swap_remove(&attr.name).and_then(|v| scalar_owned(v, attr.kind)))
+    }
+
+    /// The checks both take: `len` attributes, and `value` finds each key attribute of the
+    /// right type (None: missing or of another type, both a schema mismatch).
+    fn key_from_parts(&self, len: usize, mut value: impl FnMut(&KeyAttribute) -> Option<KeyValue>) -> Result<PrimaryKey, AwsError> {
         let expected = 1 + usize::from(self.range.is_some());
-        if key.len() != expected {
+        if len != expected {
             return Err(schema_mismatch());
         }
         let mut part = |attr: &KeyAttribute, max: usize, what: &str| -> Result<KeyValue, AwsError> {
-            let v = key.swap_remove(&attr.name).ok_or_else(schema_mismatch)?;
-            let kv = scalar_owned(v, attr.kind).ok_or_else(schema_mismatch)?;
+            let kv = value(attr).ok_or_else(schema_mismatch)?;
             check_key_value(&kv, &attr.name, max, what)?;
             Ok(kv)
         };
