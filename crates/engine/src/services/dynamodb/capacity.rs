@@ -147,8 +147,8 @@ impl Consumed {
 
 /// Adds `ConsumedCapacity` to a response when asked for.
 pub fn attach(out: &mut Value, mode: ReturnConsumedCapacity, table: &str, consumed: &Consumed) {
-    if let Some(v) = consumed.to_json(mode, table, None) {
-        out["ConsumedCapacity"] = v;
+    if let Value::Object(map) = out {
+        attach_map(map, mode, table, consumed);
     }
 }
 
