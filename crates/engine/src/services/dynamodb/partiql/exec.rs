@@ -29,6 +29,7 @@ use crate::{
         items::check_condition,
         key::{KeyValue, PrimaryKey},
         page::{self, PageSpec},
+        reply::{self, Reply},
         table::Table,
         value::{item_from_json, item_size, item_to_json, Item, MAX_ITEM_BYTES},
         DynamoDb, ERROR_NAMESPACE,
@@ -171,16 +172,19 @@ pub fn read_page(spec: &ReadSpec, filter: Option<&Cond>, projection: Option<&[Pa
     let iter = candidates(spec, start)?;
     let key_names = idx::key_names(spec.index, &spec.table.meta.key_schema);
     let page = page::build(&key_names, iter, &PageSpec { limit, filter, projection: None, count_only: false });
-    let mut body = page.reply.into_value();
-    let items = match body.get_mut("Items").map(Value::take) {
-        Some(Value::Array(items)) => items,
+    let Reply { items, mut rest } = page.reply;
+    let rows = match items {
+        Some((_, reply::Items::Many(rows))) => rows,
         _ => Vec::new(),
     };
-    let items = match projection {
-        None => items,
-        Some(paths) => items.into_iter().filter_map(|v| item_from_json(&v).ok()).map(|i| item_to_json(&unnest(&i, paths))).collect(),
-    };
-    Ok(PageOut { items, last_key: body.get("LastEvaluatedKey").cloned(), bytes: page.bytes })
+    let items = rows
+        .iter()
+        .map(|row| match projection {
+            None => item_to_json(row),
+            Some(paths) => item_to_json(&unnest(row, paths)),
+        })
+        .collect();
+    Ok(PageOut { items, last_key: rest.remove("LastEvaluatedKey"), bytes: page.bytes })
 }
 
 /// The name a projected path gets in a result: its last attribute name, with any list indexes
