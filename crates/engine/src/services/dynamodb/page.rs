@@ -91,8 +91,14 @@ pub fn build<'a, R: Into<Row<'a>>>(key_names: &[String], items: impl Iterator<It
     let limit = spec.limit.unwrap_or(usize::MAX);
     let mut out = Vec::new();
     let (mut scanned, mut count, mut bytes) = (0usize, 0usize, 0usize);
-    let mut last: Option<Row<'a>> = None;
-    let mut last_returned = false;
+    // The last item read, for LastEvaluatedKey: when it was also returned unprojected it is the
+    // last of `out`, and is not kept twice.
+    enum Last<'a> {
+        Nothing,
+        Returned,
+        Read(Row<'a>),
+    }
+    let mut last = Last::Nothing;
     let mut stopped_early = false;
     for item in items {
         let item: Row<'a> = item.into();
@@ -102,28 +108,24 @@ pub fn build<'a, R: Into<Row<'a>>>(key_names: &[String], items: impl Iterator<It
         }
         scanned += 1;
         bytes += item.size();
-        if spec.filter.is_none_or(|f| eval::matches(&item, f)) {
-            count += 1;
-            if !spec.count_only {
-                match spec.projection {
-                    Some(p) => out.push(Row::Owned(eval::project(&item, p))),
-                    None => {
-                        // The last item read is now the last one returned: no copy needed.
-                        out.push(item);
-                        last = None;
-                        last_returned = true;
-                        continue;
-                    }
-                }
+        let wanted = spec.filter.is_none_or(|f| eval::matches(&item, f));
+        count += usize::from(wanted);
+        match (wanted && !spec.count_only, spec.projection) {
+            (true, None) => {
+                out.push(item);
+                last = Last::Returned;
             }
+            (true, Some(p)) => {
+                out.push(Row::Owned(eval::project(&item, p)));
+                last = Last::Read(item);
+            }
+            (false, _) => last = Last::Read(item),
         }
-        last = Some(item);
-        last_returned = false;
     }
-    let last: Option<&Item> = match (&last, last_returned) {
-        (Some(item), _) => Some(&**item),
-        (None, true) => out.last().map(|i| &**i),
-        (None, false) => None,
+    let last: Option<&Item> = match &last {
+        Last::Read(item) => Some(item),
+        Last::Returned => out.last().map(|i| &**i),
+        Last::Nothing => None,
     };
     // A page that ended exactly at Limit reports LastEvaluatedKey even when nothing follows, as AWS does.
     if scanned == limit {

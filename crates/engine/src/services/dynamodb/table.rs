@@ -191,18 +191,24 @@ impl KeyWriter {
         }
     }
 
+    /// A tag byte, then (for numbers) sign and exponent, then the length and the bytes.
     fn value(&mut self, v: &KeyValue) {
-        let (tag, bytes): (u8, &[u8]) = match v {
-            KeyValue::S(s) => (0, s.as_bytes()),
-            KeyValue::B(b) => (1, b),
+        let bytes: &[u8] = match v {
+            KeyValue::S(s) => {
+                self.push(&[0]);
+                s.as_bytes()
+            }
+            KeyValue::B(b) => {
+                self.push(&[1]);
+                b
+            }
             KeyValue::N(n) => {
                 let (negative, digits, exp) = n.parts();
                 self.push(&[2, negative as u8]);
                 self.push(&exp.to_le_bytes());
-                (2, digits)
+                digits
             }
         };
-        self.push(&[tag]);
         self.push(&(bytes.len() as u32).to_le_bytes());
         self.push(bytes);
     }
