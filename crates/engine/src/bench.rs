@@ -52,6 +52,23 @@ impl Figures {
 
 const ROUNDS: usize = 5;
 
+/// Runs `call` on every request in ROUNDS rounds; the rate of each round (calls per second) and
+/// how many calls returned true.
+fn timed_rounds<T>(reqs: &[T], now_ms: &mut dyn FnMut() -> f64, mut call: impl FnMut(&T) -> Result<bool, crate::AwsError>) -> Result<(Vec<f64>, u64), crate::AwsError> {
+    let mut rates = Vec::with_capacity(ROUNDS);
+    let mut hits = 0;
+    for chunk in reqs.chunks(reqs.len().div_ceil(ROUNDS).max(1)) {
+        let t = now_ms();
+        for r in chunk {
+            if call(r)? {
+                hits += 1;
+            }
+        }
+        rates.push(chunk.len() as f64 / ((now_ms() - t) / 1000.0));
+    }
+    Ok((rates, hits))
+}
+
 /// The median and the best of per-round rates.
 fn median_and_best(mut rates: Vec<f64>) -> (f64, f64) {
     rates.sort_by(|a, b| a.total_cmp(b));
@@ -107,17 +124,7 @@ pub fn run(items: u64, gets: u64, queries: u64, now_ms: &mut dyn FnMut() -> f64)
     let bodies: Vec<String> = keys.iter().map(|(p, s)| format!(r#"{{"TableName":"Bench","Key":{{"pk":{{"S":"user#{p:06}"}},"sk":{{"N":"{s}"}}}}}}"#)).collect();
     // Five rounds of a fifth each; the median round is the figure (a shared machine has slow
     // seconds that one long run would average in), the best is shown beside it.
-    let mut found = 0u64;
-    let mut rounds = Vec::with_capacity(ROUNDS);
-    for chunk in bodies.chunks(bodies.len().div_ceil(ROUNDS).max(1)) {
-        let t = now_ms();
-        for b in chunk {
-            if call_json(&mut e, "GetItem", b.as_bytes())?.starts_with(br#"{"Item""#) {
-                found += 1;
-            }
-        }
-        rounds.push(chunk.len() as f64 / ((now_ms() - t) / 1000.0));
-    }
+    let (rounds, found) = timed_rounds(&bodies, now_ms, |b| Ok(call_json(&mut e, "GetItem", b.as_bytes())?.starts_with(br#"{"Item""#)))?;
     let (get_per_s, get_best_per_s) = median_and_best(rounds);
     drop(bodies);
 
@@ -125,17 +132,7 @@ pub fn run(items: u64, gets: u64, queries: u64, now_ms: &mut dyn FnMut() -> f64)
         .iter()
         .map(|(p, s)| Request::new("dynamodb", "GetItem", "us-east-1", json!({"TableName": "Bench", "Key": {"pk": {"S": format!("user#{p:06}")}, "sk": {"N": s.to_string()}}})))
         .collect();
-    let mut found_value = 0u64;
-    let mut rounds = Vec::with_capacity(ROUNDS);
-    for chunk in reqs.chunks(reqs.len().div_ceil(ROUNDS).max(1)) {
-        let t = now_ms();
-        for r in chunk {
-            if e.call(10_000, r)?.get("Item").is_some() {
-                found_value += 1;
-            }
-        }
-        rounds.push(chunk.len() as f64 / ((now_ms() - t) / 1000.0));
-    }
+    let (rounds, found_value) = timed_rounds(&reqs, now_ms, |r| Ok(e.call(10_000, r)?.get("Item").is_some()))?;
     let (get_value_per_s, _) = median_and_best(rounds);
     drop(reqs);
 
