@@ -225,7 +225,24 @@ function metadata(status, requestId) {
 
 function namedClass(name, Base, body) {
   // Gives the class its AWS name (err.constructor.name, stack traces).
-  return { [name]: body(Base) }[name];
+  const Cls = body(Base);
+  Object.defineProperty(Cls, "name", { value: name, configurable: true });
+  return Cls;
+}
+
+// A random (v4) UUID for idempotency tokens; crypto.randomUUID when present.
+function uuidV4() {
+  const c = typeof crypto === "object" && crypto ? crypto : undefined;
+  if (c && typeof c.randomUUID === "function") return c.randomUUID();
+  const hex = [];
+  for (let i = 0; i < 16; i++) {
+    let b = Math.floor(Math.random() * 256);
+    if (i === 6) b = (b & 0x0f) | 0x40;
+    if (i === 8) b = (b & 0x3f) | 0x80;
+    hex.push((b < 16 ? "0" : "") + b.toString(16));
+  }
+  const h = hex.join("");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
 // ---------------------------------------------------------------- commands and clients
@@ -256,6 +273,8 @@ function sendCommand(svc, command) {
   const hints = model.operations[op] || [0, 0];
   let input = command.input || {};
   if (svc.customize && svc.customize.input) input = svc.customize.input(op, input);
+  const tokenMember = model.idempotencyTokens && model.idempotencyTokens[op];
+  if (tokenMember && input[tokenMember] === undefined) input = Object.assign({}, input, { [tokenMember]: uuidV4() });
   const wire = toWire(input, hints[0], model.refs);
   const res = callHost(model.service, op, JSON.stringify(wire === undefined ? {} : wire));
   const requestId = res && res.requestId;
@@ -374,12 +393,14 @@ function createService(def) {
   exportsObj[def.exceptionName] = BaseException;
 
   const errorClasses = {};
-  for (const [name, [fault]] of Object.entries(model.errors)) {
+  for (const [name, [fault, , members]] of Object.entries(model.errors)) {
     const Cls = namedClass(name, BaseException, (Base) =>
       class extends Base {
         constructor(opts) {
-          super(Object.assign({ name, $fault: fault }, opts || {}));
+          opts = opts || {};
+          super(Object.assign({ name, $fault: fault }, opts));
           Object.setPrototypeOf(this, new.target.prototype);
+          for (const m of members || []) this[m] = opts[m];
         }
       }
     );

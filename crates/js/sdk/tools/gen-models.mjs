@@ -10,7 +10,9 @@
 // one that knows the services):
 //   service     endpoint prefix passed to __gureum_aws
 //   operations  { OpName: [inputHint, outputHint] } for every operation
-//   errors      { ErrorName: [fault, hint] } for the modeled errors
+//   errors      { ErrorName: [fault, hint, members?] } for the modeled errors
+//               (members: the error's members other than message)
+//   idempotencyTokens { OpName: member } input members v3 fills with a UUID
 //   refs        { ShapeName: hint } for recursive shapes, referenced as "@ShapeName"
 //   paginators  [[OpName, inputToken, outputToken, pageSizeToken], ...]
 //   enums       { EnumName: [values] } when every key equals its value, else
@@ -95,16 +97,24 @@ function generate(pkg, service) {
 
   const operations = {};
   const errors = {};
+  const idempotencyTokens = {};
   for (const [key, value] of Object.entries(mod)) {
     if (!key.endsWith("$") || !Array.isArray(value)) continue;
     if (value[0] === 9) {
       const name = value[2];
       operations[name] = [hintOf(value[4]), hintOf(value[5])];
+      const input = NormalizedSchema.of(value[4]);
+      if (input.isStructSchema()) {
+        for (const [member, memberNs] of input.structIterator()) {
+          if (memberNs.isIdempotencyToken()) idempotencyTokens[name] = member;
+        }
+      }
     } else if (value[0] === -3) {
       const ns = NormalizedSchema.of(value);
       const fault = ns.getMergedTraits().error;
       if (!fault) continue; // the synthetic base exception
-      errors[value[2]] = [fault, hintOf(value)];
+      const members = [...ns.structIterator()].map(([m]) => m).filter((m) => m !== "message" && m !== "Message");
+      errors[value[2]] = members.length ? [fault, hintOf(value), members] : [fault, hintOf(value)];
     }
   }
 
@@ -134,6 +144,7 @@ function generate(pkg, service) {
     `  errors: {`,
     ...Object.entries(sorted(errors)).map(([k, v]) => `    ${k}: ${JSON.stringify(v)},`),
     `  },`,
+    `  idempotencyTokens: ${JSON.stringify(sorted(idempotencyTokens))},`,
     `  refs: {`,
     ...Object.entries(sorted(refs)).map(([k, v]) => `    ${k}: ${JSON.stringify(v)},`),
     `  },`,

@@ -162,7 +162,7 @@ module.exports = {
     InvalidEmailRoleAccessPolicyException: ["client",0],
     InvalidLambdaResponseException: ["client",0],
     InvalidOAuthFlowException: ["client",0],
-    InvalidParameterException: ["client",0],
+    InvalidParameterException: ["client",0,["reasonCode"]],
     InvalidPasswordException: ["client",0],
     InvalidSmsRoleAccessPolicyException: ["client",0],
     InvalidSmsRoleTrustRelationshipException: ["client",0],
@@ -205,6 +205,7 @@ module.exports = {
     WebAuthnOriginNotAllowedException: ["client",0],
     WebAuthnRelyingPartyMismatchException: ["client",0],
   },
+  idempotencyTokens: {},
   refs: {
   },
   paginators: [

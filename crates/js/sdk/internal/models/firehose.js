@@ -19,13 +19,14 @@ module.exports = {
   errors: {
     ConcurrentModificationException: ["client",0],
     InvalidArgumentException: ["client",0],
-    InvalidKMSResourceException: ["client",0],
-    InvalidSourceException: ["client",0],
+    InvalidKMSResourceException: ["client",0,["code"]],
+    InvalidSourceException: ["client",0,["code"]],
     LimitExceededException: ["client",0],
     ResourceInUseException: ["client",0],
     ResourceNotFoundException: ["client",0],
     ServiceUnavailableException: ["server",0],
   },
+  idempotencyTokens: {},
   refs: {
   },
   paginators: [

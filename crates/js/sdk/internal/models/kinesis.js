@@ -68,6 +68,7 @@ module.exports = {
     ResourceNotFoundException: ["client",0],
     ValidationException: ["client",0],
   },
+  idempotencyTokens: {},
   refs: {
   },
   paginators: [

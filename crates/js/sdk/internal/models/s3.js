@@ -125,7 +125,7 @@ module.exports = {
     EncryptionTypeMismatch: ["client",0],
     IdempotencyParameterMismatch: ["client",0],
     InvalidAnnotationName: ["client",0],
-    InvalidObjectState: ["client",0],
+    InvalidObjectState: ["client",0,["StorageClass","AccessTier"]],
     InvalidPrefix: ["client",0],
     InvalidRequest: ["client",0],
     InvalidWriteOffset: ["client",0],
@@ -139,6 +139,7 @@ module.exports = {
     TooManyParts: ["client",0],
     UnsupportedMediaType: ["client",0],
   },
+  idempotencyTokens: {"RenameObject":"ClientToken"},
   refs: {
   },
   paginators: [

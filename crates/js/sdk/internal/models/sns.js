@@ -80,8 +80,9 @@ module.exports = {
     TopicLimitExceededException: ["client",0],
     UserErrorException: ["client",0],
     ValidationException: ["client",0],
-    VerificationException: ["client",0],
+    VerificationException: ["client",0,["Status"]],
   },
+  idempotencyTokens: {},
   refs: {
   },
   paginators: [

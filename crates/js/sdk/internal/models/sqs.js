@@ -57,6 +57,7 @@ module.exports = {
     TooManyEntriesInBatchRequest: ["client",0],
     UnsupportedOperation: ["client",0],
   },
+  idempotencyTokens: {},
   refs: {
   },
   paginators: [
