@@ -6,7 +6,16 @@
 "use strict";
 
 const { createService, runWaiter } = require("@gureum/internal/client");
-const model = require("@gureum/internal/models/dynamodb");
+const generated = require("@gureum/internal/models/dynamodb");
+
+// As @aws-sdk/dynamodb-codec does, a string given for B goes on the wire
+// unchanged (it is taken to be base64 already), while strings in BS are sent
+// as their UTF-8 bytes like any other blob.
+const model = Object.assign({}, generated, {
+  refs: Object.assign({}, generated.refs, {
+    AttributeValue: Object.assign({}, generated.refs.AttributeValue, { B: "B" }),
+  }),
+});
 
 const sdk = createService({
   model,

@@ -140,6 +140,8 @@ function toWire(value, hint, refs) {
   hint = resolveHint(hint, refs);
   if (!hint || value === undefined || value === null) return value;
   if (hint === "b" || hint === "p" || hint === "s") return blobToWire(value);
+  // "B": a blob whose string values are already base64 (see client-dynamodb.js).
+  if (hint === "B") return typeof value === "string" ? value : blobToWire(value);
   if (hint === "t") return timestampToWire(value);
   if (typeof value !== "object") return value;
   const all = hint["*"];
@@ -175,7 +177,7 @@ function blobFromWire(value) {
 function fromWire(value, hint, refs) {
   hint = resolveHint(hint, refs);
   if (!hint || value === undefined || value === null) return value;
-  if (hint === "b") return blobFromWire(value);
+  if (hint === "b" || hint === "B") return blobFromWire(value);
   if (hint === "p") return bytes.blobAdapter(blobFromWire(value));
   if (hint === "s") return bytes.sdkStream(blobFromWire(value));
   if (hint === "t") return timestampFromWire(value);

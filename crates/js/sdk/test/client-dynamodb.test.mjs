@@ -68,6 +68,7 @@ const CASES = [
   ["PutItem", () => ({ TableName: "t", Item: { pk: { S: "" } }, ConditionExpression: "attribute_not_exists(pk)" }), {}],
   ["GetItem", () => ({ TableName: "t", Key: { pk: { S: "user#1" } }, ConsistentRead: true }), { Item: ATTRS_WIRE }],
   ["GetItem", () => ({ TableName: "t", Key: { pk: { B: new Uint8Array([1, 2, 3, 4]) } } }), {}],
+  ["GetItem", () => ({ TableName: "t", Key: { pk: { B: "AQIDBA==" }, sk: { BS: ["AQ==", new Uint8Array([2])] } } }), {}],
   [
     "UpdateItem",
     () => ({
