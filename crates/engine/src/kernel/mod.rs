@@ -8,6 +8,7 @@ mod control;
 pub mod error;
 pub mod journal;
 pub mod rng;
+pub mod runtime;
 pub mod scheduler;
 pub mod service;
 pub mod time;
@@ -20,8 +21,9 @@ use clock::{ClockState, VirtualClock};
 use error::AwsError;
 use journal::{Change, Journal, Record};
 use rng::Rng;
+use runtime::{CodeRuntime, InvokeJob, InvokeResult, Resumed, Step};
 use scheduler::{Scheduler, TIMER_PREFIX};
-use service::{Cx, Service};
+use service::{Cx, Effects, Service};
 
 /// One AWS call: service endpoint prefix, operation name, region and the request in AWS's JSON
 /// shape (as the JSON protocols carry it).
@@ -97,6 +99,12 @@ pub struct Engine {
     services: Vec<Box<dyn Service>>,
     /// [`EngineConfig::keep_item_json`], kept for sandboxes rebuilt by import.
     keep_item_json: bool,
+    /// The host's code runtime, if it has one (see [`runtime`]).
+    runtime: Option<std::sync::Arc<dyn CodeRuntime>>,
+    /// Invocations of code the current call is nested in.
+    code_depth: u32,
+    /// Set while due timers fire, so a timer's own calls do not start firing the next ones.
+    firing: bool,
 }
 
 impl Engine {
@@ -110,6 +118,9 @@ impl Engine {
             journal: Journal::default(),
             services: crate::services::all(&config),
             keep_item_json: config.keep_item_json,
+            runtime: None,
+            code_depth: 0,
+            firing: false,
         };
         engine.persist_clock();
         engine.persist_rng();
@@ -127,6 +138,9 @@ impl Engine {
             journal: Journal::default(),
             services: crate::services::all(&config),
             keep_item_json: config.keep_item_json,
+            runtime: None,
+            code_depth: 0,
+            firing: false,
         };
         let mut records: Vec<Record> = records.into_iter().collect();
         if !records.windows(2).all(|w| w[0].key <= w[1].key) {
@@ -164,6 +178,12 @@ impl Engine {
         }
     }
 
+    /// Gives the engine its host's code runtime; without one, invocations fail with
+    /// Lambda's service error saying so.
+    pub fn set_runtime(&mut self, runtime: std::sync::Arc<dyn CodeRuntime>) {
+        self.runtime = Some(runtime);
+    }
+
     pub fn account(&self) -> &Account {
         &self.account
     }
@@ -179,7 +199,45 @@ impl Engine {
 
     /// The one door: runs an AWS operation. Timers due by now fire first.
     pub fn call(&mut self, host_now_ms: i64, request: &Request) -> Result<Value, AwsError> {
-        self.dispatch(host_now_ms, &request.service, &request.region, |service, cx| service.call(cx, &request.operation, &request.input))
+        let step = self.dispatch(host_now_ms, &request.service, &request.region, |service, cx| service.call_step(cx, &request.operation, &request.input))?;
+        self.drive(host_now_ms, &request.service, &request.region, step)
+    }
+
+    /// Carries out a service's [`Step`]s until it is done.
+    fn drive(&mut self, host_now_ms: i64, service: &str, region: &str, mut step: Step) -> Result<Value, AwsError> {
+        loop {
+            let (resumed, then) = match step {
+                Step::Done(value) => return Ok(value),
+                Step::Run(job, then) => (Resumed::Ran(self.run_code(host_now_ms, &job)), then),
+                Step::Call(request, then) => (Resumed::Called(self.call(host_now_ms, &request)), then),
+            };
+            step = self.dispatch(host_now_ms, service, region, |s, cx| s.resume(cx, then, resumed))?;
+        }
+    }
+
+    /// Runs one invocation on the host's runtime; the code's AWS calls come back through
+    /// [`Engine::call`] in the job's region.
+    fn run_code(&mut self, host_now_ms: i64, job: &InvokeJob) -> InvokeResult {
+        let Some(runtime) = self.runtime.clone() else {
+            return InvokeResult::unavailable("This host has no code runtime, so functions cannot run here.");
+        };
+        let region = job.region.clone();
+        self.code_depth += 1;
+        let result = runtime.invoke(job, &mut |service: &str, operation: &str, input: Value| {
+            let request = Request { service: service.to_string(), operation: operation.to_string(), region: region.clone(), input };
+            self.call(host_now_ms, &request)
+        });
+        self.code_depth -= 1;
+        result
+    }
+
+    /// Tells the host's runtime to forget an execution environment.
+    fn discard_environments(&mut self, environments: Vec<String>) {
+        if let Some(runtime) = &self.runtime {
+            for env in environments {
+                runtime.discard(&env);
+            }
+        }
     }
 
     /// The same door for hosts that hold the request as JSON text (`gureum serve`): `body` is the
@@ -212,7 +270,7 @@ impl Engine {
 
     fn dispatch<R>(&mut self, host_now_ms: i64, service: &str, region: &str, run: impl FnOnce(&mut dyn Service, &mut Cx) -> Result<R, AwsError>) -> Result<R, AwsError> {
         let now = self.clock.now(host_now_ms);
-        self.fire_due(now);
+        self.fire_due_at(now, Some(host_now_ms));
         if !Account::is_region(region) {
             return Err(AwsError::new("", "UnrecognizedClientException", format!("Gureum does not simulate the region '{region}'."), 400));
         }
@@ -225,19 +283,40 @@ impl Engine {
         };
         let service = &mut self.services[index];
         let name = service.name();
-        let mut cx = Cx { now_ms: now, account: &self.account, region, rng: &mut self.rng, journal: &mut self.journal, scheduler: &mut self.scheduler, service: name };
+        let mut effects = Effects::default();
+        let mut cx = Cx {
+            now_ms: now,
+            account: &self.account,
+            region,
+            rng: &mut self.rng,
+            journal: &mut self.journal,
+            scheduler: &mut self.scheduler,
+            service: name,
+            code_depth: self.code_depth,
+            effects: &mut effects,
+        };
         let result = run(service.as_mut(), &mut cx);
         if self.rng != rng_before {
             self.persist_rng();
         }
+        self.run_effects(host_now_ms, effects);
         result
+    }
+
+    fn run_effects(&mut self, host_now_ms: i64, effects: Effects) {
+        self.discard_environments(effects.discarded);
+        for request in effects.calls {
+            // Fire and forget, as AWS's services deliver to each other; the effect's own
+            // changes are journaled like any call's.
+            let _ = self.call(host_now_ms, &request);
+        }
     }
 
     /// Fires timers that are due by host time `host_now_ms`; hosts call this when
     /// [`Engine::next_timer_host_ms`] says so.
     pub fn tick(&mut self, host_now_ms: i64) {
         let now = self.clock.now(host_now_ms);
-        self.fire_due(now);
+        self.fire_due_at(now, Some(host_now_ms));
     }
 
     /// When (host time) the next timer is due, if the clock is running and one is pending.
@@ -245,13 +324,21 @@ impl Engine {
         self.scheduler.next_due().and_then(|due| self.clock.host_time_of(due))
     }
 
-    fn fire_due(&mut self, now_ms: i64) {
-        let rng_before = self.rng.clone();
+    /// Fires due timers; their [`Step`]s and effects run at host time `host_now_ms`.
+    fn fire_due_at(&mut self, now_ms: i64, host_now_ms: Option<i64>) {
+        if self.firing {
+            return;
+        }
+        self.firing = true;
+        let host_now_ms = host_now_ms.unwrap_or_else(|| self.clock.host_time_of(now_ms).unwrap_or(0));
         while let Some(timer) = self.scheduler.pop_due(&mut self.journal, now_ms) {
-            let Some(service) = self.services.iter_mut().find(|s| s.name() == timer.service) else {
+            let rng_before = self.rng.clone();
+            let Some(index) = self.services.iter().position(|s| s.name() == timer.service) else {
                 continue;
             };
+            let service = &mut self.services[index];
             let name = service.name();
+            let mut effects = Effects::default();
             let mut cx = Cx {
                 now_ms: timer.due_ms,
                 account: &self.account,
@@ -260,12 +347,18 @@ impl Engine {
                 journal: &mut self.journal,
                 scheduler: &mut self.scheduler,
                 service: name,
+                code_depth: self.code_depth,
+                effects: &mut effects,
             };
-            service.fire(&mut cx, &timer);
+            let step = service.fire_step(&mut cx, &timer);
+            if self.rng != rng_before {
+                self.persist_rng();
+            }
+            self.run_effects(host_now_ms, effects);
+            // A timer's work has no caller: its outcome is what it recorded.
+            let _ = self.drive(host_now_ms, name, &timer.region, step);
         }
-        if self.rng != rng_before {
-            self.persist_rng();
-        }
+        self.firing = false;
     }
 
     /// Drains the changes made since the last call. The host must make them durable before it

@@ -7,7 +7,9 @@ use super::{
     error::AwsError,
     journal::{Journal, Record},
     rng::Rng,
+    runtime::{Continuation, Resumed, Step},
     scheduler::{Scheduler, Timer},
+    Request,
 };
 
 /// The engine's view of the world for one call: the time, the account, and the only ways a
@@ -21,12 +23,38 @@ pub struct Cx<'a> {
     pub journal: &'a mut Journal,
     pub(crate) scheduler: &'a mut Scheduler,
     pub(crate) service: &'static str,
+    /// How many invocations of code this call is nested in (a function calling Lambda's Invoke
+    /// is one deep).
+    pub code_depth: u32,
+    /// What the kernel does after this service call returns (see [`Cx::after`]).
+    pub(crate) effects: &'a mut Effects,
+}
+
+/// Work a service call leaves for the kernel.
+#[derive(Default)]
+pub struct Effects {
+    /// Calls to other services, in order.
+    pub(crate) calls: Vec<Request>,
+    /// Execution environments the host's runtime may forget.
+    pub(crate) discarded: Vec<String>,
 }
 
 impl Cx<'_> {
     /// Calls this service back with `payload` once virtual time reaches `due_ms`.
     pub fn schedule(&mut self, due_ms: i64, payload: Value) {
         self.scheduler.schedule(self.journal, due_ms, self.service, self.region, payload);
+    }
+
+    /// Asks the kernel to call another service once this call has returned, as AWS's services
+    /// call each other (Lambda writing to CloudWatch Logs, delivering to a destination queue).
+    /// Its answer is not waited for; a failure is dropped as AWS drops undeliverable logs.
+    pub fn after(&mut self, request: Request) {
+        self.effects.calls.push(request);
+    }
+
+    /// Tells the host's code runtime it may forget an execution environment.
+    pub fn discard_environment(&mut self, environment: String) {
+        self.effects.discarded.push(environment);
     }
 
     /// Virtual time in seconds with millisecond precision, as AWS's JSON timestamps are.
@@ -50,8 +78,26 @@ pub trait Service: Send {
         Err(AwsError::internal("this service has no fast JSON route"))
     }
 
+    /// Like [`Service::call`], for operations that need the kernel to run code or call another
+    /// service before they can answer (see [`Step`]). Default: `call`.
+    fn call_step(&mut self, cx: &mut Cx, operation: &str, input: &Value) -> Result<Step, AwsError> {
+        self.call(cx, operation, input).map(Step::Done)
+    }
+
+    /// Continues a [`Step`] this service returned, with what came of it.
+    fn resume(&mut self, _cx: &mut Cx, _then: Continuation, _result: Resumed) -> Result<Step, AwsError> {
+        Err(AwsError::internal("this service never suspends"))
+    }
+
     /// A timer this service scheduled is due.
     fn fire(&mut self, _cx: &mut Cx, _timer: &Timer) {}
+
+    /// Like [`Service::fire`], for timers whose work needs the kernel (an asynchronous invocation
+    /// runs code). Default: `fire`.
+    fn fire_step(&mut self, cx: &mut Cx, timer: &Timer) -> Step {
+        self.fire(cx, timer);
+        Step::Done(Value::Null)
+    }
 
     /// Every record of this service's state, for snapshots and compaction.
     fn save(&self, out: &mut Vec<Record>);
