@@ -83,7 +83,7 @@ pub fn put_log_events(logs: &mut Logs, cx: &mut Cx, input: &Value) -> Result<Val
     // The batch is in timestamp order: too old, then expired, then valid, then too new.
     let now = cx.now_ms;
     let too_old = batch.iter().take_while(|(t, _)| *t < now.saturating_sub(PAST_MS)).count();
-    let retention_cutoff = retention.map(|d| now.saturating_sub(d * DAY_MS));
+    let retention_cutoff = retention.map(|d| now.saturating_sub(d.saturating_mul(DAY_MS)));
     let expired_end = too_old + batch[too_old..].iter().take_while(|(t, _)| retention_cutoff.is_some_and(|cut| *t < cut)).count();
     let too_new = batch.iter().position(|(t, _)| *t > now.saturating_add(FUTURE_MS)).unwrap_or(batch.len()).max(expired_end);
     let valid = &batch[expired_end..too_new];
@@ -154,7 +154,7 @@ fn output_event(e: &Event) -> Value {
 }
 
 /// Takes events while they fit `limit` and the 1 MB answer (always at least one).
-fn take_page<'a, T>(items: impl Iterator<Item = T>, limit: usize, size: impl Fn(&T) -> usize) -> (Vec<T>, bool) {
+fn take_page<T>(items: impl Iterator<Item = T>, limit: usize, size: impl Fn(&T) -> usize) -> (Vec<T>, bool) {
     let mut out = Vec::new();
     let mut bytes = 0;
     let mut more = false;

@@ -127,7 +127,7 @@ pub fn group_arn(cx: &Cx, name: &str) -> String {
 }
 
 /// A string member that must be a JSON string (for list elements).
-pub fn string_elements<'a>(list: &'a [Value]) -> Result<Vec<&'a str>, AwsError> {
+pub fn string_elements(list: &[Value]) -> Result<Vec<&str>, AwsError> {
     list.iter()
         .map(|v| match v {
             Value::String(s) => Ok(s.as_str()),

@@ -146,7 +146,7 @@ pub(crate) fn sweep(group: &mut Group, cx: &mut Cx) {
     let due = match group.meta.retention_in_days {
         None => None,
         Some(days) => {
-            let retention_ms = days * DAY_MS;
+            let retention_ms = days.saturating_mul(DAY_MS);
             let cutoff = cx.now_ms.saturating_sub(retention_ms);
             for stream in group.streams.values_mut() {
                 let key = state::stream_key(&region, &group.meta.name, &stream.meta.name);
@@ -167,7 +167,7 @@ pub(crate) fn sweep(group: &mut Group, cx: &mut Cx) {
 /// Brings the sweep timer forward if an event at `oldest` expires before it is due.
 pub(crate) fn schedule_sweep_for(group: &mut Group, cx: &mut Cx, oldest: i64) {
     let Some(days) = group.meta.retention_in_days else { return };
-    let due = oldest.saturating_add(days * DAY_MS).saturating_add(1);
+    let due = oldest.saturating_add(days.saturating_mul(DAY_MS)).saturating_add(1);
     if group.meta.sweep_due.is_some_and(|d| d <= due) {
         return;
     }

@@ -14,9 +14,7 @@ const HOUR: i64 = 3_600_000;
 const DAY: i64 = 24 * HOUR;
 
 fn engine() -> Engine {
-    let mut config = EngineConfig::default();
-    config.start_virtual_ms = NOW;
-    Engine::new(config, 0)
+    Engine::new(EngineConfig { start_virtual_ms: NOW, ..Default::default() }, 0)
 }
 
 fn call(e: &mut Engine, op: &str, input: Value) -> Result<Value, crate::AwsError> {
@@ -424,4 +422,66 @@ fn journal_replay_equals_snapshot_and_restore() {
     }
     commit(&mut e, &mut img2);
     assert_eq!(img2.into_records(), e.snapshot());
+}
+
+#[test]
+fn odd_inputs_get_errors_not_panics() {
+    let mut e = lambda_group();
+    put(&mut e, "s", &[(NOW, "x")]);
+    let ops = [
+        "CreateLogGroup",
+        "DeleteLogGroup",
+        "DescribeLogGroups",
+        "CreateLogStream",
+        "DeleteLogStream",
+        "DescribeLogStreams",
+        "PutLogEvents",
+        "GetLogEvents",
+        "FilterLogEvents",
+        "PutRetentionPolicy",
+        "DeleteRetentionPolicy",
+        "TagLogGroup",
+        "UntagLogGroup",
+        "ListTagsLogGroup",
+        "TagResource",
+        "UntagResource",
+        "ListTagsForResource",
+    ];
+    let values = [json!(null), json!(""), json!(-1), json!(i64::MAX), json!(i64::MIN), json!(1.5), json!([]), json!({}), json!("f/1/s"), json!("b/"), json!("\u{1F600}:*")];
+    let members = [
+        "logGroupName",
+        "logStreamName",
+        "logGroupIdentifier",
+        "nextToken",
+        "limit",
+        "startTime",
+        "endTime",
+        "filterPattern",
+        "logEvents",
+        "retentionInDays",
+        "tags",
+        "resourceArn",
+        "tagKeys",
+        "orderBy",
+        "logStreamNames",
+        "startFromHead",
+    ];
+    for op in ops {
+        for m in members {
+            for v in &values {
+                let _ = call(&mut e, op, json!({"logGroupName": "/aws/lambda/fn", "logStreamName": "s", m: v}));
+            }
+        }
+        for v in [json!({"timestamp": i64::MAX, "message": "x"}), json!({"timestamp": 0, "message": "x"}), json!([1, 2])] {
+            let _ = call(&mut e, op, json!({"logGroupName": "/aws/lambda/fn", "logStreamName": "s", "logEvents": [v]}));
+        }
+        for p in ["{", "[", "{ $", "{ $. = 1 }", "{ $.a[ = 1 }", "[...,...,...]", "\"", "?", "-", "{ $.a = \"\\", "[a = ]"] {
+            let _ = call(&mut e, op, json!({"logGroupName": "/aws/lambda/fn", "filterPattern": p}));
+        }
+    }
+    for t in [0, i64::MAX] {
+        let _ = call(&mut e, "GetLogEvents", json!({"logGroupName": "/aws/lambda/fn", "logStreamName": "s", "startTime": t, "endTime": 0}));
+        let _ = call(&mut e, "FilterLogEvents", json!({"logGroupName": "/aws/lambda/fn", "startTime": t, "endTime": 0}));
+        let _ = call(&mut e, "GetLogEvents", json!({"logGroupName": "/aws/lambda/fn", "logStreamName": "s", "nextToken": format!("b/{:020}{:020}{:016}/s", t, 0, 0)}));
+    }
 }
