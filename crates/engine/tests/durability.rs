@@ -112,3 +112,41 @@ fn corrupt_records_fail_restore_with_a_message() {
     let orphan = vec![Record { key: "nosuchservice/x".into(), value: vec![] }];
     assert!(Engine::restore(EngineConfig::default(), 0, orphan).is_err());
 }
+
+#[test]
+fn logs_journal_replay_equals_snapshot() {
+    let day = 86_400_000;
+    let start = EngineConfig::default().start_virtual_ms;
+    let mut e = Engine::new(EngineConfig::default(), 0);
+    let mut img = Image::default();
+    let logs = |e: &mut Engine, op: &str, input: Value| e.call(0, &Request::new("logs", op, "us-east-1", input));
+    for g in ["/aws/lambda/a", "/aws/lambda/b"] {
+        logs(&mut e, "CreateLogGroup", json!({"logGroupName": g, "tags": {"k": "v"}})).unwrap();
+        for s in ["2026/01/01/[$LATEST]00", "x/y%z"] {
+            logs(&mut e, "CreateLogStream", json!({"logGroupName": g, "logStreamName": s})).unwrap();
+        }
+    }
+    logs(&mut e, "PutRetentionPolicy", json!({"logGroupName": "/aws/lambda/a", "retentionInDays": 1})).unwrap();
+    commit(&mut e, &mut img);
+    for i in 0..60i64 {
+        let g = if i % 3 == 0 { "/aws/lambda/b" } else { "/aws/lambda/a" };
+        let s = if i % 2 == 0 { "x/y%z" } else { "2026/01/01/[$LATEST]00" };
+        let t = start - 2 * day + i * 3_600_000;
+        let events = json!([{"timestamp": t, "message": format!("event {i}")}, {"timestamp": t + 1, "message": "second"}]);
+        logs(&mut e, "PutLogEvents", json!({"logGroupName": g, "logStreamName": s, "logEvents": events})).unwrap();
+        if i % 7 == 0 {
+            // A failing call journals nothing.
+            let before = e.has_changes();
+            let bad = json!([{"timestamp": t, "message": "b"}, {"timestamp": t - 1, "message": "a"}]);
+            assert!(logs(&mut e, "PutLogEvents", json!({"logGroupName": g, "logStreamName": s, "logEvents": bad})).is_err());
+            assert_eq!(e.has_changes(), before);
+        }
+        commit(&mut e, &mut img);
+    }
+    e.control(0, "AdvanceClock", &json!({"seconds": 36_000})).unwrap();
+    logs(&mut e, "DeleteLogStream", json!({"logGroupName": "/aws/lambda/b", "logStreamName": "x/y%z"})).unwrap();
+    commit(&mut e, &mut img);
+    assert_eq!(img.clone().into_records(), e.snapshot());
+    let restored = Engine::restore(EngineConfig::default(), 0, img.into_records()).unwrap();
+    assert_eq!(restored.snapshot(), e.snapshot());
+}

@@ -3,12 +3,13 @@
 
 pub mod dynamodb;
 pub mod lambda;
+pub mod logs;
 
 use crate::kernel::{service::Service, EngineConfig};
 
 /// A fresh instance of every simulated service, in registry order.
 pub fn all(config: &EngineConfig) -> Vec<Box<dyn Service>> {
-    vec![Box::new(dynamodb::DynamoDb::new(config.keep_item_json)), Box::new(lambda::Lambda::new())]
+    vec![Box::new(dynamodb::DynamoDb::new(config.keep_item_json)), Box::new(lambda::Lambda::new()), Box::new(logs::Logs::default())]
 }
 
 /// The fast JSON route's first step for `service` (see [`Service::call_prepared`]): a request
