@@ -1,0 +1,124 @@
+//! The native host's runtime: one thread owns every boa context; engine threads send it jobs
+//! and answer the AWS calls its code makes, over channels. Nested invocations (code calling
+//! Invoke) arrive on the same channels while the outer call waits, and run on the same thread.
+
+use std::sync::{
+    mpsc::{channel, Receiver, Sender},
+    Mutex,
+};
+
+use gureum_engine::kernel::{
+    error::AwsError,
+    runtime::{AwsDoor, CodeRuntime, InvokeJob, InvokeResult},
+};
+use serde_json::Value;
+
+use crate::runner::{HostFns, Runner};
+
+enum ToRuntime {
+    Invoke(Box<InvokeJob>),
+    Reply(Result<Value, AwsError>),
+    Discard(String),
+}
+
+enum FromRuntime {
+    Call(String, String, Value),
+    Done(Box<InvokeResult>),
+}
+
+pub struct ThreadedRuntime {
+    to: Mutex<Sender<ToRuntime>>,
+    from: Mutex<Receiver<FromRuntime>>,
+}
+
+/// The runtime thread's stack: boa recurses on the native stack for calls through natives.
+const STACK_BYTES: usize = 256 * 1024 * 1024;
+
+impl ThreadedRuntime {
+    pub fn spawn(host: HostFns) -> std::io::Result<Self> {
+        let (to_tx, to_rx) = channel::<ToRuntime>();
+        let (from_tx, from_rx) = channel::<FromRuntime>();
+        std::thread::Builder::new().name("gureum-js".into()).stack_size(STACK_BYTES).spawn(move || serve(host, to_rx, from_tx))?;
+        Ok(ThreadedRuntime { to: Mutex::new(to_tx), from: Mutex::new(from_rx) })
+    }
+
+    fn send(&self, m: ToRuntime) -> bool {
+        self.to.lock().map(|t| t.send(m).is_ok()).unwrap_or(false)
+    }
+
+    fn recv(&self) -> Option<FromRuntime> {
+        self.from.lock().ok().and_then(|r| r.recv().ok())
+    }
+}
+
+impl CodeRuntime for ThreadedRuntime {
+    fn invoke(&self, job: &InvokeJob, aws: &mut AwsDoor<'_>) -> InvokeResult {
+        if !self.send(ToRuntime::Invoke(Box::new(job.clone()))) {
+            return InvokeResult::unavailable("The JavaScript runtime thread has stopped.");
+        }
+        loop {
+            match self.recv() {
+                Some(FromRuntime::Call(service, operation, input)) => {
+                    let reply = aws(&service, &operation, input);
+                    if !self.send(ToRuntime::Reply(reply)) {
+                        return InvokeResult::unavailable("The JavaScript runtime thread has stopped.");
+                    }
+                }
+                Some(FromRuntime::Done(result)) => return *result,
+                None => return InvokeResult::unavailable("The JavaScript runtime thread has stopped."),
+            }
+        }
+    }
+
+    fn discard(&self, environment: &str) {
+        self.send(ToRuntime::Discard(environment.to_string()));
+    }
+}
+
+fn serve(host: HostFns, rx: Receiver<ToRuntime>, tx: Sender<FromRuntime>) {
+    let runner = Runner::new(host);
+    let mut deferred = Vec::new();
+    while let Ok(message) = rx.recv() {
+        match message {
+            ToRuntime::Invoke(job) => {
+                let result = run(&runner, &job, &rx, &tx, &mut deferred);
+                for env in deferred.drain(..) {
+                    runner.discard(&env);
+                }
+                if tx.send(FromRuntime::Done(Box::new(result))).is_err() {
+                    return;
+                }
+            }
+            ToRuntime::Discard(env) => runner.discard(&env),
+            ToRuntime::Reply(_) => {}
+        }
+    }
+}
+
+/// Runs a job whose AWS calls go over the channels; while waiting for a reply, serves nested
+/// invocations and defers discards until the outermost job ends.
+fn run(runner: &Runner, job: &InvokeJob, rx: &Receiver<ToRuntime>, tx: &Sender<FromRuntime>, deferred: &mut Vec<String>) -> InvokeResult {
+    let deferred = std::cell::RefCell::new(std::mem::take(deferred));
+    let mut door = |service: &str, operation: &str, input: Value| -> Result<Value, AwsError> {
+        if tx.send(FromRuntime::Call(service.to_string(), operation.to_string(), input)).is_err() {
+            return Err(AwsError::internal("the engine side of the runtime has gone"));
+        }
+        loop {
+            match rx.recv() {
+                Ok(ToRuntime::Reply(reply)) => return reply,
+                Ok(ToRuntime::Invoke(nested)) => {
+                    let mut inner = deferred.borrow_mut().split_off(0);
+                    let result = run(runner, &nested, rx, tx, &mut inner);
+                    deferred.borrow_mut().extend(inner);
+                    if tx.send(FromRuntime::Done(Box::new(result))).is_err() {
+                        return Err(AwsError::internal("the engine side of the runtime has gone"));
+                    }
+                }
+                Ok(ToRuntime::Discard(env)) => deferred.borrow_mut().push(env),
+                Err(_) => return Err(AwsError::internal("the engine side of the runtime has gone")),
+            }
+        }
+    };
+    let result = runner.invoke(job, &mut door);
+    result
+}

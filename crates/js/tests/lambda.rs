@@ -1,0 +1,251 @@
+//! Lambda end to end on the JavaScript runtime: handlers in every Node.js style, context, logs,
+//! cold and warm starts, errors, timeouts, the built-in AWS SDK, nested and asynchronous
+//! invocations.
+
+mod common;
+
+use base64::{engine::general_purpose::STANDARD as B64, Engine as _};
+use common::Sandbox;
+use serde_json::{json, Value};
+
+#[global_allocator]
+static ALLOC: gureum_js::alloc::Counting<std::alloc::System> = gureum_js::alloc::Counting(std::alloc::System);
+
+#[test]
+fn esm_async_handler_gets_the_event_and_context() {
+    let mut s = Sandbox::new();
+    s.deploy(
+        "hello",
+        "index.handler",
+        &[(
+            "index.mjs",
+            "export const handler = async (event, context) => ({ statusCode: 200, body: `hi ${event.name}`, fn: context.functionName, id: context.awsRequestId, left: context.getRemainingTimeInMillis() > 0, mem: context.memoryLimitInMB, region: process.env.AWS_REGION });",
+        )],
+        json!({}),
+    );
+    let (out, payload, logs) = s.invoke("hello", json!({ "name": "구름" }));
+    assert_eq!(out["StatusCode"], 200);
+    assert_eq!(out["ExecutedVersion"], "$LATEST");
+    assert!(out.get("FunctionError").is_none(), "{payload}");
+    assert_eq!(payload["body"], "hi 구름");
+    assert_eq!(payload["fn"], "hello");
+    assert_eq!(payload["left"], true);
+    assert_eq!(payload["mem"], "128");
+    assert_eq!(payload["region"], "us-east-1");
+    let id = payload["id"].as_str().unwrap_or_default();
+    assert!(logs.contains(&format!("START RequestId: {id} Version: $LATEST")), "{logs}");
+    assert!(logs.contains(&format!("END RequestId: {id}")), "{logs}");
+    assert!(logs.contains("Init Duration:"), "a cold start reports its init: {logs}");
+    assert!(logs.contains("Billed Duration:") && logs.contains("Memory Size: 128 MB"), "{logs}");
+}
+
+#[test]
+fn commonjs_callback_and_sync_styles() {
+    let mut s = Sandbox::new();
+    s.deploy(
+        "cjs",
+        "app.main",
+        &[
+            ("app.js", "const util = require('./lib/util');\nexports.main = (event, context, callback) => { setTimeout(() => callback(null, util.double(event.n)), 50); };"),
+            ("lib/util.js", "module.exports = { double: (n) => n * 2 };"),
+        ],
+        json!({}),
+    );
+    let (_, payload, _) = s.invoke("cjs", json!({ "n": 21 }));
+    assert_eq!(payload, json!(42));
+}
+
+#[test]
+fn module_scope_survives_warm_invocations_and_logs_go_to_cloudwatch() {
+    let mut s = Sandbox::new();
+    s.deploy(
+        "counter",
+        "index.handler",
+        &[(
+            "index.js",
+            "let count = 0;\nconsole.log('init ran');\nexports.handler = async () => { count += 1; console.log('count is', count, { nested: { deep: [1, 2] } }); return count; };",
+        )],
+        json!({}),
+    );
+    let (_, first, logs1) = s.invoke("counter", json!({}));
+    let (_, second, logs2) = s.invoke("counter", json!({}));
+    assert_eq!((first, second), (json!(1), json!(2)), "warm invocations share module scope");
+    assert!(logs1.contains("Init Duration"));
+    assert!(!logs2.contains("Init Duration"), "warm start: {logs2}");
+    assert!(logs2.contains("\tINFO\tcount is 2 { nested: { deep: [ 1, 2 ] } }"), "{logs2}");
+    // The lines are in CloudWatch Logs, in the function's log group, one stream per environment.
+    let streams = s.ok("logs", "DescribeLogStreams", json!({ "logGroupName": "/aws/lambda/counter" }));
+    let streams = streams["logStreams"].as_array().cloned().unwrap_or_default();
+    assert_eq!(streams.len(), 1, "{streams:?}");
+    let name = streams[0]["logStreamName"].as_str().unwrap_or_default().to_string();
+    assert!(name.contains("/[$LATEST]"), "{name}");
+    let events = s.ok("logs", "GetLogEvents", json!({ "logGroupName": "/aws/lambda/counter", "logStreamName": name, "startFromHead": true }));
+    let messages: Vec<String> = events["events"].as_array().unwrap_or(&vec![]).iter().map(|e| e["message"].as_str().unwrap_or("").to_string()).collect();
+    assert!(messages[0].contains("\tundefined\tINFO\tinit ran"), "init logs come first: {messages:?}");
+    assert!(messages.iter().filter(|m| m.starts_with("REPORT RequestId")).count() == 2, "{messages:?}");
+    // After ten idle minutes the environment is reclaimed: the next start is cold again.
+    s.advance(11.0 * 60.0);
+    let (_, third, logs3) = s.invoke("counter", json!({}));
+    assert_eq!(third, json!(1));
+    assert!(logs3.contains("Init Duration"));
+}
+
+#[test]
+fn thrown_errors_come_back_as_unhandled_with_a_stack() {
+    let mut s = Sandbox::new();
+    s.deploy(
+        "boom",
+        "index.handler",
+        &[(
+            "index.mjs",
+            "class NotReady extends Error { constructor(m) { super(m); this.name = 'NotReady'; } }\nexport const handler = async () => {\n  throw new NotReady('not yet');\n};",
+        )],
+        json!({}),
+    );
+    let (out, payload, logs) = s.invoke("boom", json!({}));
+    assert_eq!(out["FunctionError"], "Unhandled");
+    assert_eq!(payload["errorType"], "NotReady");
+    assert_eq!(payload["errorMessage"], "not yet");
+    let trace = payload["trace"].as_array().cloned().unwrap_or_default();
+    assert_eq!(trace[0], "NotReady: not yet");
+    assert!(trace.iter().any(|l| l.as_str().unwrap_or("").contains("/var/task/index.mjs:3")), "the trace names the line: {trace:?}");
+    assert!(logs.contains("\tERROR\tInvoke Error \t{\"errorType\":\"NotReady\""), "{logs}");
+}
+
+#[test]
+fn init_errors_name_the_problem() {
+    let mut s = Sandbox::new();
+    s.deploy("nofile", "main.handler", &[("index.js", "exports.handler = async () => 1;")], json!({}));
+    let (out, payload, _) = s.invoke("nofile", json!({}));
+    assert_eq!(out["FunctionError"], "Unhandled");
+    assert_eq!(payload["errorType"], "Runtime.ImportModuleError");
+    assert!(payload["errorMessage"].as_str().unwrap_or("").starts_with("Error: Cannot find module 'main'"), "{payload}");
+
+    s.deploy("noexport", "index.handler", &[("index.js", "exports.other = async () => 1;")], json!({}));
+    let (_, payload, _) = s.invoke("noexport", json!({}));
+    assert_eq!(payload["errorType"], "Runtime.HandlerNotFound");
+    assert_eq!(payload["errorMessage"], "index.handler is undefined or not exported");
+
+    s.deploy("syntax", "index.handler", &[("index.mjs", "export const handler = async () => {\n  return (1 +;\n};")], json!({}));
+    let (_, payload, _) = s.invoke("syntax", json!({}));
+    assert_eq!(payload["errorType"], "Runtime.UserCodeSyntaxError");
+    assert!(payload["errorMessage"].as_str().unwrap_or("").contains("SyntaxError"), "{payload}");
+}
+
+#[test]
+fn the_timeout_is_enforced_for_waits_and_for_runaway_loops() {
+    let mut s = Sandbox::new();
+    s.deploy("slow", "index.handler", &[("index.mjs", "export const handler = () => new Promise((r) => setTimeout(() => r('late'), 5000));")], json!({ "Timeout": 3 }));
+    let (out, payload, logs) = s.invoke("slow", json!({}));
+    assert_eq!(out["FunctionError"], "Unhandled");
+    assert_eq!(payload["errorType"], "Sandbox.Timedout");
+    assert!(payload["errorMessage"].as_str().unwrap_or("").ends_with("Error: Task timed out after 3.00 seconds"), "{payload}");
+    assert!(logs.contains("Task timed out after 3.00 seconds"), "{logs}");
+
+    s.deploy("spin", "index.handler", &[("index.js", "exports.handler = async () => { let i = 0; while (true) { i++; } };")], json!({ "Timeout": 2 }));
+    let (_, payload, _) = s.invoke("spin", json!({}));
+    assert_eq!(payload["errorType"], "Sandbox.Timedout", "a runaway loop is stopped: {payload}");
+    // The environment was reset: the next invocation is cold.
+    let (_, _, logs) = s.invoke("spin", json!({}));
+    assert!(logs.contains("Init Duration"));
+}
+
+#[test]
+fn the_built_in_sdk_calls_the_sandbox() {
+    let mut s = Sandbox::new();
+    s.ok(
+        "dynamodb",
+        "CreateTable",
+        json!({ "TableName": "Users", "AttributeDefinitions": [{ "AttributeName": "id", "AttributeType": "S" }], "KeySchema": [{ "AttributeName": "id", "KeyType": "HASH" }], "BillingMode": "PAY_PER_REQUEST" }),
+    );
+    s.advance(2.0);
+    s.deploy(
+        "users",
+        "index.handler",
+        &[(
+            "index.mjs",
+            r#"import { DynamoDBClient, ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, PutCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
+const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+export const handler = async (event) => {
+  await doc.send(new PutCommand({ TableName: 'Users', Item: { id: event.id, name: event.name, tags: new Set(['a', 'b']) } }));
+  let conflict = null;
+  try {
+    await doc.send(new PutCommand({ TableName: 'Users', Item: { id: event.id }, ConditionExpression: 'attribute_not_exists(id)' }));
+  } catch (e) {
+    conflict = { name: e.name, isClass: e instanceof ConditionalCheckFailedException, status: e.$metadata.httpStatusCode };
+  }
+  const { Item } = await doc.send(new GetCommand({ TableName: 'Users', Key: { id: event.id } }));
+  return { item: { ...Item, tags: [...Item.tags].sort() }, conflict };
+};"#,
+        )],
+        json!({}),
+    );
+    let (out, payload, _) = s.invoke("users", json!({ "id": "u1", "name": "Ada" }));
+    assert!(out.get("FunctionError").is_none(), "{payload}");
+    assert_eq!(payload["item"], json!({ "id": "u1", "name": "Ada", "tags": ["a", "b"] }));
+    assert_eq!(payload["conflict"], json!({ "name": "ConditionalCheckFailedException", "isClass": true, "status": 400 }));
+    let stored = s.ok("dynamodb", "GetItem", json!({ "TableName": "Users", "Key": { "id": { "S": "u1" } } }));
+    assert_eq!(stored["Item"]["name"], json!({ "S": "Ada" }));
+}
+
+#[test]
+fn a_function_can_invoke_another_and_reserved_concurrency_throttles() {
+    let mut s = Sandbox::new();
+    s.deploy("inner", "index.handler", &[("index.mjs", "export const handler = async (e) => ({ doubled: e.n * 2 });")], json!({}));
+    s.deploy(
+        "outer",
+        "index.handler",
+        &[(
+            "index.mjs",
+            r#"import { LambdaClient, InvokeCommand } from '@aws-sdk/client-lambda';
+const lambda = new LambdaClient({});
+export const handler = async (e) => {
+  const out = await lambda.send(new InvokeCommand({ FunctionName: 'inner', Payload: JSON.stringify({ n: e.n }) }));
+  return JSON.parse(new TextDecoder().decode(out.Payload));
+};"#,
+        )],
+        json!({}),
+    );
+    let (_, payload, _) = s.invoke("outer", json!({ "n": 5 }));
+    assert_eq!(payload, json!({ "doubled": 10 }));
+
+    s.ok("lambda", "PutFunctionConcurrency", json!({ "FunctionName": "inner", "ReservedConcurrentExecutions": 0 }));
+    let err = s.call("lambda", "Invoke", json!({ "FunctionName": "inner", "Payload": B64.encode("{}") })).expect_err("throttled");
+    assert_eq!(err.kind, "TooManyRequestsException");
+    assert_eq!(err.status, 429);
+    assert_eq!(err.extra.as_ref().and_then(|x| x.get("Reason")).cloned(), Some(json!("ReservedFunctionConcurrentInvocationLimitExceeded")));
+}
+
+#[test]
+fn async_invocations_retry_and_reach_their_destination() {
+    let mut s = Sandbox::new();
+    s.deploy(
+        "sink",
+        "index.handler",
+        &[("index.mjs", "let got = [];\nexport const handler = async (e) => { got.push(e); console.log('SINK', JSON.stringify(e)); return got.length; };")],
+        json!({}),
+    );
+    s.deploy("flaky", "index.handler", &[("index.mjs", "export const handler = async (e) => { throw new Error('always fails'); };")], json!({}));
+    s.ok(
+        "lambda",
+        "PutFunctionEventInvokeConfig",
+        json!({ "FunctionName": "flaky", "MaximumRetryAttempts": 1, "DestinationConfig": { "OnFailure": { "Destination": "arn:aws:lambda:us-east-1:123456789012:function:sink" } } }),
+    );
+    let out = s.ok("lambda", "Invoke", json!({ "FunctionName": "flaky", "InvocationType": "Event", "Payload": B64.encode("{\"order\":7}") }));
+    assert_eq!(out["StatusCode"], 202);
+    // First attempt now, the retry a minute later; then the failure record goes to the sink.
+    s.advance(61.0);
+    s.advance(1.0);
+    let events = s.ok("logs", "FilterLogEvents", json!({ "logGroupName": "/aws/lambda/sink", "filterPattern": "SINK" }));
+    let events = events["events"].as_array().cloned().unwrap_or_default();
+    assert_eq!(events.len(), 1, "{events:?}");
+    let line = events[0]["message"].as_str().unwrap_or_default();
+    let record: Value = serde_json::from_str(line.split("SINK ").nth(1).unwrap_or("null").trim()).unwrap_or(Value::Null);
+    assert_eq!(record["requestContext"]["condition"], "RetriesExhausted");
+    assert_eq!(record["requestContext"]["approximateInvokeCount"], 2);
+    assert_eq!(record["requestPayload"], json!({ "order": 7 }));
+    assert_eq!(record["responsePayload"]["errorMessage"], "always fails");
+    let flaky_reports = s.ok("logs", "FilterLogEvents", json!({ "logGroupName": "/aws/lambda/flaky", "filterPattern": "REPORT" }));
+    assert_eq!(flaky_reports["events"].as_array().map(Vec::len), Some(2), "two attempts");
+}
