@@ -534,7 +534,8 @@ pub fn receive_message(sqs: &mut Sqs, cx: &mut Cx, input: &Input) -> Result<Valu
     }
 
     // Dead-letter queue: the RedrivePolicy's target, if it exists.
-    let redrive = queue.meta.redrive().and_then(|(arn, max)| name_from_arn(cx, &arn).filter(|d| *d != name.as_str() && state.queues.contains_key(*d)).map(|d| (d.to_string(), max)));
+    let redrive =
+        queue.meta.redrive().and_then(|(arn, max)| name_from_arn(cx, &arn).filter(|d| *d != name.as_str() && state.queues.contains_key(*d)).map(|d| (d.to_string(), max)));
     let max_receives = redrive.as_ref().map(|(_, m)| *m);
     let (take, to_dlq) = if fifo {
         fifo::select(queue, now, max, max_receives)

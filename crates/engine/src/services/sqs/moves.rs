@@ -203,9 +203,7 @@ pub fn list_message_move_tasks(sqs: &mut Sqs, cx: &mut Cx, input: &Input) -> Res
 pub fn cancel_message_move_task(sqs: &mut Sqs, cx: &mut Cx, input: &Input) -> Result<Value, AwsError> {
     let handle = input.required_string("TaskHandle")?;
     let decoded = base64::engine::general_purpose::STANDARD.decode(handle).ok().and_then(|b| serde_json::from_slice::<Value>(&b).ok());
-    let (Some(id), Some(source_arn)) =
-        (decoded.as_ref().and_then(|v| v.get("taskId")?.as_str()), decoded.as_ref().and_then(|v| v.get("sourceArn")?.as_str()))
-    else {
+    let (Some(id), Some(source_arn)) = (decoded.as_ref().and_then(|v| v.get("taskId")?.as_str()), decoded.as_ref().and_then(|v| v.get("sourceArn")?.as_str())) else {
         return Err(errors::invalid_parameter("Value for parameter TaskHandle is invalid."));
     };
     source_queue_name(sqs, cx, source_arn)?;

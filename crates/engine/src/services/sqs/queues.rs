@@ -80,7 +80,13 @@ pub fn create_queue(sqs: &mut Sqs, cx: &mut Cx, input: &Input) -> Result<Value, 
         }
         return Ok(json!({ "QueueUrl": queue_url(cx, name) }));
     }
-    region.deleted.retain(|_, at| cx.now_ms - *at < DELETED_RECENTLY_MS);
+    region.deleted.retain(|deleted, at| {
+        let keep = cx.now_ms - *at < DELETED_RECENTLY_MS;
+        if !keep {
+            cx.journal.delete(format!("sqs/{region_name}/deleted/{deleted}"));
+        }
+        keep
+    });
     if region.deleted.contains_key(name) {
         return Err(errors::queue_deleted_recently());
     }
