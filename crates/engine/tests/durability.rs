@@ -133,7 +133,7 @@ fn sqs_journal_replay_equals_snapshot() {
     for i in 0..400 {
         x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
         let r = (x >> 33) % 10;
-        let q = if r % 2 == 0 { "std" } else { "f.fifo" };
+        let q = if r.is_multiple_of(2) { "std" } else { "f.fifo" };
         match r {
             0..=3 => {
                 sqs(

@@ -195,7 +195,7 @@ pub fn list_message_move_tasks(sqs: &mut Sqs, cx: &mut Cx, input: &Input) -> Res
     }
     source_queue_name(sqs, cx, source_arn)?;
     let mut tasks: Vec<&MoveTask> = sqs.region(cx.region).map(|r| r.tasks.values().filter(|t| t.source_arn == source_arn).collect()).unwrap_or_default();
-    tasks.sort_by(|a, b| b.started_ms.cmp(&a.started_ms));
+    tasks.sort_by_key(|t| std::cmp::Reverse(t.started_ms));
     let results: Vec<Value> = tasks.into_iter().take(max.unwrap_or(1) as usize).map(entry).collect();
     Ok(json!({ "Results": results }))
 }
