@@ -133,9 +133,9 @@ class GureumServer:
 
     # --- clients ---------------------------------------------------------------------------------
 
-    def client(self, region="us-east-1", config=NO_RETRIES):
+    def client(self, region="us-east-1", config=NO_RETRIES, service="dynamodb"):
         return boto3.client(
-            "dynamodb", endpoint_url=self.url, region_name=region,
+            service, endpoint_url=self.url, region_name=region,
             aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY, config=config,
         )
 

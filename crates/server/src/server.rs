@@ -15,7 +15,7 @@ use std::{
 
 use gureum_engine::{
     wire::{self, HttpRequest},
-    Change, Engine, EngineConfig,
+    Answer, Change, Engine, EngineConfig, Prepared,
 };
 
 use crate::{http, store::FileStore};
@@ -132,7 +132,7 @@ const CORS: &[(&str, &str)] = &[
     ("Access-Control-Allow-Origin", "*"),
     ("Access-Control-Allow-Headers", "*"),
     ("Access-Control-Allow-Methods", "GET, POST, PUT, DELETE, HEAD, OPTIONS"),
-    ("Access-Control-Expose-Headers", "x-amzn-RequestId, x-amz-crc32, x-amzn-ErrorType"),
+    ("Access-Control-Expose-Headers", "x-amzn-RequestId, x-amz-crc32, x-amzn-ErrorType, x-amzn-query-error"),
 ];
 
 fn respond(status: u16, mut headers: Vec<(String, String)>, body: Vec<u8>) -> http::Response {
@@ -151,29 +151,93 @@ fn serve_one(shared: &Shared, req: http::Request) -> http::Response {
         Ok(inbound) => inbound,
         Err(response) => return respond(response.status, response.headers, response.body),
     };
-    let outcome = {
-        let Ok(mut st) = lock_spinning(&shared.state) else {
-            return respond(500, Vec::new(), b"server state poisoned".to_vec());
-        };
-        let outcome = wire::run(&mut st.engine, wall_ms(), inbound);
-        // Wait for everything up to and including this call to be durable: a read must not
-        // show data whose write could still be lost either.
-        let wait_for = shared.collect(&mut st);
-        while shared.persistent && st.durable < wait_for && st.failed.is_none() {
-            st = match shared.changed.wait(st) {
-                Ok(g) => g,
-                Err(_) => return respond(500, Vec::new(), b"server state poisoned".to_vec()),
-            };
-        }
-        if let Some(err) = &st.failed {
-            let e = gureum_engine::AwsError::internal(format!("The sandbox could not be saved: {err}"));
-            wire::Outcome::Plain(500, e.to_json())
-        } else {
+    let poll = LongPoll::of(&inbound);
+    let outcome = match run_durably(shared, inbound, poll.as_ref()) {
+        Ok((outcome, None)) => outcome,
+        Ok((outcome, Some(wait_ms))) => {
+            // Long polling (SQS ReceiveMessage with a wait time): the engine answers at once, so
+            // the host asks again, without holding the engine between tries, until a message
+            // arrives or the wait is over.
+            let mut outcome = outcome;
+            let deadline = wall_ms() + wait_ms;
+            while let (Some(p), true) = (&poll, wall_ms() < deadline) {
+                thread::sleep(Duration::from_millis(LONG_POLL_RETRY_MS.min((deadline - wall_ms()).max(1)) as u64));
+                match run_durably(shared, p.inbound(), Some(p)) {
+                    Ok((next, again)) => {
+                        outcome = next;
+                        if again.is_none() {
+                            break;
+                        }
+                    }
+                    Err(response) => return response,
+                }
+            }
             outcome
         }
+        Err(response) => return response,
     };
     let response = wire::respond(outcome, &rid);
     respond(response.status, response.headers, response.body)
+}
+
+/// How often a long poll asks the engine again.
+const LONG_POLL_RETRY_MS: i64 = 25;
+
+/// A call the host may hold and retry (see `Engine::long_poll_ms`): what it needs to run it again.
+struct LongPoll {
+    service: String,
+    operation: String,
+    region: String,
+    protocol: gureum_engine::Protocol,
+    input: serde_json::Value,
+}
+
+impl LongPoll {
+    fn of(inbound: &wire::Inbound) -> Option<Self> {
+        match inbound {
+            wire::Inbound::Aws { service, operation, region, protocol, input: Prepared::Json(input) } if service == "sqs" && operation == "ReceiveMessage" => {
+                Some(LongPoll { service: service.clone(), operation: operation.clone(), region: region.clone(), protocol: *protocol, input: input.clone() })
+            }
+            _ => None,
+        }
+    }
+
+    fn inbound(&self) -> wire::Inbound {
+        wire::Inbound::Aws {
+            service: self.service.clone(),
+            operation: self.operation.clone(),
+            region: self.region.clone(),
+            protocol: self.protocol,
+            input: Prepared::Json(self.input.clone()),
+        }
+    }
+}
+
+/// Runs one call under the engine lock and waits until everything up to it is durable. With
+/// `poll`, also answers how long (ms) the host may hold the call if its answer was empty.
+fn run_durably(shared: &Shared, inbound: wire::Inbound, poll: Option<&LongPoll>) -> Result<(wire::Outcome, Option<i64>), http::Response> {
+    let Ok(mut st) = lock_spinning(&shared.state) else {
+        return Err(respond(500, Vec::new(), b"server state poisoned".to_vec()));
+    };
+    let outcome = wire::run(&mut st.engine, wall_ms(), inbound);
+    let wait = match (poll, &outcome) {
+        (Some(p), wire::Outcome::Aws(_, Ok(Answer::Value(answer)))) => st.engine.long_poll_ms(&p.service, &p.operation, &p.region, &p.input, answer),
+        _ => None,
+    };
+    // Wait for everything up to and including this call to be durable: a read must not
+    // show data whose write could still be lost either.
+    let wait_for = shared.collect(&mut st);
+    while shared.persistent && st.durable < wait_for && st.failed.is_none() {
+        st = match shared.changed.wait(st) {
+            Ok(g) => g,
+            Err(_) => return Err(respond(500, Vec::new(), b"server state poisoned".to_vec())),
+        };
+    }
+    if let Some(err) = &st.failed {
+        let e = gureum_engine::AwsError::internal(format!("The sandbox could not be saved: {err}"));
+        return Ok((wire::Outcome::Plain(500, e.to_json()), None));
+    }
+    Ok((outcome, wait))
 }
 
 /// Takes the engine lock, spinning briefly first: engine calls hold it for microseconds, and a

@@ -13,11 +13,14 @@ pub struct AwsError {
     /// More members of the error body, as some errors carry (ConditionalCheckFailedException's
     /// `Item`, TransactionCanceledException's `CancellationReasons`).
     pub extra: Option<Box<serde_json::Map<String, Value>>>,
+    /// For services that moved from the Query protocol to JSON (SQS): the legacy error code and
+    /// fault, sent as the `x-amzn-query-error` header (`AWS.SimpleQueueService.NonExistentQueue;Sender`).
+    pub query_error: Option<String>,
 }
 
 impl AwsError {
     pub fn new(type_prefix: &'static str, kind: impl Into<String>, message: impl Into<String>, status: u16) -> Self {
-        AwsError { type_prefix, kind: kind.into(), message: message.into(), status, extra: None }
+        AwsError { type_prefix, kind: kind.into(), message: message.into(), status, extra: None, query_error: None }
     }
 
     /// The `__type` value of the JSON protocols, e.g.
@@ -64,6 +67,18 @@ impl AwsError {
     pub fn with(mut self, key: &str, value: Value) -> Self {
         self.extra.get_or_insert_with(Default::default).insert(key.to_string(), value);
         self
+    }
+
+    /// Sets the legacy Query error code this error carries (see [`AwsError::query_error`]); the
+    /// fault is `Sender`.
+    pub fn with_query_code(mut self, code: &str) -> Self {
+        self.query_error = Some(format!("{code};Sender"));
+        self
+    }
+
+    /// The legacy Query error code, if the error has one (`AWS.SimpleQueueService.NonExistentQueue`).
+    pub fn query_code(&self) -> Option<&str> {
+        self.query_error.as_deref().map(|q| q.split(';').next().unwrap_or(q))
     }
 
     /// A failure of the engine itself rather than of the request; never expected.

@@ -312,6 +312,12 @@ impl Engine {
         }
     }
 
+    /// How long a host may hold a call that gave `answer` and retry it before answering (see
+    /// [`Service::long_poll_ms`]); `None` when the answer is final.
+    pub fn long_poll_ms(&self, service: &str, operation: &str, region: &str, input: &Value, answer: &Value) -> Option<i64> {
+        self.services.iter().find(|s| s.name() == service)?.long_poll_ms(region, operation, input, answer)
+    }
+
     /// Fires timers that are due by host time `host_now_ms`; hosts call this when
     /// [`Engine::next_timer_host_ms`] says so.
     pub fn tick(&mut self, host_now_ms: i64) {

@@ -89,6 +89,14 @@ pub trait Service: Send {
         Err(AwsError::internal("this service never suspends"))
     }
 
+    /// How long (ms of host time) a host may hold a call whose answer was empty, retrying it,
+    /// before it answers: SQS's long polling (ReceiveMessage's WaitTimeSeconds, or the queue's
+    /// ReceiveMessageWaitTimeSeconds). `None` for calls that answer at once. The engine never
+    /// blocks; hosts that can wait do.
+    fn long_poll_ms(&self, _region: &str, _operation: &str, _input: &Value, _answer: &Value) -> Option<i64> {
+        None
+    }
+
     /// A timer this service scheduled is due.
     fn fire(&mut self, _cx: &mut Cx, _timer: &Timer) {}
 

@@ -27,5 +27,9 @@ pub fn decode_body(body: &[u8]) -> Result<Value, AwsError> {
 }
 
 pub fn error_response(protocol: Protocol, err: &AwsError, request_id: &str) -> HttpResponse {
-    HttpResponse::json(err.status, content_type(protocol), &err.to_json(), request_id)
+    let mut response = HttpResponse::json(err.status, content_type(protocol), &err.to_json(), request_id);
+    if let Some(query_error) = &err.query_error {
+        response.headers.push(("x-amzn-query-error".into(), query_error.clone()));
+    }
+    response
 }

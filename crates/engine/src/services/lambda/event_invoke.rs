@@ -31,7 +31,14 @@ pub struct QueuedEvent {
 
 pub fn enqueue(cx: &mut Cx, state: &mut RegionState, function: &str, qualifier: Option<String>, payload: Vec<u8>) -> String {
     let id = cx.rng.uuid();
-    let event = QueuedEvent { function: function.to_string(), qualifier, payload: String::from_utf8_lossy(&payload).into_owned(), request_id: id.clone(), first_ms: cx.now_ms, attempts: 0 };
+    let event = QueuedEvent {
+        function: function.to_string(),
+        qualifier,
+        payload: String::from_utf8_lossy(&payload).into_owned(),
+        request_id: id.clone(),
+        first_ms: cx.now_ms,
+        attempts: 0,
+    };
     cx.journal.put_json(super::event_key(cx.region, &id), &event);
     state.events.insert(id.clone(), event);
     cx.schedule(cx.now_ms, json!({ "event": id }));

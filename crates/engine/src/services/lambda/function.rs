@@ -16,10 +16,51 @@ pub const RUNTIMES: &[&str] = &["nodejs18.x", "nodejs20.x", "nodejs22.x"];
 
 /// Every runtime identifier Lambda's API model knows, for the enum constraint.
 const ALL_RUNTIMES: &[&str] = &[
-    "nodejs", "nodejs4.3", "nodejs6.10", "nodejs8.10", "nodejs10.x", "nodejs12.x", "nodejs14.x", "nodejs16.x", "java8", "java8.al2", "java11", "python2.7", "python3.6", "python3.7",
-    "python3.8", "python3.9", "dotnetcore1.0", "dotnetcore2.0", "dotnetcore2.1", "dotnetcore3.1", "dotnet6", "dotnet8", "nodejs4.3-edge", "go1.x", "ruby2.5", "ruby2.7", "provided",
-    "provided.al2", "nodejs18.x", "python3.10", "java17", "ruby3.2", "ruby3.3", "ruby3.4", "python3.11", "nodejs20.x", "provided.al2023", "python3.12", "java21", "python3.13",
-    "nodejs22.x", "python3.14", "java25", "nodejs24.x", "dotnet10",
+    "nodejs",
+    "nodejs4.3",
+    "nodejs6.10",
+    "nodejs8.10",
+    "nodejs10.x",
+    "nodejs12.x",
+    "nodejs14.x",
+    "nodejs16.x",
+    "java8",
+    "java8.al2",
+    "java11",
+    "python2.7",
+    "python3.6",
+    "python3.7",
+    "python3.8",
+    "python3.9",
+    "dotnetcore1.0",
+    "dotnetcore2.0",
+    "dotnetcore2.1",
+    "dotnetcore3.1",
+    "dotnet6",
+    "dotnet8",
+    "nodejs4.3-edge",
+    "go1.x",
+    "ruby2.5",
+    "ruby2.7",
+    "provided",
+    "provided.al2",
+    "nodejs18.x",
+    "python3.10",
+    "java17",
+    "ruby3.2",
+    "ruby3.3",
+    "ruby3.4",
+    "python3.11",
+    "nodejs20.x",
+    "provided.al2023",
+    "python3.12",
+    "java21",
+    "python3.13",
+    "nodejs22.x",
+    "python3.14",
+    "java25",
+    "nodejs24.x",
+    "dotnet10",
 ];
 
 /// One configuration: `$LATEST` (mutable) or a published version (frozen).
@@ -231,7 +272,10 @@ impl Settings {
         if let Some(env) = &self.environment {
             let size: usize = env.iter().map(|(k, v)| k.len() + v.len()).sum();
             if size > 4096 {
-                return Err(invalid_parameter(format!("Lambda was unable to configure your environment variables because the environment variables you have provided exceeded the 4KB limit. String measured: {}", serde_json::to_string(env).unwrap_or_default())));
+                return Err(invalid_parameter(format!(
+                    "Lambda was unable to configure your environment variables because the environment variables you have provided exceeded the 4KB limit. String measured: {}",
+                    serde_json::to_string(env).unwrap_or_default()
+                )));
             }
             for key in env.keys() {
                 if !is_env_key(key) {

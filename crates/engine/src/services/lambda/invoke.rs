@@ -42,7 +42,6 @@ pub enum Origin {
 /// The continuation of a running invocation.
 pub struct Running {
     pub origin: Origin,
-    pub function: String,
     pub version: String,
     pub environment: String,
     pub cold: bool,
@@ -127,7 +126,16 @@ pub fn pick_version(cx: &mut Cx, f: &Function, qualifier: &Option<String>) -> Re
 /// Admits an invocation (concurrency), picks or starts an environment and hands the job to
 /// the kernel.
 #[allow(clippy::too_many_arguments)]
-pub fn start(cx: &mut Cx, state: &mut RegionState, function: &str, version: &str, payload: Vec<u8>, client_context: Option<String>, request_id: String, origin: Origin) -> Result<Step, AwsError> {
+pub fn start(
+    cx: &mut Cx,
+    state: &mut RegionState,
+    function: &str,
+    version: &str,
+    payload: Vec<u8>,
+    client_context: Option<String>,
+    request_id: String,
+    origin: Origin,
+) -> Result<Step, AwsError> {
     for env in state.environments.reclaim_idle(cx.now_ms) {
         cx.discard_environment(env);
     }
@@ -208,7 +216,6 @@ pub fn start(cx: &mut Cx, state: &mut RegionState, function: &str, version: &str
     };
     let running = Running {
         origin,
-        function: function.to_string(),
         version: version.to_string(),
         environment,
         cold,

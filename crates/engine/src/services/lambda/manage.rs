@@ -195,7 +195,11 @@ pub fn create_function(cx: &mut Cx, state: &mut RegionState, input: &Value) -> R
         Some((name, None)) => name,
         _ => {
             let mut v = Validation::default();
-            v.constraint(Some(&raw), "functionName", "Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)");
+            v.constraint(
+                Some(&raw),
+                "functionName",
+                "Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)",
+            );
             return Err(v.finish().err().unwrap_or_else(|| AwsError::internal("validation")));
         }
     };
@@ -234,8 +238,16 @@ pub fn create_function(cx: &mut Cx, state: &mut RegionState, input: &Value) -> R
         tracing_mode: "PassThrough".into(),
     };
     settings.apply(&mut latest);
-    let mut f =
-        Function { name: name.clone(), latest, versions: BTreeMap::new(), last_version: 0, aliases: BTreeMap::new(), reserved_concurrency: None, tags, event_invoke: BTreeMap::new() };
+    let mut f = Function {
+        name: name.clone(),
+        latest,
+        versions: BTreeMap::new(),
+        last_version: 0,
+        aliases: BTreeMap::new(),
+        reserved_concurrency: None,
+        tags,
+        event_invoke: BTreeMap::new(),
+    };
     let described = if publish { Some(publish_from_latest(cx, &mut f, None)) } else { None };
     cx.schedule(cx.now_ms + TRANSITION_MS, json!({ "function": name, "transition": "ready" }));
     let out = match described {
@@ -777,7 +789,9 @@ pub fn tag_resource(cx: &mut Cx, state: &mut RegionState, input: &Value) -> Resu
 pub fn untag_resource(cx: &mut Cx, state: &mut RegionState, input: &Value) -> Result<Value, AwsError> {
     let keys: Vec<String> = match input.get("TagKeys") {
         Some(Value::Array(a)) => a.iter().filter_map(|k| k.as_str().map(str::to_string)).collect(),
-        _ => return Err(AwsError::new("", "ValidationException", "1 validation error detected: Value null at 'tagKeys' failed to satisfy constraint: Member must not be null", 400)),
+        _ => {
+            return Err(AwsError::new("", "ValidationException", "1 validation error detected: Value null at 'tagKeys' failed to satisfy constraint: Member must not be null", 400))
+        }
     };
     let f = tagged(cx, state, input)?;
     for k in keys {
