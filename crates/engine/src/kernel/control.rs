@@ -78,6 +78,10 @@ impl Engine {
                 return Ok(json!({}));
             }
             other => {
+                // `service:Operation` goes to that service's own control operations.
+                if let Some((service, op)) = other.split_once(':') {
+                    return self.service_control(host_now_ms, service, op, input);
+                }
                 return Err(AwsError::new("gureum", "UnknownOperationException", format!("Unknown control operation '{other}'."), 400));
             }
         }

@@ -203,6 +203,12 @@ impl Engine {
         self.drive(host_now_ms, &request.service, &request.region, step)
     }
 
+    /// A service's control operation (`lambda:GetFunctionCode`, ...), in `input.region`.
+    pub(crate) fn service_control(&mut self, host_now_ms: i64, service: &str, operation: &str, input: &Value) -> Result<Value, AwsError> {
+        let region = input.get("region").and_then(Value::as_str).unwrap_or(account::DEFAULT_REGION).to_string();
+        self.dispatch(host_now_ms, service, &region, |s, cx| s.control(cx, operation, input))
+    }
+
     /// Carries out a service's [`Step`]s until it is done.
     fn drive(&mut self, host_now_ms: i64, service: &str, region: &str, mut step: Step) -> Result<Value, AwsError> {
         loop {

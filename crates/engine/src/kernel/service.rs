@@ -97,6 +97,12 @@ pub trait Service: Send {
         None
     }
 
+    /// A control operation of this service: what the sandbox's own tools need and AWS has no
+    /// API for (a function's code for the editor, its metrics for the monitoring chart).
+    fn control(&mut self, _cx: &mut Cx, operation: &str, _input: &Value) -> Result<Value, AwsError> {
+        Err(AwsError::new("gureum", "UnknownOperationException", format!("Unknown control operation '{}:{operation}'.", self.name()), 400))
+    }
+
     /// A timer this service scheduled is due.
     fn fire(&mut self, _cx: &mut Cx, _timer: &Timer) {}
 

@@ -42,6 +42,7 @@ pub enum Origin {
 /// The continuation of a running invocation.
 pub struct Running {
     pub origin: Origin,
+    pub function: String,
     pub version: String,
     pub environment: String,
     pub cold: bool,
@@ -143,11 +144,13 @@ pub fn start(
     let busy = state.environments.busy(function);
     if let Some(reserved) = f.reserved_concurrency {
         if busy >= reserved {
+            super::metrics::record(cx, &mut state.metrics, function, super::metrics::Sample::Throttle);
             return Err(too_many_requests("ReservedFunctionConcurrentInvocationLimitExceeded"));
         }
     } else {
         let reserved_elsewhere: u32 = state.functions.values().filter_map(|g| g.reserved_concurrency).sum();
         if state.environments.busy_total() >= ACCOUNT_CONCURRENCY - reserved_elsewhere {
+            super::metrics::record(cx, &mut state.metrics, function, super::metrics::Sample::Throttle);
             return Err(too_many_requests("ConcurrentInvocationLimitExceeded"));
         }
     }
@@ -216,6 +219,7 @@ pub fn start(
     };
     let running = Running {
         origin,
+        function: function.to_string(),
         version: version.to_string(),
         environment,
         cold,
@@ -330,6 +334,7 @@ fn finish(cx: &mut Cx, state: &mut RegionState, r: &Running, result: &InvokeResu
         cx.discard_environment(r.environment.clone());
     }
     write_logs(cx, r, &lines);
+    super::metrics::record(cx, &mut state.metrics, &r.function, super::metrics::Sample::Invocation { error: function_error.is_some(), duration_ms: result.duration_ms });
     let log_text: String = lines.iter().map(|(_, l)| format!("{l}\n")).collect();
     Finished { payload, function_error, log_text }
 }

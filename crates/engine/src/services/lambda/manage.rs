@@ -384,6 +384,7 @@ pub fn delete_function(cx: &mut Cx, state: &mut RegionState, input: &Value) -> R
             for env in state.environments.remove_function(&name) {
                 cx.discard_environment(env);
             }
+            super::metrics::forget(cx, &mut state.metrics, &name);
             let queued: Vec<String> = state.events.iter().filter(|(_, e)| e.function == name).map(|(id, _)| id.clone()).collect();
             for id in queued {
                 state.events.remove(&id);
@@ -805,4 +806,62 @@ pub fn untag_resource(cx: &mut Cx, state: &mut RegionState, input: &Value) -> Re
 pub fn list_tags(cx: &mut Cx, state: &mut RegionState, input: &Value) -> Result<Value, AwsError> {
     let f = tagged(cx, state, input)?;
     Ok(json!({ "Tags": f.tags }))
+}
+
+// --- the sandbox's own operations (control API: `lambda:GetFunctionCode`, ...) ---------------
+
+/// `GetFunctionCode` {FunctionName, Qualifier?}: the package's files (text) for the editor.
+/// `GetFunctionMetrics` {FunctionName, Minutes?}: per-minute Invocations, Errors, Throttles and
+/// Duration. `ListEnvironments` {FunctionName}: the execution environments, warm or busy.
+pub fn control(cx: &mut Cx, state: &mut RegionState, operation: &str, input: &Value) -> Result<Value, AwsError> {
+    match operation {
+        "GetFunctionCode" => {
+            let n = named(cx, input, true)?;
+            let f = find(cx, state, &n)?;
+            let version = resolve_version(cx, f, &n.qualifier)?;
+            let c = f.config(&version).ok_or_else(|| AwsError::internal("resolved version missing"))?.clone();
+            let name = f.name.clone();
+            let package = state.packages.get(&c.code_sha256).ok_or_else(|| AwsError::internal("package missing"))?;
+            let files: Map<String, Value> = package
+                .bundle
+                .files
+                .iter()
+                .map(|(path, bytes)| {
+                    let text = match std::str::from_utf8(bytes) {
+                        Ok(t) => json!({ "Text": t }),
+                        Err(_) => json!({ "Base64": B64.encode(bytes) }),
+                    };
+                    (path.clone(), text)
+                })
+                .collect();
+            Ok(json!({ "FunctionName": name, "Version": version, "CodeSha256": c.code_sha256, "Handler": c.handler, "Files": files }))
+        }
+        "GetFunctionMetrics" => {
+            let n = named(cx, input, false)?;
+            let name = find(cx, state, &n)?.name.clone();
+            let minutes = input.get("Minutes").and_then(Value::as_i64).unwrap_or(30).clamp(1, 1440);
+            Ok(super::metrics::datapoints(cx, &state.metrics, &name, minutes))
+        }
+        "ListEnvironments" => {
+            let n = named(cx, input, false)?;
+            let name = find(cx, state, &n)?.name.clone();
+            let envs: Vec<Value> = state
+                .environments
+                .of(&name)
+                .map(|e| {
+                    json!({
+                        "Id": e.id,
+                        "Version": e.version,
+                        "State": if e.busy { "Busy" } else { "Idle" },
+                        "LogStreamName": e.log_stream,
+                        "LastUsed": crate::kernel::time::iso8601(e.last_used_ms),
+                        "Invocations": e.invocations,
+                        "ReclaimedAt": crate::kernel::time::iso8601(e.last_used_ms + super::environment::IDLE_RECLAIM_MS),
+                    })
+                })
+                .collect();
+            Ok(json!({ "Environments": envs }))
+        }
+        other => Err(AwsError::new("gureum", "UnknownOperationException", format!("Unknown control operation 'lambda:{other}'."), 400)),
+    }
 }

@@ -16,6 +16,7 @@ mod event_invoke;
 pub mod function;
 mod invoke;
 mod manage;
+pub mod metrics;
 #[cfg(test)]
 mod tests;
 
@@ -48,6 +49,7 @@ pub struct RegionState {
     /// Asynchronous invocations waiting for their (next) attempt, by id.
     pub events: BTreeMap<String, event_invoke::QueuedEvent>,
     pub environments: Environments,
+    pub metrics: metrics::Metrics,
 }
 
 pub struct Package {
@@ -183,6 +185,11 @@ impl Service for Lambda {
         }
     }
 
+    fn control(&mut self, cx: &mut Cx, operation: &str, input: &Value) -> Result<Value, AwsError> {
+        let state = self.regions.entry(cx.region.to_string()).or_default();
+        manage::control(cx, state, operation, input)
+    }
+
     fn resume(&mut self, cx: &mut Cx, then: Continuation, result: Resumed) -> Result<Step, AwsError> {
         let state = self.regions.entry(cx.region.to_string()).or_default();
         invoke::resume(cx, state, then, result)
@@ -213,6 +220,11 @@ impl Service for Lambda {
             for (id, e) in &state.events {
                 out.push(Record { key: event_key(region, id), value: serde_json::to_vec(e).unwrap_or_default() });
             }
+            for (function, buckets) in &state.metrics {
+                for (minute, b) in buckets {
+                    out.push(Record { key: metrics::key(region, function, *minute), value: serde_json::to_vec(b).unwrap_or_default() });
+                }
+            }
         }
     }
 
@@ -232,6 +244,12 @@ impl Service for Lambda {
             "event" => {
                 let e = serde_json::from_slice(value).map_err(|e| e.to_string())?;
                 state.events.insert(id.to_string(), e);
+            }
+            "metrics" => {
+                let (function, minute) = id.rsplit_once('/').ok_or("bad metrics key")?;
+                let minute: i64 = minute.parse().map_err(|_| "bad metrics minute")?;
+                let b: metrics::Bucket = serde_json::from_slice(value).map_err(|e| e.to_string())?;
+                state.metrics.entry(function.to_string()).or_default().insert(minute, b);
             }
             _ => return Err(format!("unknown Lambda record kind '{kind}'")),
         }
