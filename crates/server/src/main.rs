@@ -9,9 +9,10 @@ mod store;
 use std::{path::PathBuf, process::ExitCode};
 
 /// mimalloc: the engine allocates many small values (items, JSON); glibc malloc spent a quarter
-/// of GetItem time in malloc/free and consolidation.
+/// of GetItem time in malloc/free and consolidation. Wrapped in gureum-js's per-thread byte
+/// counter, which gives Lambda's "Max Memory Used" and its memory limit.
 #[global_allocator]
-static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOC: gureum_js::alloc::Counting<mimalloc::MiMalloc> = gureum_js::alloc::Counting(mimalloc::MiMalloc);
 
 const USAGE: &str = "\
 Gureum: the AWS serverless cloud, simulated.

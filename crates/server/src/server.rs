@@ -82,6 +82,12 @@ fn request_id(counter: u64) -> String {
         .collect()
 }
 
+/// Host time for the JavaScript runtime's durations: monotonic milliseconds.
+fn monotonic_ms() -> f64 {
+    static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+    START.get_or_init(std::time::Instant::now).elapsed().as_secs_f64() * 1000.0
+}
+
 pub fn run(config: Config) -> Result<(), String> {
     let now = wall_ms();
     let seed = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(1);
@@ -94,6 +100,10 @@ pub fn run(config: Config) -> Result<(), String> {
         }
         None => (None, Engine::new(engine_config, now)),
     };
+    let mut engine = engine;
+    let runtime = gureum_js::ThreadedRuntime::spawn(gureum_js::HostFns { clock: monotonic_ms, memory: gureum_js::alloc::live_bytes })
+        .map_err(|e| format!("cannot start the JavaScript runtime: {e}"))?;
+    engine.set_runtime(Arc::new(runtime));
     let shared = Arc::new(Shared {
         state: Mutex::new(State { engine, pending: Vec::new(), assigned: 0, durable: 0, failed: None }),
         changed: Condvar::new(),
@@ -132,7 +142,7 @@ const CORS: &[(&str, &str)] = &[
     ("Access-Control-Allow-Origin", "*"),
     ("Access-Control-Allow-Headers", "*"),
     ("Access-Control-Allow-Methods", "GET, POST, PUT, DELETE, HEAD, OPTIONS"),
-    ("Access-Control-Expose-Headers", "x-amzn-RequestId, x-amz-crc32, x-amzn-ErrorType, x-amzn-query-error"),
+    ("Access-Control-Expose-Headers", "x-amzn-RequestId, x-amz-crc32, x-amzn-ErrorType, x-amzn-query-error, X-Amz-Function-Error, X-Amz-Log-Result, X-Amz-Executed-Version"),
 ];
 
 fn respond(status: u16, mut headers: Vec<(String, String)>, body: Vec<u8>) -> http::Response {

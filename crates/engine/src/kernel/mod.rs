@@ -270,7 +270,10 @@ impl Engine {
     pub fn call_prepared(&mut self, host_now_ms: i64, service: &str, operation: &str, region: &str, prepared: Prepared) -> Result<Answer, AwsError> {
         match prepared {
             Prepared::Fast(fast) => self.dispatch(host_now_ms, service, region, |s, cx| s.call_prepared(cx, operation, fast)).map(Answer::Json),
-            Prepared::Json(input) => self.dispatch(host_now_ms, service, region, |s, cx| s.call(cx, operation, &input)).map(Answer::Value),
+            Prepared::Json(input) => {
+                let step = self.dispatch(host_now_ms, service, region, |s, cx| s.call_step(cx, operation, &input))?;
+                self.drive(host_now_ms, service, region, step).map(Answer::Value)
+            }
         }
     }
 

@@ -7,6 +7,7 @@
 //! answers `{"status":"running"}`.
 
 pub mod json;
+pub mod rest;
 
 use serde_json::{json, Value};
 
@@ -82,6 +83,12 @@ pub enum Inbound {
         protocol: Protocol,
         input: Prepared,
     },
+    /// A REST-JSON operation: its route says how the answer travels.
+    Rest {
+        route: &'static rest::Route,
+        region: String,
+        input: Value,
+    },
     Control {
         operation: String,
         input: Value,
@@ -120,6 +127,14 @@ pub fn parse(req: &HttpRequest, request_id: &str) -> Result<Inbound, HttpRespons
         let input = Engine::prepare_json(spec.name, operation, &req.body).map_err(|e| json::error_response(spec.protocol, &e, request_id))?;
         return Ok(Inbound::Aws { service: spec.name.to_string(), operation: operation.to_string(), region, protocol: spec.protocol, input });
     }
+    let signing = scope.map(|(_, service)| service);
+    if signing == Some("lambda") || (signing.is_none() && rest::owns_path(path)) {
+        return match rest::parse(rest::LAMBDA, req) {
+            Some(Ok((route, input))) => Ok(Inbound::Rest { route, region, input }),
+            Some(Err(e)) => Err(rest::error(&e, request_id)),
+            None => Err(rest::error(&AwsError::new("", "UnknownOperationException", format!("No Lambda operation answers {} {path}.", req.method), 404), request_id)),
+        };
+    }
     match scope.and_then(|(_, service)| catalog::by_signing_name(service)) {
         Some(spec) => {
             Err(plain_error(400, "UnknownOperationException", &format!("The {} {:?} protocol is not served by this build of Gureum yet.", spec.name, spec.protocol), request_id))
@@ -147,6 +162,7 @@ pub fn handle(engine: &mut Engine, host_now_ms: i64, req: &HttpRequest, request_
 /// What running an [`Inbound`] produced, before it is written as HTTP.
 pub enum Outcome {
     Aws(Protocol, Result<Answer, AwsError>),
+    Rest(&'static rest::Route, Result<Answer, AwsError>),
     Plain(u16, Value),
 }
 
@@ -160,6 +176,7 @@ pub fn run(engine: &mut Engine, host_now_ms: i64, inbound: Inbound) -> Outcome {
             Err(e) => Outcome::Plain(e.status, e.to_json()),
         },
         Inbound::Aws { service, operation, region, protocol, input } => Outcome::Aws(protocol, engine.call_prepared(host_now_ms, &service, &operation, &region, input)),
+        Inbound::Rest { route, region, input } => Outcome::Rest(route, engine.call_prepared(host_now_ms, route.service, route.operation, &region, Prepared::Json(input))),
     }
 }
 
@@ -169,6 +186,14 @@ pub fn respond(outcome: Outcome, request_id: &str) -> HttpResponse {
         Outcome::Plain(status, body) => HttpResponse::json(status, "application/json", &body, request_id),
         Outcome::Aws(protocol, Ok(answer)) => HttpResponse::bytes(200, json::content_type(protocol), answer.into_bytes(), request_id),
         Outcome::Aws(protocol, Err(e)) => json::error_response(protocol, &e, request_id),
+        Outcome::Rest(route, Ok(answer)) => {
+            let output = match answer {
+                Answer::Value(v) => v,
+                Answer::Json(bytes) => serde_json::from_slice(&bytes).unwrap_or_default(),
+            };
+            rest::success(route, output, request_id)
+        }
+        Outcome::Rest(_, Err(e)) => rest::error(&e, request_id),
     }
 }
 

@@ -1,0 +1,319 @@
+//! REST-JSON (Lambda): the operation is chosen by method and path; members come from path
+//! labels, the query string, headers and the JSON body, and are merged into the one JSON input
+//! shape the engine takes. Answers go back as JSON bodies with the operation's status code,
+//! except where a member is the whole body (Invoke's `Payload`) or travels in headers.
+
+use base64::{engine::general_purpose::STANDARD as B64, Engine as _};
+use serde_json::{json, Map, Value};
+
+use super::{HttpRequest, HttpResponse};
+use crate::kernel::error::AwsError;
+
+/// How a query-string parameter becomes a member.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Kind {
+    Text,
+    Int,
+    Bool,
+    List,
+}
+
+#[derive(Debug)]
+pub struct Route {
+    pub service: &'static str,
+    pub method: &'static str,
+    /// Path template: `{Label}` matches one segment, `{Label+}` the rest of the path.
+    pub path: &'static str,
+    pub operation: &'static str,
+    /// HTTP status of a success.
+    pub status: u16,
+    /// (query parameter, member, kind).
+    pub query: &'static [(&'static str, &'static str, Kind)],
+    /// (header, member) for the request.
+    pub headers: &'static [(&'static str, &'static str)],
+    /// The member the raw body is (as base64), if the body is not a JSON object of members.
+    pub payload: Option<&'static str>,
+}
+
+const PAGING: &[(&str, &str, Kind)] = &[("Marker", "Marker", Kind::Text), ("MaxItems", "MaxItems", Kind::Int)];
+const QUALIFIER: &[(&str, &str, Kind)] = &[("Qualifier", "Qualifier", Kind::Text)];
+const QUALIFIER_PAGING: &[(&str, &str, Kind)] = &[("Qualifier", "Qualifier", Kind::Text), ("Marker", "Marker", Kind::Text), ("MaxItems", "MaxItems", Kind::Int)];
+
+macro_rules! route {
+    ($method:literal, $path:literal, $op:literal, $status:literal) => {
+        route!($method, $path, $op, $status, &[], &[], None)
+    };
+    ($method:literal, $path:literal, $op:literal, $status:literal, $query:expr) => {
+        route!($method, $path, $op, $status, $query, &[], None)
+    };
+    ($method:literal, $path:literal, $op:literal, $status:literal, $query:expr, $headers:expr, $payload:expr) => {
+        Route { service: "lambda", method: $method, path: $path, operation: $op, status: $status, query: $query, headers: $headers, payload: $payload }
+    };
+}
+
+/// Lambda's routes (API version 2015-03-31 and the later dated paths).
+pub static LAMBDA: &[Route] = &[
+    route!("POST", "/2015-03-31/functions", "CreateFunction", 201),
+    route!(
+        "GET",
+        "/2015-03-31/functions",
+        "ListFunctions",
+        200,
+        &[("Marker", "Marker", Kind::Text), ("MaxItems", "MaxItems", Kind::Int), ("FunctionVersion", "FunctionVersion", Kind::Text), ("MasterRegion", "MasterRegion", Kind::Text)]
+    ),
+    route!("GET", "/2015-03-31/functions/{FunctionName}", "GetFunction", 200, QUALIFIER),
+    route!("DELETE", "/2015-03-31/functions/{FunctionName}", "DeleteFunction", 204, QUALIFIER),
+    route!("GET", "/2015-03-31/functions/{FunctionName}/configuration", "GetFunctionConfiguration", 200, QUALIFIER),
+    route!("PUT", "/2015-03-31/functions/{FunctionName}/configuration", "UpdateFunctionConfiguration", 200),
+    route!("PUT", "/2015-03-31/functions/{FunctionName}/code", "UpdateFunctionCode", 200),
+    route!(
+        "POST",
+        "/2015-03-31/functions/{FunctionName}/invocations",
+        "Invoke",
+        200,
+        QUALIFIER,
+        &[("x-amz-invocation-type", "InvocationType"), ("x-amz-log-type", "LogType"), ("x-amz-client-context", "ClientContext")],
+        Some("Payload")
+    ),
+    route!("POST", "/2015-03-31/functions/{FunctionName}/versions", "PublishVersion", 201),
+    route!("GET", "/2015-03-31/functions/{FunctionName}/versions", "ListVersionsByFunction", 200, PAGING),
+    route!("POST", "/2015-03-31/functions/{FunctionName}/aliases", "CreateAlias", 201),
+    route!(
+        "GET",
+        "/2015-03-31/functions/{FunctionName}/aliases",
+        "ListAliases",
+        200,
+        &[("FunctionVersion", "FunctionVersion", Kind::Text), ("Marker", "Marker", Kind::Text), ("MaxItems", "MaxItems", Kind::Int)]
+    ),
+    route!("GET", "/2015-03-31/functions/{FunctionName}/aliases/{Name}", "GetAlias", 200),
+    route!("PUT", "/2015-03-31/functions/{FunctionName}/aliases/{Name}", "UpdateAlias", 200),
+    route!("DELETE", "/2015-03-31/functions/{FunctionName}/aliases/{Name}", "DeleteAlias", 204),
+    route!("PUT", "/2017-10-31/functions/{FunctionName}/concurrency", "PutFunctionConcurrency", 200),
+    route!("GET", "/2019-09-30/functions/{FunctionName}/concurrency", "GetFunctionConcurrency", 200),
+    route!("DELETE", "/2017-10-31/functions/{FunctionName}/concurrency", "DeleteFunctionConcurrency", 204),
+    route!("GET", "/2016-08-19/account-settings", "GetAccountSettings", 200),
+    route!("POST", "/2017-03-31/tags/{Resource+}", "TagResource", 204),
+    route!("DELETE", "/2017-03-31/tags/{Resource+}", "UntagResource", 204, &[("tagKeys", "TagKeys", Kind::List)]),
+    route!("GET", "/2017-03-31/tags/{Resource+}", "ListTags", 200),
+    route!("PUT", "/2019-09-25/functions/{FunctionName}/event-invoke-config", "PutFunctionEventInvokeConfig", 200, QUALIFIER),
+    route!("POST", "/2019-09-25/functions/{FunctionName}/event-invoke-config", "UpdateFunctionEventInvokeConfig", 200, QUALIFIER),
+    route!("GET", "/2019-09-25/functions/{FunctionName}/event-invoke-config", "GetFunctionEventInvokeConfig", 200, QUALIFIER),
+    route!("DELETE", "/2019-09-25/functions/{FunctionName}/event-invoke-config", "DeleteFunctionEventInvokeConfig", 204, QUALIFIER),
+    route!("GET", "/2019-09-25/functions/{FunctionName}/event-invoke-config/list", "ListFunctionEventInvokeConfigs", 200, QUALIFIER_PAGING),
+    route!("POST", "/2015-03-31/event-source-mappings", "CreateEventSourceMapping", 202),
+    route!(
+        "GET",
+        "/2015-03-31/event-source-mappings",
+        "ListEventSourceMappings",
+        200,
+        &[("EventSourceArn", "EventSourceArn", Kind::Text), ("FunctionName", "FunctionName", Kind::Text), ("Marker", "Marker", Kind::Text), ("MaxItems", "MaxItems", Kind::Int)]
+    ),
+    route!("GET", "/2015-03-31/event-source-mappings/{UUID}", "GetEventSourceMapping", 200),
+    route!("PUT", "/2015-03-31/event-source-mappings/{UUID}", "UpdateEventSourceMapping", 202),
+    route!("DELETE", "/2015-03-31/event-source-mappings/{UUID}", "DeleteEventSourceMapping", 202),
+];
+
+/// Whether a path belongs to a REST-JSON service Gureum serves (for unsigned requests).
+pub fn owns_path(path: &str) -> bool {
+    ["/2015-03-31/", "/2016-08-19/", "/2017-03-31/", "/2017-10-31/", "/2019-09-25/", "/2019-09-30/"].iter().any(|p| path.starts_with(p))
+}
+
+fn decode_component(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' if i + 2 < bytes.len() => match u8::from_str_radix(std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("zz"), 16) {
+                Ok(b) => {
+                    out.push(b);
+                    i += 3;
+                }
+                Err(_) => {
+                    out.push(b'%');
+                    i += 1;
+                }
+            },
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            b => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Matches a path against a template; returns the labels.
+fn match_path(template: &str, path: &str) -> Option<Vec<(String, String)>> {
+    let path = path.trim_end_matches('/');
+    let t: Vec<&str> = template.trim_matches('/').split('/').collect();
+    let p: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    let mut labels = Vec::new();
+    for (i, seg) in t.iter().enumerate() {
+        if let Some(label) = seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+            if let Some(greedy) = label.strip_suffix('+') {
+                let rest = p.get(i..)?.join("/");
+                if rest.is_empty() {
+                    return None;
+                }
+                labels.push((greedy.to_string(), decode_component(&rest)));
+                return Some(labels);
+            }
+            let v = p.get(i)?;
+            if v.is_empty() {
+                return None;
+            }
+            labels.push((label.to_string(), decode_component(v)));
+        } else if p.get(i) != Some(seg) {
+            return None;
+        }
+    }
+    (p.len() == t.len()).then_some(labels)
+}
+
+/// The route and the operation's input for a request, or None when no route matches.
+pub fn parse(routes: &'static [Route], req: &HttpRequest) -> Option<Result<(&'static Route, Value), AwsError>> {
+    let (path, query) = req.path.split_once('?').unwrap_or((&req.path, ""));
+    let mut matched_path = false;
+    for route in routes {
+        let Some(labels) = match_path(route.path, path) else { continue };
+        matched_path = true;
+        if route.method != req.method {
+            continue;
+        }
+        return Some(build_input(route, labels, query, req).map(|input| (route, input)));
+    }
+    if matched_path {
+        return Some(Err(AwsError::new("", "UnknownOperationException", format!("No operation answers {} {path}.", req.method), 405)));
+    }
+    None
+}
+
+fn build_input(route: &'static Route, labels: Vec<(String, String)>, query: &str, req: &HttpRequest) -> Result<Value, AwsError> {
+    let mut input = Map::new();
+    if let Some(member) = route.payload {
+        if !req.body.is_empty() {
+            input.insert(member.to_string(), Value::String(B64.encode(&req.body)));
+        }
+    } else if !req.body.iter().all(u8::is_ascii_whitespace) {
+        match serde_json::from_slice::<Value>(&req.body) {
+            Ok(Value::Object(m)) => input.extend(m),
+            _ => return Err(AwsError::new("", "SerializationException", "The request body is not a JSON object.", 400)),
+        }
+    }
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        let (k, v) = (decode_component(k), decode_component(v));
+        let Some((_, member, kind)) = route.query.iter().find(|(q, _, _)| *q == k) else { continue };
+        let value = match kind {
+            Kind::Text => Value::String(v),
+            Kind::Int => match v.parse::<i64>() {
+                Ok(n) => json!(n),
+                Err(_) => {
+                    return Err(AwsError::new(
+                        "",
+                        "ValidationException",
+                        format!("1 validation error detected: Value '{v}' at '{k}' failed to satisfy constraint: Member must be a number"),
+                        400,
+                    ))
+                }
+            },
+            Kind::Bool => Value::Bool(v == "true"),
+            Kind::List => {
+                let entry = input.entry(member.to_string()).or_insert_with(|| Value::Array(Vec::new()));
+                if let Value::Array(a) = entry {
+                    a.push(Value::String(v));
+                }
+                continue;
+            }
+        };
+        input.insert(member.to_string(), value);
+    }
+    for (header, member) in route.headers {
+        if let Some(v) = req.header(header) {
+            input.insert(member.to_string(), Value::String(v.to_string()));
+        }
+    }
+    for (label, value) in labels {
+        input.insert(label, Value::String(value));
+    }
+    Ok(Value::Object(input))
+}
+
+/// A success, as the route says it travels.
+pub fn success(route: &Route, output: Value, request_id: &str) -> HttpResponse {
+    if route.operation == "Invoke" {
+        let status = output.get("StatusCode").and_then(Value::as_u64).unwrap_or(200) as u16;
+        let body = output.get("Payload").and_then(Value::as_str).and_then(|p| B64.decode(p).ok()).unwrap_or_default();
+        let mut resp = HttpResponse::bytes(status, "application/json", body, request_id);
+        for (member, header) in [("FunctionError", "X-Amz-Function-Error"), ("LogResult", "X-Amz-Log-Result"), ("ExecutedVersion", "X-Amz-Executed-Version")] {
+            if let Some(v) = output.get(member).and_then(Value::as_str) {
+                resp.headers.push((header.to_string(), v.to_string()));
+            }
+        }
+        return resp;
+    }
+    if route.status == 204 {
+        return HttpResponse::bytes(204, "application/json", Vec::new(), request_id);
+    }
+    HttpResponse::json(route.status, "application/json", &output, request_id)
+}
+
+/// An error: the code in `x-amzn-ErrorType`, `{"Type", "message", ...}` in the body.
+pub fn error(err: &AwsError, request_id: &str) -> HttpResponse {
+    let mut body = Map::new();
+    body.insert("Type".into(), json!(if err.status >= 500 { "Service" } else { "User" }));
+    body.insert("message".into(), json!(err.message));
+    if let Some(extra) = &err.extra {
+        body.extend(extra.iter().map(|(k, v)| (k.clone(), v.clone())));
+    }
+    let mut resp = HttpResponse::json(err.status, "application/json", &Value::Object(body), request_id);
+    resp.headers.push(("x-amzn-ErrorType".into(), err.kind.clone()));
+    resp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn req(method: &str, path: &str, body: &str) -> HttpRequest {
+        HttpRequest { method: method.into(), path: path.into(), headers: vec![("X-Amz-Log-Type".into(), "Tail".into())], body: body.as_bytes().to_vec() }
+    }
+
+    #[test]
+    fn routes_pick_operation_and_members() {
+        let (r, input) = parse(LAMBDA, &req("POST", "/2015-03-31/functions/my-fn/invocations?Qualifier=prod", "{\"a\":1}")).expect("route").expect("input");
+        assert_eq!(r.operation, "Invoke");
+        assert_eq!(input["FunctionName"], "my-fn");
+        assert_eq!(input["Qualifier"], "prod");
+        assert_eq!(input["LogType"], "Tail");
+        assert_eq!(input["Payload"], B64.encode("{\"a\":1}"));
+        let (r, input) = parse(LAMBDA, &req("GET", "/2015-03-31/functions/?MaxItems=2&Marker=x", "")).expect("route").expect("input");
+        assert_eq!((r.operation, input["MaxItems"].clone(), input["Marker"].clone()), ("ListFunctions", json!(2), json!("x")));
+        let (r, input) =
+            parse(LAMBDA, &req("DELETE", "/2017-03-31/tags/arn%3Aaws%3Alambda%3Aus-east-1%3A123456789012%3Afunction%3Af?tagKeys=a&tagKeys=b", "")).expect("route").expect("input");
+        assert_eq!(r.operation, "UntagResource");
+        assert_eq!(input["Resource"], "arn:aws:lambda:us-east-1:123456789012:function:f");
+        assert_eq!(input["TagKeys"], json!(["a", "b"]));
+        let (r, _) = parse(LAMBDA, &req("GET", "/2015-03-31/functions/f/aliases/live", "")).expect("route").expect("input");
+        assert_eq!(r.operation, "GetAlias");
+    }
+
+    #[test]
+    fn unknown_paths_and_bad_bodies() {
+        assert!(parse(LAMBDA, &req("GET", "/nope", "")).is_none());
+        let e = parse(LAMBDA, &req("PATCH", "/2015-03-31/functions/f", "")).expect("path matched").expect_err("no such method");
+        assert_eq!(e.status, 405);
+        let e = parse(LAMBDA, &req("POST", "/2015-03-31/functions", "[1]")).expect("route").expect_err("not an object");
+        assert_eq!(e.kind, "SerializationException");
+        let e = parse(LAMBDA, &req("GET", "/2015-03-31/functions?MaxItems=lots", "")).expect("route").expect_err("not a number");
+        assert_eq!(e.kind, "ValidationException");
+        for junk in ["%", "%4", "%zz", "a%2", "%%%%"] {
+            let _ = parse(LAMBDA, &req("GET", &format!("/2015-03-31/functions/{junk}"), ""));
+        }
+    }
+}
