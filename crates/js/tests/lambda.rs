@@ -249,3 +249,82 @@ fn async_invocations_retry_and_reach_their_destination() {
     let flaky_reports = s.ok("logs", "FilterLogEvents", json!({ "logGroupName": "/aws/lambda/flaky", "filterPattern": "REPORT" }));
     assert_eq!(flaky_reports["events"].as_array().map(Vec::len), Some(2), "two attempts");
 }
+
+#[test]
+fn an_sqs_queue_triggers_a_function_with_filters_and_partial_failures() {
+    let mut s = Sandbox::new();
+    let url = s.ok("sqs", "CreateQueue", json!({ "QueueName": "signups", "Attributes": { "VisibilityTimeout": "30" } }))["QueueUrl"].as_str().unwrap_or_default().to_string();
+    s.deploy(
+        "mailer",
+        "index.handler",
+        &[(
+            "index.mjs",
+            r#"export const handler = async (event) => {
+  const failures = [];
+  for (const r of event.Records) {
+    const body = JSON.parse(r.body);
+    console.log('MAIL', body.email, r.eventSource, r.attributes.ApproximateReceiveCount);
+    if (body.email.startsWith('bad')) failures.push({ itemIdentifier: r.messageId });
+  }
+  return { batchItemFailures: failures };
+};"#,
+        )],
+        json!({ "Timeout": 10 }),
+    );
+    // The queue's visibility timeout must cover the function's timeout.
+    s.ok("lambda", "UpdateFunctionConfiguration", json!({ "FunctionName": "mailer", "Timeout": 60 }));
+    s.advance(2.0);
+    let err = s
+        .call("lambda", "CreateEventSourceMapping", json!({ "FunctionName": "mailer", "EventSourceArn": "arn:aws:sqs:us-east-1:123456789012:signups" }))
+        .expect_err("visibility < timeout");
+    assert_eq!(err.message, "Queue visibility timeout: 30 seconds is less than Function timeout: 60 seconds");
+    s.ok("lambda", "UpdateFunctionConfiguration", json!({ "FunctionName": "mailer", "Timeout": 10 }));
+    s.advance(2.0);
+    let err = s.call("lambda", "CreateEventSourceMapping", json!({ "FunctionName": "mailer", "EventSourceArn": "arn:aws:sqs:us-east-1:123456789012:nope" })).expect_err("no queue");
+    assert_eq!(err.kind, "InvalidParameterValueException");
+    assert!(err.message.contains("AWS.SimpleQueueService.NonExistentQueue"), "{}", err.message);
+
+    let m = s.ok(
+        "lambda",
+        "CreateEventSourceMapping",
+        json!({
+            "FunctionName": "mailer",
+            "EventSourceArn": "arn:aws:sqs:us-east-1:123456789012:signups",
+            "BatchSize": 5,
+            "FunctionResponseTypes": ["ReportBatchItemFailures"],
+            "FilterCriteria": { "Filters": [{ "Pattern": "{\"body\": {\"type\": [\"signup\"]}}" }] },
+        }),
+    );
+    assert_eq!(m["State"], "Creating");
+    let uuid = m["UUID"].as_str().unwrap_or_default().to_string();
+    for (kind, email) in [("signup", "ada@example.com"), ("signup", "bad@example.com"), ("newsletter", "x@example.com")] {
+        s.ok("sqs", "SendMessage", json!({ "QueueUrl": url, "MessageBody": json!({ "type": kind, "email": email }).to_string() }));
+    }
+    s.advance(2.0);
+    let got = s.ok("lambda", "GetEventSourceMapping", json!({ "UUID": uuid }));
+    assert_eq!(got["State"], "Enabled");
+    assert_eq!(got["LastProcessingResult"], "OK");
+    let mails = s.ok("logs", "FilterLogEvents", json!({ "logGroupName": "/aws/lambda/mailer", "filterPattern": "MAIL" }));
+    let lines: Vec<String> = mails["events"].as_array().unwrap_or(&vec![]).iter().map(|e| e["message"].as_str().unwrap_or("").to_string()).collect();
+    assert_eq!(lines.len(), 2, "the newsletter message is filtered out: {lines:?}");
+    assert!(lines.iter().any(|l| l.contains("MAIL ada@example.com aws:sqs 1")));
+    // The handled message and the filtered one are deleted; the failed one is retried after
+    // the visibility timeout.
+    let attrs = s.ok("sqs", "GetQueueAttributes", json!({ "QueueUrl": url, "AttributeNames": ["All"] }));
+    assert_eq!(attrs["Attributes"]["ApproximateNumberOfMessages"], "0");
+    assert_eq!(attrs["Attributes"]["ApproximateNumberOfMessagesNotVisible"], "1");
+    s.advance(35.0);
+    let mails = s.ok("logs", "FilterLogEvents", json!({ "logGroupName": "/aws/lambda/mailer", "filterPattern": "bad@example.com" }));
+    let retried: Vec<String> = mails["events"].as_array().unwrap_or(&vec![]).iter().map(|e| e["message"].as_str().unwrap_or("").to_string()).collect();
+    assert!(retried.iter().any(|l| l.contains("MAIL bad@example.com aws:sqs 2")), "{retried:?}");
+
+    let listed = s.ok("lambda", "ListEventSourceMappings", json!({ "FunctionName": "mailer" }));
+    assert_eq!(listed["EventSourceMappings"].as_array().map(Vec::len), Some(1));
+    let disabled = s.ok("lambda", "UpdateEventSourceMapping", json!({ "UUID": uuid, "Enabled": false }));
+    assert_eq!(disabled["State"], "Updating");
+    s.advance(2.0);
+    assert_eq!(s.ok("lambda", "GetEventSourceMapping", json!({ "UUID": uuid }))["State"], "Disabled");
+    s.ok("lambda", "DeleteEventSourceMapping", json!({ "UUID": uuid }));
+    let err = s.call("lambda", "GetEventSourceMapping", json!({ "UUID": uuid })).expect_err("deleted");
+    assert_eq!(err.kind, "ResourceNotFoundException");
+}

@@ -92,7 +92,8 @@ export function loadSdkInBareRealm(host = new FakeHost()) {
 }
 
 // The real AWS SDK v3 packages installed in the main checkout.
-export const realRequire = createRequire("/work/main/node_modules/");
+// The real packages from the repository's node_modules (package.json pins them).
+export const realRequire = createRequire(new URL("../../../../node_modules/", import.meta.url));
 
 // A request handler for the real SDK clients that answers every request
 // with `status` and the JSON `body`, and records the request bodies.

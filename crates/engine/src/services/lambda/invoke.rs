@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 
 use crate::kernel::{
     error::AwsError,
-    runtime::{Continuation, InvokeJob, InvokeOutcome, InvokeResult, Resumed, Step},
+    runtime::{InvokeJob, InvokeOutcome, InvokeResult, Step},
     service::Cx,
     time::iso8601,
     Request,
@@ -35,8 +35,17 @@ const LOG_TAIL_BYTES: usize = 4096;
 
 /// Where an invocation came from, to finish it.
 pub enum Origin {
-    Sync { log_tail: bool },
-    Async { event: String },
+    Sync {
+        log_tail: bool,
+    },
+    Async {
+        event: String,
+    },
+    /// An event source mapping's batch: (message id, receipt handle) of each record.
+    Esm {
+        mapping: String,
+        handles: Vec<(String, String)>,
+    },
 }
 
 /// The continuation of a running invocation.
@@ -230,7 +239,7 @@ pub fn start(
         memory_mb: c.memory_size,
         timeout_s: c.timeout,
     };
-    Ok(Step::Run(Box::new(job), Box::new(running)))
+    Ok(Step::Run(Box::new(job), Box::new(super::Cont::Run(running))))
 }
 
 /// What an invocation returned, as Lambda reports it.
@@ -242,13 +251,7 @@ pub struct Finished {
     pub log_text: String,
 }
 
-pub fn resume(cx: &mut Cx, state: &mut RegionState, then: Continuation, result: Resumed) -> Result<Step, AwsError> {
-    let Ok(running) = then.downcast::<Running>() else {
-        return Err(AwsError::internal("Lambda resumed with another service's continuation"));
-    };
-    let Resumed::Ran(result) = result else {
-        return Err(AwsError::internal("Lambda resumed without an invocation result"));
-    };
+pub fn resume(cx: &mut Cx, state: &mut RegionState, running: Running, result: InvokeResult) -> Result<Step, AwsError> {
     if let InvokeOutcome::Unavailable(message) = &result.outcome {
         state.environments.remove(&running.environment);
         cx.discard_environment(running.environment.clone());
@@ -273,6 +276,10 @@ pub fn resume(cx: &mut Cx, state: &mut RegionState, then: Continuation, result: 
         }
         Origin::Async { ref event } => {
             event_invoke::finished(cx, state, event, &running, &finished);
+            Ok(Step::Done(Value::Null))
+        }
+        Origin::Esm { ref mapping, ref handles } => {
+            super::esm::finished(cx, state, mapping, handles, finished.function_error.is_some(), &finished.payload);
             Ok(Step::Done(Value::Null))
         }
     }

@@ -385,6 +385,7 @@ pub fn delete_function(cx: &mut Cx, state: &mut RegionState, input: &Value) -> R
                 cx.discard_environment(env);
             }
             super::metrics::forget(cx, &mut state.metrics, &name);
+            super::esm::forget_function(cx, state, &name);
             let queued: Vec<String> = state.events.iter().filter(|(_, e)| e.function == name).map(|(id, _)| id.clone()).collect();
             for id in queued {
                 state.events.remove(&id);

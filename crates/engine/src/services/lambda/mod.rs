@@ -12,7 +12,9 @@
 pub mod code;
 mod environment;
 pub mod errors;
+pub mod esm;
 mod event_invoke;
+pub mod filter;
 pub mod function;
 mod invoke;
 mod manage;
@@ -50,6 +52,18 @@ pub struct RegionState {
     pub events: BTreeMap<String, event_invoke::QueuedEvent>,
     pub environments: Environments,
     pub metrics: metrics::Metrics,
+    /// Event source mappings by UUID.
+    pub mappings: BTreeMap<String, esm::Mapping>,
+}
+
+/// Where Lambda was when it asked the kernel for something.
+pub enum Cont {
+    /// An invocation is running.
+    Run(invoke::Running),
+    /// CreateEventSourceMapping asked SQS about the queue.
+    EsmCreate(Box<Value>),
+    /// A poller asked SQS for messages.
+    EsmReceived(String),
 }
 
 pub struct Package {
@@ -109,18 +123,14 @@ const NOT_YET: &[&str] = &[
     "AddLayerVersionPermission",
     "AddPermission",
     "CreateCodeSigningConfig",
-    "CreateEventSourceMapping",
     "CreateFunctionUrlConfig",
-    "DeleteEventSourceMapping",
     "DeleteFunctionUrlConfig",
     "DeleteLayerVersion",
     "DeleteProvisionedConcurrencyConfig",
-    "GetEventSourceMapping",
     "GetFunctionUrlConfig",
     "GetLayerVersion",
     "GetPolicy",
     "GetProvisionedConcurrencyConfig",
-    "ListEventSourceMappings",
     "ListFunctionUrlConfigs",
     "ListLayers",
     "ListLayerVersions",
@@ -128,7 +138,6 @@ const NOT_YET: &[&str] = &[
     "PublishLayerVersion",
     "PutProvisionedConcurrencyConfig",
     "RemovePermission",
-    "UpdateEventSourceMapping",
     "UpdateFunctionUrlConfig",
     "InvokeWithResponseStream",
 ];
@@ -177,6 +186,11 @@ impl Service for Lambda {
             "ListTags" => done(manage::list_tags(cx, state, input)),
             "PutFunctionEventInvokeConfig" => done(event_invoke::put_config(cx, state, input, false)),
             "UpdateFunctionEventInvokeConfig" => done(event_invoke::put_config(cx, state, input, true)),
+            "CreateEventSourceMapping" => esm::create(cx, state, input),
+            "GetEventSourceMapping" => done(esm::get(cx, state, input)),
+            "ListEventSourceMappings" => done(esm::list(cx, state, input)),
+            "UpdateEventSourceMapping" => done(esm::update(cx, state, input)),
+            "DeleteEventSourceMapping" => done(esm::delete(cx, state, input)),
             "GetFunctionEventInvokeConfig" => done(event_invoke::get_config(cx, state, input)),
             "DeleteFunctionEventInvokeConfig" => done(event_invoke::delete_config(cx, state, input)),
             "ListFunctionEventInvokeConfigs" => done(event_invoke::list_configs(cx, state, input)),
@@ -192,7 +206,15 @@ impl Service for Lambda {
 
     fn resume(&mut self, cx: &mut Cx, then: Continuation, result: Resumed) -> Result<Step, AwsError> {
         let state = self.regions.entry(cx.region.to_string()).or_default();
-        invoke::resume(cx, state, then, result)
+        let Ok(cont) = then.downcast::<Cont>() else {
+            return Err(AwsError::internal("Lambda resumed with another service's continuation"));
+        };
+        match (*cont, result) {
+            (Cont::Run(running), Resumed::Ran(r)) => invoke::resume(cx, state, running, r),
+            (Cont::EsmCreate(input), Resumed::Called(answer)) => esm::create_checked(cx, state, &input, answer),
+            (Cont::EsmReceived(uuid), Resumed::Called(answer)) => esm::received(cx, state, &uuid, answer),
+            _ => Err(AwsError::internal("Lambda resumed with the wrong kind of result")),
+        }
     }
 
     fn fire(&mut self, cx: &mut Cx, timer: &Timer) {
@@ -201,6 +223,10 @@ impl Service for Lambda {
     }
 
     fn fire_step(&mut self, cx: &mut Cx, timer: &Timer) -> Step {
+        if timer.payload.get("esm").is_some() {
+            let state = self.region(&timer.region);
+            return esm::fire(cx, state, &timer.payload);
+        }
         if timer.payload.get("event").is_some() {
             let state = self.region(&timer.region);
             return event_invoke::attempt(cx, state, &timer.payload);
@@ -219,6 +245,9 @@ impl Service for Lambda {
             }
             for (id, e) in &state.events {
                 out.push(Record { key: event_key(region, id), value: serde_json::to_vec(e).unwrap_or_default() });
+            }
+            for (uuid, m) in &state.mappings {
+                out.push(Record { key: esm::key(region, uuid), value: serde_json::to_vec(m).unwrap_or_default() });
             }
             for (function, buckets) in &state.metrics {
                 for (minute, b) in buckets {
@@ -244,6 +273,10 @@ impl Service for Lambda {
             "event" => {
                 let e = serde_json::from_slice(value).map_err(|e| e.to_string())?;
                 state.events.insert(id.to_string(), e);
+            }
+            "esm" => {
+                let m: esm::Mapping = serde_json::from_slice(value).map_err(|e| e.to_string())?;
+                state.mappings.insert(id.to_string(), m);
             }
             "metrics" => {
                 let (function, minute) = id.rsplit_once('/').ok_or("bad metrics key")?;
