@@ -446,7 +446,7 @@ fn check_revision(given: Option<String>, current: &str) -> Result<(), AwsError> 
 
 fn check_not_updating(cx: &Cx, f: &Function) -> Result<(), AwsError> {
     if f.latest.state == "Pending" {
-        return Err(conflict(format!("The operation cannot be performed at this time. The function is currently in the following state: Pending")));
+        return Err(conflict("The operation cannot be performed at this time. The function is currently in the following state: Pending"));
     }
     if f.latest.last_update_status == "InProgress" {
         return Err(conflict(format!("The operation cannot be performed at this time. An update is in progress for resource: {}", arn(cx, &f.name))));
