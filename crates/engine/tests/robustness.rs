@@ -310,3 +310,260 @@ fn raw_http_garbage_gets_aws_errors() {
         }
     }
 }
+
+const LAMBDA_OPS: &[&str] = &[
+    "CreateFunction",
+    "GetFunction",
+    "GetFunctionConfiguration",
+    "ListFunctions",
+    "DeleteFunction",
+    "UpdateFunctionCode",
+    "UpdateFunctionConfiguration",
+    "PublishVersion",
+    "ListVersionsByFunction",
+    "CreateAlias",
+    "GetAlias",
+    "UpdateAlias",
+    "DeleteAlias",
+    "ListAliases",
+    "PutFunctionConcurrency",
+    "GetFunctionConcurrency",
+    "DeleteFunctionConcurrency",
+    "GetAccountSettings",
+    "TagResource",
+    "UntagResource",
+    "ListTags",
+    "PutFunctionEventInvokeConfig",
+    "UpdateFunctionEventInvokeConfig",
+    "GetFunctionEventInvokeConfig",
+    "DeleteFunctionEventInvokeConfig",
+    "ListFunctionEventInvokeConfigs",
+    "Invoke",
+    "AddPermission",
+    "Bogus",
+];
+const LAMBDA_FIELDS: &[&str] = &[
+    "FunctionName",
+    "Qualifier",
+    "Runtime",
+    "Role",
+    "Handler",
+    "Code",
+    "ZipFile",
+    "S3Bucket",
+    "Description",
+    "Timeout",
+    "MemorySize",
+    "Publish",
+    "DryRun",
+    "Environment",
+    "Variables",
+    "Architectures",
+    "EphemeralStorage",
+    "Size",
+    "TracingConfig",
+    "Mode",
+    "LoggingConfig",
+    "LogFormat",
+    "LogGroup",
+    "Tags",
+    "TagKeys",
+    "Resource",
+    "RevisionId",
+    "CodeSha256",
+    "Name",
+    "FunctionVersion",
+    "RoutingConfig",
+    "AdditionalVersionWeights",
+    "ReservedConcurrentExecutions",
+    "MaximumRetryAttempts",
+    "MaximumEventAgeInSeconds",
+    "DestinationConfig",
+    "OnSuccess",
+    "OnFailure",
+    "Destination",
+    "InvocationType",
+    "LogType",
+    "Payload",
+    "ClientContext",
+    "Marker",
+    "MaxItems",
+    "Layers",
+    "PackageType",
+    "1",
+    "2",
+];
+const LAMBDA_STRINGS: &[&str] = &[
+    "",
+    "fz",
+    "fz:1",
+    "fz:live",
+    "fz:$LATEST",
+    "fz:99",
+    "ghost",
+    "arn:aws:lambda:us-east-1:123456789012:function:fz",
+    "arn:aws:lambda:us-east-1:123456789012:function:fz:live",
+    "arn:aws:lambda:eu-west-1:123456789012:function:fz",
+    "123456789012:function:fz",
+    "arn:aws:sqs:us-east-1:123456789012:q",
+    "arn:aws:sns:us-east-1:123456789012:t",
+    "arn:aws:iam::123456789012:role/r",
+    "$LATEST",
+    "1",
+    "2",
+    "live",
+    "ALL",
+    "nodejs22.x",
+    "python3.12",
+    "index.handler",
+    "x86_64",
+    "arm64",
+    "Event",
+    "RequestResponse",
+    "DryRun",
+    "Tail",
+    "Active",
+    "JSON",
+    "Zip",
+    "Image",
+    "AWS_REGION",
+    "e30=",
+    "eyJhIjoxfQ==",
+    "!!",
+    "UEsFBgAAAAAAAAAAAAAAAAAAAAAAAA==",
+    "\u{0}",
+    "😀",
+    "a b",
+];
+
+fn lambda_value(g: &mut Gen, depth: u32) -> Value {
+    match g.next() % if depth > 3 { 5 } else { 8 } {
+        0 => Value::Null,
+        1 => json!(g.next().is_multiple_of(2)),
+        2 => json!((g.next() % 3000) as i64 - 100),
+        3 => json!(g.next() as f64 / 1e19),
+        4 => json!(g.pick(LAMBDA_STRINGS)),
+        5 | 6 => {
+            let mut m = Map::new();
+            for _ in 0..g.next() % 5 {
+                let k = g.pick(LAMBDA_FIELDS).to_string();
+                m.insert(k, lambda_value(g, depth + 1));
+            }
+            Value::Object(m)
+        }
+        _ => Value::Array((0..g.next() % 3).map(|_| lambda_value(g, depth + 1)).collect()),
+    }
+}
+
+#[test]
+fn random_lambda_requests_never_panic_and_keep_state_consistent() {
+    use base64::Engine as _;
+    let mut e = Engine::new(EngineConfig::default(), 0);
+    let mut img = Image::default();
+    let files = std::collections::BTreeMap::from([("index.mjs".to_string(), b"export const handler = async (e) => e;".to_vec())]);
+    let zip = base64::engine::general_purpose::STANDARD.encode(gureum_engine::services::lambda::code::zip(&files));
+    let lambda = |e: &mut Engine, op: &str, input: Value| e.call(0, &Request::new("lambda", op, "us-east-1", input));
+    let create = json!({"FunctionName": "fz", "Runtime": "nodejs22.x", "Role": "arn:aws:iam::123456789012:role/r", "Handler": "index.handler", "Code": {"ZipFile": zip}});
+    lambda(&mut e, "CreateFunction", create.clone()).unwrap();
+    e.control(0, "AdvanceClock", &json!({"seconds": 2})).unwrap();
+    lambda(&mut e, "PublishVersion", json!({"FunctionName": "fz"})).unwrap();
+    lambda(&mut e, "CreateAlias", json!({"FunctionName": "fz", "Name": "live", "FunctionVersion": "1"})).unwrap();
+    img.apply_segment(&encode_batch(&e.take_changes())).unwrap();
+    let mut g = Gen(0xC0FF_EE00_1234_5678);
+    let (mut errors, mut oks) = (0, 0);
+    for i in 0..15_000 {
+        let op = *g.pick(LAMBDA_OPS);
+        let input = match lambda_value(&mut g, 0) {
+            Value::Object(mut m) => {
+                // Usually about a function that exists, so calls get past the name.
+                match g.next() % 4 {
+                    0 | 1 => {
+                        m.insert("FunctionName".into(), json!(g.pick(&["fz", "fz:1", "fz:live", "arn:aws:lambda:us-east-1:123456789012:function:fz"])));
+                    }
+                    2 => {
+                        m.insert("Resource".into(), json!("arn:aws:lambda:us-east-1:123456789012:function:fz"));
+                    }
+                    _ => {}
+                }
+                if op == "CreateFunction" && g.next().is_multiple_of(3) {
+                    // Nearly valid creates reach the deeper checks.
+                    let mut c = create.clone();
+                    c["FunctionName"] = json!(format!("fz{}", g.next() % 5));
+                    for (k, v) in m {
+                        if g.next().is_multiple_of(2) {
+                            c[k] = v;
+                        }
+                    }
+                    c
+                } else {
+                    Value::Object(m)
+                }
+            }
+            other => other,
+        };
+        match lambda(&mut e, op, input) {
+            Ok(v) => {
+                oks += 1;
+                assert!(v.is_object(), "{op}: {v}");
+            }
+            Err(err) => {
+                errors += 1;
+                assert!(!err.kind.is_empty());
+                assert!((400..600).contains(&err.status), "{op}: {err}");
+            }
+        }
+        if i % 500 == 0 {
+            e.control(0, "AdvanceClock", &json!({"seconds": 5})).unwrap();
+            // Keep a function to aim at.
+            let _ = lambda(&mut e, "CreateFunction", create.clone());
+        }
+        let changes = e.take_changes();
+        if !changes.is_empty() {
+            img.apply_segment(&encode_batch(&changes)).unwrap();
+        }
+    }
+    eprintln!("lambda fuzz: {oks} successes, {errors} errors");
+    assert!(errors > 5_000 && oks > 500, "a mix of answers ({oks} ok, {errors} errors)");
+    assert_eq!(img.clone().into_records(), e.snapshot());
+    let restored = Engine::restore(EngineConfig::default(), 0, img.into_records()).unwrap();
+    assert_eq!(restored.snapshot(), e.snapshot());
+    // Service control operations take garbage too.
+    for _ in 0..2_000 {
+        let op = *g.pick(&["lambda:GetFunctionCode", "lambda:GetFunctionMetrics", "lambda:ListEnvironments", "lambda:Nope"]);
+        let mut input = lambda_value(&mut g, 0);
+        if let Some(m) = input.as_object_mut() {
+            if g.next().is_multiple_of(2) {
+                m.insert("FunctionName".into(), json!("fz"));
+            }
+            if g.next().is_multiple_of(3) {
+                m.insert("Minutes".into(), lambda_value(&mut g, 3));
+            }
+        }
+        if let Err(err) = e.control(0, op, &input) {
+            assert!((400..600).contains(&err.status), "{op}: {err}");
+        }
+    }
+}
+
+#[test]
+fn raw_lambda_http_garbage_gets_aws_errors() {
+    let mut e = Engine::new(EngineConfig::default(), 0);
+    let mut g = Gen(7);
+    for _ in 0..3_000 {
+        let len = (g.next() % 48) as usize;
+        let body: Vec<u8> = (0..len)
+            .map(|_| match g.next() % 4 {
+                0 => b'{',
+                1 => b'"',
+                2 => b'}',
+                _ => (g.next() % 256) as u8,
+            })
+            .collect();
+        for (op, _) in [("CreateFunction", ()), ("Invoke", ()), ("CreateAlias", ())] {
+            match e.call_json(0, "lambda", op, "us-east-1", &body) {
+                Ok(bytes) => assert!(serde_json::from_slice::<Value>(&bytes).is_ok()),
+                Err(err) => assert!((400..600).contains(&err.status) && !err.kind.is_empty(), "{op}: {err}"),
+            }
+        }
+    }
+}

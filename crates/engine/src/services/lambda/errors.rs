@@ -47,6 +47,11 @@ impl Validation {
         self.errors.push(format!("Value {v} at '{path}' failed to satisfy constraint: {constraint}"));
     }
 
+    /// A constraint message written out in full (map keys, list members).
+    pub fn raw(&mut self, message: String) {
+        self.errors.push(message);
+    }
+
     pub fn serialization(&mut self, message: String) {
         self.serialization.get_or_insert(message);
     }

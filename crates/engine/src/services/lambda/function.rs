@@ -221,6 +221,9 @@ impl Settings {
             Some(Value::Object(env)) => match env.get("Variables") {
                 Some(Value::Object(vars)) => {
                     let mut out = BTreeMap::new();
+                    if vars.keys().any(|k| !is_env_name(k)) {
+                        v.raw("Value at 'environment.variables' failed to satisfy constraint: Map keys must satisfy constraint: [Member must satisfy regular expression pattern: [a-zA-Z]([a-zA-Z0-9_])+]".into());
+                    }
                     for (k, val) in vars {
                         match val {
                             Value::String(text) => {
@@ -277,10 +280,12 @@ impl Settings {
                     serde_json::to_string(env).unwrap_or_default()
                 )));
             }
-            for key in env.keys() {
-                if !is_env_key(key) {
-                    return Err(invalid_parameter(format!("Lambda was unable to configure your environment variables because the environment variables you have provided contains reserved keys that are currently not supported for modification. Reserved keys used in this request: {key}")));
-                }
+            let reserved: Vec<&str> = env.keys().map(String::as_str).filter(|k| is_reserved_env_key(k)).collect();
+            if !reserved.is_empty() {
+                return Err(invalid_parameter(format!(
+                    "Lambda was unable to configure your environment variables because the environment variables you have provided contains reserved keys that are currently not supported for modification. Reserved keys used in this request: {}",
+                    reserved.join(", ")
+                )));
             }
         }
         Ok(())
@@ -339,9 +344,15 @@ fn is_role_arn(r: &str) -> bool {
         && resource.strip_prefix("role/").is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_alphanumeric() || b"+=,.@-_/".contains(&b)))
 }
 
-/// Keys Lambda accepts for environment variables: a letter, then letters, digits and `_`; not
-/// one of the runtime's reserved names.
-fn is_env_key(k: &str) -> bool {
+/// The pattern of environment variable names in Lambda's API model, `[a-zA-Z]([a-zA-Z0-9_])+`:
+/// a letter, then at least one letter, digit or `_` (single-letter names are refused).
+fn is_env_name(k: &str) -> bool {
+    let mut chars = k.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic()) && k.len() >= 2 && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// Names the runtime sets itself, which a function may not override.
+fn is_reserved_env_key(k: &str) -> bool {
     const RESERVED: &[&str] = &[
         "_HANDLER",
         "_X_AMZN_TRACE_ID",
@@ -362,8 +373,7 @@ fn is_env_key(k: &str) -> bool {
         "LAMBDA_TASK_ROOT",
         "LAMBDA_RUNTIME_DIR",
     ];
-    let mut chars = k.chars();
-    chars.next().is_some_and(|c| c.is_ascii_alphabetic()) && chars.all(|c| c.is_ascii_alphanumeric() || c == '_') && !RESERVED.contains(&k)
+    RESERVED.contains(&k)
 }
 
 /// A function name or ARN as Lambda's API takes it: `my-function`, `my-function:v1`,

@@ -255,7 +255,17 @@ pub fn resume(cx: &mut Cx, state: &mut RegionState, running: Running, result: In
     if let InvokeOutcome::Unavailable(message) = &result.outcome {
         state.environments.remove(&running.environment);
         cx.discard_environment(running.environment.clone());
-        return Err(service_error(message.clone()));
+        return match &running.origin {
+            Origin::Sync { .. } => Err(service_error(message.clone())),
+            // An asynchronous attempt that could not run is a failed attempt: retried, then
+            // given up on (OnFailure), rather than left queued with no timer to wake it.
+            Origin::Async { event } => {
+                let payload = serde_json::to_vec(&json!({ "errorType": "ServiceException", "errorMessage": message })).unwrap_or_default();
+                let failed = Finished { payload, function_error: Some("Unhandled"), log_text: String::new() };
+                event_invoke::finished(cx, state, event, &running, &failed);
+                Ok(Step::Done(Value::Null))
+            }
+        };
     }
     let finished = finish(cx, state, &running, &result);
     match running.origin {

@@ -141,14 +141,21 @@ fn read_architectures(input: &Value, v: &mut Validation) -> Option<Vec<String>> 
     match input.get("Architectures") {
         None | Some(Value::Null) => None,
         Some(Value::Array(a)) => {
-            let list: Vec<String> = a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect();
-            if list.len() != 1 || a.len() != 1 {
-                v.constraint(Some(&format!("{list:?}")), "architectures", "Member must have length less than or equal to 1");
+            if a.iter().any(|x| !x.is_string()) {
+                v.serialization("Architectures must be a list of strings".into());
+                return None;
             }
-            for arch in &list {
-                if arch != "x86_64" && arch != "arm64" {
-                    v.constraint(Some(arch), "architectures", "Member must satisfy enum value set: [x86_64, arm64]");
-                }
+            let list: Vec<String> = a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect();
+            // Coral shows a list as Java prints it: [x86_64, arm64].
+            let shown = format!("[{}]", list.join(", "));
+            if list.is_empty() {
+                v.constraint(Some(&shown), "architectures", "Member must have length greater than or equal to 1");
+            }
+            if list.len() > 1 {
+                v.constraint(Some(&shown), "architectures", "Member must have length less than or equal to 1");
+            }
+            if list.iter().any(|arch| arch != "x86_64" && arch != "arm64") {
+                v.constraint(Some(&shown), "architectures", "Member must satisfy constraint: [Member must satisfy enum value set: [x86_64, arm64]]");
             }
             Some(list)
         }
@@ -328,10 +335,12 @@ pub fn get_function_configuration(cx: &mut Cx, state: &mut RegionState, input: &
     Ok(describe(&account, &region, f, c))
 }
 
-/// Marker paging shared by the List operations: items after `Marker`, at most `MaxItems`.
-fn page<T: Clone>(items: Vec<(String, T)>, input: &Value, default_max: u32) -> Result<(Vec<T>, Option<String>), AwsError> {
+/// Marker paging shared by the List operations: items after `Marker`, at most `MaxItems`, and
+/// never more than `cap` (ListFunctions and ListVersionsByFunction return at most 50 items
+/// "even if you set the number higher").
+fn page<T: Clone>(items: Vec<(String, T)>, input: &Value, default_max: u32, cap: u32) -> Result<(Vec<T>, Option<String>), AwsError> {
     let mut v = Validation::default();
-    let max = v.integer(input, "MaxItems", "maxItems", 1, 10000).unwrap_or(default_max) as usize;
+    let max = v.integer(input, "MaxItems", "maxItems", 1, 10000).unwrap_or(default_max).min(cap) as usize;
     let marker = v.string(input, "Marker", "marker", 0, usize::MAX);
     v.finish()?;
     let start = match &marker {
@@ -365,7 +374,16 @@ pub fn list_functions(cx: &mut Cx, state: &mut RegionState, input: &Value) -> Re
             }
         }
     }
-    let (functions, next) = page(items, input, 50)?;
+    let (mut functions, next) = page(items, input, 50, 50)?;
+    // ListFunctions returns a subset of FunctionConfiguration: the state fields and
+    // RuntimeVersionConfig only come with GetFunction.
+    for f in &mut functions {
+        if let Some(m) = f.as_object_mut() {
+            for k in ["State", "StateReason", "StateReasonCode", "LastUpdateStatus", "LastUpdateStatusReason", "LastUpdateStatusReasonCode", "RuntimeVersionConfig"] {
+                m.remove(k);
+            }
+        }
+    }
     let mut out = json!({ "Functions": functions });
     if let Some(m) = next {
         out["NextMarker"] = json!(m);
@@ -394,15 +412,18 @@ pub fn delete_function(cx: &mut Cx, state: &mut RegionState, input: &Value) -> R
             Lambda::collect_packages(cx, state);
         }
         Some("$LATEST") => return Err(invalid_parameter("$LATEST version cannot be deleted without deleting the function.")),
+        Some(q) if !q.bytes().all(|b| b.is_ascii_digit()) => return Err(invalid_parameter("Deletion of aliases is not supported.")),
         Some(q) => {
             let Some(version) = q.parse::<u64>().ok().filter(|v| f.versions.contains_key(v)) else {
-                // Deleting an alias or missing version by qualifier: AWS answers not found.
-                return Err(function_not_found(&qualified_arn(cx, &n.name, &n.qualifier)));
+                // A version that does not exist (any more) is already deleted: AWS answers 204.
+                return Ok(json!({}));
             };
             if let Some(alias) = f.aliases.values().find(|a| a.function_version == q || a.additional_weights.contains_key(q)) {
                 return Err(conflict(format!("Unable to delete version because the following aliases reference it: [{}]", alias.name)));
             }
             f.versions.remove(&version);
+            // The version's asynchronous invocation settings go with it.
+            f.event_invoke.remove(&version.to_string());
             let name = f.name.clone();
             let snapshot = f.clone();
             Lambda::save_function(cx, &snapshot);
@@ -426,7 +447,7 @@ fn check_revision(given: Option<String>, current: &str) -> Result<(), AwsError> 
 
 fn check_not_updating(cx: &Cx, f: &Function) -> Result<(), AwsError> {
     if f.latest.state == "Pending" {
-        return Err(conflict(format!("The operation cannot be performed at this time. The function is currently in the following state: Pending")));
+        return Err(conflict("The operation cannot be performed at this time. The function is currently in the following state: Pending"));
     }
     if f.latest.last_update_status == "InProgress" {
         return Err(conflict(format!("The operation cannot be performed at this time. An update is in progress for resource: {}", arn(cx, &f.name))));
@@ -538,7 +559,7 @@ pub fn list_versions(cx: &mut Cx, state: &mut RegionState, input: &Value) -> Res
     let f = find(cx, state, &n)?;
     let mut items = vec![("$LATEST".to_string(), describe(&cx.account.id, cx.region, f, &f.latest))];
     items.extend(f.versions.values().map(|c| (c.version.clone(), describe(&cx.account.id, cx.region, f, c))));
-    let (versions, next) = page(items, input, 50)?;
+    let (versions, next) = page(items, input, 50, 50)?;
     let mut out = json!({ "Versions": versions });
     if let Some(m) = next {
         out["NextMarker"] = json!(m);
@@ -571,25 +592,42 @@ fn read_alias_name(input: &Value, v: &mut Validation) -> Option<String> {
     Some(name)
 }
 
+/// `RoutingConfig.AdditionalVersionWeights`, checked in Lambda's order: at most one entry, a
+/// weight in [0, 1], not the primary version, not with `$LATEST` as primary, a version number,
+/// a version that exists.
 fn read_weights(cx: &Cx, f: &Function, input: &Value, primary: &str) -> Result<Option<BTreeMap<String, f64>>, AwsError> {
     let Some(rc) = input.get("RoutingConfig").filter(|v| !v.is_null()) else { return Ok(None) };
     let mut out = BTreeMap::new();
-    if let Some(Value::Object(w)) = rc.get("AdditionalVersionWeights") {
-        if w.len() > 1 {
-            return Err(invalid_parameter("Number of items in AdditionalVersionWeights cannot be greater than 1"));
-        }
-        for (version, weight) in w {
-            let Some(weight) = weight.as_f64().filter(|x| (0.0..=1.0).contains(x)) else {
-                return Err(AwsError::new("", "ValidationException", format!("1 validation error detected: Value at 'routingConfig.additionalVersionWeights' failed to satisfy constraint: Map value must satisfy constraint: [Member must have value less than or equal to 1.0, Member must have value greater than or equal to 0.0]"), 400));
-            };
-            if version == primary {
-                return Err(invalid_parameter("Invalid function version. Function version {primary} is already included in routing configuration.".replace("{primary}", primary)));
+    match rc.get("AdditionalVersionWeights") {
+        None | Some(Value::Null) => {}
+        Some(Value::Object(w)) => {
+            if w.len() > 1 {
+                return Err(invalid_parameter("Number of items in AdditionalVersionWeights cannot be greater than 1"));
             }
-            if version.parse::<u64>().ok().is_none_or(|n| !f.versions.contains_key(&n)) {
-                return Err(function_not_found(&format!("{}:{version}", arn(cx, &f.name))));
+            for (version, weight) in w {
+                let Some(weight) = weight.as_f64() else {
+                    return Err(AwsError::new("", "SerializationException", format!("Unexpected value type for AdditionalVersionWeights {version}: expected a number"), 400));
+                };
+                let shown = format!("{{{version}={weight:?}}}");
+                if !(0.0..=1.0).contains(&weight) {
+                    return Err(AwsError::new("", "ValidationException", format!("1 validation error detected: Value '{shown}' at 'routingConfig.additionalVersionWeights' failed to satisfy constraint: Map value must satisfy constraint: [Member must have value less than or equal to 1.0, Member must have value greater than or equal to 0.0, Member must not be null]"), 400));
+                }
+                if version == primary {
+                    return Err(invalid_parameter(format!("Invalid function version {primary}. Function version {primary} is already included in routing configuration.")));
+                }
+                if primary == "$LATEST" {
+                    return Err(invalid_parameter("$LATEST is not supported for an alias pointing to more than 1 version"));
+                }
+                if version.is_empty() || version.len() > 1024 || !version.bytes().all(|b| b.is_ascii_digit()) {
+                    return Err(AwsError::new("", "ValidationException", format!("1 validation error detected: Value '{shown}' at 'routingConfig.additionalVersionWeights' failed to satisfy constraint: Map keys must satisfy constraint: [Member must have length less than or equal to 1024, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: [0-9]+]"), 400));
+                }
+                if version.parse::<u64>().ok().is_none_or(|n| !f.versions.contains_key(&n)) {
+                    return Err(function_not_found(&format!("{}:{version}", arn(cx, &f.name))));
+                }
+                out.insert(version.clone(), weight);
             }
-            out.insert(version.clone(), weight);
         }
+        Some(_) => return Err(AwsError::new("", "SerializationException", "RoutingConfig.AdditionalVersionWeights must be a map", 400)),
     }
     Ok(Some(out))
 }
@@ -649,15 +687,28 @@ pub fn update_alias(cx: &mut Cx, state: &mut RegionState, input: &Value) -> Resu
     v.finish()?;
     let n = named(cx, input, false)?;
     let f = find(cx, state, &n)?;
+    let current = alias_of(cx, f, input)?.function_version.clone();
     if let Some(version) = &version {
         check_version_exists(cx, f, version)?;
     }
-    let primary = version.clone().unwrap_or_else(|| alias_of(cx, f, input).map(|a| a.function_version.clone()).unwrap_or_default());
+    let primary = version.clone().unwrap_or(current);
     let weights = read_weights(cx, f, input, &primary)?;
-    let new_revision = cx.rng.uuid();
+    if weights.is_none() {
+        // A new primary version is checked against the weights the alias keeps.
+        let kept = alias_of(cx, f, input)?.additional_weights.clone();
+        if kept.contains_key(&primary) {
+            return Err(invalid_parameter(format!("Invalid function version {primary}. Function version {primary} is already included in routing configuration.")));
+        }
+        if primary == "$LATEST" && !kept.is_empty() {
+            return Err(invalid_parameter("$LATEST is not supported for an alias pointing to more than 1 version"));
+        }
+    }
     let fname = f.name.clone();
+    check_revision(revision_id, &alias_of(cx, f, input)?.revision_id)?;
+    // Drawn only once the call is known to succeed: a refused call changes nothing, the
+    // random sequence included.
+    let new_revision = cx.rng.uuid();
     let a = alias_of(cx, f, input)?;
-    check_revision(revision_id, &a.revision_id)?;
     if let Some(version) = version {
         a.function_version = version;
     }
@@ -680,8 +731,11 @@ pub fn delete_alias(cx: &mut Cx, state: &mut RegionState, input: &Value) -> Resu
     let mut v = Validation::default();
     let name = read_alias_name(input, &mut v);
     v.finish()?;
-    // Deleting an alias that does not exist succeeds, as AWS's does.
-    f.aliases.remove(&name.unwrap_or_default());
+    // Deleting an alias that does not exist succeeds, as AWS's does. Its asynchronous
+    // invocation settings go with it.
+    let name = name.unwrap_or_default();
+    f.aliases.remove(&name);
+    f.event_invoke.remove(&name);
     let snapshot = f.clone();
     Lambda::save_function(cx, &snapshot);
     Ok(json!({}))
@@ -695,7 +749,7 @@ pub fn list_aliases(cx: &mut Cx, state: &mut RegionState, input: &Value) -> Resu
     let f = find(cx, state, &n)?;
     let items: Vec<(String, Value)> =
         f.aliases.values().filter(|a| only.as_ref().is_none_or(|o| &a.function_version == o)).map(|a| (a.name.clone(), describe_alias(cx, &f.name, a))).collect();
-    let (aliases, next) = page(items, input, 50)?;
+    let (aliases, next) = page(items, input, 50, 10000)?;
     let mut out = json!({ "Aliases": aliases });
     if let Some(m) = next {
         out["NextMarker"] = json!(m);
@@ -777,12 +831,20 @@ fn tagged<'s>(cx: &Cx, state: &'s mut RegionState, input: &Value) -> Result<&'s 
 }
 
 pub fn tag_resource(cx: &mut Cx, state: &mut RegionState, input: &Value) -> Result<Value, AwsError> {
+    if input.get("Tags").is_none_or(Value::is_null) {
+        let mut v = Validation::default();
+        v.constraint(None, "tags", "Member must not be null");
+        v.finish()?;
+    }
     let tags = read_tags(input, "Tags")?;
     let f = tagged(cx, state, input)?;
-    f.tags.extend(tags);
-    if f.tags.len() > 50 {
+    // Checked before anything changes: a refused call leaves the tags as they were.
+    let mut merged = f.tags.clone();
+    merged.extend(tags);
+    if merged.len() > 50 {
         return Err(invalid_parameter("Number of tags exceeds resource tag limit."));
     }
+    f.tags = merged;
     let snapshot = f.clone();
     Lambda::save_function(cx, &snapshot);
     Ok(json!({}))
