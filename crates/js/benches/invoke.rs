@@ -74,7 +74,7 @@ fn main() {
         &mut e,
         "dynamodb",
         "CreateTable",
-        json!({ "TableName": "T", "AttributeDefinitions": [{ "AttributeName": "id", "AttributeType": "S" }], "KeySchema": [{ "AttributeName": "id", "KeyType": "HASH" }], "BillingMode": "PAY_PER_REQUEST" }),
+        json!({ "TableName": "Bench", "AttributeDefinitions": [{ "AttributeName": "id", "AttributeType": "S" }], "KeySchema": [{ "AttributeName": "id", "KeyType": "HASH" }], "BillingMode": "PAY_PER_REQUEST" }),
     );
     e.control(T, "AdvanceClock", &json!({ "seconds": 2 })).expect("advance");
     deploy(
@@ -82,7 +82,7 @@ fn main() {
         "writer",
         &[(
             "index.mjs",
-            "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';\nimport { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';\nconst doc = DynamoDBDocumentClient.from(new DynamoDBClient({}));\nexport const handler = async (e) => { await doc.send(new PutCommand({ TableName: 'T', Item: { id: e.id, n: 1 } })); return e.id; };",
+            "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';\nimport { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';\nconst doc = DynamoDBDocumentClient.from(new DynamoDBClient({}));\nexport const handler = async (e) => { await doc.send(new PutCommand({ TableName: 'Bench', Item: { id: e.id, n: 1 } })); return e.id; };",
         )],
     );
     let writer = warm_rate(&mut e, "writer", &|k| format!("{{\"id\":\"k{k}\"}}"), 500);

@@ -378,7 +378,7 @@ fn run_invocation(env: &mut Environment, job: &InvokeJob) -> InvokeOutcome {
     let payload = String::from_utf8_lossy(&job.payload).into_owned();
     let state = match host::call_hook(context, "invoke", &[env.handler.clone().into(), JsValue::from(JsString::from(payload.as_str())), c]) {
         Ok(s) => s,
-        Err(e) if is_stop(&e) => return stop_outcome(),
+        Err(e) if is_stop(&e) => return stop_outcome(&e),
         Err(e) => return js_error_outcome(context, e, false),
     };
     let Some(state) = state.as_object() else {
@@ -387,11 +387,11 @@ fn run_invocation(env: &mut Environment, job: &InvokeJob) -> InvokeOutcome {
     loop {
         if let Err(e) = context.run_jobs() {
             if is_stop(&e) {
-                return stop_outcome();
+                return stop_outcome(&e);
             }
         }
         if host::stopped().is_some() {
-            return stop_outcome();
+            return InvokeOutcome::Timeout;
         }
         let done = get(&state, "done", context).to_boolean();
         let wait = get(&state, "waitForEmptyLoop", context).to_boolean();
@@ -404,7 +404,7 @@ fn run_invocation(env: &mut Environment, job: &InvokeJob) -> InvokeOutcome {
         }
         match host::call_hook(context, "runTimer", &[]) {
             Ok(_) => {}
-            Err(e) if is_stop(&e) => return stop_outcome(),
+            Err(e) if is_stop(&e) => return stop_outcome(&e),
             // An exception a timer callback throws is uncaught: the invocation fails with it.
             Err(e) => return js_error_outcome(context, e, false),
         }
@@ -428,9 +428,16 @@ fn run_invocation(env: &mut Environment, job: &InvokeJob) -> InvokeOutcome {
     InvokeOutcome::Ok(text.into_bytes())
 }
 
-/// The code was stopped: the frame says why; a loop-limit trip (no reason recorded) counts as
-/// running past the deadline.
-fn stop_outcome() -> InvokeOutcome {
+/// The code was stopped: the frame says why (deadline, memory). Otherwise boa's own limits
+/// tripped: too deep a recursion is Node's RangeError (uncatchable here, unlike V8's), and the
+/// loop-iteration limit counts as running past the deadline.
+fn stop_outcome(e: &JsError) -> InvokeOutcome {
+    if host::stopped().is_none() {
+        let message = e.as_native().map(|n| n.message().to_string()).unwrap_or_default();
+        if message.contains("recursive calls") || message.contains("call stack length") {
+            return InvokeOutcome::Error { error_type: "RangeError".into(), error_message: "Maximum call stack size exceeded".into(), trace: vec!["RangeError: Maximum call stack size exceeded".into()] };
+        }
+    }
     frame::with(|f| {
         f.stop.get_or_insert(Stop::Timeout);
     });

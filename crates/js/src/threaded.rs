@@ -119,6 +119,26 @@ fn run(runner: &Runner, job: &InvokeJob, rx: &Receiver<ToRuntime>, tx: &Sender<F
             }
         }
     };
-    let result = runner.invoke(job, &mut door);
-    result
+    // A panic inside the JavaScript engine must not take the runtime thread (and every later
+    // invocation) with it: the invocation fails as a crashed runtime does on AWS, and its
+    // environment is gone.
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| runner.invoke(job, &mut door))) {
+        Ok(result) => result,
+        Err(panic) => {
+            let why = panic.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| panic.downcast_ref::<String>().cloned()).unwrap_or_default();
+            runner.discard(&job.environment);
+            InvokeResult {
+                outcome: gureum_engine::kernel::runtime::InvokeOutcome::Error {
+                    error_type: "Runtime.ExitError".into(),
+                    error_message: format!("RequestId: {} Error: Runtime exited with error: the JavaScript engine failed ({why})", job.request_id),
+                    trace: Vec::new(),
+                },
+                logs: Vec::new(),
+                init_logs: Vec::new(),
+                init_ms: None,
+                duration_ms: 0.0,
+                max_memory_mb: 0,
+            }
+        }
+    }
 }
