@@ -435,7 +435,11 @@ fn stop_outcome(e: &JsError) -> InvokeOutcome {
     if host::stopped().is_none() {
         let message = e.as_native().map(|n| n.message().to_string()).unwrap_or_default();
         if message.contains("recursive calls") || message.contains("call stack length") {
-            return InvokeOutcome::Error { error_type: "RangeError".into(), error_message: "Maximum call stack size exceeded".into(), trace: vec!["RangeError: Maximum call stack size exceeded".into()] };
+            return InvokeOutcome::Error {
+                error_type: "RangeError".into(),
+                error_message: "Maximum call stack size exceeded".into(),
+                trace: vec!["RangeError: Maximum call stack size exceeded".into()],
+            };
         }
     }
     frame::with(|f| {

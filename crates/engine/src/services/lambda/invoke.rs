@@ -265,6 +265,11 @@ pub fn resume(cx: &mut Cx, state: &mut RegionState, running: Running, result: In
                 event_invoke::finished(cx, state, event, &running, &failed);
                 Ok(Step::Done(Value::Null))
             }
+            // The batch goes back to the queue after its visibility timeout.
+            Origin::Esm { mapping, handles } => {
+                super::esm::finished(cx, state, mapping, handles, true, &[]);
+                Ok(Step::Done(Value::Null))
+            }
         };
     }
     let finished = finish(cx, state, &running, &result);
