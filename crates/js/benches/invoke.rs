@@ -16,7 +16,7 @@ use gureum_js::{HostFns, ThreadedRuntime};
 use serde_json::{json, Value};
 
 #[global_allocator]
-static ALLOC: gureum_js::alloc::Counting<std::alloc::System> = gureum_js::alloc::Counting(std::alloc::System);
+static ALLOC: gureum_js::alloc::Counting<mimalloc::MiMalloc> = gureum_js::alloc::Counting(mimalloc::MiMalloc);
 
 fn clock() -> f64 {
     static START: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();

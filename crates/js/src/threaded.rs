@@ -31,6 +31,28 @@ pub struct ThreadedRuntime {
     from: Mutex<Receiver<FromRuntime>>,
 }
 
+/// Waits for a message, spinning briefly first: the other side usually answers within
+/// microseconds (an engine call, a short handler), and a futex sleep and wake costs more than
+/// that on both threads.
+fn recv_spinning<T>(rx: &Receiver<T>) -> Option<T> {
+    for i in 0..SPINS {
+        match rx.try_recv() {
+            Ok(m) => return Some(m),
+            Err(std::sync::mpsc::TryRecvError::Disconnected) => return None,
+            Err(std::sync::mpsc::TryRecvError::Empty) => {
+                if i % 64 == 63 {
+                    std::thread::yield_now();
+                } else {
+                    std::hint::spin_loop();
+                }
+            }
+        }
+    }
+    rx.recv().ok()
+}
+
+const SPINS: u32 = 2_000;
+
 /// The runtime thread's stack: boa recurses on the native stack for calls through natives.
 const STACK_BYTES: usize = 256 * 1024 * 1024;
 
@@ -47,7 +69,7 @@ impl ThreadedRuntime {
     }
 
     fn recv(&self) -> Option<FromRuntime> {
-        self.from.lock().ok().and_then(|r| r.recv().ok())
+        self.from.lock().ok().and_then(|r| recv_spinning(&r))
     }
 }
 
@@ -78,7 +100,7 @@ impl CodeRuntime for ThreadedRuntime {
 fn serve(host: HostFns, rx: Receiver<ToRuntime>, tx: Sender<FromRuntime>) {
     let runner = Runner::new(host);
     let mut deferred = Vec::new();
-    while let Ok(message) = rx.recv() {
+    while let Some(message) = recv_spinning(&rx) {
         match message {
             ToRuntime::Invoke(job) => {
                 let result = run(&runner, &job, &rx, &tx, &mut deferred);
@@ -104,9 +126,9 @@ fn run(runner: &Runner, job: &InvokeJob, rx: &Receiver<ToRuntime>, tx: &Sender<F
             return Err(AwsError::internal("the engine side of the runtime has gone"));
         }
         loop {
-            match rx.recv() {
-                Ok(ToRuntime::Reply(reply)) => return reply,
-                Ok(ToRuntime::Invoke(nested)) => {
+            match recv_spinning(rx) {
+                Some(ToRuntime::Reply(reply)) => return reply,
+                Some(ToRuntime::Invoke(nested)) => {
                     let mut inner = deferred.borrow_mut().split_off(0);
                     let result = run(runner, &nested, rx, tx, &mut inner);
                     deferred.borrow_mut().extend(inner);
@@ -114,8 +136,8 @@ fn run(runner: &Runner, job: &InvokeJob, rx: &Receiver<ToRuntime>, tx: &Sender<F
                         return Err(AwsError::internal("the engine side of the runtime has gone"));
                     }
                 }
-                Ok(ToRuntime::Discard(env)) => deferred.borrow_mut().push(env),
-                Err(_) => return Err(AwsError::internal("the engine side of the runtime has gone")),
+                Some(ToRuntime::Discard(env)) => deferred.borrow_mut().push(env),
+                None => return Err(AwsError::internal("the engine side of the runtime has gone")),
             }
         }
     };

@@ -96,8 +96,13 @@ pub fn put_log_events(logs: &mut Logs, cx: &mut Cx, input: &Value) -> Result<Val
     let region = cx.region.to_string();
     if !valid.is_empty() {
         let first_seq = s.meta.next_seq;
-        for (i, (t, m)) in valid.iter().enumerate() {
-            s.insert(first_seq + i as u64, Event { timestamp: *t, ingestion_time: now, message: m.to_string(), batch: first_seq });
+        let added: Vec<(u64, Event)> =
+            valid.iter().enumerate().map(|(i, (t, m))| (first_seq + i as u64, Event { timestamp: *t, ingestion_time: now, message: m.to_string(), batch: first_seq })).collect();
+        // The batch record holds exactly this call's events (encoded before they move in, so the
+        // stream's other events are never scanned).
+        let record = state::encode_batch(&added.iter().map(|(seq, e)| (*seq, e)).collect::<Vec<_>>());
+        for (seq, e) in added {
+            s.insert(seq, e);
         }
         s.meta.next_seq += valid.len() as u64;
         let (lo, hi) = (valid[0].0, valid[valid.len() - 1].0);
@@ -105,7 +110,7 @@ pub fn put_log_events(logs: &mut Logs, cx: &mut Cx, input: &Value) -> Result<Val
         s.meta.last_event_timestamp = Some(s.meta.last_event_timestamp.map_or(hi, |l| l.max(hi)));
         s.meta.last_ingestion_time = Some(now);
         let key = state::stream_key(&region, group, stream);
-        cx.journal.put(state::batch_key(&key, first_seq), state::encode_batch(&s.batch(first_seq)));
+        cx.journal.put(state::batch_key(&key, first_seq), record);
     }
     s.meta.uploads += 1;
     put_stream(cx.journal, &region, group, &s.meta);

@@ -117,8 +117,15 @@ impl Stream {
         for e in removed.values() {
             self.bytes -= e.message.len() as u64;
         }
-        for batch in touched {
-            let left = self.batch(batch);
+        // One pass over what is left gathers the touched batches' remaining events.
+        let mut left_of: BTreeMap<u64, Vec<(u64, &Event)>> = touched.iter().map(|b| (*b, Vec::new())).collect();
+        for (k, e) in &self.events {
+            if let Some(list) = left_of.get_mut(&e.batch) {
+                list.push((k.1, e));
+            }
+        }
+        for (batch, mut left) in left_of {
+            left.sort_by_key(|(seq, _)| *seq);
             let key = batch_key(stream_key, batch);
             if left.is_empty() {
                 journal.delete(key);
