@@ -42,6 +42,9 @@ pub struct Mapping {
     /// Current wait between polls (backs off while the queue is empty).
     pub idle_ms: i64,
     pub last_processing_result: String,
+    /// For stream sources (DynamoDB streams): their settings and the poller's place.
+    #[serde(default)]
+    pub stream: Option<super::esm_stream::StreamState>,
 }
 
 pub fn key(region: &str, uuid: &str) -> String {
@@ -67,6 +70,9 @@ fn describe(cx: &Cx, m: &Mapping) -> Value {
     }
     if let Some(c) = m.maximum_concurrency {
         out["ScalingConfig"] = json!({ "MaximumConcurrency": c });
+    }
+    if let Some(st) = &m.stream {
+        super::esm_stream::describe_into(&mut out, st);
     }
     out
 }
@@ -161,22 +167,32 @@ pub fn create(cx: &mut Cx, state: &mut RegionState, input: &Value) -> Result<Ste
     let service = source.split(':').nth(2).unwrap_or("");
     match service {
         "sqs" => {}
-        "dynamodb" | "kinesis" => {
-            return Err(invalid_parameter(format!("Gureum does not simulate {service} stream event sources yet: SQS queues can trigger functions now.")));
+        "dynamodb" if source.contains("/stream/") => {
+            super::esm_stream::read(input)?;
+            if settings.batch_size.is_some_and(|b| b > 10_000) {
+                return Err(invalid_parameter("BatchSize must be at most 10000 for DynamoDB streams."));
+            }
+            let f = manage::find(cx, state, &n)?;
+            if n.qualifier.is_some() {
+                manage::resolve_version(cx, f, &n.qualifier)?;
+            }
+            let function = f.name.clone();
+            if let Some(existing) = state.mappings.values().find(|m| m.event_source_arn == source && m.function == function) {
+                return Err(conflict(format!(
+                    "The event source arn (\" {source} \") and function (\" {function} \") provided mapping already exists. Please update or delete the existing mapping with UUID {}",
+                    existing.uuid
+                )));
+            }
+            let region = source.split(':').nth(3).unwrap_or(cx.region).to_string();
+            let request = Request::new("streams.dynamodb", "DescribeStream", &region, json!({ "StreamArn": source }));
+            return Ok(Step::Call(request, Box::new(Cont::EsmCreate(Box::new(input.clone())))));
+        }
+        "dynamodb" => return Err(invalid_parameter(format!("Invalid event source: {source} is a table, not a stream: use the table's LatestStreamArn."))),
+        "kinesis" => {
+            return Err(invalid_parameter("Gureum does not simulate Kinesis stream event sources yet: SQS queues and DynamoDB streams can trigger functions now."));
         }
         "kafka" | "mq" => return Err(invalid_parameter(format!("Gureum does not simulate {service} event sources."))),
         _ => return Err(invalid_parameter(format!("Unrecognized event source: {source}"))),
-    }
-    if input.get("StartingPosition").is_some_and(|v| !v.is_null()) {
-        return Err(invalid_parameter("StartingPosition is not valid for SQS event sources."));
-    }
-    for member in ["BisectBatchOnFunctionError", "MaximumRetryAttempts", "MaximumRecordAgeInSeconds", "ParallelizationFactor", "TumblingWindowInSeconds"] {
-        if input.get(member).is_some_and(|v| !v.is_null()) {
-            return Err(invalid_parameter(format!("Unsupported {member} parameter for SQS event source.")));
-        }
-    }
-    if input.pointer("/DestinationConfig/OnFailure/Destination").is_some_and(|v| !v.is_null()) {
-        return Err(invalid_parameter("Unsupported DestinationConfig parameter for SQS event source mapping: use the queue's redrive policy."));
     }
     let batch = settings.batch_size.unwrap_or(10);
     check_batch(batch, settings.window.unwrap_or(0))?;
@@ -201,6 +217,9 @@ pub fn create(cx: &mut Cx, state: &mut RegionState, input: &Value) -> Result<Ste
 
 pub fn create_checked(cx: &mut Cx, state: &mut RegionState, input: &Value, queue: Result<Value, AwsError>) -> Result<Step, AwsError> {
     let source = input.get("EventSourceArn").and_then(Value::as_str).unwrap_or_default().to_string();
+    if source.split(':').nth(2) == Some("dynamodb") {
+        return create_stream_mapping(cx, state, input, &source, queue);
+    }
     let attrs = match queue {
         Ok(v) => v,
         Err(e) => {
@@ -242,6 +261,46 @@ pub fn create_checked(cx: &mut Cx, state: &mut RegionState, input: &Value, queue
         last_modified_ms: cx.now_ms,
         idle_ms: POLL_MS,
         last_processing_result: "No records processed".into(),
+        stream: None,
+    };
+    let out = describe(cx, &m);
+    cx.journal.put_json(key(cx.region, &uuid), &m);
+    state.mappings.insert(uuid.clone(), m);
+    cx.schedule(cx.now_ms + TRANSITION_MS, json!({ "esm": uuid, "transition": true }));
+    Ok(Step::Done(out))
+}
+
+/// CreateEventSourceMapping for a DynamoDB stream, once DescribeStream has answered.
+fn create_stream_mapping(cx: &mut Cx, state: &mut RegionState, input: &Value, source: &str, described: Result<Value, AwsError>) -> Result<Step, AwsError> {
+    if let Err(e) = described {
+        return Err(invalid_parameter(format!("Stream not found: {source} ({}: {})", e.kind, e.message)));
+    }
+    let n = manage::named(cx, input, false)?;
+    let settings = read_settings(input)?;
+    let stream = super::esm_stream::read(input)?;
+    let f = manage::find(cx, state, &n)?;
+    let uuid = cx.rng.uuid();
+    let function_arn = match &n.qualifier {
+        Some(q) => format!("{}:{q}", manage::arn(cx, &f.name)),
+        None => manage::arn(cx, &f.name),
+    };
+    let m = Mapping {
+        uuid: uuid.clone(),
+        function: f.name.clone(),
+        function_arn,
+        qualifier: n.qualifier.clone(),
+        event_source_arn: source.to_string(),
+        batch_size: settings.batch_size.unwrap_or(100),
+        batching_window_s: settings.window.unwrap_or(0),
+        enabled: settings.enabled.unwrap_or(true),
+        state: "Creating".into(),
+        filters: settings.filters.unwrap_or_default(),
+        function_response_types: settings.response_types.unwrap_or_default(),
+        maximum_concurrency: None,
+        last_modified_ms: cx.now_ms,
+        idle_ms: POLL_MS,
+        last_processing_result: "No records processed".into(),
+        stream: Some(stream),
     };
     let out = describe(cx, &m);
     cx.journal.put_json(key(cx.region, &uuid), &m);
@@ -390,6 +449,9 @@ pub fn fire(cx: &mut Cx, state: &mut RegionState, timer: &Value) -> Step {
 }
 
 fn poll(cx: &mut Cx, m: &Mapping) -> Step {
+    if m.stream.is_some() {
+        return super::esm_stream::poll(cx, m);
+    }
     let Some(url) = queue_url(&m.event_source_arn) else { return Step::Done(Value::Null) };
     let region = m.event_source_arn.split(':').nth(3).unwrap_or(cx.region).to_string();
     let request = Request::new(

@@ -46,6 +46,14 @@ pub enum Origin {
         mapping: String,
         handles: Vec<(String, String)>,
     },
+    /// A stream mapping's batch: the records' sequence numbers, the records, and the iterator
+    /// after them.
+    Stream {
+        mapping: String,
+        sequences: Vec<String>,
+        records: Vec<Value>,
+        next_iterator: Option<String>,
+    },
 }
 
 /// The continuation of a running invocation.
@@ -270,6 +278,10 @@ pub fn resume(cx: &mut Cx, state: &mut RegionState, running: Running, result: In
                 super::esm::finished(cx, state, mapping, handles, true, &[]);
                 Ok(Step::Done(Value::Null))
             }
+            Origin::Stream { mapping, sequences, records, next_iterator } => {
+                super::esm_stream::finished(cx, state, mapping, sequences, records, next_iterator.clone(), true, &[]);
+                Ok(Step::Done(Value::Null))
+            }
         };
     }
     let finished = finish(cx, state, &running, &result);
@@ -295,6 +307,10 @@ pub fn resume(cx: &mut Cx, state: &mut RegionState, running: Running, result: In
         }
         Origin::Esm { ref mapping, ref handles } => {
             super::esm::finished(cx, state, mapping, handles, finished.function_error.is_some(), &finished.payload);
+            Ok(Step::Done(Value::Null))
+        }
+        Origin::Stream { ref mapping, ref sequences, ref records, ref next_iterator } => {
+            super::esm_stream::finished(cx, state, mapping, sequences, records, next_iterator.clone(), finished.function_error.is_some(), &finished.payload);
             Ok(Step::Done(Value::Null))
         }
     }

@@ -13,6 +13,7 @@ pub mod code;
 mod environment;
 pub mod errors;
 pub mod esm;
+pub mod esm_stream;
 mod event_invoke;
 pub mod filter;
 pub mod function;
@@ -64,6 +65,10 @@ pub enum Cont {
     EsmCreate(Box<Value>),
     /// A poller asked SQS for messages.
     EsmReceived(String),
+    /// A stream poller asked for the stream's shards, an iterator, or records.
+    StreamDescribed(String),
+    StreamIterator(String),
+    StreamRecords(String),
 }
 
 pub struct Package {
@@ -213,6 +218,9 @@ impl Service for Lambda {
             (Cont::Run(running), Resumed::Ran(r)) => invoke::resume(cx, state, running, r),
             (Cont::EsmCreate(input), Resumed::Called(answer)) => esm::create_checked(cx, state, &input, answer),
             (Cont::EsmReceived(uuid), Resumed::Called(answer)) => esm::received(cx, state, &uuid, answer),
+            (Cont::StreamDescribed(uuid), Resumed::Called(answer)) => esm_stream::described(cx, state, &uuid, answer),
+            (Cont::StreamIterator(uuid), Resumed::Called(answer)) => esm_stream::iterator(cx, state, &uuid, answer),
+            (Cont::StreamRecords(uuid), Resumed::Called(answer)) => esm_stream::records(cx, state, &uuid, answer),
             _ => Err(AwsError::internal("Lambda resumed with the wrong kind of result")),
         }
     }

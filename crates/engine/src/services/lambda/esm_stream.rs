@@ -1,0 +1,356 @@
+//! Event source mappings for DynamoDB streams: the poller reads through the Streams API
+//! (DescribeStream, GetShardIterator, GetRecords), as AWS's poller does, keeps its place by
+//! shard iterator and last sequence number, and invokes the function with batches in order.
+//! A failed batch is retried (MaximumRetryAttempts; -1 retries until the records expire) and,
+//! with BisectBatchOnFunctionError, split in two until the failing record is alone; when
+//! retries run out the batch's description goes to the on-failure destination and the poller
+//! moves past it. ReportBatchItemFailures checkpoints at the first failed sequence number.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use crate::kernel::{error::AwsError, runtime::Step, service::Cx, time::iso8601, Request};
+
+use super::{
+    errors::invalid_parameter,
+    esm::{self, Mapping},
+    invoke::{self, Origin},
+    Cont, RegionState,
+};
+
+/// A stream mapping's own settings and its place in the shard.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct StreamState {
+    pub starting_position: String,
+    pub starting_position_timestamp: Option<f64>,
+    pub bisect: bool,
+    /// -1: retry until the records expire.
+    pub maximum_retry_attempts: i64,
+    /// -1: records never get too old.
+    pub maximum_record_age_s: i64,
+    pub parallelization_factor: u32,
+    pub on_failure: Option<String>,
+    pub shard_id: Option<String>,
+    pub iterator: Option<String>,
+    pub last_sequence: Option<String>,
+    /// Attempts at the current batch.
+    pub attempts: u64,
+    /// The batch size in force while bisecting a failed batch.
+    pub bisected_size: Option<u32>,
+}
+
+/// Reads the stream-only members of CreateEventSourceMapping.
+pub fn read(input: &Value) -> Result<StreamState, AwsError> {
+    let position = input.get("StartingPosition").and_then(Value::as_str).map(str::to_string);
+    let Some(position) = position else {
+        return Err(invalid_parameter("1 validation error detected: Value null at 'startingPosition' failed to satisfy constraint: Member must not be null"));
+    };
+    if !["TRIM_HORIZON", "LATEST", "AT_TIMESTAMP"].contains(&position.as_str()) {
+        return Err(AwsError::new("", "ValidationException", format!("1 validation error detected: Value '{position}' at 'startingPosition' failed to satisfy constraint: Member must satisfy enum value set: [AT_TIMESTAMP, LATEST, TRIM_HORIZON]"), 400));
+    }
+    if position == "AT_TIMESTAMP" {
+        return Err(invalid_parameter("Unsupported starting position for DynamoDB streams: AT_TIMESTAMP applies to Kinesis streams."));
+    }
+    let int = |name: &str, min: i64, max: i64, default: i64| -> Result<i64, AwsError> {
+        match input.get(name) {
+            None | Some(Value::Null) => Ok(default),
+            Some(v) => match v.as_i64() {
+                Some(n) if (min..=max).contains(&n) => Ok(n),
+                _ => Err(AwsError::new(
+                    "",
+                    "ValidationException",
+                    format!("1 validation error detected: Value '{v}' at '{name}' failed to satisfy constraint: Member must have value between {min} and {max}"),
+                    400,
+                )),
+            },
+        }
+    };
+    let maximum_retry_attempts = int("MaximumRetryAttempts", -1, 10_000, -1)?;
+    let maximum_record_age_s = int("MaximumRecordAgeInSeconds", -1, 604_800, -1)?;
+    if (0..60).contains(&maximum_record_age_s) {
+        return Err(invalid_parameter("MaximumRecordAgeInSeconds must be -1 or between 60 and 604800."));
+    }
+    let parallelization_factor = int("ParallelizationFactor", 1, 10, 1)? as u32;
+    if input.get("TumblingWindowInSeconds").is_some_and(|v| v.as_i64().is_some_and(|n| n > 0)) {
+        return Err(invalid_parameter("Gureum does not simulate tumbling windows yet."));
+    }
+    let on_failure = input.pointer("/DestinationConfig/OnFailure/Destination").and_then(Value::as_str).map(str::to_string);
+    if let Some(d) = &on_failure {
+        if d.split(':').nth(2) != Some("sqs") {
+            return Err(invalid_parameter("Gureum delivers on-failure records of stream mappings to SQS queues only."));
+        }
+    }
+    Ok(StreamState {
+        starting_position: position,
+        bisect: input.get("BisectBatchOnFunctionError").and_then(Value::as_bool).unwrap_or(false),
+        maximum_retry_attempts,
+        maximum_record_age_s,
+        parallelization_factor,
+        on_failure,
+        ..Default::default()
+    })
+}
+
+pub fn describe_into(out: &mut Value, s: &StreamState) {
+    out["StartingPosition"] = json!(s.starting_position);
+    out["BisectBatchOnFunctionError"] = json!(s.bisect);
+    out["MaximumRetryAttempts"] = json!(s.maximum_retry_attempts);
+    out["MaximumRecordAgeInSeconds"] = json!(s.maximum_record_age_s);
+    out["ParallelizationFactor"] = json!(s.parallelization_factor);
+    out["DestinationConfig"] = json!({ "OnFailure": s.on_failure.as_ref().map(|d| json!({ "Destination": d })).unwrap_or(json!({})) });
+}
+
+fn region_of(arn: &str) -> String {
+    arn.split(':').nth(3).unwrap_or("us-east-1").to_string()
+}
+
+fn save(cx: &mut Cx, m: &Mapping) {
+    cx.journal.put_json(esm::key(cx.region, &m.uuid), m);
+}
+
+/// One poll: a fresh iterator when there is none, else GetRecords.
+pub fn poll(_cx: &mut Cx, m: &Mapping) -> Step {
+    let Some(s) = &m.stream else { return Step::Done(Value::Null) };
+    let region = region_of(&m.event_source_arn);
+    match &s.iterator {
+        Some(it) => {
+            let limit = s.bisected_size.unwrap_or(m.batch_size).clamp(1, 1000);
+            Step::Call(Request::new("streams.dynamodb", "GetRecords", &region, json!({ "ShardIterator": it, "Limit": limit })), Box::new(Cont::StreamRecords(m.uuid.clone())))
+        }
+        None => {
+            Step::Call(Request::new("streams.dynamodb", "DescribeStream", &region, json!({ "StreamArn": m.event_source_arn })), Box::new(Cont::StreamDescribed(m.uuid.clone())))
+        }
+    }
+}
+
+/// DescribeStream answered: ask for an iterator at the mapping's place.
+pub fn described(cx: &mut Cx, state: &mut RegionState, uuid: &str, answer: Result<Value, AwsError>) -> Result<Step, AwsError> {
+    let Some(m) = state.mappings.get_mut(uuid) else { return Ok(Step::Done(Value::Null)) };
+    let Some(s) = m.stream.as_mut() else { return Ok(Step::Done(Value::Null)) };
+    let shard = match &answer {
+        Ok(v) => {
+            v.pointer("/StreamDescription/Shards").and_then(Value::as_array).and_then(|a| a.last()).and_then(|sh| sh.get("ShardId")).and_then(Value::as_str).map(str::to_string)
+        }
+        Err(_) => None,
+    };
+    let Some(shard) = shard else {
+        m.last_processing_result = match answer {
+            Err(e) => format!("PROBLEM: {}: {}", e.kind, e.message),
+            Ok(_) => "PROBLEM: the stream has no shards".into(),
+        };
+        let snapshot = m.clone();
+        save(cx, &snapshot);
+        cx.schedule(cx.now_ms + esm::MAX_IDLE_POLL_MS, json!({ "esm": uuid }));
+        return Ok(Step::Done(Value::Null));
+    };
+    s.shard_id = Some(shard.clone());
+    let mut request = json!({ "StreamArn": m.event_source_arn, "ShardId": shard });
+    match &s.last_sequence {
+        Some(seq) => {
+            request["ShardIteratorType"] = json!("AFTER_SEQUENCE_NUMBER");
+            request["SequenceNumber"] = json!(seq);
+        }
+        None => request["ShardIteratorType"] = json!(s.starting_position),
+    }
+    let region = region_of(&m.event_source_arn);
+    Ok(Step::Call(Request::new("streams.dynamodb", "GetShardIterator", &region, request), Box::new(Cont::StreamIterator(uuid.to_string()))))
+}
+
+pub fn iterator(cx: &mut Cx, state: &mut RegionState, uuid: &str, answer: Result<Value, AwsError>) -> Result<Step, AwsError> {
+    let Some(m) = state.mappings.get_mut(uuid) else { return Ok(Step::Done(Value::Null)) };
+    let Some(s) = m.stream.as_mut() else { return Ok(Step::Done(Value::Null)) };
+    match answer.as_ref().ok().and_then(|v| v.get("ShardIterator")).and_then(Value::as_str) {
+        Some(it) => {
+            s.iterator = Some(it.to_string());
+            let snapshot = m.clone();
+            save(cx, &snapshot);
+            Ok(poll(cx, &snapshot))
+        }
+        None => {
+            if let Err(e) = answer {
+                m.last_processing_result = format!("PROBLEM: {}: {}", e.kind, e.message);
+            }
+            // Start over from DescribeStream next time (the shard may have changed).
+            s.iterator = None;
+            let snapshot = m.clone();
+            save(cx, &snapshot);
+            cx.schedule(cx.now_ms + esm::MAX_IDLE_POLL_MS, json!({ "esm": uuid }));
+            Ok(Step::Done(Value::Null))
+        }
+    }
+}
+
+/// GetRecords answered: filter, then invoke with the batch, or wait.
+pub fn records(cx: &mut Cx, state: &mut RegionState, uuid: &str, answer: Result<Value, AwsError>) -> Result<Step, AwsError> {
+    let Some(m) = state.mappings.get(uuid).cloned() else { return Ok(Step::Done(Value::Null)) };
+    let Some(s) = m.stream.clone() else { return Ok(Step::Done(Value::Null)) };
+    let out = match answer {
+        Ok(v) => v,
+        Err(e) => {
+            // An expired or trimmed iterator: find the place again.
+            if let Some(mm) = state.mappings.get_mut(uuid) {
+                if let Some(ss) = mm.stream.as_mut() {
+                    ss.iterator = None;
+                    if e.kind == "TrimmedDataAccessException" {
+                        ss.last_sequence = None;
+                        ss.starting_position = "TRIM_HORIZON".into();
+                    }
+                }
+                mm.last_processing_result = format!("PROBLEM: {}: {}", e.kind, e.message);
+                let snapshot = mm.clone();
+                save(cx, &snapshot);
+            }
+            cx.schedule(cx.now_ms + 1_000, json!({ "esm": uuid }));
+            return Ok(Step::Done(Value::Null));
+        }
+    };
+    let next = out.get("NextShardIterator").and_then(Value::as_str).map(str::to_string);
+    let got = out.get("Records").and_then(Value::as_array).cloned().unwrap_or_default();
+    // Records older than MaximumRecordAgeInSeconds are skipped (and reported as failures).
+    let (fresh, old): (Vec<Value>, Vec<Value>) = got.into_iter().partition(|r| {
+        s.maximum_record_age_s < 0
+            || r.pointer("/dynamodb/ApproximateCreationDateTime").and_then(Value::as_f64).is_none_or(|t| cx.now_ms as f64 / 1000.0 - t <= s.maximum_record_age_s as f64)
+    });
+    if !old.is_empty() {
+        deliver_failure(cx, &m, &s, &old, "RecordAgeExceeded", None);
+    }
+    let (keep, skipped): (Vec<Value>, Vec<Value>) = fresh.into_iter().partition(|r| m.filters.is_empty() || m.filters.iter().any(|p| super::filter::matches(p, r)));
+    if keep.is_empty() {
+        // Nothing for the function: move past what was read.
+        let last = skipped.last().or(old.last()).and_then(|r| r.pointer("/dynamodb/SequenceNumber")).and_then(Value::as_str).map(str::to_string);
+        let quiet = skipped.is_empty() && old.is_empty();
+        if let Some(mm) = state.mappings.get_mut(uuid) {
+            mm.idle_ms = if quiet { (mm.idle_ms * 2).min(esm::MAX_IDLE_POLL_MS) } else { 1_000 };
+            if let Some(ss) = mm.stream.as_mut() {
+                ss.iterator = next;
+                if last.is_some() {
+                    ss.last_sequence = last;
+                }
+            }
+            let snapshot = mm.clone();
+            save(cx, &snapshot);
+            cx.schedule(cx.now_ms + snapshot.idle_ms, json!({ "esm": uuid }));
+        }
+        return Ok(Step::Done(Value::Null));
+    }
+    // The function gets the records it should see; the iterator moves only once they are done.
+    let records: Vec<Value> = keep
+        .iter()
+        .map(|r| {
+            let mut r = r.clone();
+            r["eventSourceARN"] = json!(m.event_source_arn);
+            r
+        })
+        .collect();
+    let event = json!({ "Records": records }).to_string().into_bytes();
+    let Some(f) = state.functions.get(&m.function) else { return Ok(Step::Done(Value::Null)) };
+    let Ok(version) = invoke::pick_version(cx, f, &m.qualifier) else { return Ok(Step::Done(Value::Null)) };
+    let request_id = cx.rng.uuid();
+    let sequences: Vec<String> = keep.iter().filter_map(|r| r.pointer("/dynamodb/SequenceNumber").and_then(Value::as_str).map(str::to_string)).collect();
+    match invoke::start(cx, state, &m.function, &version, event, None, request_id, Origin::Stream { mapping: uuid.to_string(), sequences, records: keep, next_iterator: next }) {
+        Ok(step) => Ok(step),
+        Err(e) => {
+            if let Some(mm) = state.mappings.get_mut(uuid) {
+                mm.last_processing_result = format!("PROBLEM: Function call failed: {}", e.kind);
+                let snapshot = mm.clone();
+                save(cx, &snapshot);
+            }
+            cx.schedule(cx.now_ms + 1_000, json!({ "esm": uuid }));
+            Ok(Step::Done(Value::Null))
+        }
+    }
+}
+
+/// The function handled (or failed) a batch.
+#[allow(clippy::too_many_arguments)]
+pub fn finished(cx: &mut Cx, state: &mut RegionState, uuid: &str, sequences: &[String], records: &[Value], next_iterator: Option<String>, failed: bool, payload: &[u8]) {
+    let Some(m) = state.mappings.get(uuid).cloned() else { return };
+    let Some(s) = m.stream.clone() else { return };
+    // With ReportBatchItemFailures, the batch succeeded up to the first reported failure.
+    let first_failure = if !failed && m.function_response_types.iter().any(|t| t == "ReportBatchItemFailures") {
+        serde_json::from_slice::<Value>(payload)
+            .ok()
+            .and_then(|v| v.get("batchItemFailures").and_then(Value::as_array).cloned())
+            .and_then(|list| list.iter().filter_map(|f| f.get("itemIdentifier").and_then(Value::as_str)).filter_map(|id| sequences.iter().position(|s| s == id)).min())
+    } else {
+        None
+    };
+    let Some(mm) = state.mappings.get_mut(uuid) else { return };
+    let Some(ss) = mm.stream.as_mut() else { return };
+    let done_through = match (failed, first_failure) {
+        (false, None) => Some(sequences.len()),
+        (false, Some(i)) => Some(i),
+        (true, _) => Some(0),
+    };
+    let handled = done_through.unwrap_or(0);
+    if handled == sequences.len() {
+        // All done: keep reading from where GetRecords left off.
+        ss.iterator = next_iterator;
+        ss.last_sequence = sequences.last().cloned().or(ss.last_sequence.take());
+        ss.attempts = 0;
+        ss.bisected_size = None;
+        mm.last_processing_result = "OK".into();
+        mm.idle_ms = 1_000;
+        let snapshot = mm.clone();
+        save(cx, &snapshot);
+        cx.schedule(cx.now_ms, json!({ "esm": uuid }));
+        return;
+    }
+    // Part (or all) of the batch failed: checkpoint before the failure and read again from there.
+    if handled > 0 {
+        ss.last_sequence = Some(sequences[handled - 1].clone());
+    }
+    ss.iterator = None;
+    ss.attempts += 1;
+    let failing = &records[handled..];
+    let retries_left = s.maximum_retry_attempts < 0 || ss.attempts <= s.maximum_retry_attempts as u64;
+    if s.bisect && failing.len() > 1 {
+        ss.bisected_size = Some((failing.len() as u32).div_ceil(2));
+    }
+    if !retries_left && (!s.bisect || failing.len() <= 1) {
+        // Give up on the failing records: describe them to the destination and move past them.
+        let last = failing.last().and_then(|r| r.pointer("/dynamodb/SequenceNumber")).and_then(Value::as_str).map(str::to_string);
+        ss.last_sequence = last.or(ss.last_sequence.take());
+        let attempts = ss.attempts;
+        ss.attempts = 0;
+        ss.bisected_size = None;
+        mm.last_processing_result = "PROBLEM: Function call failed".into();
+        let snapshot = mm.clone();
+        save(cx, &snapshot);
+        deliver_failure(cx, &snapshot, &s, failing, "RetryAttemptsExhausted", Some(attempts));
+        cx.schedule(cx.now_ms, json!({ "esm": uuid }));
+        return;
+    }
+    mm.last_processing_result = "PROBLEM: Function call failed".into();
+    let snapshot = mm.clone();
+    save(cx, &snapshot);
+    cx.schedule(cx.now_ms + 1_000, json!({ "esm": uuid }));
+}
+
+/// The on-failure record for stream batches (`DDBStreamBatchInfo`), sent to the SQS destination.
+fn deliver_failure(cx: &mut Cx, m: &Mapping, s: &StreamState, records: &[Value], condition: &str, attempts: Option<u64>) {
+    let Some(dest) = &s.on_failure else { return };
+    let seq = |r: Option<&Value>| r.and_then(|r| r.pointer("/dynamodb/SequenceNumber")).cloned().unwrap_or(Value::Null);
+    let at =
+        |r: Option<&Value>| r.and_then(|r| r.pointer("/dynamodb/ApproximateCreationDateTime")).and_then(Value::as_f64).map(|t| iso8601((t * 1000.0) as i64)).unwrap_or_default();
+    let body = json!({
+        "requestContext": { "requestId": cx.rng.uuid(), "functionArn": m.function_arn, "condition": condition, "approximateInvokeCount": attempts.unwrap_or(0) },
+        "responseContext": { "statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled" },
+        "version": "1.0",
+        "timestamp": iso8601(cx.now_ms),
+        "DDBStreamBatchInfo": {
+            "shardId": s.shard_id,
+            "startSequenceNumber": seq(records.first()),
+            "endSequenceNumber": seq(records.last()),
+            "approximateArrivalOfFirstRecord": at(records.first()),
+            "approximateArrivalOfLastRecord": at(records.last()),
+            "batchSize": records.len(),
+            "streamArn": m.event_source_arn,
+        },
+    });
+    let p: Vec<&str> = dest.split(':').collect();
+    if p.len() == 6 {
+        let url = format!("https://sqs.{}.amazonaws.com/{}/{}", p[3], p[4], p[5]);
+        cx.after(Request::new("sqs", "SendMessage", p[3], json!({ "QueueUrl": url, "MessageBody": body.to_string() })));
+    }
+}
