@@ -334,3 +334,68 @@ fn lambda_journal_replay_equals_snapshot() {
         assert_eq!(lambda(&mut restored, 0, "ListAliases", input.clone()).unwrap(), lambda(&mut e, 0, "ListAliases", input).unwrap());
     }
 }
+
+#[test]
+fn streams_journal_replay_equals_snapshot() {
+    let hour = 3_600_000;
+    let mut e = Engine::new(EngineConfig::default(), 0);
+    let mut img = Image::default();
+    let streams = |e: &mut Engine, t: i64, op: &str, input: Value| e.call(t, &Request::new("streams.dynamodb", op, "us-east-1", input));
+    for (name, view) in [("orders", "NEW_AND_OLD_IMAGES"), ("events", "KEYS_ONLY")] {
+        let mut input = table(name);
+        input["StreamSpecification"] = json!({"StreamEnabled": true, "StreamViewType": view});
+        call(&mut e, 0, "CreateTable", input).unwrap();
+    }
+    commit(&mut e, &mut img);
+    let mut t = 5_000;
+    let mut x: u64 = 99;
+    for i in 0..400 {
+        x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        let tbl = ["orders", "events"][(x >> 33) as usize % 2];
+        let key = json!({"pk": {"S": format!("p{}", (x >> 40) % 8)}, "sk": {"N": ((x >> 20) % 4).to_string()}});
+        let r = match i % 6 {
+            0 => call(&mut e, t, "DeleteItem", json!({"TableName": tbl, "Key": key})),
+            1 => call(&mut e, t, "UpdateItem", json!({"TableName": tbl, "Key": key, "UpdateExpression": "ADD n :one", "ExpressionAttributeValues": {":one": {"N": "1"}}})),
+            2 => call(&mut e, t, "BatchWriteItem", json!({"RequestItems": {tbl: [{"PutRequest": {"Item": key}}]}})),
+            3 => call(&mut e, t, "TransactWriteItems", json!({"TransactItems": [{"Delete": {"TableName": tbl, "Key": key}}]})),
+            _ => {
+                let mut item = key.clone();
+                item["i"] = json!({"N": (i % 3).to_string()});
+                call(&mut e, t, "PutItem", json!({"TableName": tbl, "Item": item}))
+            }
+        };
+        r.unwrap();
+        if i % 25 == 0 {
+            // Reads change nothing.
+            let arn = call(&mut e, t, "DescribeTable", json!({"TableName": tbl})).unwrap()["Table"]["LatestStreamArn"].clone();
+            let shard = streams(&mut e, t, "DescribeStream", json!({"StreamArn": arn})).unwrap()["StreamDescription"]["Shards"][0]["ShardId"].clone();
+            let it = streams(&mut e, t, "GetShardIterator", json!({"StreamArn": arn, "ShardId": shard, "ShardIteratorType": "TRIM_HORIZON"}));
+            if let Ok(it) = it {
+                let _ = streams(&mut e, t, "GetRecords", json!({"ShardIterator": it["ShardIterator"]}));
+            }
+            // Time passes: records age out as the day goes on.
+            t += 2 * hour;
+            e.tick(t);
+        }
+        if i == 150 {
+            call(&mut e, t, "UpdateTable", json!({"TableName": "events", "StreamSpecification": {"StreamEnabled": false}})).unwrap();
+            t += 2_000;
+            e.tick(t);
+        }
+        if i == 200 {
+            call(&mut e, t, "UpdateTable", json!({"TableName": "events", "StreamSpecification": {"StreamEnabled": true, "StreamViewType": "NEW_IMAGE"}})).unwrap();
+            t += 2_000;
+            e.tick(t);
+        }
+        commit(&mut e, &mut img);
+    }
+    call(&mut e, t, "DeleteTable", json!({"TableName": "orders"})).unwrap();
+    commit(&mut e, &mut img);
+    assert!(e.snapshot().iter().any(|r| r.key.contains("/rec/")), "the workload leaves stream records");
+    assert_same_records(img.clone().into_records(), e.snapshot());
+    e.control(t, "AdvanceClock", &json!({"seconds": 25 * 3600})).unwrap();
+    commit(&mut e, &mut img);
+    assert_same_records(img.clone().into_records(), e.snapshot());
+    let restored = Engine::restore(EngineConfig::default(), t, img.into_records()).unwrap();
+    assert_eq!(restored.snapshot(), e.snapshot());
+}

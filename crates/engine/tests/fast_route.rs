@@ -1,7 +1,7 @@
 //! The fast JSON route (`Engine::call_json`: hot operations read straight from the request text
 //! and answered straight from the items) must answer every request exactly as the general
 //! route (`Engine::call` with the parsed JSON value) does: same answer, same error, same state
-//! afterwards. Two identical sandboxes take the same requests, one through each door (the JSON
+//! afterwards (table T has a stream, so both doors must capture alike). Two identical sandboxes take the same requests, one through each door (the JSON
 //! one keeping item JSON text, as `gureum serve` does).
 //!
 //! - a corpus of valid and invalid requests, including every form the fast route declines
@@ -39,6 +39,7 @@ impl Twin {
             r#"{"TableName":"T","BillingMode":"PAY_PER_REQUEST",
                 "AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"},{"AttributeName":"sk","AttributeType":"N"},{"AttributeName":"g","AttributeType":"S"}],
                 "KeySchema":[{"AttributeName":"pk","KeyType":"HASH"},{"AttributeName":"sk","KeyType":"RANGE"}],
+                "StreamSpecification":{"StreamEnabled":true,"StreamViewType":"NEW_AND_OLD_IMAGES"},
                 "GlobalSecondaryIndexes":[{"IndexName":"G","KeySchema":[{"AttributeName":"g","KeyType":"HASH"}],"Projection":{"ProjectionType":"KEYS_ONLY"}}]}"#,
         );
         t.both("CreateTable", r#"{"TableName":"H","BillingMode":"PAY_PER_REQUEST","AttributeDefinitions":[{"AttributeName":"id","AttributeType":"B"}],"KeySchema":[{"AttributeName":"id","KeyType":"HASH"}]}"#);

@@ -284,12 +284,13 @@ impl Engine {
             return Err(AwsError::new("", "UnrecognizedClientException", format!("Gureum does not simulate the region '{region}'."), 400));
         }
         let rng_before = self.rng.clone();
-        let Some(index) = self.services.iter().position(|s| s.name() == service) else {
+        let Some(index) = self.services.iter().position(|s| s.answers(service)) else {
             return Err(match catalog::spec(service) {
                 Some(_) => AwsError::unknown_operation(format!("The service '{service}' is not simulated in this build of Gureum yet.")),
                 None => AwsError::unknown_operation(format!("Unknown service '{service}'.")),
             });
         };
+        let endpoint = service;
         let service = &mut self.services[index];
         let name = service.name();
         let mut effects = Effects::default();
@@ -301,6 +302,7 @@ impl Engine {
             journal: &mut self.journal,
             scheduler: &mut self.scheduler,
             service: name,
+            endpoint,
             code_depth: self.code_depth,
             effects: &mut effects,
         };
@@ -324,7 +326,7 @@ impl Engine {
     /// How long a host may hold a call that gave `answer` and retry it before answering (see
     /// [`Service::long_poll_ms`]); `None` when the answer is final.
     pub fn long_poll_ms(&self, service: &str, operation: &str, region: &str, input: &Value, answer: &Value) -> Option<i64> {
-        self.services.iter().find(|s| s.name() == service)?.long_poll_ms(region, operation, input, answer)
+        self.services.iter().find(|s| s.answers(service))?.long_poll_ms(region, operation, input, answer)
     }
 
     /// Fires timers that are due by host time `host_now_ms`; hosts call this when
@@ -362,6 +364,7 @@ impl Engine {
                 journal: &mut self.journal,
                 scheduler: &mut self.scheduler,
                 service: name,
+                endpoint: name,
                 code_depth: self.code_depth,
                 effects: &mut effects,
             };

@@ -23,6 +23,9 @@ pub struct Cx<'a> {
     pub journal: &'a mut Journal,
     pub(crate) scheduler: &'a mut Scheduler,
     pub(crate) service: &'static str,
+    /// The endpoint the call was addressed to: the service's own name, or another name it
+    /// [answers](Service::answers) (`streams.dynamodb` for DynamoDB). Timers get the own name.
+    pub endpoint: &'a str,
     /// How many invocations of code this call is nested in (a function calling Lambda's Invoke
     /// is one deep).
     pub code_depth: u32,
@@ -66,6 +69,13 @@ impl Cx<'_> {
 pub trait Service: Send {
     /// The AWS endpoint prefix, also the first segment of this service's record keys.
     fn name(&self) -> &'static str;
+
+    /// Whether this service answers calls addressed to endpoint `name`: its own name, and any
+    /// other endpoint whose state it owns (DynamoDB answers `streams.dynamodb`, whose records
+    /// it writes). The operation sees which in [`Cx::endpoint`].
+    fn answers(&self, name: &str) -> bool {
+        name == self.name()
+    }
 
     /// Runs one AWS operation. Validation happens before any state changes, so an error leaves
     /// no trace in state or journal.

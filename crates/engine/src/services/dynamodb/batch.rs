@@ -8,13 +8,13 @@ use serde_json::{json, Map, Value};
 
 use super::{
     capacity::{self, ReturnConsumedCapacity},
-    codec, collection,
+    collection,
     expr::{eval, Path},
     input::{Constraints, Input},
-    item_key,
     key::{KeyValue, PrimaryKey},
     legacy,
     requests::{self, Expressions},
+    streams,
     transact::collection_metrics,
     value::{item_from_json, item_size, item_to_json, Item, MAX_ITEM_BYTES},
     DynamoDb,
@@ -122,7 +122,7 @@ pub fn batch_write_item(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result
     let mut units = Vec::new();
     let mut touched: Vec<(String, KeyValue)> = Vec::new();
     for (name, writes) in plan {
-        let table = db.active_table_mut(&region, &name)?;
+        let (table, streams) = db.table_for_write(&region, &name)?;
         let mut consumed = capacity::Consumed::default();
         for w in writes {
             touched.push((
@@ -134,14 +134,11 @@ pub fn batch_write_item(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result
             match w {
                 Write::Put(k, item) => {
                     consumed.add(&capacity::Consumed::write(table, table.items.get(&k), Some(&item)));
-                    cx.journal.put(item_key(&region, &name, &k), codec::encode_item(&item));
-                    table.put(k, item);
+                    streams::put_item(table, streams, cx, &region, k, item);
                 }
                 Write::Delete(k) => {
                     consumed.add(&capacity::Consumed::write(table, table.items.get(&k), None));
-                    if table.remove(&k).is_some() {
-                        cx.journal.delete(item_key(&region, &name, &k));
-                    }
+                    streams::delete_item(table, streams, cx, &region, &k);
                 }
             }
         }

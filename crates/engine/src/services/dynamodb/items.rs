@@ -5,13 +5,13 @@ use serde_json::{json, Value};
 
 use super::{
     capacity::{self, ReturnConsumedCapacity},
-    codec, collection,
+    collection,
     expr::{eval, update, Cond, Path},
     input::{AttrMap, Constraints, Input},
-    item_key,
     legacy::{self, RawCondition, RawUpdate},
     reply::{Items, Reply, Row},
     requests::{self, Expressions, Spec},
+    streams,
     value::{item_from_json, item_size, item_to_json, Item, MAX_ITEM_BYTES},
     DynamoDb, ERROR_NAMESPACE,
 };
@@ -107,16 +107,14 @@ pub fn put_item_input(db: &mut DynamoDb, cx: &mut Cx, input: &Input) -> Result<V
     }
     let (cond, _) = args.condition(input, &requests::PUT_ITEM)?;
     let region = cx.region.to_string();
-    let table = db.active_table_mut(&region, args.table)?;
+    let (table, streams) = db.table_for_write(&region, args.table)?;
     let key = table.meta.key_schema.key_of_item(&item)?;
     table.check_index_keys(&item)?;
     check_condition(cond.as_ref(), table.items.get(&key), args.on_condition_failure)?;
     collection::check_growth(table, &key.pk, collection::growth(table, &key, table.items.get(&key), Some(&item)), collection::LIMIT_BYTES)?;
-    let record = item_key(&region, args.table, &key);
-    cx.journal.put(record, codec::encode_item(&item));
     let pk = key.pk.clone();
     let consumed = capacity::Consumed::write(table, table.items.get(&key), Some(&item));
-    let old = table.put(key, item);
+    let old = streams::put_item(table, streams, cx, &region, key, item);
     let mut out = json!({});
     if args.return_values == Some("ALL_OLD") {
         if let Some(old) = &old {
@@ -192,14 +190,11 @@ pub fn delete_item_input(db: &mut DynamoDb, cx: &mut Cx, input: &Input) -> Resul
         return Err(AwsError::validation("Return values set to invalid value"));
     }
     let region = cx.region.to_string();
-    let table = db.active_table_mut(&region, args.table)?;
+    let (table, streams) = db.table_for_write(&region, args.table)?;
     let key = table.meta.key_schema.key_from_map(&key)?;
     check_condition(cond.as_ref(), table.items.get(&key), args.on_condition_failure)?;
     let consumed = capacity::Consumed::write(table, table.items.get(&key), None);
-    let old = table.remove(&key);
-    if old.is_some() {
-        cx.journal.delete(item_key(&region, args.table, &key));
-    }
+    let old = streams::delete_item(table, streams, cx, &region, &key);
     let mut out = json!({});
     if let (Some("ALL_OLD"), Some(old)) = (args.return_values, &old) {
         out["Attributes"] = item_to_json(old);
@@ -266,7 +261,7 @@ pub fn update_item_input(db: &mut DynamoDb, cx: &mut Cx, input: &Input) -> Resul
         None => Changes::Legacy(legacy_updates),
     };
     let region = cx.region.to_string();
-    let table = db.active_table_mut(&region, args.table)?;
+    let (table, streams) = db.table_for_write(&region, args.table)?;
     let schema = table.meta.key_schema.clone();
     let pk = schema.key_from_map(&key)?;
     for top in changes.tops() {
@@ -319,8 +314,7 @@ pub fn update_item_input(db: &mut DynamoDb, cx: &mut Cx, input: &Input) -> Resul
     let mut consumed = capacity::Consumed::write(table, old.as_ref(), writes.then_some(&new));
     consumed.table = capacity::write_units(size.max(old_size));
     if writes {
-        cx.journal.put(item_key(&region, args.table, &pk), codec::encode_item(&new));
-        table.put(pk.clone(), new);
+        streams::put_item(table, streams, cx, &region, pk.clone(), new);
     }
     capacity::attach(&mut out, args.consumed, args.table, &consumed);
     if let Some(m) = collection::metrics_if(args.collection_metrics, table, &pk.pk) {

@@ -2,7 +2,9 @@
 //!
 //! State: per region, tables by name; each table holds its items in key order. Records:
 //! `dynamodb/{region}/table/{name}` (metadata, JSON) and
-//! `dynamodb/{region}/table/{name}/item/{key hex}` (one item, binary, see [`codec`]).
+//! `dynamodb/{region}/table/{name}/item/{key hex}` (one item, binary, see [`codec`]); streams
+//! and their records under `dynamodb/{region}/stream/` (see [`streams`]). The service also
+//! answers the DynamoDB Streams endpoint, `streams.dynamodb`.
 
 pub mod batch;
 pub mod capacity;
@@ -22,6 +24,7 @@ pub mod query;
 pub mod reply;
 pub mod requests;
 pub mod scan;
+pub mod streams;
 pub mod table;
 pub mod tables;
 pub mod tags;
@@ -39,6 +42,9 @@ use crate::kernel::{
     service::{Cx, Service},
 };
 use table::{Table, TableMeta, TableStatus};
+
+/// The DynamoDB Streams endpoint, which this service answers.
+pub const STREAMS_ENDPOINT: &str = "streams.dynamodb";
 
 pub const ERROR_NAMESPACE: &str = "com.amazonaws.dynamodb.v20120810";
 
@@ -99,6 +105,8 @@ pub struct DynamoDb {
     tokens: BTreeMap<String, BTreeMap<String, transact::TokenRecord>>,
     /// [`crate::EngineConfig::keep_item_json`]: tables keep their items' JSON text.
     keep_item_json: bool,
+    /// Every table stream and its records (a stream outlives its table by 24 hours).
+    pub(crate) streams: streams::StreamStore,
 }
 
 impl DynamoDb {
@@ -161,12 +169,16 @@ impl DynamoDb {
             .ok_or_else(|| resource_not_found("Requested resource not found"))
     }
 
-    pub(crate) fn active_table_mut(&mut self, region: &str, name: &str) -> Result<&mut Table, AwsError> {
-        self.regions
+    /// An [active table](DynamoDb::active_table) to change, with the streams its writes append
+    /// to: every item write goes through [`streams::put_item`] or [`streams::delete_item`].
+    pub(crate) fn table_for_write(&mut self, region: &str, name: &str) -> Result<(&mut Table, &mut streams::StreamStore), AwsError> {
+        let table = self
+            .regions
             .get_mut(region)
             .and_then(|t| t.get_mut(name))
             .filter(|t| matches!(t.meta.status, TableStatus::Active | TableStatus::Updating))
-            .ok_or_else(|| resource_not_found("Requested resource not found"))
+            .ok_or_else(|| resource_not_found("Requested resource not found"))?;
+        Ok((table, &mut self.streams))
     }
 }
 
@@ -175,7 +187,14 @@ impl Service for DynamoDb {
         "dynamodb"
     }
 
+    fn answers(&self, name: &str) -> bool {
+        name == "dynamodb" || name == STREAMS_ENDPOINT
+    }
+
     fn call(&mut self, cx: &mut Cx, operation: &str, input: &Value) -> Result<Value, AwsError> {
+        if cx.endpoint == STREAMS_ENDPOINT {
+            return streams::api::call(self, cx, operation, input);
+        }
         match operation {
             "CreateTable" => tables::create_table(self, cx, input),
             "DescribeTable" => tables::describe_table(self, cx, input),
@@ -210,6 +229,9 @@ impl Service for DynamoDb {
     }
 
     fn fire(&mut self, cx: &mut Cx, timer: &Timer) {
+        if timer.payload.get("action").and_then(Value::as_str) == Some(streams::SWEEP_ACTION) {
+            return self.streams.sweep(cx, timer);
+        }
         let name = timer.payload.get("table").and_then(Value::as_str).unwrap_or_default();
         let id = timer.payload.get("tableId").and_then(Value::as_str).unwrap_or_default();
         let region = cx.region.to_string();
@@ -224,6 +246,7 @@ impl Service for DynamoDb {
             }
             Some("remove") if table.meta.status == TableStatus::Deleting => {
                 tables.remove(name);
+                // (The stream closed when DeleteTable was called.)
                 cx.journal.delete(table_key(&region, name));
                 cx.journal.delete_prefix(format!("{}/", table_key(&region, name)));
             }
@@ -251,6 +274,7 @@ impl Service for DynamoDb {
                 }
             }
         }
+        self.streams.save(out);
     }
 
     fn load(&mut self, key: &str, value: &[u8]) -> Result<(), String> {
@@ -261,6 +285,9 @@ impl Service for DynamoDb {
             let record: transact::TokenRecord = serde_json::from_slice(value).map_err(|e| e.to_string())?;
             self.tokens.entry(region.to_string()).or_default().insert(token, record);
             return Ok(());
+        }
+        if key.split('/').nth(2) == Some("stream") {
+            return self.streams.load(key, value);
         }
         // dynamodb/{region}/table/{name}[/item/{hex}]
         let mut parts = key.splitn(6, '/');
@@ -294,10 +321,13 @@ impl Service for DynamoDb {
     fn clear(&mut self) {
         self.regions.clear();
         self.tokens.clear();
+        self.streams.clear();
     }
 
     fn record_to_json(&self, key: &str, value: &[u8]) -> Result<Value, String> {
-        if key.contains("/item/") {
+        if key.split('/').nth(2) == Some("stream") {
+            streams::record_to_json(key, value)
+        } else if key.contains("/item/") {
             Ok(json!({ "Item": value::item_to_json(&codec::decode_item(value)?) }))
         } else {
             serde_json::from_slice(value).map_err(|e| e.to_string())
@@ -305,7 +335,9 @@ impl Service for DynamoDb {
     }
 
     fn record_from_json(&self, key: &str, value: &Value) -> Result<Vec<u8>, String> {
-        if key.contains("/item/") {
+        if key.split('/').nth(2) == Some("stream") {
+            streams::record_from_json(key, value)
+        } else if key.contains("/item/") {
             let item = value.get("Item").ok_or("item record without 'Item'")?;
             Ok(codec::encode_item(&value::item_from_json(item).map_err(|e| e.message)?))
         } else {

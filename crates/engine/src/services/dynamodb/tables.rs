@@ -242,6 +242,9 @@ pub fn create_table(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Val
         table_class: table_class.map(|c| (c.to_string(), None)),
     };
     cx.journal.put_json(table_key(&region, name), &meta);
+    if meta.stream.enabled {
+        db.streams.open(cx, &region, &meta);
+    }
     cx.schedule(cx.now_ms + TABLE_TRANSITION_MS, json!({"action": "activate", "table": name, "tableId": id}));
     let table = Table::new(meta, db.keep_item_json);
     let description = table.description(cx.now_ms);
@@ -283,6 +286,11 @@ pub fn delete_table(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Val
     }
     table.meta.status = TableStatus::Deleting;
     cx.journal.put_json(table_key(&region, &name), &table.meta);
+    if table.meta.stream.enabled {
+        // The stream outlives its table, DISABLED, for 24 hours.
+        db.streams.close(cx, &region, &name);
+    }
+    let table = db.tables_mut(&region).get_mut(&name).ok_or_else(|| not_found(&name))?;
     let id = table.meta.id.clone();
     let description = table.description(cx.now_ms);
     cx.schedule(cx.now_ms + TABLE_TRANSITION_MS, json!({"action": "remove", "table": name, "tableId": id}));
@@ -820,7 +828,7 @@ pub fn update_table(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Val
     // Everything checked: apply.
     let now = cx.now_ms;
     let item_count = table.items.len() as i64;
-    let table = db.tables_mut(&region).get_mut(&name).ok_or_else(|| not_found(&name))?;
+    let (table, streams) = db.table_for_write(&region, &name)?;
     let id = table.meta.id.clone();
     let mut transition = false;
     if let Some(p) = deletion_protection {
@@ -840,6 +848,11 @@ pub fn update_table(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Val
         } else {
             StreamState { enabled: false, view_type: None, latest_label: table.meta.stream.latest_label.clone() }
         };
+        if table.meta.stream.enabled {
+            streams.open(cx, &region, &table.meta);
+        } else {
+            streams.close(cx, &region, &name);
+        }
         transition = true;
     }
     if switching {

@@ -9,13 +9,13 @@ use serde_json::{json, Value};
 
 use super::{
     capacity::{self, ReturnConsumedCapacity},
-    codec, collection,
+    collection,
     expr::eval,
     input::{Constraints, Input},
-    item_key,
     items::Changes,
     key::{KeyValue, PrimaryKey},
     requests::{self, Expressions},
+    streams,
     value::{item_from_json, item_size, item_to_json, Item, MAX_ITEM_BYTES},
     DynamoDb, ERROR_NAMESPACE,
 };
@@ -202,7 +202,7 @@ pub fn transact_write_items(db: &mut DynamoDb, cx: &mut Cx, input_value: &Value)
         if p.new.is_some() {
             touched.push((p.table.clone(), p.key.pk.clone()));
         }
-        let Ok(table) = db.active_table_mut(&region, &p.table) else {
+        let Ok((table, streams)) = db.table_for_write(&region, &p.table) else {
             continue;
         };
         let consumed = match &p.new {
@@ -212,11 +212,12 @@ pub fn transact_write_items(db: &mut DynamoDb, cx: &mut Cx, input_value: &Value)
         };
         match p.new {
             Some(Some(item)) => {
-                cx.journal.put(item_key(&region, &p.table, &p.key), codec::encode_item(&item));
-                table.put(p.key, item);
+                streams::put_item(table, streams, cx, &region, p.key, item);
             }
-            Some(None) if table.remove(&p.key).is_some() => cx.journal.delete(item_key(&region, &p.table, &p.key)),
-            _ => {}
+            Some(None) => {
+                streams::delete_item(table, streams, cx, &region, &p.key);
+            }
+            None => {}
         }
         // Transactions cost twice the units of the same plain writes.
         units.entry(p.table).or_default().add(&consumed.times(2.0));

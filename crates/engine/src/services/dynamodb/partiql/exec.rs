@@ -22,14 +22,14 @@ use super::{
 use crate::{
     kernel::{error::AwsError, service::Cx},
     services::dynamodb::{
-        capacity, codec,
+        capacity,
         expr::{eval, update, Cond, Path, PathElem},
         index::{self as idx, IndexMeta, ProjectionType},
-        item_key,
         items::check_condition,
         key::{KeyValue, PrimaryKey},
         page::{self, PageSpec},
         reply::{self, Reply},
+        streams,
         table::Table,
         value::{item_from_json, item_size, item_to_json, Item, MAX_ITEM_BYTES},
         DynamoDb, ERROR_NAMESPACE,
@@ -350,18 +350,15 @@ pub fn evaluate(table: &Table, plan: &WritePlan, on_failure: Option<&str>) -> Re
 /// Applies an evaluated write: the journal records and the table change together.
 pub fn commit(db: &mut DynamoDb, cx: &mut Cx, region: &str, plan: &WritePlan, new: Option<Option<Item>>) {
     let Some(new) = new else { return };
-    let Ok(table) = db.active_table_mut(region, &plan.table) else {
+    let Ok((table, streams)) = db.table_for_write(region, &plan.table) else {
         return;
     };
     match new {
         Some(item) => {
-            cx.journal.put(item_key(region, &plan.table, &plan.key), codec::encode_item(&item));
-            table.put(plan.key.clone(), item);
+            streams::put_item(table, streams, cx, region, plan.key.clone(), item);
         }
         None => {
-            if table.remove(&plan.key).is_some() {
-                cx.journal.delete(item_key(region, &plan.table, &plan.key));
-            }
+            streams::delete_item(table, streams, cx, region, &plan.key);
         }
     }
 }
