@@ -328,3 +328,90 @@ fn an_sqs_queue_triggers_a_function_with_filters_and_partial_failures() {
     let err = s.call("lambda", "GetEventSourceMapping", json!({ "UUID": uuid })).expect_err("deleted");
     assert_eq!(err.kind, "ResourceNotFoundException");
 }
+
+#[test]
+fn a_new_user_item_triggers_the_welcome_function_through_the_stream() {
+    let mut s = Sandbox::new();
+    let table = s.ok(
+        "dynamodb",
+        "CreateTable",
+        json!({
+            "TableName": "Users",
+            "AttributeDefinitions": [{ "AttributeName": "id", "AttributeType": "S" }],
+            "KeySchema": [{ "AttributeName": "id", "KeyType": "HASH" }],
+            "BillingMode": "PAY_PER_REQUEST",
+            "StreamSpecification": { "StreamEnabled": true, "StreamViewType": "NEW_AND_OLD_IMAGES" },
+        }),
+    );
+    let stream_arn = table["TableDescription"]["LatestStreamArn"].as_str().unwrap_or_default().to_string();
+    s.advance(2.0);
+    let outbox = s.ok("sqs", "CreateQueue", json!({ "QueueName": "outbox" }))["QueueUrl"].as_str().unwrap_or_default().to_string();
+    s.deploy(
+        "welcome",
+        "index.handler",
+        &[(
+            "index.mjs",
+            r#"import { SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+const sqs = new SQSClient({});
+export const handler = async (event) => {
+  for (const r of event.Records) {
+    if (r.eventName !== 'INSERT') continue;
+    const user = unmarshall(r.dynamodb.NewImage);
+    if (user.email.startsWith('poison')) throw new Error('cannot mail ' + user.email);
+    await sqs.send(new SendMessageCommand({ QueueUrl: process.env.OUTBOX, MessageBody: JSON.stringify({ to: user.email, subject: `Welcome, ${user.name}!` }) }));
+  }
+};"#,
+        )],
+        json!({ "Environment": { "Variables": { "OUTBOX": outbox } } }),
+    );
+    let m = s.ok(
+        "lambda",
+        "CreateEventSourceMapping",
+        json!({
+            "FunctionName": "welcome",
+            "EventSourceArn": stream_arn,
+            "StartingPosition": "LATEST",
+            "BatchSize": 10,
+            "MaximumRetryAttempts": 1,
+            "BisectBatchOnFunctionError": true,
+            "DestinationConfig": { "OnFailure": { "Destination": "arn:aws:sqs:us-east-1:123456789012:outbox" } },
+        }),
+    );
+    assert_eq!(m["StartingPosition"], "LATEST");
+    s.advance(2.0);
+    for (id, name, email) in [("u1", "Ada", "ada@example.com"), ("u2", "Grace", "grace@example.com")] {
+        s.ok("dynamodb", "PutItem", json!({ "TableName": "Users", "Item": { "id": { "S": id }, "name": { "S": name }, "email": { "S": email } } }));
+    }
+    // An update is a MODIFY: the function skips it.
+    s.ok(
+        "dynamodb",
+        "UpdateItem",
+        json!({ "TableName": "Users", "Key": { "id": { "S": "u1" } }, "UpdateExpression": "SET seen = :t", "ExpressionAttributeValues": { ":t": { "BOOL": true } } }),
+    );
+    s.advance(3.0);
+    let got = s.ok("sqs", "ReceiveMessage", json!({ "QueueUrl": outbox, "MaxNumberOfMessages": 10 }));
+    let mut mails: Vec<Value> =
+        got["Messages"].as_array().cloned().unwrap_or_default().iter().map(|m| serde_json::from_str(m["Body"].as_str().unwrap_or("null")).unwrap_or(Value::Null)).collect();
+    mails.sort_by_key(|m| m["to"].as_str().unwrap_or("").to_string());
+    assert_eq!(mails, vec![json!({ "to": "ada@example.com", "subject": "Welcome, Ada!" }), json!({ "to": "grace@example.com", "subject": "Welcome, Grace!" })]);
+    for m in got["Messages"].as_array().cloned().unwrap_or_default() {
+        s.ok("sqs", "DeleteMessage", json!({ "QueueUrl": outbox, "ReceiptHandle": m["ReceiptHandle"] }));
+    }
+    let mapping = s.ok("lambda", "GetEventSourceMapping", json!({ "UUID": m["UUID"] }));
+    assert_eq!(mapping["LastProcessingResult"], "OK");
+
+    // A record the function keeps failing on is retried, isolated by bisecting, then described
+    // to the on-failure destination; the stream moves on.
+    s.ok("dynamodb", "PutItem", json!({ "TableName": "Users", "Item": { "id": { "S": "u3" }, "name": { "S": "P" }, "email": { "S": "poison@example.com" } } }));
+    s.ok("dynamodb", "PutItem", json!({ "TableName": "Users", "Item": { "id": { "S": "u4" }, "name": { "S": "Lin" }, "email": { "S": "lin@example.com" } } }));
+    s.advance(10.0);
+    let got = s.ok("sqs", "ReceiveMessage", json!({ "QueueUrl": outbox, "MaxNumberOfMessages": 10 }));
+    let bodies: Vec<Value> =
+        got["Messages"].as_array().cloned().unwrap_or_default().iter().map(|m| serde_json::from_str(m["Body"].as_str().unwrap_or("null")).unwrap_or(Value::Null)).collect();
+    let failure = bodies.iter().find(|b| b.get("DDBStreamBatchInfo").is_some()).cloned().unwrap_or(Value::Null);
+    assert_eq!(failure["requestContext"]["condition"], "RetryAttemptsExhausted", "{bodies:?}");
+    assert_eq!(failure["DDBStreamBatchInfo"]["batchSize"], 1, "bisected down to the poison record: {failure}");
+    assert_eq!(failure["DDBStreamBatchInfo"]["streamArn"], stream_arn);
+    assert!(bodies.iter().any(|b| b["to"] == "lin@example.com"), "the record after the poison one is delivered: {bodies:?}");
+}
