@@ -318,13 +318,16 @@ pub fn versions_tab(p: &VersionsProps) -> Html {
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let version = if alias_version.is_empty() { default_version.clone() } else { (*alias_version).clone() };
-            let (ctx, req) = (ctx.clone(), json!({"FunctionName": name, "Name": alias_name.trim(), "FunctionVersion": version}));
+            let (ctx, req, alias_name) = (ctx.clone(), json!({"FunctionName": name, "Name": alias_name.trim(), "FunctionVersion": version}), alias_name.clone());
             wasm_bindgen_futures::spawn_local(async move {
                 match ctx.bridge.send("lambda", "CreateAlias", req).await {
-                    Ok(v) => ctx.notify.emit(Notice::info(
-                        "Alias created",
-                        &format!("{} now points at version {}.", v["Name"].as_str().unwrap_or_default(), v["FunctionVersion"].as_str().unwrap_or_default()),
-                    )),
+                    Ok(v) => {
+                        alias_name.set(String::new());
+                        ctx.notify.emit(Notice::info(
+                            "Alias created",
+                            &format!("{} now points at version {}.", v["Name"].as_str().unwrap_or_default(), v["FunctionVersion"].as_str().unwrap_or_default()),
+                        ));
+                    }
                     Err(e) => ctx.error(&e),
                 }
             });

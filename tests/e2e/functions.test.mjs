@@ -20,7 +20,11 @@ before(async () => {
 });
 after(async () => { await b?.close(); await srv?.close(); });
 
-const shot = (name) => page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
+// Info notes fade after 5 s; dismiss them so they do not cover the panel in the screenshots.
+async function shot(name) {
+  for (const close of await page.locator(".notice.info .notice-close").all()) await close.click().catch(() => {});
+  await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
+}
 const result = () => page.getByLabel("Invoke result");
 const notDeployed = () => page.locator(".file-bar .badge", { hasText: "Not deployed" });
 
@@ -189,5 +193,34 @@ test("after a reload the function and its test events are still there", async ()
   await invoke();
   assert.match(await result().innerText(), /Succeeded[\s\S]*Cold start/);
   assert.match(await result().getByLabel("Response payload").innerText(), /"name": "Alice"/);
+  assert.deepEqual(errors, []);
+});
+
+test("the DynamoDB and callback templates run as they are", async () => {
+  for (const [name, template, expect] of [
+    ["notes", "DynamoDB with the document client", /"text": "remember the milk"/],
+    ["cb", "Callback style (CommonJS)", /"ok": true[\s\S]*"key1": "value1"/],
+  ]) {
+    await page.getByRole("button", { name: "Create function" }).first().click();
+    const form = page.getByRole("form", { name: "Create function" });
+    await form.getByLabel("Function name").fill(name);
+    await form.getByLabel(template).check();
+    if (name === "notes") {
+      assert.ok(await form.getByRole("checkbox").isChecked(), "the table is created by default");
+      await shot("functions-create-dynamodb");
+    }
+    await form.getByRole("button", { name: "Create function" }).click();
+    await page.locator(".function-detail h2", { hasText: name }).waitFor();
+    await page.locator(".function-detail .detail-head .badge", { hasText: "Active" }).waitFor({ timeout: 15000 });
+    assert.equal(await page.getByLabel("Saved test event").inputValue(), "example");
+    await invoke();
+    assert.match(await result().locator(".result-title").innerText(), /Succeeded/, await result().innerText());
+    assert.match(await result().getByLabel("Response payload").innerText(), expect);
+    if (name === "notes") {
+      await shot("functions-dynamodb-invoke");
+      const scan = await page.evaluate(() => window.gureum.send("dynamodb", "Scan", { TableName: "Notes" }));
+      assert.equal(scan.Items[0].text.S, "remember the milk");
+    }
+  }
   assert.deepEqual(errors, []);
 });
