@@ -83,6 +83,14 @@ test("save a test event, invoke with it, and read the result and the log tail", 
 
 test("edit the code to throw, deploy, invoke: the error's line is marked", async () => {
   const code = page.getByLabel("Code of index.mjs");
+  // Tab indents with two spaces; Enter keeps the indentation.
+  await code.focus();
+  await page.keyboard.press("Control+End");
+  await page.keyboard.press("Tab");
+  await page.keyboard.type("if (x) {");
+  await page.keyboard.press("Enter");
+  await page.keyboard.type("y");
+  assert.ok((await code.inputValue()).endsWith("};\n  if (x) {\n    y"), JSON.stringify(await code.inputValue()));
   await code.fill("export const handler = async (event) => {\n  console.log('about to fail');\n  throw new Error('boom: ' + event.name);\n};\n");
   await notDeployed().waitFor();
   await page.getByRole("button", { name: "Deploy" }).click();

@@ -124,7 +124,7 @@ async fn host_replies_after_commit_and_reloads_from_indexeddb() {
 
 #[wasm_bindgen_test]
 async fn unusable_storage_falls_back_to_memory_and_says_why() {
-    use indexed_db_futures::{database::Database, prelude::*};
+    use indexed_db_futures::database::Database;
     // A database at a newer version than this build knows cannot be opened: storage unusable.
     let sandbox = unique("blocked");
     let db = Database::open(format!("gureum-{sandbox}").as_str()).with_version(99u8).await.unwrap();
