@@ -417,7 +417,7 @@ fn result_view(o: &Outcome, marks: &UseStateHandle<Vec<Mark>>, current: &UseStat
     if o.asynchronous {
         return html! {
             <div class="invoke-result ok" aria-label="Invoke result">
-                <div class="result-head"><strong>{ format!("Queued (status {})", o.status) }</strong></div>
+                <div class="result-head"><strong class="result-title">{ format!("Queued (status {})", o.status) }</strong></div>
                 <p class="hint">{ "Lambda accepted the event and runs it in the background: the caller gets 202 at once. The outcome shows in the Logs and Monitoring tabs; failures are retried (twice by default) and can go to an on-failure destination." }</p>
             </div>
         };

@@ -119,6 +119,20 @@ pub fn monitor_tab(p: &NameProps) -> Html {
     let series = |k: &str| -> Vec<(String, f64)> { points.iter().map(|d| (d["Timestamp"].as_str().unwrap_or_default().to_string(), d[k].as_f64().unwrap_or(0.0))).collect() };
     let max_line: Vec<f64> = points.iter().map(|d| d["DurationMaximum"].as_f64().unwrap_or(0.0)).collect();
     let invocations: f64 = series("Invocations").iter().map(|p| p.1).sum();
+    let jump = {
+        let ctx = ctx.clone();
+        Callback::from(move |_| {
+            let ctx = ctx.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                match ctx.bridge.sim("AdvanceClock", json!({"seconds": 660})).await {
+                    Ok(_) => {
+                        ctx.notify.emit(crate::notify::Notice::info("Jumped 11 minutes ahead", "Idle environments are past their 10 minutes: the next invocation starts cold."))
+                    }
+                    Err(e) => ctx.error(&e),
+                }
+            });
+        })
+    };
     html! {
         <div class="monitor-tab">
             <div class="inline narrow">
@@ -143,6 +157,8 @@ pub fn monitor_tab(p: &NameProps) -> Html {
             if envs.is_empty() {
                 <p class="muted">{ "No environments: the next invocation will be a cold start." }</p>
             } else {
+                <div class="inline narrow"><button class="btn small" onclick={jump}>{ "Jump 11 minutes ahead" }</button>
+                    <span class="hint">{ "Moves the simulated clock past the idle limit, so you can watch an environment expire." }</span></div>
                 <table class="grid environments">
                     <thead><tr><th>{ "Environment" }</th><th>{ "Version" }</th><th>{ "State" }</th><th class="num">{ "Invocations" }</th><th>{ "Last used" }</th><th>{ "Reclaimed" }</th></tr></thead>
                     <tbody>{ for envs.iter().map(|e| {

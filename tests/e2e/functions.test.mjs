@@ -174,6 +174,11 @@ test("triggers say what is coming; monitoring charts the invocations", async () 
   await inv.getByText("6 in total").waitFor();
   assert.match(await page.locator(".environments").innerText(), /Warm, idle/);
   await shot("functions-monitor");
+  // Ten idle minutes later the environment is reclaimed: the next call is a cold start.
+  await page.getByRole("button", { name: "Jump 11 minutes ahead" }).click();
+  await page.locator(".environments", { hasText: "Expired (next call is cold)" }).waitFor();
+  const out = await page.evaluate(() => window.gureum.send("lambda", "Invoke", { FunctionName: "hello", Payload: btoa("{}"), LogType: "Tail" }));
+  assert.match(atob(out.LogResult), /Init Duration/);
 });
 
 test("logs: the function's streams and their events", async () => {
@@ -230,5 +235,20 @@ test("the DynamoDB and callback templates run as they are", async () => {
       assert.equal(scan.Items[0].text.S, "remember the milk");
     }
   }
+  assert.deepEqual(errors, []);
+});
+
+test("an asynchronous invocation is queued, then runs in the background", async () => {
+  await page.getByLabel("Invocation type").selectOption("Event");
+  await invoke();
+  assert.match(await result().locator(".result-title").innerText(), /Queued \(status 202\)/);
+  // The queued event runs on a timer of the simulated clock; its logs reach CloudWatch Logs.
+  await page.waitForFunction(async () => {
+    const m = await window.gureum.sim("lambda:GetFunctionMetrics", { FunctionName: "cb", Minutes: 5 });
+    return m.Datapoints.reduce((n, d) => n + d.Invocations, 0) >= 2;
+  }, null, { timeout: 15000, polling: 250 });
+  const logs = await page.evaluate(() => window.gureum.send("logs", "FilterLogEvents", { logGroupName: "/aws/lambda/cb", filterPattern: "REPORT" }));
+  assert.equal(logs.events.length, 2);
+  await shot("functions-async");
   assert.deepEqual(errors, []);
 });
