@@ -9,7 +9,7 @@ use crate::{
     bridge::{ApiError, Bridge, Listener, WorkerEvent},
     clock::ClockBar,
     notify::{Notice, Notices},
-    panels::{home::Home, info::ServiceInfo, tables::Tables},
+    panels::{functions::Functions, home::Home, info::ServiceInfo, tables::Tables},
 };
 
 /// What every panel can reach: the engine, the region, notifications, and a counter that moves
@@ -40,7 +40,7 @@ impl Ctx {
 pub enum Route {
     Home,
     Tables(Option<String>),
-    Functions,
+    Functions(Option<String>),
     Apis,
     Workflows,
     Auth,
@@ -54,7 +54,8 @@ impl Route {
         match (parts.next().unwrap_or(""), parts.next()) {
             ("tables", Some(t)) if !t.is_empty() => Route::Tables(Some(js_sys::decode_uri_component(t).ok().and_then(|s| s.as_string()).unwrap_or_else(|| t.to_string()))),
             ("tables", _) => Route::Tables(None),
-            ("functions", _) => Route::Functions,
+            ("functions", Some(f)) if !f.is_empty() => Route::Functions(Some(js_sys::decode_uri_component(f).ok().and_then(|s| s.as_string()).unwrap_or_else(|| f.to_string()))),
+            ("functions", _) => Route::Functions(None),
             ("apis", _) => Route::Apis,
             ("workflows", _) => Route::Workflows,
             ("auth", _) => Route::Auth,
@@ -68,7 +69,8 @@ impl Route {
             Route::Home => "#/".into(),
             Route::Tables(None) => "#/tables".into(),
             Route::Tables(Some(t)) => format!("#/tables/{}", String::from(js_sys::encode_uri_component(t))),
-            Route::Functions => "#/functions".into(),
+            Route::Functions(None) => "#/functions".into(),
+            Route::Functions(Some(f)) => format!("#/functions/{}", String::from(js_sys::encode_uri_component(f))),
             Route::Apis => "#/apis".into(),
             Route::Workflows => "#/workflows".into(),
             Route::Auth => "#/auth".into(),
@@ -205,7 +207,7 @@ pub fn app() -> Html {
             (label, &*route),
             ("Home", Route::Home)
                 | ("Tables", Route::Tables(_))
-                | ("Functions", Route::Functions)
+                | ("Functions", Route::Functions(_))
                 | ("APIs", Route::Apis)
                 | ("Workflows", Route::Workflows)
                 | ("Auth", Route::Auth)
@@ -216,7 +218,7 @@ pub fn app() -> Html {
     let panel = match &*route {
         Route::Home => html! { <Home /> },
         Route::Tables(t) => html! { <Tables selected={t.clone()} /> },
-        Route::Functions => html! { <ServiceInfo service="lambda" /> },
+        Route::Functions(f) => html! { <Functions selected={f.clone()} /> },
         Route::Apis => html! { <ServiceInfo service="apigateway" /> },
         Route::Workflows => html! { <ServiceInfo service="states" /> },
         Route::Auth => html! { <ServiceInfo service="cognito" /> },

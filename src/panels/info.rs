@@ -18,12 +18,6 @@ struct Info {
 
 fn info(service: &str) -> Info {
     match service {
-        "lambda" => Info {
-            title: "Functions",
-            aws: "AWS Lambda",
-            what: "Lambda runs your code when something happens (an API call, a new item in a table, a message) with no servers to manage. It is the glue of every serverless app.",
-            coming: &["JavaScript handlers run by a real engine, with the AWS SDK v3 modules", "console.log to CloudWatch Logs, cold and warm starts, timeouts", "triggers from DynamoDB Streams, Kinesis and SQS"],
-        },
         "apigateway" => Info {
             title: "APIs",
             aws: "Amazon API Gateway",

@@ -1,5 +1,12 @@
 //! One module per panel.
 
+pub mod code_editor;
+pub mod fn_code;
+pub mod fn_config;
+pub mod fn_monitor;
+pub mod fn_templates;
+pub mod fn_util;
+pub mod functions;
 pub mod home;
 pub mod indexes;
 pub mod info;

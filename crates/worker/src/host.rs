@@ -5,7 +5,7 @@
 //! never shows data that could still be lost). While a commit is in flight, new calls keep
 //! running and their changes gather into the next commit: group commit.
 
-use std::{cell::RefCell, collections::VecDeque, rc::Rc};
+use std::{cell::RefCell, collections::VecDeque, rc::Rc, sync::Arc};
 
 use gureum_engine::{Change, Engine, EngineConfig};
 use serde_json::json;
@@ -60,6 +60,24 @@ fn perf_now() -> f64 {
         .unwrap_or_else(js_sys::Date::now)
 }
 
+thread_local! {
+    static PERFORMANCE: Option<web_sys::Performance> = js_sys::global().dyn_into::<web_sys::WorkerGlobalScope>().ok().and_then(|g| g.performance());
+}
+
+/// The code runtime's clock: `performance.now()` of this worker (ms, monotonic).
+fn runtime_clock() -> f64 {
+    PERFORMANCE.with(|p| p.as_ref().map(web_sys::Performance::now)).unwrap_or_else(js_sys::Date::now)
+}
+
+/// Gives an engine the worker's code runtime (Lambda functions run on it, on this thread).
+/// Every engine the worker builds goes through here: new, restored, or the fallback after a
+/// failed load (a takeover by another tab's worker starts through [`Host::start`] too, and
+/// ImportSandbox keeps the engine's runtime).
+fn with_runtime(mut engine: Engine) -> Engine {
+    engine.set_runtime(Arc::new(gureum_js::LocalRuntime::new(gureum_js::HostFns { clock: runtime_clock, memory: gureum_js::alloc::live_bytes })));
+    engine
+}
+
 fn new_config() -> EngineConfig {
     EngineConfig { seed: (js_sys::Math::random() * 9_007_199_254_740_991.0) as u64, start_virtual_ms: now_ms(), ..Default::default() }
 }
@@ -85,6 +103,7 @@ impl Host {
             }
             Err(e) => (Engine::new(new_config(), now_ms()), None, Some(format!("IndexedDB is not available ({e})")), 0),
         };
+        let engine = with_runtime(engine);
         let host = Rc::new(RefCell::new(Host {
             engine,
             store,

@@ -2,6 +2,11 @@
 
 use wasm_bindgen::JsCast;
 
+/// Counts live heap bytes, so Lambda can report "Max Memory Used" and stop a function that
+/// outgrows its memory size (see `gureum_js::alloc`).
+#[global_allocator]
+static ALLOC: gureum_js::alloc::Counting<std::alloc::System> = gureum_js::alloc::Counting(std::alloc::System);
+
 fn main() {
     let scope: web_sys::DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
     // The page may name a sandbox in the worker URL's query (`?sandbox=demo`); default: "default".

@@ -404,6 +404,9 @@ pub fn delete_function(cx: &mut Cx, state: &mut RegionState, input: &Value) -> R
             }
             super::metrics::forget(cx, &mut state.metrics, &name);
             super::esm::forget_function(cx, state, &name);
+            if state.test_events.remove(&name).is_some() {
+                cx.journal.delete_prefix(format!("lambda/{}/testevent/{name}/", cx.region));
+            }
             let queued: Vec<String> = state.events.iter().filter(|(_, e)| e.function == name).map(|(id, _)| id.clone()).collect();
             for id in queued {
                 state.events.remove(&id);
@@ -873,9 +876,27 @@ pub fn list_tags(cx: &mut Cx, state: &mut RegionState, input: &Value) -> Result<
 
 // --- the sandbox's own operations (control API: `lambda:GetFunctionCode`, ...) ---------------
 
+/// How many test events a function may keep (as the console's private test events).
+pub const MAX_TEST_EVENTS: usize = 10;
+/// The largest saved test event (JSON text), as a synchronous Invoke payload could be much
+/// larger but a saved example has no need to be.
+pub const MAX_TEST_EVENT_BYTES: usize = 256 * 1024;
+
+/// A test event name: 1 to 25 letters, digits, dots, dashes or underscores (the console's rule).
+fn test_event_name(input: &Value) -> Result<String, AwsError> {
+    let name = input.get("Name").and_then(Value::as_str).ok_or_else(|| invalid_parameter("'Name' is required: the test event's name."))?;
+    if name.is_empty() || name.len() > 25 || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-' || b == b'_') {
+        return Err(invalid_parameter(format!("Invalid test event name '{name}': use 1 to 25 letters, digits, dots (.), dashes (-) or underscores (_).")));
+    }
+    Ok(name.to_string())
+}
+
 /// `GetFunctionCode` {FunctionName, Qualifier?}: the package's files (text) for the editor.
 /// `GetFunctionMetrics` {FunctionName, Minutes?}: per-minute Invocations, Errors, Throttles and
 /// Duration. `ListEnvironments` {FunctionName}: the execution environments, warm or busy.
+/// `PutTestEvent` {FunctionName, Name, Event}, `ListTestEvents` {FunctionName},
+/// `DeleteTestEvent` {FunctionName, Name}: the function's saved test events (any JSON value),
+/// kept with it and deleted with it.
 pub fn control(cx: &mut Cx, state: &mut RegionState, operation: &str, input: &Value) -> Result<Value, AwsError> {
     match operation {
         "GetFunctionCode" => {
@@ -924,6 +945,43 @@ pub fn control(cx: &mut Cx, state: &mut RegionState, operation: &str, input: &Va
                 })
                 .collect();
             Ok(json!({ "Environments": envs }))
+        }
+        "PutTestEvent" => {
+            let n = named(cx, input, false)?;
+            let name = find(cx, state, &n)?.name.clone();
+            let event_name = test_event_name(input)?;
+            let event = input.get("Event").cloned().ok_or_else(|| invalid_parameter("'Event' is required: the event as JSON."))?;
+            let size = serde_json::to_vec(&event).map(|v| v.len()).unwrap_or(usize::MAX);
+            if size > MAX_TEST_EVENT_BYTES {
+                return Err(invalid_parameter(format!("The test event is {size} bytes; a saved test event may be at most {MAX_TEST_EVENT_BYTES} bytes.")));
+            }
+            let events = state.test_events.entry(name.clone()).or_default();
+            if !events.contains_key(&event_name) && events.len() >= MAX_TEST_EVENTS {
+                return Err(AwsError::new("", "TooManyTestEventsException", format!("{name} already has {MAX_TEST_EVENTS} saved test events; delete one first."), 400));
+            }
+            cx.journal.put_json(super::test_event_key(cx.region, &name, &event_name), &event);
+            events.insert(event_name.clone(), event);
+            Ok(json!({ "FunctionName": name, "Name": event_name }))
+        }
+        "ListTestEvents" => {
+            let n = named(cx, input, false)?;
+            let name = find(cx, state, &n)?.name.clone();
+            let events: Vec<Value> = state.test_events.get(&name).map(|m| m.iter().map(|(k, v)| json!({ "Name": k, "Event": v })).collect()).unwrap_or_default();
+            Ok(json!({ "FunctionName": name, "TestEvents": events }))
+        }
+        "DeleteTestEvent" => {
+            let n = named(cx, input, false)?;
+            let name = find(cx, state, &n)?.name.clone();
+            let event_name = test_event_name(input)?;
+            let removed = state.test_events.get_mut(&name).and_then(|m| m.remove(&event_name));
+            if removed.is_none() {
+                return Err(not_found(format!("Function {name} has no test event named {event_name}.")));
+            }
+            if state.test_events.get(&name).is_some_and(BTreeMap::is_empty) {
+                state.test_events.remove(&name);
+            }
+            cx.journal.delete(super::test_event_key(cx.region, &name, &event_name));
+            Ok(json!({}))
         }
         other => Err(AwsError::new("gureum", "UnknownOperationException", format!("Unknown control operation 'lambda:{other}'."), 400)),
     }

@@ -2,8 +2,10 @@
 //!
 //! State: per region, functions by name, each with its `$LATEST` configuration, published
 //! versions, aliases, reserved concurrency, tags and asynchronous-invocation settings; packages
-//! once per SHA-256; queued asynchronous events. Records: `lambda/{region}/function/{name}`
-//! (JSON), `lambda/{region}/code/{sha256 hex}` (the zip), `lambda/{region}/event/{id}` (JSON).
+//! once per SHA-256; queued asynchronous events; the console's saved test events. Records:
+//! `lambda/{region}/function/{name}` (JSON), `lambda/{region}/code/{sha256 hex}` (the zip),
+//! `lambda/{region}/event/{id}` (JSON), `lambda/{region}/testevent/{function}/{name}` (the event
+//! JSON; the sandbox's own, like the console's shareable test events).
 //!
 //! Execution environments are not records: like AWS's, they do not survive (a reloaded sandbox
 //! starts cold). Code runs on the host's runtime through the kernel ([`crate::kernel::runtime`]):
@@ -22,6 +24,8 @@ mod manage;
 pub mod metrics;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_test_events;
 
 use std::{
     collections::{BTreeMap, HashMap},
@@ -55,6 +59,8 @@ pub struct RegionState {
     pub metrics: metrics::Metrics,
     /// Event source mappings by UUID.
     pub mappings: BTreeMap<String, esm::Mapping>,
+    /// Saved test events by function, then by name (`lambda:PutTestEvent`).
+    pub test_events: BTreeMap<String, BTreeMap<String, Value>>,
 }
 
 /// Where Lambda was when it asked the kernel for something.
@@ -94,6 +100,10 @@ fn code_key(region: &str, sha_b64: &str) -> String {
 
 fn event_key(region: &str, id: &str) -> String {
     format!("lambda/{region}/event/{id}")
+}
+
+fn test_event_key(region: &str, function: &str, name: &str) -> String {
+    format!("lambda/{region}/testevent/{function}/{name}")
 }
 
 impl Lambda {
@@ -257,6 +267,11 @@ impl Service for Lambda {
             for (uuid, m) in &state.mappings {
                 out.push(Record { key: esm::key(region, uuid), value: serde_json::to_vec(m).unwrap_or_default() });
             }
+            for (function, events) in &state.test_events {
+                for (name, event) in events {
+                    out.push(Record { key: test_event_key(region, function, name), value: serde_json::to_vec(event).unwrap_or_default() });
+                }
+            }
             for (function, buckets) in &state.metrics {
                 for (minute, b) in buckets {
                     out.push(Record { key: metrics::key(region, function, *minute), value: serde_json::to_vec(b).unwrap_or_default() });
@@ -285,6 +300,11 @@ impl Service for Lambda {
             "esm" => {
                 let m: esm::Mapping = serde_json::from_slice(value).map_err(|e| e.to_string())?;
                 state.mappings.insert(id.to_string(), m);
+            }
+            "testevent" => {
+                let (function, name) = id.split_once('/').ok_or("bad test event key")?;
+                let event: Value = serde_json::from_slice(value).map_err(|e| e.to_string())?;
+                state.test_events.entry(function.to_string()).or_default().insert(name.to_string(), event);
             }
             "metrics" => {
                 let (function, minute) = id.rsplit_once('/').ok_or("bad metrics key")?;

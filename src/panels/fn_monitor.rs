@@ -1,0 +1,287 @@
+//! The Triggers tab (event source mappings), the Monitoring tab (per-minute metrics as small SVG
+//! charts, and the execution environments, warm or busy) and the Logs tab (the function's
+//! CloudWatch Logs streams and their events).
+
+use serde_json::{json, Value};
+use yew::prelude::*;
+
+use crate::{
+    app::Ctx,
+    panels::{
+        fn_config::NameProps,
+        fn_util::{clock_time, short_time},
+        functions::{input_value, select_value},
+    },
+};
+
+#[function_component(TriggersTab)]
+pub fn triggers_tab(p: &NameProps) -> Html {
+    let ctx = use_context::<Ctx>().expect("Ctx");
+    // None: loading; Some(Err(..)): the operation is not simulated yet.
+    let mappings = use_state(|| None::<Result<Vec<Value>, String>>);
+    {
+        let (ctx2, name, mappings) = (ctx.clone(), p.name.clone(), mappings.clone());
+        use_effect_with(ctx.version, move |_| {
+            wasm_bindgen_futures::spawn_local(async move {
+                match ctx2.bridge.send("lambda", "ListEventSourceMappings", json!({"FunctionName": name})).await {
+                    Ok(v) => mappings.set(Some(Ok(v["EventSourceMappings"].as_array().cloned().unwrap_or_default()))),
+                    Err(e) if e.kind == "UnknownOperationException" => mappings.set(Some(Err(e.message))),
+                    Err(e) => {
+                        ctx2.error(&e);
+                        mappings.set(Some(Ok(Vec::new())));
+                    }
+                }
+            });
+            || ()
+        });
+    }
+    html! {
+        <div class="triggers-tab">
+            <p class="hint">{ "A trigger makes Lambda call the function for you: an event source mapping polls a queue or a stream (SQS, DynamoDB Streams, Kinesis) and invokes the function with batches of records." }</p>
+            { match &*mappings {
+                None => html! { <p class="muted">{ "Loading triggers…" }</p> },
+                Some(Err(_)) => html! { <div class="empty-state small"><p><strong>{ "Triggers come with event source mappings" }</strong>{ ", which this build does not simulate yet. Until then, invoke the function from the Code & test tab, from another function, or with " }<code>{ "gureum.send('lambda', 'Invoke', {...})" }</code>{ "." }</p></div> },
+                Some(Ok(l)) if l.is_empty() => html! { <p class="muted">{ "No triggers: nothing invokes this function on its own yet." }</p> },
+                Some(Ok(l)) => html! {
+                    <table class="grid">
+                        <thead><tr><th>{ "Source" }</th><th>{ "State" }</th><th class="num">{ "Batch size" }</th><th>{ "Last result" }</th><th>{ "UUID" }</th></tr></thead>
+                        <tbody>{ for l.iter().map(|m| html! {
+                            <tr><td><code>{ m["EventSourceArn"].as_str().unwrap_or_default() }</code></td><td>{ m["State"].as_str().unwrap_or_default() }</td>
+                                <td class="num">{ m["BatchSize"].as_u64().map(|n| n.to_string()).unwrap_or_default() }</td><td>{ m["LastProcessingResult"].as_str().unwrap_or_default() }</td>
+                                <td><code>{ m["UUID"].as_str().unwrap_or_default() }</code></td></tr>
+                        }) }</tbody>
+                    </table>
+                },
+            } }
+        </div>
+    }
+}
+
+/// One small bar chart: a bar per minute, the peak on the axis, first and last minute below.
+fn chart(title: &str, unit: &str, points: &[(String, f64)], overlay: Option<&[f64]>, class: &str) -> Html {
+    const W: f64 = 300.0;
+    const H: f64 = 90.0;
+    let n = points.len().max(1) as f64;
+    let peak = points.iter().map(|p| p.1).chain(overlay.unwrap_or(&[]).iter().copied()).fold(0.0, f64::max);
+    let scale = if peak > 0.0 { H / peak } else { 0.0 };
+    let bw = W / n;
+    let total: f64 = points.iter().map(|p| p.1).sum();
+    let line: String =
+        overlay.map(|o| o.iter().enumerate().map(|(i, v)| format!("{:.1},{:.1}", i as f64 * bw + bw / 2.0, H - v * scale)).collect::<Vec<_>>().join(" ")).unwrap_or_default();
+    let fmt = |v: f64| if v.fract() == 0.0 { format!("{v:.0}") } else { format!("{v:.2}") };
+    let summary = if unit == "ms" { format!("peak {} ms", fmt(peak)) } else { format!("{} in total", fmt(total)) };
+    html! {
+        <figure class={classes!("chart", class.to_string())} aria-label={format!("{title} chart")}>
+            <figcaption><strong>{ title }</strong><span class="muted">{ format!(" · {summary}") }</span></figcaption>
+            <svg viewBox={format!("0 0 {W} {}", H + 4.0)} preserveAspectRatio="none" role="img">
+                <line x1="0" y1={H.to_string()} x2={W.to_string()} y2={H.to_string()} class="axis" />
+                { for points.iter().enumerate().filter(|(_, p)| p.1 > 0.0).map(|(i, (t, v))| {
+                    let h = (v * scale).max(1.5);
+                    html! { <rect class="bar" x={format!("{:.1}", i as f64 * bw + 1.0)} y={format!("{:.1}", H - h)} width={format!("{:.1}", (bw - 2.0).max(1.0))} height={format!("{h:.1}")}>
+                        <title>{ format!("{}: {} {unit}", short_time(t), fmt(*v)) }</title></rect> }
+                }) }
+                if overlay.is_some() && peak > 0.0 { <polyline class="max-line" points={line} /> }
+            </svg>
+            <div class="chart-axis"><span>{ points.first().map(|p| short_time(&p.0).get(11..16).unwrap_or("").to_string()).unwrap_or_default() }</span>
+                <span>{ format!("max {} {unit}", fmt(peak)) }</span>
+                <span>{ points.last().map(|p| short_time(&p.0).get(11..16).unwrap_or("").to_string()).unwrap_or_default() }</span></div>
+        </figure>
+    }
+}
+
+#[function_component(MonitorTab)]
+pub fn monitor_tab(p: &NameProps) -> Html {
+    let ctx = use_context::<Ctx>().expect("Ctx");
+    let minutes = use_state(|| 30u32);
+    let metrics = use_state(|| None::<Value>);
+    let envs = use_state(Vec::<Value>::new);
+    let now_iso = use_state(String::new);
+    {
+        let (ctx2, name, metrics, envs, now_iso, m) = (ctx.clone(), p.name.clone(), metrics.clone(), envs.clone(), now_iso.clone(), *minutes);
+        use_effect_with((ctx.version, m), move |_| {
+            wasm_bindgen_futures::spawn_local(async move {
+                match ctx2.bridge.sim("lambda:GetFunctionMetrics", json!({"region": ctx2.region, "FunctionName": name, "Minutes": m})).await {
+                    Ok(v) => metrics.set(Some(v)),
+                    Err(e) => ctx2.error(&e),
+                }
+                match ctx2.bridge.sim("lambda:ListEnvironments", json!({"region": ctx2.region, "FunctionName": name})).await {
+                    Ok(v) => envs.set(v["Environments"].as_array().cloned().unwrap_or_default()),
+                    Err(e) => ctx2.error(&e),
+                }
+                if let Ok(c) = ctx2.bridge.sim("GetClock", json!({})).await {
+                    now_iso.set(c["iso"].as_str().unwrap_or_default().to_string());
+                }
+            });
+            || ()
+        });
+    }
+    let points: Vec<Value> = metrics.as_ref().and_then(|m| m["Datapoints"].as_array().cloned()).unwrap_or_default();
+    let series = |k: &str| -> Vec<(String, f64)> { points.iter().map(|d| (d["Timestamp"].as_str().unwrap_or_default().to_string(), d[k].as_f64().unwrap_or(0.0))).collect() };
+    let max_line: Vec<f64> = points.iter().map(|d| d["DurationMaximum"].as_f64().unwrap_or(0.0)).collect();
+    let invocations: f64 = series("Invocations").iter().map(|p| p.1).sum();
+    let jump = {
+        let ctx = ctx.clone();
+        Callback::from(move |_| {
+            let ctx = ctx.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                match ctx.bridge.sim("AdvanceClock", json!({"seconds": 660})).await {
+                    Ok(_) => {
+                        ctx.notify.emit(crate::notify::Notice::info("Jumped 11 minutes ahead", "Idle environments are past their 10 minutes: the next invocation starts cold."))
+                    }
+                    Err(e) => ctx.error(&e),
+                }
+            });
+        })
+    };
+    html! {
+        <div class="monitor-tab">
+            <div class="inline narrow">
+                <label class="muted" for="mon-range">{ "Last" }</label>
+                <select id="mon-range" onchange={let m = minutes.clone(); Callback::from(move |e: Event| m.set(select_value(&e).parse().unwrap_or(30)))}>
+                    { for [30u32, 60, 180, 1440].iter().map(|n| html! { <option value={n.to_string()} selected={*minutes == *n}>{ if *n < 60 { format!("{n} minutes") } else { format!("{} hour(s)", n / 60) } }</option> }) }
+                </select>
+                <span class="hint">{ "of simulated time, one bar per minute (CloudWatch's AWS/Lambda metrics)." }</span>
+            </div>
+            if invocations == 0.0 && metrics.is_some() {
+                <p class="muted">{ "No invocations in this period yet: invoke the function from the Code & test tab." }</p>
+            }
+            <div class="charts">
+                { chart("Invocations", "", &series("Invocations"), None, "invocations") }
+                { chart("Errors", "", &series("Errors"), None, "errors") }
+                { chart("Throttles", "", &series("Throttles"), None, "throttles") }
+                { chart("Duration", "ms", &series("DurationAverage"), Some(&max_line), "duration") }
+            </div>
+            <p class="hint">{ "Invocations counts every run, failed or not; Errors the runs that threw, timed out or failed to start; Throttles the calls refused because no concurrency was left. Duration: bars are the average per minute, the line the maximum." }</p>
+            <h3>{ "Execution environments" }</h3>
+            <p class="hint">{ "An execution environment is a small isolated runtime with your code loaded. The first invocation starts one (a cold start: the code loads and its module scope runs, which is the Init Duration). Later invocations reuse an idle one (warm start). An environment runs one invocation at a time, so calls that overlap start more. One that stays idle for 10 minutes of simulated time is reclaimed: the next invocation is cold again. Jump the clock ahead to see it." }</p>
+            if envs.is_empty() {
+                <p class="muted">{ "No environments: the next invocation will be a cold start." }</p>
+            } else {
+                <div class="inline narrow"><button class="btn small" onclick={jump}>{ "Jump 11 minutes ahead" }</button>
+                    <span class="hint">{ "Moves the simulated clock past the idle limit, so you can watch an environment expire." }</span></div>
+                <table class="grid environments">
+                    <thead><tr><th>{ "Environment" }</th><th>{ "Version" }</th><th>{ "State" }</th><th class="num">{ "Invocations" }</th><th>{ "Last used" }</th><th>{ "Reclaimed" }</th></tr></thead>
+                    <tbody>{ for envs.iter().map(|e| {
+                        let state = e["State"].as_str().unwrap_or_default();
+                        let reclaim = e["ReclaimedAt"].as_str().unwrap_or_default();
+                        let expired = state == "Idle" && !now_iso.is_empty() && reclaim <= now_iso.as_str();
+                        let (label, class) = match (state, expired) {
+                            ("Busy", _) => ("Busy", "updating"),
+                            (_, true) => ("Expired (next call is cold)", "deleting"),
+                            _ => ("Warm, idle", "active"),
+                        };
+                        html! { <tr>
+                            <td><code>{ e["Id"].as_str().unwrap_or_default().chars().take(8).collect::<String>() }</code></td>
+                            <td>{ e["Version"].as_str().unwrap_or_default() }</td>
+                            <td><span class={classes!("badge", class)}>{ label }</span></td>
+                            <td class="num">{ e["Invocations"].as_u64().unwrap_or(0) }</td>
+                            <td>{ short_time(e["LastUsed"].as_str().unwrap_or_default()) }</td>
+                            <td>{ if state == "Idle" { format!("{}{}", if expired { "since " } else { "at " }, short_time(reclaim)) } else { "—".into() } }</td>
+                        </tr> }
+                    }) }</tbody>
+                </table>
+            }
+        </div>
+    }
+}
+
+#[function_component(LogsTab)]
+pub fn logs_tab(p: &NameProps) -> Html {
+    let ctx = use_context::<Ctx>().expect("Ctx");
+    let group = format!("/aws/lambda/{}", p.name);
+    let streams = use_state(|| None::<Vec<Value>>);
+    let chosen = use_state(String::new);
+    let events = use_state(Vec::<Value>::new);
+    let pattern = use_state(String::new);
+    let filtered = use_state(|| None::<Vec<Value>>);
+    {
+        let (ctx2, group, streams, chosen, events) = (ctx.clone(), group.clone(), streams.clone(), chosen.clone(), events.clone());
+        use_effect_with((ctx.version, (*chosen).clone()), move |(_, pick)| {
+            let pick = pick.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                match ctx2.bridge.send("logs", "DescribeLogStreams", json!({"logGroupName": group, "orderBy": "LastEventTime", "descending": true, "limit": 50})).await {
+                    Ok(v) => {
+                        let list = v["logStreams"].as_array().cloned().unwrap_or_default();
+                        let stream = if pick.is_empty() { list.first().and_then(|s| s["logStreamName"].as_str()).unwrap_or_default().to_string() } else { pick.clone() };
+                        streams.set(Some(list));
+                        if stream.is_empty() {
+                            return;
+                        }
+                        if pick.is_empty() {
+                            chosen.set(stream.clone());
+                        }
+                        match ctx2.bridge.send("logs", "GetLogEvents", json!({"logGroupName": group, "logStreamName": stream, "startFromHead": true, "limit": 500})).await {
+                            Ok(v) => events.set(v["events"].as_array().cloned().unwrap_or_default()),
+                            Err(e) => ctx2.error(&e),
+                        }
+                    }
+                    Err(e) if e.kind == "ResourceNotFoundException" => streams.set(Some(Vec::new())),
+                    Err(e) => ctx2.error(&e),
+                }
+            });
+            || ()
+        });
+    }
+    let search = {
+        let (ctx, group, pattern, filtered) = (ctx.clone(), group.clone(), pattern.clone(), filtered.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            if pattern.trim().is_empty() {
+                filtered.set(None);
+                return;
+            }
+            let (ctx, req, filtered) = (ctx.clone(), json!({"logGroupName": group, "filterPattern": pattern.trim(), "limit": 200}), filtered.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                match ctx.bridge.send("logs", "FilterLogEvents", req).await {
+                    Ok(v) => filtered.set(Some(v["events"].as_array().cloned().unwrap_or_default())),
+                    Err(e) => ctx.error(&e),
+                }
+            });
+        })
+    };
+    let event_rows = |list: &[Value]| -> Html {
+        html! {
+            <div class="log-events" role="log">
+                { for list.iter().map(|e| {
+                    let msg = e["message"].as_str().unwrap_or_default().trim_end().to_string();
+                    let class = if msg.contains("\tERROR\t") || msg.contains("Task timed out") { "error" } else if msg.starts_with("REPORT ") || msg.starts_with("START ") || msg.starts_with("END ") { "meta" } else { "" };
+                    html! { <div class={classes!("log-line", class)}><time>{ clock_time(e["timestamp"].as_i64().unwrap_or(0)) }</time><span>{ msg }</span></div> }
+                }) }
+            </div>
+        }
+    };
+    html! {
+        <div class="logs-tab">
+            <p class="hint">{ "Everything the function writes (console.log, errors) and Lambda's own START, END and REPORT lines go to CloudWatch Logs, in the log group " }<code>{ &group }</code>{ ". Each execution environment writes its own log stream." }</p>
+            <form class="inline narrow" onsubmit={search} aria-label="Filter log events">
+                <input aria-label="Filter pattern" placeholder="filter pattern, like ERROR or \"Task timed out\"" value={(*pattern).clone()} oninput={let pt = pattern.clone(); Callback::from(move |e: InputEvent| pt.set(input_value(&e)))} />
+                <button type="submit" class="btn">{ "Filter" }</button>
+                if filtered.is_some() { <button type="button" class="btn" onclick={let f = filtered.clone(); let pt = pattern.clone(); Callback::from(move |_| { f.set(None); pt.set(String::new()); })}>{ "Clear" }</button> }
+            </form>
+            if let Some(list) = &*filtered {
+                <h3>{ format!("{} matching event(s) in all streams", list.len()) }</h3>
+                { event_rows(list) }
+            } else {
+                { match &*streams {
+                    None => html! { <p class="muted">{ "Loading log streams…" }</p> },
+                    Some(l) if l.is_empty() => html! { <p class="muted">{ "No logs yet: the log group appears with the first invocation." }</p> },
+                    Some(l) => html! {
+                        <div class="log-view">
+                            <ul class="stream-list" aria-label="Log streams">
+                                { for l.iter().map(|s| {
+                                    let n = s["logStreamName"].as_str().unwrap_or_default().to_string();
+                                    let c = chosen.clone();
+                                    let on = *chosen == n;
+                                    let last = s["lastEventTimestamp"].as_i64().map(|t| format!("last event {}", clock_time(t))).unwrap_or_default();
+                                    html! { <li><button class={classes!("stream", on.then_some("on"))} onclick={let n2 = n.clone(); Callback::from(move |_| c.set(n2.clone()))}>
+                                        <code>{ n }</code><span class="muted">{ last }</span></button></li> }
+                                }) }
+                            </ul>
+                            { event_rows(&events) }
+                        </div>
+                    },
+                } }
+            }
+        </div>
+    }
+}
