@@ -114,9 +114,16 @@ pub fn tokenize(src: &str) -> Vec<(Kind, &str)> {
         out.push((kind, text));
     };
     let mut i = 0;
+    // Dots right before the current token (whitespace and comments aside): one dot means a
+    // property name follows; three are a spread.
+    let mut dots = 0u32;
     while i < n {
         let c = chars[i].1;
         let start = i;
+        let dots_before = dots;
+        if !c.is_whitespace() && !(c == '/' && matches!(at(i + 1), Some('/') | Some('*'))) {
+            dots = if c == '.' && !at(i + 1).is_some_and(|d| d.is_ascii_digit()) { dots + 1 } else { 0 };
+        }
         if c == '/' && at(i + 1) == Some('/') {
             while i < n && chars[i].1 != '\n' {
                 i += 1;
@@ -161,8 +168,7 @@ pub fn tokenize(src: &str) -> Vec<(Kind, &str)> {
             }
             let word = &src[pos(start)..pos(i)];
             // A property name after a dot is never a keyword (`x.default`, `console.log`).
-            let after_dot = src[..pos(start)].trim_end().ends_with('.') && !src[..pos(start)].trim_end().ends_with("..");
-            let kind = if after_dot {
+            let kind = if dots_before == 1 {
                 Kind::Plain
             } else if KEYWORDS.contains(&word) {
                 Kind::Keyword
@@ -403,6 +409,10 @@ mod tests {
             ]
         );
         assert_eq!(kinds("x.default; console.log(1)"), vec![(Kind::Builtin, "console".into()), (Kind::Number, "1".into())]);
+        // What comes after a sentence's full stop in a comment is not a property.
+        assert_eq!(kinds("// once.\nexports.handler")[1], (Kind::Builtin, "exports".into()));
+        assert_eq!(kinds("f(...args, x. /* c */ default, .5)"), vec![(Kind::Comment, "/* c */".into()), (Kind::Number, ".5".into())]);
+        assert_eq!(kinds("[...process]"), vec![(Kind::Builtin, "process".into())]);
         assert_eq!(kinds("'a\\'b' /* c\nd */"), vec![(Kind::Str, "'a\\'b'".into()), (Kind::Comment, "/* c\nd */".into())]);
     }
 
