@@ -46,6 +46,10 @@ impl CodeRuntime for LocalRuntime {
     fn discard(&self, environment: &str) {
         self.0.discard(environment);
     }
+
+    fn discard_all(&self) {
+        self.0.discard_all();
+    }
 }
 
 impl LocalRuntime {

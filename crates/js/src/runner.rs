@@ -64,6 +64,12 @@ impl Runner {
         self.envs.borrow_mut().remove(environment);
     }
 
+    pub fn discard_all(&self) {
+        let running: Vec<String> = self.running.borrow().iter().cloned().collect();
+        self.discarded_while_running.borrow_mut().extend(running);
+        self.envs.borrow_mut().clear();
+    }
+
     /// How many environments are warm on this runner.
     pub fn environments(&self) -> usize {
         self.envs.borrow().len()

@@ -19,6 +19,7 @@ enum ToRuntime {
     Invoke(Box<InvokeJob>),
     Reply(Result<Value, AwsError>),
     Discard(String),
+    DiscardAll,
 }
 
 enum FromRuntime {
@@ -95,6 +96,10 @@ impl CodeRuntime for ThreadedRuntime {
     fn discard(&self, environment: &str) {
         self.send(ToRuntime::Discard(environment.to_string()));
     }
+
+    fn discard_all(&self) {
+        self.send(ToRuntime::DiscardAll);
+    }
 }
 
 fn serve(host: HostFns, rx: Receiver<ToRuntime>, tx: Sender<FromRuntime>) {
@@ -112,6 +117,7 @@ fn serve(host: HostFns, rx: Receiver<ToRuntime>, tx: Sender<FromRuntime>) {
                 }
             }
             ToRuntime::Discard(env) => runner.discard(&env),
+            ToRuntime::DiscardAll => runner.discard_all(),
             ToRuntime::Reply(_) => {}
         }
     }
@@ -137,6 +143,8 @@ fn run(runner: &Runner, job: &InvokeJob, rx: &Receiver<ToRuntime>, tx: &Sender<F
                     }
                 }
                 Some(ToRuntime::Discard(env)) => deferred.borrow_mut().push(env),
+                // Reset or import from inside an invocation: forget the idle ones now.
+                Some(ToRuntime::DiscardAll) => runner.discard_all(),
                 None => return Err(AwsError::internal("the engine side of the runtime has gone")),
             }
         }

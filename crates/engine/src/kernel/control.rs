@@ -101,6 +101,9 @@ impl Engine {
     }
 
     fn reset_resources(&mut self) {
+        if let Some(runtime) = &self.runtime {
+            runtime.discard_all();
+        }
         for service in &mut self.services {
             service.clear();
             self.journal.delete_prefix(format!("{}/", service.name()));
@@ -159,6 +162,9 @@ impl Engine {
         let config = super::EngineConfig { account_id: self.account.id.clone(), keep_item_json: self.keep_item_json, ..Default::default() };
         let fresh = Engine::restore(config, host_now_ms, records).map_err(invalid)?;
         // Swap in the imported state, then journal it as a full replacement.
+        if let Some(runtime) = &self.runtime {
+            runtime.discard_all();
+        }
         let Engine { account, clock, rng, scheduler, services, .. } = fresh;
         self.account = account;
         self.clock = clock;

@@ -111,6 +111,9 @@ pub trait CodeRuntime: Send + Sync {
     /// Forgets an execution environment (its function changed or was deleted, or the engine
     /// reclaimed it after idling).
     fn discard(&self, environment: &str);
+
+    /// Forgets every execution environment (the sandbox was reset or replaced by an import).
+    fn discard_all(&self);
 }
 
 /// What a service answers when it needs the kernel: done, or an effect to carry out and a
