@@ -132,11 +132,34 @@ fn encode_value(out: &mut Vec<u8>, v: &AttributeValue) {
     }
 }
 
-fn encode_map(out: &mut Vec<u8>, m: &Item) {
+pub(crate) fn encode_map(out: &mut Vec<u8>, m: &Item) {
     put_len(out, m.len());
     for (k, v) in m {
         put_bytes(out, k.as_bytes());
         encode_value(out, v);
+    }
+}
+
+/// Exactly what [`encode_map`] writes for `schema.key_map(key)`, without building the map.
+pub(crate) fn encode_key_map(out: &mut Vec<u8>, schema: &super::key::KeySchema, key: &PrimaryKey) {
+    let range = schema.range.as_ref().zip(key.sk.as_ref());
+    put_len(out, 1 + usize::from(range.is_some()));
+    for (name, v) in std::iter::once((&schema.hash.name, &key.pk)).chain(range.map(|(r, sk)| (&r.name, sk))) {
+        put_bytes(out, name.as_bytes());
+        match v {
+            KeyValue::S(s) => {
+                out.push(T_S);
+                put_bytes(out, s.as_bytes());
+            }
+            KeyValue::N(n) => {
+                out.push(T_N);
+                put_bytes(out, n.to_string().as_bytes());
+            }
+            KeyValue::B(b) => {
+                out.push(T_B);
+                put_bytes(out, b);
+            }
+        }
     }
 }
 
@@ -254,6 +277,17 @@ mod tests {
             "l": {"L": [{"M": {"x": {"SS": ["p", "q"]}}}, {"NS": ["1", "2"]}, {"BS": ["AQ=="]}]}}))
         .unwrap();
         assert_eq!(decode_item(&encode_item(&item)).unwrap(), item);
+    }
+
+    #[test]
+    fn key_maps_encode_as_maps_do() {
+        use crate::services::dynamodb::key::{KeyAttribute, KeySchema, ScalarType};
+        let schema = KeySchema { hash: KeyAttribute { name: "pk".into(), kind: ScalarType::S }, range: Some(KeyAttribute { name: "sk".into(), kind: ScalarType::N }) };
+        let item = item_from_json(&json!({"pk": {"S": "a"}, "sk": {"N": "-1.50"}, "x": {"S": "y"}})).unwrap();
+        let key = schema.key_of_item(&item).unwrap();
+        let mut direct = Vec::new();
+        encode_key_map(&mut direct, &schema, &key);
+        assert_eq!(direct, encode_item(&schema.key_map(&key)));
     }
 
     #[test]
