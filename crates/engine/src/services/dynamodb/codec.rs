@@ -20,6 +20,21 @@ fn put_bytes(out: &mut Vec<u8>, b: &[u8]) {
     out.extend_from_slice(b);
 }
 
+/// [`put_bytes`] of the number's canonical text, written in place (no temporary string).
+fn put_number(out: &mut Vec<u8>, n: &Number) {
+    let at = out.len();
+    out.push(0);
+    n.write_canonical(out);
+    let len = out.len() - at - 1;
+    if len < 0x80 {
+        out[at] = len as u8;
+    } else {
+        let mut prefix = Vec::with_capacity(2);
+        put_len(&mut prefix, len);
+        out.splice(at..at + 1, prefix);
+    }
+}
+
 struct Reader<'a> {
     b: &'a [u8],
     pos: usize,
@@ -88,7 +103,7 @@ fn encode_value(out: &mut Vec<u8>, v: &AttributeValue) {
         }
         AttributeValue::N(n) => {
             out.push(T_N);
-            put_bytes(out, n.to_string().as_bytes());
+            put_number(out, n);
         }
         AttributeValue::B(b) => {
             out.push(T_B);
@@ -119,7 +134,7 @@ fn encode_value(out: &mut Vec<u8>, v: &AttributeValue) {
             out.push(T_NS);
             put_len(out, v.len());
             for n in v {
-                put_bytes(out, n.to_string().as_bytes());
+                put_number(out, n);
             }
         }
         AttributeValue::Bs(v) => {
@@ -153,7 +168,7 @@ pub(crate) fn encode_key_map(out: &mut Vec<u8>, schema: &super::key::KeySchema, 
             }
             KeyValue::N(n) => {
                 out.push(T_N);
-                put_bytes(out, n.to_string().as_bytes());
+                put_number(out, n);
             }
             KeyValue::B(b) => {
                 out.push(T_B);
@@ -277,6 +292,18 @@ mod tests {
             "l": {"L": [{"M": {"x": {"SS": ["p", "q"]}}}, {"NS": ["1", "2"]}, {"BS": ["AQ=="]}]}}))
         .unwrap();
         assert_eq!(decode_item(&encode_item(&item)).unwrap(), item);
+    }
+
+    #[test]
+    fn numbers_encode_as_their_canonical_text() {
+        for text in ["0", "-1.5", "12345678901234567890123456789012345678", "1E+125", "-1E-130", "9.9E-120"] {
+            let n = Number::parse(text).unwrap();
+            let mut direct = Vec::new();
+            put_number(&mut direct, &n);
+            let mut via_text = Vec::new();
+            put_bytes(&mut via_text, n.to_string().as_bytes());
+            assert_eq!(direct, via_text, "{text}");
+        }
     }
 
     #[test]

@@ -359,21 +359,33 @@ impl StreamStore {
     /// value). An unchanged item writes nothing.
     pub fn capture(&mut self, cx: &mut Cx, table: &TableMeta, key: &PrimaryKey, old: Option<&Item>, new: Option<(&Item, &[u8])>, origin: Origin) {
         let region = cx.region;
-        let event = match (old, new) {
-            (None, Some(_)) => EventName::Insert,
-            (Some(o), Some((n, _))) if o == n => return,
-            (Some(_), Some(_)) => EventName::Modify,
-            (Some(_), None) => EventName::Remove,
-            (None, None) => return,
-        };
         let Some(label) = &table.stream.latest_label else { return };
         let Some(stream) = self.regions.get_mut(region).and_then(|t| t.get_mut(&table.name)).and_then(|l| l.last_mut()).filter(|s| &s.meta.label == label && s.is_open()) else {
             return;
         };
         let view = stream.meta.view_type.as_str();
+        let keeps_old = matches!(view, "OLD_IMAGE" | "NEW_AND_OLD_IMAGES");
+        // The old image encoded, when the record keeps it: it also tells an unchanged item
+        // (same bytes) cheaply; equal items encoded differently (attributes in another order)
+        // have the same length and are compared as items.
+        let old_bytes = old.filter(|_| keeps_old).map(codec::encode_item);
+        let event = match (old, new) {
+            (None, Some(_)) => EventName::Insert,
+            (Some(o), Some((n, bytes))) => {
+                let unchanged = match &old_bytes {
+                    Some(ob) => ob.as_slice() == bytes || (ob.len() == bytes.len() && o == n),
+                    None => o == n,
+                };
+                if unchanged {
+                    return;
+                }
+                EventName::Modify
+            }
+            (Some(_), None) => EventName::Remove,
+            (None, None) => return,
+        };
         let new = new.filter(|_| matches!(view, "NEW_IMAGE" | "NEW_AND_OLD_IMAGES")).map(|(_, bytes)| bytes);
-        let old = old.filter(|_| matches!(view, "OLD_IMAGE" | "NEW_AND_OLD_IMAGES"));
-        let value = encode_record(cx.now_ms, event, origin, Keys::Key(&table.key_schema, key), new, old);
+        let value = encode_record(cx.now_ms, event, origin, Keys::Key(&table.key_schema, key), new, old_bytes.as_deref());
         let seq = stream.next_seq();
         let key = stream.record_key(seq);
         stream.push(seq, cx.now_ms, &value);
@@ -537,15 +549,15 @@ fn put_part(out: &mut Vec<u8>, write: impl FnOnce(&mut Vec<u8>)) {
 
 /// A stream record's value: version, event (bit 4: DynamoDB's own), time, which images follow,
 /// then the keys and the images, each length-prefixed and encoded as items are ([`codec`]).
-/// `new` is the new image already encoded.
+/// The images come already encoded.
 /// A record's key attributes: from the table's key, or (import) already a map.
 enum Keys<'a> {
     Key(&'a KeySchema, &'a PrimaryKey),
     Map(&'a Item),
 }
 
-fn encode_record(at_ms: i64, event: EventName, origin: Origin, keys: Keys, new: Option<&[u8]>, old: Option<&Item>) -> Vec<u8> {
-    let mut out = Vec::with_capacity(48 + new.map_or(0, <[u8]>::len) * if old.is_some() { 2 } else { 1 });
+fn encode_record(at_ms: i64, event: EventName, origin: Origin, keys: Keys, new: Option<&[u8]>, old: Option<&[u8]>) -> Vec<u8> {
+    let mut out = Vec::with_capacity(56 + new.map_or(0, <[u8]>::len) + old.map_or(0, <[u8]>::len));
     out.push(RECORD_VERSION);
     out.push(event.code() | if origin == Origin::Service { 0x10 } else { 0 });
     out.extend_from_slice(&at_ms.to_le_bytes());
@@ -558,7 +570,7 @@ fn encode_record(at_ms: i64, event: EventName, origin: Origin, keys: Keys, new: 
         put_part(&mut out, |o| o.extend_from_slice(n));
     }
     if let Some(old) = old {
-        put_part(&mut out, |o| codec::encode_map(o, old));
+        put_part(&mut out, |o| o.extend_from_slice(old));
     }
     out
 }
@@ -622,7 +634,8 @@ pub fn record_from_json(key: &str, value: &Value) -> Result<Vec<u8>, String> {
     let keys = image("Keys")?.ok_or("stream record without 'Keys'")?;
     let origin = if value.get("service").and_then(Value::as_bool) == Some(true) { Origin::Service } else { Origin::User };
     let new = image("NewImage")?.map(|n| codec::encode_item(&n));
-    Ok(encode_record(at_ms, event, origin, Keys::Map(&keys), new.as_deref(), image("OldImage")?.as_ref()))
+    let old = image("OldImage")?.map(|o| codec::encode_item(&o));
+    Ok(encode_record(at_ms, event, origin, Keys::Map(&keys), new.as_deref(), old.as_deref()))
 }
 
 #[cfg(test)]
