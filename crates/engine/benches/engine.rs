@@ -1,6 +1,7 @@
 //! Engine benchmarks through the engine's doors (`Engine::call_json`, JSON text in and out as
 //! `gureum serve` uses it, and `Engine::call` with JSON values). Prints figures; asserts nothing.
 //!   cargo bench -p gureum-engine --bench engine [-- --items N] [--gets N] [--queries N] [--json]
+//!   cargo bench -p gureum-engine --bench engine -- --streams [--items N]
 //! Figures: PutItem/s while loading, GetItem/s through each door, and the latency distribution
 //! of a 100-item Query on a table of N items (default 1,000,000: 10,000 partitions of 100 items). The workload is
 //! `gureum_engine::bench::run`, the same code `scripts/bench-engine` runs as wasm in Chromium.
@@ -16,6 +17,14 @@ fn main() {
     let items = arg("--items", 1_000_000);
     let start = Instant::now();
     let mut now = || start.elapsed().as_secs_f64() * 1000.0;
+    if args.iter().any(|a| a == "--streams") {
+        // PutItem with a DynamoDB stream on the table and without (default 200,000 writes each).
+        let figures = gureum_engine::bench::stream_overhead(arg("--items", 200_000), &mut now).expect("stream benchmark failed");
+        for line in figures.lines() {
+            println!("{line}");
+        }
+        return;
+    }
     let figures = gureum_engine::bench::run(items, arg("--gets", 500_000), arg("--queries", 20_000), &mut now).expect("benchmark workload failed");
     if args.iter().any(|a| a == "--json") {
         println!("{}", serde_json::to_string(&figures).unwrap_or_default());

@@ -165,6 +165,82 @@ pub fn run(items: u64, gets: u64, queries: u64, now_ms: &mut dyn FnMut() -> f64)
     })
 }
 
+/// PutItem with and without a DynamoDB stream on the table (NEW_AND_OLD_IMAGES, the dearest
+/// view: every write keeps both images).
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StreamFigures {
+    pub items: u64,
+    /// Median of five rounds, each writing a fifth of the items.
+    pub put_per_s_without_stream: f64,
+    pub put_per_s_with_stream: f64,
+    /// Writes that replace an item (MODIFY records, old and new image).
+    pub overwrite_per_s_without_stream: f64,
+    pub overwrite_per_s_with_stream: f64,
+}
+
+impl StreamFigures {
+    pub fn lines(&self) -> Vec<String> {
+        let cost = |off: f64, on: f64| (off / on - 1.0) * 100.0;
+        vec![
+            format!(
+                "PutItem, new items ({} each): {:.0}/s without a stream, {:.0}/s with a NEW_AND_OLD_IMAGES stream ({:+.1}% time per write)",
+                self.items,
+                self.put_per_s_without_stream,
+                self.put_per_s_with_stream,
+                cost(self.put_per_s_without_stream, self.put_per_s_with_stream)
+            ),
+            format!(
+                "PutItem, replacing items: {:.0}/s without a stream, {:.0}/s with a stream ({:+.1}% time per write)",
+                self.overwrite_per_s_without_stream,
+                self.overwrite_per_s_with_stream,
+                cost(self.overwrite_per_s_without_stream, self.overwrite_per_s_with_stream)
+            ),
+        ]
+    }
+}
+
+/// Times PutItem through [`Engine::call_json`] on two tables, one with a stream, in alternating
+/// rounds so both see the same machine: `items` new items each, then `items` overwrites.
+pub fn stream_overhead(items: u64, now_ms: &mut dyn FnMut() -> f64) -> Result<StreamFigures, crate::AwsError> {
+    let mut engines = Vec::new();
+    for stream in [false, true] {
+        let mut e = Engine::new(EngineConfig { keep_item_json: true, ..EngineConfig::default() }, 0);
+        let mut input = json!({"TableName": "Bench", "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "N"}],
+            "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}], "BillingMode": "PAY_PER_REQUEST"});
+        if stream {
+            input["StreamSpecification"] = json!({"StreamEnabled": true, "StreamViewType": "NEW_AND_OLD_IMAGES"});
+        }
+        call(&mut e, "CreateTable", input)?;
+        e.tick(20_000);
+        engines.push(e);
+    }
+    let body = |i: u64, v: u64| {
+        format!(r#"{{"TableName":"Bench","Item":{{"pk":{{"S":"user#{:06}"}},"sk":{{"N":"{}"}},"score":{{"N":"{v}"}},"name":{{"S":"player name here"}}}}}}"#, i / 100, i % 100)
+    };
+    let mut figures = [[Vec::new(), Vec::new()], [Vec::new(), Vec::new()]];
+    for (phase, version) in [(0, 1), (1, 2)] {
+        let round = items.div_ceil(ROUNDS as u64).max(1);
+        for r in 0..ROUNDS as u64 {
+            let bodies: Vec<String> = (r * round..((r + 1) * round).min(items)).map(|i| body(i, i * version)).collect();
+            for (which, e) in engines.iter_mut().enumerate() {
+                let t = now_ms();
+                for (n, b) in bodies.iter().enumerate() {
+                    call_json(e, "PutItem", b.as_bytes())?;
+                    if n % 100 == 99 {
+                        // Hosts drain the journal after each call; keep memory flat the same way.
+                        e.take_changes();
+                    }
+                }
+                e.take_changes();
+                figures[phase][which].push(bodies.len() as f64 / ((now_ms() - t) / 1000.0));
+            }
+        }
+    }
+    let [[put_off, put_on], [over_off, over_on]] = figures.map(|p| p.map(|rates| median_and_best(rates).0));
+    Ok(StreamFigures { items, put_per_s_without_stream: put_off, put_per_s_with_stream: put_on, overwrite_per_s_without_stream: over_off, overwrite_per_s_with_stream: over_on })
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -176,5 +252,17 @@ mod tests {
         })
         .expect("run");
         assert_eq!((f.items, f.gets_found, f.query_items), (1_000, 500, 2_000));
+    }
+
+    #[test]
+    fn the_stream_overhead_run_writes_through_both_tables() {
+        let mut t = 0.0;
+        let f = super::stream_overhead(500, &mut || {
+            t += 1.0;
+            t
+        })
+        .expect("run");
+        assert_eq!(f.items, 500);
+        assert!(f.put_per_s_with_stream > 0.0 && f.overwrite_per_s_without_stream > 0.0);
     }
 }

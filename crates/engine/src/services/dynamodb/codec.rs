@@ -20,6 +20,21 @@ fn put_bytes(out: &mut Vec<u8>, b: &[u8]) {
     out.extend_from_slice(b);
 }
 
+/// [`put_bytes`] of the number's canonical text, written in place (no temporary string).
+fn put_number(out: &mut Vec<u8>, n: &Number) {
+    let at = out.len();
+    out.push(0);
+    n.write_canonical(out);
+    let len = out.len() - at - 1;
+    if len < 0x80 {
+        out[at] = len as u8;
+    } else {
+        let mut prefix = Vec::with_capacity(2);
+        put_len(&mut prefix, len);
+        out.splice(at..at + 1, prefix);
+    }
+}
+
 struct Reader<'a> {
     b: &'a [u8],
     pos: usize,
@@ -88,7 +103,7 @@ fn encode_value(out: &mut Vec<u8>, v: &AttributeValue) {
         }
         AttributeValue::N(n) => {
             out.push(T_N);
-            put_bytes(out, n.to_string().as_bytes());
+            put_number(out, n);
         }
         AttributeValue::B(b) => {
             out.push(T_B);
@@ -119,7 +134,7 @@ fn encode_value(out: &mut Vec<u8>, v: &AttributeValue) {
             out.push(T_NS);
             put_len(out, v.len());
             for n in v {
-                put_bytes(out, n.to_string().as_bytes());
+                put_number(out, n);
             }
         }
         AttributeValue::Bs(v) => {
@@ -132,11 +147,34 @@ fn encode_value(out: &mut Vec<u8>, v: &AttributeValue) {
     }
 }
 
-fn encode_map(out: &mut Vec<u8>, m: &Item) {
+pub(crate) fn encode_map(out: &mut Vec<u8>, m: &Item) {
     put_len(out, m.len());
     for (k, v) in m {
         put_bytes(out, k.as_bytes());
         encode_value(out, v);
+    }
+}
+
+/// Exactly what [`encode_map`] writes for `schema.key_map(key)`, without building the map.
+pub(crate) fn encode_key_map(out: &mut Vec<u8>, schema: &super::key::KeySchema, key: &PrimaryKey) {
+    let range = schema.range.as_ref().zip(key.sk.as_ref());
+    put_len(out, 1 + usize::from(range.is_some()));
+    for (name, v) in std::iter::once((&schema.hash.name, &key.pk)).chain(range.map(|(r, sk)| (&r.name, sk))) {
+        put_bytes(out, name.as_bytes());
+        match v {
+            KeyValue::S(s) => {
+                out.push(T_S);
+                put_bytes(out, s.as_bytes());
+            }
+            KeyValue::N(n) => {
+                out.push(T_N);
+                put_number(out, n);
+            }
+            KeyValue::B(b) => {
+                out.push(T_B);
+                put_bytes(out, b);
+            }
+        }
     }
 }
 
@@ -254,6 +292,29 @@ mod tests {
             "l": {"L": [{"M": {"x": {"SS": ["p", "q"]}}}, {"NS": ["1", "2"]}, {"BS": ["AQ=="]}]}}))
         .unwrap();
         assert_eq!(decode_item(&encode_item(&item)).unwrap(), item);
+    }
+
+    #[test]
+    fn numbers_encode_as_their_canonical_text() {
+        for text in ["0", "-1.5", "12345678901234567890123456789012345678", "1E+125", "-1E-130", "9.9E-120"] {
+            let n = Number::parse(text).unwrap();
+            let mut direct = Vec::new();
+            put_number(&mut direct, &n);
+            let mut via_text = Vec::new();
+            put_bytes(&mut via_text, n.to_string().as_bytes());
+            assert_eq!(direct, via_text, "{text}");
+        }
+    }
+
+    #[test]
+    fn key_maps_encode_as_maps_do() {
+        use crate::services::dynamodb::key::{KeyAttribute, KeySchema, ScalarType};
+        let schema = KeySchema { hash: KeyAttribute { name: "pk".into(), kind: ScalarType::S }, range: Some(KeyAttribute { name: "sk".into(), kind: ScalarType::N }) };
+        let item = item_from_json(&json!({"pk": {"S": "a"}, "sk": {"N": "-1.50"}, "x": {"S": "y"}})).unwrap();
+        let key = schema.key_of_item(&item).unwrap();
+        let mut direct = Vec::new();
+        encode_key_map(&mut direct, &schema, &key);
+        assert_eq!(direct, encode_item(&schema.key_map(&key)));
     }
 
     #[test]

@@ -9,7 +9,7 @@ use base64::{engine::general_purpose::URL_SAFE_NO_PAD as B64, Engine as _};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-use super::{format_seq, parse_arn, Origin, Stream, StreamRecord};
+use super::{format_seq, parse_arn, Change, Origin, Stream};
 use crate::{
     kernel::{error::AwsError, service::Cx, time::iso8601},
     services::dynamodb::{
@@ -228,7 +228,7 @@ pub fn get_shard_iterator(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Resu
         return Err(not_found(format!("Requested resource not found: Shard does not exist: {shard}")));
     }
     let position = match (kind, at) {
-        ("TRIM_HORIZON", _) => stream.records.front().map_or(stream.next_seq(), |r| r.seq),
+        ("TRIM_HORIZON", _) => stream.first().map_or(stream.next_seq(), |r| r.seq),
         ("LATEST", _) => stream.next_seq(),
         (_, Some(n)) => {
             if n < stream.start_seq() || n >= stream.next_seq() {
@@ -276,17 +276,20 @@ pub fn get_records(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Valu
         return Err(trimmed());
     }
     let limit = limit.unwrap_or(MAX_RECORDS) as usize;
-    let first = stream.position(it.position);
     let mut records = Vec::new();
     let mut bytes = 0;
     let mut next = it.position;
-    for r in stream.records.iter().skip(first) {
-        let size = r.size();
-        if records.len() >= limit || (!records.is_empty() && bytes + size > MAX_RECORDS_BYTES) {
+    for r in stream.records_from(it.position) {
+        if records.len() >= limit {
+            break;
+        }
+        let change = stream.decode(r).map_err(AwsError::internal)?;
+        let size = change.size();
+        if !records.is_empty() && bytes + size > MAX_RECORDS_BYTES {
             break;
         }
         bytes += size;
-        records.push(record_json(stream, r, cx.region, size));
+        records.push(record_json(stream, r.seq, &change, cx.region, size));
         next = r.seq + 1;
     }
     let mut out = json!({"Records": records});
@@ -298,7 +301,7 @@ pub fn get_records(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Valu
 }
 
 /// A Record as GetRecords (and Lambda's event source mappings) show it.
-pub fn record_json(stream: &Stream, r: &StreamRecord, region: &str, size: usize) -> Value {
+pub fn record_json(stream: &Stream, seq: u128, r: &Change, region: &str, size: usize) -> Value {
     let mut body = json!({
         "ApproximateCreationDateTime": r.at_ms.div_euclid(1000),
         "Keys": item_to_json(&r.keys),
@@ -309,11 +312,11 @@ pub fn record_json(stream: &Stream, r: &StreamRecord, region: &str, size: usize)
     if let Some(o) = &r.old {
         body["OldImage"] = item_to_json(o);
     }
-    body["SequenceNumber"] = json!(format_seq(r.seq));
+    body["SequenceNumber"] = json!(format_seq(seq));
     body["SizeBytes"] = json!(size);
     body["StreamViewType"] = json!(stream.meta.view_type);
     let mut out = json!({
-        "eventID": stream.event_id(r.seq),
+        "eventID": stream.event_id(seq),
         "eventName": r.event.as_str(),
         "eventVersion": "1.1",
         "eventSource": "aws:dynamodb",

@@ -13,7 +13,7 @@
 //! cost is one branch.
 //!
 //! Records: the stream `dynamodb/{region}/stream/{table}/{label}` (JSON, [`StreamMeta`]) and
-//! each stream record `.../{label}/rec/{sequence number, 40 digits}` (binary). One sweep timer
+//! each stream record `.../{label}/rec/{sequence number, 32 hex digits}` (binary). One sweep timer
 //! per stream trims records older than 24 hours and forgets a closed stream 24 hours after it
 //! closed.
 
@@ -85,10 +85,26 @@ pub enum Origin {
     Service,
 }
 
-/// One stream record, with the images its stream's view type keeps.
-#[derive(Debug, Clone, PartialEq)]
+/// One stream record as it is kept: where its encoded value (the record's journal value, see
+/// [`encode_record`]) lies in its stream's chunks of bytes. Values are decoded only when read,
+/// which keeps capture cheap and memory small.
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct StreamRecord {
     pub seq: u128,
+    pub at_ms: i64,
+    /// Chunk number (counted since the stream began) and the value's range in it.
+    chunk: u64,
+    start: u32,
+    len: u32,
+}
+
+/// Record values are appended to chunks of this size (a larger value gets a chunk of its own),
+/// so a growing stream never copies what it holds, and trimming frees whole chunks.
+const CHUNK_BYTES: usize = 256 * 1024;
+
+/// A stream record's content, decoded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Change {
     pub at_ms: i64,
     pub event: EventName,
     pub origin: Origin,
@@ -97,7 +113,7 @@ pub struct StreamRecord {
     pub old: Option<Item>,
 }
 
-impl StreamRecord {
+impl Change {
     /// SizeBytes: the key attributes and the images the record carries.
     pub fn size(&self) -> usize {
         item_size(&self.keys) + self.new.as_ref().map_or(0, item_size) + self.old.as_ref().map_or(0, item_size)
@@ -140,9 +156,14 @@ mod decimal {
 pub struct Stream {
     pub meta: StreamMeta,
     /// In sequence order (consecutive numbers).
-    pub records: VecDeque<StreamRecord>,
+    records: VecDeque<StreamRecord>,
+    /// The records' values, back to back in chunks; `first_chunk` is the number of the front one.
+    chunks: VecDeque<Vec<u8>>,
+    first_chunk: u64,
     /// Mixed into event ids, so two streams never share one.
     salt: u64,
+    /// `dynamodb/{region}/stream/{table}/{label}/rec/`, the start of its records' keys.
+    rec_prefix: String,
 }
 
 fn salt_of(arn: &str) -> u64 {
@@ -158,9 +179,63 @@ fn mix(mut z: u64) -> u64 {
 }
 
 impl Stream {
-    fn new(meta: StreamMeta) -> Stream {
+    fn new(region: &str, meta: StreamMeta) -> Stream {
         let salt = salt_of(&arn_of(&meta));
-        Stream { meta, records: VecDeque::new(), salt }
+        let rec_prefix = format!("{}/rec/", meta_key(region, &meta.table, &meta.label));
+        Stream { meta, records: VecDeque::new(), chunks: VecDeque::new(), first_chunk: 0, salt, rec_prefix }
+    }
+
+    fn record_key(&self, seq: u128) -> String {
+        let mut key = String::with_capacity(self.rec_prefix.len() + 40);
+        key.push_str(&self.rec_prefix);
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        for i in (0..32).rev() {
+            key.push(HEX[((seq >> (i * 4)) & 15) as usize] as char);
+        }
+        key
+    }
+
+    /// The records from the first with sequence number `>= seq`, in order.
+    pub fn records_from(&self, seq: u128) -> impl Iterator<Item = &StreamRecord> {
+        self.records.range(self.position(seq)..)
+    }
+
+    /// The oldest record still kept.
+    pub fn first(&self) -> Option<&StreamRecord> {
+        self.records.front()
+    }
+
+    /// A record's content. Its value was checked when it was made or loaded.
+    pub fn decode(&self, r: &StreamRecord) -> Result<Change, String> {
+        decode_record(self.value(r))
+    }
+
+    fn value(&self, r: &StreamRecord) -> &[u8] {
+        let chunk = self.chunks.get((r.chunk - self.first_chunk) as usize).map_or(&[][..], Vec::as_slice);
+        chunk.get(r.start as usize..(r.start + r.len) as usize).unwrap_or_default()
+    }
+
+    /// Appends record `seq` (past every record kept).
+    fn push(&mut self, seq: u128, at_ms: i64, value: &[u8]) {
+        let fits = self.chunks.back().is_some_and(|c| c.len() + value.len() <= c.capacity());
+        if !fits {
+            self.chunks.push_back(Vec::with_capacity(CHUNK_BYTES.max(value.len())));
+        }
+        let chunk = self.first_chunk + self.chunks.len() as u64 - 1;
+        let Some(bytes) = self.chunks.back_mut() else { return };
+        let record = StreamRecord { seq, at_ms, chunk, start: bytes.len() as u32, len: value.len() as u32 };
+        bytes.extend_from_slice(value);
+        self.records.push_back(record);
+    }
+
+    /// Drops the oldest record, and the chunks no record uses any more.
+    fn pop_front(&mut self) {
+        self.records.pop_front();
+        let keep = self.records.front().map_or(u64::MAX, |r| r.chunk);
+        while self.first_chunk < keep && !self.chunks.is_empty() {
+            self.chunks.pop_front();
+            self.first_chunk += 1;
+        }
     }
 
     pub fn arn(&self) -> String {
@@ -194,7 +269,7 @@ impl Stream {
     }
 
     /// Index of the first record with sequence number `>= seq`.
-    pub fn position(&self, seq: u128) -> usize {
+    fn position(&self, seq: u128) -> usize {
         self.records.partition_point(|r| r.seq < seq)
     }
 
@@ -225,10 +300,6 @@ pub fn format_seq(seq: u128) -> String {
 
 fn meta_key(region: &str, table: &str, label: &str) -> String {
     format!("dynamodb/{region}/stream/{table}/{label}")
-}
-
-fn record_key(region: &str, table: &str, label: &str, seq: u128) -> String {
-    format!("dynamodb/{region}/stream/{table}/{label}/rec/{seq:040}")
 }
 
 /// Every stream of the account: per region, per table name, in creation order (the open one,
@@ -269,7 +340,7 @@ impl StreamStore {
         let list = self.regions.entry(region.to_string()).or_default().entry(table.name.clone()).or_default();
         // A label is a millisecond: a stream enabled again within it is the same stream.
         list.retain(|s| &s.meta.label != label);
-        list.push(Stream::new(meta));
+        list.push(Stream::new(region, meta));
     }
 
     /// Closes the table's open stream (UpdateTable disabling it, DeleteTable).
@@ -282,34 +353,43 @@ impl StreamStore {
         cx.journal.put_json(meta_key(region, table, &stream.meta.label), &stream.meta);
     }
 
-    /// Appends the stream record of one item change to the table's stream. `old`/`new`: the
-    /// item before and after (None: absent). An unchanged item writes nothing.
-    pub fn capture(&mut self, cx: &mut Cx, region: &str, table: &TableMeta, key: &PrimaryKey, old: Option<&Item>, new: Option<&Item>, origin: Origin) {
-        let event = match (old, new) {
-            (None, Some(_)) => EventName::Insert,
-            (Some(o), Some(n)) if o == n => return,
-            (Some(_), Some(_)) => EventName::Modify,
-            (Some(_), None) => EventName::Remove,
-            (None, None) => return,
-        };
+    /// Appends the stream record of one item change to the table's stream (in `cx.region`, where
+    /// every write happens). `old`/`new`: the
+    /// item before and after (None: absent), `new` with its encoded form (the item record's
+    /// value). An unchanged item writes nothing.
+    pub fn capture(&mut self, cx: &mut Cx, table: &TableMeta, key: &PrimaryKey, old: Option<&Item>, new: Option<(&Item, &[u8])>, origin: Origin) {
+        let region = cx.region;
         let Some(label) = &table.stream.latest_label else { return };
         let Some(stream) = self.regions.get_mut(region).and_then(|t| t.get_mut(&table.name)).and_then(|l| l.last_mut()).filter(|s| &s.meta.label == label && s.is_open()) else {
             return;
         };
         let view = stream.meta.view_type.as_str();
-        let keeps_new = matches!(view, "NEW_IMAGE" | "NEW_AND_OLD_IMAGES");
         let keeps_old = matches!(view, "OLD_IMAGE" | "NEW_AND_OLD_IMAGES");
-        let record = StreamRecord {
-            seq: stream.next_seq(),
-            at_ms: cx.now_ms,
-            event,
-            origin,
-            keys: table.key_schema.key_map(key),
-            new: new.filter(|_| keeps_new).cloned(),
-            old: old.filter(|_| keeps_old).cloned(),
+        // The old image encoded, when the record keeps it: it also tells an unchanged item
+        // (same bytes) cheaply; equal items encoded differently (attributes in another order)
+        // have the same length and are compared as items.
+        let old_bytes = old.filter(|_| keeps_old).map(codec::encode_item);
+        let event = match (old, new) {
+            (None, Some(_)) => EventName::Insert,
+            (Some(o), Some((n, bytes))) => {
+                let unchanged = match &old_bytes {
+                    Some(ob) => ob.as_slice() == bytes || (ob.len() == bytes.len() && o == n),
+                    None => o == n,
+                };
+                if unchanged {
+                    return;
+                }
+                EventName::Modify
+            }
+            (Some(_), None) => EventName::Remove,
+            (None, None) => return,
         };
-        cx.journal.put(record_key(region, &table.name, label, record.seq), encode_record(&record));
-        stream.records.push_back(record);
+        let new = new.filter(|_| matches!(view, "NEW_IMAGE" | "NEW_AND_OLD_IMAGES")).map(|(_, bytes)| bytes);
+        let value = encode_record(cx.now_ms, event, origin, Keys::Key(&table.key_schema, key), new, old_bytes.as_deref());
+        let seq = stream.next_seq();
+        let key = stream.record_key(seq);
+        stream.push(seq, cx.now_ms, &value);
+        cx.journal.put(key, value);
         if stream.meta.sweep_at.is_none() {
             ensure_sweep(stream, cx);
             cx.journal.put_json(meta_key(region, &table.name, label), &stream.meta);
@@ -336,10 +416,10 @@ impl StreamStore {
             cx.journal.delete_prefix(format!("{}/", meta_key(&region, table, label)));
             return;
         }
-        while let Some(r) = stream.records.front().filter(|r| r.at_ms.saturating_add(RETENTION_MS) <= now) {
-            cx.journal.delete(record_key(&region, table, label, r.seq));
-            stream.meta.trim_point = r.seq + 1;
-            stream.records.pop_front();
+        while let Some(seq) = stream.records.front().filter(|r| r.at_ms.saturating_add(RETENTION_MS) <= now).map(|r| r.seq) {
+            cx.journal.delete(stream.record_key(seq));
+            stream.meta.trim_point = seq + 1;
+            stream.pop_front();
         }
         ensure_sweep(stream, cx);
         cx.journal.put_json(meta_key(&region, table, label), &stream.meta);
@@ -351,7 +431,7 @@ impl StreamStore {
                 for s in list {
                     out.push(crate::kernel::journal::Record { key: meta_key(region, table, &s.meta.label), value: serde_json::to_vec(&s.meta).unwrap_or_default() });
                     for r in &s.records {
-                        out.push(crate::kernel::journal::Record { key: record_key(region, table, &s.meta.label, r.seq), value: encode_record(r) });
+                        out.push(crate::kernel::journal::Record { key: s.record_key(r.seq), value: s.value(r).to_vec() });
                     }
                 }
             }
@@ -368,7 +448,7 @@ impl StreamStore {
                     return Err("stream record names another stream".into());
                 }
                 let list = self.regions.entry(region.to_string()).or_default().entry(table.to_string()).or_default();
-                let stream = Stream::new(meta);
+                let stream = Stream::new(region, meta);
                 match list.iter_mut().find(|s| s.meta.label == stream.meta.label) {
                     Some(s) => s.meta = stream.meta,
                     None => {
@@ -379,19 +459,19 @@ impl StreamStore {
                 Ok(())
             }
             ["dynamodb", region, "stream", table, label, "rec", seq] => {
-                let seq: u128 = seq.parse().map_err(|_| "bad stream record sequence number")?;
+                let seq = Some(seq).filter(|s| s.len() == 32).and_then(|s| u128::from_str_radix(s, 16).ok()).ok_or("bad stream record sequence number")?;
                 let stream = self
                     .regions
                     .get_mut(*region)
                     .and_then(|t| t.get_mut(*table))
                     .and_then(|l| l.iter_mut().find(|s| s.meta.label == *label))
                     .ok_or("stream record before its stream")?;
-                let record = decode_record(seq, value)?;
-                let at = stream.position(seq);
-                match stream.records.get(at) {
-                    Some(r) if r.seq == seq => stream.records[at] = record,
-                    _ => stream.records.insert(at, record),
+                let at_ms = decode_record(value)?.at_ms;
+                // Records load in key (sequence) order, each after the last.
+                if stream.records.back().is_some_and(|r| r.seq >= seq) || seq < stream.meta.trim_point {
+                    return Err("stream record out of sequence".into());
                 }
+                stream.push(seq, at_ms, value);
                 Ok(())
             }
             _ => Err("unknown DynamoDB stream record".into()),
@@ -427,12 +507,16 @@ pub fn parse_arn(arn: &str) -> Option<(&str, &str)> {
 /// Writes `item` under `key`: its journal record, the table, and (when the table's stream is
 /// enabled) a stream record. Returns the item it replaced. Every item write goes through here.
 pub(crate) fn put_item(table: &mut Table, streams: &mut StreamStore, cx: &mut Cx, region: &str, key: PrimaryKey, item: Item) -> Option<Item> {
-    cx.journal.put(item_key(region, &table.meta.name, &key), codec::encode_item(&item));
+    let bytes = codec::encode_item(&item);
+    let record = item_key(region, &table.meta.name, &key);
     if !table.meta.stream.enabled {
+        cx.journal.put(record, bytes);
         return table.put(key, item);
     }
     let old = table.put(key.clone(), item);
-    streams.capture(cx, region, &table.meta, &key, old.as_ref(), table.items.get(&key), Origin::User);
+    let new = table.items.get(&key).map(|n| (n, bytes.as_slice()));
+    streams.capture(cx, &table.meta, &key, old.as_ref(), new, Origin::User);
+    cx.journal.put(record, bytes);
     old
 }
 
@@ -447,35 +531,51 @@ pub(crate) fn delete_item_as(table: &mut Table, streams: &mut StreamStore, cx: &
     let old = table.remove(key)?;
     cx.journal.delete(item_key(region, &table.meta.name, key));
     if table.meta.stream.enabled {
-        streams.capture(cx, region, &table.meta, key, Some(&old), None, origin);
+        streams.capture(cx, &table.meta, key, Some(&old), None, origin);
     }
     Some(old)
 }
 
 const RECORD_VERSION: u8 = 1;
 
-fn put_part(out: &mut Vec<u8>, item: &Item) {
-    let bytes = codec::encode_item(item);
-    out.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
-    out.extend_from_slice(&bytes);
+/// Appends a length-prefixed part: what `write` appends.
+fn put_part(out: &mut Vec<u8>, write: impl FnOnce(&mut Vec<u8>)) {
+    let at = out.len();
+    out.extend_from_slice(&[0; 4]);
+    write(out);
+    let len = (out.len() - at - 4) as u32;
+    out[at..at + 4].copy_from_slice(&len.to_le_bytes());
 }
 
-/// A stream record's value: version, event (bit 4: DynamoDB's own), time, then the keys and
-/// the images it has, each length-prefixed.
-fn encode_record(r: &StreamRecord) -> Vec<u8> {
-    let mut out = Vec::with_capacity(64);
+/// A stream record's value: version, event (bit 4: DynamoDB's own), time, which images follow,
+/// then the keys and the images, each length-prefixed and encoded as items are ([`codec`]).
+/// The images come already encoded.
+/// A record's key attributes: from the table's key, or (import) already a map.
+enum Keys<'a> {
+    Key(&'a KeySchema, &'a PrimaryKey),
+    Map(&'a Item),
+}
+
+fn encode_record(at_ms: i64, event: EventName, origin: Origin, keys: Keys, new: Option<&[u8]>, old: Option<&[u8]>) -> Vec<u8> {
+    let mut out = Vec::with_capacity(56 + new.map_or(0, <[u8]>::len) + old.map_or(0, <[u8]>::len));
     out.push(RECORD_VERSION);
-    out.push(r.event.code() | if r.origin == Origin::Service { 0x10 } else { 0 });
-    out.extend_from_slice(&r.at_ms.to_le_bytes());
-    out.push(u8::from(r.new.is_some()) | u8::from(r.old.is_some()) << 1);
-    put_part(&mut out, &r.keys);
-    for image in [&r.new, &r.old].into_iter().flatten() {
-        put_part(&mut out, image);
+    out.push(event.code() | if origin == Origin::Service { 0x10 } else { 0 });
+    out.extend_from_slice(&at_ms.to_le_bytes());
+    out.push(u8::from(new.is_some()) | u8::from(old.is_some()) << 1);
+    put_part(&mut out, |o| match keys {
+        Keys::Key(schema, key) => codec::encode_key_map(o, schema, key),
+        Keys::Map(m) => codec::encode_map(o, m),
+    });
+    if let Some(n) = new {
+        put_part(&mut out, |o| o.extend_from_slice(n));
+    }
+    if let Some(old) = old {
+        put_part(&mut out, |o| o.extend_from_slice(old));
     }
     out
 }
 
-fn decode_record(seq: u128, b: &[u8]) -> Result<StreamRecord, String> {
+fn decode_record(b: &[u8]) -> Result<Change, String> {
     let bad = || "truncated or damaged stream record".to_string();
     if b.len() < 11 {
         return Err(bad());
@@ -501,7 +601,7 @@ fn decode_record(seq: u128, b: &[u8]) -> Result<StreamRecord, String> {
     }
     let origin = if event & 0x10 != 0 { Origin::Service } else { Origin::User };
     let event = EventName::from_code(event & 0x0f).ok_or_else(bad)?;
-    Ok(StreamRecord { seq, at_ms, event, origin, keys, new, old })
+    Ok(Change { at_ms, event, origin, keys, new, old })
 }
 
 /// A stream record as readable JSON for sandbox export.
@@ -509,7 +609,7 @@ pub fn record_to_json(key: &str, value: &[u8]) -> Result<Value, String> {
     if !key.contains("/rec/") {
         return serde_json::from_slice(value).map_err(|e| e.to_string());
     }
-    let r = decode_record(0, value)?;
+    let r = decode_record(value)?;
     let mut v = json!({"eventName": r.event.as_str(), "atMs": r.at_ms, "Keys": item_to_json(&r.keys)});
     if r.origin == Origin::Service {
         v["service"] = json!(true);
@@ -533,7 +633,9 @@ pub fn record_from_json(key: &str, value: &Value) -> Result<Vec<u8>, String> {
     let image = |name: &str| value.get(name).map(|v| item_from_json(v).map_err(|e| e.message)).transpose();
     let keys = image("Keys")?.ok_or("stream record without 'Keys'")?;
     let origin = if value.get("service").and_then(Value::as_bool) == Some(true) { Origin::Service } else { Origin::User };
-    Ok(encode_record(&StreamRecord { seq: 0, at_ms, event, origin, keys, new: image("NewImage")?, old: image("OldImage")? }))
+    let new = image("NewImage")?.map(|n| codec::encode_item(&n));
+    let old = image("OldImage")?.map(|o| codec::encode_item(&o));
+    Ok(encode_record(at_ms, event, origin, Keys::Map(&keys), new.as_deref(), old.as_deref()))
 }
 
 #[cfg(test)]
