@@ -14,14 +14,41 @@ use crate::{
     },
 };
 
+/// A source a trigger can read: (ARN, label shown, is it a stream).
+fn source_options(queues: &Value, streams: &Value) -> Vec<(String, String, bool)> {
+    let mut out = Vec::new();
+    for url in queues["QueueUrls"].as_array().cloned().unwrap_or_default() {
+        let url = url.as_str().unwrap_or_default().to_string();
+        let parts: Vec<&str> = url.trim_end_matches('/').rsplitn(3, '/').collect();
+        if let (Some(name), Some(account)) = (parts.first(), parts.get(1)) {
+            let region = url.split('.').nth(1).unwrap_or("us-east-1");
+            out.push((format!("arn:aws:sqs:{region}:{account}:{name}"), format!("SQS queue {name}"), false));
+        }
+    }
+    for s in streams["Streams"].as_array().cloned().unwrap_or_default() {
+        let arn = s["StreamArn"].as_str().unwrap_or_default().to_string();
+        let label = format!("DynamoDB stream of {} ({})", s["TableName"].as_str().unwrap_or_default(), s["StreamLabel"].as_str().unwrap_or_default());
+        out.push((arn, label, true));
+    }
+    out
+}
+
 #[function_component(TriggersTab)]
 pub fn triggers_tab(p: &NameProps) -> Html {
     let ctx = use_context::<Ctx>().expect("Ctx");
     // None: loading; Some(Err(..)): the operation is not simulated yet.
     let mappings = use_state(|| None::<Result<Vec<Value>, String>>);
+    let sources = use_state(Vec::<(String, String, bool)>::new);
+    let reload = use_state(|| 0u32);
+    let source = use_state(String::new);
+    let batch = use_state(String::new);
+    let position = use_state(|| "LATEST".to_string());
+    let partial = use_state(|| false);
+    let pattern = use_state(String::new);
+    let problem = use_state(|| None::<String>);
     {
-        let (ctx2, name, mappings) = (ctx.clone(), p.name.clone(), mappings.clone());
-        use_effect_with(ctx.version, move |_| {
+        let (ctx2, name, mappings, sources) = (ctx.clone(), p.name.clone(), mappings.clone(), sources.clone());
+        use_effect_with((ctx.version, *reload), move |_| {
             wasm_bindgen_futures::spawn_local(async move {
                 match ctx2.bridge.send("lambda", "ListEventSourceMappings", json!({"FunctionName": name})).await {
                     Ok(v) => mappings.set(Some(Ok(v["EventSourceMappings"].as_array().cloned().unwrap_or_default()))),
@@ -31,28 +58,126 @@ pub fn triggers_tab(p: &NameProps) -> Html {
                         mappings.set(Some(Ok(Vec::new())));
                     }
                 }
+                let queues = ctx2.bridge.send("sqs", "ListQueues", json!({})).await.unwrap_or(Value::Null);
+                let streams = ctx2.bridge.send("streams.dynamodb", "ListStreams", json!({})).await.unwrap_or(Value::Null);
+                sources.set(source_options(&queues, &streams));
             });
             || ()
         });
     }
+    let chosen = if source.is_empty() { sources.first().map(|s| s.0.clone()).unwrap_or_default() } else { (*source).clone() };
+    let is_stream = sources.iter().find(|s| s.0 == chosen).map(|s| s.2).unwrap_or(false);
+    let create = {
+        let (ctx, name, chosen, batch, position, partial, pattern, problem, reload) =
+            (ctx.clone(), p.name.clone(), chosen.clone(), batch.clone(), position.clone(), partial.clone(), pattern.clone(), problem.clone(), reload.clone());
+        Callback::from(move |_: MouseEvent| {
+            if chosen.is_empty() {
+                problem.set(Some("Create an SQS queue, or a table with a stream, first: a trigger needs a source.".into()));
+                return;
+            }
+            let mut req = json!({"FunctionName": name, "EventSourceArn": chosen});
+            if !batch.trim().is_empty() {
+                match batch.trim().parse::<u64>() {
+                    Ok(n) => req["BatchSize"] = json!(n),
+                    Err(_) => {
+                        problem.set(Some("Batch size is a whole number.".into()));
+                        return;
+                    }
+                }
+            }
+            if is_stream {
+                req["StartingPosition"] = json!(*position);
+            }
+            if *partial {
+                req["FunctionResponseTypes"] = json!(["ReportBatchItemFailures"]);
+            }
+            if !pattern.trim().is_empty() {
+                req["FilterCriteria"] = json!({"Filters": [{"Pattern": pattern.trim()}]});
+            }
+            let (ctx, problem, reload) = (ctx.clone(), problem.clone(), reload.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                match ctx.bridge.send("lambda", "CreateEventSourceMapping", req).await {
+                    Ok(_) => {
+                        problem.set(None);
+                        ctx.notify.emit(crate::notify::Notice::info(
+                            "Trigger created",
+                            "Lambda starts polling the source in a second of simulated time and invokes the function with batches of records.",
+                        ));
+                        reload.set(*reload + 1);
+                    }
+                    Err(e) => problem.set(Some(format!("{}: {}", e.kind, e.message))),
+                }
+            });
+        })
+    };
+    let act = {
+        let (ctx, reload) = (ctx.clone(), reload.clone());
+        move |op: &'static str, input: Value| {
+            let (ctx, reload) = (ctx.clone(), reload.clone());
+            Callback::from(move |_: MouseEvent| {
+                let (ctx, reload, input) = (ctx.clone(), reload.clone(), input.clone());
+                wasm_bindgen_futures::spawn_local(async move {
+                    match ctx.bridge.send("lambda", op, input).await {
+                        Ok(_) => reload.set(*reload + 1),
+                        Err(e) => ctx.error(&e),
+                    }
+                });
+            })
+        }
+    };
     html! {
         <div class="triggers-tab">
-            <p class="hint">{ "A trigger makes Lambda call the function for you: an event source mapping polls a queue or a stream (SQS, DynamoDB Streams, Kinesis) and invokes the function with batches of records." }</p>
+            <p class="hint">{ "A trigger makes Lambda call the function for you: an event source mapping polls a queue or a stream and invokes the function with batches of records. An SQS batch is deleted when the function succeeds and comes back after the queue's visibility timeout when it fails; a stream batch is retried in order until it succeeds or its retries run out." }</p>
             { match &*mappings {
                 None => html! { <p class="muted">{ "Loading triggers…" }</p> },
-                Some(Err(_)) => html! { <div class="empty-state small"><p><strong>{ "Triggers come with event source mappings" }</strong>{ ", which this build does not simulate yet. Until then, invoke the function from the Code & test tab, from another function, or with " }<code>{ "gureum.send('lambda', 'Invoke', {...})" }</code>{ "." }</p></div> },
+                Some(Err(_)) => html! { <div class="empty-state small"><p><strong>{ "Triggers come with event source mappings" }</strong>{ ", which this build does not simulate yet." }</p></div> },
                 Some(Ok(l)) if l.is_empty() => html! { <p class="muted">{ "No triggers: nothing invokes this function on its own yet." }</p> },
                 Some(Ok(l)) => html! {
                     <table class="grid">
-                        <thead><tr><th>{ "Source" }</th><th>{ "State" }</th><th class="num">{ "Batch size" }</th><th>{ "Last result" }</th><th>{ "UUID" }</th></tr></thead>
-                        <tbody>{ for l.iter().map(|m| html! {
-                            <tr><td><code>{ m["EventSourceArn"].as_str().unwrap_or_default() }</code></td><td>{ m["State"].as_str().unwrap_or_default() }</td>
-                                <td class="num">{ m["BatchSize"].as_u64().map(|n| n.to_string()).unwrap_or_default() }</td><td>{ m["LastProcessingResult"].as_str().unwrap_or_default() }</td>
-                                <td><code>{ m["UUID"].as_str().unwrap_or_default() }</code></td></tr>
+                        <thead><tr><th>{ "Source" }</th><th>{ "State" }</th><th class="num">{ "Batch size" }</th><th>{ "Last result" }</th><th></th></tr></thead>
+                        <tbody>{ for l.iter().map(|m| {
+                            let uuid = m["UUID"].as_str().unwrap_or_default().to_string();
+                            let enabled = m["State"].as_str() == Some("Enabled");
+                            let toggle = act("UpdateEventSourceMapping", json!({"UUID": uuid, "Enabled": !enabled}));
+                            let delete = act("DeleteEventSourceMapping", json!({"UUID": uuid}));
+                            html! {
+                                <tr><td><code>{ m["EventSourceArn"].as_str().unwrap_or_default() }</code></td><td>{ m["State"].as_str().unwrap_or_default() }</td>
+                                    <td class="num">{ m["BatchSize"].as_u64().map(|n| n.to_string()).unwrap_or_default() }</td><td>{ m["LastProcessingResult"].as_str().unwrap_or_default() }</td>
+                                    <td class="row-actions"><button class="btn small" onclick={toggle}>{ if enabled { "Disable" } else { "Enable" } }</button>
+                                        <button class="btn small danger" onclick={delete}>{ "Delete" }</button></td></tr>
+                            }
                         }) }</tbody>
                     </table>
                 },
             } }
+            <h3>{ "Add a trigger" }</h3>
+            <div class="trigger-form">
+                <label>{ "Source" }
+                    <select aria-label="Trigger source" onchange={ let source = source.clone(); Callback::from(move |e: Event| source.set(select_value(&e))) }>
+                        { for sources.iter().map(|(arn, label, _)| html! { <option value={arn.clone()} selected={*arn == chosen}>{ label }</option> }) }
+                    </select>
+                </label>
+                <label>{ "Batch size" }
+                    <input aria-label="Batch size" placeholder={ if is_stream { "100" } else { "10" } } value={(*batch).clone()} oninput={ let batch = batch.clone(); Callback::from(move |e: InputEvent| batch.set(input_value(&e))) } />
+                </label>
+                if is_stream {
+                    <label>{ "Starting position" }
+                        <select aria-label="Starting position" onchange={ let position = position.clone(); Callback::from(move |e: Event| position.set(select_value(&e))) }>
+                            <option value="LATEST" selected={*position == "LATEST"}>{ "LATEST: changes from now on" }</option>
+                            <option value="TRIM_HORIZON" selected={*position == "TRIM_HORIZON"}>{ "TRIM_HORIZON: everything still in the stream" }</option>
+                        </select>
+                    </label>
+                }
+                <label class="check"><input type="checkbox" checked={*partial} onchange={ let partial = partial.clone(); Callback::from(move |_| partial.set(!*partial)) } />{ " Report batch item failures" }</label>
+                <label class="wide">{ "Filter pattern (optional)" }
+                    <input aria-label="Filter pattern" placeholder={ if is_stream { r#"{"eventName": ["INSERT"]}"# } else { r#"{"body": {"type": ["signup"]}}"# } } value={(*pattern).clone()} oninput={ let pattern = pattern.clone(); Callback::from(move |e: InputEvent| pattern.set(input_value(&e))) } />
+                </label>
+                <button class="btn primary" onclick={create}>{ "Add trigger" }</button>
+            </div>
+            if sources.is_empty() {
+                <p class="muted">{ "No sources yet: create an SQS queue (for example with " }<code>{ "gureum.send('sqs', 'CreateQueue', {QueueName: 'jobs'})" }</code>{ ") or enable a stream on a table." }</p>
+            }
+            if let Some(msg) = &*problem { <p class="error-text" role="alert">{ msg }</p> }
         </div>
     }
 }

@@ -252,3 +252,42 @@ test("an asynchronous invocation is queued, then runs in the background", async 
   await shot("functions-async");
   assert.deepEqual(errors, []);
 });
+
+test("a trigger: an SQS queue invokes the function, and can be disabled and removed", async () => {
+  await page.evaluate(() => window.gureum.send("sqs", "CreateQueue", { QueueName: "jobs" }));
+  await page.getByRole("tab", { name: "Triggers" }).click();
+  const source = page.getByLabel("Trigger source");
+  await source.locator("option", { hasText: "SQS queue jobs" }).waitFor({ state: "attached", timeout: 10000 });
+  await source.selectOption({ label: "SQS queue jobs" });
+  await page.getByLabel("Batch size").fill("5");
+  await page.getByRole("button", { name: "Add trigger" }).click();
+  const row = page.locator(".triggers-tab tbody tr", { hasText: "arn:aws:sqs:us-east-1:123456789012:jobs" });
+  await row.waitFor();
+  // The function (the callback template) consumes what is sent to the queue.
+  const url = "https://sqs.us-east-1.amazonaws.com/123456789012/jobs";
+  await page.evaluate((QueueUrl) => window.gureum.send("sqs", "SendMessage", { QueueUrl, MessageBody: "job 1" }), url);
+  // Poll from node: the mapping starts within a second of simulated time, then the function
+  // runs once more and the message is deleted.
+  const deadline = Date.now() + 20000;
+  let reports = 0;
+  let left = null;
+  while (Date.now() < deadline) {
+    reports = (await page.evaluate(() => window.gureum.send("logs", "FilterLogEvents", { logGroupName: "/aws/lambda/cb", filterPattern: "REPORT" }))).events.length;
+    left = (await page.evaluate((QueueUrl) => window.gureum.send("sqs", "GetQueueAttributes", { QueueUrl, AttributeNames: ["All"] }), url)).Attributes;
+    if (reports >= 3 && left.ApproximateNumberOfMessages === "0" && left.ApproximateNumberOfMessagesNotVisible === "0") break;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  assert.equal(reports, 3, "the queue's message was one more invocation");
+  assert.equal(left.ApproximateNumberOfMessages, "0");
+  assert.equal(left.ApproximateNumberOfMessagesNotVisible, "0", "and it was deleted after the function succeeded");
+  await page.getByRole("tab", { name: "Monitoring" }).click();
+  await page.getByRole("tab", { name: "Triggers" }).click();
+  await row.getByText("Enabled").waitFor();
+  await row.getByText("OK").waitFor();
+  await shot("functions-triggers-sqs");
+  await row.getByRole("button", { name: "Disable" }).click();
+  await row.getByText(/Updating|Disabled/).waitFor();
+  await row.getByRole("button", { name: "Delete" }).click();
+  await page.locator(".triggers-tab").getByText("No triggers").waitFor();
+  assert.deepEqual(errors, []);
+});
