@@ -83,6 +83,15 @@ fn queue_url(arn: &str) -> Option<String> {
     (p.len() == 6 && p[0] == "arn" && p[2] == "sqs").then(|| format!("https://sqs.{}.amazonaws.com/{}/{}", p[3], p[4], p[5]))
 }
 
+/// Sends `body` to the queue an SQS ARN names, after this call (destinations, on-failure
+/// records); an ARN that names no queue sends nothing.
+pub(super) fn send_to_queue(cx: &mut Cx, arn: &str, body: String) {
+    if let Some(url) = queue_url(arn) {
+        let region = arn.split(':').nth(3).unwrap_or(cx.region).to_string();
+        cx.after(Request::new("sqs", "SendMessage", &region, json!({ "QueueUrl": url, "MessageBody": body })));
+    }
+}
+
 /// Settings CreateEventSourceMapping and UpdateEventSourceMapping share.
 struct Settings {
     batch_size: Option<u32>,
@@ -172,17 +181,7 @@ pub fn create(cx: &mut Cx, state: &mut RegionState, input: &Value) -> Result<Ste
             if settings.batch_size.is_some_and(|b| b > 10_000) {
                 return Err(invalid_parameter("BatchSize must be at most 10000 for DynamoDB streams."));
             }
-            let f = manage::find(cx, state, &n)?;
-            if n.qualifier.is_some() {
-                manage::resolve_version(cx, f, &n.qualifier)?;
-            }
-            let function = f.name.clone();
-            if let Some(existing) = state.mappings.values().find(|m| m.event_source_arn == source && m.function == function) {
-                return Err(conflict(format!(
-                    "The event source arn (\" {source} \") and function (\" {function} \") provided mapping already exists. Please update or delete the existing mapping with UUID {}",
-                    existing.uuid
-                )));
-            }
+            check_new(cx, state, &n, &source)?;
             let region = source.split(':').nth(3).unwrap_or(cx.region).to_string();
             let request = Request::new("streams.dynamodb", "DescribeStream", &region, json!({ "StreamArn": source }));
             return Ok(Step::Call(request, Box::new(Cont::EsmCreate(Box::new(input.clone())))));
@@ -196,7 +195,19 @@ pub fn create(cx: &mut Cx, state: &mut RegionState, input: &Value) -> Result<Ste
     }
     let batch = settings.batch_size.unwrap_or(10);
     check_batch(batch, settings.window.unwrap_or(0))?;
-    let f = manage::find(cx, state, &n)?;
+    check_new(cx, state, &n, &source)?;
+    let Some(url) = queue_url(&source) else {
+        return Err(invalid_parameter(format!("Unrecognized event source: {source}")));
+    };
+    let request =
+        Request::new("sqs", "GetQueueAttributes", source.split(':').nth(3).unwrap_or(cx.region), json!({ "QueueUrl": url, "AttributeNames": ["VisibilityTimeout", "FifoQueue"] }));
+    Ok(Step::Call(request, Box::new(Cont::EsmCreate(Box::new(input.clone())))))
+}
+
+/// The function a new mapping would invoke must exist (with its qualifier), and not be mapped to
+/// `source` already.
+fn check_new(cx: &Cx, state: &mut RegionState, n: &manage::Named, source: &str) -> Result<(), AwsError> {
+    let f = manage::find(cx, state, n)?;
     if n.qualifier.is_some() {
         manage::resolve_version(cx, f, &n.qualifier)?;
     }
@@ -207,12 +218,48 @@ pub fn create(cx: &mut Cx, state: &mut RegionState, input: &Value) -> Result<Ste
             existing.uuid
         )));
     }
-    let Some(url) = queue_url(&source) else {
-        return Err(invalid_parameter(format!("Unrecognized event source: {source}")));
+    Ok(())
+}
+
+/// Creates a checked mapping, Creating until its timer enables it, and answers with it.
+fn insert(
+    cx: &mut Cx,
+    state: &mut RegionState,
+    n: &manage::Named,
+    source: &str,
+    settings: Settings,
+    default_batch: u32,
+    stream: Option<super::esm_stream::StreamState>,
+) -> Result<Step, AwsError> {
+    let function = manage::find(cx, state, n)?.name.clone();
+    let uuid = cx.rng.uuid();
+    let function_arn = match &n.qualifier {
+        Some(q) => format!("{}:{q}", manage::arn(cx, &function)),
+        None => manage::arn(cx, &function),
     };
-    let request =
-        Request::new("sqs", "GetQueueAttributes", source.split(':').nth(3).unwrap_or(cx.region), json!({ "QueueUrl": url, "AttributeNames": ["VisibilityTimeout", "FifoQueue"] }));
-    Ok(Step::Call(request, Box::new(Cont::EsmCreate(Box::new(input.clone())))))
+    let m = Mapping {
+        uuid: uuid.clone(),
+        function,
+        function_arn,
+        qualifier: n.qualifier.clone(),
+        event_source_arn: source.to_string(),
+        batch_size: settings.batch_size.unwrap_or(default_batch),
+        batching_window_s: settings.window.unwrap_or(0),
+        enabled: settings.enabled.unwrap_or(true),
+        state: "Creating".into(),
+        filters: settings.filters.unwrap_or_default(),
+        function_response_types: settings.response_types.unwrap_or_default(),
+        maximum_concurrency: settings.maximum_concurrency.flatten(),
+        last_modified_ms: cx.now_ms,
+        idle_ms: POLL_MS,
+        last_processing_result: "No records processed".into(),
+        stream,
+    };
+    let out = describe(cx, &m);
+    cx.journal.put_json(key(cx.region, &uuid), &m);
+    state.mappings.insert(uuid.clone(), m);
+    cx.schedule(cx.now_ms + TRANSITION_MS, json!({ "esm": uuid, "transition": true }));
+    Ok(Step::Done(out))
 }
 
 pub fn create_checked(cx: &mut Cx, state: &mut RegionState, input: &Value, queue: Result<Value, AwsError>) -> Result<Step, AwsError> {
@@ -239,35 +286,7 @@ pub fn create_checked(cx: &mut Cx, state: &mut RegionState, input: &Value, queue
     if fifo && settings.window.unwrap_or(0) > 0 {
         return Err(invalid_parameter("Batching window is not supported for FIFO queues"));
     }
-    let uuid = cx.rng.uuid();
-    let function_arn = match &n.qualifier {
-        Some(q) => format!("{}:{q}", manage::arn(cx, &f.name)),
-        None => manage::arn(cx, &f.name),
-    };
-    let enabled = settings.enabled.unwrap_or(true);
-    let m = Mapping {
-        uuid: uuid.clone(),
-        function: f.name.clone(),
-        function_arn,
-        qualifier: n.qualifier.clone(),
-        event_source_arn: source,
-        batch_size: settings.batch_size.unwrap_or(10),
-        batching_window_s: settings.window.unwrap_or(0),
-        enabled,
-        state: "Creating".into(),
-        filters: settings.filters.unwrap_or_default(),
-        function_response_types: settings.response_types.unwrap_or_default(),
-        maximum_concurrency: settings.maximum_concurrency.flatten(),
-        last_modified_ms: cx.now_ms,
-        idle_ms: POLL_MS,
-        last_processing_result: "No records processed".into(),
-        stream: None,
-    };
-    let out = describe(cx, &m);
-    cx.journal.put_json(key(cx.region, &uuid), &m);
-    state.mappings.insert(uuid.clone(), m);
-    cx.schedule(cx.now_ms + TRANSITION_MS, json!({ "esm": uuid, "transition": true }));
-    Ok(Step::Done(out))
+    insert(cx, state, &n, &source, settings, 10, None)
 }
 
 /// CreateEventSourceMapping for a DynamoDB stream, once DescribeStream has answered.
@@ -278,35 +297,7 @@ fn create_stream_mapping(cx: &mut Cx, state: &mut RegionState, input: &Value, so
     let n = manage::named(cx, input, false)?;
     let settings = read_settings(input)?;
     let stream = super::esm_stream::read(input)?;
-    let f = manage::find(cx, state, &n)?;
-    let uuid = cx.rng.uuid();
-    let function_arn = match &n.qualifier {
-        Some(q) => format!("{}:{q}", manage::arn(cx, &f.name)),
-        None => manage::arn(cx, &f.name),
-    };
-    let m = Mapping {
-        uuid: uuid.clone(),
-        function: f.name.clone(),
-        function_arn,
-        qualifier: n.qualifier.clone(),
-        event_source_arn: source.to_string(),
-        batch_size: settings.batch_size.unwrap_or(100),
-        batching_window_s: settings.window.unwrap_or(0),
-        enabled: settings.enabled.unwrap_or(true),
-        state: "Creating".into(),
-        filters: settings.filters.unwrap_or_default(),
-        function_response_types: settings.response_types.unwrap_or_default(),
-        maximum_concurrency: None,
-        last_modified_ms: cx.now_ms,
-        idle_ms: POLL_MS,
-        last_processing_result: "No records processed".into(),
-        stream: Some(stream),
-    };
-    let out = describe(cx, &m);
-    cx.journal.put_json(key(cx.region, &uuid), &m);
-    state.mappings.insert(uuid.clone(), m);
-    cx.schedule(cx.now_ms + TRANSITION_MS, json!({ "esm": uuid, "transition": true }));
-    Ok(Step::Done(out))
+    insert(cx, state, &n, source, settings, 100, Some(stream))
 }
 
 fn find<'s>(state: &'s mut RegionState, input: &Value) -> Result<&'s mut super::esm::Mapping, AwsError> {

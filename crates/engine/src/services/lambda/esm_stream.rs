@@ -348,9 +348,5 @@ fn deliver_failure(cx: &mut Cx, m: &Mapping, s: &StreamState, records: &[Value],
             "streamArn": m.event_source_arn,
         },
     });
-    let p: Vec<&str> = dest.split(':').collect();
-    if p.len() == 6 {
-        let url = format!("https://sqs.{}.amazonaws.com/{}/{}", p[3], p[4], p[5]);
-        cx.after(Request::new("sqs", "SendMessage", p[3], json!({ "QueueUrl": url, "MessageBody": body.to_string() })));
-    }
+    esm::send_to_queue(cx, dest, body.to_string());
 }

@@ -147,10 +147,7 @@ fn deliver(cx: &mut Cx, state: &RegionState, event: &QueuedEvent, condition: &st
     let body = record.to_string();
     let parts: Vec<&str> = target.split(':').collect();
     match parts.get(2) {
-        Some(&"sqs") if parts.len() == 6 => {
-            let url = format!("https://sqs.{}.amazonaws.com/{}/{}", parts[3], parts[4], parts[5]);
-            cx.after(Request::new("sqs", "SendMessage", parts[3], json!({ "QueueUrl": url, "MessageBody": body })));
-        }
+        Some(&"sqs") => super::esm::send_to_queue(cx, &target, body),
         Some(&"lambda") => {
             use base64::{engine::general_purpose::STANDARD as B64, Engine as _};
             let region = parts.get(3).copied().unwrap_or(cx.region).to_string();
