@@ -379,6 +379,14 @@ export const handler = async (event) => {
         }),
     );
     assert_eq!(m["StartingPosition"], "LATEST");
+    let err = s
+        .call(
+            "lambda",
+            "CreateEventSourceMapping",
+            json!({ "FunctionName": "welcome", "EventSourceArn": stream_arn, "StartingPosition": "LATEST", "ScalingConfig": { "MaximumConcurrency": 5 } }),
+        )
+        .expect_err("ScalingConfig is for SQS");
+    assert_eq!(err.kind, "InvalidParameterValueException");
     s.advance(2.0);
     for (id, name, email) in [("u1", "Ada", "ada@example.com"), ("u2", "Grace", "grace@example.com")] {
         s.ok("dynamodb", "PutItem", json!({ "TableName": "Users", "Item": { "id": { "S": id }, "name": { "S": name }, "email": { "S": email } } }));

@@ -71,6 +71,9 @@ pub fn read(input: &Value) -> Result<StreamState, AwsError> {
         return Err(invalid_parameter("MaximumRecordAgeInSeconds must be -1 or between 60 and 604800."));
     }
     let parallelization_factor = int("ParallelizationFactor", 1, 10, 1)? as u32;
+    if input.get("ScalingConfig").is_some_and(|v| !v.is_null()) {
+        return Err(invalid_parameter("Unsupported ScalingConfig parameter for DynamoDB stream event sources: MaximumConcurrency applies to SQS only."));
+    }
     if input.get("TumblingWindowInSeconds").is_some_and(|v| v.as_i64().is_some_and(|n| n > 0)) {
         return Err(invalid_parameter("Gureum does not simulate tumbling windows yet."));
     }
