@@ -4,7 +4,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdir } from "node:fs/promises";
-import { serveDist, startBrowser, newProfile, openApp, SHOTS } from "./lib.mjs";
+import { serveDist, startBrowser, newProfile, openApp, eventually, SHOTS } from "./lib.mjs";
 
 let srv, b, page;
 const errors = [];
@@ -243,10 +243,10 @@ test("an asynchronous invocation is queued, then runs in the background", async 
   await invoke();
   assert.match(await result().locator(".result-title").innerText(), /Queued \(status 202\)/);
   // The queued event runs on a timer of the simulated clock; its logs reach CloudWatch Logs.
-  await page.waitForFunction(async () => {
+  await eventually(page, async () => {
     const m = await window.gureum.sim("lambda:GetFunctionMetrics", { FunctionName: "cb", Minutes: 5 });
     return m.Datapoints.reduce((n, d) => n + d.Invocations, 0) >= 2;
-  }, null, { timeout: 15000, polling: 250 });
+  });
   const logs = await page.evaluate(() => window.gureum.send("logs", "FilterLogEvents", { logGroupName: "/aws/lambda/cb", filterPattern: "REPORT" }));
   assert.equal(logs.events.length, 2);
   await shot("functions-async");

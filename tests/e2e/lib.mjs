@@ -59,3 +59,18 @@ export async function openApp(page, url) {
   await page.goto(url);
   await page.waitForFunction(() => window.gureum && window.gureum.status() && window.gureum.status().event === "ready", null, { timeout: 30000 });
 }
+
+/**
+ * Evaluates the (possibly asynchronous) `fn` in the page until it returns a truthy value, and
+ * returns that value. `page.waitForFunction` does not await a predicate's promise, so predicates
+ * that call the engine (`window.gureum.send`, `sim`) poll through this instead.
+ */
+export async function eventually(page, fn, arg = null, { timeout = 15000, interval = 250 } = {}) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const value = await page.evaluate(fn, arg);
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`eventually: still falsy after ${timeout} ms: ${fn}`);
+    await new Promise((r) => setTimeout(r, interval));
+  }
+}
