@@ -12,6 +12,7 @@ use super::{
     reply::{Items, Reply, Row},
     requests::{self, Expressions, Spec},
     streams,
+    throttle::Access,
     value::{item_from_json, item_size, item_to_json, Item, MAX_ITEM_BYTES},
     DynamoDb, ERROR_NAMESPACE,
 };
@@ -114,6 +115,7 @@ pub fn put_item_input(db: &mut DynamoDb, cx: &mut Cx, input: &Input) -> Result<V
     collection::check_growth(table, &key.pk, collection::growth(table, &key, table.items.get(&key), Some(&item)), collection::LIMIT_BYTES)?;
     let pk = key.pk.clone();
     let consumed = capacity::Consumed::write(table, table.items.get(&key), Some(&item));
+    table.charge(cx.now_ms, "PutItem", Access::Write, &consumed)?;
     let old = streams::put_item(table, streams, cx, &region, key, item);
     let mut out = json!({});
     if args.return_values == Some("ALL_OLD") {
@@ -153,10 +155,11 @@ pub fn get_item_reply<'db>(db: &'db mut DynamoDb, cx: &mut Cx, input: &Input) ->
     let table_name = table_name.unwrap_or_default();
     let table = db.active_table(cx.region, table_name)?;
     let key = table.meta.key_schema.key_from_owned_map(key)?;
+    let stored = table.items.get_stored(&key);
+    let consumed = capacity::Consumed::table(capacity::read_units(stored.map_or(0, |s| s.size()), consistent));
+    table.charge(cx.now_ms, "GetItem", Access::Read, &consumed)?;
     let mut out = Reply::new();
-    let mut size = 0;
-    if let Some(item) = table.items.get_stored(&key) {
-        size = item.size();
+    if let Some(item) = stored {
         out.items = Some((
             "Item",
             Items::One(match &projection {
@@ -165,7 +168,7 @@ pub fn get_item_reply<'db>(db: &'db mut DynamoDb, cx: &mut Cx, input: &Input) ->
             }),
         ));
     }
-    capacity::attach_map(&mut out.rest, ReturnConsumedCapacity::parse(rcc), table_name, &capacity::Consumed::table(capacity::read_units(size, consistent)));
+    capacity::attach_map(&mut out.rest, ReturnConsumedCapacity::parse(rcc), table_name, &consumed);
     Ok(out)
 }
 
@@ -194,6 +197,7 @@ pub fn delete_item_input(db: &mut DynamoDb, cx: &mut Cx, input: &Input) -> Resul
     let key = table.meta.key_schema.key_from_map(&key)?;
     check_condition(cond.as_ref(), table.items.get(&key), args.on_condition_failure)?;
     let consumed = capacity::Consumed::write(table, table.items.get(&key), None);
+    table.charge(cx.now_ms, "DeleteItem", Access::Write, &consumed)?;
     let old = streams::delete_item(table, streams, cx, &region, &key);
     let mut out = json!({});
     if let (Some("ALL_OLD"), Some(old)) = (args.return_values, &old) {
@@ -313,6 +317,7 @@ pub fn update_item_input(db: &mut DynamoDb, cx: &mut Cx, input: &Input) -> Resul
     }
     let mut consumed = capacity::Consumed::write(table, old.as_ref(), writes.then_some(&new));
     consumed.table = capacity::write_units(size.max(old_size));
+    table.charge(cx.now_ms, "UpdateItem", Access::Write, &consumed)?;
     if writes {
         streams::put_item(table, streams, cx, &region, pk.clone(), new);
     }
