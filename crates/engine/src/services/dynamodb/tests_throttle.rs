@@ -325,3 +325,25 @@ fn metrics_count_consumed_units_throttle_events_and_throttled_requests_per_minut
     let er = e.control(T, "dynamodb:GetTableMetrics", &json!({"TableName": "Nope"})).expect_err("table");
     assert_eq!(er.kind, "ResourceNotFoundException");
 }
+
+#[test]
+fn partiql_statements_are_throttled_like_their_operations() {
+    let mut e = table(1, 1, 5, 5);
+    for i in 0..300 {
+        put(&mut e, T, item(&format!("k{i}"), 10)).expect("burst");
+    }
+    let er = err(&mut e, T, "ExecuteStatement", json!({"Statement": "INSERT INTO Tbl VALUE {'pk': 'p1'}"}));
+    assert_eq!(er.kind, "ProvisionedThroughputExceededException");
+    assert_eq!(er.message, TABLE_MSG);
+    let out = ok(&mut e, T, "BatchExecuteStatement", json!({"Statements": [{"Statement": "INSERT INTO Tbl VALUE {'pk': 'p2'}"}]}));
+    assert_eq!(out["Responses"][0]["Error"]["Code"], "ProvisionedThroughputExceeded");
+    let er = err(&mut e, T, "ExecuteTransaction", json!({"TransactStatements": [{"Statement": "INSERT INTO Tbl VALUE {'pk': 'p3'}"}]}));
+    assert_eq!(er.kind, "TransactionCanceledException");
+    assert_eq!(er.extra.as_ref().and_then(|x| x.get("CancellationReasons")).cloned(), Some(json!([{"Code": "ThrottlingError", "Message": TABLE_MSG}])));
+    // Reads have their own lane and go through.
+    let out = ok(&mut e, T, "ExecuteStatement", json!({"Statement": "SELECT * FROM Tbl WHERE pk = 'k1'"}));
+    assert_eq!(out["Items"].as_array().map(Vec::len), Some(1));
+    let m = metrics(&mut e, T, json!({"TableName": "Tbl"}));
+    let last = m["Datapoints"].as_array().and_then(|d| d.last()).cloned().unwrap_or_default();
+    assert_eq!(last["ThrottledRequests"], json!({"BatchExecuteStatement": 1, "ExecuteStatement": 1, "ExecuteTransaction": 1}));
+}
