@@ -58,6 +58,18 @@ pub(crate) fn check_condition(cond: Option<&Cond>, current: Option<&Item>, on_fa
     })
 }
 
+/// [`check_condition`] for a single-item write: a failed condition still consumes write
+/// capacity, the existing item's size (at least one unit), as DynamoDB bills it; when the table
+/// has no capacity left the request is throttled instead.
+fn condition_or_bill(table: &super::table::Table, now_ms: i64, op: &'static str, cond: Option<&Cond>, current: Option<&Item>, on_failure: Option<&str>) -> Result<(), AwsError> {
+    let failed = check_condition(cond, current, on_failure);
+    if failed.is_err() {
+        let units = capacity::Consumed::table(capacity::write_units(current.map(item_size).unwrap_or(0)));
+        table.charge(now_ms, op, Access::Write, &units)?;
+    }
+    failed
+}
+
 fn write_args<'a>(input: &Input<'a>, map_member: &str, map_path: &str, updates: Option<&[RawUpdate]>) -> Result<(WriteArgs<'a>, Option<AttrMap<'a>>), AwsError> {
     let table = input.string("TableName")?;
     let map = input.item_map(map_member)?;
@@ -111,7 +123,7 @@ pub fn put_item_input(db: &mut DynamoDb, cx: &mut Cx, input: &Input) -> Result<V
     let (table, streams) = db.table_for_write(&region, args.table)?;
     let key = table.meta.key_schema.key_of_item(&item)?;
     table.check_index_keys(&item)?;
-    check_condition(cond.as_ref(), table.items.get(&key), args.on_condition_failure)?;
+    condition_or_bill(table, cx.now_ms, "PutItem", cond.as_ref(), table.items.get(&key), args.on_condition_failure)?;
     collection::check_growth(table, &key.pk, collection::growth(table, &key, table.items.get(&key), Some(&item)), collection::LIMIT_BYTES)?;
     let pk = key.pk.clone();
     let consumed = capacity::Consumed::write(table, table.items.get(&key), Some(&item));
@@ -195,7 +207,7 @@ pub fn delete_item_input(db: &mut DynamoDb, cx: &mut Cx, input: &Input) -> Resul
     let region = cx.region.to_string();
     let (table, streams) = db.table_for_write(&region, args.table)?;
     let key = table.meta.key_schema.key_from_map(&key)?;
-    check_condition(cond.as_ref(), table.items.get(&key), args.on_condition_failure)?;
+    condition_or_bill(table, cx.now_ms, "DeleteItem", cond.as_ref(), table.items.get(&key), args.on_condition_failure)?;
     let consumed = capacity::Consumed::write(table, table.items.get(&key), None);
     table.charge(cx.now_ms, "DeleteItem", Access::Write, &consumed)?;
     let old = streams::delete_item(table, streams, cx, &region, &key);
@@ -274,7 +286,7 @@ pub fn update_item_input(db: &mut DynamoDb, cx: &mut Cx, input: &Input) -> Resul
         }
     }
     let current = table.items.get(&pk);
-    check_condition(cond.as_ref(), current, args.on_condition_failure)?;
+    condition_or_bill(table, cx.now_ms, "UpdateItem", cond.as_ref(), current, args.on_condition_failure)?;
     let old = current.cloned();
     let empty = Item::default();
     let mut new = old.clone().unwrap_or_else(|| schema.key_map(&pk));

@@ -347,3 +347,21 @@ fn partiql_statements_are_throttled_like_their_operations() {
     let last = m["Datapoints"].as_array().and_then(|d| d.last()).cloned().unwrap_or_default();
     assert_eq!(last["ThrottledRequests"], json!({"BatchExecuteStatement": 1, "ExecuteStatement": 1, "ExecuteTransaction": 1}));
 }
+
+#[test]
+fn a_failed_condition_consumes_write_capacity_and_a_throttled_table_refuses_first() {
+    let mut e = table(1, 1, 5, 5);
+    put(&mut e, T, item("a", 3000)).expect("put");
+    let cond = json!({"TableName": "Tbl", "Item": item("a", 10), "ConditionExpression": "attribute_not_exists(pk)"});
+    let er = err(&mut e, T, "PutItem", cond.clone());
+    assert_eq!(er.kind, "ConditionalCheckFailedException");
+    // The existing item's 3 KB were billed: 3 + 3 units so far.
+    let m = metrics(&mut e, T, json!({"TableName": "Tbl"}));
+    let last = m["Datapoints"].as_array().and_then(|d| d.last()).cloned().unwrap_or_default();
+    assert_eq!(last["ConsumedWriteCapacityUnits"], 6.0);
+    for i in 0..294 {
+        put(&mut e, T, item(&format!("k{i}"), 10)).expect("burst");
+    }
+    let er = err(&mut e, T, "PutItem", cond);
+    assert_eq!(er.kind, "ProvisionedThroughputExceededException");
+}
