@@ -23,9 +23,27 @@ pub fn iso8601(ms: i64) -> String {
     format!("{y:04}-{m:02}-{d:02}T{h:02}:{min:02}:{s:02}.{milli:03}Z")
 }
 
+/// `Monday, June 10, 2024 10:38:23 AM UTC`, as DynamoDB's limit messages write instants.
+pub fn long_date(ms: i64) -> String {
+    const DAYS: [&str; 7] = ["Thursday", "Friday", "Saturday", "Sunday", "Monday", "Tuesday", "Wednesday"];
+    const MONTHS: [&str; 12] = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+    let days = ms.div_euclid(86_400_000);
+    let rem = ms.rem_euclid(86_400_000);
+    let (y, m, d) = civil_from_days(days);
+    let (h, min, s) = (rem / 3_600_000, rem / 60_000 % 60, rem / 1000 % 60);
+    let (h12, half) = (if h % 12 == 0 { 12 } else { h % 12 }, if h < 12 { "AM" } else { "PM" });
+    format!("{}, {} {d}, {y} {h12}:{min:02}:{s:02} {half} UTC", DAYS[days.rem_euclid(7) as usize], MONTHS[m as usize - 1])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_dates() {
+        assert_eq!(long_date(0), "Thursday, January 1, 1970 12:00:00 AM UTC");
+        assert_eq!(long_date(1_795_541_400_123), "Tuesday, November 24, 2026 5:30:00 PM UTC");
+    }
 
     #[test]
     fn formats_known_instants() {

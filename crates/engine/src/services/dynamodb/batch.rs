@@ -1,6 +1,8 @@
 //! BatchGetItem and BatchWriteItem. Every request in a batch is validated before any is
-//! applied; a batch never partially fails validation. The sandbox has no throttling yet, so
-//! UnprocessedItems is always empty; UnprocessedKeys carries what did not fit the 16 MB response.
+//! applied; a batch never partially fails validation. Each item is admitted or throttled on
+//! its own (see [`super::throttle`]): throttled items come back as UnprocessedItems /
+//! UnprocessedKeys, and only when every item is throttled does the call fail with the
+//! throttling error. UnprocessedKeys also carries what did not fit the 16 MB response.
 
 use std::collections::HashSet;
 
@@ -15,6 +17,7 @@ use super::{
     legacy,
     requests::{self, Expressions},
     streams,
+    throttle::Access,
     transact::collection_metrics,
     value::{item_from_json, item_size, item_to_json, Item, MAX_ITEM_BYTES},
     DynamoDb,
@@ -65,7 +68,7 @@ pub fn batch_write_item(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result
     }
     // Validate everything first.
     let region = cx.region.to_string();
-    let mut plan: Vec<(String, Vec<Write>)> = Vec::new();
+    let mut plan: Vec<(String, Vec<(Write, &Value)>)> = Vec::new();
     let mut growth: std::collections::BTreeMap<KeyValue, i64> = std::collections::BTreeMap::new();
     for (name, requests) in tables {
         growth.clear();
@@ -74,8 +77,8 @@ pub fn batch_write_item(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result
         let schema = &table.meta.key_schema;
         let mut seen = HashSet::new();
         let mut writes = Vec::new();
-        for r in requests {
-            let r = Input::new(r).map_err(|_| AwsError::serialization("Unexpected value type in payload"))?;
+        for raw in requests {
+            let r = Input::new(raw).map_err(|_| AwsError::serialization("Unexpected value type in payload"))?;
             let put = r.structure("PutRequest", "PutRequest")?;
             let del = r.structure("DeleteRequest", "DeleteRequest")?;
             let w = match (put, del) {
@@ -115,36 +118,58 @@ pub fn batch_write_item(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result
             let total = growth.entry(k.pk.clone()).or_insert(0);
             *total += collection::growth(table, &k, table.items.get(&k), after);
             collection::check_growth(table, &k.pk, *total, collection::LIMIT_BYTES)?;
-            writes.push(w);
+            writes.push((w, raw));
         }
         plan.push((name.clone(), writes));
     }
     let mut units = Vec::new();
     let mut touched: Vec<(String, KeyValue)> = Vec::new();
+    let mut unprocessed = Map::new();
+    let mut processed = 0;
+    let mut refusal = None;
     for (name, writes) in plan {
         let (table, streams) = db.table_for_write(&region, &name)?;
         let mut consumed = capacity::Consumed::default();
-        for w in writes {
-            touched.push((
-                name.clone(),
-                match &w {
-                    Write::Put(k, _) | Write::Delete(k) => k.pk.clone(),
-                },
-            ));
+        let mut left = Vec::new();
+        for (w, raw) in writes {
+            let units = match &w {
+                Write::Put(k, item) => capacity::Consumed::write(table, table.items.get(k), Some(item)),
+                Write::Delete(k) => capacity::Consumed::write(table, table.items.get(k), None),
+            };
+            // Each item is admitted on its own; a throttled one is left for the caller.
+            let admitted = table.throughput.borrow_mut().check(&table.meta, cx.now_ms, Access::Write, &units);
+            if let Err(t) = admitted {
+                table.throughput.borrow_mut().throttled(&table.meta, cx.now_ms, &t, "BatchWriteItem", false);
+                refusal.get_or_insert_with(|| t.error(&table.meta.arn));
+                left.push(raw.clone());
+                continue;
+            }
+            table.throughput.borrow_mut().take(&table.meta, cx.now_ms, Access::Write, &units);
+            processed += 1;
+            consumed.add(&units);
             match w {
                 Write::Put(k, item) => {
-                    consumed.add(&capacity::Consumed::write(table, table.items.get(&k), Some(&item)));
+                    touched.push((name.clone(), k.pk.clone()));
                     streams::put_item(table, streams, cx, &region, k, item);
                 }
                 Write::Delete(k) => {
-                    consumed.add(&capacity::Consumed::write(table, table.items.get(&k), None));
+                    touched.push((name.clone(), k.pk.clone()));
                     streams::delete_item(table, streams, cx, &region, &k);
                 }
             }
         }
+        if !left.is_empty() {
+            table.throughput.borrow_mut().throttled_request(&table.meta, cx.now_ms, "BatchWriteItem");
+            unprocessed.insert(name.clone(), Value::Array(left));
+        }
         units.push((name, consumed));
     }
-    let mut out = json!({"UnprocessedItems": {}});
+    if processed == 0 {
+        if let Some(e) = refusal {
+            return Err(e);
+        }
+    }
+    let mut out = json!({"UnprocessedItems": unprocessed});
     if let Some(c) = consumed(ReturnConsumedCapacity::parse(rcc), &units) {
         out["ConsumedCapacity"] = c;
     }
@@ -205,6 +230,8 @@ pub fn batch_get_item(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<V
     }
     let mut responses = Map::new();
     let mut unprocessed = Map::new();
+    let mut processed = 0;
+    let mut refusal = None;
     let mut bytes = 0;
     let mut units = Vec::new();
     for plan in plans {
@@ -212,15 +239,28 @@ pub fn batch_get_item(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<V
         let mut found = Vec::new();
         let mut left = Vec::new();
         let mut table_units = 0.0;
+        let mut throttled = false;
         for (pk, raw) in plan.keys {
             if bytes >= MAX_GET_RESPONSE_BYTES {
                 left.push(raw);
                 continue;
             }
-            // Each item is rounded up to 4 KB on its own.
+            // Each item is rounded up to 4 KB on its own, and admitted on its own.
             let item = table.items.get(&pk);
             let size = item.map(item_size).unwrap_or(0);
-            table_units += capacity::read_units(size, plan.consistent);
+            let units = capacity::Consumed::table(capacity::read_units(size, plan.consistent));
+            let mut lanes = table.throughput.borrow_mut();
+            if let Err(t) = lanes.check(&table.meta, cx.now_ms, Access::Read, &units) {
+                lanes.throttled(&table.meta, cx.now_ms, &t, "BatchGetItem", false);
+                refusal.get_or_insert_with(|| t.error(&table.meta.arn));
+                throttled = true;
+                left.push(raw);
+                continue;
+            }
+            lanes.take(&table.meta, cx.now_ms, Access::Read, &units);
+            drop(lanes);
+            processed += 1;
+            table_units += units.table;
             if let Some(item) = item {
                 bytes += size;
                 found.push(match &plan.projection {
@@ -229,11 +269,19 @@ pub fn batch_get_item(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<V
                 });
             }
         }
+        if throttled {
+            table.throughput.borrow_mut().throttled_request(&table.meta, cx.now_ms, "BatchGetItem");
+        }
         responses.insert(plan.name.clone(), Value::Array(found));
         if !left.is_empty() {
             unprocessed.insert(plan.name.clone(), json!({"Keys": left}));
         }
         units.push((plan.name, capacity::Consumed::table(table_units)));
+    }
+    if processed == 0 {
+        if let Some(e) = refusal {
+            return Err(e);
+        }
     }
     let mut out = json!({"Responses": responses, "UnprocessedKeys": unprocessed});
     if let Some(c) = consumed(ReturnConsumedCapacity::parse(rcc), &units) {

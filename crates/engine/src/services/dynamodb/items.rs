@@ -12,6 +12,7 @@ use super::{
     reply::{Items, Reply, Row},
     requests::{self, Expressions, Spec},
     streams,
+    throttle::Access,
     value::{item_from_json, item_size, item_to_json, Item, MAX_ITEM_BYTES},
     DynamoDb, ERROR_NAMESPACE,
 };
@@ -55,6 +56,18 @@ pub(crate) fn check_condition(cond: Option<&Cond>, current: Option<&Item>, on_fa
         (Some("ALL_OLD"), Some(item)) => err.with("Item", item_to_json(item)),
         _ => err,
     })
+}
+
+/// [`check_condition`] for a single-item write: a failed condition still consumes write
+/// capacity, the existing item's size (at least one unit), as DynamoDB bills it; when the table
+/// has no capacity left the request is throttled instead.
+fn condition_or_bill(table: &super::table::Table, now_ms: i64, op: &'static str, cond: Option<&Cond>, current: Option<&Item>, on_failure: Option<&str>) -> Result<(), AwsError> {
+    let failed = check_condition(cond, current, on_failure);
+    if failed.is_err() {
+        let units = capacity::Consumed::table(capacity::write_units(current.map(item_size).unwrap_or(0)));
+        table.charge(now_ms, op, Access::Write, &units)?;
+    }
+    failed
 }
 
 fn write_args<'a>(input: &Input<'a>, map_member: &str, map_path: &str, updates: Option<&[RawUpdate]>) -> Result<(WriteArgs<'a>, Option<AttrMap<'a>>), AwsError> {
@@ -110,10 +123,11 @@ pub fn put_item_input(db: &mut DynamoDb, cx: &mut Cx, input: &Input) -> Result<V
     let (table, streams) = db.table_for_write(&region, args.table)?;
     let key = table.meta.key_schema.key_of_item(&item)?;
     table.check_index_keys(&item)?;
-    check_condition(cond.as_ref(), table.items.get(&key), args.on_condition_failure)?;
+    condition_or_bill(table, cx.now_ms, "PutItem", cond.as_ref(), table.items.get(&key), args.on_condition_failure)?;
     collection::check_growth(table, &key.pk, collection::growth(table, &key, table.items.get(&key), Some(&item)), collection::LIMIT_BYTES)?;
     let pk = key.pk.clone();
     let consumed = capacity::Consumed::write(table, table.items.get(&key), Some(&item));
+    table.charge(cx.now_ms, "PutItem", Access::Write, &consumed)?;
     let old = streams::put_item(table, streams, cx, &region, key, item);
     let mut out = json!({});
     if args.return_values == Some("ALL_OLD") {
@@ -153,10 +167,11 @@ pub fn get_item_reply<'db>(db: &'db mut DynamoDb, cx: &mut Cx, input: &Input) ->
     let table_name = table_name.unwrap_or_default();
     let table = db.active_table(cx.region, table_name)?;
     let key = table.meta.key_schema.key_from_owned_map(key)?;
+    let stored = table.items.get_stored(&key);
+    let consumed = capacity::Consumed::table(capacity::read_units(stored.map_or(0, |s| s.size()), consistent));
+    table.charge(cx.now_ms, "GetItem", Access::Read, &consumed)?;
     let mut out = Reply::new();
-    let mut size = 0;
-    if let Some(item) = table.items.get_stored(&key) {
-        size = item.size();
+    if let Some(item) = stored {
         out.items = Some((
             "Item",
             Items::One(match &projection {
@@ -165,7 +180,7 @@ pub fn get_item_reply<'db>(db: &'db mut DynamoDb, cx: &mut Cx, input: &Input) ->
             }),
         ));
     }
-    capacity::attach_map(&mut out.rest, ReturnConsumedCapacity::parse(rcc), table_name, &capacity::Consumed::table(capacity::read_units(size, consistent)));
+    capacity::attach_map(&mut out.rest, ReturnConsumedCapacity::parse(rcc), table_name, &consumed);
     Ok(out)
 }
 
@@ -192,8 +207,9 @@ pub fn delete_item_input(db: &mut DynamoDb, cx: &mut Cx, input: &Input) -> Resul
     let region = cx.region.to_string();
     let (table, streams) = db.table_for_write(&region, args.table)?;
     let key = table.meta.key_schema.key_from_map(&key)?;
-    check_condition(cond.as_ref(), table.items.get(&key), args.on_condition_failure)?;
+    condition_or_bill(table, cx.now_ms, "DeleteItem", cond.as_ref(), table.items.get(&key), args.on_condition_failure)?;
     let consumed = capacity::Consumed::write(table, table.items.get(&key), None);
+    table.charge(cx.now_ms, "DeleteItem", Access::Write, &consumed)?;
     let old = streams::delete_item(table, streams, cx, &region, &key);
     let mut out = json!({});
     if let (Some("ALL_OLD"), Some(old)) = (args.return_values, &old) {
@@ -270,7 +286,7 @@ pub fn update_item_input(db: &mut DynamoDb, cx: &mut Cx, input: &Input) -> Resul
         }
     }
     let current = table.items.get(&pk);
-    check_condition(cond.as_ref(), current, args.on_condition_failure)?;
+    condition_or_bill(table, cx.now_ms, "UpdateItem", cond.as_ref(), current, args.on_condition_failure)?;
     let old = current.cloned();
     let empty = Item::default();
     let mut new = old.clone().unwrap_or_else(|| schema.key_map(&pk));
@@ -313,6 +329,7 @@ pub fn update_item_input(db: &mut DynamoDb, cx: &mut Cx, input: &Input) -> Resul
     }
     let mut consumed = capacity::Consumed::write(table, old.as_ref(), writes.then_some(&new));
     consumed.table = capacity::write_units(size.max(old_size));
+    table.charge(cx.now_ms, "UpdateItem", Access::Write, &consumed)?;
     if writes {
         streams::put_item(table, streams, cx, &region, pk.clone(), new);
     }

@@ -28,6 +28,7 @@ pub mod streams;
 pub mod table;
 pub mod tables;
 pub mod tags;
+pub mod throttle;
 pub mod transact;
 pub mod value;
 
@@ -224,6 +225,19 @@ impl Service for DynamoDb {
         }
     }
 
+    /// `dynamodb:GetTableMetrics` (see [`throttle::metrics`]).
+    fn control(&mut self, cx: &mut Cx, operation: &str, input: &Value) -> Result<Value, AwsError> {
+        match operation {
+            "GetTableMetrics" => {
+                let name = input.get("TableName").and_then(Value::as_str).ok_or_else(|| AwsError::validation("TableName is required"))?;
+                let table = self.tables(cx.region).and_then(|t| t.get(name)).ok_or_else(|| resource_not_found(format!("Requested resource not found: Table: {name} not found")))?;
+                let throughput = table.throughput.borrow();
+                throttle::metrics(&table.meta, &throughput, cx.now_ms, input)
+            }
+            _ => Err(AwsError::new("gureum", "UnknownOperationException", format!("Unknown control operation 'dynamodb:{operation}'."), 400)),
+        }
+    }
+
     fn call_prepared(&mut self, cx: &mut Cx, _operation: &str, prepared: Box<dyn std::any::Any + Send>) -> Result<Vec<u8>, AwsError> {
         fast::call(self, cx, prepared)
     }
@@ -350,5 +364,7 @@ impl Service for DynamoDb {
 mod tests;
 #[cfg(test)]
 mod tests_capacity;
+#[cfg(test)]
+mod tests_throttle;
 #[cfg(test)]
 mod tests_update_table;

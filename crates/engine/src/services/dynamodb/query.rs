@@ -323,6 +323,7 @@ pub fn query_reply<'db>(db: &'db mut DynamoDb, cx: &mut Cx, input: &Input) -> Re
     };
     let mut out = page.reply;
     let consumed = capacity::Consumed::read(index_name.and_then(|n| table.index(n)), capacity::read_units(page.bytes, consistent));
+    table.charge(cx.now_ms, "Query", super::throttle::Access::Read, &consumed)?;
     capacity::attach_map(&mut out.rest, ReturnConsumedCapacity::parse(rcc), table_name, &consumed);
     Ok(out)
 }

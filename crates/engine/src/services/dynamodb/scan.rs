@@ -130,6 +130,7 @@ pub fn scan_reply<'db>(db: &'db mut DynamoDb, cx: &mut Cx, input: &Input) -> Res
     };
     let (mut out, bytes) = (page.reply, page.bytes);
     let consumed = capacity::Consumed::read(index_name.and_then(|n| table.index(n)), capacity::read_units(bytes, consistent));
+    table.charge(cx.now_ms, "Scan", super::throttle::Access::Read, &consumed)?;
     capacity::attach_map(&mut out.rest, ReturnConsumedCapacity::parse(rcc), table_name, &consumed);
     Ok(out)
 }

@@ -309,6 +309,9 @@ pub struct TableMeta {
     /// STANDARD or STANDARD_INFREQUENT_ACCESS, and when it was last changed; None until set.
     #[serde(default)]
     pub table_class: Option<(String, Option<i64>)>,
+    /// When UpdateTable switched the table to PAY_PER_REQUEST, within the last 24 hours.
+    #[serde(default)]
+    pub on_demand_switches: Vec<i64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -336,6 +339,26 @@ impl ThroughputHistory {
             }
             self.decreases_today += 1;
         }
+    }
+
+    /// DynamoDB's rule on decreases: four at any time in a UTC day, then one more whenever an
+    /// hour has passed since the last (at most 27 a day).
+    pub fn check_decrease(&self, now_ms: i64) -> Result<(), AwsError> {
+        let today = if self.decrease_day == now_ms.div_euclid(86_400_000) { self.decreases_today } else { 0 };
+        let last = self.last_decrease_ms.unwrap_or(i64::MIN);
+        if today < 4 || now_ms - last >= 3_600_000 {
+            return Ok(());
+        }
+        Err(AwsError::new(
+            super::ERROR_NAMESPACE,
+            "LimitExceededException",
+            format!(
+                "Subscriber limit exceeded: Provisioned throughput decreases are limited within a given UTC day. After the first 4 decreases, each subsequent decrease in the same UTC day can be performed at most once every 3600 seconds. Number of decreases today: {today}. Last decrease at {}. Next decrease can be made at {}",
+                crate::kernel::time::long_date(last),
+                crate::kernel::time::long_date(last + 3_600_000)
+            ),
+            400,
+        ))
     }
 
     pub fn describe(&self, now_ms: i64, read: i64, write: i64) -> Value {
@@ -378,6 +401,9 @@ pub struct Table {
     pub size_bytes: usize,
     /// Derived from items; rebuilt on load, never persisted.
     pub indexes: BTreeMap<String, IndexState>,
+    /// Capacity lanes and metrics (see [`super::throttle`]); never persisted. Interior
+    /// mutability lets readers holding `&Table` be charged.
+    pub throughput: std::cell::RefCell<super::throttle::Throughput>,
 }
 
 pub(crate) fn epoch_seconds(ms: i64) -> Value {
@@ -388,7 +414,13 @@ impl Table {
     /// `keep_item_json`: see [`crate::EngineConfig::keep_item_json`].
     pub fn new(meta: TableMeta, keep_item_json: bool) -> Self {
         let indexes = meta.indexes.iter().filter(|i| i.status != IndexStatus::Deleting).map(|i| (i.name.clone(), IndexState::default())).collect();
-        Table { meta, items: ItemMap::new(keep_item_json), size_bytes: 0, indexes }
+        Table { meta, items: ItemMap::new(keep_item_json), size_bytes: 0, indexes, throughput: Default::default() }
+    }
+
+    /// Admits a request that consumed `consumed` of `access` capacity, or refuses it with the
+    /// throttling error (see [`super::throttle`]); `op` names it in the ThrottledRequests metric.
+    pub fn charge(&self, now_ms: i64, op: &'static str, access: super::throttle::Access, consumed: &super::capacity::Consumed) -> Result<(), AwsError> {
+        self.throughput.borrow_mut().charge(&self.meta, now_ms, op, access, consumed, true)
     }
 
     /// An index that exists (a GSI being deleted no longer does, for readers and writers).

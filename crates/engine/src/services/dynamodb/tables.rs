@@ -240,6 +240,7 @@ pub fn create_table(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Val
             _ => None,
         },
         table_class: table_class.map(|c| (c.to_string(), None)),
+        on_demand_switches: Vec::new(),
     };
     cx.journal.put_json(table_key(&region, name), &meta);
     if meta.stream.enabled {
@@ -435,6 +436,9 @@ fn parse_indexes(list: &[Value], kind: IndexKind, table: &KeySchema, billing: Bi
     }
     Ok(out)
 }
+
+/// The rolling window of the limit on switches to PAY_PER_REQUEST.
+pub const ON_DEMAND_SWITCH_WINDOW_MS: i64 = 86_400_000;
 
 /// Virtual time a new GSI spends backfilling: a base, plus a millisecond per item in the table.
 pub const GSI_BACKFILL_BASE_MS: i64 = 5_000;
@@ -711,6 +715,14 @@ pub fn update_table(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Val
         )));
     }
 
+    if throughput.is_some() && !switching && (r < meta.read_capacity || w < meta.write_capacity) {
+        meta.throughput_history.check_decrease(cx.now_ms)?;
+    }
+    // Provisioned to on-demand: at most four times in a rolling 24 hours (back: any time).
+    if switching && target_billing == BillingMode::PayPerRequest && meta.on_demand_switches.iter().filter(|t| cx.now_ms - **t < ON_DEMAND_SWITCH_WINDOW_MS).count() >= 4 {
+        return Err(limit_exceeded("Subscriber limit exceeded: Update to PayPerRequest mode are limited to 4 times in 1 day(s)."));
+    }
+
     // GSI actions, checked against the table.
     let mut created: Option<IndexMeta> = None;
     let mut new_defs: Vec<(String, ScalarType)> = Vec::new();
@@ -731,6 +743,9 @@ pub fn update_table(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Val
                     if v > MAX_CAPACITY {
                         return Err(AwsError::validation(format!("Given value {v} for {what} is out of bounds")));
                     }
+                }
+                if !switching && (*ir < existing.read_capacity || *iw < existing.write_capacity) {
+                    existing.throughput_history.check_decrease(cx.now_ms)?;
                 }
                 if !switching && *ir == existing.read_capacity && *iw == existing.write_capacity {
                     return Err(AwsError::validation(format!(
@@ -860,6 +875,8 @@ pub fn update_table(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Val
         let old = (table.meta.read_capacity, table.meta.write_capacity);
         table.meta.billing_mode = target_billing;
         if target_billing == BillingMode::PayPerRequest {
+            table.meta.on_demand_switches.retain(|t| now - *t < ON_DEMAND_SWITCH_WINDOW_MS);
+            table.meta.on_demand_switches.push(now);
             table.meta.last_update_to_pay_per_request_ms = Some(now);
             table.meta.read_capacity = 0;
             table.meta.write_capacity = 0;

@@ -16,6 +16,7 @@ use super::{
     key::{KeyValue, PrimaryKey},
     requests::{self, Expressions},
     streams,
+    throttle::Access,
     value::{item_from_json, item_size, item_to_json, Item, MAX_ITEM_BYTES},
     DynamoDb, ERROR_NAMESPACE,
 };
@@ -195,21 +196,50 @@ pub fn transact_write_items(db: &mut DynamoDb, cx: &mut Cx, input_value: &Value)
         let reasons = plans.into_iter().map(|p| p.failed.unwrap_or_else(|| json!({"Code": "None"}))).collect();
         return Err(canceled(reasons));
     }
-    // Apply: all validated, nothing can fail now.
+    // Throughput: every item is admitted, or the transaction is cancelled with ThrottlingError
+    // (nothing consumed). Transactions cost twice the units of the same plain writes.
+    let mut charges = Vec::with_capacity(plans.len());
+    let mut reasons = Vec::with_capacity(plans.len());
+    let mut refused: Vec<&str> = Vec::new();
+    for p in &plans {
+        let table = db.active_table(&region, &p.table)?;
+        let consumed = match &p.new {
+            Some(new) => capacity::Consumed::write(table, table.items.get(&p.key), new.as_ref()),
+            // A condition check: the size of the item as it is.
+            None => capacity::Consumed::table(capacity::write_units(table.items.get(&p.key).map(item_size).unwrap_or(0))),
+        }
+        .times(2.0);
+        let admitted = table.throughput.borrow_mut().check(&table.meta, cx.now_ms, Access::Write, &consumed);
+        match admitted {
+            Ok(()) => reasons.push(json!({"Code": "None"})),
+            Err(t) => {
+                table.throughput.borrow_mut().throttled(&table.meta, cx.now_ms, &t, "TransactWriteItems", false);
+                if !refused.contains(&p.table.as_str()) {
+                    refused.push(&p.table);
+                }
+                reasons.push(json!({"Code": "ThrottlingError", "Message": t.message()}));
+            }
+        }
+        charges.push(consumed);
+    }
+    if !refused.is_empty() {
+        for name in refused {
+            let table = db.active_table(&region, name)?;
+            table.throughput.borrow_mut().throttled_request(&table.meta, cx.now_ms, "TransactWriteItems");
+        }
+        return Err(canceled(reasons));
+    }
+    // Apply: all validated and admitted, nothing can fail now.
     let mut units: BTreeMap<String, capacity::Consumed> = BTreeMap::new();
     let mut touched: Vec<(String, KeyValue)> = Vec::new();
-    for p in plans {
+    for (p, consumed) in plans.into_iter().zip(charges) {
         if p.new.is_some() {
             touched.push((p.table.clone(), p.key.pk.clone()));
         }
         let Ok((table, streams)) = db.table_for_write(&region, &p.table) else {
             continue;
         };
-        let consumed = match &p.new {
-            Some(new) => capacity::Consumed::write(table, table.items.get(&p.key), new.as_ref()),
-            // A condition check: the size of the item as it is.
-            None => capacity::Consumed::table(capacity::write_units(table.items.get(&p.key).map(item_size).unwrap_or(0))),
-        };
+        table.throughput.borrow_mut().take(&table.meta, cx.now_ms, Access::Write, &consumed);
         match p.new {
             Some(Some(item)) => {
                 streams::put_item(table, streams, cx, &region, p.key, item);
@@ -219,8 +249,7 @@ pub fn transact_write_items(db: &mut DynamoDb, cx: &mut Cx, input_value: &Value)
             }
             None => {}
         }
-        // Transactions cost twice the units of the same plain writes.
-        units.entry(p.table).or_default().add(&consumed.times(2.0));
+        units.entry(p.table).or_default().add(&consumed);
     }
     if let Some(t) = token {
         let record = TokenRecord { request: input_value.clone(), at_ms: cx.now_ms };
@@ -273,6 +302,7 @@ pub fn transact_get_items(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Resu
     }
     let mut responses = Vec::new();
     let mut units: BTreeMap<String, f64> = BTreeMap::new();
+    let mut gets: Vec<(String, f64)> = Vec::new();
     let mut seen = HashSet::new();
     for raw in &items {
         let a = Input::new(raw).map_err(|_| AwsError::serialization("Unexpected value type in payload"))?;
@@ -287,11 +317,41 @@ pub fn transact_get_items(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Resu
             return Err(AwsError::validation("Transaction request cannot include multiple operations on one item"));
         }
         let item = table.items.get(&key);
-        *units.entry(table_name).or_default() += 2.0 * capacity::read_units(item.map(item_size).unwrap_or(0), true);
+        let cost = 2.0 * capacity::read_units(item.map(item_size).unwrap_or(0), true);
+        gets.push((table_name.clone(), cost));
+        *units.entry(table_name).or_default() += cost;
         responses.push(match item {
             Some(i) => json!({"Item": item_to_json(&match &exprs.projection { Some(p) => eval::project(i, p), None => i.clone() })}),
             None => json!({}),
         });
+    }
+    // Throughput: every item admitted, or the transaction is cancelled with ThrottlingError.
+    let mut reasons = Vec::with_capacity(gets.len());
+    let mut refused: Vec<&str> = Vec::new();
+    for (name, cost) in &gets {
+        let table = db.active_table(cx.region, name)?;
+        let admitted = table.throughput.borrow_mut().check(&table.meta, cx.now_ms, Access::Read, &capacity::Consumed::table(*cost));
+        match admitted {
+            Ok(()) => reasons.push(json!({"Code": "None"})),
+            Err(t) => {
+                table.throughput.borrow_mut().throttled(&table.meta, cx.now_ms, &t, "TransactGetItems", false);
+                if !refused.contains(&name.as_str()) {
+                    refused.push(name);
+                }
+                reasons.push(json!({"Code": "ThrottlingError", "Message": t.message()}));
+            }
+        }
+    }
+    if !refused.is_empty() {
+        for name in refused {
+            let table = db.active_table(cx.region, name)?;
+            table.throughput.borrow_mut().throttled_request(&table.meta, cx.now_ms, "TransactGetItems");
+        }
+        return Err(canceled(reasons));
+    }
+    for (name, cost) in &gets {
+        let table = db.active_table(cx.region, name)?;
+        table.throughput.borrow_mut().take(&table.meta, cx.now_ms, Access::Read, &capacity::Consumed::table(*cost));
     }
     let mut out = json!({"Responses": responses});
     let per_table: BTreeMap<String, capacity::Consumed> = units.into_iter().map(|(t, u)| (t, capacity::Consumed::table(u))).collect();

@@ -501,6 +501,7 @@ pub fn execute_statement(db: &mut DynamoDb, cx: &mut Cx, input_value: &Value) ->
         Statement::Select(sel) => {
             let args = SelectArgs { consistent, limit: limit.map(|l| l as usize), next_token, hash: request_hash(text, params, consistent) };
             let (mut out, table, units) = run_select(db, cx, sel, &bound, args)?;
+            db.active_table(&region, &table)?.charge(cx.now_ms, "ExecuteStatement", super::throttle::Access::Read, &units)?;
             capacity::attach(&mut out, mode, &table, &units);
             Ok(out)
         }
@@ -508,6 +509,7 @@ pub fn execute_statement(db: &mut DynamoDb, cx: &mut Cx, input_value: &Value) ->
             let plan = plan_write(db, &region, &stmt, &bound)?;
             let table = db.active_table(&region, &plan.table)?;
             let outcome = exec::evaluate(table, &plan, on_failure)?;
+            table.charge(cx.now_ms, "ExecuteStatement", super::throttle::Access::Write, &outcome.units)?;
             let mut out = json!({"Items": response_items(outcome.returned)});
             exec::commit(db, cx, &region, &plan, outcome.new);
             capacity::attach(&mut out, mode, &plan.table, &outcome.units);
@@ -648,7 +650,12 @@ pub fn batch_execute_statement(db: &mut DynamoDb, cx: &mut Cx, input_value: &Val
                 Err(e) => batch_error(&e),
                 Ok(t) => {
                     let (item, size) = get_item(t, &key, paths.as_deref());
-                    add_units(&mut units, &table, &capacity::Consumed::table(capacity::read_units(size, consistent)));
+                    let cost = capacity::Consumed::table(capacity::read_units(size, consistent));
+                    if let Err(e) = t.charge(cx.now_ms, "BatchExecuteStatement", super::throttle::Access::Read, &cost) {
+                        responses.push(batch_error(&e));
+                        continue;
+                    }
+                    add_units(&mut units, &table, &cost);
                     let mut r = json!({"TableName": table});
                     if let Some(i) = item {
                         r["Item"] = item_to_json(&i);
@@ -657,7 +664,9 @@ pub fn batch_execute_statement(db: &mut DynamoDb, cx: &mut Cx, input_value: &Val
                 }
             },
             Ok(BatchOp::Write(plan)) => {
-                let outcome = db.active_table(&region, &plan.table).and_then(|t| exec::evaluate(t, &plan, m.on_failure));
+                let outcome = db.active_table(&region, &plan.table).and_then(|t| {
+                    exec::evaluate(t, &plan, m.on_failure).and_then(|o| t.charge(cx.now_ms, "BatchExecuteStatement", super::throttle::Access::Write, &o.units).map(|_| o))
+                });
                 match outcome {
                     Err(e) => batch_error(&e),
                     Ok(o) => {
@@ -751,7 +760,7 @@ pub fn execute_transaction(db: &mut DynamoDb, cx: &mut Cx, input_value: &Value) 
     let mode = ReturnConsumedCapacity::parse(rcc);
     let region = cx.region.to_string();
     if reads > 0 {
-        return transact_reads(db, &region, &prepared, mode);
+        return transact_reads(db, &region, cx.now_ms, &prepared, mode);
     }
     for (i, (s, _, _)) in prepared.iter().enumerate() {
         if let Statement::Update { returning: Some(_), .. } | Statement::Delete { returning: Some(_), .. } = s {
@@ -804,10 +813,21 @@ pub fn execute_transaction(db: &mut DynamoDb, cx: &mut Cx, input_value: &Value) 
     let mut reasons = Vec::with_capacity(plans.len());
     let mut failed = false;
     for (p, (_, _, on_failure)) in plans.iter().zip(&prepared) {
-        let outcome = db.active_table(&region, &p.table).and_then(|t| exec::evaluate(t, p, *on_failure));
+        let outcome = db.active_table(&region, &p.table).and_then(|t| exec::evaluate(t, p, *on_failure).map(|o| (t, o)));
         match outcome {
-            Ok(o) => {
-                reasons.push(json!({"Code": "None"}));
+            Ok((t, o)) => {
+                // Throughput: transactions cost twice the units of the same plain writes.
+                let admitted = t.throughput.borrow_mut().check(&t.meta, cx.now_ms, super::throttle::Access::Write, &o.units.clone().times(2.0));
+                match admitted {
+                    Ok(()) => reasons.push(json!({"Code": "None"})),
+                    Err(th) => {
+                        // One throttled request, however many of its statements were.
+                        let first = !reasons.iter().any(|r| r["Code"] == "ThrottlingError");
+                        t.throughput.borrow_mut().throttled(&t.meta, cx.now_ms, &th, "ExecuteTransaction", first);
+                        failed = true;
+                        reasons.push(json!({"Code": "ThrottlingError", "Message": th.message()}));
+                    }
+                }
                 outcomes.push(Some(o));
             }
             Err(e) => match reason(&e) {
@@ -827,7 +847,11 @@ pub fn execute_transaction(db: &mut DynamoDb, cx: &mut Cx, input_value: &Value) 
     let mut units: BTreeMap<String, capacity::Consumed> = BTreeMap::new();
     for (p, o) in plans.iter().zip(outcomes.into_iter().flatten()) {
         // Transactions cost twice the units of the same plain writes.
-        add_units(&mut units, &p.table, &o.units.times(2.0));
+        let cost = o.units.times(2.0);
+        if let Ok(t) = db.active_table(&region, &p.table) {
+            t.throughput.borrow_mut().take(&t.meta, cx.now_ms, super::throttle::Access::Write, &cost);
+        }
+        add_units(&mut units, &p.table, &cost);
         exec::commit(db, cx, &region, p, o.new);
     }
     if let Some(t) = token {
@@ -843,7 +867,7 @@ pub fn execute_transaction(db: &mut DynamoDb, cx: &mut Cx, input_value: &Value) 
 }
 
 /// A transaction of SELECTs, read together as TransactGetItems reads.
-fn transact_reads(db: &DynamoDb, region: &str, prepared: &[(Statement, Vec<AttributeValue>, Option<&str>)], mode: ReturnConsumedCapacity) -> Result<Value, AwsError> {
+fn transact_reads(db: &DynamoDb, region: &str, now_ms: i64, prepared: &[(Statement, Vec<AttributeValue>, Option<&str>)], mode: ReturnConsumedCapacity) -> Result<Value, AwsError> {
     let mut gets = Vec::with_capacity(prepared.len());
     for (i, (s, params, _)) in prepared.iter().enumerate() {
         let Statement::Select(sel) = s else { return Err(AwsError::internal("not a read")) };
@@ -862,12 +886,35 @@ fn transact_reads(db: &DynamoDb, region: &str, prepared: &[(Statement, Vec<Attri
             return Err(invalid("Transaction request cannot include multiple operations on one item"));
         }
     }
-    let mut responses = Vec::with_capacity(gets.len());
-    let mut units: BTreeMap<String, capacity::Consumed> = BTreeMap::new();
+    // Throughput: every read admitted, or the transaction is cancelled with ThrottlingError.
+    let mut reasons = Vec::with_capacity(gets.len());
+    let mut costs = Vec::with_capacity(gets.len());
+    let mut refused = false;
     for (table, key, paths) in &gets {
         let t = db.active_table(region, table)?;
-        let (item, size) = get_item(t, key, paths.as_deref());
-        add_units(&mut units, table, &capacity::Consumed::table(2.0 * capacity::read_units(size, true)));
+        let (_, size) = get_item(t, key, paths.as_deref());
+        let cost = capacity::Consumed::table(2.0 * capacity::read_units(size, true));
+        let admitted = t.throughput.borrow_mut().check(&t.meta, now_ms, super::throttle::Access::Read, &cost);
+        match admitted {
+            Ok(()) => reasons.push(json!({"Code": "None"})),
+            Err(th) => {
+                t.throughput.borrow_mut().throttled(&t.meta, now_ms, &th, "ExecuteTransaction", !refused);
+                refused = true;
+                reasons.push(json!({"Code": "ThrottlingError", "Message": th.message()}));
+            }
+        }
+        costs.push(cost);
+    }
+    if refused {
+        return Err(canceled(reasons));
+    }
+    let mut responses = Vec::with_capacity(gets.len());
+    let mut units: BTreeMap<String, capacity::Consumed> = BTreeMap::new();
+    for ((table, key, paths), cost) in gets.iter().zip(costs) {
+        let t = db.active_table(region, table)?;
+        let (item, _) = get_item(t, key, paths.as_deref());
+        t.throughput.borrow_mut().take(&t.meta, now_ms, super::throttle::Access::Read, &cost);
+        add_units(&mut units, table, &cost);
         responses.push(match item {
             Some(i) => json!({"Item": item_to_json(&i)}),
             None => json!({}),
