@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[2]
 GUREUM_BIN = Path(os.environ.get("GUREUM_BIN", ROOT / "target" / "debug" / "gureum"))
 ACCESS_KEY, SECRET_KEY = "test", "test"
 # One attempt: a retry would hide an error the server should not have returned.
-NO_RETRIES = Config(retries={"max_attempts": 1, "mode": "standard"}, connect_timeout=5, read_timeout=30)
+NO_RETRIES = Config(retries={"total_max_attempts": 1, "mode": "standard"}, connect_timeout=5, read_timeout=30)  # total_max_attempts counts the first call; max_attempts does not
 URL_LINE = re.compile(r"Gureum is serving AWS APIs at (http://\S+) \(")
 START_TIMEOUT = 20.0
 
