@@ -378,6 +378,8 @@ pub struct Table {
     pub size_bytes: usize,
     /// Derived from items; rebuilt on load, never persisted.
     pub indexes: BTreeMap<String, IndexState>,
+    /// Time to Live: the setting (its own record) and the queue of expiries.
+    pub ttl: super::ttl::TableTtl,
 }
 
 pub(crate) fn epoch_seconds(ms: i64) -> Value {
@@ -388,7 +390,7 @@ impl Table {
     /// `keep_item_json`: see [`crate::EngineConfig::keep_item_json`].
     pub fn new(meta: TableMeta, keep_item_json: bool) -> Self {
         let indexes = meta.indexes.iter().filter(|i| i.status != IndexStatus::Deleting).map(|i| (i.name.clone(), IndexState::default())).collect();
-        Table { meta, items: ItemMap::new(keep_item_json), size_bytes: 0, indexes }
+        Table { meta, items: ItemMap::new(keep_item_json), size_bytes: 0, indexes, ttl: Default::default() }
     }
 
     /// An index that exists (a GSI being deleted no longer does, for readers and writers).
