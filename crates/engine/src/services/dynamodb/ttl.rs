@@ -16,15 +16,13 @@
 //! follow, the stream gets a REMOVE record with `userIdentity`, and no capacity is consumed.
 //!
 //! The process costs nothing on tables without TTL: a table with TTL ENABLED keeps a queue of
-//! (expiry, key) built when TTL turns ENABLED (and rebuilt after a reload when first needed),
-//! each write pushes its item's expiry, and one timer per table is due at the next pass that has
-//! something to delete. Queue entries are checked against the item when they come due (an item
-//! renewed or deleted since leaves a stale entry behind, dropped then).
+//! keys bucketed by the pass that will delete them, built when TTL turns ENABLED (and rebuilt
+//! after a reload when first needed); each write appends its key (flattened, most without an
+//! allocation) to its pass's bucket, and one timer per table is due at the next pass that has
+//! something to delete. Queue entries are checked against the item when their pass comes (an
+//! item renewed or deleted since leaves a stale entry behind, dropped then).
 
-use std::{
-    cmp::Reverse,
-    collections::{BTreeSet, BinaryHeap},
-};
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -34,7 +32,7 @@ use super::{
     key::PrimaryKey,
     resource_in_use, resource_not_found,
     streams::{self, Origin},
-    table::{Table, TableStatus},
+    table::{KeyBytes, Table, TableStatus},
     table_key,
     value::{AttributeValue, Item},
     DynamoDb,
@@ -93,8 +91,8 @@ pub struct TtlState {
 #[derive(Debug, Clone, Default)]
 pub struct TableTtl {
     pub state: TtlState,
-    /// Min-heap of (expiry ms, key); None until built.
-    queue: Option<BinaryHeap<Reverse<(i64, PrimaryKey)>>>,
+    /// Keys by the due time of the pass that deletes them; None until built.
+    queue: Option<Queue>,
     /// Due times of this table's pass timers still pending (since the last load), so a pass
     /// brought forward and then back does not schedule a second timer for the same time.
     timers: BTreeSet<i64>,
@@ -132,14 +130,38 @@ fn pass_due(expiry_ms: i64) -> i64 {
     t.saturating_add(PASS_GRID_MS - 1).div_euclid(PASS_GRID_MS).saturating_mul(PASS_GRID_MS)
 }
 
+/// Keys by pass due time, and how many entries in all.
+#[derive(Debug, Clone, Default)]
+struct Queue {
+    passes: BTreeMap<i64, Vec<KeyBytes>>,
+    len: usize,
+}
+
+impl Queue {
+    fn push(&mut self, due: i64, key: KeyBytes) {
+        self.passes.entry(due).or_default().push(key);
+        self.len += 1;
+    }
+
+    fn next_due(&self) -> Option<i64> {
+        self.passes.keys().next().copied()
+    }
+}
+
 impl TableTtl {
     /// The attribute items expire by, while TTL is ENABLED.
     fn enabled_attribute(&self) -> Option<&str> {
         (self.state.status == TtlStatus::Enabled).then_some(self.state.attribute_name.as_deref()).flatten()
     }
 
-    fn build(table: &Table, attribute: &str, now_ms: i64) -> BinaryHeap<Reverse<(i64, PrimaryKey)>> {
-        table.items.iter().filter_map(|(k, item)| expiry_ms(item, attribute).filter(|e| *e >= now_ms - MAX_AGE_MS).map(|e| Reverse((e, k.clone())))).collect()
+    fn build(table: &Table, attribute: &str, now_ms: i64) -> Queue {
+        let mut q = Queue::default();
+        for (k, item) in table.items.iter() {
+            if let Some(e) = expiry_ms(item, attribute).filter(|e| *e >= now_ms - MAX_AGE_MS) {
+                q.push(pass_due(e), KeyBytes::of(k));
+            }
+        }
+        q
     }
 }
 
@@ -152,15 +174,15 @@ pub(crate) fn on_put(table: &mut Table, cx: &mut Cx, region: &str, key: &Primary
     if expiry < cx.now_ms - MAX_AGE_MS {
         return;
     }
+    let due = pass_due(expiry);
     if let Some(queue) = &mut table.ttl.queue {
-        queue.push(Reverse((expiry, key.clone())));
-        // Stale entries (renewed or deleted items) are dropped when they come due; a queue much
-        // larger than the table is rebuilt so overwrites cannot grow it without bound.
-        if queue.len() > 2 * table.items.len() + 1024 {
+        queue.push(due, KeyBytes::of(key));
+        // Stale entries (renewed or deleted items) are dropped when their pass comes; a queue
+        // much larger than the table is rebuilt so overwrites cannot grow it without bound.
+        if queue.len > 2 * table.items.len() + 1024 {
             table.ttl.queue = None;
         }
     }
-    let due = pass_due(expiry);
     if table.ttl.state.pass_at.is_none_or(|at| due < at) {
         schedule_pass(table, cx, region, due);
     }
@@ -183,7 +205,7 @@ pub(crate) fn settle(table: &mut Table, cx: &mut Cx, region: &str) {
             table.ttl.state.pass_at = None;
             let attribute = table.ttl.state.attribute_name.clone().unwrap_or_default();
             let queue = TableTtl::build(table, &attribute, cx.now_ms);
-            let next = queue.peek().map(|Reverse((e, _))| pass_due(*e));
+            let next = queue.next_due();
             table.ttl.queue = Some(queue);
             match next {
                 Some(due) => schedule_pass(table, cx, region, due.max(cx.now_ms)),
@@ -225,17 +247,20 @@ pub(crate) fn pass(db: &mut DynamoDb, cx: &mut Cx, timer: &Timer) {
         None => TableTtl::build(table, &attribute, now),
     };
     let mut due_keys = Vec::new();
-    while let Some(Reverse((expiry, _))) = queue.peek() {
-        if pass_due(*expiry) > now {
-            break;
-        }
-        let Some(Reverse((expiry, key))) = queue.pop() else { break };
-        let current = table.items.get(&key).and_then(|item| expiry_ms(item, &attribute));
-        if current == Some(expiry) && expiry >= now - MAX_AGE_MS {
-            due_keys.push(key);
+    while let Some(entry) = queue.passes.first_entry().filter(|e| *e.key() <= now) {
+        let keys = entry.remove();
+        queue.len -= keys.len();
+        for k in keys {
+            let Some(item) = table.items.get_by_bytes(&k) else { continue };
+            let due = expiry_ms(item, &attribute).filter(|e| *e >= now - MAX_AGE_MS).map(pass_due);
+            if due.is_some_and(|d| d <= now) {
+                if let Ok(key) = table.meta.key_schema.key_of_item(item) {
+                    due_keys.push(key);
+                }
+            }
         }
     }
-    let next = queue.peek().map(|Reverse((e, _))| pass_due(*e));
+    let next = queue.next_due();
     table.ttl.queue = Some(queue);
     for key in &due_keys {
         // (A key queued twice was deleted the first time.)
