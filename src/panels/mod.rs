@@ -17,3 +17,4 @@ pub mod query_builder;
 pub mod samples;
 pub mod sandbox;
 pub mod tables;
+pub mod ttl;

@@ -16,6 +16,7 @@ use crate::{
         partitions::Partitions,
         query_builder::{Keys, QueryBuilder},
         samples,
+        ttl::{countdown, use_sim_now, use_ttl, TimeToLive},
     },
 };
 
@@ -448,6 +449,10 @@ fn table_detail(p: &DetailProps) -> Html {
     let editor = use_state(|| None::<Option<Value>>);
     let reload = use_state(|| 0u32);
     let tab = use_state(|| "items");
+    // The TTL attribute while TTL is on: the items view counts down to each item's expiry.
+    let ttl = use_ttl(&name);
+    let ttl_attr = ttl.as_ref().filter(|d| matches!(d["TimeToLiveStatus"].as_str(), Some("ENABLED" | "ENABLING"))).and_then(|d| d["AttributeName"].as_str()).map(str::to_string);
+    let sim_now = use_sim_now(ttl_attr.is_some() && *tab == "items");
 
     {
         let (page, starts, ctx2, name) = (page.clone(), starts.clone(), ctx.clone(), name.clone());
@@ -553,7 +558,7 @@ fn table_detail(p: &DetailProps) -> Html {
             }
             if active {
                 <nav class="tabs" role="tablist" aria-label="Table views">
-                    { for [("items", "Items"), ("query", "Query / Scan"), ("indexes", "Indexes"), ("partitions", "Partitions"), ("partiql", "PartiQL")].iter().map(|(id, label)| {
+                    { for [("items", "Items"), ("query", "Query / Scan"), ("indexes", "Indexes"), ("partitions", "Partitions"), ("partiql", "PartiQL"), ("ttl", "Time to Live")].iter().map(|(id, label)| {
                         let t2 = tab.clone();
                         let id = *id;
                         html! { <button role="tab" aria-selected={(*tab == id).to_string()} class={classes!("tab", (*tab == id).then_some("on"))} onclick={Callback::from(move |_| t2.set(id))}>{ *label }</button> }
@@ -579,7 +584,7 @@ fn table_detail(p: &DetailProps) -> Html {
                             <table class="grid items-grid">
                                 <thead><tr>{ for columns.iter().map(|c| html! { <th>{ c }</th> }) }<th class="actions-col">{ "" }</th></tr></thead>
                                 <tbody>
-                                    { for items.iter().map(|it| item_row(&ctx, &name, it, &columns, &hash, &range, &editor)) }
+                                    { for items.iter().map(|it| item_row(&ctx, &name, it, &columns, &hash, &range, &editor, ttl_attr.as_deref().map(|a| (a, sim_now)))) }
                                 </tbody>
                             </table>
                         </div>
@@ -604,11 +609,25 @@ fn table_detail(p: &DetailProps) -> Html {
                     <PartiqlEditor table={name.clone()} hash={h.clone()} range={range.clone()} />
                 }
             }
+            if active && *tab == "ttl" {
+                <TimeToLive table={name.clone()} />
+            }
         </div>
     }
 }
 
-fn item_row(ctx: &Ctx, table: &str, item: &Value, columns: &[String], hash: &KeyName, range: &KeyName, editor: &UseStateHandle<Option<Option<Value>>>) -> Html {
+/// `ttl`: the TTL attribute and simulated now (ms), when the table's TTL is on.
+#[allow(clippy::too_many_arguments)]
+fn item_row(
+    ctx: &Ctx,
+    table: &str,
+    item: &Value,
+    columns: &[String],
+    hash: &KeyName,
+    range: &KeyName,
+    editor: &UseStateHandle<Option<Option<Value>>>,
+    ttl: Option<(&str, f64)>,
+) -> Html {
     let mut key = Map::new();
     for (n, _) in hash.iter().chain(range.iter()) {
         key.insert(n.clone(), item[n].clone());
@@ -628,10 +647,16 @@ fn item_row(ctx: &Ctx, table: &str, item: &Value, columns: &[String], hash: &Key
         let (editor, item) = (editor.clone(), item.clone());
         Callback::from(move |_| editor.set(Some(Some(item.clone()))))
     };
+    let expiry = ttl.and_then(|(attr, now)| item.get(attr).and_then(|v| countdown(v, now)).map(|c| (attr, c)));
+    let expired = expiry.as_ref().is_some_and(|(_, (_, e))| *e);
     html! {
-        <tr>
+        <tr class={classes!(expired.then_some("expired"))}>
             { for columns.iter().map(|c| match item.get(c) {
-                Some(v) => { let (text, tag) = dynamo_json::cell(v); html! { <td title={format!("{tag}: {text}")}><span class="type-tag">{ tag }</span>{ text }</td> } }
+                Some(v) => {
+                    let (text, tag) = dynamo_json::cell(v);
+                    let note = expiry.as_ref().filter(|(attr, _)| *attr == c.as_str()).map(|(_, (note, expired))| html! { <span class={classes!("ttl-countdown", expired.then_some("expired"))}>{ note }</span> });
+                    html! { <td title={format!("{tag}: {text}")}><span class="type-tag">{ tag }</span>{ text }{ for note }</td> }
+                }
                 None => html! { <td class="absent">{ "" }</td> },
             }) }
             <td class="actions-col"><button class="btn small" onclick={edit}>{ "Edit" }</button><button class="btn small danger" onclick={delete} aria-label="Delete item">{ "Delete" }</button></td>

@@ -189,7 +189,7 @@ pub fn run(items: u64, gets: u64, queries: u64, now_ms: &mut dyn FnMut() -> f64)
 }
 
 /// PutItem with and without a DynamoDB stream on the table (NEW_AND_OLD_IMAGES, the dearest
-/// view: every write keeps both images).
+/// view: every write keeps both images), and with a stream and Time to Live together.
 #[derive(Debug, Clone, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StreamFigures {
@@ -197,9 +197,16 @@ pub struct StreamFigures {
     /// Median of five rounds, each writing a fifth of the items.
     pub put_per_s_without_stream: f64,
     pub put_per_s_with_stream: f64,
+    /// A stream and TTL on the expiry attribute every item carries.
+    pub put_per_s_with_stream_and_ttl: f64,
     /// Writes that replace an item (MODIFY records, old and new image).
     pub overwrite_per_s_without_stream: f64,
     pub overwrite_per_s_with_stream: f64,
+    pub overwrite_per_s_with_stream_and_ttl: f64,
+    /// Items the TTL process deleted during the run (their passes are inside the timings).
+    pub ttl_deleted: u64,
+    /// Virtual time the run covered, in minutes.
+    pub virtual_minutes: f64,
 }
 
 impl StreamFigures {
@@ -219,49 +226,117 @@ impl StreamFigures {
                 self.overwrite_per_s_with_stream,
                 cost(self.overwrite_per_s_without_stream, self.overwrite_per_s_with_stream)
             ),
+            format!(
+                "PutItem, new items: {:.0}/s with a stream and TTL ({:+.1}% time per write against neither)",
+                self.put_per_s_with_stream_and_ttl,
+                cost(self.put_per_s_without_stream, self.put_per_s_with_stream_and_ttl)
+            ),
+            format!(
+                "PutItem, replacing items: {:.0}/s with a stream and TTL ({:+.1}% time per write against neither)",
+                self.overwrite_per_s_with_stream_and_ttl,
+                cost(self.overwrite_per_s_without_stream, self.overwrite_per_s_with_stream_and_ttl)
+            ),
+            format!(
+                "TTL: every item carries an expiry, one in ten 10 minutes after its write; over {:.0} virtual minutes ({} ms per write) the TTL process deleted {} items, inside the timings",
+                self.virtual_minutes, VIRTUAL_MS_PER_WRITE, self.ttl_deleted
+            ),
         ]
     }
 }
 
-/// Times PutItem through [`Engine::call_json`] on two tables, one with a stream, in alternating
-/// rounds so both see the same machine: `items` new items each, then `items` overwrites.
+/// The virtual clock's advance per write in [`stream_overhead`], so the run covers enough
+/// virtual time for items to expire and the TTL process to delete them.
+pub const VIRTUAL_MS_PER_WRITE: i64 = 10;
+
+/// Times PutItem through [`Engine::call_json`] on three tables (no stream; a stream; a stream
+/// and TTL), in alternating rounds so all see the same machine: `items` new items each, then
+/// `items` overwrites. Every item carries an `expires` attribute (epoch seconds: one in ten
+/// expires ten minutes after the write, the rest in a day); the host clock advances
+/// [`VIRTUAL_MS_PER_WRITE`] per write, so the TTL table's passes fire during the timed calls.
 pub fn stream_overhead(items: u64, now_ms: &mut dyn FnMut() -> f64) -> Result<StreamFigures, crate::AwsError> {
+    const HOST_START: i64 = 20_000;
+    let config = EngineConfig { keep_item_json: true, ..EngineConfig::default() };
+    let start_virtual = config.start_virtual_ms;
     let mut engines = Vec::new();
-    for stream in [false, true] {
-        let mut e = Engine::new(EngineConfig { keep_item_json: true, ..EngineConfig::default() }, 0);
+    for (stream, ttl) in [(false, false), (true, false), (true, true)] {
+        let mut e = Engine::new(config.clone(), 0);
         let mut input = json!({"TableName": "Bench", "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "N"}],
             "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}], "BillingMode": "PAY_PER_REQUEST"});
         if stream {
             input["StreamSpecification"] = json!({"StreamEnabled": true, "StreamViewType": "NEW_AND_OLD_IMAGES"});
         }
-        call(&mut e, "CreateTable", input)?;
-        settle(&mut e);
+        e.call(1_000, &Request::new("dynamodb", "CreateTable", "us-east-1", input))?;
+        e.tick(5_000);
+        if ttl {
+            e.call(
+                5_000,
+                &Request::new("dynamodb", "UpdateTimeToLive", "us-east-1", json!({"TableName": "Bench", "TimeToLiveSpecification": {"Enabled": true, "AttributeName": "expires"}})),
+            )?;
+        }
+        e.tick(HOST_START);
+        e.take_changes();
         engines.push(e);
     }
-    let body = |i: u64, v: u64| {
-        format!(r#"{{"TableName":"Bench","Item":{{"pk":{{"S":"user#{:06}"}},"sk":{{"N":"{}"}},"score":{{"N":"{v}"}},"name":{{"S":"player name here"}}}}}}"#, i / 100, i % 100)
+    let host = |phase: u64, i: u64| HOST_START + ((phase * items + i) as i64) * VIRTUAL_MS_PER_WRITE;
+    let body = |i: u64, v: u64, host_ms: i64| {
+        let expires = (start_virtual + host_ms) / 1000 + if i % 10 == 0 { 600 } else { 86_400 };
+        format!(
+            r#"{{"TableName":"Bench","Item":{{"pk":{{"S":"user#{:06}"}},"sk":{{"N":"{}"}},"score":{{"N":"{v}"}},"name":{{"S":"player name here"}},"expires":{{"N":"{expires}"}}}}}}"#,
+            i / 100,
+            i % 100
+        )
     };
-    let mut figures = [[Vec::new(), Vec::new()], [Vec::new(), Vec::new()]];
-    for (phase, version) in [(0, 1), (1, 2)] {
+    let mut figures = [[Vec::new(), Vec::new(), Vec::new()], [Vec::new(), Vec::new(), Vec::new()]];
+    for (phase, version) in [(0u64, 1), (1, 2)] {
         let round = items.div_ceil(ROUNDS as u64).max(1);
         for r in 0..ROUNDS as u64 {
-            let bodies: Vec<String> = (r * round..((r + 1) * round).min(items)).map(|i| body(i, i * version)).collect();
+            let bodies: Vec<(i64, String)> = (r * round..((r + 1) * round).min(items)).map(|i| (host(phase, i), body(i, i * version, host(phase, i)))).collect();
             for (which, e) in engines.iter_mut().enumerate() {
                 let t = now_ms();
-                for (n, b) in bodies.iter().enumerate() {
-                    call_json(e, "PutItem", b.as_bytes())?;
+                for (n, (at, b)) in bodies.iter().enumerate() {
+                    e.call_json(*at, "dynamodb", "PutItem", "us-east-1", b.as_bytes())?;
                     if n % 100 == 99 {
                         // Hosts drain the journal after each call; keep memory flat the same way.
                         e.take_changes();
                     }
                 }
                 e.take_changes();
-                figures[phase][which].push(bodies.len() as f64 / ((now_ms() - t) / 1000.0));
+                figures[phase as usize][which].push(bodies.len() as f64 / ((now_ms() - t) / 1000.0));
             }
         }
     }
-    let [[put_off, put_on], [over_off, over_on]] = figures.map(|p| p.map(|rates| median_and_best(rates).0));
-    Ok(StreamFigures { items, put_per_s_without_stream: put_off, put_per_s_with_stream: put_on, overwrite_per_s_without_stream: over_off, overwrite_per_s_with_stream: over_on })
+    let end = host(2, 0);
+    let ttl_deleted = service_deletes(&mut engines[2], end)?;
+    let [[put_off, put_on, put_ttl], [over_off, over_on, over_ttl]] = figures.map(|p| p.map(|rates| median_and_best(rates).0));
+    Ok(StreamFigures {
+        items,
+        put_per_s_without_stream: put_off,
+        put_per_s_with_stream: put_on,
+        put_per_s_with_stream_and_ttl: put_ttl,
+        overwrite_per_s_without_stream: over_off,
+        overwrite_per_s_with_stream: over_on,
+        overwrite_per_s_with_stream_and_ttl: over_ttl,
+        ttl_deleted,
+        virtual_minutes: (end - HOST_START) as f64 / 60_000.0,
+    })
+}
+
+/// Stream records of DynamoDB's own deletes (TTL) in the table `Bench`'s stream.
+fn service_deletes(e: &mut Engine, host_ms: i64) -> Result<u64, crate::AwsError> {
+    let mut st = |op: &str, input: Value| e.call(host_ms, &Request::new("streams.dynamodb", op, "us-east-1", input));
+    let arn = st("ListStreams", json!({"TableName": "Bench"}))?["Streams"][0]["StreamArn"].clone();
+    let shard = st("DescribeStream", json!({"StreamArn": arn}))?["StreamDescription"]["Shards"][0]["ShardId"].clone();
+    let mut it = st("GetShardIterator", json!({"StreamArn": arn, "ShardId": shard, "ShardIteratorType": "TRIM_HORIZON"}))?["ShardIterator"].clone();
+    let mut deletes = 0;
+    loop {
+        let page = st("GetRecords", json!({"ShardIterator": it, "Limit": 1000}))?;
+        let records = page["Records"].as_array().cloned().unwrap_or_default();
+        deletes += records.iter().filter(|r| r.get("userIdentity").is_some()).count() as u64;
+        match page.get("NextShardIterator") {
+            Some(next) if !records.is_empty() => it = next.clone(),
+            _ => return Ok(deletes),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -286,6 +361,8 @@ mod tests {
         })
         .expect("run");
         assert_eq!(f.items, 500);
-        assert!(f.put_per_s_with_stream > 0.0 && f.overwrite_per_s_without_stream > 0.0);
+        assert!(f.put_per_s_with_stream > 0.0 && f.overwrite_per_s_without_stream > 0.0 && f.overwrite_per_s_with_stream_and_ttl > 0.0);
+        // 500 writes per phase at 10 ms each: ten virtual seconds, nothing expires yet.
+        assert_eq!(f.ttl_deleted, 0);
     }
 }

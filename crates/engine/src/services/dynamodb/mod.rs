@@ -30,6 +30,7 @@ pub mod tables;
 pub mod tags;
 pub mod throttle;
 pub mod transact;
+pub mod ttl;
 pub mod value;
 
 use std::collections::BTreeMap;
@@ -76,7 +77,6 @@ const NOT_YET: &[&str] = &[
     "DescribeImport",
     "DescribeKinesisStreamingDestination",
     "DescribeTableReplicaAutoScaling",
-    "DescribeTimeToLive",
     "DisableKinesisStreamingDestination",
     "EnableKinesisStreamingDestination",
     "ExportTableToPointInTime",
@@ -96,7 +96,6 @@ const NOT_YET: &[&str] = &[
     "UpdateGlobalTableSettings",
     "UpdateKinesisStreamingDestination",
     "UpdateTableReplicaAutoScaling",
-    "UpdateTimeToLive",
 ];
 
 #[derive(Debug, Default)]
@@ -220,6 +219,8 @@ impl Service for DynamoDb {
             "ExecuteStatement" => partiql::execute_statement(self, cx, input),
             "BatchExecuteStatement" => partiql::batch_execute_statement(self, cx, input),
             "ExecuteTransaction" => partiql::execute_transaction(self, cx, input),
+            "UpdateTimeToLive" => ttl::update_time_to_live(self, cx, input),
+            "DescribeTimeToLive" => ttl::describe_time_to_live(self, cx, input),
             op if NOT_YET.contains(&op) => Err(AwsError::unknown_operation(format!("Gureum does not implement the DynamoDB operation {op} yet."))),
             _ => Err(AwsError::unknown_operation("")),
         }
@@ -243,8 +244,10 @@ impl Service for DynamoDb {
     }
 
     fn fire(&mut self, cx: &mut Cx, timer: &Timer) {
-        if timer.payload.get("action").and_then(Value::as_str) == Some(streams::SWEEP_ACTION) {
-            return self.streams.sweep(cx, timer);
+        match timer.payload.get("action").and_then(Value::as_str) {
+            Some(streams::SWEEP_ACTION) => return self.streams.sweep(cx, timer),
+            Some(ttl::PASS_ACTION) => return ttl::pass(self, cx, timer),
+            _ => {}
         }
         let name = timer.payload.get("table").and_then(Value::as_str).unwrap_or_default();
         let id = timer.payload.get("tableId").and_then(Value::as_str).unwrap_or_default();
@@ -264,6 +267,7 @@ impl Service for DynamoDb {
                 cx.journal.delete(table_key(&region, name));
                 cx.journal.delete_prefix(format!("{}/", table_key(&region, name)));
             }
+            Some(ttl::SETTLE_ACTION) => ttl::settle(table, cx, &region),
             Some(action @ ("finish-update" | "index-active" | "index-remove")) => {
                 let index = timer.payload.get("index").and_then(Value::as_str);
                 if tables::finish_update(table, cx.now_ms, action, index) {
@@ -285,6 +289,9 @@ impl Service for DynamoDb {
                 out.push(Record { key: table_key(region, name), value: serde_json::to_vec(&table.meta).unwrap_or_default() });
                 for (k, item) in table.items.iter() {
                     out.push(Record { key: item_key(region, name, k), value: codec::encode_item(item) });
+                }
+                if let Some(value) = ttl::save(table) {
+                    out.push(Record { key: ttl::ttl_key(region, name), value });
                 }
             }
         }
@@ -321,6 +328,10 @@ impl Service for DynamoDb {
                 }
                 Ok(())
             }
+            (Some("ttl"), None) => {
+                let table = self.regions.get_mut(region).and_then(|t| t.get_mut(name)).ok_or("TTL record before its table")?;
+                ttl::load(table, value)
+            }
             (Some("item"), Some(_)) => {
                 let item = codec::decode_item(value)?;
                 let table = self.regions.get_mut(region).and_then(|t| t.get_mut(name)).ok_or("item record before its table")?;
@@ -341,7 +352,7 @@ impl Service for DynamoDb {
     fn record_to_json(&self, key: &str, value: &[u8]) -> Result<Value, String> {
         if key.split('/').nth(2) == Some("stream") {
             streams::record_to_json(key, value)
-        } else if key.contains("/item/") {
+        } else if key.split('/').nth(4) == Some("item") {
             Ok(json!({ "Item": value::item_to_json(&codec::decode_item(value)?) }))
         } else {
             serde_json::from_slice(value).map_err(|e| e.to_string())
@@ -351,7 +362,7 @@ impl Service for DynamoDb {
     fn record_from_json(&self, key: &str, value: &Value) -> Result<Vec<u8>, String> {
         if key.split('/').nth(2) == Some("stream") {
             streams::record_from_json(key, value)
-        } else if key.contains("/item/") {
+        } else if key.split('/').nth(4) == Some("item") {
             let item = value.get("Item").ok_or("item record without 'Item'")?;
             Ok(codec::encode_item(&value::item_from_json(item).map_err(|e| e.message)?))
         } else {
@@ -366,5 +377,6 @@ mod tests;
 mod tests_capacity;
 #[cfg(test)]
 mod tests_throttle;
+mod tests_ttl;
 #[cfg(test)]
 mod tests_update_table;

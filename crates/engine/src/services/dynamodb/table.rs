@@ -83,6 +83,11 @@ impl ItemMap {
         self.by_key.get(&KeyBytes::of(key))
     }
 
+    /// The item under a key already flattened by [`KeyBytes::of`].
+    pub(crate) fn get_by_bytes(&self, key: &KeyBytes) -> Option<&Item> {
+        self.by_key.get(key).map(Stored::item)
+    }
+
     pub fn len(&self) -> usize {
         self.by_key.len()
     }
@@ -127,7 +132,7 @@ const INLINE_KEY: usize = 38;
 /// A primary key flattened to bytes for the point-lookup map. Short keys (most) live inline,
 /// so a probe compares keys without touching other memory.
 #[derive(Debug, Clone)]
-enum KeyBytes {
+pub(crate) enum KeyBytes {
     Inline { len: u8, buf: [u8; INLINE_KEY] },
     Heap(Box<[u8]>),
 }
@@ -141,7 +146,7 @@ impl KeyBytes {
     }
 
     /// An injective encoding: each part is tagged and length-prefixed.
-    fn of(key: &PrimaryKey) -> KeyBytes {
+    pub(crate) fn of(key: &PrimaryKey) -> KeyBytes {
         let mut w = KeyWriter { buf: [0; INLINE_KEY], len: 0, heap: None };
         w.value(&key.pk);
         if let Some(sk) = &key.sk {
@@ -404,6 +409,8 @@ pub struct Table {
     /// Capacity lanes and metrics (see [`super::throttle`]); never persisted. Interior
     /// mutability lets readers holding `&Table` be charged.
     pub throughput: std::cell::RefCell<super::throttle::Throughput>,
+    /// Time to Live: the setting (its own record) and the queue of expiries.
+    pub ttl: super::ttl::TableTtl,
 }
 
 pub(crate) fn epoch_seconds(ms: i64) -> Value {
@@ -414,7 +421,7 @@ impl Table {
     /// `keep_item_json`: see [`crate::EngineConfig::keep_item_json`].
     pub fn new(meta: TableMeta, keep_item_json: bool) -> Self {
         let indexes = meta.indexes.iter().filter(|i| i.status != IndexStatus::Deleting).map(|i| (i.name.clone(), IndexState::default())).collect();
-        Table { meta, items: ItemMap::new(keep_item_json), size_bytes: 0, indexes, throughput: Default::default() }
+        Table { meta, items: ItemMap::new(keep_item_json), size_bytes: 0, indexes, throughput: Default::default(), ttl: Default::default() }
     }
 
     /// Admits a request that consumed `consumed` of `access` capacity, or refuses it with the

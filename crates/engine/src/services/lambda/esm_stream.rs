@@ -208,7 +208,14 @@ pub fn records(cx: &mut Cx, state: &mut RegionState, uuid: &str, answer: Result<
         }
     };
     let next = out.get("NextShardIterator").and_then(Value::as_str).map(str::to_string);
-    let got = out.get("Records").and_then(Value::as_array).cloned().unwrap_or_default();
+    let mut got = out.get("Records").and_then(Value::as_array).cloned().unwrap_or_default();
+    // The Lambda event spells the Streams API's Identity as `{"type", "principalId"}` (TTL
+    // deletes), and filters see it so.
+    for r in &mut got {
+        if let Some(id) = r.get("userIdentity").cloned() {
+            r["userIdentity"] = json!({"type": id.get("Type"), "principalId": id.get("PrincipalId")});
+        }
+    }
     // Records older than MaximumRecordAgeInSeconds are skipped (and reported as failures).
     let (fresh, old): (Vec<Value>, Vec<Value>) = got.into_iter().partition(|r| {
         s.maximum_record_age_s < 0

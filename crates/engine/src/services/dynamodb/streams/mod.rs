@@ -78,7 +78,7 @@ impl EventName {
 }
 
 /// Who made a change: a caller, or DynamoDB itself (Time to Live deletes, whose records carry
-/// `userIdentity`). Only callers' changes exist so far; TTL will pass `Service`.
+/// `userIdentity`): see [`super::ttl`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Origin {
     User,
@@ -509,6 +509,7 @@ pub fn parse_arn(arn: &str) -> Option<(&str, &str)> {
 pub(crate) fn put_item(table: &mut Table, streams: &mut StreamStore, cx: &mut Cx, region: &str, key: PrimaryKey, item: Item) -> Option<Item> {
     let bytes = codec::encode_item(&item);
     let record = item_key(region, &table.meta.name, &key);
+    super::ttl::on_put(table, cx, region, &key, &item);
     if !table.meta.stream.enabled {
         cx.journal.put(record, bytes);
         return table.put(key, item);

@@ -1,0 +1,76 @@
+// Time to Live in the UI: enable TTL in the table's tab, put sessions expiring soon, watch the
+// countdown, jump the simulated clock: expired-but-not-deleted first, then gone.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { mkdir } from "node:fs/promises";
+import { serveDist, startBrowser, newProfile, openApp, SHOTS } from "./lib.mjs";
+
+let srv, b, page;
+const errors = [];
+
+before(async () => {
+  await mkdir(SHOTS, { recursive: true });
+  srv = await serveDist("/");
+  b = await startBrowser(await newProfile());
+  page = await b.context.newPage();
+  await page.setViewportSize({ width: 1280, height: 860 });
+  page.on("pageerror", (e) => errors.push(e.message));
+  await openApp(page, srv.url);
+});
+after(async () => { await b?.close(); await srv?.close(); });
+
+const send = (op, input) => page.evaluate(([op, input]) => window.gureum.send("dynamodb", op, input), [op, input]);
+const sim = (op, input) => page.evaluate(([op, input]) => window.gureum.sim(op, input), [op, input]);
+
+test("enable TTL, watch a session expire, jump the clock, it is gone", async () => {
+  await send("CreateTable", {
+    TableName: "Sessions", BillingMode: "PAY_PER_REQUEST",
+    AttributeDefinitions: [{ AttributeName: "SessionId", AttributeType: "S" }],
+    KeySchema: [{ AttributeName: "SessionId", KeyType: "HASH" }],
+  });
+  // Stop the clock so the countdowns below are exact.
+  await sim("PauseClock", {});
+  await sim("AdvanceClock", { seconds: 2 });
+  await page.goto(page.url().replace(/#.*$/, "") + "#/tables/Sessions");
+
+  await page.getByRole("tab", { name: "Time to Live" }).click();
+  const panel = page.locator(".ttl-panel");
+  await panel.locator(".badge", { hasText: "DISABLED" }).waitFor();
+  await page.getByLabel("TTL attribute name").fill("ExpTime");
+  await page.getByRole("button", { name: "Enable TTL" }).click();
+  await panel.locator(".badge", { hasText: "ENABLING" }).waitFor();
+  await page.screenshot({ path: `${SHOTS}/tables-ttl-enabling.png`, fullPage: true });
+  await sim("AdvanceClock", { seconds: 5 });
+  await panel.locator(".badge", { hasText: "ENABLED" }).waitFor();
+  assert.match(await panel.innerText(), /on attribute\s+ExpTime/);
+  await page.screenshot({ path: `${SHOTS}/tables-ttl-enabled.png`, fullPage: true });
+  // A second change within the hour is refused with AWS's message.
+  await page.getByRole("button", { name: "Disable TTL" }).click();
+  await page.getByText("Time to live has been modified multiple times within a fixed interval").waitFor();
+
+  const now = Math.floor((await sim("GetClock", {})).now / 1000);
+  await send("PutItem", { TableName: "Sessions", Item: { SessionId: { S: "s-short" }, UserName: { S: "ana" }, ExpTime: { N: String(now + 2 * 3600) } } });
+  await send("PutItem", { TableName: "Sessions", Item: { SessionId: { S: "s-long" }, UserName: { S: "bo" }, ExpTime: { N: String(now + 86400 * 3) } } });
+  await send("PutItem", { TableName: "Sessions", Item: { SessionId: { S: "s-none" }, UserName: { S: "cy" } } });
+
+  await page.getByRole("tab", { name: "Items" }).click();
+  const grid = page.locator(".items-grid");
+  const row = (id) => grid.locator("tbody tr", { hasText: id });
+  await row("s-short").locator(".ttl-countdown", { hasText: "expires in 2 h 0 min" }).waitFor();
+  assert.match(await row("s-long").innerText(), /expires in 3 d 0 h/);
+  assert.equal(await row("s-none").locator(".ttl-countdown").count(), 0);
+  await page.screenshot({ path: `${SHOTS}/tables-ttl-countdown.png`, fullPage: true });
+
+  // Two hours and a minute on: expired, not yet deleted, still in the Scan.
+  await sim("AdvanceClock", { seconds: 2 * 3600 + 60 });
+  await row("s-short").locator(".ttl-countdown", { hasText: "expired 1 min 0 s ago — awaiting deletion" }).waitFor();
+  assert.match(await row("s-short").getAttribute("class"), /expired/);
+  await page.screenshot({ path: `${SHOTS}/tables-ttl-expired.png`, fullPage: true });
+
+  // The clock bar's +1 h: the TTL process has run, the session is gone.
+  await page.getByRole("button", { name: "+1 h" }).click();
+  await row("s-short").waitFor({ state: "detached" });
+  assert.equal(await grid.locator("tbody tr").count(), 2);
+  await page.screenshot({ path: `${SHOTS}/tables-ttl-deleted.png`, fullPage: true });
+  assert.deepEqual(errors, []);
+});
