@@ -50,6 +50,10 @@ pub struct StreamState {
     /// Kinesis: the next poll moves on to the next shard.
     #[serde(default)]
     pub rotate: bool,
+    /// Kinesis: the iterator to resume a shard with that has no handled record yet (a new
+    /// iterator at LATEST would skip what arrived meanwhile).
+    #[serde(default)]
+    pub parked: BTreeMap<String, String>,
 }
 
 fn is_kinesis(arn: &str) -> bool {
@@ -113,8 +117,17 @@ fn checkpoint(arn: &str, s: &mut StreamState) {
     if !is_kinesis(arn) {
         return;
     }
-    if let (Some(shard), Some(seq)) = (&s.shard_id, &s.last_sequence) {
-        s.positions.insert(shard.clone(), seq.clone());
+    if let Some(shard) = &s.shard_id {
+        match (&s.last_sequence, &s.iterator) {
+            (Some(seq), _) => {
+                s.positions.insert(shard.clone(), seq.clone());
+                s.parked.remove(shard);
+            }
+            (None, Some(it)) => {
+                s.parked.insert(shard.clone(), it.clone());
+            }
+            (None, None) => {}
+        }
     }
     s.iterator = None;
     s.rotate = true;
@@ -269,6 +282,14 @@ pub fn described(cx: &mut Cx, state: &mut RegionState, uuid: &str, answer: Resul
         return Ok(Step::Done(Value::Null));
     };
     s.shard_id = Some(shard.clone());
+    if s.last_sequence.is_none() {
+        if let Some(it) = s.parked.remove(&shard) {
+            s.iterator = Some(it);
+            let snapshot = m.clone();
+            save(cx, &snapshot);
+            return Ok(poll(cx, &snapshot));
+        }
+    }
     let mut request = if kinesis { json!({ "StreamARN": m.event_source_arn, "ShardId": shard }) } else { json!({ "StreamArn": m.event_source_arn, "ShardId": shard }) };
     match &s.last_sequence {
         Some(seq) => {
