@@ -423,3 +423,121 @@ export const handler = async (event) => {
     assert_eq!(failure["DDBStreamBatchInfo"]["streamArn"], stream_arn);
     assert!(bodies.iter().any(|b| b["to"] == "lin@example.com"), "the record after the poison one is delivered: {bodies:?}");
 }
+
+#[test]
+fn a_kinesis_stream_triggers_the_function_with_filtered_batches_and_failures_go_to_the_queue() {
+    let mut s = Sandbox::new();
+    s.ok("kinesis", "CreateStream", json!({ "StreamName": "orders", "ShardCount": 2 }));
+    s.advance(2.0);
+    let stream_arn = "arn:aws:kinesis:us-east-1:123456789012:stream/orders";
+    let outbox = s.ok("sqs", "CreateQueue", json!({ "QueueName": "outbox" }))["QueueUrl"].as_str().unwrap_or_default().to_string();
+    s.deploy(
+        "shipper",
+        "index.handler",
+        &[(
+            "index.mjs",
+            r#"import { SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';
+const sqs = new SQSClient({});
+export const handler = async (event) => {
+  for (const r of event.Records) {
+    const order = JSON.parse(Buffer.from(r.kinesis.data, 'base64').toString('utf8'));
+    if (order.item === 'poison') throw new Error('cannot ship ' + order.id);
+    await sqs.send(new SendMessageCommand({ QueueUrl: process.env.OUTBOX, MessageBody: JSON.stringify({
+      id: order.id, eventID: r.eventID, eventName: r.eventName, eventSource: r.eventSource, eventVersion: r.eventVersion,
+      schema: r.kinesis.kinesisSchemaVersion, pk: r.kinesis.partitionKey, seq: r.kinesis.sequenceNumber,
+      arrival: typeof r.kinesis.approximateArrivalTimestamp, arn: r.eventSourceARN, region: r.awsRegion, identity: r.invokeIdentityArn,
+    }) }));
+  }
+};"#,
+        )],
+        json!({ "Environment": { "Variables": { "OUTBOX": outbox } } }),
+    );
+    for bad in [json!({ "StartingPosition": "AT_TIMESTAMP" }), json!({ "StartingPosition": "LATEST", "ParallelizationFactor": 2 })] {
+        let mut input = json!({ "FunctionName": "shipper", "EventSourceArn": stream_arn });
+        for (k, v) in bad.as_object().cloned().unwrap_or_default() {
+            input[k] = v;
+        }
+        let err = s.call("lambda", "CreateEventSourceMapping", input.clone()).expect_err("refused");
+        assert_eq!(err.kind, "InvalidParameterValueException", "{input}");
+    }
+    let err = s
+        .call(
+            "lambda",
+            "CreateEventSourceMapping",
+            json!({ "FunctionName": "shipper", "EventSourceArn": "arn:aws:kinesis:us-east-1:123456789012:stream/nope", "StartingPosition": "LATEST" }),
+        )
+        .expect_err("no such stream");
+    assert_eq!(err.kind, "InvalidParameterValueException");
+    let put = |s: &mut Sandbox, key: &str, body: Value| {
+        s.ok("kinesis", "PutRecord", json!({ "StreamName": "orders", "PartitionKey": key, "Data": B64.encode(body.to_string()) }));
+    };
+    // Written before the mapping: TRIM_HORIZON reads it.
+    put(&mut s, "a", json!({ "type": "order", "id": 1, "item": "book" }));
+    let m = s.ok(
+        "lambda",
+        "CreateEventSourceMapping",
+        json!({
+            "FunctionName": "shipper",
+            "EventSourceArn": stream_arn,
+            "StartingPosition": "TRIM_HORIZON",
+            "BatchSize": 10,
+            "MaximumRetryAttempts": 1,
+            "BisectBatchOnFunctionError": true,
+            "FilterCriteria": { "Filters": [{ "Pattern": r#"{"data": {"type": ["order"]}}"# }] },
+            "DestinationConfig": { "OnFailure": { "Destination": "arn:aws:sqs:us-east-1:123456789012:outbox" } },
+        }),
+    );
+    assert_eq!((m["StartingPosition"].clone(), m["BatchSize"].clone(), m["ParallelizationFactor"].clone()), (json!("TRIM_HORIZON"), json!(10), json!(1)));
+    s.advance(2.0);
+    put(&mut s, "b", json!({ "type": "order", "id": 2, "item": "lamp" }));
+    put(&mut s, "c", json!({ "type": "ping", "id": 3 }));
+    for i in 4..9 {
+        put(&mut s, &format!("k{i}"), json!({ "type": "order", "id": i, "item": "pen" }));
+    }
+    s.advance(20.0);
+    let mut got = Vec::new();
+    loop {
+        let out = s.ok("sqs", "ReceiveMessage", json!({ "QueueUrl": outbox, "MaxNumberOfMessages": 10 }));
+        let msgs = out["Messages"].as_array().cloned().unwrap_or_default();
+        if msgs.is_empty() {
+            break;
+        }
+        for m in msgs {
+            got.push(serde_json::from_str::<Value>(m["Body"].as_str().unwrap_or("null")).unwrap_or(Value::Null));
+            s.ok("sqs", "DeleteMessage", json!({ "QueueUrl": outbox, "ReceiptHandle": m["ReceiptHandle"] }));
+        }
+    }
+    let mut ids: Vec<i64> = got.iter().filter_map(|b| b["id"].as_i64()).collect();
+    ids.sort();
+    assert_eq!(ids, vec![1, 2, 4, 5, 6, 7, 8], "every order once, the ping filtered out: {got:?}");
+    let first = got.iter().find(|b| b["id"] == 1).cloned().unwrap_or(Value::Null);
+    assert_eq!(first["eventName"], "aws:kinesis:record");
+    assert_eq!(first["eventSource"], "aws:kinesis");
+    assert_eq!(first["eventVersion"], "1.0");
+    assert_eq!(first["schema"], "1.0");
+    assert_eq!(first["pk"], "a");
+    assert_eq!(first["arrival"], "number");
+    assert_eq!(first["arn"], stream_arn);
+    assert_eq!(first["region"], "us-east-1");
+    assert_eq!(first["identity"], "arn:aws:iam::123456789012:role/lambda-role");
+    let shard = "shardId-000000000000:";
+    let seq = first["seq"].as_str().unwrap_or_default();
+    assert!(first["eventID"].as_str().is_some_and(|id| id.ends_with(seq) && id.starts_with("shardId-0000000000")), "{first}");
+    let _ = shard;
+    assert_eq!(s.ok("lambda", "GetEventSourceMapping", json!({ "UUID": m["UUID"] }))["LastProcessingResult"], "OK");
+
+    // A poison record is retried, isolated by bisecting, described to the destination as a
+    // KinesisBatchInfo, and the shard moves on.
+    put(&mut s, "a", json!({ "type": "order", "id": 9, "item": "poison" }));
+    put(&mut s, "a", json!({ "type": "order", "id": 10, "item": "cup" }));
+    s.advance(20.0);
+    let out = s.ok("sqs", "ReceiveMessage", json!({ "QueueUrl": outbox, "MaxNumberOfMessages": 10 }));
+    let bodies: Vec<Value> =
+        out["Messages"].as_array().cloned().unwrap_or_default().iter().map(|m| serde_json::from_str(m["Body"].as_str().unwrap_or("null")).unwrap_or(Value::Null)).collect();
+    let failure = bodies.iter().find(|b| b.get("KinesisBatchInfo").is_some()).cloned().unwrap_or(Value::Null);
+    assert_eq!(failure["requestContext"]["condition"], "RetryAttemptsExhausted", "{bodies:?}");
+    assert_eq!(failure["KinesisBatchInfo"]["batchSize"], 1, "{failure}");
+    assert_eq!(failure["KinesisBatchInfo"]["streamArn"], stream_arn);
+    assert!(failure["KinesisBatchInfo"]["shardId"].as_str().is_some_and(|s| s.starts_with("shardId-")), "{failure}");
+    assert!(bodies.iter().any(|b| b["id"] == 10), "the record after the poison one is delivered: {bodies:?}");
+}

@@ -23,16 +23,30 @@ pub fn iso8601(ms: i64) -> String {
     format!("{y:04}-{m:02}-{d:02}T{h:02}:{min:02}:{s:02}.{milli:03}Z")
 }
 
+/// Days since the epoch, (year, month, day) and (hour, minute, second) of `ms`.
+fn parts(ms: i64) -> (i64, (i64, i64, i64), (i64, i64, i64)) {
+    let days = ms.div_euclid(86_400_000);
+    let rem = ms.rem_euclid(86_400_000);
+    let (y, m, d) = civil_from_days(days);
+    (days, (y, m as i64, d as i64), (rem / 3_600_000, rem / 60_000 % 60, rem / 1000 % 60))
+}
+
 /// `Monday, June 10, 2024 10:38:23 AM UTC`, as DynamoDB's limit messages write instants.
 pub fn long_date(ms: i64) -> String {
     const DAYS: [&str; 7] = ["Thursday", "Friday", "Saturday", "Sunday", "Monday", "Tuesday", "Wednesday"];
     const MONTHS: [&str; 12] = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
-    let days = ms.div_euclid(86_400_000);
-    let rem = ms.rem_euclid(86_400_000);
-    let (y, m, d) = civil_from_days(days);
-    let (h, min, s) = (rem / 3_600_000, rem / 60_000 % 60, rem / 1000 % 60);
+    let (days, (y, m, d), (h, min, s)) = parts(ms);
     let (h12, half) = (if h % 12 == 0 { 12 } else { h % 12 }, if h < 12 { "AM" } else { "PM" });
-    format!("{}, {} {d}, {y} {h12}:{min:02}:{s:02} {half} UTC", DAYS[days.rem_euclid(7) as usize], MONTHS[m as usize - 1])
+    format!("{}, {} {d}, {y} {h12}:{min:02}:{s:02} {half} UTC", DAYS[days.rem_euclid(7) as usize], MONTHS[(m as usize).saturating_sub(1).min(11)])
+}
+
+/// Java's `Date.toString()` in UTC, as AWS's Java services print times in messages:
+/// `Thu Jul 02 12:57:57 UTC 2015`.
+pub fn java_date(ms: i64) -> String {
+    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    let (days, (y, m, d), (h, min, s)) = parts(ms);
+    format!("{} {} {d:02} {h:02}:{min:02}:{s:02} UTC {y}", DAYS[days.rem_euclid(7) as usize], MONTHS[(m as usize).saturating_sub(1).min(11)])
 }
 
 #[cfg(test)]
@@ -50,5 +64,6 @@ mod tests {
         assert_eq!(iso8601(0), "1970-01-01T00:00:00.000Z");
         assert_eq!(iso8601(951_782_400_000), "2000-02-29T00:00:00.000Z");
         assert_eq!(iso8601(1_795_541_400_123), "2026-11-24T17:30:00.123Z");
+        assert_eq!(java_date(1_435_841_877_000), "Thu Jul 02 12:57:57 UTC 2015");
     }
 }

@@ -2,6 +2,7 @@
 //! answers operations.
 
 pub mod dynamodb;
+pub mod kinesis;
 pub mod lambda;
 pub mod logs;
 pub mod sqs;
@@ -10,7 +11,13 @@ use crate::kernel::{service::Service, EngineConfig};
 
 /// A fresh instance of every simulated service, in registry order.
 pub fn all(config: &EngineConfig) -> Vec<Box<dyn Service>> {
-    vec![Box::new(dynamodb::DynamoDb::new(config.keep_item_json)), Box::new(lambda::Lambda::new()), Box::new(logs::Logs::default()), Box::new(sqs::Sqs::default())]
+    vec![
+        Box::new(dynamodb::DynamoDb::new(config.keep_item_json)),
+        Box::new(kinesis::Kinesis::default()),
+        Box::new(lambda::Lambda::new()),
+        Box::new(logs::Logs::default()),
+        Box::new(sqs::Sqs::default()),
+    ]
 }
 
 /// The fast JSON route's first step for `service` (see [`Service::call_prepared`]): a request

@@ -177,7 +177,7 @@ pub fn create(cx: &mut Cx, state: &mut RegionState, input: &Value) -> Result<Ste
     match service {
         "sqs" => {}
         "dynamodb" if source.contains("/stream/") => {
-            super::esm_stream::read(input)?;
+            super::esm_stream::read(input, false)?;
             if settings.batch_size.is_some_and(|b| b > 10_000) {
                 return Err(invalid_parameter("BatchSize must be at most 10000 for DynamoDB streams."));
             }
@@ -187,9 +187,17 @@ pub fn create(cx: &mut Cx, state: &mut RegionState, input: &Value) -> Result<Ste
             return Ok(Step::Call(request, Box::new(Cont::EsmCreate(Box::new(input.clone())))));
         }
         "dynamodb" => return Err(invalid_parameter(format!("Invalid event source: {source} is a table, not a stream: use the table's LatestStreamArn."))),
-        "kinesis" => {
-            return Err(invalid_parameter("Gureum does not simulate Kinesis stream event sources yet: SQS queues and DynamoDB streams can trigger functions now."));
+        "kinesis" if source.contains(":stream/") && !source.contains("/consumer/") => {
+            super::esm_stream::read(input, true)?;
+            check_new(cx, state, &n, &source)?;
+            let region = source.split(':').nth(3).unwrap_or(cx.region).to_string();
+            let request = Request::new("kinesis", "DescribeStreamSummary", &region, json!({ "StreamARN": source }));
+            return Ok(Step::Call(request, Box::new(Cont::EsmCreate(Box::new(input.clone())))));
         }
+        "kinesis" if source.contains("/consumer/") => {
+            return Err(invalid_parameter("Gureum does not simulate enhanced fan-out (SubscribeToShard): map the stream's ARN, not a consumer's."));
+        }
+        "kinesis" => return Err(invalid_parameter(format!("Unrecognized event source: {source}"))),
         "kafka" | "mq" => return Err(invalid_parameter(format!("Gureum does not simulate {service} event sources."))),
         _ => return Err(invalid_parameter(format!("Unrecognized event source: {source}"))),
     }
@@ -264,7 +272,7 @@ fn insert(
 
 pub fn create_checked(cx: &mut Cx, state: &mut RegionState, input: &Value, queue: Result<Value, AwsError>) -> Result<Step, AwsError> {
     let source = input.get("EventSourceArn").and_then(Value::as_str).unwrap_or_default().to_string();
-    if source.split(':').nth(2) == Some("dynamodb") {
+    if matches!(source.split(':').nth(2), Some("dynamodb" | "kinesis")) {
         return create_stream_mapping(cx, state, input, &source, queue);
     }
     let attrs = match queue {
@@ -296,7 +304,7 @@ fn create_stream_mapping(cx: &mut Cx, state: &mut RegionState, input: &Value, so
     }
     let n = manage::named(cx, input, false)?;
     let settings = read_settings(input)?;
-    let stream = super::esm_stream::read(input)?;
+    let stream = super::esm_stream::read(input, source.split(':').nth(2) == Some("kinesis"))?;
     insert(cx, state, &n, source, settings, 100, Some(stream))
 }
 

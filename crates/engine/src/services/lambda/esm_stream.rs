@@ -1,10 +1,17 @@
-//! Event source mappings for DynamoDB streams: the poller reads through the Streams API
-//! (DescribeStream, GetShardIterator, GetRecords), as AWS's poller does, keeps its place by
-//! shard iterator and last sequence number, and invokes the function with batches in order.
+//! Event source mappings for DynamoDB streams and Kinesis data streams: the poller reads through
+//! the source's own API (DescribeStream, GetShardIterator, GetRecords of `streams.dynamodb` or
+//! `kinesis`), as AWS's poller does, keeps its place by shard iterator and last sequence number,
+//! and invokes the function with batches in order. A Kinesis stream's shards are read in turn:
+//! after each batch (or empty read) the poller checkpoints the shard's last sequence number and
+//! moves to the next shard; a failing batch is retried on its own shard.
+//! MaximumBatchingWindowInSeconds holds a batch smaller than BatchSize until its oldest record
+//! has waited that long.
 //! A failed batch is retried (MaximumRetryAttempts; -1 retries until the records expire) and,
 //! with BisectBatchOnFunctionError, split in two until the failing record is alone; when
 //! retries run out the batch's description goes to the on-failure destination and the poller
 //! moves past it. ReportBatchItemFailures checkpoints at the first failed sequence number.
+
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -37,10 +44,97 @@ pub struct StreamState {
     pub attempts: u64,
     /// The batch size in force while bisecting a failed batch.
     pub bisected_size: Option<u32>,
+    /// Kinesis: each shard's last handled sequence number.
+    #[serde(default)]
+    pub positions: BTreeMap<String, String>,
+    /// Kinesis: the next poll moves on to the next shard.
+    #[serde(default)]
+    pub rotate: bool,
+    /// Kinesis: the iterator to resume a shard with that has no handled record yet (a new
+    /// iterator at LATEST would skip what arrived meanwhile).
+    #[serde(default)]
+    pub parked: BTreeMap<String, String>,
+}
+
+fn is_kinesis(arn: &str) -> bool {
+    arn.split(':').nth(2) == Some("kinesis")
+}
+
+/// The endpoint a mapping's source answers on.
+fn endpoint(arn: &str) -> &'static str {
+    if is_kinesis(arn) {
+        "kinesis"
+    } else {
+        "streams.dynamodb"
+    }
+}
+
+/// A record's sequence number, in a DynamoDB stream record or a Kinesis event record.
+fn seq_of(r: &Value) -> Option<&str> {
+    r.pointer("/dynamodb/SequenceNumber").or_else(|| r.pointer("/kinesis/sequenceNumber")).and_then(Value::as_str)
+}
+
+/// When a record entered its stream, epoch seconds.
+fn time_of(r: &Value) -> Option<f64> {
+    r.pointer("/dynamodb/ApproximateCreationDateTime").or_else(|| r.pointer("/kinesis/approximateArrivalTimestamp")).and_then(Value::as_f64)
+}
+
+/// A Kinesis GetRecords record as Lambda's event record.
+fn kinesis_event_record(m: &Mapping, role: &str, shard: &str, r: &Value) -> Value {
+    let seq = r.get("SequenceNumber").cloned().unwrap_or(Value::Null);
+    json!({
+        "kinesis": {
+            "kinesisSchemaVersion": "1.0",
+            "partitionKey": r.get("PartitionKey"),
+            "sequenceNumber": seq,
+            "data": r.get("Data"),
+            "approximateArrivalTimestamp": r.get("ApproximateArrivalTimestamp"),
+        },
+        "eventSource": "aws:kinesis",
+        "eventVersion": "1.0",
+        "eventID": format!("{shard}:{}", seq.as_str().unwrap_or_default()),
+        "eventName": "aws:kinesis:record",
+        "invokeIdentityArn": role,
+        "awsRegion": region_of(&m.event_source_arn),
+        "eventSourceARN": m.event_source_arn,
+    })
+}
+
+/// What a filter pattern sees of a Kinesis event record: the record, with `data` decoded and
+/// parsed when it is JSON (AWS filters Kinesis records on `data` and the metadata).
+fn kinesis_filter_view(r: &Value) -> Value {
+    use base64::{engine::general_purpose::STANDARD, Engine as _};
+    let mut view = r.clone();
+    let decoded = r.pointer("/kinesis/data").and_then(Value::as_str).and_then(|d| STANDARD.decode(d).ok());
+    let data =
+        decoded.and_then(|b| serde_json::from_slice::<Value>(&b).ok()).filter(|v| v.is_object()).unwrap_or_else(|| r.pointer("/kinesis/data").cloned().unwrap_or(Value::Null));
+    view["data"] = data;
+    view
+}
+
+/// Kinesis: the batch is done; checkpoint the shard and move on to the next one.
+fn checkpoint(arn: &str, s: &mut StreamState) {
+    if !is_kinesis(arn) {
+        return;
+    }
+    if let Some(shard) = &s.shard_id {
+        match (&s.last_sequence, &s.iterator) {
+            (Some(seq), _) => {
+                s.positions.insert(shard.clone(), seq.clone());
+                s.parked.remove(shard);
+            }
+            (None, Some(it)) => {
+                s.parked.insert(shard.clone(), it.clone());
+            }
+            (None, None) => {}
+        }
+    }
+    s.iterator = None;
+    s.rotate = true;
 }
 
 /// Reads the stream-only members of CreateEventSourceMapping.
-pub fn read(input: &Value) -> Result<StreamState, AwsError> {
+pub fn read(input: &Value, kinesis: bool) -> Result<StreamState, AwsError> {
     let position = input.get("StartingPosition").and_then(Value::as_str).map(str::to_string);
     let Some(position) = position else {
         return Err(invalid_parameter("1 validation error detected: Value null at 'startingPosition' failed to satisfy constraint: Member must not be null"));
@@ -48,8 +142,18 @@ pub fn read(input: &Value) -> Result<StreamState, AwsError> {
     if !["TRIM_HORIZON", "LATEST", "AT_TIMESTAMP"].contains(&position.as_str()) {
         return Err(AwsError::new("", "ValidationException", format!("1 validation error detected: Value '{position}' at 'startingPosition' failed to satisfy constraint: Member must satisfy enum value set: [AT_TIMESTAMP, LATEST, TRIM_HORIZON]"), 400));
     }
-    if position == "AT_TIMESTAMP" {
+    if position == "AT_TIMESTAMP" && !kinesis {
         return Err(invalid_parameter("Unsupported starting position for DynamoDB streams: AT_TIMESTAMP applies to Kinesis streams."));
+    }
+    let starting_position_timestamp = match input.get("StartingPositionTimestamp") {
+        None | Some(Value::Null) => None,
+        Some(t) => Some(t.as_f64().ok_or_else(|| AwsError::new("", "SerializationException", "StartingPositionTimestamp must be a timestamp", 400))?),
+    };
+    if position == "AT_TIMESTAMP" && starting_position_timestamp.is_none() {
+        return Err(invalid_parameter("StartingPositionTimestamp must be provided when StartingPosition is AT_TIMESTAMP."));
+    }
+    if position != "AT_TIMESTAMP" && starting_position_timestamp.is_some() {
+        return Err(invalid_parameter("StartingPositionTimestamp is only valid when StartingPosition is AT_TIMESTAMP."));
     }
     let int = |name: &str, min: i64, max: i64, default: i64| -> Result<i64, AwsError> {
         match input.get(name) {
@@ -71,8 +175,11 @@ pub fn read(input: &Value) -> Result<StreamState, AwsError> {
         return Err(invalid_parameter("MaximumRecordAgeInSeconds must be -1 or between 60 and 604800."));
     }
     let parallelization_factor = int("ParallelizationFactor", 1, 10, 1)? as u32;
+    if kinesis && parallelization_factor != 1 {
+        return Err(invalid_parameter("Gureum reads each Kinesis shard with one batch at a time: ParallelizationFactor must be 1."));
+    }
     if input.get("ScalingConfig").is_some_and(|v| !v.is_null()) {
-        return Err(invalid_parameter("Unsupported ScalingConfig parameter for DynamoDB stream event sources: MaximumConcurrency applies to SQS only."));
+        return Err(invalid_parameter("Unsupported ScalingConfig parameter for stream event sources: MaximumConcurrency applies to SQS only."));
     }
     if input.get("TumblingWindowInSeconds").is_some_and(|v| v.as_i64().is_some_and(|n| n > 0)) {
         return Err(invalid_parameter("Gureum does not simulate tumbling windows yet."));
@@ -85,6 +192,7 @@ pub fn read(input: &Value) -> Result<StreamState, AwsError> {
     }
     Ok(StreamState {
         starting_position: position,
+        starting_position_timestamp,
         bisect: input.get("BisectBatchOnFunctionError").and_then(Value::as_bool).unwrap_or(false),
         maximum_retry_attempts,
         maximum_record_age_s,
@@ -96,6 +204,9 @@ pub fn read(input: &Value) -> Result<StreamState, AwsError> {
 
 pub fn describe_into(out: &mut Value, s: &StreamState) {
     out["StartingPosition"] = json!(s.starting_position);
+    if let Some(t) = s.starting_position_timestamp {
+        out["StartingPositionTimestamp"] = json!(t);
+    }
     out["BisectBatchOnFunctionError"] = json!(s.bisect);
     out["MaximumRetryAttempts"] = json!(s.maximum_retry_attempts);
     out["MaximumRecordAgeInSeconds"] = json!(s.maximum_record_age_s);
@@ -117,11 +228,16 @@ pub fn poll(_cx: &mut Cx, m: &Mapping) -> Step {
     let region = region_of(&m.event_source_arn);
     match &s.iterator {
         Some(it) => {
-            let limit = s.bisected_size.unwrap_or(m.batch_size).clamp(1, 1000);
-            Step::Call(Request::new("streams.dynamodb", "GetRecords", &region, json!({ "ShardIterator": it, "Limit": limit })), Box::new(Cont::StreamRecords(m.uuid.clone())))
+            let max = if is_kinesis(&m.event_source_arn) { 10_000 } else { 1000 };
+            let limit = s.bisected_size.unwrap_or(m.batch_size).clamp(1, max);
+            Step::Call(
+                Request::new(endpoint(&m.event_source_arn), "GetRecords", &region, json!({ "ShardIterator": it, "Limit": limit })),
+                Box::new(Cont::StreamRecords(m.uuid.clone())),
+            )
         }
         None => {
-            Step::Call(Request::new("streams.dynamodb", "DescribeStream", &region, json!({ "StreamArn": m.event_source_arn })), Box::new(Cont::StreamDescribed(m.uuid.clone())))
+            let input = if is_kinesis(&m.event_source_arn) { json!({ "StreamARN": m.event_source_arn }) } else { json!({ "StreamArn": m.event_source_arn }) };
+            Step::Call(Request::new(endpoint(&m.event_source_arn), "DescribeStream", &region, input), Box::new(Cont::StreamDescribed(m.uuid.clone())))
         }
     }
 }
@@ -130,11 +246,30 @@ pub fn poll(_cx: &mut Cx, m: &Mapping) -> Step {
 pub fn described(cx: &mut Cx, state: &mut RegionState, uuid: &str, answer: Result<Value, AwsError>) -> Result<Step, AwsError> {
     let Some(m) = state.mappings.get_mut(uuid) else { return Ok(Step::Done(Value::Null)) };
     let Some(s) = m.stream.as_mut() else { return Ok(Step::Done(Value::Null)) };
-    let shard = match &answer {
-        Ok(v) => {
-            v.pointer("/StreamDescription/Shards").and_then(Value::as_array).and_then(|a| a.last()).and_then(|sh| sh.get("ShardId")).and_then(Value::as_str).map(str::to_string)
+    let kinesis = is_kinesis(&m.event_source_arn);
+    let shards: Vec<String> = match &answer {
+        Ok(v) => v
+            .pointer("/StreamDescription/Shards")
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(|sh| sh.get("ShardId").and_then(Value::as_str).map(str::to_string)).collect())
+            .unwrap_or_default(),
+        Err(_) => Vec::new(),
+    };
+    let shard = if !kinesis {
+        shards.last().cloned()
+    } else {
+        // Kinesis: stay on the current shard (a retry), or move on to the next in turn.
+        let current = s.shard_id.as_ref().and_then(|c| shards.iter().position(|x| x == c));
+        let pick = match current {
+            Some(i) if !s.rotate => Some(i),
+            Some(i) => Some((i + 1) % shards.len()),
+            None => (!shards.is_empty()).then_some(0),
+        };
+        if pick != current {
+            s.last_sequence = pick.and_then(|i| s.positions.get(&shards[i]).cloned());
         }
-        Err(_) => None,
+        s.rotate = false;
+        pick.map(|i| shards[i].clone())
     };
     let Some(shard) = shard else {
         m.last_processing_result = match answer {
@@ -147,16 +282,29 @@ pub fn described(cx: &mut Cx, state: &mut RegionState, uuid: &str, answer: Resul
         return Ok(Step::Done(Value::Null));
     };
     s.shard_id = Some(shard.clone());
-    let mut request = json!({ "StreamArn": m.event_source_arn, "ShardId": shard });
+    if s.last_sequence.is_none() {
+        if let Some(it) = s.parked.remove(&shard) {
+            s.iterator = Some(it);
+            let snapshot = m.clone();
+            save(cx, &snapshot);
+            return Ok(poll(cx, &snapshot));
+        }
+    }
+    let mut request = if kinesis { json!({ "StreamARN": m.event_source_arn, "ShardId": shard }) } else { json!({ "StreamArn": m.event_source_arn, "ShardId": shard }) };
     match &s.last_sequence {
         Some(seq) => {
             request["ShardIteratorType"] = json!("AFTER_SEQUENCE_NUMBER");
-            request["SequenceNumber"] = json!(seq);
+            request[if kinesis { "StartingSequenceNumber" } else { "SequenceNumber" }] = json!(seq);
         }
-        None => request["ShardIteratorType"] = json!(s.starting_position),
+        None => {
+            request["ShardIteratorType"] = json!(s.starting_position);
+            if let Some(t) = s.starting_position_timestamp.filter(|_| s.starting_position == "AT_TIMESTAMP") {
+                request["Timestamp"] = json!(t);
+            }
+        }
     }
     let region = region_of(&m.event_source_arn);
-    Ok(Step::Call(Request::new("streams.dynamodb", "GetShardIterator", &region, request), Box::new(Cont::StreamIterator(uuid.to_string()))))
+    Ok(Step::Call(Request::new(endpoint(&m.event_source_arn), "GetShardIterator", &region, request), Box::new(Cont::StreamIterator(uuid.to_string()))))
 }
 
 pub fn iterator(cx: &mut Cx, state: &mut RegionState, uuid: &str, answer: Result<Value, AwsError>) -> Result<Step, AwsError> {
@@ -216,18 +364,34 @@ pub fn records(cx: &mut Cx, state: &mut RegionState, uuid: &str, answer: Result<
             r["userIdentity"] = json!({"type": id.get("Type"), "principalId": id.get("PrincipalId")});
         }
     }
+    if is_kinesis(&m.event_source_arn) {
+        let role = state.functions.get(&m.function).and_then(|f| f.config("$LATEST")).map(|c| c.role.clone()).unwrap_or_default();
+        let shard = s.shard_id.clone().unwrap_or_default();
+        got = got.iter().map(|r| kinesis_event_record(&m, &role, &shard, r)).collect();
+    }
+    // A batch smaller than BatchSize waits for MaximumBatchingWindowInSeconds after its oldest
+    // record arrived (the iterator stays where it is, so the next poll reads it again).
+    let oldest = got.first().and_then(time_of);
+    if m.batching_window_s > 0 && (got.len() as u32) < s.bisected_size.unwrap_or(m.batch_size) {
+        if let Some(t) = oldest {
+            let due = (t * 1000.0) as i64 + m.batching_window_s as i64 * 1000;
+            if due > cx.now_ms {
+                cx.schedule(due.min(cx.now_ms + esm::MAX_IDLE_POLL_MS), json!({ "esm": uuid }));
+                return Ok(Step::Done(Value::Null));
+            }
+        }
+    }
     // Records older than MaximumRecordAgeInSeconds are skipped (and reported as failures).
-    let (fresh, old): (Vec<Value>, Vec<Value>) = got.into_iter().partition(|r| {
-        s.maximum_record_age_s < 0
-            || r.pointer("/dynamodb/ApproximateCreationDateTime").and_then(Value::as_f64).is_none_or(|t| cx.now_ms as f64 / 1000.0 - t <= s.maximum_record_age_s as f64)
-    });
+    let (fresh, old): (Vec<Value>, Vec<Value>) =
+        got.into_iter().partition(|r| s.maximum_record_age_s < 0 || time_of(r).is_none_or(|t| cx.now_ms as f64 / 1000.0 - t <= s.maximum_record_age_s as f64));
     if !old.is_empty() {
         deliver_failure(cx, &m, &s, &old, "RecordAgeExceeded", None);
     }
-    let (keep, skipped): (Vec<Value>, Vec<Value>) = fresh.into_iter().partition(|r| m.filters.is_empty() || m.filters.iter().any(|p| super::filter::matches(p, r)));
+    let view = |r: &Value| if is_kinesis(&m.event_source_arn) { kinesis_filter_view(r) } else { r.clone() };
+    let (keep, skipped): (Vec<Value>, Vec<Value>) = fresh.into_iter().partition(|r| m.filters.is_empty() || m.filters.iter().any(|p| super::filter::matches(p, &view(r))));
     if keep.is_empty() {
         // Nothing for the function: move past what was read.
-        let last = skipped.last().or(old.last()).and_then(|r| r.pointer("/dynamodb/SequenceNumber")).and_then(Value::as_str).map(str::to_string);
+        let last = skipped.last().or(old.last()).and_then(seq_of).map(str::to_string);
         let quiet = skipped.is_empty() && old.is_empty();
         if let Some(mm) = state.mappings.get_mut(uuid) {
             mm.idle_ms = if quiet { (mm.idle_ms * 2).min(esm::MAX_IDLE_POLL_MS) } else { 1_000 };
@@ -236,6 +400,7 @@ pub fn records(cx: &mut Cx, state: &mut RegionState, uuid: &str, answer: Result<
                 if last.is_some() {
                     ss.last_sequence = last;
                 }
+                checkpoint(&mm.event_source_arn, ss);
             }
             let snapshot = mm.clone();
             save(cx, &snapshot);
@@ -256,7 +421,7 @@ pub fn records(cx: &mut Cx, state: &mut RegionState, uuid: &str, answer: Result<
     let Some(f) = state.functions.get(&m.function) else { return Ok(Step::Done(Value::Null)) };
     let Ok(version) = invoke::pick_version(cx, f, &m.qualifier) else { return Ok(Step::Done(Value::Null)) };
     let request_id = cx.rng.uuid();
-    let sequences: Vec<String> = keep.iter().filter_map(|r| r.pointer("/dynamodb/SequenceNumber").and_then(Value::as_str).map(str::to_string)).collect();
+    let sequences: Vec<String> = keep.iter().filter_map(seq_of).map(str::to_string).collect();
     match invoke::start(cx, state, &m.function, &version, event, None, request_id, Origin::Stream { mapping: uuid.to_string(), sequences, records: keep, next_iterator: next }) {
         Ok(step) => Ok(step),
         Err(e) => {
@@ -299,6 +464,7 @@ pub fn finished(cx: &mut Cx, state: &mut RegionState, uuid: &str, sequences: &[S
         ss.last_sequence = sequences.last().cloned().or(ss.last_sequence.take());
         ss.attempts = 0;
         ss.bisected_size = None;
+        checkpoint(&mm.event_source_arn, ss);
         mm.last_processing_result = "OK".into();
         mm.idle_ms = 1_000;
         let snapshot = mm.clone();
@@ -319,7 +485,7 @@ pub fn finished(cx: &mut Cx, state: &mut RegionState, uuid: &str, sequences: &[S
     }
     if !retries_left && (!s.bisect || failing.len() <= 1) {
         // Give up on the failing records: describe them to the destination and move past them.
-        let last = failing.last().and_then(|r| r.pointer("/dynamodb/SequenceNumber")).and_then(Value::as_str).map(str::to_string);
+        let last = failing.last().and_then(seq_of).map(str::to_string);
         ss.last_sequence = last.or(ss.last_sequence.take());
         let attempts = ss.attempts;
         ss.attempts = 0;
@@ -337,18 +503,19 @@ pub fn finished(cx: &mut Cx, state: &mut RegionState, uuid: &str, sequences: &[S
     cx.schedule(cx.now_ms + 1_000, json!({ "esm": uuid }));
 }
 
-/// The on-failure record for stream batches (`DDBStreamBatchInfo`), sent to the SQS destination.
+/// The on-failure record for stream batches (`DDBStreamBatchInfo` or `KinesisBatchInfo`), sent
+/// to the SQS destination.
 fn deliver_failure(cx: &mut Cx, m: &Mapping, s: &StreamState, records: &[Value], condition: &str, attempts: Option<u64>) {
     let Some(dest) = &s.on_failure else { return };
-    let seq = |r: Option<&Value>| r.and_then(|r| r.pointer("/dynamodb/SequenceNumber")).cloned().unwrap_or(Value::Null);
-    let at =
-        |r: Option<&Value>| r.and_then(|r| r.pointer("/dynamodb/ApproximateCreationDateTime")).and_then(Value::as_f64).map(|t| iso8601((t * 1000.0) as i64)).unwrap_or_default();
-    let body = json!({
+    let seq = |r: Option<&Value>| r.and_then(seq_of).map(|s| json!(s)).unwrap_or(Value::Null);
+    let at = |r: Option<&Value>| r.and_then(time_of).map(|t| iso8601((t * 1000.0) as i64)).unwrap_or_default();
+    let info = if is_kinesis(&m.event_source_arn) { "KinesisBatchInfo" } else { "DDBStreamBatchInfo" };
+    let mut body = json!({
         "requestContext": { "requestId": cx.rng.uuid(), "functionArn": m.function_arn, "condition": condition, "approximateInvokeCount": attempts.unwrap_or(0) },
         "responseContext": { "statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled" },
         "version": "1.0",
         "timestamp": iso8601(cx.now_ms),
-        "DDBStreamBatchInfo": {
+        "BatchInfo": {
             "shardId": s.shard_id,
             "startSequenceNumber": seq(records.first()),
             "endSequenceNumber": seq(records.last()),
@@ -358,5 +525,8 @@ fn deliver_failure(cx: &mut Cx, m: &Mapping, s: &StreamState, records: &[Value],
             "streamArn": m.event_source_arn,
         },
     });
+    if let Some(batch) = body.as_object_mut().and_then(|b| b.remove("BatchInfo")) {
+        body[info] = batch;
+    }
     esm::send_to_queue(cx, dest, body.to_string());
 }
