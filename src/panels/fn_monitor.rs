@@ -15,7 +15,7 @@ use crate::{
 };
 
 /// A source a trigger can read: (ARN, label shown, is it a stream).
-fn source_options(queues: &Value, streams: &Value) -> Vec<(String, String, bool)> {
+fn source_options(queues: &Value, streams: &Value, kinesis: &Value) -> Vec<(String, String, bool)> {
     let mut out = Vec::new();
     for url in queues["QueueUrls"].as_array().cloned().unwrap_or_default() {
         let url = url.as_str().unwrap_or_default().to_string();
@@ -29,6 +29,10 @@ fn source_options(queues: &Value, streams: &Value) -> Vec<(String, String, bool)
         let arn = s["StreamArn"].as_str().unwrap_or_default().to_string();
         let label = format!("DynamoDB stream of {} ({})", s["TableName"].as_str().unwrap_or_default(), s["StreamLabel"].as_str().unwrap_or_default());
         out.push((arn, label, true));
+    }
+    for s in kinesis["StreamSummaries"].as_array().cloned().unwrap_or_default() {
+        let arn = s["StreamARN"].as_str().unwrap_or_default().to_string();
+        out.push((arn, format!("Kinesis stream {}", s["StreamName"].as_str().unwrap_or_default()), true));
     }
     out
 }
@@ -60,7 +64,8 @@ pub fn triggers_tab(p: &NameProps) -> Html {
                 }
                 let queues = ctx2.bridge.send("sqs", "ListQueues", json!({})).await.unwrap_or(Value::Null);
                 let streams = ctx2.bridge.send("streams.dynamodb", "ListStreams", json!({})).await.unwrap_or(Value::Null);
-                sources.set(source_options(&queues, &streams));
+                let kinesis = ctx2.bridge.send("kinesis", "ListStreams", json!({})).await.unwrap_or(Value::Null);
+                sources.set(source_options(&queues, &streams, &kinesis));
             });
             || ()
         });
@@ -72,7 +77,7 @@ pub fn triggers_tab(p: &NameProps) -> Html {
             (ctx.clone(), p.name.clone(), chosen.clone(), batch.clone(), position.clone(), partial.clone(), pattern.clone(), problem.clone(), reload.clone());
         Callback::from(move |_: MouseEvent| {
             if chosen.is_empty() {
-                problem.set(Some("Create an SQS queue, or a table with a stream, first: a trigger needs a source.".into()));
+                problem.set(Some("Create an SQS queue, a Kinesis stream or a table with a stream first: a trigger needs a source.".into()));
                 return;
             }
             let mut req = json!({"FunctionName": name, "EventSourceArn": chosen});
@@ -127,7 +132,7 @@ pub fn triggers_tab(p: &NameProps) -> Html {
     };
     html! {
         <div class="triggers-tab">
-            <p class="hint">{ "A trigger makes Lambda call the function for you: an event source mapping polls a queue or a stream and invokes the function with batches of records. An SQS batch is deleted when the function succeeds and comes back after the queue's visibility timeout when it fails; a stream batch is retried in order until it succeeds or its retries run out." }</p>
+            <p class="hint">{ "A trigger makes Lambda call the function for you: an event source mapping polls a queue, a DynamoDB stream or a Kinesis data stream and invokes the function with batches of records. An SQS batch is deleted when the function succeeds and comes back after the queue's visibility timeout when it fails; a stream batch is retried in order until it succeeds or its retries run out." }</p>
             { match &*mappings {
                 None => html! { <p class="muted">{ "Loading triggers…" }</p> },
                 Some(Err(_)) => html! { <div class="empty-state small"><p><strong>{ "Triggers come with event source mappings" }</strong>{ ", which this build does not simulate yet." }</p></div> },
@@ -175,7 +180,7 @@ pub fn triggers_tab(p: &NameProps) -> Html {
                 <button class="btn primary" onclick={create}>{ "Add trigger" }</button>
             </div>
             if sources.is_empty() {
-                <p class="muted">{ "No sources yet: create an SQS queue (for example with " }<code>{ "gureum.send('sqs', 'CreateQueue', {QueueName: 'jobs'})" }</code>{ ") or enable a stream on a table." }</p>
+                <p class="muted">{ "No sources yet: create an SQS queue (for example with " }<code>{ "gureum.send('sqs', 'CreateQueue', {QueueName: 'jobs'})" }</code>{ "), a Kinesis data stream, or enable a stream on a table." }</p>
             }
             if let Some(msg) = &*problem { <p class="error-text" role="alert">{ msg }</p> }
         </div>

@@ -291,3 +291,32 @@ test("a trigger: an SQS queue invokes the function, and can be disabled and remo
   await page.locator(".triggers-tab").getByText("No triggers").waitFor();
   assert.deepEqual(errors, []);
 });
+
+test("a trigger: a Kinesis data stream invokes the function with its records", async () => {
+  await page.evaluate(() => window.gureum.send("kinesis", "CreateStream", { StreamName: "clicks", ShardCount: 1 }));
+  // The stream is ACTIVE after a second of simulated time; the Triggers tab lists it.
+  await eventually(page, async () => (await window.gureum.send("kinesis", "DescribeStreamSummary", { StreamName: "clicks" })).StreamDescriptionSummary.StreamStatus === "ACTIVE");
+  await page.getByRole("tab", { name: "Monitoring" }).click();
+  await page.getByRole("tab", { name: "Triggers" }).click();
+  const source = page.getByLabel("Trigger source");
+  await source.locator("option", { hasText: "Kinesis stream clicks" }).waitFor({ state: "attached", timeout: 10000 });
+  await source.selectOption({ label: "Kinesis stream clicks" });
+  await page.getByLabel("Starting position").selectOption("TRIM_HORIZON");
+  await page.getByRole("button", { name: "Add trigger" }).click();
+  const row = page.locator(".triggers-tab tbody tr", { hasText: "arn:aws:kinesis:us-east-1:123456789012:stream/clicks" });
+  await row.waitFor();
+  const before = (await page.evaluate(() => window.gureum.send("logs", "FilterLogEvents", { logGroupName: "/aws/lambda/cb", filterPattern: "REPORT" }))).events.length;
+  await page.evaluate(() => window.gureum.send("kinesis", "PutRecord", { StreamName: "clicks", PartitionKey: "u1", Data: btoa(JSON.stringify({ page: "/home" })) }));
+  // One more invocation (the batch with the record), and the mapping reports it went well.
+  await eventually(page, async (n) => {
+    const r = await window.gureum.send("logs", "FilterLogEvents", { logGroupName: "/aws/lambda/cb", filterPattern: "REPORT" });
+    return r.events.length > n;
+  }, before, { timeout: 20000 });
+  await page.getByRole("tab", { name: "Monitoring" }).click();
+  await page.getByRole("tab", { name: "Triggers" }).click();
+  await row.getByText("OK").waitFor();
+  await shot("functions-triggers-kinesis");
+  await row.getByRole("button", { name: "Delete" }).click();
+  await page.locator(".triggers-tab").getByText("No triggers").waitFor();
+  assert.deepEqual(errors, []);
+});

@@ -377,6 +377,7 @@ mod tests;
 mod tests_capacity;
 #[cfg(test)]
 mod tests_throttle;
+#[cfg(test)]
 mod tests_ttl;
 #[cfg(test)]
 mod tests_update_table;
