@@ -31,6 +31,9 @@ test("enable TTL, watch a session expire, jump the clock, it is gone", async () 
   // Stop the clock so the countdowns below are exact.
   await sim("PauseClock", {});
   await sim("AdvanceClock", { seconds: 2 });
+  // ...on a whole second, so "now + 2 h" counts down from exactly 2 h.
+  const ms = (await sim("GetClock", {})).now % 1000;
+  if (ms) await sim("AdvanceClock", { seconds: (1000 - ms) / 1000 });
   await page.goto(page.url().replace(/#.*$/, "") + "#/tables/Sessions");
 
   await page.getByRole("tab", { name: "Time to Live" }).click();
