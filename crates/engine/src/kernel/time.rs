@@ -23,6 +23,17 @@ pub fn iso8601(ms: i64) -> String {
     format!("{y:04}-{m:02}-{d:02}T{h:02}:{min:02}:{s:02}.{milli:03}Z")
 }
 
+/// `Wed, 25 Nov 2026 03:02:23 +0000`, the date of an email header (RFC 5322).
+pub fn rfc5322(ms: i64) -> String {
+    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    let days = ms.div_euclid(86_400_000);
+    let rem = ms.rem_euclid(86_400_000);
+    let (y, m, d) = civil_from_days(days);
+    let (h, min, s) = (rem / 3_600_000, rem / 60_000 % 60, rem / 1000 % 60);
+    format!("{}, {d:02} {} {y:04} {h:02}:{min:02}:{s:02} +0000", DAYS[days.rem_euclid(7) as usize], MONTHS[(m as usize).saturating_sub(1) % 12])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -32,5 +43,7 @@ mod tests {
         assert_eq!(iso8601(0), "1970-01-01T00:00:00.000Z");
         assert_eq!(iso8601(951_782_400_000), "2000-02-29T00:00:00.000Z");
         assert_eq!(iso8601(1_795_541_400_123), "2026-11-24T17:30:00.123Z");
+        assert_eq!(rfc5322(1_795_541_400_123), "Tue, 24 Nov 2026 17:30:00 +0000");
+        assert_eq!(rfc5322(0), "Thu, 01 Jan 1970 00:00:00 +0000");
     }
 }

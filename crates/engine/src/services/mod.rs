@@ -4,13 +4,20 @@
 pub mod dynamodb;
 pub mod lambda;
 pub mod logs;
+pub mod ses;
 pub mod sqs;
 
 use crate::kernel::{service::Service, EngineConfig};
 
 /// A fresh instance of every simulated service, in registry order.
 pub fn all(config: &EngineConfig) -> Vec<Box<dyn Service>> {
-    vec![Box::new(dynamodb::DynamoDb::new(config.keep_item_json)), Box::new(lambda::Lambda::new()), Box::new(logs::Logs::default()), Box::new(sqs::Sqs::default())]
+    vec![
+        Box::new(dynamodb::DynamoDb::new(config.keep_item_json)),
+        Box::new(lambda::Lambda::new()),
+        Box::new(logs::Logs::default()),
+        Box::new(sqs::Sqs::default()),
+        Box::new(ses::Ses::default()),
+    ]
 }
 
 /// The fast JSON route's first step for `service` (see [`Service::call_prepared`]): a request
