@@ -189,6 +189,7 @@ pub fn send_email(cx: &mut Cx, region: &mut Region, input: &Value) -> Result<Val
         }
         _ => {
             let t = &content["Template"];
+            refuse_members(t, &["Attachments"])?;
             let headers = message_headers(t)?;
             let data = templates::data(opt_str(t, "TemplateData")?.ok_or_else(|| bad_request("TemplateData is required."))?)?;
             let template = match (opt_str(t, "TemplateName")?, opt_str(t, "TemplateArn")?, opt_obj(t, "TemplateContent")?) {
