@@ -121,7 +121,7 @@ test("put a user item: the welcome email arrives in the Inbox", async () => {
   const meta = await view.locator(".message-meta").innerText();
   assert.match(meta, /From\s+welcome@example\.com/);
   assert.match(meta, /To\s+ada@example\.com/);
-  assert.match(meta, /SendEmail \(from a Lambda function\) · authorised by the verified identity welcome@example\.com/);
+  assert.match(meta, /SendEmail from the Lambda function welcome · authorised by the verified identity welcome@example\.com/);
   assert.match(await view.locator(".text-part").innerText(), /Hi Ada,\s+thanks for signing up/);
   // The HTML part is rendered in a sandboxed frame: no scripts.
   const frame = view.locator("iframe.html-part");

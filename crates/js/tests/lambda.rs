@@ -390,7 +390,7 @@ export const handler = async (event) => {
     let mails = inbox(&mut s, "ada@example.com");
     let welcome = mails.iter().find(|m| m["Subject"] == "Welcome, Ada!").unwrap_or_else(|| panic!("no welcome email: {mails:?}"));
     assert_eq!(welcome["From"], "Gureum <welcome@gureum.dev>");
-    assert_eq!(welcome["Source"], "SendEmail (from a Lambda function)");
+    assert_eq!(welcome["Source"], "SendEmail from the Lambda function welcome");
     let full = s.engine.control(common::HOST_NOW, "ses:GetInboxMessage", &json!({ "Id": welcome["Id"] })).expect("message");
     assert_eq!(full["Text"], "Hi Ada, thanks for signing up.");
     assert_eq!(full["Html"], "<h1>Hi Ada</h1>");

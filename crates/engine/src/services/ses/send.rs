@@ -260,7 +260,10 @@ pub fn send_email(cx: &mut Cx, region: &mut Region, input: &Value) -> Result<Val
     let composed = Composed { from: from.clone(), to: to.clone(), cc: cc.clone(), reply_to, subject, text, html, message_id: Some(message_id.clone()), date_ms: Some(cx.now_ms) };
     let mut all_headers = raw_headers.unwrap_or_else(|| headers(&composed));
     all_headers.extend(extra_headers);
-    let source = if cx.code_depth > 0 { "SendEmail (from a Lambda function)" } else { "SendEmail" };
+    let source = match cx.code_function {
+        Some(f) => format!("SendEmail from the Lambda function {f}"),
+        None => "SendEmail".to_string(),
+    };
     let mut seen: Vec<String> = Vec::new();
     for r in &recipients {
         let mailbox = r.to_ascii_lowercase();
@@ -268,7 +271,7 @@ pub fn send_email(cx: &mut Cx, region: &mut Region, input: &Value) -> Result<Val
             continue;
         }
         seen.push(mailbox.clone());
-        inbox::deliver(cx, region, &composed, &all_headers, &mailbox, source, sender_identity.clone(), None);
+        inbox::deliver(cx, region, &composed, &all_headers, &mailbox, &source, sender_identity.clone(), None);
         simulate(cx, region, &composed, &mailbox, feedback.as_deref().unwrap_or(&from_bare));
     }
     Ok(json!({ "MessageId": message_id }))
