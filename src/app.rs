@@ -9,7 +9,7 @@ use crate::{
     bridge::{ApiError, Bridge, Listener, WorkerEvent},
     clock::ClockBar,
     notify::{Notice, Notices},
-    panels::{functions::Functions, home::Home, info::ServiceInfo, tables::Tables},
+    panels::{functions::Functions, home::Home, inbox::Inbox, info::ServiceInfo, tables::Tables},
 };
 
 /// What every panel can reach: the engine, the region, notifications, and a counter that moves
@@ -45,6 +45,7 @@ pub enum Route {
     Workflows,
     Auth,
     Logs,
+    Inbox,
 }
 
 impl Route {
@@ -60,6 +61,7 @@ impl Route {
             ("workflows", _) => Route::Workflows,
             ("auth", _) => Route::Auth,
             ("logs", _) => Route::Logs,
+            ("inbox", _) => Route::Inbox,
             _ => Route::Home,
         }
     }
@@ -75,6 +77,7 @@ impl Route {
             Route::Workflows => "#/workflows".into(),
             Route::Auth => "#/auth".into(),
             Route::Logs => "#/logs".into(),
+            Route::Inbox => "#/inbox".into(),
         }
     }
 }
@@ -87,6 +90,7 @@ const NAV: &[(&str, &str, &str)] = &[
     ("Workflows", "#/workflows", "⇉"),
     ("Auth", "#/auth", "☺"),
     ("Logs", "#/logs", "☰"),
+    ("Inbox", "#/inbox", "✉"),
 ];
 
 fn current_hash() -> String {
@@ -212,6 +216,7 @@ pub fn app() -> Html {
                 | ("Workflows", Route::Workflows)
                 | ("Auth", Route::Auth)
                 | ("Logs", Route::Logs)
+                | ("Inbox", Route::Inbox)
         )
     };
 
@@ -223,6 +228,7 @@ pub fn app() -> Html {
         Route::Workflows => html! { <ServiceInfo service="states" /> },
         Route::Auth => html! { <ServiceInfo service="cognito" /> },
         Route::Logs => html! { <ServiceInfo service="logs" /> },
+        Route::Inbox => html! { <Inbox /> },
     };
 
     let storage = ctx.status.get("storage").and_then(Value::as_str).unwrap_or("starting").to_string();

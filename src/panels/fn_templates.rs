@@ -8,6 +8,8 @@ pub struct Template {
     pub files: &'static [(&'static str, &'static str)],
     /// A test event that suits the code.
     pub event: &'static str,
+    /// Environment variables the code reads.
+    pub environment: &'static [(&'static str, &'static str)],
 }
 
 pub const HELLO: &str = r#"// A Lambda handler: Lambda calls it with the event (the input of this
@@ -53,6 +55,45 @@ exports.handler = (event, context, callback) => {
 };
 "#;
 
+pub const WELCOME: &str = r#"import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+
+// Sends a welcome email for every new user. Add the Users table's stream
+// (view type NEW_IMAGE) as this function's trigger under Triggers: each new
+// item arrives here as an INSERT record.
+//
+// The account is in the SES sandbox: the sender (SENDER) and every
+// recipient must be verified identities, or SES rejects the message with
+// MessageRejected. Verify them in the Inbox panel (or a whole domain).
+const ses = new SESv2Client({});
+const SENDER = process.env.SENDER ?? 'welcome@example.com';
+
+export const handler = async (event) => {
+  for (const record of event.Records) {
+    if (record.eventName !== 'INSERT') continue; // new users only
+    const user = unmarshall(record.dynamodb.NewImage);
+    if (!user.email) continue;
+    const name = user.name ?? 'there';
+    const { MessageId } = await ses.send(new SendEmailCommand({
+      FromEmailAddress: SENDER,
+      Destination: { ToAddresses: [user.email] },
+      Content: {
+        Simple: {
+          Subject: { Data: `Welcome, ${name}!` },
+          Body: {
+            Text: { Data: `Hi ${name},
+
+thanks for signing up. We are glad you are here.` },
+            Html: { Data: `<h1>Welcome, ${name}!</h1><p>Thanks for signing up. We are glad you are here.</p>` },
+          },
+        },
+      },
+    }));
+    console.log('Sent welcome email', MessageId, 'to', user.email);
+  }
+};
+"#;
+
 pub const TEMPLATES: &[Template] = &[
     Template {
         id: "hello",
@@ -61,6 +102,7 @@ pub const TEMPLATES: &[Template] = &[
         handler: "index.handler",
         files: &[("index.mjs", HELLO)],
         event: "{\n  \"name\": \"Gureum\"\n}",
+        environment: &[],
     },
     Template {
         id: "dynamodb",
@@ -69,6 +111,7 @@ pub const TEMPLATES: &[Template] = &[
         handler: "index.handler",
         files: &[("index.mjs", DYNAMO)],
         event: "{\n  \"id\": \"note-1\",\n  \"text\": \"remember the milk\"\n}",
+        environment: &[("TABLE_NAME", "Notes")],
     },
     Template {
         id: "callback",
@@ -77,6 +120,16 @@ pub const TEMPLATES: &[Template] = &[
         handler: "index.handler",
         files: &[("index.js", CALLBACK)],
         event: "{\n  \"key1\": \"value1\"\n}",
+        environment: &[],
+    },
+    Template {
+        id: "welcome-email",
+        title: "Welcome email (DynamoDB stream → SES)",
+        about: "For each new item of a Users table's stream, sends a welcome email with @aws-sdk/client-sesv2; it arrives in the Inbox. Verify the sender welcome@example.com and the recipients in the Inbox first.",
+        handler: "index.handler",
+        files: &[("index.mjs", WELCOME)],
+        event: "{\n  \"Records\": [\n    {\n      \"eventName\": \"INSERT\",\n      \"eventSource\": \"aws:dynamodb\",\n      \"dynamodb\": {\n        \"Keys\": { \"id\": { \"S\": \"u1\" } },\n        \"NewImage\": { \"id\": { \"S\": \"u1\" }, \"name\": { \"S\": \"Ada\" }, \"email\": { \"S\": \"ada@example.com\" } },\n        \"StreamViewType\": \"NEW_IMAGE\"\n      }\n    }\n  ]\n}",
+        environment: &[("SENDER", "welcome@example.com")],
     },
 ];
 

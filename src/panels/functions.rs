@@ -183,8 +183,9 @@ fn create_function(p: &CreateProps) -> Html {
                 "Description": t.title,
             });
             let dynamo = t.id == "dynamodb";
-            if dynamo {
-                req["Environment"] = json!({ "Variables": { "TABLE_NAME": "Notes" } });
+            if !t.environment.is_empty() {
+                let vars: serde_json::Map<String, Value> = t.environment.iter().map(|(k, v)| (k.to_string(), json!(v))).collect();
+                req["Environment"] = json!({ "Variables": vars });
             }
             let want_table = dynamo && *make_table;
             let event = t.event;

@@ -39,7 +39,7 @@ fn info(service: &str) -> Info {
             aws: "Amazon Cognito",
             what: "Cognito gives the users of your web and mobile apps an identity: sign-up, sign-in, password reset, MFA, and temporary AWS credentials through identity pools.",
             today: None,
-            coming: &["user pools with real SRP sign-in and signed JWTs", "a simulated inbox for verification codes", "identity pools backed by IAM policy evaluation"],
+            coming: &["user pools with real SRP sign-in and signed JWTs", "verification codes delivered to the sandbox's Inbox", "identity pools backed by IAM policy evaluation"],
         },
         _ => Info {
             title: "Logs",
@@ -66,7 +66,7 @@ pub fn service_info(p: &Props) -> Html {
                     <p><strong>{ "Not simulated in this build yet." }</strong>{ " When it arrives, this panel will let you:" }</p>
                 }
                 <ul>{ for i.coming.iter().map(|c| html! { <li>{ *c }</li> }) }</ul>
-                <p>{ "What works today: " }<a href="#/tables">{ "DynamoDB tables" }</a>{ ", " }<a href="#/functions">{ "Lambda functions" }</a>{ " in the browser, the simulated clock, and the same APIs (with SQS and CloudWatch Logs) for boto3 and the AWS CLI through " }<code>{ "gureum serve" }</code>{ "." }</p>
+                <p>{ "What works today: " }<a href="#/tables">{ "DynamoDB tables" }</a>{ ", " }<a href="#/functions">{ "Lambda functions" }</a>{ ", " }<a href="#/inbox">{ "email (SES) and its Inbox" }</a>{ " in the browser, the simulated clock, and the same APIs (with SQS and CloudWatch Logs) for boto3 and the AWS CLI through " }<code>{ "gureum serve" }</code>{ "." }</p>
             </div>
         </section>
     }

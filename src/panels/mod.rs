@@ -8,6 +8,7 @@ pub mod fn_templates;
 pub mod fn_util;
 pub mod functions;
 pub mod home;
+pub mod inbox;
 pub mod indexes;
 pub mod info;
 pub mod item_form;

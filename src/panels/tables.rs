@@ -280,6 +280,7 @@ fn create_table(p: &CreateProps) -> Html {
     let wcu = use_state(|| "5".to_string());
     let busy = use_state(|| false);
     let drafts = use_state(Vec::<IndexDraft>::new);
+    let stream = use_state(String::new);
 
     let text = |s: &UseStateHandle<String>| {
         let s = s.clone();
@@ -296,7 +297,7 @@ fn create_table(p: &CreateProps) -> Html {
     let submit = {
         let (ctx, on_close, busy) = (ctx.clone(), p.on_close.clone(), busy.clone());
         let (name, pk, pk_type, sk, sk_type, mode, rcu, wcu) = (name.clone(), pk.clone(), pk_type.clone(), sk.clone(), sk_type.clone(), mode.clone(), rcu.clone(), wcu.clone());
-        let drafts = drafts.clone();
+        let (drafts, stream) = (drafts.clone(), stream.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let mut defs = vec![json!({"AttributeName": *pk, "AttributeType": *pk_type})];
@@ -311,6 +312,9 @@ fn create_table(p: &CreateProps) -> Html {
                 req["ProvisionedThroughput"] = json!({"ReadCapacityUnits": capacity.0, "WriteCapacityUnits": capacity.1});
             }
             add_indexes(&mut req, &drafts, pk.trim(), (*mode == "PROVISIONED").then_some(capacity));
+            if !stream.is_empty() {
+                req["StreamSpecification"] = json!({"StreamEnabled": true, "StreamViewType": *stream});
+            }
             let (ctx, on_close, busy, table) = (ctx.clone(), on_close.clone(), busy.clone(), (*name).clone());
             busy.set(true);
             wasm_bindgen_futures::spawn_local(async move {
@@ -358,6 +362,13 @@ fn create_table(p: &CreateProps) -> Html {
                     <div class="inline"><input id="ct-sk" placeholder="Game" value={(*sk).clone()} oninput={text(&sk)} />{ type_select(&sk_type, "Sort key type") }</div>
                     <p class="hint">{ "Orders the items that share a partition key, so you can query a range of them (all of a user's games, newest first)." }</p>
                 </div>
+            </div>
+            <div class="field">
+                <label for="ct-stream">{ "Stream " }<span class="muted">{ "(optional)" }</span></label>
+                <select id="ct-stream" onchange={select(&stream)}>
+                    { for [("", "Off"), ("NEW_IMAGE", "New image: the item after each change"), ("NEW_AND_OLD_IMAGES", "New and old images"), ("OLD_IMAGE", "Old image: the item before each change"), ("KEYS_ONLY", "Keys only")].iter().map(|(v, l)| html! { <option value={*v} selected={*stream == *v}>{ *l }</option> }) }
+                </select>
+                <p class="hint">{ "A DynamoDB stream records every change to the items for 24 hours; a Lambda function can be triggered by it (in the function's Triggers tab)." }</p>
             </div>
             <fieldset class="field index-drafts">
                 <legend>{ "Secondary indexes " }<span class="muted">{ "(optional)" }</span></legend>

@@ -329,6 +329,85 @@ fn an_sqs_queue_triggers_a_function_with_filters_and_partial_failures() {
     assert_eq!(err.kind, "ResourceNotFoundException");
 }
 
+/// The seed's welcome-email flow: a user item → the table's stream → the function → SES v2 →
+/// the simulated inbox. In the SES sandbox the recipient must be verified too; an unverified
+/// one fails the function with MessageRejected.
+#[test]
+fn a_new_user_item_gets_a_welcome_email_through_sesv2() {
+    let mut s = Sandbox::new();
+    let table = s.ok(
+        "dynamodb",
+        "CreateTable",
+        json!({
+            "TableName": "Users",
+            "AttributeDefinitions": [{ "AttributeName": "id", "AttributeType": "S" }],
+            "KeySchema": [{ "AttributeName": "id", "KeyType": "HASH" }],
+            "BillingMode": "PAY_PER_REQUEST",
+            "StreamSpecification": { "StreamEnabled": true, "StreamViewType": "NEW_IMAGE" },
+        }),
+    );
+    let stream_arn = table["TableDescription"]["LatestStreamArn"].as_str().unwrap_or_default().to_string();
+    s.advance(2.0);
+    let inbox = |s: &mut Sandbox, mailbox: &str| -> Vec<Value> {
+        let out = s.engine.control(common::HOST_NOW, "ses:ListInboxMessages", &json!({ "Mailbox": mailbox })).expect("inbox");
+        out["Messages"].as_array().cloned().unwrap_or_default()
+    };
+    for address in ["welcome@gureum.dev", "ada@example.com"] {
+        s.ok("email", "CreateEmailIdentity", json!({ "EmailIdentity": address }));
+        let mail = inbox(&mut s, address).into_iter().find(|m| m["Verifies"] == address).expect("verification email");
+        s.engine.control(common::HOST_NOW, "ses:VerifyEmailIdentity", &json!({ "Id": mail["Id"] })).expect("verify");
+    }
+    s.deploy(
+        "welcome",
+        "index.handler",
+        &[(
+            "index.mjs",
+            r#"import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+const ses = new SESv2Client({});
+export const handler = async (event) => {
+  for (const r of event.Records) {
+    if (r.eventName !== 'INSERT') continue;
+    const user = unmarshall(r.dynamodb.NewImage);
+    const out = await ses.send(new SendEmailCommand({
+      FromEmailAddress: `Gureum <${process.env.SENDER}>`,
+      Destination: { ToAddresses: [user.email] },
+      Content: { Simple: {
+        Subject: { Data: `Welcome, ${user.name}!` },
+        Body: { Text: { Data: `Hi ${user.name}, thanks for signing up.` }, Html: { Data: `<h1>Hi ${user.name}</h1>` } },
+      } },
+    }));
+    console.log('SENT', out.MessageId, user.email);
+  }
+};"#,
+        )],
+        json!({ "Environment": { "Variables": { "SENDER": "welcome@gureum.dev" } } }),
+    );
+    s.ok("lambda", "CreateEventSourceMapping", json!({ "FunctionName": "welcome", "EventSourceArn": stream_arn, "StartingPosition": "LATEST", "MaximumRetryAttempts": 0 }));
+    s.advance(2.0);
+    s.ok("dynamodb", "PutItem", json!({ "TableName": "Users", "Item": { "id": { "S": "u1" }, "name": { "S": "Ada" }, "email": { "S": "ada@example.com" } } }));
+    s.advance(3.0);
+    let mails = inbox(&mut s, "ada@example.com");
+    let welcome = mails.iter().find(|m| m["Subject"] == "Welcome, Ada!").unwrap_or_else(|| panic!("no welcome email: {mails:?}"));
+    assert_eq!(welcome["From"], "Gureum <welcome@gureum.dev>");
+    assert_eq!(welcome["Source"], "SendEmail from the Lambda function welcome");
+    let full = s.engine.control(common::HOST_NOW, "ses:GetInboxMessage", &json!({ "Id": welcome["Id"] })).expect("message");
+    assert_eq!(full["Text"], "Hi Ada, thanks for signing up.");
+    assert_eq!(full["Html"], "<h1>Hi Ada</h1>");
+    let sent = s.ok("logs", "FilterLogEvents", json!({ "logGroupName": "/aws/lambda/welcome", "filterPattern": "SENT" }));
+    let line = sent["events"][0]["message"].as_str().unwrap_or_default().to_string();
+    assert!(line.contains(welcome["MessageId"].as_str().unwrap_or("?")), "{line}");
+    assert_eq!(s.ok("email", "GetAccount", json!({}))["SendQuota"]["SentLast24Hours"], 1.0);
+
+    // An unverified recipient: SES rejects the message and the function fails.
+    s.ok("dynamodb", "PutItem", json!({ "TableName": "Users", "Item": { "id": { "S": "u2" }, "name": { "S": "Grace" }, "email": { "S": "grace@example.org" } } }));
+    s.advance(10.0);
+    let failed = s.ok("logs", "FilterLogEvents", json!({ "logGroupName": "/aws/lambda/welcome" }));
+    let text: Vec<String> = failed["events"].as_array().cloned().unwrap_or_default().iter().map(|e| e["message"].as_str().unwrap_or("").to_string()).collect();
+    assert!(text.iter().any(|l| l.contains("The following identities failed the check in region US-EAST-1: grace@example.org")), "{text:?}");
+    assert!(inbox(&mut s, "grace@example.org").is_empty());
+}
+
 #[test]
 fn a_new_user_item_triggers_the_welcome_function_through_the_stream() {
     let mut s = Sandbox::new();

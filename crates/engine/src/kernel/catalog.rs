@@ -50,6 +50,7 @@ pub const CATALOG: &[ServiceSpec] = &[
     ServiceSpec { name: "sqs", signing_name: "sqs", protocol: Protocol::Json10, target_prefix: "AmazonSQS", error_namespace: "" },
     ServiceSpec { name: "kinesis", signing_name: "kinesis", protocol: Protocol::Json11, target_prefix: "Kinesis_20131202", error_namespace: "" },
     ServiceSpec { name: "firehose", signing_name: "firehose", protocol: Protocol::Json11, target_prefix: "Firehose_20150804", error_namespace: "" },
+    ServiceSpec { name: "email", signing_name: "ses", protocol: Protocol::RestJson, target_prefix: "", error_namespace: "" },
     ServiceSpec { name: "logs", signing_name: "logs", protocol: Protocol::Json11, target_prefix: "Logs_20140328", error_namespace: "" },
 ];
 

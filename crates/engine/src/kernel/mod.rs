@@ -103,6 +103,8 @@ pub struct Engine {
     runtime: Option<std::sync::Arc<dyn CodeRuntime>>,
     /// Invocations of code the current call is nested in.
     code_depth: u32,
+    /// The functions whose code is running, innermost last (a nested Invoke pushes one).
+    code_functions: Vec<String>,
     /// Set while due timers fire, so a timer's own calls do not start firing the next ones.
     firing: bool,
 }
@@ -120,6 +122,7 @@ impl Engine {
             keep_item_json: config.keep_item_json,
             runtime: None,
             code_depth: 0,
+            code_functions: Vec::new(),
             firing: false,
         };
         engine.persist_clock();
@@ -140,6 +143,7 @@ impl Engine {
             keep_item_json: config.keep_item_json,
             runtime: None,
             code_depth: 0,
+            code_functions: Vec::new(),
             firing: false,
         };
         let mut records: Vec<Record> = records.into_iter().collect();
@@ -229,11 +233,13 @@ impl Engine {
         };
         let region = job.region.clone();
         self.code_depth += 1;
+        self.code_functions.push(job.function_name.clone());
         let result = runtime.invoke(job, &mut |service: &str, operation: &str, input: Value| {
             let request = Request { service: service.to_string(), operation: operation.to_string(), region: region.clone(), input };
             self.call(host_now_ms, &request)
         });
         self.code_depth -= 1;
+        self.code_functions.pop();
         result
     }
 
@@ -304,6 +310,7 @@ impl Engine {
             service: name,
             endpoint,
             code_depth: self.code_depth,
+            code_function: self.code_functions.last().map(String::as_str),
             effects: &mut effects,
         };
         let result = run(service.as_mut(), &mut cx);
@@ -366,6 +373,7 @@ impl Engine {
                 service: name,
                 endpoint: name,
                 code_depth: self.code_depth,
+                code_function: self.code_functions.last().map(String::as_str),
                 effects: &mut effects,
             };
             let step = service.fire_step(&mut cx, &timer);

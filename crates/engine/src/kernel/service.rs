@@ -29,6 +29,8 @@ pub struct Cx<'a> {
     /// How many invocations of code this call is nested in (a function calling Lambda's Invoke
     /// is one deep).
     pub code_depth: u32,
+    /// The function whose code made this call, if code did (the innermost one when nested).
+    pub code_function: Option<&'a str>,
     /// What the kernel does after this service call returns (see [`Cx::after`]).
     pub(crate) effects: &'a mut Effects,
 }

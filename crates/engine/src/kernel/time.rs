@@ -40,13 +40,21 @@ pub fn long_date(ms: i64) -> String {
     format!("{}, {} {d}, {y} {h12}:{min:02}:{s:02} {half} UTC", DAYS[days.rem_euclid(7) as usize], MONTHS[(m as usize).saturating_sub(1).min(11)])
 }
 
+/// Short day names from Thursday (1970-01-01 was one) and short month names.
+const SHORT_DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+const SHORT_MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
 /// Java's `Date.toString()` in UTC, as AWS's Java services print times in messages:
 /// `Thu Jul 02 12:57:57 UTC 2015`.
 pub fn java_date(ms: i64) -> String {
-    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
-    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
     let (days, (y, m, d), (h, min, s)) = parts(ms);
-    format!("{} {} {d:02} {h:02}:{min:02}:{s:02} UTC {y}", DAYS[days.rem_euclid(7) as usize], MONTHS[(m as usize).saturating_sub(1).min(11)])
+    format!("{} {} {d:02} {h:02}:{min:02}:{s:02} UTC {y}", SHORT_DAYS[days.rem_euclid(7) as usize], SHORT_MONTHS[(m as usize).saturating_sub(1).min(11)])
+}
+
+/// `Wed, 25 Nov 2026 03:02:23 +0000`, the date of an email header (RFC 5322).
+pub fn rfc5322(ms: i64) -> String {
+    let (days, (y, m, d), (h, min, s)) = parts(ms);
+    format!("{}, {d:02} {} {y:04} {h:02}:{min:02}:{s:02} +0000", SHORT_DAYS[days.rem_euclid(7) as usize], SHORT_MONTHS[(m as usize).saturating_sub(1).min(11)])
 }
 
 #[cfg(test)]
@@ -65,5 +73,7 @@ mod tests {
         assert_eq!(iso8601(951_782_400_000), "2000-02-29T00:00:00.000Z");
         assert_eq!(iso8601(1_795_541_400_123), "2026-11-24T17:30:00.123Z");
         assert_eq!(java_date(1_435_841_877_000), "Thu Jul 02 12:57:57 UTC 2015");
+        assert_eq!(rfc5322(1_795_541_400_123), "Tue, 24 Nov 2026 17:30:00 +0000");
+        assert_eq!(rfc5322(0), "Thu, 01 Jan 1970 00:00:00 +0000");
     }
 }

@@ -5,6 +5,7 @@ pub mod dynamodb;
 pub mod kinesis;
 pub mod lambda;
 pub mod logs;
+pub mod ses;
 pub mod sqs;
 
 use crate::kernel::{service::Service, EngineConfig};
@@ -17,6 +18,7 @@ pub fn all(config: &EngineConfig) -> Vec<Box<dyn Service>> {
         Box::new(lambda::Lambda::new()),
         Box::new(logs::Logs::default()),
         Box::new(sqs::Sqs::default()),
+        Box::new(ses::Ses::default()),
     ]
 }
 

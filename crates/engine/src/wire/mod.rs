@@ -128,11 +128,11 @@ pub fn parse(req: &HttpRequest, request_id: &str) -> Result<Inbound, HttpRespons
         return Ok(Inbound::Aws { service: spec.name.to_string(), operation: operation.to_string(), region, protocol: spec.protocol, input });
     }
     let signing = scope.map(|(_, service)| service);
-    if signing == Some("lambda") || (signing.is_none() && rest::owns_path(path)) {
-        return match rest::parse(rest::LAMBDA, req) {
+    if let Some(service) = rest::service_for(signing, path) {
+        return match rest::parse(service.routes, req) {
             Some(Ok((route, input))) => Ok(Inbound::Rest { route, region, input }),
             Some(Err(e)) => Err(rest::error(&e, request_id)),
-            None => Err(rest::error(&AwsError::new("", "UnknownOperationException", format!("No Lambda operation answers {} {path}.", req.method), 404), request_id)),
+            None => Err(rest::error(&AwsError::new("", "UnknownOperationException", format!("No {} operation answers {} {path}.", service.title, req.method), 404), request_id)),
         };
     }
     match scope.and_then(|(_, service)| catalog::by_signing_name(service)) {

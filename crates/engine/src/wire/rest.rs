@@ -1,4 +1,4 @@
-//! REST-JSON (Lambda): the operation is chosen by method and path; members come from path
+//! REST-JSON (Lambda, SES v2): the operation is chosen by method and path; members come from path
 //! labels, the query string, headers and the JSON body, and are merged into the one JSON input
 //! shape the engine takes. Answers go back as JSON bodies with the operation's status code,
 //! except where a member is the whole body (Invoke's `Payload`) or travels in headers.
@@ -113,9 +113,64 @@ pub static LAMBDA: &[Route] = &[
     route!("DELETE", "/2015-03-31/event-source-mappings/{UUID}", "DeleteEventSourceMapping", 202),
 ];
 
+macro_rules! ses {
+    ($method:literal, $path:literal, $op:literal) => {
+        ses!($method, $path, $op, &[])
+    };
+    ($method:literal, $path:literal, $op:literal, $query:expr) => {
+        Route { service: "email", method: $method, path: $path, operation: $op, status: 200, query: $query, headers: &[], payload: None }
+    };
+}
+
+const SES_PAGING: &[(&str, &str, Kind)] = &[("NextToken", "NextToken", Kind::Text), ("PageSize", "PageSize", Kind::Int)];
+
+/// Amazon SES API v2's routes (the operations the sandbox simulates; other `/v2/email/` paths
+/// get UnknownOperationException).
+pub static SES: &[Route] = &[
+    ses!("POST", "/v2/email/identities", "CreateEmailIdentity"),
+    ses!("GET", "/v2/email/identities", "ListEmailIdentities", SES_PAGING),
+    ses!("GET", "/v2/email/identities/{EmailIdentity}", "GetEmailIdentity"),
+    ses!("DELETE", "/v2/email/identities/{EmailIdentity}", "DeleteEmailIdentity"),
+    ses!("POST", "/v2/email/outbound-emails", "SendEmail"),
+    ses!("POST", "/v2/email/templates", "CreateEmailTemplate"),
+    ses!("GET", "/v2/email/templates", "ListEmailTemplates", SES_PAGING),
+    ses!("GET", "/v2/email/templates/{TemplateName}", "GetEmailTemplate"),
+    ses!("PUT", "/v2/email/templates/{TemplateName}", "UpdateEmailTemplate"),
+    ses!("DELETE", "/v2/email/templates/{TemplateName}", "DeleteEmailTemplate"),
+    ses!("POST", "/v2/email/templates/{TemplateName}/render", "TestRenderEmailTemplate"),
+    ses!("GET", "/v2/email/account", "GetAccount"),
+];
+
+/// A REST-JSON service: its SigV4 signing name, the path prefixes that identify an unsigned
+/// request as its, and its route table.
+pub struct RestService {
+    pub title: &'static str,
+    pub signing_name: &'static str,
+    pub prefixes: &'static [&'static str],
+    pub routes: &'static [Route],
+}
+
+pub static SERVICES: &[RestService] = &[
+    RestService {
+        title: "Lambda",
+        signing_name: "lambda",
+        prefixes: &["/2015-03-31/", "/2016-08-19/", "/2017-03-31/", "/2017-10-31/", "/2019-09-25/", "/2019-09-30/"],
+        routes: LAMBDA,
+    },
+    RestService { title: "SES", signing_name: "ses", prefixes: &["/v2/email/"], routes: SES },
+];
+
+/// The REST-JSON service a request is for: by its signing name when signed, else by its path.
+pub fn service_for(signing_name: Option<&str>, path: &str) -> Option<&'static RestService> {
+    match signing_name {
+        Some(name) => SERVICES.iter().find(|s| s.signing_name == name),
+        None => SERVICES.iter().find(|s| s.prefixes.iter().any(|p| path.starts_with(p))),
+    }
+}
+
 /// Whether a path belongs to a REST-JSON service Gureum serves (for unsigned requests).
 pub fn owns_path(path: &str) -> bool {
-    ["/2015-03-31/", "/2016-08-19/", "/2017-03-31/", "/2017-10-31/", "/2019-09-25/", "/2019-09-30/"].iter().any(|p| path.starts_with(p))
+    service_for(None, path).is_some()
 }
 
 fn decode_component(s: &str) -> String {
@@ -301,6 +356,14 @@ mod tests {
         assert_eq!(input["TagKeys"], json!(["a", "b"]));
         let (r, _) = parse(LAMBDA, &req("GET", "/2015-03-31/functions/f/aliases/live", "")).expect("route").expect("input");
         assert_eq!(r.operation, "GetAlias");
+        let (r, input) = parse(SES, &req("GET", "/v2/email/identities/a%40example.com", "")).expect("route").expect("input");
+        assert_eq!((r.service, r.operation, input["EmailIdentity"].clone()), ("email", "GetEmailIdentity", json!("a@example.com")));
+        let (r, input) = parse(SES, &req("GET", "/v2/email/templates?PageSize=2", "")).expect("route").expect("input");
+        assert_eq!((r.operation, input["PageSize"].clone()), ("ListEmailTemplates", json!(2)));
+        assert_eq!(service_for(Some("ses"), "/anything").map(|s| s.title), Some("SES"));
+        assert_eq!(service_for(None, "/v2/email/account").map(|s| s.title), Some("SES"));
+        assert_eq!(service_for(None, "/2015-03-31/functions").map(|s| s.title), Some("Lambda"));
+        assert!(service_for(Some("dynamodb"), "/v2/email/account").is_none());
     }
 
     #[test]

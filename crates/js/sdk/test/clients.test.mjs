@@ -230,6 +230,46 @@ test("CloudWatch Logs, Cognito, SNS: operations and errors go through", async ()
   assert.equal(out.MessageId, "mid");
 });
 
+test("SESv2: SendEmail's Raw data goes as base64, MessageRejected is its own class", async () => {
+  const { host, require } = setup((service, op, input) => {
+    if (op === "SendEmail" && input.FromEmailAddress === "nobody@example.com")
+      return { error: { name: "MessageRejected", message: "Email address is not verified. The following identities failed the check in region US-EAST-1: nobody@example.com", status: 400 } };
+    if (op === "SendEmail") return { output: { MessageId: "0100018c-abc-000000" } };
+    if (op === "GetAccount") return { output: { ProductionAccessEnabled: false, SendQuota: { Max24HourSend: 200, MaxSendRate: 1, SentLast24Hours: 3 } } };
+    if (op === "ListEmailTemplates") return { output: { TemplatesMetadata: [{ TemplateName: "t", CreatedTimestamp: 1700000000 }] } };
+    return { output: {} };
+  });
+  const ses = require("@aws-sdk/client-sesv2");
+  const client = new ses.SESv2Client({});
+  const sent = await client.send(
+    new ses.SendEmailCommand({
+      FromEmailAddress: "me@example.com",
+      Destination: { ToAddresses: ["ada@example.com"] },
+      Content: { Simple: { Subject: { Data: "Hi" }, Body: { Text: { Data: "Hello" } } } },
+    })
+  );
+  assert.equal(host.last.service, "email");
+  assert.equal(host.last.operation, "SendEmail");
+  assert.equal(sent.MessageId, "0100018c-abc-000000");
+  await client.send(new ses.SendEmailCommand({ FromEmailAddress: "me@example.com", Content: { Raw: { Data: "Subject: x\r\n\r\nbody" } } }));
+  assert.equal(host.last.input.Content.Raw.Data, b64("Subject: x\r\n\r\nbody"));
+  await client.send(new ses.SendEmailCommand({ FromEmailAddress: "me@example.com", Content: { Raw: { Data: new TextEncoder().encode("ü") } } }));
+  assert.equal(host.last.input.Content.Raw.Data, b64("ü"));
+  const err = await client
+    .send(new ses.SendEmailCommand({ FromEmailAddress: "nobody@example.com", Destination: { ToAddresses: ["a@b.co"] }, Content: { Simple: { Subject: { Data: "s" }, Body: {} } } }))
+    .catch((e) => e);
+  assert.ok(err instanceof ses.MessageRejected);
+  assert.ok(err instanceof ses.SESv2ServiceException);
+  assert.equal(err.name, "MessageRejected");
+  assert.match(err.message, /failed the check in region US-EAST-1: nobody@example.com$/);
+  const account = await new ses.SESv2({}).getAccount({});
+  assert.equal(account.SendQuota.Max24HourSend, 200);
+  const templates = await client.send(new ses.ListEmailTemplatesCommand({}));
+  assert.ok(templates.TemplatesMetadata[0].CreatedTimestamp instanceof Date);
+  for (const c of ["CreateEmailIdentityCommand", "GetEmailIdentityCommand", "DeleteEmailIdentityCommand", "CreateEmailTemplateCommand", "TestRenderEmailTemplateCommand"]) assert.equal(typeof ses[c], "function", c);
+  assert.equal(typeof ses.paginateListEmailIdentities, "function");
+});
+
 test("every module in index.json loads and exports by name", () => {
   const { require } = setup();
   const expected = {
@@ -245,6 +285,7 @@ test("every module in index.json loads and exports by name", () => {
     "@aws-sdk/client-cloudwatch-logs": ["CloudWatchLogsClient", "CloudWatchLogs", "PutLogEventsCommand"],
     "@aws-sdk/client-firehose": ["FirehoseClient", "Firehose", "PutRecordBatchCommand"],
     "@aws-sdk/client-sns": ["SNSClient", "SNS", "PublishCommand"],
+    "@aws-sdk/client-sesv2": ["SESv2Client", "SESv2", "SendEmailCommand", "MessageRejected"],
   };
   for (const [name, names] of Object.entries(expected)) {
     const mod = require(name);

@@ -2,7 +2,8 @@
 // ship inside the real AWS SDK v3 client packages (dist-cjs exports `Foo$`
 // schema arrays since the schema-based serde landed in 2025).
 //
-// Usage: node crates/js/sdk/tools/gen-models.mjs <node_modules dir>
+// Usage: node crates/js/sdk/tools/gen-models.mjs <node_modules dir> [service ...]
+//   (with service names, e.g. `email`, only those models are regenerated)
 //   e.g. (cd /tmp/sdkpkgs && npm install @aws-sdk/client-sfn ...)
 //        node crates/js/sdk/tools/gen-models.mjs /tmp/sdkpkgs/node_modules
 //
@@ -45,6 +46,7 @@ const SERVICES = [
   ["client-cloudwatch-logs", "logs"],
   ["client-firehose", "firehose"],
   ["client-sns", "sns"],
+  ["client-sesv2", "email"],
 ];
 
 function isEmpty(h) {
@@ -162,4 +164,5 @@ function generate(pkg, service) {
   console.log(`${file}: ${Object.keys(operations).length} operations, ${Object.keys(errors).length} errors, ${paginators.length} paginators`);
 }
 
-for (const [pkg, service] of SERVICES) generate(pkg, service);
+const only = process.argv.slice(3);
+for (const [pkg, service] of SERVICES) if (only.length === 0 || only.includes(service)) generate(pkg, service);
