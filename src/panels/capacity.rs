@@ -35,7 +35,7 @@ fn charts(points: &[Value]) -> Html {
     let read_line = provisioned_line(points, "ProvisionedReadCapacityUnits");
     let write_line = provisioned_line(points, "ProvisionedWriteCapacityUnits");
     html! {
-        <div class="charts">
+        <div class="charts cap-grid">
             { chart("Read units consumed", "RCU", &series(points, "ConsumedReadCapacityUnits"), read_line.as_deref(), "consumed") }
             { chart("Write units consumed", "WCU", &series(points, "ConsumedWriteCapacityUnits"), write_line.as_deref(), "consumed") }
             { chart("Read throttle events", "", &series(points, "ReadThrottleEvents"), None, "throttles") }
@@ -47,6 +47,8 @@ fn charts(points: &[Value]) -> Html {
 fn usd(v: f64) -> String {
     if v == 0.0 {
         "$0".into()
+    } else if v < 0.000_001 {
+        "< $0.000001".into()
     } else if v < 0.01 {
         format!("${v:.6}")
     } else {
@@ -87,6 +89,7 @@ pub fn capacity(p: &Props) -> Html {
     }
     {
         let (ctx2, name, metrics, load, cost) = (ctx.clone(), name.clone(), metrics.clone(), load.clone(), cost.clone());
+        let created = t["CreationDateTime"].as_f64().unwrap_or(0.0) as i64;
         use_effect_with((ctx.version, *tick), move |_| {
             wasm_bindgen_futures::spawn_local(async move {
                 let now = match ctx2.bridge.sim("GetClock", json!({})).await {
@@ -94,8 +97,10 @@ pub fn capacity(p: &Props) -> Html {
                     Err(_) => return,
                 };
                 let end = now / 1000;
+                // From the table's creation minute when it is younger than the chart's span.
+                let start = (end - MINUTES * 60).max(created - created.rem_euclid(60));
                 let region = ctx2.region.clone();
-                if let Ok(v) = ctx2.bridge.sim("dynamodb:GetTableMetrics", json!({"region": region, "TableName": name, "StartTime": end - MINUTES * 60, "EndTime": end})).await {
+                if let Ok(v) = ctx2.bridge.sim("dynamodb:GetTableMetrics", json!({"region": region, "TableName": name, "StartTime": start, "EndTime": end})).await {
                     metrics.set(Some(v));
                 }
                 if let Ok(v) = ctx2.bridge.sim("dynamodb:DescribeLoad", json!({"region": region, "TableName": name})).await {
@@ -259,7 +264,7 @@ pub fn capacity(p: &Props) -> Html {
             </section>
 
             <section class="cap-charts">
-                <h3>{ format!("Last {MINUTES} minutes of simulated time") }</h3>
+                <h3>{ format!("Capacity over the last {MINUTES} minutes of simulated time") }</h3>
                 <p class="hint">{ "One bar per minute (CloudWatch's ConsumedRead/WriteCapacityUnits and Read/WriteThrottleEvents). The line is the provisioned capacity for a minute (units per second × 60): bars above it were paid for by burst credit." }</p>
                 { charts(&points) }
                 { for gsis.iter().map(|g| {

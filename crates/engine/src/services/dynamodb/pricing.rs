@@ -118,7 +118,8 @@ struct Resource {
 }
 
 /// `dynamodb:GetTableCost {TableName, StartTime?, EndTime?}` (epoch seconds; default the last
-/// hour, never before the table was created, at most the 24 hours of metrics kept).
+/// hour, never before the table was created, at most the 24 hours of metrics kept). Units
+/// consumed count every minute the window touches; capacity-hours and storage the exact span.
 pub fn table_cost(meta: &TableMeta, t: &Throughput, storage_bytes: usize, region: &str, now_ms: i64, input: &Value) -> Result<Value, AwsError> {
     let p = prices(region).ok_or_else(|| {
         let known: Vec<&str> = PRICES.iter().map(|p| p.region).collect();
@@ -162,10 +163,10 @@ pub fn table_cost(meta: &TableMeta, t: &Throughput, storage_bytes: usize, region
                 (None, _) => (None, (provisioned_now).then_some(current)),
             };
             if let Some(f) = figures {
-                // Only the covered part of an edge minute counts (its units spread evenly).
-                let share = covered_ms / 60_000.0;
-                r.read_units += f.consumed[0] * share;
-                r.write_units += f.consumed[1] * share;
+                // Metrics are per minute: a minute the window touches counts whole (its units
+                // were served when they were, not spread over the minute).
+                r.read_units += f.consumed[0];
+                r.write_units += f.consumed[1];
                 for a in 0..2 {
                     r.busiest_minute[a] = r.busiest_minute[a].max(f.consumed[a]);
                 }

@@ -262,6 +262,12 @@ fn get_table_cost_prices_the_workload_in_both_modes() {
     assert_eq!(c["OnDemand"]["WriteRequestUnits"], 1200.0);
     assert_eq!(c["OnDemand"]["ReadRequestUnits"], 0.0);
     assert!(near(c["OnDemand"]["Cost"].as_f64().unwrap(), 1200.0 / 1e6 * 0.625, 1e-12));
+    // The default window is the last hour: the same figures.
+    let d = control(&mut e, end, "GetTableCost", json!({"TableName": "Tbl"})).unwrap();
+    assert_eq!((d["OnDemand"]["WriteRequestUnits"].clone(), d["Window"]["Hours"].clone()), (json!(1200.0), json!(1.0)));
+    // A window from mid-minute counts the minutes it touches whole.
+    let d = control(&mut e, end, "GetTableCost", json!({"TableName": "Tbl", "StartTime": vs / 1000 + 30, "EndTime": ve / 1000})).unwrap();
+    assert_eq!(d["OnDemand"]["WriteRequestUnits"], 1200.0);
     // Storage: 100 items of 2,000 bytes for an hour.
     assert_eq!(c["Storage"]["TableSizeBytes"], 200_000);
     assert!(near(c["Storage"]["Cost"].as_f64().unwrap(), 200_000.0 / (1u64 << 30) as f64 * 0.25 / 730.0, 1e-15));
