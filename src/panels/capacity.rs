@@ -342,8 +342,8 @@ fn load_progress(l: &Value) -> Html {
                 <div><dt>{ "Failed" }</dt><dd>{ l["Failed"].as_u64().unwrap_or(0) }</dd></div>
                 <div><dt>{ "Units consumed" }</dt><dd>{ num(&l["ConsumedCapacityUnits"]) }</dd></div>
             </dl>
-            if let Some(m) = l["LastThrottleMessage"].as_str() {
-                <p class="hint">{ "Last throttle: " }<code>{ "ProvisionedThroughputExceededException" }</code>{ format!(" — {m}") }</p>
+            if let Some(m) = l["LastThrottle"]["Message"].as_str() {
+                <p class="hint">{ "Last throttle: " }<code>{ l["LastThrottle"]["Type"].as_str().unwrap_or_default().to_string() }</code>{ format!(" — {m}") }</p>
             }
             if let Some(m) = l["LastError"]["Message"].as_str() {
                 <p class="error-text">{ format!("{}: {m}", l["LastError"]["Type"].as_str().unwrap_or_default()) }</p>
@@ -364,6 +364,8 @@ fn cost_table(c: &Value, provisioned: bool) -> Html {
             </tr>
         }
     };
+    let hours = c["Window"]["Hours"].as_f64().unwrap_or(0.0);
+    let span = if hours < 1.0 { format!("{:.0} minute(s)", (hours * 60.0).max(1.0)) } else { format!("{hours:.1} hour(s)") };
     let od = &c["OnDemand"];
     let pr = &c["Provisioned"];
     let od_how = format!("{} read + {} write request units", num(&od["ReadRequestUnits"]), num(&od["WriteRequestUnits"]));
@@ -383,7 +385,7 @@ fn cost_table(c: &Value, provisioned: bool) -> Html {
     };
     html! {
         <div class="cost" aria-label="Cost comparison">
-            <p class="hint">{ format!("The last {:.1} hour(s) of this table in {}, at AWS list prices (Standard table class, USD, no free tier) recorded {}.", c["Window"]["Hours"].as_f64().unwrap_or(0.0), c["Region"].as_str().unwrap_or_default(), p["AsOf"].as_str().unwrap_or_default()) }</p>
+            <p class="hint">{ format!("The last {span} of this table in {}, at AWS list prices (Standard table class, USD, no free tier) recorded {}.", c["Region"].as_str().unwrap_or_default(), p["AsOf"].as_str().unwrap_or_default()) }</p>
             <div class="grid-wrap">
                 <table class="grid cost-table">
                     <thead><tr><th>{ "Mode" }</th><th>{ "What is billed" }</th><th class="num">{ "This window" }</th><th class="num">{ "Per month at this rate" }</th></tr></thead>

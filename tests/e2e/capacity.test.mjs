@@ -1,5 +1,5 @@
-// A learner's path through a table's Capacity tab: a provisioned table with little capacity, a
-// write load above it, fast-forward, throttles in the charts and the load's counts, AWS's error
+// A learner's path through a table's Capacity tab: a provisioned table with little capacity (and
+// a GSI with plenty), a write load above it, fast-forward, throttles in the charts and the load's counts, AWS's error
 // for a bad capacity, more capacity, the throttling stops, and the cost of both modes.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -32,9 +32,12 @@ test("the Capacity tab shows the mode and explains the units", async () => {
   await page.evaluate(async () => {
     await window.gureum.send("dynamodb", "CreateTable", {
       TableName: "Cap",
-      AttributeDefinitions: [{ AttributeName: "id", AttributeType: "S" }],
+      AttributeDefinitions: [{ AttributeName: "id", AttributeType: "S" }, { AttributeName: "payload", AttributeType: "S" }],
       KeySchema: [{ AttributeName: "id", KeyType: "HASH" }],
       ProvisionedThroughput: { ReadCapacityUnits: 1, WriteCapacityUnits: 2 },
+      // The load's items carry `payload`: each write also writes this index, on its own capacity.
+      GlobalSecondaryIndexes: [{ IndexName: "ByPayload", KeySchema: [{ AttributeName: "payload", KeyType: "HASH" }], Projection: { ProjectionType: "KEYS_ONLY" },
+        ProvisionedThroughput: { ReadCapacityUnits: 1, WriteCapacityUnits: 50 } }],
     });
     await window.gureum.sim("AdvanceClock", { seconds: 2 });
   });
@@ -62,10 +65,15 @@ test("a write load above the provisioned rate throttles once the burst is spent"
   await eventually(page, () => Number(document.querySelector(".load-stats .throttled dd")?.textContent) > 1000);
   assert.ok((await stat("Succeeded")) > 600, "burst, then 2 a second");
   assert.match(await page.locator(".load-progress").innerText(), /The level of configured provisioned throughput for the table was exceeded/);
-  const throttles = page.locator("figure.chart", { hasText: "Write throttle events" });
+  const table = page.locator(".cap-charts > .charts");
+  const throttles = table.locator("figure.chart", { hasText: "Write throttle events" });
   await eventually(page, () => [...document.querySelectorAll("figure.chart")].some((f) => f.textContent.includes("Write throttle events") && /[1-9]\d* in total/.test(f.querySelector("figcaption").textContent)));
   assert.ok((await throttles.locator("rect.bar").count()) >= 3, "a bar per throttled minute");
-  assert.ok((await page.locator("figure.chart", { hasText: "Write units consumed" }).locator("polyline.max-line").count()) === 1, "the provisioned line");
+  assert.equal(await table.locator("figure.chart", { hasText: "Write units consumed" }).locator("polyline.max-line").count(), 1, "the provisioned line");
+  // The index has charts of its own: it consumed what the admitted writes wrote to it, unthrottled.
+  const gsi = page.locator(".cap-gsi", { hasText: "Global secondary index ByPayload" });
+  await eventually(page, () => /[1-9]\d* in total/.test([...document.querySelectorAll(".cap-gsi figure.chart")].find((f) => f.textContent.includes("Write units consumed"))?.querySelector("figcaption").textContent || ""));
+  assert.match(await gsi.locator("figure.chart", { hasText: "Write throttle events" }).locator("figcaption").innerText(), /0 in total/);
   await shot("capacity-throttled");
 });
 

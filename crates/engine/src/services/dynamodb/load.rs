@@ -31,6 +31,12 @@ pub const KEY_COUNT: u64 = 100;
 pub const MAX_RATE: u64 = 1_000;
 /// At most one hour.
 pub const MAX_DURATION_SECONDS: u64 = 3_600;
+/// At most this many requests in one load: a fast-forward runs them all in one call (natively
+/// about 250,000–300,000 a second; the browser's wasm is slower).
+pub const MAX_REQUESTS: u64 = 600_000;
+/// At most this many bytes of items written by one load: every write is journaled and persisted
+/// like any other (about 1 KB of journal for a 1 KB item).
+pub const MAX_WRITE_BYTES: u64 = 100_000_000;
 /// The non-key attribute that pads written items to the requested size.
 const PAD: &str = "payload";
 
@@ -61,8 +67,8 @@ pub struct Load {
     pub consumed_units: f64,
     /// The last error other than throttling: (type, message).
     pub last_error: Option<(String, String)>,
-    /// The last throttling message seen.
-    pub last_throttle: Option<String>,
+    /// The last throttling error seen: (type, message).
+    pub last_throttle: Option<(String, String)>,
 }
 
 impl Load {
@@ -90,8 +96,8 @@ impl Load {
         if let Some((kind, message)) = &self.last_error {
             d["LastError"] = json!({"Type": kind, "Message": message});
         }
-        if let Some(m) = &self.last_throttle {
-            d["LastThrottleMessage"] = json!(m);
+        if let Some((kind, message)) = &self.last_throttle {
+            d["LastThrottle"] = json!({"Type": kind, "Message": message});
         }
         d
     }
@@ -156,6 +162,15 @@ pub fn start(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Value, Aws
         (Operation::GetItem, Some(_)) => return Err(AwsError::validation("ConsistentRead must be a boolean")),
         (Operation::PutItem, Some(_)) => return Err(AwsError::validation("ConsistentRead applies to GetItem loads")),
     };
+    if rate * duration_s > MAX_REQUESTS {
+        return Err(AwsError::validation(format!("A load may send at most {MAX_REQUESTS} requests in the sandbox (RequestsPerSecond × DurationSeconds is {})", rate * duration_s)));
+    }
+    if operation == Operation::PutItem && rate * duration_s * item_size > MAX_WRITE_BYTES {
+        return Err(AwsError::validation(format!(
+            "A PutItem load may write at most 100 MB of items in the sandbox, as every write is persisted (RequestsPerSecond × DurationSeconds × ItemSizeBytes is {})",
+            rate * duration_s * item_size
+        )));
+    }
     let table = db.active_table(cx.region, name)?;
     if operation == Operation::PutItem {
         let keys = key_bytes(&table.meta.key_schema.hash, KEY_COUNT - 1) + table.meta.key_schema.range.as_ref().map_or(0, |r| key_bytes(r, 0));
@@ -289,7 +304,7 @@ pub fn tick(db: &mut DynamoDb, cx: &mut Cx, timer: &Timer) {
                 cx.journal.truncate(mark);
                 if matches!(e.kind.as_str(), "ProvisionedThroughputExceededException" | "RequestLimitExceeded") {
                     tally.2 += 1;
-                    last_throttle = Some(e.message);
+                    last_throttle = Some((e.kind.clone(), e.message));
                 } else {
                     last_error = Some((e.kind.clone(), e.message));
                 }

@@ -82,7 +82,8 @@ fn a_write_load_above_the_provisioned_rate_throttles_once_the_burst_is_spent() {
     assert_eq!(l["Throttled"].as_u64().unwrap() + ok as u64, 12_000);
     assert_eq!(l["Failed"], 0);
     assert_eq!(l["ConsumedCapacityUnits"].as_f64().unwrap(), ok, "1 WCU per 1,000-byte item");
-    assert!(l["LastThrottleMessage"].as_str().unwrap().starts_with("The level of configured provisioned throughput for the table was exceeded."));
+    assert_eq!(l["LastThrottle"]["Type"], "ProvisionedThroughputExceededException");
+    assert!(l["LastThrottle"]["Message"].as_str().unwrap().starts_with("The level of configured provisioned throughput for the table was exceeded."));
     // The table holds the load's 100 keys, each item exactly 1,000 bytes.
     let d = call(&mut e, start + 600_000, "DescribeTable", json!({"TableName": "Tbl"})).unwrap();
     assert_eq!(d["Table"]["ItemCount"], 100);
@@ -138,7 +139,8 @@ fn an_on_demand_table_throttles_past_twice_its_previous_peak_then_doubles() {
     let l = load(&mut e, start + 2_400_000);
     assert_eq!(l["Status"], "COMPLETED");
     assert_eq!(l["ConsistentRead"], true);
-    assert!(l["LastThrottleMessage"].as_str().unwrap().starts_with("Throughput exceeds the current capacity of your table or index."));
+    assert_eq!(l["LastThrottle"]["Type"], "ProvisionedThroughputExceededException");
+    assert!(l["LastThrottle"]["Message"].as_str().unwrap().starts_with("Throughput exceeds the current capacity of your table or index."));
     let m = minutes(&mut e, start + 2_400_000, start, 40);
     for p in &m[1..29] {
         let throttled = p["ReadThrottleEvents"].as_f64().unwrap();
@@ -196,6 +198,10 @@ fn start_load_checks_its_input_and_stop_load_stops() {
         let er = bad(&mut e, input);
         assert_eq!((er.kind.as_str(), er.message.as_str()), ("ValidationException", message), "{field}");
     }
+    let er = bad(&mut e, json!({"TableName": "Tbl", "Operation": "GetItem", "RequestsPerSecond": 1000, "DurationSeconds": 601}));
+    assert_eq!(er.message, "A load may send at most 600000 requests in the sandbox (RequestsPerSecond × DurationSeconds is 601000)");
+    let er = bad(&mut e, json!({"TableName": "Tbl", "Operation": "PutItem", "RequestsPerSecond": 100, "DurationSeconds": 1001, "ItemSizeBytes": 1000}));
+    assert!(er.message.starts_with("A PutItem load may write at most 100 MB of items in the sandbox"), "{}", er.message);
     let er = bad(&mut e, json!({"TableName": "Tbl", "Operation": "GetItem", "RequestsPerSecond": 1, "DurationSeconds": 1, "ItemSizeBytes": 100}));
     assert_eq!(er.kind, "ValidationException");
     let mut input = base.clone();
