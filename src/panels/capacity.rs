@@ -270,7 +270,9 @@ pub fn capacity(p: &Props) -> Html {
                 { for gsis.iter().map(|g| {
                     let iname = g["IndexName"].as_str().unwrap_or_default().to_string();
                     let pts: Vec<Value> = metrics.as_ref().and_then(|m| m["GlobalSecondaryIndexes"][&iname].as_array().cloned()).unwrap_or_default();
-                    html! { <div class="cap-gsi"><h4>{ format!("Global secondary index {iname}") }</h4>{ charts(&pts) }</div> }
+                    html! { <div class="cap-gsi"><h4>{ format!("Global secondary index {iname}") }</h4>
+                        <p class="hint">{ "An index has its own capacity. A table write costs the index units only when it changes what the index holds (its keys or projected attributes); if the index is throttled, the table write is refused." }</p>
+                        { charts(&pts) }</div> }
                 }) }
             </section>
 
