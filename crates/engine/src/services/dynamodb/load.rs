@@ -18,8 +18,8 @@ use serde_json::{json, Value};
 
 use super::{
     items,
-    key::{KeyAttribute, ScalarType},
-    resource_not_found, DynamoDb,
+    key::{KeyAttribute, KeySchema, ScalarType},
+    resource_not_found, value, DynamoDb,
 };
 use crate::kernel::{error::AwsError, scheduler::Timer, service::Cx, time::iso8601};
 
@@ -119,7 +119,7 @@ fn key_value(attr: &KeyAttribute, n: u64) -> Value {
     match attr.kind {
         ScalarType::S => json!({"S": format!("load-{n}")}),
         ScalarType::N => json!({"N": n.to_string()}),
-        // base64 of the ASCII text `load-{n}` would do; keep it short: the number's bytes.
+        // The bytes of the text `load-{n}`, base64 in DynamoDB JSON.
         ScalarType::B => {
             use base64::Engine as _;
             json!({"B": base64::engine::general_purpose::STANDARD.encode(format!("load-{n}"))})
@@ -127,14 +127,22 @@ fn key_value(attr: &KeyAttribute, n: u64) -> Value {
     }
 }
 
-/// The bytes a key attribute's value counts in the item's size.
-fn key_bytes(attr: &KeyAttribute, n: u64) -> u64 {
-    let text = match attr.kind {
-        ScalarType::S | ScalarType::B => format!("load-{n}").len() as u64,
-        // A number counts about one byte per two significant digits, plus one.
-        ScalarType::N => (n.to_string().len() as u64).div_ceil(2) + 1,
-    };
-    attr.name.len() as u64 + text
+/// Load key number `n` as an item's key attributes.
+fn key_item(schema: &KeySchema, n: u64) -> serde_json::Map<String, Value> {
+    let mut k = serde_json::Map::new();
+    k.insert(schema.hash.name.clone(), key_value(&schema.hash, n));
+    if let Some(r) = &schema.range {
+        k.insert(r.name.clone(), key_value(r, 0));
+    }
+    k
+}
+
+/// The bytes key `n` and the (empty) padding attribute count in an item's size, as DynamoDB
+/// counts them (the engine's own rule).
+fn base_bytes(schema: &KeySchema, n: u64) -> u64 {
+    let mut item = key_item(schema, n);
+    item.insert(PAD.into(), json!({"S": ""}));
+    value::item_from_json(&Value::Object(item)).map(|i| value::item_size(&i) as u64).unwrap_or(0)
 }
 
 /// `dynamodb:StartLoad {TableName, Operation: PutItem|GetItem, RequestsPerSecond,
@@ -173,12 +181,9 @@ pub fn start(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Value, Aws
     }
     let table = db.active_table(cx.region, name)?;
     if operation == Operation::PutItem {
-        let keys = key_bytes(&table.meta.key_schema.hash, KEY_COUNT - 1) + table.meta.key_schema.range.as_ref().map_or(0, |r| key_bytes(r, 0));
-        if item_size < keys + PAD.len() as u64 {
-            return Err(AwsError::validation(format!(
-                "ItemSizeBytes must be at least {} for this table's key (its key attributes and the '{PAD}' attribute)",
-                keys + PAD.len() as u64
-            )));
+        let least = (0..KEY_COUNT).map(|n| base_bytes(&table.meta.key_schema, n)).max().unwrap_or(0);
+        if item_size < least {
+            return Err(AwsError::validation(format!("ItemSizeBytes must be at least {least} for this table's key (its key attributes and the '{PAD}' attribute)")));
         }
     }
     let table_id = table.meta.id.clone();
@@ -272,16 +277,12 @@ pub fn tick(db: &mut DynamoDb, cx: &mut Cx, timer: &Timer) {
     let mut last_throttle = None;
     for i in 0..rate {
         let n = (first + i) % KEY_COUNT;
-        let mut k = serde_json::Map::new();
-        k.insert(schema.hash.name.clone(), key_value(&schema.hash, n));
-        if let Some(r) = &schema.range {
-            k.insert(r.name.clone(), key_value(r, 0));
-        }
+        let k = key_item(&schema, n);
         cx.now_ms = start + (i * 1000 / rate) as i64;
         let mark = cx.journal.len();
         let result = match operation {
             Operation::PutItem => {
-                let used = key_bytes(&schema.hash, n) + schema.range.as_ref().map_or(0, |r| key_bytes(r, 0)) + PAD.len() as u64;
+                let used = base_bytes(&schema, n);
                 let mut item = k;
                 item.insert(PAD.into(), json!({"S": "x".repeat(item_size.saturating_sub(used) as usize)}));
                 items::put_item(db, cx, &json!({"TableName": name, "Item": item, "ReturnConsumedCapacity": "TOTAL"}))

@@ -298,3 +298,29 @@ fn get_table_cost_prices_the_workload_in_both_modes() {
     let er = control(&mut e, end, "GetTableCost", json!({"TableName": "Tbl", "StartTime": ve / 1000, "EndTime": vs / 1000})).unwrap_err();
     assert_eq!(er.kind, "ValidationException");
 }
+
+#[test]
+fn written_items_have_exactly_the_requested_size_for_any_key_types() {
+    let mut e = Engine::new(EngineConfig::default(), T0);
+    call(
+        &mut e,
+        T0,
+        "CreateTable",
+        json!({
+            "TableName": "Tbl",
+            "AttributeDefinitions": [{"AttributeName": "n", "AttributeType": "N"}, {"AttributeName": "b", "AttributeType": "B"}],
+            "KeySchema": [{"AttributeName": "n", "KeyType": "HASH"}, {"AttributeName": "b", "KeyType": "RANGE"}],
+            "BillingMode": "PAY_PER_REQUEST",
+        }),
+    )
+    .unwrap();
+    e.tick(T);
+    let er = control(&mut e, T, "StartLoad", json!({"TableName": "Tbl", "Operation": "PutItem", "RequestsPerSecond": 1, "DurationSeconds": 1, "ItemSizeBytes": 16})).unwrap_err();
+    // n (1 + 2 bytes for any number 0..99) + b (1 + 6 bytes of "load-0") + payload (7): 17.
+    assert_eq!(er.message, "ItemSizeBytes must be at least 17 for this table's key (its key attributes and the 'payload' attribute)");
+    control(&mut e, T, "StartLoad", json!({"TableName": "Tbl", "Operation": "PutItem", "RequestsPerSecond": 100, "DurationSeconds": 1, "ItemSizeBytes": 1500})).unwrap();
+    e.tick(T + 1_000);
+    let d = call(&mut e, T + 1_000, "DescribeTable", json!({"TableName": "Tbl"})).unwrap();
+    assert_eq!((d["Table"]["ItemCount"].clone(), d["Table"]["TableSizeBytes"].clone()), (json!(100), json!(150_000)));
+    assert_eq!(load(&mut e, T + 1_000)["ConsumedCapacityUnits"], 200.0, "1,500 bytes: 2 WCU each");
+}
