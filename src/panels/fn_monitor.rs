@@ -188,7 +188,7 @@ pub fn triggers_tab(p: &NameProps) -> Html {
 }
 
 /// One small bar chart: a bar per minute, the peak on the axis, first and last minute below.
-fn chart(title: &str, unit: &str, points: &[(String, f64)], overlay: Option<&[f64]>, class: &str) -> Html {
+pub(crate) fn chart(title: &str, unit: &str, points: &[(String, f64)], overlay: Option<&[f64]>, class: &str) -> Html {
     const W: f64 = 300.0;
     const H: f64 = 90.0;
     let n = points.len().max(1) as f64;

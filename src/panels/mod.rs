@@ -1,5 +1,6 @@
 //! One module per panel.
 
+pub mod capacity;
 pub mod code_editor;
 pub mod fn_code;
 pub mod fn_config;

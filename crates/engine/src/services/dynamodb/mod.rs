@@ -17,9 +17,11 @@ pub mod input;
 pub mod items;
 pub mod key;
 pub mod legacy;
+pub mod load;
 pub mod number;
 pub mod page;
 pub mod partiql;
+pub mod pricing;
 pub mod query;
 pub mod reply;
 pub mod requests;
@@ -107,6 +109,8 @@ pub struct DynamoDb {
     keep_item_json: bool,
     /// Every table stream and its records (a stream outlives its table by 24 hours).
     pub(crate) streams: streams::StreamStore,
+    /// Load generators by (region, table): running, or the last one run (runtime state).
+    pub(crate) loads: BTreeMap<(String, String), load::Load>,
 }
 
 impl DynamoDb {
@@ -226,7 +230,8 @@ impl Service for DynamoDb {
         }
     }
 
-    /// `dynamodb:GetTableMetrics` (see [`throttle::metrics`]).
+    /// `dynamodb:GetTableMetrics` (see [`throttle::metrics`]), `dynamodb:GetTableCost` (see
+    /// [`pricing`]), `dynamodb:StartLoad` / `DescribeLoad` / `StopLoad` (see [`load`]).
     fn control(&mut self, cx: &mut Cx, operation: &str, input: &Value) -> Result<Value, AwsError> {
         match operation {
             "GetTableMetrics" => {
@@ -235,6 +240,15 @@ impl Service for DynamoDb {
                 let throughput = table.throughput.borrow();
                 throttle::metrics(&table.meta, &throughput, cx.now_ms, input)
             }
+            "GetTableCost" => {
+                let name = input.get("TableName").and_then(Value::as_str).ok_or_else(|| AwsError::validation("TableName is required"))?;
+                let table = self.tables(cx.region).and_then(|t| t.get(name)).ok_or_else(|| resource_not_found(format!("Requested resource not found: Table: {name} not found")))?;
+                let throughput = table.throughput.borrow();
+                pricing::table_cost(&table.meta, &throughput, table.size_bytes, cx.region, cx.now_ms, input)
+            }
+            "StartLoad" => load::start(self, cx, input),
+            "DescribeLoad" => load::describe(self, cx, input),
+            "StopLoad" => load::stop(self, cx, input),
             _ => Err(AwsError::new("gureum", "UnknownOperationException", format!("Unknown control operation 'dynamodb:{operation}'."), 400)),
         }
     }
@@ -248,6 +262,9 @@ impl Service for DynamoDb {
             Some(streams::SWEEP_ACTION) => return self.streams.sweep(cx, timer),
             Some(ttl::PASS_ACTION) => return ttl::pass(self, cx, timer),
             _ => {}
+        }
+        if timer.payload.get("action").and_then(Value::as_str) == Some(load::TICK_ACTION) {
+            return load::tick(self, cx, timer);
         }
         let name = timer.payload.get("table").and_then(Value::as_str).unwrap_or_default();
         let id = timer.payload.get("tableId").and_then(Value::as_str).unwrap_or_default();
@@ -347,6 +364,7 @@ impl Service for DynamoDb {
         self.regions.clear();
         self.tokens.clear();
         self.streams.clear();
+        self.loads.clear();
     }
 
     fn record_to_json(&self, key: &str, value: &[u8]) -> Result<Value, String> {
@@ -375,6 +393,8 @@ impl Service for DynamoDb {
 mod tests;
 #[cfg(test)]
 mod tests_capacity;
+#[cfg(test)]
+mod tests_load;
 #[cfg(test)]
 mod tests_throttle;
 #[cfg(test)]
