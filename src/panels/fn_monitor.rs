@@ -71,6 +71,19 @@ pub fn triggers_tab(p: &NameProps) -> Html {
         });
     }
     let chosen = if source.is_empty() { sources.first().map(|s| s.0.clone()).unwrap_or_default() } else { (*source).clone() };
+    // The select shows what `chosen` says after every render: options re-rendered when the
+    // sources reload would otherwise leave the browser showing another source than the one
+    // "Add trigger" uses.
+    let source_ref = use_node_ref();
+    {
+        let source_ref = source_ref.clone();
+        use_effect_with((chosen.clone(), sources.clone()), move |(chosen, _)| {
+            if let Some(select) = source_ref.cast::<web_sys::HtmlSelectElement>() {
+                select.set_value(chosen);
+            }
+            || ()
+        });
+    }
     let is_stream = sources.iter().find(|s| s.0 == chosen).map(|s| s.2).unwrap_or(false);
     let create = {
         let (ctx, name, chosen, batch, position, partial, pattern, problem, reload) =
@@ -158,7 +171,7 @@ pub fn triggers_tab(p: &NameProps) -> Html {
             <h3>{ "Add a trigger" }</h3>
             <div class="trigger-form">
                 <label>{ "Source" }
-                    <select aria-label="Trigger source" onchange={ let source = source.clone(); Callback::from(move |e: Event| source.set(select_value(&e))) }>
+                    <select aria-label="Trigger source" ref={source_ref} onchange={ let source = source.clone(); Callback::from(move |e: Event| source.set(select_value(&e))) }>
                         { for sources.iter().map(|(arn, label, _)| html! { <option value={arn.clone()} selected={*arn == chosen}>{ label }</option> }) }
                     </select>
                 </label>

@@ -305,6 +305,9 @@ test("a trigger: a Kinesis data stream invokes the function with its records", a
   await page.getByRole("button", { name: "Add trigger" }).click();
   const row = page.locator(".triggers-tab tbody tr", { hasText: "arn:aws:kinesis:us-east-1:123456789012:stream/clicks" });
   await row.waitFor();
+  // The form still shows the source the trigger was made from after the list reloads.
+  assert.equal(await source.inputValue(), "arn:aws:kinesis:us-east-1:123456789012:stream/clicks");
+  assert.equal(await source.locator("option:checked").innerText(), "Kinesis stream clicks");
   const before = (await page.evaluate(() => window.gureum.send("logs", "FilterLogEvents", { logGroupName: "/aws/lambda/cb", filterPattern: "REPORT" }))).events.length;
   await page.evaluate(() => window.gureum.send("kinesis", "PutRecord", { StreamName: "clicks", PartitionKey: "u1", Data: btoa(JSON.stringify({ page: "/home" })) }));
   // One more invocation (the batch with the record), and the mapping reports it went well.
