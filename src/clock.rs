@@ -1,5 +1,5 @@
 //! The clock bar: the sandbox's simulated date and time, pause/play, jumps of an hour or a day,
-//! and speed. Scheduled work (tables becoming ACTIVE, and later TTL, retries, Wait states) runs
+//! and speed. Scheduled work (tables becoming ACTIVE, TTL deletes, retries, triggers, load generators) runs
 //! on this clock.
 
 use serde_json::{json, Value};
@@ -14,12 +14,14 @@ fn format_utc(ms: f64) -> String {
     format!("{} {} UTC", &iso[..10], &iso[11..19])
 }
 
-#[function_component(ClockBar)]
-pub fn clock_bar() -> Html {
+/// The simulated clock as `GetClock` last answered it, with the browser's time of that answer:
+/// fetched again whenever the sandbox changes, and (while `live`) re-rendering every second so
+/// [`sim_now`] moves. Setting the handle (after a clock control) updates every reader.
+#[hook]
+pub fn use_sim_clock(live: bool) -> UseStateHandle<Option<(Value, f64)>> {
     let ctx = use_context::<Ctx>().expect("Ctx");
     let clock = use_state(|| None::<(Value, f64)>);
     let tick = use_state(|| 0u32);
-
     {
         let (clock, bridge) = (clock.clone(), ctx.bridge.clone());
         use_effect_with(ctx.version, move |_| {
@@ -33,11 +35,29 @@ pub fn clock_bar() -> Html {
     }
     {
         let tick = tick.clone();
-        use_effect_with((), move |_| {
-            let i = gloo::timers::callback::Interval::new(1000, move || tick.set(js_sys::Date::now() as u32));
+        use_effect_with(live, move |live| {
+            let i = live.then(|| gloo::timers::callback::Interval::new(1000, move || tick.set(js_sys::Date::now() as u32)));
             move || drop(i)
         });
     }
+    let _ = *tick;
+    clock
+}
+
+/// Simulated now in milliseconds from a [`use_sim_clock`] answer `c` fetched at `fetched`.
+pub fn sim_now(c: &Value, fetched: f64) -> f64 {
+    let base = c["now"].as_f64().unwrap_or(0.0);
+    if c["paused"].as_bool().unwrap_or(false) {
+        base
+    } else {
+        base + (js_sys::Date::now() - fetched) * c["rate"].as_f64().unwrap_or(1.0)
+    }
+}
+
+#[function_component(ClockBar)]
+pub fn clock_bar() -> Html {
+    let ctx = use_context::<Ctx>().expect("Ctx");
+    let clock = use_sim_clock(true);
 
     let control = |op: &'static str, input: Value, note: Option<&'static str>| {
         let (clock, ctx) = (clock.clone(), ctx.clone());
@@ -76,9 +96,7 @@ pub fn clock_bar() -> Html {
     };
     let paused = c["paused"].as_bool().unwrap_or(false);
     let rate = c["rate"].as_f64().unwrap_or(1.0);
-    let base = c["now"].as_f64().unwrap_or(0.0);
-    let now = if paused { base } else { base + (js_sys::Date::now() - fetched) * rate };
-    let _ = *tick;
+    let now = sim_now(c, *fetched);
     html! {
         <div class="clock" aria-label="Simulated clock">
             <span class={classes!("clock-time", paused.then_some("paused"))} title="Simulated time: every service in the sandbox reads this clock">

@@ -33,37 +33,8 @@ pub fn use_ttl(table: &str) -> Option<Value> {
 /// Simulated now in milliseconds, moving every second (while `live`) as the clock bar's does.
 #[hook]
 pub fn use_sim_now(live: bool) -> f64 {
-    let ctx = use_context::<Ctx>().expect("Ctx");
-    let clock = use_state(|| None::<(Value, f64)>);
-    let tick = use_state(|| 0u32);
-    {
-        let (clock, bridge) = (clock.clone(), ctx.bridge.clone());
-        use_effect_with(ctx.version, move |_| {
-            wasm_bindgen_futures::spawn_local(async move {
-                if let Ok(v) = bridge.sim("GetClock", json!({})).await {
-                    clock.set(Some((v, js_sys::Date::now())));
-                }
-            });
-            || ()
-        });
-    }
-    {
-        let tick = tick.clone();
-        use_effect_with(live, move |live| {
-            let i = live.then(|| gloo::timers::callback::Interval::new(1000, move || tick.set(js_sys::Date::now() as u32)));
-            move || drop(i)
-        });
-    }
-    let _ = *tick;
-    match &*clock {
-        Some((c, fetched)) => {
-            let base = c["now"].as_f64().unwrap_or(0.0);
-            if c["paused"].as_bool().unwrap_or(false) {
-                base
-            } else {
-                base + (js_sys::Date::now() - fetched) * c["rate"].as_f64().unwrap_or(1.0)
-            }
-        }
+    match &*crate::clock::use_sim_clock(live) {
+        Some((c, fetched)) => crate::clock::sim_now(c, *fetched),
         None => js_sys::Date::now(),
     }
 }
