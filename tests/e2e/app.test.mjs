@@ -1,22 +1,11 @@
 // A learner's path through the app: create a table and an item with the UI, reload, still there.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdir } from "node:fs/promises";
-import { serveDist, startBrowser, newProfile, openApp, SHOTS } from "./lib.mjs";
+import { appSession, SHOTS } from "./lib.mjs";
 
-let srv, b, page;
-const errors = [];
-
-before(async () => {
-  await mkdir(SHOTS, { recursive: true });
-  srv = await serveDist("/");
-  b = await startBrowser(await newProfile());
-  page = await b.context.newPage();
-  await page.setViewportSize({ width: 1280, height: 860 });
-  page.on("pageerror", (e) => errors.push(e.message));
-  await openApp(page, srv.url);
-});
-after(async () => { await b?.close(); await srv?.close(); });
+let page;
+const app = appSession((p) => (page = p), { height: 860 });
+const errors = app.errors;
 
 test("home explains what to do first and where the sandbox lives", async () => {
   await page.getByText("Welcome to Gureum").waitFor();

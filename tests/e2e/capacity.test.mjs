@@ -1,29 +1,15 @@
 // A learner's path through a table's Capacity tab: a provisioned table with little capacity (and
 // a GSI with plenty), a write load above it, fast-forward, throttles in the charts and the load's counts, AWS's error
 // for a bad capacity, more capacity, the throttling stops, and the cost of both modes.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdir } from "node:fs/promises";
-import { serveDist, startBrowser, newProfile, openApp, eventually, SHOTS } from "./lib.mjs";
+import { appSession, eventually, shot as screenshot } from "./lib.mjs";
 
-let srv, b, page;
-const errors = [];
+let page;
+const app = appSession((p) => (page = p));
+const errors = app.errors;
 
-before(async () => {
-  await mkdir(SHOTS, { recursive: true });
-  srv = await serveDist("/");
-  b = await startBrowser(await newProfile());
-  page = await b.context.newPage();
-  await page.setViewportSize({ width: 1280, height: 900 });
-  page.on("pageerror", (e) => errors.push(e.message));
-  await openApp(page, srv.url);
-});
-after(async () => { await b?.close(); await srv?.close(); });
-
-async function shot(name) {
-  for (const close of await page.locator(".notice.info .notice-close").all()) await close.click().catch(() => {});
-  await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
-}
+const shot = (name) => screenshot(page, name);
 const stat = async (label) => Number(await page.locator(".load-stats div", { hasText: label }).locator("dd").innerText());
 const advance = (seconds) => page.evaluate((s) => window.gureum.sim("AdvanceClock", { seconds: s }), seconds);
 const load = () => page.evaluate(() => window.gureum.sim("dynamodb:DescribeLoad", { TableName: "Cap" }).then((v) => v.Load));
@@ -41,7 +27,7 @@ test("the Capacity tab shows the mode and explains the units", async () => {
     });
     await window.gureum.sim("AdvanceClock", { seconds: 2 });
   });
-  await page.goto(srv.url + "#/tables/Cap");
+  await page.goto(app.url + "#/tables/Cap");
   await page.getByRole("tab", { name: "Capacity" }).click();
   const mode = page.locator(".cap-now");
   await mode.waitFor();

@@ -1,30 +1,15 @@
 // A learner's path through Functions: create from a template, test with a saved event, read the
 // result and the logs, break the code, deploy, see the error's line marked, change the timeout,
 // watch the metrics, reload and find everything still there.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdir } from "node:fs/promises";
-import { serveDist, startBrowser, newProfile, openApp, eventually, SHOTS } from "./lib.mjs";
+import { appSession, eventually, shot as screenshot } from "./lib.mjs";
 
-let srv, b, page;
-const errors = [];
+let page;
+const app = appSession((p) => (page = p));
+const errors = app.errors;
 
-before(async () => {
-  await mkdir(SHOTS, { recursive: true });
-  srv = await serveDist("/");
-  b = await startBrowser(await newProfile());
-  page = await b.context.newPage();
-  await page.setViewportSize({ width: 1280, height: 900 });
-  page.on("pageerror", (e) => errors.push(e.message));
-  await openApp(page, srv.url);
-});
-after(async () => { await b?.close(); await srv?.close(); });
-
-// Info notes fade after 5 s; dismiss them so they do not cover the panel in the screenshots.
-async function shot(name) {
-  for (const close of await page.locator(".notice.info .notice-close").all()) await close.click().catch(() => {});
-  await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
-}
+const shot = (name) => screenshot(page, name);
 const result = () => page.getByLabel("Invoke result");
 const notDeployed = () => page.locator(".file-bar .badge", { hasText: "Not deployed" });
 

@@ -1,6 +1,8 @@
 // Shared helpers for the end-to-end tests and browser benchmarks: a static server for dist/
-// (optionally under a sub-path), and Chromium launched the way this machine needs.
-import { mkdtemp } from "node:fs/promises";
+// (optionally under a sub-path), Chromium launched the way this machine needs, and one app per
+// test file (appSession) with its screenshots (shot).
+import { mkdir, mkdtemp } from "node:fs/promises";
+import { before, after } from "node:test";
 import { serve } from "../../scripts/static-server.mjs";
 import { spawn } from "node:child_process";
 import { join, resolve, dirname } from "node:path";
@@ -73,4 +75,33 @@ export async function eventually(page, fn, arg = null, { timeout = 15000, interv
     if (Date.now() > deadline) throw new Error(`eventually: still falsy after ${timeout} ms: ${fn}`);
     await new Promise((r) => setTimeout(r, interval));
   }
+}
+
+/**
+ * One app for a test file: node:test's `before` serves dist/, starts Chromium on a fresh profile
+ * and opens the app in a 1280 × `height` page, which it hands to `ready`; `after` closes both. The
+ * handle's `url` is set once `before` has run; `errors` collects the page's uncaught errors.
+ */
+export function appSession(ready, { height = 900 } = {}) {
+  const app = { url: null, errors: [] };
+  let srv, b;
+  before(async () => {
+    await mkdir(SHOTS, { recursive: true });
+    srv = await serveDist("/");
+    b = await startBrowser(await newProfile());
+    const page = await b.context.newPage();
+    await page.setViewportSize({ width: 1280, height });
+    page.on("pageerror", (e) => app.errors.push(e.message));
+    app.url = srv.url;
+    await openApp(page, srv.url);
+    ready(page);
+  });
+  after(async () => { await b?.close(); await srv?.close(); });
+  return app;
+}
+
+/** A full-page screenshot `name`.png in SHOTS, info notes (they fade after 5 s) dismissed first so they do not cover the panel. */
+export async function shot(page, name) {
+  for (const close of await page.locator(".notice.info .notice-close").all()) await close.click().catch(() => {});
+  await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
 }

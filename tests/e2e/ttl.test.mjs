@@ -1,23 +1,12 @@
 // Time to Live in the UI: enable TTL in the table's tab, put sessions expiring soon, watch the
 // countdown, jump the simulated clock: expired-but-not-deleted first, then gone.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdir } from "node:fs/promises";
-import { serveDist, startBrowser, newProfile, openApp, SHOTS } from "./lib.mjs";
+import { appSession, SHOTS } from "./lib.mjs";
 
-let srv, b, page;
-const errors = [];
-
-before(async () => {
-  await mkdir(SHOTS, { recursive: true });
-  srv = await serveDist("/");
-  b = await startBrowser(await newProfile());
-  page = await b.context.newPage();
-  await page.setViewportSize({ width: 1280, height: 860 });
-  page.on("pageerror", (e) => errors.push(e.message));
-  await openApp(page, srv.url);
-});
-after(async () => { await b?.close(); await srv?.close(); });
+let page;
+const app = appSession((p) => (page = p), { height: 860 });
+const errors = app.errors;
 
 const send = (op, input) => page.evaluate(([op, input]) => window.gureum.send("dynamodb", op, input), [op, input]);
 const sim = (op, input) => page.evaluate(([op, input]) => window.gureum.sim(op, input), [op, input]);

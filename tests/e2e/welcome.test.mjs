@@ -2,29 +2,15 @@
 // sender (and the first user's address) verified in the Inbox, a function from the welcome
 // template with the table's stream as its trigger, a user item put in the table, and the
 // welcome email read in the Inbox.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdir } from "node:fs/promises";
-import { serveDist, startBrowser, newProfile, openApp, SHOTS } from "./lib.mjs";
+import { appSession, shot as screenshot } from "./lib.mjs";
 
-let srv, b, page;
-const errors = [];
+let page;
+const app = appSession((p) => (page = p));
+const errors = app.errors;
 
-before(async () => {
-  await mkdir(SHOTS, { recursive: true });
-  srv = await serveDist("/");
-  b = await startBrowser(await newProfile());
-  page = await b.context.newPage();
-  await page.setViewportSize({ width: 1280, height: 900 });
-  page.on("pageerror", (e) => errors.push(e.message));
-  await openApp(page, srv.url);
-});
-after(async () => { await b?.close(); await srv?.close(); });
-
-async function shot(name) {
-  for (const close of await page.locator(".notice.info .notice-close").all()) await close.click().catch(() => {});
-  await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
-}
+const shot = (name) => screenshot(page, name);
 const nav = (name) => page.getByRole("navigation", { name: "Services" }).getByRole("link", { name });
 
 test("create a Users table with a NEW_IMAGE stream", async () => {
