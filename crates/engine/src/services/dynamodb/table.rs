@@ -98,7 +98,12 @@ impl ItemMap {
 
     /// Inserts or replaces; returns the item replaced.
     pub fn insert(&mut self, key: PrimaryKey, item: Item) -> Option<Item> {
-        let old = self.by_key.insert(KeyBytes::of(&key), Stored::new(item, self.keep_json));
+        self.insert_keyed(KeyBytes::of(&key), key, item)
+    }
+
+    /// [`ItemMap::insert`] with the key already flattened (`flat` must be `KeyBytes::of(&key)`).
+    pub(crate) fn insert_keyed(&mut self, flat: KeyBytes, key: PrimaryKey, item: Item) -> Option<Item> {
+        let old = self.by_key.insert(flat, Stored::new(item, self.keep_json));
         if old.is_none() {
             self.order.insert(key);
         }
@@ -491,9 +496,14 @@ impl Table {
 
     /// Inserts or replaces an item; returns the old one. Index entries follow.
     pub fn put(&mut self, key: PrimaryKey, item: Item) -> Option<Item> {
+        self.put_keyed(KeyBytes::of(&key), key, item)
+    }
+
+    /// [`Table::put`] with the key already flattened (`flat` must be `KeyBytes::of(&key)`).
+    pub(crate) fn put_keyed(&mut self, flat: KeyBytes, key: PrimaryKey, item: Item) -> Option<Item> {
         self.size_bytes += item_size(&item);
         let indexed = (!self.meta.indexes.is_empty()).then(|| item.clone());
-        let old = self.items.insert(key.clone(), item);
+        let old = self.items.insert_keyed(flat, key.clone(), item);
         if let Some(o) = &old {
             self.size_bytes -= item_size(o);
             self.index_remove(&key, o);

@@ -29,7 +29,6 @@ use serde_json::{json, Value};
 
 use super::{
     input::{required_table_name, Constraints, Input},
-    key::PrimaryKey,
     resource_in_use, resource_not_found,
     streams::{self, Origin},
     table::{KeyBytes, Table, TableStatus},
@@ -168,7 +167,7 @@ impl TableTtl {
 /// Called for every item write, before the item is stored (see [`streams::put_item`]): queues
 /// the item's expiry and brings the table's next pass forward if it is due sooner.
 #[inline]
-pub(crate) fn on_put(table: &mut Table, cx: &mut Cx, region: &str, key: &PrimaryKey, item: &Item) {
+pub(crate) fn on_put(table: &mut Table, cx: &mut Cx, region: &str, key: &KeyBytes, item: &Item) {
     let Some(attribute) = table.ttl.enabled_attribute() else { return };
     let Some(expiry) = expiry_ms(item, attribute) else { return };
     if expiry < cx.now_ms - MAX_AGE_MS {
@@ -176,7 +175,7 @@ pub(crate) fn on_put(table: &mut Table, cx: &mut Cx, region: &str, key: &Primary
     }
     let due = pass_due(expiry);
     if let Some(queue) = &mut table.ttl.queue {
-        queue.push(due, KeyBytes::of(key));
+        queue.push(due, key.clone());
         // Stale entries (renewed or deleted items) are dropped when their pass comes; a queue
         // much larger than the table is rebuilt so overwrites cannot grow it without bound.
         if queue.len > 2 * table.items.len() + 1024 {

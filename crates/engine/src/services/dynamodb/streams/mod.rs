@@ -28,7 +28,7 @@ use sha2::{Digest, Sha256};
 use super::{
     codec, item_key,
     key::{KeySchema, PrimaryKey},
-    table::{Table, TableMeta},
+    table::{KeyBytes, Table, TableMeta},
     value::{item_from_json, item_size, item_to_json, Item},
 };
 use crate::kernel::{scheduler::Timer, service::Cx};
@@ -186,12 +186,14 @@ impl Stream {
     }
 
     fn record_key(&self, seq: u128) -> String {
-        let mut key = String::with_capacity(self.rec_prefix.len() + 40);
-        key.push_str(&self.rec_prefix);
         const HEX: &[u8; 16] = b"0123456789abcdef";
-        for i in (0..32).rev() {
-            key.push(HEX[((seq >> (i * 4)) & 15) as usize] as char);
+        let mut hex = [0u8; 32];
+        for (i, digit) in hex.iter_mut().enumerate() {
+            *digit = HEX[((seq >> ((31 - i) * 4)) & 15) as usize];
         }
+        let mut key = String::with_capacity(self.rec_prefix.len() + hex.len());
+        key.push_str(&self.rec_prefix);
+        key.push_str(std::str::from_utf8(&hex).unwrap_or_default());
         key
     }
 
@@ -354,27 +356,30 @@ impl StreamStore {
     }
 
     /// Appends the stream record of one item change to the table's stream (in `cx.region`, where
-    /// every write happens). `old`/`new`: the
-    /// item before and after (None: absent), `new` with its encoded form (the item record's
-    /// value). An unchanged item writes nothing.
-    pub fn capture(&mut self, cx: &mut Cx, table: &TableMeta, key: &PrimaryKey, old: Option<&Item>, new: Option<(&Item, &[u8])>, origin: Origin) {
+    /// every write happens). `old`: the item before (None: absent); `new`: the encoded item now
+    /// stored under `key` (the item record's value; None: deleted). An unchanged item writes
+    /// nothing.
+    pub fn capture(&mut self, cx: &mut Cx, table: &Table, key: &PrimaryKey, old: Option<&Item>, new: Option<&[u8]>, origin: Origin) {
         let region = cx.region;
-        let Some(label) = &table.stream.latest_label else { return };
-        let Some(stream) = self.regions.get_mut(region).and_then(|t| t.get_mut(&table.name)).and_then(|l| l.last_mut()).filter(|s| &s.meta.label == label && s.is_open()) else {
+        let meta = &table.meta;
+        let Some(label) = &meta.stream.latest_label else { return };
+        let Some(stream) = self.regions.get_mut(region).and_then(|t| t.get_mut(&meta.name)).and_then(|l| l.last_mut()).filter(|s| &s.meta.label == label && s.is_open()) else {
             return;
         };
         let view = stream.meta.view_type.as_str();
         let keeps_old = matches!(view, "OLD_IMAGE" | "NEW_AND_OLD_IMAGES");
         // The old image encoded, when the record keeps it: it also tells an unchanged item
-        // (same bytes) cheaply; equal items encoded differently (attributes in another order)
-        // have the same length and are compared as items.
+        // (same bytes) cheaply. Only equal lengths with different bytes (or a view without the
+        // old image) need the items compared: equal items can be encoded with their attributes
+        // in another order.
         let old_bytes = old.filter(|_| keeps_old).map(codec::encode_item);
         let event = match (old, new) {
             (None, Some(_)) => EventName::Insert,
-            (Some(o), Some((n, bytes))) => {
+            (Some(o), Some(bytes)) => {
                 let unchanged = match &old_bytes {
-                    Some(ob) => ob.as_slice() == bytes || (ob.len() == bytes.len() && o == n),
-                    None => o == n,
+                    Some(ob) if ob.len() != bytes.len() => false,
+                    Some(ob) if ob.as_slice() == bytes => true,
+                    _ => table.items.get(key).is_some_and(|n| n == o),
                 };
                 if unchanged {
                     return;
@@ -384,15 +389,15 @@ impl StreamStore {
             (Some(_), None) => EventName::Remove,
             (None, None) => return,
         };
-        let new = new.filter(|_| matches!(view, "NEW_IMAGE" | "NEW_AND_OLD_IMAGES")).map(|(_, bytes)| bytes);
-        let value = encode_record(cx.now_ms, event, origin, Keys::Key(&table.key_schema, key), new, old_bytes.as_deref());
+        let new = new.filter(|_| matches!(view, "NEW_IMAGE" | "NEW_AND_OLD_IMAGES"));
+        let value = encode_record(cx.now_ms, event, origin, Keys::Key(&meta.key_schema, key), new, old_bytes.as_deref());
         let seq = stream.next_seq();
         let key = stream.record_key(seq);
         stream.push(seq, cx.now_ms, &value);
         cx.journal.put(key, value);
         if stream.meta.sweep_at.is_none() {
             ensure_sweep(stream, cx);
-            cx.journal.put_json(meta_key(region, &table.name, label), &stream.meta);
+            cx.journal.put_json(meta_key(region, &meta.name, label), &stream.meta);
         }
     }
 
@@ -509,14 +514,14 @@ pub fn parse_arn(arn: &str) -> Option<(&str, &str)> {
 pub(crate) fn put_item(table: &mut Table, streams: &mut StreamStore, cx: &mut Cx, region: &str, key: PrimaryKey, item: Item) -> Option<Item> {
     let bytes = codec::encode_item(&item);
     let record = item_key(region, &table.meta.name, &key);
-    super::ttl::on_put(table, cx, region, &key, &item);
+    let flat = KeyBytes::of(&key);
+    super::ttl::on_put(table, cx, region, &flat, &item);
     if !table.meta.stream.enabled {
         cx.journal.put(record, bytes);
-        return table.put(key, item);
+        return table.put_keyed(flat, key, item);
     }
-    let old = table.put(key.clone(), item);
-    let new = table.items.get(&key).map(|n| (n, bytes.as_slice()));
-    streams.capture(cx, &table.meta, &key, old.as_ref(), new, Origin::User);
+    let old = table.put_keyed(flat, key.clone(), item);
+    streams.capture(cx, table, &key, old.as_ref(), Some(&bytes), Origin::User);
     cx.journal.put(record, bytes);
     old
 }
@@ -532,7 +537,7 @@ pub(crate) fn delete_item_as(table: &mut Table, streams: &mut StreamStore, cx: &
     let old = table.remove(key)?;
     cx.journal.delete(item_key(region, &table.meta.name, key));
     if table.meta.stream.enabled {
-        streams.capture(cx, &table.meta, key, Some(&old), None, origin);
+        streams.capture(cx, table, key, Some(&old), None, origin);
     }
     Some(old)
 }
