@@ -2,6 +2,7 @@
 //! per-minute charts of consumed vs provisioned units and throttle events for the table and each
 //! GSI (`dynamodb:GetTableMetrics`), the load generator (`dynamodb:StartLoad` / `DescribeLoad` /
 //! `StopLoad`, running on the virtual clock) and the cost comparison (`dynamodb:GetTableCost`).
+//! Auto scaling for provisioned tables is its own section (`autoscaling.rs`).
 
 use serde_json::{json, Value};
 use yew::prelude::*;
@@ -262,6 +263,8 @@ pub fn capacity(p: &Props) -> Html {
                 if let Some(m) = &*problem { <p class="error-text" role="alert">{ m }</p> }
                 <p class="hint">{ "AWS allows decreases four times a day, then one an hour, and a switch to on-demand four times in 24 hours; the sandbox enforces the same limits." }</p>
             </section>
+
+            if provisioned { <super::autoscaling::AutoScaling table={t.clone()} /> }
 
             <section class="cap-charts">
                 <h3>{ format!("Capacity over the last {MINUTES} minutes of simulated time") }</h3>

@@ -1,5 +1,6 @@
 //! One module per panel.
 
+pub mod autoscaling;
 pub mod capacity;
 pub mod code_editor;
 pub mod fn_code;

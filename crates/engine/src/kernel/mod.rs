@@ -220,6 +220,10 @@ impl Engine {
                 Step::Done(value) => return Ok(value),
                 Step::Run(job, then) => (Resumed::Ran(self.run_code(host_now_ms, &job)), then),
                 Step::Call(request, then) => (Resumed::Called(self.call(host_now_ms, &request)), then),
+                Step::Control(request, then) => {
+                    let answer = self.dispatch(host_now_ms, &request.service, &request.region, |s, cx| s.control(cx, &request.operation, &request.input));
+                    (Resumed::Called(answer), then)
+                }
             };
             step = self.dispatch(host_now_ms, service, region, |s, cx| s.resume(cx, then, resumed))?;
         }

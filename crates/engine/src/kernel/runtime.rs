@@ -125,6 +125,9 @@ pub enum Step {
     /// Call a service (AWS-internally, as the service itself), then resume with
     /// [`Resumed::Called`].
     Call(Request, Continuation),
+    /// Call a service's control operation (`dynamodb:GetTableMetrics`: what AWS's services read
+    /// from CloudWatch), then resume with [`Resumed::Called`].
+    Control(Request, Continuation),
 }
 
 /// A service's own note of where it was; the kernel hands it back untouched.

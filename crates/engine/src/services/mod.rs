@@ -1,6 +1,7 @@
 //! The simulated services, one folder each. Each keeps its state model apart from the code that
 //! answers operations.
 
+pub mod autoscaling;
 pub mod dynamodb;
 pub mod kinesis;
 pub mod lambda;
@@ -19,6 +20,7 @@ pub fn all(config: &EngineConfig) -> Vec<Box<dyn Service>> {
         Box::new(logs::Logs::default()),
         Box::new(sqs::Sqs::default()),
         Box::new(ses::Ses::default()),
+        Box::new(autoscaling::AutoScaling::default()),
     ]
 }
 
