@@ -1,0 +1,268 @@
+//! DAX behaviour on the virtual clock, with AWS's documented answers as the oracle.
+
+use serde_json::{json, Value};
+
+use crate::{Engine, EngineConfig, Request};
+
+const T0: i64 = 1_000_000;
+const REGION: &str = "us-east-1";
+const ROLE: &str = "arn:aws:iam::123456789012:role/DAXServiceRole";
+
+/// A sandbox and its host time, which tests move forward.
+struct Sb {
+    e: Engine,
+    t: i64,
+}
+
+impl Sb {
+    fn new() -> Self {
+        Sb { e: Engine::new(EngineConfig::default(), T0), t: T0 }
+    }
+
+    fn call_on(&mut self, service: &str, op: &str, input: Value) -> Result<Value, crate::AwsError> {
+        self.e.call(self.t, &Request::new(service, op, REGION, input))
+    }
+
+    fn dax(&mut self, op: &str, input: Value) -> Result<Value, crate::AwsError> {
+        self.call_on("dax", op, input)
+    }
+
+    fn ok(&mut self, op: &str, input: Value) -> Value {
+        self.dax(op, input).unwrap_or_else(|err| panic!("{op} failed: {err}"))
+    }
+
+    /// An error, which must leave no journal behind.
+    fn err(&mut self, op: &str, input: Value) -> (String, String) {
+        self.e.take_changes();
+        let er = self.dax(op, input).expect_err("expected an error");
+        assert!(self.e.take_changes().is_empty(), "{op} failed with {er} but journaled changes");
+        (er.kind, er.message)
+    }
+
+    fn advance(&mut self, ms: i64) {
+        self.t += ms;
+        self.e.tick(self.t);
+    }
+
+    #[allow(dead_code)]
+    fn control(&mut self, op: &str, input: Value) -> Result<Value, crate::AwsError> {
+        self.e.control(self.t, op, &input)
+    }
+
+    fn cluster(&mut self, name: &str) -> Value {
+        self.ok("DescribeClusters", json!({ "ClusterNames": [name] }))["Clusters"][0].clone()
+    }
+
+    /// A cluster, available.
+    fn create(&mut self, name: &str, extra: Value) -> Value {
+        let mut input = json!({ "ClusterName": name, "NodeType": "dax.t3.small", "ReplicationFactor": 1, "IamRoleArn": ROLE });
+        if let (Some(o), Value::Object(x)) = (input.as_object_mut(), extra) {
+            o.extend(x);
+        }
+        let out = self.ok("CreateCluster", input);
+        self.advance(60_000);
+        out["Cluster"].clone()
+    }
+}
+
+#[test]
+fn create_cluster_goes_from_creating_to_available_after_sixty_virtual_seconds() {
+    let mut sb = Sb::new();
+    let out = sb.ok("CreateCluster", json!({ "ClusterName": "MyCache", "NodeType": "dax.r5.large", "ReplicationFactor": 3, "IamRoleArn": ROLE, "Description": "d" }));
+    let c = &out["Cluster"];
+    assert_eq!(c["ClusterName"], "mycache", "names are stored in lower case");
+    assert_eq!(c["Status"], "creating");
+    assert_eq!(c["ClusterArn"], "arn:aws:dax:us-east-1:123456789012:cache/mycache");
+    assert_eq!(c["TotalNodes"], 3);
+    assert_eq!(c["ActiveNodes"], 0);
+    let address = c["ClusterDiscoveryEndpoint"]["Address"].as_str().unwrap();
+    let parts: Vec<&str> = address.split('.').collect();
+    assert_eq!(parts[0], "mycache");
+    assert_eq!(parts[1].len(), 6);
+    assert_eq!(&parts[2..], ["dax-clusters", "us-east-1", "amazonaws", "com"]);
+    assert_eq!(c["ClusterDiscoveryEndpoint"]["Port"], 8111);
+    assert_eq!(c["ClusterDiscoveryEndpoint"]["URL"], format!("dax://{address}"));
+    let ids: Vec<&str> = c["Nodes"].as_array().unwrap().iter().map(|n| n["NodeId"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["mycache-a", "mycache-b", "mycache-c"]);
+    let azs: Vec<&str> = c["Nodes"].as_array().unwrap().iter().map(|n| n["AvailabilityZone"].as_str().unwrap()).collect();
+    assert_eq!(azs, ["us-east-1a", "us-east-1b", "us-east-1c"], "nodes spread over the zones");
+    assert_eq!(c["ParameterGroup"]["ParameterGroupName"], "default.dax1.0");
+    assert_eq!(c["SSEDescription"]["Status"], "DISABLED");
+    assert_eq!(c["ClusterEndpointEncryptionType"], "NONE");
+    sb.advance(59_999);
+    assert_eq!(sb.cluster("mycache")["Status"], "creating");
+    sb.advance(1);
+    let c = sb.cluster("MYCACHE");
+    assert_eq!(c["Status"], "available");
+    assert_eq!(c["ActiveNodes"], 3);
+    assert!(c["Nodes"].as_array().unwrap().iter().all(|n| n["NodeStatus"] == "available"));
+}
+
+#[test]
+fn create_cluster_validates_like_aws() {
+    let mut sb = Sb::new();
+    let base = json!({ "ClusterName": "c1", "NodeType": "dax.t3.small", "ReplicationFactor": 1, "IamRoleArn": ROLE });
+    let with = |k: &str, v: Value| {
+        let mut i = base.clone();
+        i[k] = v;
+        i
+    };
+    let without = |k: &str| {
+        let mut i = base.clone();
+        i.as_object_mut().unwrap().remove(k);
+        i
+    };
+    assert_eq!(sb.err("CreateCluster", without("IamRoleArn")).0, "ValidationException");
+    assert_eq!(sb.err("CreateCluster", without("ReplicationFactor")).0, "ValidationException");
+    for bad in ["1abc", "a--b", "abc-", "", "a23456789012345678901", "a_b"] {
+        assert_eq!(sb.err("CreateCluster", with("ClusterName", json!(bad))).0, "InvalidParameterValueException", "{bad}");
+    }
+    assert_eq!(sb.err("CreateCluster", with("NodeType", json!("cache.t3.small"))).0, "InvalidParameterValueException");
+    assert_eq!(sb.err("CreateCluster", with("ReplicationFactor", json!(0))).0, "InvalidParameterValueException");
+    assert_eq!(sb.err("CreateCluster", with("ReplicationFactor", json!(12))).0, "NodeQuotaForClusterExceededFault");
+    assert_eq!(sb.err("CreateCluster", with("IamRoleArn", json!("role"))).0, "InvalidParameterValueException");
+    assert_eq!(sb.err("CreateCluster", with("AvailabilityZones", json!(["us-east-1a", "us-east-1b"]))).0, "InvalidParameterCombinationException");
+    assert_eq!(sb.err("CreateCluster", with("AvailabilityZones", json!(["eu-west-1a"]))).0, "InvalidParameterValueException");
+    assert_eq!(sb.err("CreateCluster", with("ParameterGroupName", json!("nope"))).0, "ParameterGroupNotFoundFault");
+    assert_eq!(sb.err("CreateCluster", with("SubnetGroupName", json!("nope"))).0, "SubnetGroupNotFoundFault");
+    assert_eq!(sb.err("CreateCluster", with("ClusterEndpointEncryptionType", json!("SSL"))).0, "InvalidParameterValueException");
+    assert_eq!(sb.err("CreateCluster", with("NotificationTopicArn", json!("arn:aws:sns:us-east-1:123456789012:t"))).0, "InvalidParameterValueException");
+    assert_eq!(sb.err("CreateCluster", with("ReplicationFactor", json!("1"))).0, "SerializationException");
+    sb.ok("CreateCluster", base.clone());
+    assert_eq!(sb.err("CreateCluster", with("ClusterName", json!("C1"))).0, "ClusterAlreadyExistsFault");
+    let tls = sb.create("secure", json!({ "ClusterEndpointEncryptionType": "TLS", "SSESpecification": { "Enabled": true } }));
+    assert_eq!(tls["ClusterDiscoveryEndpoint"]["Port"], 9111);
+    assert!(tls["ClusterDiscoveryEndpoint"]["URL"].as_str().unwrap().starts_with("daxs://"));
+    assert_eq!(tls["SSEDescription"]["Status"], "ENABLED");
+}
+
+#[test]
+fn describe_clusters_pages_and_names_missing_clusters() {
+    let mut sb = Sb::new();
+    for i in 0..25 {
+        sb.ok("CreateCluster", json!({ "ClusterName": format!("c{i:02}"), "NodeType": "dax.t3.small", "ReplicationFactor": 1, "IamRoleArn": ROLE }));
+    }
+    let first = sb.ok("DescribeClusters", json!({ "MaxResults": 20 }));
+    assert_eq!(first["Clusters"].as_array().unwrap().len(), 20);
+    let next = first["NextToken"].as_str().unwrap().to_string();
+    let second = sb.ok("DescribeClusters", json!({ "MaxResults": 20, "NextToken": next }));
+    assert_eq!(second["Clusters"].as_array().unwrap().len(), 5);
+    assert!(second.get("NextToken").is_none());
+    assert_eq!(sb.err("DescribeClusters", json!({ "MaxResults": 5 })).0, "InvalidParameterValueException");
+    assert_eq!(sb.err("DescribeClusters", json!({ "ClusterNames": ["nope"] })).0, "ClusterNotFoundFault");
+}
+
+#[test]
+fn cluster_lifecycle_update_replication_reboot_delete() {
+    let mut sb = Sb::new();
+    sb.create("app", json!({}));
+    sb.ok("CreateParameterGroup", json!({ "ParameterGroupName": "short-ttl", "Description": "one second" }));
+    let out = sb.ok("UpdateCluster", json!({ "ClusterName": "app", "ParameterGroupName": "short-ttl", "Description": "new" }));
+    assert_eq!(out["Cluster"]["Status"], "modifying");
+    assert_eq!(out["Cluster"]["ParameterGroup"]["ParameterApplyStatus"], "applying");
+    assert_eq!(out["Cluster"]["Description"], "new");
+    assert_eq!(sb.err("IncreaseReplicationFactor", json!({ "ClusterName": "app", "NewReplicationFactor": 3 })).0, "InvalidClusterStateFault");
+    sb.advance(10_000);
+    let c = sb.cluster("app");
+    assert_eq!(c["Status"], "available");
+    assert_eq!(c["ParameterGroup"]["ParameterApplyStatus"], "in-sync");
+    assert_eq!(sb.err("DeleteParameterGroup", json!({ "ParameterGroupName": "short-ttl" })).0, "InvalidParameterGroupStateFault");
+
+    let out = sb.ok("IncreaseReplicationFactor", json!({ "ClusterName": "app", "NewReplicationFactor": 3 }));
+    assert_eq!(out["Cluster"]["Status"], "modifying");
+    assert_eq!(out["Cluster"]["TotalNodes"], 3);
+    assert_eq!(out["Cluster"]["ActiveNodes"], 1);
+    sb.advance(60_000);
+    assert_eq!(sb.cluster("app")["ActiveNodes"], 3);
+    assert_eq!(sb.err("DecreaseReplicationFactor", json!({ "ClusterName": "app", "NewReplicationFactor": 0 })).0, "InvalidParameterValueException");
+    assert_eq!(sb.err("DecreaseReplicationFactor", json!({ "ClusterName": "app", "NewReplicationFactor": 2, "NodeIdsToRemove": ["app-z"] })).0, "NodeNotFoundFault");
+    let out = sb.ok("DecreaseReplicationFactor", json!({ "ClusterName": "app", "NewReplicationFactor": 2, "NodeIdsToRemove": ["app-b"] }));
+    assert_eq!(out["Cluster"]["NodeIdsToRemove"], json!(["app-b"]));
+    sb.advance(10_000);
+    let c = sb.cluster("app");
+    let ids: Vec<&str> = c["Nodes"].as_array().unwrap().iter().map(|n| n["NodeId"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["app-a", "app-c"]);
+    // A node added later gets a new letter.
+    sb.ok("IncreaseReplicationFactor", json!({ "ClusterName": "app", "NewReplicationFactor": 3, "AvailabilityZones": ["us-east-1b"] }));
+    sb.advance(60_000);
+    let c = sb.cluster("app");
+    assert_eq!(c["Nodes"][2]["NodeId"], "app-d");
+    assert_eq!(c["Nodes"][2]["AvailabilityZone"], "us-east-1b");
+
+    let out = sb.ok("RebootNode", json!({ "ClusterName": "app", "NodeId": "app-a" }));
+    assert_eq!(out["Cluster"]["Nodes"][0]["NodeStatus"], "rebooting");
+    assert_eq!(sb.err("RebootNode", json!({ "ClusterName": "app", "NodeId": "app-q" })).0, "NodeNotFoundFault");
+    sb.advance(10_000);
+    assert_eq!(sb.cluster("app")["Nodes"][0]["NodeStatus"], "available");
+
+    let out = sb.ok("DeleteCluster", json!({ "ClusterName": "app" }));
+    assert_eq!(out["Cluster"]["Status"], "deleting");
+    assert_eq!(sb.err("DeleteCluster", json!({ "ClusterName": "app" })).0, "InvalidClusterStateFault");
+    sb.advance(30_000);
+    assert_eq!(sb.err("DescribeClusters", json!({ "ClusterNames": ["app"] })).0, "ClusterNotFoundFault");
+    assert_eq!(sb.err("DeleteCluster", json!({ "ClusterName": "app" })).0, "ClusterNotFoundFault");
+    sb.ok("DeleteParameterGroup", json!({ "ParameterGroupName": "short-ttl" }));
+}
+
+#[test]
+fn parameter_groups_hold_the_two_ttls() {
+    let mut sb = Sb::new();
+    let defaults = sb.ok("DescribeDefaultParameters", json!({}));
+    let names: Vec<&str> = defaults["Parameters"].as_array().unwrap().iter().map(|p| p["ParameterName"].as_str().unwrap()).collect();
+    assert_eq!(names, ["query-ttl-millis", "record-ttl-millis"]);
+    assert!(defaults["Parameters"].as_array().unwrap().iter().all(|p| p["ParameterValue"] == "300000"));
+    let groups = sb.ok("DescribeParameterGroups", json!({}));
+    assert_eq!(groups["ParameterGroups"][0]["ParameterGroupName"], "default.dax1.0");
+    let (kind, _) =
+        sb.err("UpdateParameterGroup", json!({ "ParameterGroupName": "default.dax1.0", "ParameterNameValues": [{ "ParameterName": "query-ttl-millis", "ParameterValue": "1" }] }));
+    assert_eq!(kind, "InvalidParameterGroupStateFault");
+    assert_eq!(sb.err("DeleteParameterGroup", json!({ "ParameterGroupName": "default.dax1.0" })).0, "InvalidParameterGroupStateFault");
+    sb.ok("CreateParameterGroup", json!({ "ParameterGroupName": "fast" }));
+    assert_eq!(sb.err("CreateParameterGroup", json!({ "ParameterGroupName": "fast" })).0, "ParameterGroupAlreadyExistsFault");
+    assert_eq!(sb.err("CreateParameterGroup", json!({ "ParameterGroupName": "9fast" })).0, "InvalidParameterValueException");
+    for (name, value) in [("query-ttl-millis", "-1"), ("query-ttl-millis", "abc"), ("item-ttl", "5")] {
+        let (kind, _) = sb.err("UpdateParameterGroup", json!({ "ParameterGroupName": "fast", "ParameterNameValues": [{ "ParameterName": name, "ParameterValue": value }] }));
+        assert_eq!(kind, "InvalidParameterValueException", "{name}={value}");
+    }
+    assert_eq!(
+        sb.err("UpdateParameterGroup", json!({ "ParameterGroupName": "nope", "ParameterNameValues": [{ "ParameterName": "query-ttl-millis", "ParameterValue": "0" }] })).0,
+        "ParameterGroupNotFoundFault"
+    );
+    sb.ok("UpdateParameterGroup", json!({ "ParameterGroupName": "fast", "ParameterNameValues": [{ "ParameterName": "query-ttl-millis", "ParameterValue": "0" }, { "ParameterName": "record-ttl-millis", "ParameterValue": "1000" }] }));
+    let params = sb.ok("DescribeParameters", json!({ "ParameterGroupName": "fast" }));
+    assert_eq!(params["Parameters"][0]["ParameterValue"], "0");
+    assert_eq!(params["Parameters"][1]["ParameterValue"], "1000");
+    assert_eq!(sb.err("DescribeParameters", json!({ "ParameterGroupName": "nope" })).0, "ParameterGroupNotFoundFault");
+    let subnets = sb.ok("DescribeSubnetGroups", json!({}));
+    assert_eq!(subnets["SubnetGroups"][0]["SubnetGroupName"], "default");
+    assert_eq!(subnets["SubnetGroups"][0]["Subnets"].as_array().unwrap().len(), 3);
+    assert_eq!(sb.err("DescribeSubnetGroups", json!({ "SubnetGroupNames": ["x"] })).0, "SubnetGroupNotFoundFault");
+}
+
+#[test]
+fn tags_by_arn() {
+    let mut sb = Sb::new();
+    let c = sb.create("tagged", json!({ "Tags": [{ "Key": "team", "Value": "a" }] }));
+    let arn = c["ClusterArn"].as_str().unwrap().to_string();
+    let out = sb.ok("TagResource", json!({ "ResourceName": arn, "Tags": [{ "Key": "env", "Value": "dev" }, { "Key": "team", "Value": "b" }] }));
+    assert_eq!(out["Tags"], json!([{ "Key": "team", "Value": "b" }, { "Key": "env", "Value": "dev" }]));
+    assert_eq!(sb.err("UntagResource", json!({ "ResourceName": arn, "TagKeys": ["nope"] })).0, "TagNotFoundFault");
+    sb.ok("UntagResource", json!({ "ResourceName": arn, "TagKeys": ["team"] }));
+    assert_eq!(sb.ok("ListTags", json!({ "ResourceName": arn }))["Tags"], json!([{ "Key": "env", "Value": "dev" }]));
+    assert_eq!(sb.err("ListTags", json!({ "ResourceName": "tagged" })).0, "InvalidARNFault");
+    assert_eq!(sb.err("ListTags", json!({ "ResourceName": "arn:aws:dax:us-east-1:123456789012:cache/other" })).0, "ClusterNotFoundFault");
+}
+
+#[test]
+fn clusters_and_parameter_groups_survive_a_reload() {
+    let mut sb = Sb::new();
+    sb.create("kept", json!({}));
+    sb.ok("CreateParameterGroup", json!({ "ParameterGroupName": "pg" }));
+    sb.ok("CreateCluster", json!({ "ClusterName": "pending", "NodeType": "dax.t3.small", "ReplicationFactor": 1, "IamRoleArn": ROLE }));
+    let before = sb.ok("DescribeClusters", json!({}));
+    let mut restored = Sb { e: Engine::restore(EngineConfig::default(), sb.t, sb.e.snapshot()).unwrap(), t: sb.t };
+    assert_eq!(restored.ok("DescribeClusters", json!({})), before);
+    assert_eq!(restored.ok("DescribeParameterGroups", json!({}))["ParameterGroups"].as_array().unwrap().len(), 2);
+    restored.advance(60_000);
+    assert_eq!(restored.cluster("pending")["Status"], "available", "the creation timer survived the reload");
+}
