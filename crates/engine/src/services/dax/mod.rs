@@ -10,20 +10,23 @@
 //! The cache contents, statistics and the request log are runtime state, not records: a
 //! reloaded sandbox starts with cold caches.
 
+pub mod cache;
 pub mod clusters;
+pub mod data;
 pub mod errors;
 pub mod input;
 pub mod model;
 pub mod params;
 pub mod tags;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde_json::Value;
 
 use crate::kernel::{
     error::AwsError,
     journal::Record,
+    runtime::{Continuation, Resumed, Step},
     scheduler::Timer,
     service::{Cx, Service},
 };
@@ -50,9 +53,14 @@ impl RegionState {
     }
 }
 
+/// The data plane's engine service name for a cluster: `dax:{ClusterName}`.
+pub const DATA_PREFIX: &str = "dax:";
+
 #[derive(Default)]
 pub struct Dax {
     regions: BTreeMap<String, RegionState>,
+    /// Each cluster's caches, by region and cluster name (runtime state, see [`cache`]).
+    caches: HashMap<(String, String), cache::ClusterCache>,
 }
 
 /// Operations of the DAX API that need a VPC the sandbox does not have.
@@ -65,6 +73,61 @@ impl Dax {
 
     fn region_mut(&mut self, region: &str) -> &mut RegionState {
         self.regions.entry(region.to_string()).or_default()
+    }
+
+    /// The cluster's TTLs (record, query) if the data plane may use it now.
+    fn serving(&mut self, cx: &Cx, name: &str) -> Result<(i64, i64), AwsError> {
+        let state = self.regions.get(cx.region);
+        let Some(cluster) = state.and_then(|s| s.clusters.get(name)) else {
+            return Err(errors::data_cluster_not_found(name, cx.region));
+        };
+        cluster.serving().map_err(|why| errors::data_cluster_unavailable(name, &why))?;
+        Ok(self.ttls(cx, name))
+    }
+
+    /// The TTLs (record, query) of the cluster's parameter group.
+    fn ttls(&self, cx: &Cx, name: &str) -> (i64, i64) {
+        let state = self.regions.get(cx.region);
+        let group = state.and_then(|s| s.clusters.get(name).and_then(|c| s.group(&c.parameter_group))).unwrap_or_else(ParameterGroup::default_group);
+        (group.record_ttl_millis, group.query_ttl_millis)
+    }
+
+    /// The cluster's caches; a cluster created again under the same name starts cold.
+    fn cache(&mut self, region: &str, name: &str) -> &mut cache::ClusterCache {
+        let created = self.regions.get(region).and_then(|s| s.clusters.get(name)).map_or(0, |c| c.created_ms);
+        let entry = self.caches.entry((region.to_string(), name.to_string())).or_insert_with(|| cache::ClusterCache::new(name, created));
+        if entry.created_ms != created {
+            *entry = cache::ClusterCache::new(name, created);
+        }
+        entry
+    }
+
+    /// The control operations of the sandbox's DAX panel: `dax:GetCacheStats` and
+    /// `dax:ListRequests` {ClusterName, Limit?}.
+    fn control_ops(&mut self, cx: &mut Cx, operation: &str, input: &Value) -> Result<Value, AwsError> {
+        let invalid = |m: String| AwsError::new("gureum", "ValidationException", m, 400);
+        let name = input.get("ClusterName").and_then(Value::as_str).ok_or_else(|| invalid("'ClusterName' is required".into()))?.to_ascii_lowercase();
+        if !self.regions.get(cx.region).is_some_and(|s| s.clusters.contains_key(&name)) {
+            return Err(errors::cluster_not_found(&name));
+        }
+        match operation {
+            "GetCacheStats" => {
+                let (record_ttl, query_ttl) = self.ttls(cx, &name);
+                let now = cx.now_ms;
+                Ok(self.cache(cx.region, &name).stats(now, record_ttl, query_ttl))
+            }
+            "ListRequests" => {
+                let limit = match input.get("Limit") {
+                    None | Some(Value::Null) => 50,
+                    Some(v) => match v.as_u64() {
+                        Some(n) if (1..=500).contains(&n) => n as usize,
+                        _ => return Err(invalid("'Limit' must be an integer from 1 to 500".into())),
+                    },
+                };
+                Ok(self.cache(cx.region, &name).requests(limit))
+            }
+            _ => Err(AwsError::new("gureum", "UnknownOperationException", format!("Unknown control operation 'dax:{operation}'."), 400)),
+        }
     }
 
     fn control_plane(&mut self, cx: &mut Cx, operation: &str, input: &Value) -> Result<Value, AwsError> {
@@ -102,13 +165,42 @@ impl Service for Dax {
         "dax"
     }
 
+    fn answers(&self, name: &str) -> bool {
+        name == "dax" || name.strip_prefix(DATA_PREFIX).is_some_and(|c| !c.is_empty())
+    }
+
     fn call(&mut self, cx: &mut Cx, operation: &str, input: &Value) -> Result<Value, AwsError> {
         self.control_plane(cx, operation, input)
     }
 
+    fn call_step(&mut self, cx: &mut Cx, operation: &str, input: &Value) -> Result<Step, AwsError> {
+        match cx.endpoint.strip_prefix(DATA_PREFIX) {
+            Some(cluster) => {
+                let cluster = cluster.to_ascii_lowercase();
+                data::call_step(self, cx, &cluster, operation, input)
+            }
+            None => self.control_plane(cx, operation, input).map(Step::Done),
+        }
+    }
+
+    fn resume(&mut self, cx: &mut Cx, then: Continuation, result: Resumed) -> Result<Step, AwsError> {
+        let Ok(cont) = then.downcast::<data::Cont>() else {
+            return Err(AwsError::internal("DAX resumed with another service's continuation"));
+        };
+        let cluster = cx.endpoint.strip_prefix(DATA_PREFIX).unwrap_or("").to_ascii_lowercase();
+        data::resume(self, cx, &cluster, *cont, result)
+    }
+
+    fn control(&mut self, cx: &mut Cx, operation: &str, input: &Value) -> Result<Value, AwsError> {
+        self.control_ops(cx, operation, input)
+    }
+
     fn fire(&mut self, cx: &mut Cx, timer: &Timer) {
-        let state = self.region_mut(&timer.region);
-        clusters::settle(cx, state, &timer.payload);
+        let region = timer.region.clone();
+        let state = self.region_mut(&region);
+        if let Some(gone) = clusters::settle(cx, state, &timer.payload) {
+            self.caches.remove(&(region, gone));
+        }
     }
 
     fn save(&self, out: &mut Vec<Record>) {
@@ -146,6 +238,7 @@ impl Service for Dax {
 
     fn clear(&mut self) {
         self.regions.clear();
+        self.caches.clear();
     }
 }
 

@@ -266,3 +266,294 @@ fn clusters_and_parameter_groups_survive_a_reload() {
     restored.advance(60_000);
     assert_eq!(restored.cluster("pending")["Status"], "available", "the creation timer survived the reload");
 }
+
+// The data plane.
+
+const DAX: &str = "dax:app";
+
+impl Sb {
+    fn ddb(&mut self, op: &str, input: Value) -> Value {
+        self.call_on("dynamodb", op, input).unwrap_or_else(|err| panic!("dynamodb {op} failed: {err}"))
+    }
+
+    fn via(&mut self, op: &str, input: Value) -> Value {
+        self.call_on(DAX, op, input).unwrap_or_else(|err| panic!("dax {op} failed: {err}"))
+    }
+
+    /// A cluster `app` and a table `Tbl` (pk S, sk N) holding one item.
+    fn with_table(extra: Value) -> Self {
+        let mut sb = Sb::new();
+        sb.create("app", extra);
+        sb.ddb(
+            "CreateTable",
+            json!({ "TableName": "Tbl", "BillingMode": "PAY_PER_REQUEST",
+                "AttributeDefinitions": [{ "AttributeName": "pk", "AttributeType": "S" }, { "AttributeName": "sk", "AttributeType": "N" }],
+                "KeySchema": [{ "AttributeName": "pk", "KeyType": "HASH" }, { "AttributeName": "sk", "KeyType": "RANGE" }] }),
+        );
+        sb.advance(1_000);
+        sb.ddb("PutItem", json!({ "TableName": "Tbl", "Item": { "pk": { "S": "a" }, "sk": { "N": "1" }, "v": { "S": "one" } } }));
+        sb
+    }
+
+    fn requests(&mut self) -> Vec<Value> {
+        self.control("dax:ListRequests", json!({ "ClusterName": "app" })).unwrap()["Requests"].as_array().unwrap().clone()
+    }
+
+    fn last(&mut self) -> (String, String) {
+        let r = self.requests()[0].clone();
+        (r["Operation"].as_str().unwrap().to_string(), r["Outcome"].as_str().unwrap().to_string())
+    }
+
+    fn stats(&mut self) -> Value {
+        self.control("dax:GetCacheStats", json!({ "ClusterName": "app" })).unwrap()
+    }
+}
+
+fn key_a() -> Value {
+    json!({ "TableName": "Tbl", "Key": { "pk": { "S": "a" }, "sk": { "N": "1" } } })
+}
+
+#[test]
+fn get_item_misses_then_hits_and_caches_absence() {
+    let mut sb = Sb::with_table(json!({}));
+    let first = sb.via("GetItem", key_a());
+    assert_eq!(first["Item"]["v"], json!({ "S": "one" }));
+    assert_eq!(sb.last(), ("GetItem".into(), "MISS".into()));
+    let second = sb.via("GetItem", json!({ "TableName": "Tbl", "Key": { "sk": { "N": "1.0" }, "pk": { "S": "a" } } }));
+    assert_eq!(second, first, "the same key, however spelled, is one entry");
+    assert_eq!(sb.last(), ("GetItem".into(), "HIT".into()));
+    let r = &sb.requests()[0];
+    assert_eq!(r["Cache"], "item");
+    assert_eq!(r["TableName"], "Tbl");
+    assert_eq!(r["Detail"], r#"{"sk":1.0,"pk":"a"}"#, "the key as the request spelled it");
+    assert_eq!(r["DynamoDbMicros"], 0);
+    // Negative caching: an absent item stays absent in DAX after it is written to DynamoDB directly.
+    let missing = json!({ "TableName": "Tbl", "Key": { "pk": { "S": "b" }, "sk": { "N": "1" } } });
+    assert_eq!(sb.via("GetItem", missing.clone()), json!({}));
+    sb.ddb("PutItem", json!({ "TableName": "Tbl", "Item": { "pk": { "S": "b" }, "sk": { "N": "1" } } }));
+    assert_eq!(sb.via("GetItem", missing.clone()), json!({}));
+    assert_eq!(sb.last().1, "HIT");
+    // A projection is another entry.
+    let mut projected = key_a();
+    projected["ProjectionExpression"] = json!("v");
+    assert_eq!(sb.via("GetItem", projected.clone()), json!({ "Item": { "v": { "S": "one" } } }));
+    assert_eq!(sb.last().1, "MISS");
+    // A hit answers ConsumedCapacity with no units: DynamoDB was not read.
+    let mut with_capacity = key_a();
+    with_capacity["ReturnConsumedCapacity"] = json!("TOTAL");
+    assert_eq!(sb.via("GetItem", with_capacity)["ConsumedCapacity"], json!({ "TableName": "Tbl", "CapacityUnits": 0.0 }));
+    let s = sb.stats();
+    assert_eq!((s["ItemCacheHits"].as_u64(), s["ItemCacheMisses"].as_u64(), s["ItemCacheEntries"].as_u64()), (Some(3), Some(3), Some(3)));
+    assert_eq!(s["Minutes"][0]["ItemCacheHits"], 3);
+    assert_eq!(s["Minutes"][0]["Minute"], sb.e.now_ms(sb.t) / 60_000);
+}
+
+#[test]
+fn strongly_consistent_reads_pass_through_and_are_not_cached() {
+    let mut sb = Sb::with_table(json!({}));
+    sb.via("GetItem", key_a());
+    sb.ddb("PutItem", json!({ "TableName": "Tbl", "Item": { "pk": { "S": "a" }, "sk": { "N": "1" }, "v": { "S": "two" } } }));
+    let mut strong = key_a();
+    strong["ConsistentRead"] = json!(true);
+    assert_eq!(sb.via("GetItem", strong.clone())["Item"]["v"], json!({ "S": "two" }));
+    assert_eq!(sb.last(), ("GetItem".into(), "PASS_THROUGH".into()));
+    assert_eq!(sb.requests()[0]["Cache"], "none");
+    assert_eq!(sb.via("GetItem", key_a())["Item"]["v"], json!({ "S": "one" }), "the eventually consistent entry is stale");
+    let q = json!({ "TableName": "Tbl", "KeyConditionExpression": "pk = :p", "ExpressionAttributeValues": { ":p": { "S": "a" } }, "ConsistentRead": true });
+    sb.via("Query", q);
+    assert_eq!(sb.last(), ("Query".into(), "PASS_THROUGH".into()));
+    sb.via("TransactGetItems", json!({ "TransactItems": [{ "Get": key_a() }] }));
+    assert_eq!(sb.last(), ("TransactGetItems".into(), "PASS_THROUGH".into()));
+    assert_eq!(sb.stats()["PassThroughRequests"], 3);
+}
+
+#[test]
+fn writes_go_through_and_update_the_item_cache() {
+    let mut sb = Sb::with_table(json!({}));
+    sb.via("GetItem", key_a());
+    sb.via("PutItem", json!({ "TableName": "Tbl", "Item": { "pk": { "S": "a" }, "sk": { "N": "1.0" }, "v": { "S": "put" }, "n": { "N": "01" } } }));
+    assert_eq!(sb.last(), ("PutItem".into(), "WRITE_THROUGH".into()));
+    assert_eq!(sb.ddb("GetItem", key_a())["Item"]["v"], json!({ "S": "put" }), "written to DynamoDB");
+    let got = sb.via("GetItem", key_a());
+    assert_eq!(sb.last().1, "HIT");
+    assert_eq!(got["Item"]["v"], json!({ "S": "put" }));
+    assert_eq!(got["Item"]["n"], json!({ "N": "1" }), "numbers as DynamoDB stores them");
+    let mut update = key_a();
+    update["UpdateExpression"] = json!("SET v = :v");
+    update["ExpressionAttributeValues"] = json!({ ":v": { "S": "updated" } });
+    let out = sb.via("UpdateItem", update.clone());
+    assert!(out.get("Attributes").is_none(), "the caller asked for no values: {out}");
+    assert_eq!(sb.via("GetItem", key_a())["Item"]["v"], json!({ "S": "updated" }));
+    assert_eq!(sb.last().1, "HIT");
+    update["ReturnValues"] = json!("UPDATED_OLD");
+    update["ExpressionAttributeValues"] = json!({ ":v": { "S": "again" } });
+    assert_eq!(sb.via("UpdateItem", update)["Attributes"], json!({ "v": { "S": "updated" } }));
+    assert_eq!(sb.via("GetItem", key_a())["Item"]["v"], json!({ "S": "again" }));
+    assert_eq!(sb.last().1, "MISS", "an update answering old values drops the cached item");
+    sb.via("DeleteItem", key_a());
+    assert_eq!(sb.via("GetItem", key_a()), json!({}));
+    // BatchWriteItem and TransactWriteItems too.
+    sb.via("BatchWriteItem", json!({ "RequestItems": { "Tbl": [{ "PutRequest": { "Item": { "pk": { "S": "a" }, "sk": { "N": "1" }, "v": { "S": "batch" } } } }] } }));
+    assert_eq!(sb.via("GetItem", key_a())["Item"]["v"], json!({ "S": "batch" }));
+    assert_eq!(sb.last().1, "HIT");
+    sb.via("TransactWriteItems", json!({ "TransactItems": [{ "Update": { "TableName": "Tbl", "Key": key_a()["Key"], "UpdateExpression": "SET v = :v", "ExpressionAttributeValues": { ":v": { "S": "tx" } } } }] }));
+    assert_eq!(sb.last(), ("TransactWriteItems".into(), "WRITE_THROUGH".into()));
+    assert_eq!(sb.via("GetItem", key_a())["Item"]["v"], json!({ "S": "tx" }));
+    assert_eq!(sb.last().1, "HIT", "DAX read the transaction's items back into the item cache");
+    // DynamoDB's errors reach the caller unchanged.
+    let mut failing = key_a();
+    failing["ConditionExpression"] = json!("attribute_not_exists(pk)");
+    failing["Item"] = failing["Key"].clone();
+    let e = sb.call_on(DAX, "PutItem", failing).unwrap_err();
+    assert_eq!(e.kind, "ConditionalCheckFailedException");
+    assert_eq!(sb.last().1, "ERROR");
+    assert_eq!(sb.requests()[0]["Detail"], "ConditionalCheckFailedException");
+    let e = sb.call_on(DAX, "GetItem", json!({ "TableName": "Nope", "Key": { "pk": { "S": "a" } } })).unwrap_err();
+    assert_eq!(e.kind, "ResourceNotFoundException");
+    assert_eq!(sb.stats()["ErrorRequestCount"], 2);
+}
+
+#[test]
+fn the_query_cache_stays_stale_after_a_write_until_its_ttl() {
+    let mut sb = Sb::with_table(json!({}));
+    let q = json!({ "TableName": "Tbl", "KeyConditionExpression": "pk = :p", "ExpressionAttributeValues": { ":p": { "S": "a" } } });
+    assert_eq!(sb.via("Query", q.clone())["Count"], 1);
+    assert_eq!(sb.last(), ("Query".into(), "MISS".into()));
+    sb.via("PutItem", json!({ "TableName": "Tbl", "Item": { "pk": { "S": "a" }, "sk": { "N": "2" } } }));
+    assert_eq!(sb.via("Query", q.clone())["Count"], 1, "a write through DAX does not touch the query cache");
+    assert_eq!(sb.last(), ("Query".into(), "HIT".into()));
+    sb.via("Scan", json!({ "TableName": "Tbl" }));
+    assert_eq!(sb.via("Scan", json!({ "TableName": "Tbl" }))["Count"], 2);
+    assert_eq!(sb.last(), ("Scan".into(), "HIT".into()));
+    sb.advance(299_000);
+    assert_eq!(sb.via("Query", q.clone())["Count"], 1);
+    sb.advance(1_000);
+    assert_eq!(sb.via("Query", q.clone())["Count"], 2, "five minutes (query-ttl-millis) later the query is asked again");
+    assert_eq!(sb.last().1, "MISS");
+    let s = sb.stats();
+    assert_eq!((s["QueryCacheHits"].as_u64(), s["QueryCacheMisses"].as_u64(), s["ScanCacheHits"].as_u64(), s["ScanCacheMisses"].as_u64()), (Some(2), Some(2), Some(1), Some(1)));
+}
+
+#[test]
+fn item_ttl_comes_from_the_parameter_group_on_the_virtual_clock() {
+    let mut sb = Sb::with_table(json!({}));
+    sb.via("GetItem", key_a());
+    sb.ddb("PutItem", json!({ "TableName": "Tbl", "Item": { "pk": { "S": "a" }, "sk": { "N": "1" }, "v": { "S": "new" } } }));
+    sb.advance(299_999);
+    assert_eq!(sb.via("GetItem", key_a())["Item"]["v"], json!({ "S": "one" }));
+    sb.advance(1);
+    assert_eq!(sb.via("GetItem", key_a())["Item"]["v"], json!({ "S": "new" }), "record-ttl-millis is 5 minutes by default");
+    // A group of one's own: a 1 s record TTL and no query caching, applied at once.
+    sb.ok("CreateParameterGroup", json!({ "ParameterGroupName": "fast" }));
+    sb.ok("UpdateParameterGroup", json!({ "ParameterGroupName": "fast", "ParameterNameValues": [{ "ParameterName": "record-ttl-millis", "ParameterValue": "1000" }, { "ParameterName": "query-ttl-millis", "ParameterValue": "0" }] }));
+    sb.ok("UpdateCluster", json!({ "ClusterName": "app", "ParameterGroupName": "fast" }));
+    sb.ddb("PutItem", json!({ "TableName": "Tbl", "Item": { "pk": { "S": "a" }, "sk": { "N": "1" }, "v": { "S": "newer" } } }));
+    assert_eq!(sb.via("GetItem", key_a())["Item"]["v"], json!({ "S": "new" }), "a modifying cluster still serves");
+    sb.advance(1_000);
+    assert_eq!(sb.via("GetItem", key_a())["Item"]["v"], json!({ "S": "newer" }));
+    let q = json!({ "TableName": "Tbl", "KeyConditionExpression": "pk = :p", "ExpressionAttributeValues": { ":p": { "S": "a" } } });
+    sb.via("Query", q.clone());
+    sb.via("Query", q);
+    assert_eq!(sb.last().1, "MISS", "query-ttl-millis 0: queries are not cached");
+    assert_eq!(sb.stats()["QueryCacheEntries"], 0);
+    // record-ttl-millis 0: items never expire.
+    sb.ok("UpdateParameterGroup", json!({ "ParameterGroupName": "fast", "ParameterNameValues": [{ "ParameterName": "record-ttl-millis", "ParameterValue": "0" }] }));
+    sb.advance(86_400_000);
+    sb.via("GetItem", key_a());
+    assert_eq!(sb.last().1, "HIT");
+}
+
+#[test]
+fn batch_get_item_mixes_hits_and_misses() {
+    let mut sb = Sb::with_table(json!({}));
+    sb.via("GetItem", key_a());
+    sb.ddb("PutItem", json!({ "TableName": "Tbl", "Item": { "pk": { "S": "c" }, "sk": { "N": "3" } } }));
+    let keys = json!({ "RequestItems": { "Tbl": { "Keys": [{ "pk": { "S": "a" }, "sk": { "N": "1" } }, { "pk": { "S": "c" }, "sk": { "N": "3" } }, { "pk": { "S": "z" }, "sk": { "N": "9" } }] } } });
+    let out = sb.via("BatchGetItem", keys.clone());
+    let mut got: Vec<String> = out["Responses"]["Tbl"].as_array().unwrap().iter().map(|i| i["pk"]["S"].as_str().unwrap().to_string()).collect();
+    got.sort();
+    assert_eq!(got, ["a", "c"]);
+    assert_eq!(sb.requests()[0]["Detail"], "1 hits, 2 misses");
+    let again = sb.via("BatchGetItem", keys);
+    assert_eq!(again["Responses"]["Tbl"].as_array().unwrap().len(), 2);
+    assert_eq!(sb.last(), ("BatchGetItem".into(), "HIT".into()));
+    assert_eq!(sb.stats()["ItemCacheHits"], 4);
+}
+
+#[test]
+fn the_data_plane_needs_an_available_cluster_and_serves_only_item_and_query_operations() {
+    let mut sb = Sb::with_table(json!({}));
+    let e = sb.call_on("dax:nope", "GetItem", key_a()).unwrap_err();
+    assert_eq!(e.kind, "ClusterNotFoundFault");
+    assert!(e.message.contains("nope"));
+    let e = sb.call_on(DAX, "CreateTable", json!({})).unwrap_err();
+    assert_eq!(e.kind, "ValidationException");
+    assert!(e.message.contains("CreateTable"));
+    assert_eq!(sb.call_on(DAX, "DescribeTable", json!({ "TableName": "Tbl" })).unwrap_err().kind, "ValidationException");
+    sb.ok("CreateCluster", json!({ "ClusterName": "late", "NodeType": "dax.t3.small", "ReplicationFactor": 1, "IamRoleArn": ROLE }));
+    let e = sb.call_on("dax:late", "GetItem", key_a()).unwrap_err();
+    assert_eq!(e.kind, "InvalidClusterStateFault");
+    assert!(e.message.contains("late") && e.message.contains("creating"), "{}", e.message);
+    // RebootNode restarts the node's engine and keeps the cache (AWS: "does not remove the
+    // contents of the cache"); a single-node cluster cannot serve while its node reboots.
+    sb.via("GetItem", key_a());
+    sb.ok("RebootNode", json!({ "ClusterName": "app", "NodeId": "app-a" }));
+    assert_eq!(sb.call_on(DAX, "GetItem", key_a()).unwrap_err().kind, "InvalidClusterStateFault");
+    sb.advance(10_000);
+    sb.via("GetItem", key_a());
+    assert_eq!(sb.last().1, "HIT");
+    sb.ok("DeleteCluster", json!({ "ClusterName": "app" }));
+    assert_eq!(sb.call_on(DAX, "GetItem", key_a()).unwrap_err().kind, "InvalidClusterStateFault");
+    sb.advance(30_000);
+    assert_eq!(sb.call_on(DAX, "GetItem", key_a()).unwrap_err().kind, "ClusterNotFoundFault");
+    assert_eq!(sb.control("dax:GetCacheStats", json!({ "ClusterName": "app" })).unwrap_err().kind, "ClusterNotFoundFault");
+    // A cluster created again under the name starts cold.
+    sb.create("app", json!({}));
+    sb.via("GetItem", key_a());
+    assert_eq!(sb.last().1, "MISS");
+    assert_eq!(sb.stats()["ItemCacheHits"], 0);
+}
+
+#[test]
+fn latencies_are_deterministic_and_in_their_ranges() {
+    let run = || {
+        let mut sb = Sb::with_table(json!({}));
+        for _ in 0..5 {
+            sb.via("GetItem", key_a());
+        }
+        sb.via("PutItem", json!({ "TableName": "Tbl", "Item": { "pk": { "S": "x" }, "sk": { "N": "1" } } }));
+        sb.requests()
+    };
+    let a = run();
+    assert_eq!(a, run());
+    for r in &a {
+        let (total, ddb) = (r["LatencyMicros"].as_u64().unwrap(), r["DynamoDbMicros"].as_u64().unwrap());
+        let dax = total - ddb;
+        assert!((200..=600).contains(&dax), "{r}");
+        match r["Outcome"].as_str().unwrap() {
+            "HIT" => assert_eq!(ddb, 0),
+            "MISS" => assert!((3_000..=9_000).contains(&ddb), "{r}"),
+            // DescribeTable (the key schema), then PutItem.
+            "WRITE_THROUGH" => assert!((6_000..=18_000).contains(&ddb), "{r}"),
+            o => panic!("{o}"),
+        }
+    }
+    assert_eq!(a.iter().filter(|r| r["Outcome"] == "HIT").count(), 4);
+}
+
+#[test]
+fn a_reloaded_sandbox_keeps_its_clusters_but_starts_with_cold_caches() {
+    let mut sb = Sb::with_table(json!({}));
+    sb.via("GetItem", key_a());
+    let hits_journal = {
+        sb.e.take_changes();
+        sb.via("GetItem", key_a());
+        sb.e.take_changes()
+    };
+    assert!(hits_journal.is_empty(), "a cache hit journals nothing: {hits_journal:?}");
+    let mut restored = Sb { e: Engine::restore(EngineConfig::default(), sb.t, sb.e.snapshot()).unwrap(), t: sb.t };
+    assert_eq!(restored.cluster("app")["Status"], "available");
+    assert_eq!(restored.stats()["ItemCacheEntries"], 0);
+    restored.via("GetItem", key_a());
+    assert_eq!(restored.last().1, "MISS");
+}
