@@ -69,7 +69,7 @@ fn a_dynamodb_request_to_a_dax_path_goes_to_that_cluster() {
     let out = handle(&mut e, 0, &r, "rid");
     assert_eq!(out.status, 400);
     assert_eq!(body(&out)["__type"], "com.amazonaws.dax#ClusterNotFoundFault");
-    assert!(body(&out)["message"].as_str().unwrap().contains("my-cache in eu-west-1"));
+    assert!(body(&out)["message"].as_str().unwrap().contains("my-cache not found in eu-west-1"));
     // The DAX control plane itself is JSON 1.1 at `/`.
     let mut r = req(Some("AmazonDAXV3.DescribeClusters"), "{}");
     r.headers[0].1 = r.headers[0].1.replace("/dynamodb/", "/dax/");
