@@ -2,6 +2,7 @@
 //! answers operations.
 
 pub mod autoscaling;
+pub mod dax;
 pub mod dynamodb;
 pub mod kinesis;
 pub mod lambda;
@@ -15,6 +16,7 @@ use crate::kernel::{service::Service, EngineConfig};
 pub fn all(config: &EngineConfig) -> Vec<Box<dyn Service>> {
     vec![
         Box::new(dynamodb::DynamoDb::new(config.keep_item_json)),
+        Box::new(dax::Dax::default()),
         Box::new(kinesis::Kinesis::default()),
         Box::new(lambda::Lambda::new()),
         Box::new(logs::Logs::default()),
