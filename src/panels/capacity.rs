@@ -407,7 +407,7 @@ fn cost_table(c: &Value, provisioned: bool) -> Html {
                 p["WriteRequestUnitsPerMillion"], p["ReadRequestUnitsPerMillion"], p["WriteCapacityUnitHour"], p["ReadCapacityUnitHour"], p["StorageGBMonth"]) }
                 { " On-demand bills only what was served: throttled requests cost nothing, so a throttled provisioned workload would cost at least this much on-demand." }</p>
             if p["Checked"] == false {
-                <p class="hint warn">{ "These regional prices could not be checked against AWS's page when they were recorded; see aws.amazon.com/dynamodb/pricing." }</p>
+                <p class="hint warn">{ format!("This region's {} price could not be checked against an AWS source when the prices were recorded; see aws.amazon.com/dynamodb/pricing.", p["Unchecked"].as_array().map(|a| a.iter().filter_map(|v| v.as_str()).collect::<Vec<_>>().join(" and ")).unwrap_or_default()) }</p>
             }
         </div>
     }

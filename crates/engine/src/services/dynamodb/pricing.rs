@@ -10,9 +10,15 @@
 //! - us-east-1 cross-checked: $0.625 per million WRU and $0.125 per million RRU (on-demand),
 //!   $0.00065 per WCU-hour and $0.00013 per RCU-hour ("$0.0065 per 10 WCU, per 50 RCU"),
 //!   $0.25 per GB-month (https://aws.amazon.com/ko/dynamodb/pricing/: "GB당 0.25 USD부터").
-//! - ap-northeast-2 (Seoul): the regional table is rendered by script on the pricing pages and
-//!   was not in the stored copies; the figures below are the page's as last known, to check
-//!   against the live page before relying on them ([`Prices::checked`] is false).
+//! - ap-northeast-2 (Seoul): the regional table is rendered by script on the pricing pages, so
+//!   the figures come from the AWS Price List API (`get_products`, ServiceCode AmazonDynamoDB,
+//!   regionCode ap-northeast-2, as read on 2026-06-12 and recorded in a public repository):
+//!   APN2-WriteRequestUnits $0.00000068 per unit ($0.68 per million), APN2-ReadRequestUnits
+//!   $0.0000001355 ($0.1355 per million), APN2-WriteCapacityUnit-Hrs $0.0007049 and
+//!   APN2-ReadCapacityUnit-Hrs $0.00014098 (the paid tier, past the free tier); an AWS bill for
+//!   Asia Pacific (Korea) from June 2025 shows the same $0.1355 and $0.68 per million. The
+//!   storage price (APN2-TimedStorage-ByteHrs) was in neither, so it is the figure last known
+//!   and listed in [`Prices::unchecked`].
 //!
 //! The arithmetic:
 //! - **On-demand**: request units consumed / 1,000,000 × the price per million. Consumed units
@@ -54,20 +60,21 @@ pub struct Prices {
     pub rcu_hour: f64,
     /// USD per GB-month of table storage.
     pub storage_gb_month: f64,
-    /// Whether the figures were checked against a copy of AWS's page (see the module notes).
-    pub checked: bool,
+    /// The figures that could not be checked against an AWS source (see the module notes):
+    /// "storage", "requests", "capacity".
+    pub unchecked: &'static [&'static str],
 }
 
 pub const PRICES: &[Prices] = &[
-    Prices { region: "us-east-1", write_request_million: 0.625, read_request_million: 0.125, wcu_hour: 0.00065, rcu_hour: 0.00013, storage_gb_month: 0.25, checked: true },
+    Prices { region: "us-east-1", write_request_million: 0.625, read_request_million: 0.125, wcu_hour: 0.00065, rcu_hour: 0.00013, storage_gb_month: 0.25, unchecked: &[] },
     Prices {
         region: "ap-northeast-2",
-        write_request_million: 0.6769,
-        read_request_million: 0.1354,
+        write_request_million: 0.68,
+        read_request_million: 0.1355,
         wcu_hour: 0.0007049,
-        rcu_hour: 0.0001410,
+        rcu_hour: 0.00014098,
         storage_gb_month: 0.2705,
-        checked: false,
+        unchecked: &["storage"],
     },
 ];
 
@@ -212,7 +219,8 @@ pub fn table_cost(meta: &TableMeta, t: &Throughput, storage_bytes: usize, region
         "Prices": {
             "Currency": "USD",
             "AsOf": PRICES_AS_OF,
-            "Checked": p.checked,
+            "Checked": p.unchecked.is_empty(),
+            "Unchecked": p.unchecked,
             "WriteRequestUnitsPerMillion": p.write_request_million,
             "ReadRequestUnitsPerMillion": p.read_request_million,
             "WriteCapacityUnitHour": p.wcu_hour,
