@@ -43,7 +43,7 @@ def test_enable_put_read_update_disable(server, ddb):
     assert "KinesisDataStreamDestinations" not in json.dumps(ddb.describe_table(TableName="Orders"), default=str)
 
     ddb.put_item(TableName="Orders", Item={"pk": {"S": "a"}, "sk": {"N": "1"}, "total": {"N": "10"}})
-    ddb.update_item(TableName="Orders", Key={"pk": {"S": "a"}, "sk": {"N": "1"}}, UpdateExpression="SET total = :t", ExpressionAttributeValues={":t": {"N": "12"}})
+    ddb.update_item(TableName="Orders", Key={"pk": {"S": "a"}, "sk": {"N": "1"}}, UpdateExpression="SET #t = :t", ExpressionAttributeNames={"#t": "total"}, ExpressionAttributeValues={":t": {"N": "12"}})
     ddb.delete_item(TableName="Orders", Key={"pk": {"S": "a"}, "sk": {"N": "1"}})
     server.control("AdvanceClock", {"seconds": 1})
     got = records(kinesis, "changes", shards)
