@@ -9,6 +9,7 @@
 //! Not AWS: `POST /_gureum/control/{Operation}` runs a control operation, `GET /_gureum/health`
 //! answers `{"status":"running"}`.
 
+pub mod eventstream;
 pub mod json;
 pub mod rest;
 

@@ -16,6 +16,7 @@ pub mod index;
 pub mod input;
 pub mod items;
 pub mod key;
+pub mod kinesis_dest;
 pub mod legacy;
 pub mod load;
 pub mod number;
@@ -42,6 +43,7 @@ use serde_json::{json, Value};
 use crate::kernel::{
     error::AwsError,
     journal::Record,
+    runtime::{Continuation, Resumed, Step},
     scheduler::Timer,
     service::{Cx, Service},
 };
@@ -77,10 +79,7 @@ const NOT_YET: &[&str] = &[
     "DescribeGlobalTable",
     "DescribeGlobalTableSettings",
     "DescribeImport",
-    "DescribeKinesisStreamingDestination",
     "DescribeTableReplicaAutoScaling",
-    "DisableKinesisStreamingDestination",
-    "EnableKinesisStreamingDestination",
     "ExportTableToPointInTime",
     "GetResourcePolicy",
     "ImportTable",
@@ -96,7 +95,6 @@ const NOT_YET: &[&str] = &[
     "UpdateContributorInsights",
     "UpdateGlobalTable",
     "UpdateGlobalTableSettings",
-    "UpdateKinesisStreamingDestination",
     "UpdateTableReplicaAutoScaling",
 ];
 
@@ -225,6 +223,11 @@ impl Service for DynamoDb {
             "ExecuteTransaction" => partiql::execute_transaction(self, cx, input),
             "UpdateTimeToLive" => ttl::update_time_to_live(self, cx, input),
             "DescribeTimeToLive" => ttl::describe_time_to_live(self, cx, input),
+            "DescribeKinesisStreamingDestination" => kinesis_dest::describe(self, cx, input),
+            "DisableKinesisStreamingDestination" => kinesis_dest::disable(self, cx, input),
+            "UpdateKinesisStreamingDestination" => kinesis_dest::update(self, cx, input),
+            // Asks Kinesis about the stream first: see `call_step`.
+            "EnableKinesisStreamingDestination" => Err(AwsError::internal("EnableKinesisStreamingDestination runs through call_step")),
             op if NOT_YET.contains(&op) => Err(AwsError::unknown_operation(format!("Gureum does not implement the DynamoDB operation {op} yet."))),
             _ => Err(AwsError::unknown_operation("")),
         }
@@ -251,6 +254,25 @@ impl Service for DynamoDb {
             "StopLoad" => load::stop(self, cx, input),
             _ => Err(AwsError::new("gureum", "UnknownOperationException", format!("Unknown control operation 'dynamodb:{operation}'."), 400)),
         }
+    }
+
+    fn call_step(&mut self, cx: &mut Cx, operation: &str, input: &Value) -> Result<Step, AwsError> {
+        if cx.endpoint != STREAMS_ENDPOINT && operation == "EnableKinesisStreamingDestination" {
+            return kinesis_dest::enable(self, cx, input);
+        }
+        self.call(cx, operation, input).map(Step::Done)
+    }
+
+    fn resume(&mut self, cx: &mut Cx, then: Continuation, result: Resumed) -> Result<Step, AwsError> {
+        kinesis_dest::resume(self, cx, then, result)
+    }
+
+    fn fire_step(&mut self, cx: &mut Cx, timer: &Timer) -> Step {
+        if timer.payload.get("action").and_then(Value::as_str) == Some(kinesis_dest::FLUSH_ACTION) {
+            return kinesis_dest::flush(self, cx, timer);
+        }
+        self.fire(cx, timer);
+        Step::Done(Value::Null)
     }
 
     fn call_prepared(&mut self, cx: &mut Cx, _operation: &str, prepared: Box<dyn std::any::Any + Send>) -> Result<Vec<u8>, AwsError> {
@@ -285,6 +307,7 @@ impl Service for DynamoDb {
                 cx.journal.delete_prefix(format!("{}/", table_key(&region, name)));
             }
             Some(ttl::SETTLE_ACTION) => ttl::settle(table, cx, &region),
+            Some(kinesis_dest::SETTLE_ACTION) => kinesis_dest::settle(table, cx, &region, timer),
             Some(action @ ("finish-update" | "index-active" | "index-remove")) => {
                 let index = timer.payload.get("index").and_then(Value::as_str);
                 if tables::finish_update(table, cx.now_ms, action, index) {
@@ -310,6 +333,7 @@ impl Service for DynamoDb {
                 if let Some(value) = ttl::save(table) {
                     out.push(Record { key: ttl::ttl_key(region, name), value });
                 }
+                kinesis_dest::save(table, region, out);
             }
         }
         self.streams.save(out);
@@ -348,6 +372,10 @@ impl Service for DynamoDb {
             (Some("ttl"), None) => {
                 let table = self.regions.get_mut(region).and_then(|t| t.get_mut(name)).ok_or("TTL record before its table")?;
                 ttl::load(table, value)
+            }
+            (Some("kinesis"), rest) => {
+                let table = self.regions.get_mut(region).and_then(|t| t.get_mut(name)).ok_or("Kinesis destination record before its table")?;
+                kinesis_dest::load(table, rest, value)
             }
             (Some("item"), Some(_)) => {
                 let item = codec::decode_item(value)?;
@@ -393,6 +421,8 @@ impl Service for DynamoDb {
 mod tests;
 #[cfg(test)]
 mod tests_capacity;
+#[cfg(test)]
+mod tests_kinesis_dest;
 #[cfg(test)]
 mod tests_load;
 #[cfg(test)]

@@ -416,6 +416,8 @@ pub struct Table {
     pub throughput: std::cell::RefCell<super::throttle::Throughput>,
     /// Time to Live: the setting (its own record) and the queue of expiries.
     pub ttl: super::ttl::TableTtl,
+    /// Kinesis Data Streams destinations (their own record) and the outbox.
+    pub kinesis: super::kinesis_dest::TableKinesis,
 }
 
 pub(crate) fn epoch_seconds(ms: i64) -> Value {
@@ -426,7 +428,7 @@ impl Table {
     /// `keep_item_json`: see [`crate::EngineConfig::keep_item_json`].
     pub fn new(meta: TableMeta, keep_item_json: bool) -> Self {
         let indexes = meta.indexes.iter().filter(|i| i.status != IndexStatus::Deleting).map(|i| (i.name.clone(), IndexState::default())).collect();
-        Table { meta, items: ItemMap::new(keep_item_json), size_bytes: 0, indexes, throughput: Default::default(), ttl: Default::default() }
+        Table { meta, items: ItemMap::new(keep_item_json), size_bytes: 0, indexes, throughput: Default::default(), ttl: Default::default(), kinesis: Default::default() }
     }
 
     /// Admits a request that consumed `consumed` of `access` capacity, or refuses it with the

@@ -516,12 +516,18 @@ pub(crate) fn put_item(table: &mut Table, streams: &mut StreamStore, cx: &mut Cx
     let record = item_key(region, &table.meta.name, &key);
     let flat = KeyBytes::of(&key);
     super::ttl::on_put(table, cx, region, &flat, &item);
-    if !table.meta.stream.enabled {
+    // One branch for a table that captures nothing.
+    if !(table.meta.stream.enabled | table.kinesis.on) {
         cx.journal.put(record, bytes);
         return table.put_keyed(flat, key, item);
     }
     let old = table.put_keyed(flat, key.clone(), item);
-    streams.capture(cx, table, &key, old.as_ref(), Some(&bytes), Origin::User);
+    if table.meta.stream.enabled {
+        streams.capture(cx, table, &key, old.as_ref(), Some(&bytes), Origin::User);
+    }
+    if table.kinesis.on {
+        super::kinesis_dest::capture(&mut table.kinesis, cx, region, &table.meta, &key, old.as_ref(), table.items.get(&key), Origin::User);
+    }
     cx.journal.put(record, bytes);
     old
 }
@@ -536,8 +542,13 @@ pub(crate) fn delete_item(table: &mut Table, streams: &mut StreamStore, cx: &mut
 pub(crate) fn delete_item_as(table: &mut Table, streams: &mut StreamStore, cx: &mut Cx, region: &str, key: &PrimaryKey, origin: Origin) -> Option<Item> {
     let old = table.remove(key)?;
     cx.journal.delete(item_key(region, &table.meta.name, key));
-    if table.meta.stream.enabled {
-        streams.capture(cx, table, key, Some(&old), None, origin);
+    if table.meta.stream.enabled | table.kinesis.on {
+        if table.meta.stream.enabled {
+            streams.capture(cx, table, key, Some(&old), None, origin);
+        }
+        if table.kinesis.on {
+            super::kinesis_dest::capture(&mut table.kinesis, cx, region, &table.meta, key, Some(&old), None, origin);
+        }
     }
     Some(old)
 }
