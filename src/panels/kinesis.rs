@@ -638,7 +638,7 @@ fn kinesis_records(p: &RecordsProps) -> Html {
             }
             let (ctx, name, shards, state, redraw) = (ctx.clone(), name.clone(), shards.clone(), state.clone(), redraw.clone());
             wasm_bindgen_futures::spawn_local(async move {
-                let snap = |s: &KPoller| (s.records.len(), s.records.first().map(|r| r.1.clone()), s.error.clone());
+                let snap = |s: &KPoller| (s.records.len(), s.records.first().map(|r| r.1.clone()), s.error.clone(), s.iterators.len());
                 let before = snap(&state.borrow());
                 kpoll(&ctx, &name, &shards, &state).await;
                 if before != snap(&state.borrow()) {
@@ -703,7 +703,11 @@ fn kinesis_records(p: &RecordsProps) -> Html {
             </div>
             if let Some(e) = &s.error { <p class="error-text">{ e }</p> }
             if shown.is_empty() {
-                <div class="empty-state small"><p>{ "No records yet. Put one above (or from a function, boto3, the CLI) and it appears here." }</p></div>
+                <div class="empty-state small"><p>{
+                    // Listening once every shard has an iterator.
+                    if s.records.is_empty() && !p.shards.iter().all(|id| s.iterators.contains_key(id)) { "Opening the shards…" }
+                    else { "No records yet. Put one above (or from a function, boto3, the CLI) and it appears here." }
+                }</p></div>
             } else {
                 <div class="grid-wrap">
                     <table class="grid kinesis-record-grid">

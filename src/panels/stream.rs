@@ -461,10 +461,10 @@ fn stream_records(p: &RecordsProps) -> Html {
         Rc::new(move || {
             let (ctx, arn, state, redraw) = (ctx.clone(), arn.clone(), state.clone(), redraw.clone());
             wasm_bindgen_futures::spawn_local(async move {
-                let before = (state.borrow().records.len(), state.borrow().records.first().cloned(), state.borrow().error.clone());
+                let snap = |s: &Poller| (s.records.len(), s.records.first().cloned(), s.error.clone(), s.iterator.is_some(), s.ended);
+                let before = snap(&state.borrow());
                 poll(&ctx, &arn, &state).await;
-                let after = (state.borrow().records.len(), state.borrow().records.first().cloned(), state.borrow().error.clone());
-                if before != after {
+                if before != snap(&state.borrow()) {
                     redraw.force_update();
                 }
             });
@@ -534,7 +534,11 @@ fn stream_records(p: &RecordsProps) -> Html {
             if let Some(e) = &s.error { <p class="error-text">{ e }</p> }
             if shown.is_empty() {
                 <div class="empty-state small">
-                    <p>{ if s.records.is_empty() { "No records yet. Put, update or delete an item (Items tab, PartiQL, a function, boto3) and its record appears here." } else { "No records of this event name." } }</p>
+                    <p>{ match (s.records.is_empty(), s.iterator.is_some() || s.ended) {
+                        (true, false) => "Opening the shard…",
+                        (true, true) => "No records yet. Put, update or delete an item (Items tab, PartiQL, a function, boto3) and its record appears here.",
+                        (false, _) => "No records of this event name.",
+                    } }</p>
                 </div>
             }
             <ol class="record-list">
