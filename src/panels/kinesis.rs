@@ -144,7 +144,7 @@ pub fn kinesis(p: &Props) -> Html {
                 None => html! { <p class="muted">{ "Loading streams…" }</p> },
                 Some(l) if l.is_empty() => html! { <div class="empty-state"><p>{ "No data streams in this region yet. Create one: on-demand (four shards, scaled for you) or provisioned (you choose the shard count)." }</p></div> },
                 Some(l) => html! {
-                    <table class="grid stream-list">
+                    <table class="grid kinesis-stream-list">
                         <thead><tr><th>{ "Name" }</th><th>{ "Status" }</th><th>{ "Capacity mode" }</th><th class="num">{ "Open shards" }</th><th class="num">{ "Retention" }</th><th class="num">{ "Consumers" }</th></tr></thead>
                         <tbody>
                             { for l.iter().map(|s| {

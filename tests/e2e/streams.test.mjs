@@ -113,11 +113,11 @@ test("Kinesis: create a stream, put records with two partition keys, see them on
   const form = page.getByRole("form", { name: "Create stream" });
   await form.getByLabel("Stream name").fill("clicks");
   await form.getByLabel("Provisioned").check();
-  await form.getByLabel("Shards").fill("2");
+  await form.getByLabel("Shards", { exact: true }).fill("2");
   await form.getByRole("button", { name: "Create stream" }).click();
   const detail = page.locator(".stream-detail");
   await detail.locator(".detail-head .badge", { hasText: "ACTIVE" }).waitFor();
-  assert.match(await page.locator(".stream-list").innerText(), /clicks[\s\S]*ACTIVE[\s\S]*Provisioned[\s\S]*2[\s\S]*24 h/);
+  assert.match(await page.locator(".kinesis-stream-list").innerText(), /clicks[\s\S]*ACTIVE[\s\S]*Provisioned[\s\S]*2[\s\S]*24 h/);
   assert.equal(await detail.locator(".shard-table tbody tr").count(), 2);
   await page.getByText("No records yet. Put one above").waitFor();
 
@@ -154,7 +154,7 @@ test("Kinesis: create a stream, put records with two partition keys, see them on
   // Retention, and an enhanced fan-out consumer.
   await page.getByLabel("Retention hours").fill("48");
   await page.getByRole("button", { name: "Save retention" }).click();
-  await page.locator(".stream-list", { hasText: "48 h" }).waitFor();
+  await page.locator(".kinesis-stream-list", { hasText: "48 h" }).waitFor();
   await page.getByLabel("Retention hours").fill("12");
   await page.getByRole("button", { name: "Save retention" }).click();
   await page.locator(".notice.error", { hasText: "Minimum allowed retention period is 24 hours" }).waitFor();
