@@ -9,7 +9,7 @@ use crate::{
     bridge::{ApiError, Bridge, Listener, WorkerEvent},
     clock::ClockBar,
     notify::{Notice, Notices},
-    panels::{functions::Functions, home::Home, inbox::Inbox, info::ServiceInfo, tables::Tables},
+    panels::{functions::Functions, home::Home, inbox::Inbox, info::ServiceInfo, kinesis::Kinesis, tables::Tables},
 };
 
 /// What every panel can reach: the engine, the region, notifications, and a counter that moves
@@ -46,6 +46,7 @@ pub enum Route {
     Auth,
     Logs,
     Inbox,
+    Kinesis(Option<String>),
 }
 
 impl Route {
@@ -62,6 +63,8 @@ impl Route {
             ("auth", _) => Route::Auth,
             ("logs", _) => Route::Logs,
             ("inbox", _) => Route::Inbox,
+            ("kinesis", Some(k)) if !k.is_empty() => Route::Kinesis(Some(js_sys::decode_uri_component(k).ok().and_then(|s| s.as_string()).unwrap_or_else(|| k.to_string()))),
+            ("kinesis", _) => Route::Kinesis(None),
             _ => Route::Home,
         }
     }
@@ -78,6 +81,8 @@ impl Route {
             Route::Auth => "#/auth".into(),
             Route::Logs => "#/logs".into(),
             Route::Inbox => "#/inbox".into(),
+            Route::Kinesis(None) => "#/kinesis".into(),
+            Route::Kinesis(Some(k)) => format!("#/kinesis/{}", String::from(js_sys::encode_uri_component(k))),
         }
     }
 }
@@ -91,6 +96,7 @@ const NAV: &[(&str, &str, &str)] = &[
     ("Auth", "#/auth", "☺"),
     ("Logs", "#/logs", "☰"),
     ("Inbox", "#/inbox", "✉"),
+    ("Kinesis", "#/kinesis", "≋"),
 ];
 
 fn current_hash() -> String {
@@ -217,6 +223,7 @@ pub fn app() -> Html {
                 | ("Auth", Route::Auth)
                 | ("Logs", Route::Logs)
                 | ("Inbox", Route::Inbox)
+                | ("Kinesis", Route::Kinesis(_))
         )
     };
 
@@ -229,6 +236,7 @@ pub fn app() -> Html {
         Route::Auth => html! { <ServiceInfo service="cognito" /> },
         Route::Logs => html! { <ServiceInfo service="logs" /> },
         Route::Inbox => html! { <Inbox /> },
+        Route::Kinesis(k) => html! { <Kinesis selected={k.clone()} /> },
     };
 
     let storage = ctx.status.get("storage").and_then(Value::as_str).unwrap_or("starting").to_string();
