@@ -9,7 +9,7 @@ use crate::{
     bridge::{ApiError, Bridge, Listener, WorkerEvent},
     clock::ClockBar,
     notify::{Notice, Notices},
-    panels::{functions::Functions, home::Home, inbox::Inbox, info::ServiceInfo, tables::Tables},
+    panels::{dax::Dax, functions::Functions, home::Home, inbox::Inbox, info::ServiceInfo, tables::Tables},
 };
 
 /// What every panel can reach: the engine, the region, notifications, and a counter that moves
@@ -46,6 +46,7 @@ pub enum Route {
     Auth,
     Logs,
     Inbox,
+    Dax,
 }
 
 impl Route {
@@ -62,6 +63,7 @@ impl Route {
             ("auth", _) => Route::Auth,
             ("logs", _) => Route::Logs,
             ("inbox", _) => Route::Inbox,
+            ("dax", _) => Route::Dax,
             _ => Route::Home,
         }
     }
@@ -78,6 +80,7 @@ impl Route {
             Route::Auth => "#/auth".into(),
             Route::Logs => "#/logs".into(),
             Route::Inbox => "#/inbox".into(),
+            Route::Dax => "#/dax".into(),
         }
     }
 }
@@ -91,6 +94,7 @@ const NAV: &[(&str, &str, &str)] = &[
     ("Auth", "#/auth", "☺"),
     ("Logs", "#/logs", "☰"),
     ("Inbox", "#/inbox", "✉"),
+    ("DAX", "#/dax", "⚡"),
 ];
 
 fn current_hash() -> String {
@@ -217,6 +221,7 @@ pub fn app() -> Html {
                 | ("Auth", Route::Auth)
                 | ("Logs", Route::Logs)
                 | ("Inbox", Route::Inbox)
+                | ("DAX", Route::Dax)
         )
     };
 
@@ -229,6 +234,7 @@ pub fn app() -> Html {
         Route::Auth => html! { <ServiceInfo service="cognito" /> },
         Route::Logs => html! { <ServiceInfo service="logs" /> },
         Route::Inbox => html! { <Inbox /> },
+        Route::Dax => html! { <Dax /> },
     };
 
     let storage = ctx.status.get("storage").and_then(Value::as_str).unwrap_or("starting").to_string();
