@@ -39,6 +39,7 @@ pub const CATALOG: &[ServiceSpec] = &[
         target_prefix: "DynamoDBStreams_20120810",
         error_namespace: "com.amazonaws.dynamodb.v20120810",
     },
+    ServiceSpec { name: "dax", signing_name: "dax", protocol: Protocol::Json11, target_prefix: "AmazonDAXV3", error_namespace: "" },
     ServiceSpec { name: "lambda", signing_name: "lambda", protocol: Protocol::RestJson, target_prefix: "", error_namespace: "" },
     ServiceSpec { name: "apigateway", signing_name: "apigateway", protocol: Protocol::RestJson, target_prefix: "", error_namespace: "" },
     ServiceSpec { name: "states", signing_name: "states", protocol: Protocol::Json10, target_prefix: "AWSStepFunctions", error_namespace: "com.amazonaws.swf.service.v2.model" },

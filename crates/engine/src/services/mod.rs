@@ -1,6 +1,7 @@
 //! The simulated services, one folder each. Each keeps its state model apart from the code that
 //! answers operations.
 
+pub mod dax;
 pub mod dynamodb;
 pub mod kinesis;
 pub mod lambda;
@@ -14,6 +15,7 @@ use crate::kernel::{service::Service, EngineConfig};
 pub fn all(config: &EngineConfig) -> Vec<Box<dyn Service>> {
     vec![
         Box::new(dynamodb::DynamoDb::new(config.keep_item_json)),
+        Box::new(dax::Dax::default()),
         Box::new(kinesis::Kinesis::default()),
         Box::new(lambda::Lambda::new()),
         Box::new(logs::Logs::default()),

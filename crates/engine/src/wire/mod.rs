@@ -3,6 +3,9 @@
 //! LocalStack's edge port: the `X-Amz-Target` header for JSON protocols, then the SigV4
 //! credential scope (`Credential=AKID/date/region/service/aws4_request`) for region and service.
 //!
+//! A DynamoDB request (`X-Amz-Target: DynamoDB_20120810.*`) whose path is `/dax/{ClusterName}`
+//! goes to that DAX cluster's data plane (engine service `dax:{ClusterName}`).
+//!
 //! Not AWS: `POST /_gureum/control/{Operation}` runs a control operation, `GET /_gureum/health`
 //! answers `{"status":"running"}`.
 
@@ -73,6 +76,14 @@ pub fn credential_scope(authorization: &str) -> Option<(&str, &str)> {
     Some((region, service))
 }
 
+/// The DAX cluster a path names: `/dax/{ClusterName}` or `/dax/{ClusterName}/...` (boto3 keeps
+/// an `endpoint_url`'s path, so `endpoint_url=".../dax/my-cluster"` reaches the cluster).
+pub fn dax_cluster(path: &str) -> Option<&str> {
+    let rest = path.strip_prefix("/dax/")?;
+    let name = rest.split('/').next().unwrap_or("");
+    (!name.is_empty()).then_some(name)
+}
+
 /// What a request asks for, once routed.
 pub enum Inbound {
     /// An AWS operation, its body already read (see [`Engine::prepare_json`]).
@@ -124,8 +135,13 @@ pub fn parse(req: &HttpRequest, request_id: &str) -> Result<Inbound, HttpRespons
         if req.method != "POST" {
             return Err(json::error_response(spec.protocol, &AwsError::unknown_operation(""), request_id));
         }
-        let input = Engine::prepare_json(spec.name, operation, &req.body).map_err(|e| json::error_response(spec.protocol, &e, request_id))?;
-        return Ok(Inbound::Aws { service: spec.name.to_string(), operation: operation.to_string(), region, protocol: spec.protocol, input });
+        // A DynamoDB request sent to `/dax/{ClusterName}` goes to that DAX cluster.
+        let service = match dax_cluster(path) {
+            Some(cluster) if spec.name == "dynamodb" => format!("dax:{cluster}"),
+            _ => spec.name.to_string(),
+        };
+        let input = Engine::prepare_json(&service, operation, &req.body).map_err(|e| json::error_response(spec.protocol, &e, request_id))?;
+        return Ok(Inbound::Aws { service, operation: operation.to_string(), region, protocol: spec.protocol, input });
     }
     let signing = scope.map(|(_, service)| service);
     if let Some(service) = rest::service_for(signing, path) {

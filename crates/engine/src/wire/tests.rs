@@ -56,3 +56,25 @@ fn control_and_health_paths() {
     let c = HttpRequest { method: "POST".into(), path: "/_gureum/control/PauseClock".into(), ..Default::default() };
     assert_eq!(body(&handle(&mut e, 0, &c, "r"))["paused"], true);
 }
+
+#[test]
+fn a_dynamodb_request_to_a_dax_path_goes_to_that_cluster() {
+    assert_eq!(dax_cluster("/dax/my-cache"), Some("my-cache"));
+    assert_eq!(dax_cluster("/dax/my-cache/"), Some("my-cache"));
+    assert_eq!(dax_cluster("/dax/"), None);
+    assert_eq!(dax_cluster("/"), None);
+    let mut e = Engine::new(EngineConfig::default(), 0);
+    let mut r = req(Some("DynamoDB_20120810.GetItem"), r#"{"TableName": "Tbl", "Key": {"pk": {"S": "a"}}}"#);
+    r.path = "/dax/my-cache".into();
+    let out = handle(&mut e, 0, &r, "rid");
+    assert_eq!(out.status, 400);
+    assert_eq!(body(&out)["__type"], "com.amazonaws.dax#ClusterNotFoundFault");
+    assert!(body(&out)["message"].as_str().unwrap().contains("my-cache not found in eu-west-1"));
+    // The DAX control plane itself is JSON 1.1 at `/`.
+    let mut r = req(Some("AmazonDAXV3.DescribeClusters"), "{}");
+    r.headers[0].1 = r.headers[0].1.replace("/dynamodb/", "/dax/");
+    let out = handle(&mut e, 0, &r, "rid");
+    assert_eq!(out.status, 200);
+    assert_eq!(out.header("Content-Type"), Some("application/x-amz-json-1.1"));
+    assert_eq!(body(&out), json!({ "Clusters": [] }));
+}
