@@ -179,8 +179,8 @@ fn create_cluster(p: &CreateProps) -> Html {
             <label>{ "Nodes" }<input aria-label="Nodes" inputmode="numeric" value={(*nodes).clone()} oninput={set(&nodes)} /></label>
             <label>{ "Parameter group" }
                 <select aria-label="Parameter group" onchange={pick(&group)}>
-                    <option value="" selected={group.is_empty()}>{ "default" }</option>
-                    { for p.groups.iter().filter_map(|g| g["ParameterGroupName"].as_str()).filter(|g| *g != "default").map(|g| html! { <option value={g.to_string()} selected={*group == g}>{ g }</option> }) }
+                    <option value="" selected={group.is_empty()}>{ "default.dax1.0" }</option>
+                    { for p.groups.iter().filter_map(|g| g["ParameterGroupName"].as_str()).filter(|g| *g != "default.dax1.0").map(|g| html! { <option value={g.to_string()} selected={*group == g}>{ g }</option> }) }
                 </select>
             </label>
             <button class="btn primary" type="submit">{ "Create cluster" }</button>
@@ -199,7 +199,7 @@ struct GroupsProps {
 #[function_component(ParameterGroups)]
 fn parameter_groups(p: &GroupsProps) -> Html {
     let ctx = use_context::<Ctx>().expect("Ctx");
-    let chosen = use_state(|| "default".to_string());
+    let chosen = use_state(|| "default.dax1.0".to_string());
     let params = use_state(|| None::<Value>);
     let query_ttl = use_state(String::new);
     let record_ttl = use_state(String::new);
@@ -267,11 +267,11 @@ fn parameter_groups(p: &GroupsProps) -> Html {
         let h = h.clone();
         Callback::from(move |e: InputEvent| h.set(input_value(&e)))
     };
-    let is_default = *chosen == "default";
+    let is_default = *chosen == "default.dax1.0";
     html! {
         <section class="card dax-groups" aria-label="Parameter groups">
             <h2>{ "Parameter groups" }</h2>
-            <p class="hint">{ "A cluster's parameter group sets how long it keeps what it caches: record-ttl-millis for the item cache (GetItem, BatchGetItem), query-ttl-millis for the query cache (Query, Scan). Both default to 5 minutes; 0 means never expire on time." }</p>
+            <p class="hint">{ "A cluster's parameter group sets how long it keeps what it caches: record-ttl-millis for the item cache (GetItem, BatchGetItem), query-ttl-millis for the query cache (Query, Scan). Both default to 5 minutes. A record TTL of 0 keeps items until a write or eviction replaces them; a query TTL of 0 turns the query cache off." }</p>
             <label>{ "Group" }
                 <select aria-label="Parameter group to edit" onchange={let c = chosen.clone(); Callback::from(move |e: Event| c.set(select_value(&e)))}>
                     { for p.groups.iter().filter_map(|g| g["ParameterGroupName"].as_str()).map(|g| html! { <option value={g.to_string()} selected={*chosen == g}>{ g }</option> }) }
@@ -284,7 +284,7 @@ fn parameter_groups(p: &GroupsProps) -> Html {
                     <button class="btn" type="submit" disabled={is_default}>{ "Save TTLs" }</button>
                 </form>
             }
-            if is_default { <p class="hint">{ "The default group cannot be changed: create your own group, set its TTLs, and pick it when you create a cluster." }</p> }
+            if is_default { <p class="hint">{ "The default group (default.dax1.0) cannot be changed: create your own group, set its TTLs, and pick it when you create a cluster." }</p> }
             <form class="dax-form inline" aria-label="Create parameter group" onsubmit={create}>
                 <label>{ "New group" }<input aria-label="New parameter group name" placeholder="short-ttl" value={(*new_name).clone()} oninput={set(&new_name)} /></label>
                 <button class="btn" type="submit">{ "Create group" }</button>
@@ -307,7 +307,7 @@ fn cluster_detail(p: &DetailProps) -> Html {
     let c = &p.cluster;
     let name = c["ClusterName"].as_str().unwrap_or_default().to_string();
     let status = c["Status"].as_str().unwrap_or_default().to_string();
-    let group = c["ParameterGroup"]["ParameterGroupName"].as_str().unwrap_or("default").to_string();
+    let group = c["ParameterGroup"]["ParameterGroupName"].as_str().unwrap_or("default.dax1.0").to_string();
     let stats = use_state(|| None::<Value>);
     let ttl = use_state(|| (300_000u64, 300_000u64));
     let tick = use_state(|| 0u32);
