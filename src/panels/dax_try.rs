@@ -284,7 +284,7 @@ fn histogram(hits: &[u64], misses: &[u64]) -> Html {
     let bw = W / EDGES.len() as f64;
     html! {
         <figure class="chart dax-hist" aria-label="Latency histogram">
-            <figcaption><strong>{ "Requests by latency" }</strong><span class="muted">{ " · " }<span class="key hit">{ "■" }</span>{ " hits " }<span class="key miss">{ "■" }</span>{ " misses" }</span></figcaption>
+            <figcaption><strong>{ "Requests by latency" }</strong><span class="muted">{ " · " }<span class="swatch hit">{ "■" }</span>{ " hits " }<span class="swatch miss">{ "■" }</span>{ " misses" }</span></figcaption>
             <svg viewBox={format!("0 0 {W} {}", H + 14.0)} role="img">
                 <line x1="0" y1={H.to_string()} x2={W.to_string()} y2={H.to_string()} class="axis" />
                 { for EDGES.iter().enumerate().map(|(i, (_, label))| {
@@ -373,7 +373,7 @@ pub fn stale_demo(p: &StaleProps) -> Html {
                     <tbody>
                         <tr class={classes!(stale.then_some("stale"))}><td>{ "Query through DAX" }</td><td aria-label="Query through DAX value">{ l.query_dax.0.clone() }</td>
                             <td>{ l.query_dax.1.clone() }{ if stale { html! { <span class="badge creating">{ " stale" }</span> } } else { html! {} } }</td></tr>
-                        <tr><td>{ "GetItem through DAX" }</td><td aria-label="GetItem through DAX value">{ l.get_dax.0.clone() }</td><td>{ l.get_dax.1.clone() }</td></tr>
+                        <tr aria-label="GetItem through DAX"><td>{ "GetItem through DAX" }</td><td aria-label="GetItem through DAX value">{ l.get_dax.0.clone() }</td><td>{ l.get_dax.1.clone() }</td></tr>
                         <tr><td>{ "Query on DynamoDB" }</td><td aria-label="Query on DynamoDB value">{ l.query_direct.clone() }</td><td>{ "—" }</td></tr>
                     </tbody>
                 </table>
@@ -400,12 +400,15 @@ async fn demo(bridge: &Bridge, cluster: &str, region: &str, table: &str, action:
                         "UpdateExpression": "ADD #d :one",
                         "ExpressionAttributeNames": { "#d": DEMO_ATTR },
                         "ExpressionAttributeValues": { ":one": { "N": "1" } },
-                        "ReturnValues": "UPDATED_NEW",
+                        "ReturnValues": "ALL_NEW",
                     }),
                 )
                 .await
                 .map_err(err)?;
-            format!("Wrote {DEMO_ATTR} = {} through DAX (UpdateItem, write-through).", value_of(&out["Attributes"]))
+            format!(
+                "Wrote {DEMO_ATTR} = {} through DAX (UpdateItem with ReturnValues ALL_NEW: DAX writes to the table, then puts the new item in its item cache).",
+                value_of(&out["Attributes"])
+            )
         }
         "advance" => {
             bridge.sim("AdvanceClock", json!({ "seconds": ttl_s + 1 })).await.map_err(err)?;

@@ -21,8 +21,8 @@ test("create a cluster, read through it, see hits and misses, a stale query and 
   await sim("AdvanceClock", { seconds: 2 });
   for (let i = 0; i < 12; i++) await send("dynamodb", "PutItem", { TableName: "Products", Item: { id: { S: `p${i}` }, price: { N: String(10 + i) } } });
 
-  await page.goto(app.url + "#/dax");
-  await page.getByRole("heading", { name: "DAX", exact: true }).waitFor();
+  await page.goto(page.url().replace(/#.*$/, "") + "#/dax");
+  await page.getByRole("heading", { level: 1, name: "DAX", exact: true }).waitFor();
 
   // A parameter group of our own with short TTLs (the default one cannot be changed).
   await page.getByLabel("New parameter group name").fill("short-ttl");
@@ -82,6 +82,7 @@ test("create a cluster, read through it, see hits and misses, a stale query and 
   await stale.getByText(/Wrote daxDemo = 1 through DAX/).waitFor();
   assert.equal(await page.getByLabel("Query through DAX value").innerText(), "(none)");
   assert.equal(await page.getByLabel("GetItem through DAX value").innerText(), "1");
+  assert.match(await page.getByRole("row", { name: "GetItem through DAX", exact: true }).innerText(), /HIT/, "the write put the item in the item cache");
   assert.equal(await page.getByLabel("Query on DynamoDB value").innerText(), "1");
   await stale.locator(".badge", { hasText: "stale" }).waitFor();
   await shot(page, "dax-stale");
