@@ -557,3 +557,69 @@ fn a_reloaded_sandbox_keeps_its_clusters_but_starts_with_cold_caches() {
     restored.via("GetItem", key_a());
     assert_eq!(restored.last().1, "MISS");
 }
+
+#[test]
+fn garbage_gets_errors_not_panics() {
+    let mut sb = Sb::with_table(json!({}));
+    let ops = [
+        "CreateCluster",
+        "DescribeClusters",
+        "UpdateCluster",
+        "DeleteCluster",
+        "IncreaseReplicationFactor",
+        "DecreaseReplicationFactor",
+        "RebootNode",
+        "CreateParameterGroup",
+        "DescribeParameterGroups",
+        "UpdateParameterGroup",
+        "DeleteParameterGroup",
+        "DescribeParameters",
+        "DescribeDefaultParameters",
+        "DescribeSubnetGroups",
+        "TagResource",
+        "UntagResource",
+        "ListTags",
+        "DescribeEvents",
+        "CreateSubnetGroup",
+        "Nope",
+    ];
+    let inputs = [
+        json!(null),
+        json!([]),
+        json!(7),
+        json!({ "ClusterName": 5 }),
+        json!({ "ClusterName": "app", "NewReplicationFactor": 1e30 }),
+        json!({ "ClusterName": "app", "Tags": [1], "TagKeys": "x", "ResourceName": {} }),
+        json!({ "ParameterNameValues": [{ "ParameterName": 1 }], "ParameterGroupName": "x" }),
+        json!({ "MaxResults": -1, "NextToken": "\u{0}" }),
+        json!({ "SSESpecification": {}, "ClusterName": "x", "NodeType": "dax.t3.small", "ReplicationFactor": 1, "IamRoleArn": ROLE }),
+    ];
+    for op in ops {
+        for input in &inputs {
+            let _ = sb.dax(op, input.clone());
+        }
+    }
+    let data_ops = ["GetItem", "BatchGetItem", "Query", "Scan", "PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactGetItems", "TransactWriteItems", "ListTables"];
+    let data_inputs = [
+        json!(null),
+        json!({}),
+        json!({ "TableName": "Tbl", "Key": [] }),
+        json!({ "TableName": "Tbl", "Key": { "pk": { "Q": 1 } } }),
+        json!({ "RequestItems": { "Tbl": { "Keys": [{}] } } }),
+        json!({ "RequestItems": { "Tbl": [{ "PutRequest": { "Item": 3 } }] } }),
+        json!({ "TransactItems": [{ "Put": { "TableName": "Tbl", "Item": { "pk": { "S": "a" } } } }, 5] }),
+        json!({ "TableName": "Tbl", "ConsistentRead": "yes" }),
+    ];
+    for op in data_ops {
+        for input in &data_inputs {
+            let _ = sb.call_on(DAX, op, input.clone());
+        }
+    }
+    for op in ["dax:GetCacheStats", "dax:ListRequests", "dax:Nope"] {
+        for input in [json!({}), json!({ "ClusterName": "app", "Limit": 0 }), json!({ "ClusterName": "app", "Limit": "x" }), json!({ "ClusterName": 3 })] {
+            let _ = sb.control(op, input);
+        }
+    }
+    assert!(sb.control("dax:ListRequests", json!({ "ClusterName": "app", "Limit": 501 })).is_err());
+    assert!(sb.dax("DescribeClusters", json!({})).is_ok());
+}
