@@ -9,7 +9,7 @@ use crate::{
     bridge::{ApiError, Bridge, Listener, WorkerEvent},
     clock::ClockBar,
     notify::{Notice, Notices},
-    panels::{functions::Functions, home::Home, inbox::Inbox, info::ServiceInfo, kinesis::Kinesis, tables::Tables},
+    panels::{dax::Dax, functions::Functions, home::Home, inbox::Inbox, info::ServiceInfo, kinesis::Kinesis, tables::Tables},
 };
 
 /// What every panel can reach: the engine, the region, notifications, and a counter that moves
@@ -47,6 +47,7 @@ pub enum Route {
     Logs,
     Inbox,
     Kinesis(Option<String>),
+    Dax,
 }
 
 impl Route {
@@ -65,6 +66,7 @@ impl Route {
             ("inbox", _) => Route::Inbox,
             ("kinesis", Some(k)) if !k.is_empty() => Route::Kinesis(Some(js_sys::decode_uri_component(k).ok().and_then(|s| s.as_string()).unwrap_or_else(|| k.to_string()))),
             ("kinesis", _) => Route::Kinesis(None),
+            ("dax", _) => Route::Dax,
             _ => Route::Home,
         }
     }
@@ -83,6 +85,7 @@ impl Route {
             Route::Inbox => "#/inbox".into(),
             Route::Kinesis(None) => "#/kinesis".into(),
             Route::Kinesis(Some(k)) => format!("#/kinesis/{}", String::from(js_sys::encode_uri_component(k))),
+            Route::Dax => "#/dax".into(),
         }
     }
 }
@@ -97,6 +100,7 @@ const NAV: &[(&str, &str, &str)] = &[
     ("Logs", "#/logs", "☰"),
     ("Inbox", "#/inbox", "✉"),
     ("Kinesis", "#/kinesis", "≋"),
+    ("DAX", "#/dax", "⚡"),
 ];
 
 fn current_hash() -> String {
@@ -224,6 +228,7 @@ pub fn app() -> Html {
                 | ("Logs", Route::Logs)
                 | ("Inbox", Route::Inbox)
                 | ("Kinesis", Route::Kinesis(_))
+                | ("DAX", Route::Dax)
         )
     };
 
@@ -237,6 +242,7 @@ pub fn app() -> Html {
         Route::Logs => html! { <ServiceInfo service="logs" /> },
         Route::Inbox => html! { <Inbox /> },
         Route::Kinesis(k) => html! { <Kinesis selected={k.clone()} /> },
+        Route::Dax => html! { <Dax /> },
     };
 
     let storage = ctx.status.get("storage").and_then(Value::as_str).unwrap_or("starting").to_string();

@@ -94,6 +94,44 @@ thanks for signing up. We are glad you are here.` },
 };
 "#;
 
+pub const DAX: &str = r#"import { DaxDocument } from '@amazon-dax-sdk/lib-dax';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocument } from '@aws-sdk/lib-dynamodb';
+
+// Two ways to cache reads of one table, both created once per execution
+// environment so warm invocations reuse them.
+const TABLE = process.env.TABLE_NAME ?? 'Notes';
+
+// 1. DAX: the same calls as the document client, sent to the cluster's
+//    endpoint (DAX > your cluster > Cluster endpoint). DAX keeps items and
+//    query results in memory and writes through to the table.
+const dax = new DaxDocument({ endpoint: process.env.DAX_ENDPOINT, region: process.env.AWS_REGION });
+
+// 2. Cache-aside written by hand (what you would do with ElastiCache): look
+//    in the cache, on a miss read DynamoDB and fill the cache. Here the cache
+//    is a Map in this execution environment, so each environment has its own.
+const ddb = DynamoDBDocument.from(new DynamoDBClient({}));
+const local = new Map();
+const TTL_MS = 60_000;
+
+async function cacheAside(key) {
+  const k = JSON.stringify(key);
+  const cached = local.get(k);
+  if (cached && cached.expires > Date.now()) return { item: cached.item, from: 'cache' };
+  const { Item } = await ddb.get({ TableName: TABLE, Key: key });
+  local.set(k, { item: Item, expires: Date.now() + TTL_MS });
+  return { item: Item, from: 'DynamoDB' };
+}
+
+export const handler = async (event) => {
+  const key = { id: event.id ?? 'note-1' };
+  const viaDax = await dax.get({ TableName: TABLE, Key: key });
+  const aside = await cacheAside(key);
+  // DAX errors carry the DynamoDB error name in err.code.
+  return { dax: viaDax.Item ?? null, cacheAside: aside };
+};
+"#;
+
 pub const TEMPLATES: &[Template] = &[
     Template {
         id: "hello",
@@ -130,6 +168,15 @@ pub const TEMPLATES: &[Template] = &[
         files: &[("index.mjs", WELCOME)],
         event: "{\n  \"Records\": [\n    {\n      \"eventName\": \"INSERT\",\n      \"eventSource\": \"aws:dynamodb\",\n      \"dynamodb\": {\n        \"Keys\": { \"id\": { \"S\": \"u1\" } },\n        \"NewImage\": { \"id\": { \"S\": \"u1\" }, \"name\": { \"S\": \"Ada\" }, \"email\": { \"S\": \"ada@example.com\" } },\n        \"StreamViewType\": \"NEW_IMAGE\"\n      }\n    }\n  ]\n}",
         environment: &[("SENDER", "welcome@example.com")],
+    },
+    Template {
+        id: "dax",
+        title: "Read through DAX (cache-aside vs DAX)",
+        about: "Reads an item of the Notes table through a DAX cluster with DaxDocument (@amazon-dax-sdk/lib-dax) and through a hand-written cache-aside Map. Create a cluster in the DAX panel and put its endpoint in DAX_ENDPOINT.",
+        handler: "index.handler",
+        files: &[("index.mjs", DAX)],
+        event: "{\n  \"id\": \"note-1\"\n}",
+        environment: &[("TABLE_NAME", "Notes"), ("DAX_ENDPOINT", "dax://my-cluster.abc123.dax-clusters.us-east-1.amazonaws.com")],
     },
 ];
 

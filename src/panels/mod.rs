@@ -3,6 +3,8 @@
 pub mod autoscaling;
 pub mod capacity;
 pub mod code_editor;
+pub mod dax;
+pub mod dax_try;
 pub mod fn_code;
 pub mod fn_config;
 pub mod fn_monitor;

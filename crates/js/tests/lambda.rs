@@ -5,7 +5,7 @@
 mod common;
 
 use base64::{engine::general_purpose::STANDARD as B64, Engine as _};
-use common::Sandbox;
+use common::{Sandbox, HOST_NOW};
 use serde_json::{json, Value};
 
 #[global_allocator]
@@ -619,4 +619,72 @@ export const handler = async (event) => {
     assert_eq!(failure["KinesisBatchInfo"]["streamArn"], stream_arn);
     assert!(failure["KinesisBatchInfo"]["shardId"].as_str().is_some_and(|s| s.starts_with("shardId-")), "{failure}");
     assert!(bodies.iter().any(|b| b["id"] == 10), "the record after the poison one is delivered: {bodies:?}");
+}
+
+#[test]
+fn a_handler_reads_through_dax_with_dax_document() {
+    let mut s = Sandbox::new();
+    s.ok(
+        "dynamodb",
+        "CreateTable",
+        json!({ "TableName": "Notes", "AttributeDefinitions": [{ "AttributeName": "id", "AttributeType": "S" }], "KeySchema": [{ "AttributeName": "id", "KeyType": "HASH" }], "BillingMode": "PAY_PER_REQUEST" }),
+    );
+    s.advance(2.0);
+    s.ok("dynamodb", "PutItem", json!({ "TableName": "Notes", "Item": { "id": { "S": "n1" }, "text": { "S": "first" } } }));
+    let created = s.ok(
+        "dax",
+        "CreateCluster",
+        json!({ "ClusterName": "notes-cache", "NodeType": "dax.t3.small", "ReplicationFactor": 1, "IamRoleArn": "arn:aws:iam::123456789012:role/DAXServiceRoleForDynamoDBAccess" }),
+    );
+    let endpoint = created["Cluster"]["ClusterDiscoveryEndpoint"]["URL"].as_str().expect("endpoint URL").to_string();
+    assert!(endpoint.starts_with("dax://notes-cache."), "{endpoint}");
+    s.advance(61.0);
+    s.deploy(
+        "reader",
+        "index.handler",
+        &[(
+            "index.mjs",
+            r#"import { DaxDocument } from '@amazon-dax-sdk/lib-dax';
+import { Dax } from '@amazon-dax-sdk/client-dax';
+const dax = new DaxDocument({ endpoint: process.env.DAX_ENDPOINT, region: process.env.AWS_REGION });
+export const handler = async (event) => {
+  const first = await dax.get({ TableName: 'Notes', Key: { id: 'n1' } });
+  const second = await dax.get({ TableName: 'Notes', Key: { id: 'n1' } });
+  await dax.put({ TableName: 'Notes', Item: { id: 'n2', text: 'second' } });
+  const written = await dax.get({ TableName: 'Notes', Key: { id: 'n2' } });
+  let failure = null;
+  try {
+    await dax.put({ TableName: 'Notes', Item: { id: 'n1' }, ConditionExpression: 'attribute_not_exists(id)' });
+  } catch (e) {
+    failure = { name: e.name, code: e.code, message: e.message, retryable: e.retryable };
+  }
+  let unsupported = null;
+  try { dax.describeTable({ TableName: 'Notes' }); } catch (e) { unsupported = e.message; }
+  let missing = null;
+  try {
+    await new Dax({ endpoint: 'dax://nope.abc123.dax-clusters.us-east-1.amazonaws.com' }).getItem({ TableName: 'Notes', Key: { id: { S: 'n1' } } });
+  } catch (e) { missing = e.code; }
+  return { first: first.Item, second: second.Item, written: written.Item, failure, unsupported, missing };
+};"#,
+        )],
+        json!({ "Environment": { "Variables": { "DAX_ENDPOINT": endpoint } } }),
+    );
+    let (out, payload, _) = s.invoke("reader", json!({}));
+    assert!(out.get("FunctionError").is_none(), "{payload}");
+    assert_eq!(payload["first"], json!({ "id": "n1", "text": "first" }));
+    assert_eq!(payload["second"], payload["first"]);
+    assert_eq!(payload["written"], json!({ "id": "n2", "text": "second" }));
+    assert_eq!(
+        payload["failure"],
+        json!({ "name": "Error", "code": "ConditionalCheckFailedException", "message": "ConditionalCheckFailedException: The conditional request failed", "retryable": false })
+    );
+    assert_eq!(payload["unsupported"], "ValidationException: describeTable is not supported for DAX. Use DynamoDB instead.");
+    assert_eq!(payload["missing"], "ClusterNotFoundFault");
+    // The reads went through the cluster: a miss, then a hit; the write went through to the table.
+    let log = s.engine.control(HOST_NOW, "dax:ListRequests", &json!({ "region": "us-east-1", "ClusterName": "notes-cache" })).expect("ListRequests");
+    let outcomes: Vec<(String, String)> =
+        log["Requests"].as_array().unwrap().iter().rev().map(|r| (r["Operation"].as_str().unwrap().to_string(), r["Outcome"].as_str().unwrap().to_string())).collect();
+    assert_eq!(&outcomes[..3], &[("GetItem".into(), "MISS".into()), ("GetItem".into(), "HIT".into()), ("PutItem".into(), "WRITE_THROUGH".into())]);
+    let stored = s.ok("dynamodb", "GetItem", json!({ "TableName": "Notes", "Key": { "id": { "S": "n2" } } }));
+    assert_eq!(stored["Item"]["text"], json!({ "S": "second" }));
 }
