@@ -395,7 +395,7 @@ fn cluster_detail(p: &DetailProps) -> Html {
                         </tr> }
                     }) }</tbody>
                 </table>
-                <p class="hint">{ "Each node has its own cache: rebooting one empties it, so the next reads it serves are misses." }</p>
+                <p class="hint">{ "Reboot restarts a node's DAX process; as on AWS, the cache keeps its contents (a one-node cluster refuses requests for the 10 s it is rebooting). To start cold, let the TTLs run out, lower record-ttl-millis, or recreate the cluster." }</p>
             </div>
             <div class="card dax-stats" aria-label="Cache statistics">
                 <h3>{ "Cache statistics" }</h3>
