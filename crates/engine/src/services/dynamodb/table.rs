@@ -103,11 +103,25 @@ impl ItemMap {
 
     /// [`ItemMap::insert`] with the key already flattened (`flat` must be `KeyBytes::of(&key)`).
     pub(crate) fn insert_keyed(&mut self, flat: KeyBytes, key: PrimaryKey, item: Item) -> Option<Item> {
-        let old = self.by_key.insert(flat, Stored::new(item, self.keep_json));
-        if old.is_none() {
-            self.order.insert(key);
+        self.replace_keyed(flat, key, item, false).0
+    }
+
+    /// [`ItemMap::insert_keyed`] in one lookup, also telling (when `compare`) whether the item
+    /// replaced equals the new one: a write that changed nothing.
+    pub(crate) fn replace_keyed(&mut self, flat: KeyBytes, key: PrimaryKey, item: Item, compare: bool) -> (Option<Item>, bool) {
+        use std::collections::hash_map::Entry;
+        match self.by_key.entry(flat) {
+            Entry::Occupied(mut e) => {
+                let same = compare && same_item(e.get().item(), &item);
+                let old = std::mem::replace(e.get_mut(), Stored::new(item, self.keep_json));
+                (Some(old.item), same)
+            }
+            Entry::Vacant(e) => {
+                e.insert(Stored::new(item, self.keep_json));
+                self.order.insert(key);
+                (None, false)
+            }
         }
-        old.map(|s| s.item)
     }
 
     pub fn remove(&mut self, key: &PrimaryKey) -> Option<Item> {
@@ -130,6 +144,23 @@ impl ItemMap {
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = (&PrimaryKey, &Item)> + '_ {
         self.range(..)
     }
+}
+
+/// Whether two items are equal, cheaply when their attributes come in the same order (the usual
+/// case: an item rewritten by the same code); otherwise as maps.
+pub(crate) fn same_item(a: &Item, b: &Item) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    for ((ka, va), (kb, vb)) in a.iter().zip(b.iter()) {
+        if ka != kb {
+            return a == b;
+        }
+        if va != vb {
+            return false;
+        }
+    }
+    true
 }
 
 const INLINE_KEY: usize = 38;
@@ -503,9 +534,15 @@ impl Table {
 
     /// [`Table::put`] with the key already flattened (`flat` must be `KeyBytes::of(&key)`).
     pub(crate) fn put_keyed(&mut self, flat: KeyBytes, key: PrimaryKey, item: Item) -> Option<Item> {
+        self.put_compared(flat, key, item, false).0
+    }
+
+    /// [`Table::put_keyed`], also telling (when `compare`) whether the item replaced equals the
+    /// new one (see [`ItemMap::replace_keyed`]).
+    pub(crate) fn put_compared(&mut self, flat: KeyBytes, key: PrimaryKey, item: Item, compare: bool) -> (Option<Item>, bool) {
         self.size_bytes += item_size(&item);
         let indexed = (!self.meta.indexes.is_empty()).then(|| item.clone());
-        let old = self.items.insert_keyed(flat, key.clone(), item);
+        let (old, same) = self.items.replace_keyed(flat, key.clone(), item, compare);
         if let Some(o) = &old {
             self.size_bytes -= item_size(o);
             self.index_remove(&key, o);
@@ -513,7 +550,7 @@ impl Table {
         if let Some(new) = indexed {
             self.index_add(&key, &new);
         }
-        old
+        (old, same)
     }
 
     pub fn remove(&mut self, key: &PrimaryKey) -> Option<Item> {

@@ -357,40 +357,25 @@ impl StreamStore {
 
     /// Appends the stream record of one item change to the table's stream (in `cx.region`, where
     /// every write happens). `old`: the item before (None: absent); `new`: the encoded item now
-    /// stored under `key` (the item record's value; None: deleted). An unchanged item writes
-    /// nothing.
-    pub fn capture(&mut self, cx: &mut Cx, table: &Table, key: &PrimaryKey, old: Option<&Item>, new: Option<&[u8]>, origin: Origin) {
+    /// stored under `key` (the item record's value; None: deleted); `unchanged`: the write put
+    /// back an equal item, which writes no record (as DynamoDB writes none).
+    pub fn capture(&mut self, cx: &mut Cx, meta: &TableMeta, key: &PrimaryKey, old: Option<&Item>, new: Option<&[u8]>, unchanged: bool, origin: Origin) {
         let region = cx.region;
-        let meta = &table.meta;
         let Some(label) = &meta.stream.latest_label else { return };
         let Some(stream) = self.regions.get_mut(region).and_then(|t| t.get_mut(&meta.name)).and_then(|l| l.last_mut()).filter(|s| &s.meta.label == label && s.is_open()) else {
             return;
         };
-        let view = stream.meta.view_type.as_str();
-        let keeps_old = matches!(view, "OLD_IMAGE" | "NEW_AND_OLD_IMAGES");
-        // The old image encoded, when the record keeps it: it also tells an unchanged item
-        // (same bytes) cheaply. Only equal lengths with different bytes (or a view without the
-        // old image) need the items compared: equal items can be encoded with their attributes
-        // in another order.
-        let old_bytes = old.filter(|_| keeps_old).map(codec::encode_item);
         let event = match (old, new) {
+            (_, Some(_)) if unchanged => return,
             (None, Some(_)) => EventName::Insert,
-            (Some(o), Some(bytes)) => {
-                let unchanged = match &old_bytes {
-                    Some(ob) if ob.len() != bytes.len() => false,
-                    Some(ob) if ob.as_slice() == bytes => true,
-                    _ => table.items.get(key).is_some_and(|n| n == o),
-                };
-                if unchanged {
-                    return;
-                }
-                EventName::Modify
-            }
+            (Some(_), Some(_)) => EventName::Modify,
             (Some(_), None) => EventName::Remove,
             (None, None) => return,
         };
+        let view = stream.meta.view_type.as_str();
         let new = new.filter(|_| matches!(view, "NEW_IMAGE" | "NEW_AND_OLD_IMAGES"));
-        let value = encode_record(cx.now_ms, event, origin, Keys::Key(&meta.key_schema, key), new, old_bytes.as_deref());
+        let old = old.filter(|_| matches!(view, "OLD_IMAGE" | "NEW_AND_OLD_IMAGES")).map(Image::Item);
+        let value = encode_record(cx.now_ms, event, origin, Keys::Key(&meta.key_schema, key), new, old);
         let seq = stream.next_seq();
         let key = stream.record_key(seq);
         stream.push(seq, cx.now_ms, &value);
@@ -521,9 +506,9 @@ pub(crate) fn put_item(table: &mut Table, streams: &mut StreamStore, cx: &mut Cx
         cx.journal.put(record, bytes);
         return table.put_keyed(flat, key, item);
     }
-    let old = table.put_keyed(flat, key.clone(), item);
+    let (old, unchanged) = table.put_compared(flat, key.clone(), item, true);
     if table.meta.stream.enabled {
-        streams.capture(cx, table, &key, old.as_ref(), Some(&bytes), Origin::User);
+        streams.capture(cx, &table.meta, &key, old.as_ref(), Some(&bytes), unchanged, Origin::User);
     }
     if table.kinesis.on {
         super::kinesis_dest::capture(&mut table.kinesis, cx, region, &table.meta, &key, old.as_ref(), table.items.get(&key), Origin::User);
@@ -544,7 +529,7 @@ pub(crate) fn delete_item_as(table: &mut Table, streams: &mut StreamStore, cx: &
     cx.journal.delete(item_key(region, &table.meta.name, key));
     if table.meta.stream.enabled | table.kinesis.on {
         if table.meta.stream.enabled {
-            streams.capture(cx, table, key, Some(&old), None, origin);
+            streams.capture(cx, &table.meta, key, Some(&old), None, false, origin);
         }
         if table.kinesis.on {
             super::kinesis_dest::capture(&mut table.kinesis, cx, region, &table.meta, key, Some(&old), None, origin);
@@ -573,8 +558,20 @@ enum Keys<'a> {
     Map(&'a Item),
 }
 
-fn encode_record(at_ms: i64, event: EventName, origin: Origin, keys: Keys, new: Option<&[u8]>, old: Option<&[u8]>) -> Vec<u8> {
-    let mut out = Vec::with_capacity(56 + new.map_or(0, <[u8]>::len) + old.map_or(0, <[u8]>::len));
+/// An image for a stream record: already encoded, or an item encoded into the record.
+enum Image<'a> {
+    Bytes(&'a [u8]),
+    Item(&'a Item),
+}
+
+fn encode_record(at_ms: i64, event: EventName, origin: Origin, keys: Keys, new: Option<&[u8]>, old: Option<Image>) -> Vec<u8> {
+    let old_len = match &old {
+        Some(Image::Bytes(b)) => b.len(),
+        // The new image's size is a fair guess for the old one's.
+        Some(Image::Item(_)) => new.map_or(64, <[u8]>::len),
+        None => 0,
+    };
+    let mut out = Vec::with_capacity(56 + new.map_or(0, <[u8]>::len) + old_len);
     out.push(RECORD_VERSION);
     out.push(event.code() | if origin == Origin::Service { 0x10 } else { 0 });
     out.extend_from_slice(&at_ms.to_le_bytes());
@@ -586,8 +583,10 @@ fn encode_record(at_ms: i64, event: EventName, origin: Origin, keys: Keys, new: 
     if let Some(n) = new {
         put_part(&mut out, |o| o.extend_from_slice(n));
     }
-    if let Some(old) = old {
-        put_part(&mut out, |o| o.extend_from_slice(old));
+    match old {
+        Some(Image::Bytes(b)) => put_part(&mut out, |o| o.extend_from_slice(b)),
+        Some(Image::Item(item)) => put_part(&mut out, |o| codec::encode_map(o, item)),
+        None => {}
     }
     out
 }
@@ -652,7 +651,7 @@ pub fn record_from_json(key: &str, value: &Value) -> Result<Vec<u8>, String> {
     let origin = if value.get("service").and_then(Value::as_bool) == Some(true) { Origin::Service } else { Origin::User };
     let new = image("NewImage")?.map(|n| codec::encode_item(&n));
     let old = image("OldImage")?.map(|o| codec::encode_item(&o));
-    Ok(encode_record(at_ms, event, origin, Keys::Map(&keys), new.as_deref(), old.as_deref()))
+    Ok(encode_record(at_ms, event, origin, Keys::Map(&keys), new.as_deref(), old.as_deref().map(Image::Bytes)))
 }
 
 #[cfg(test)]

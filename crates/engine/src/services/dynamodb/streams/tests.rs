@@ -515,3 +515,20 @@ fn journal_replay_equals_snapshot_with_streams() {
     assert_eq!(image.keys().collect::<Vec<_>>(), snapshot.keys().collect::<Vec<_>>());
     assert_eq!(image, snapshot);
 }
+
+#[test]
+fn an_equal_item_with_its_attributes_in_another_order_writes_no_record() {
+    for view in ["KEYS_ONLY", "NEW_AND_OLD_IMAGES"] {
+        let mut e = engine(view);
+        let mut put = |body: &str| ok(e.call_json(T1, "dynamodb", "PutItem", "us-east-1", body.as_bytes()));
+        put(r#"{"TableName":"Tbl","Item":{"pk":{"S":"a"},"sk":{"N":"1"},"x":{"S":"one"},"y":{"N":"10"}}}"#);
+        // The same attributes in another order: the same item, nothing changed.
+        put(r#"{"TableName":"Tbl","Item":{"y":{"N":"10"},"x":{"S":"one"},"sk":{"N":"1"},"pk":{"S":"a"}}}"#);
+        // Same size, another value: a change.
+        put(r#"{"TableName":"Tbl","Item":{"pk":{"S":"a"},"sk":{"N":"1"},"x":{"S":"two"},"y":{"N":"10"}}}"#);
+        // Another order and another value: a change.
+        put(r#"{"TableName":"Tbl","Item":{"y":{"N":"11"},"pk":{"S":"a"},"sk":{"N":"1"},"x":{"S":"two"}}}"#);
+        let records = all_records(&mut e, T1);
+        assert_eq!(names(&records), ["INSERT", "MODIFY", "MODIFY"], "{view}");
+    }
+}
