@@ -80,7 +80,8 @@ impl Subscriptions {
     /// Forgets what can no longer matter: ended subscriptions and call times past the rules.
     fn prune(&mut self, now_ms: i64) {
         self.by_id.retain(|_, s| s.ended.is_none() && now_ms < s.started_ms + SUBSCRIPTION_MS + 60_000);
-        self.calls.retain(|_, (last, ok)| now_ms - *last < TAKEOVER_MS || ok.as_ref().is_some_and(|(at, _)| now_ms - at < TAKEOVER_MS));
+        let live = &self.by_id;
+        self.calls.retain(|_, (last, ok)| now_ms - *last < TAKEOVER_MS || ok.as_ref().is_some_and(|(at, id)| now_ms - at < TAKEOVER_MS || live.contains_key(id)));
     }
 }
 

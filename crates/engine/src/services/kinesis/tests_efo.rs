@@ -204,6 +204,12 @@ fn invalid_requests_get_aws_errors() {
 fn a_second_subscription_within_five_seconds_is_in_use_later_it_takes_over() {
     let mut s = Sandbox::new();
     let first = id(&s.subscribe(json!({ "Type": "LATEST" })).expect("first"));
+    // Long after, a new subscription still takes the first one over.
+    s.advance(60.0);
+    assert_eq!(s.read(&first).1, false);
+    let second = id(&s.subscribe(json!({ "Type": "LATEST" })).expect("takes over"));
+    assert_eq!(s.read(&first).0[0].as_object().map(|o| o.keys().cloned().collect::<Vec<_>>()), Some(vec!["ResourceInUseException".to_string()]));
+    let first = second;
     s.advance(4.5);
     let e = s.subscribe(json!({ "Type": "LATEST" })).expect_err("in use");
     assert_eq!(
