@@ -146,3 +146,48 @@ def test_deregistering_the_consumer_ends_the_stream(server, kinesis):
         for _ in range(5):
             next(events)
     assert e.value.response["Error"]["Code"] == "ResourceNotFoundException"
+
+
+def zip_of(name, text):
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr(name, text)
+    return buf.getvalue()
+
+
+def test_an_event_source_mapping_reads_through_a_consumer(server, kinesis):
+    import json
+
+    lam = server.client(service="lambda")
+    sqs = server.client(service="sqs")
+    arn, consumer = stream_with_consumer(kinesis, name="events")
+    url = sqs.create_queue(QueueName="seen")["QueueUrl"]
+    code = (
+        "import { SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';\n"
+        "const sqs = new SQSClient({});\n"
+        "export const handler = async (event) => {\n"
+        "  for (const r of event.Records) {\n"
+        "    await sqs.send(new SendMessageCommand({ QueueUrl: process.env.SEEN, MessageBody: JSON.stringify({ data: Buffer.from(r.kinesis.data, 'base64').toString(), source: r.eventSourceARN }) }));\n"
+        "  }\n"
+        "};\n"
+    )
+    lam.create_function(
+        FunctionName="reader", Runtime="nodejs22.x", Role=f"arn:aws:iam::{ACCOUNT}:role/r", Handler="index.handler",
+        Code={"ZipFile": zip_of("index.mjs", code)}, Environment={"Variables": {"SEEN": url}},
+    )
+    server.control("AdvanceClock", {"seconds": 2})
+    missing = consumer.replace("/consumer/app:", "/consumer/gone:")
+    with pytest.raises(ClientError) as e:
+        lam.create_event_source_mapping(FunctionName="reader", EventSourceArn=missing, StartingPosition="LATEST")
+    assert error_of(e)[0] == "InvalidParameterValueException"
+    m = lam.create_event_source_mapping(FunctionName="reader", EventSourceArn=consumer, StartingPosition="LATEST", BatchSize=5)
+    assert m["EventSourceArn"] == consumer
+    assert lam.get_event_source_mapping(UUID=m["UUID"])["EventSourceArn"] == consumer
+    server.control("AdvanceClock", {"seconds": 2})
+    kinesis.put_record(StreamName="events", PartitionKey="p", Data=b"fan-out")
+    server.control("AdvanceClock", {"seconds": 10})
+    got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+    assert [json.loads(x["Body"]) for x in got] == [{"data": "fan-out", "source": arn}], "records name the stream, not the consumer"
