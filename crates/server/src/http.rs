@@ -30,6 +30,46 @@ pub struct Response {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+    /// A body produced over time instead of `body` (an event stream): sent with chunked
+    /// transfer encoding, each [`Chunks::send`] one chunk, the last chunk when it returns.
+    pub stream: Option<Streamer>,
+}
+
+/// Writes a streamed body; returns when the body is over (or the peer went away).
+pub type Streamer = Box<dyn FnOnce(&mut Chunks) -> std::io::Result<()> + Send>;
+
+/// The connection a streamed body is written to.
+pub struct Chunks<'a> {
+    stream: &'a mut TcpStream,
+}
+
+impl Chunks<'_> {
+    /// Sends one chunk at once (an empty `bytes` sends nothing: it would end the body).
+    pub fn send(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        if bytes.is_empty() {
+            return Ok(());
+        }
+        let mut out = Vec::with_capacity(bytes.len() + 12);
+        out.extend_from_slice(format!("{:x}\r\n", bytes.len()).as_bytes());
+        out.extend_from_slice(bytes);
+        out.extend_from_slice(b"\r\n");
+        self.stream.write_all(&out)?;
+        self.stream.flush()
+    }
+
+    /// Whether the peer has closed the connection (checked without blocking or consuming).
+    pub fn peer_closed(&mut self) -> bool {
+        if self.stream.set_nonblocking(true).is_err() {
+            return true;
+        }
+        let mut b = [0u8; 1];
+        let closed = match self.stream.peek(&mut b) {
+            Ok(0) => true,
+            Ok(_) => false,
+            Err(e) => e.kind() != std::io::ErrorKind::WouldBlock,
+        };
+        closed | self.stream.set_nonblocking(false).is_err()
+    }
 }
 
 /// Limits of one request.
@@ -103,7 +143,7 @@ where
 }
 
 fn plain(status: u16, text: &str) -> Response {
-    Response { status, headers: vec![("Content-Type".into(), "text/plain".into())], body: text.as_bytes().to_vec() }
+    Response { status, headers: vec![("Content-Type".into(), "text/plain".into())], body: text.as_bytes().to_vec(), stream: None }
 }
 
 enum ReadError {
@@ -121,8 +161,12 @@ fn connection(stream: TcpStream, limits: &Limits, handler: &dyn Fn(Request) -> R
     loop {
         match read_request(&mut reader, &mut writer, limits) {
             Ok((req, keep_alive)) => {
-                let resp = handler(req);
-                if write_response(&mut writer, &resp, keep_alive).is_err() || !keep_alive {
+                let mut resp = handler(req);
+                let written = match resp.stream.take() {
+                    Some(streamer) => write_streamed(&mut writer, &resp, streamer, keep_alive),
+                    None => write_response(&mut writer, &resp, keep_alive),
+                };
+                if written.is_err() || !keep_alive {
                     return;
                 }
             }
@@ -241,6 +285,25 @@ fn write_response(w: &mut TcpStream, resp: &Response, keep_alive: bool) -> std::
     w.flush()
 }
 
+/// Writes the head with `Transfer-Encoding: chunked`, lets `streamer` send the chunks, then ends
+/// the body. An error (the peer closed) closes the connection.
+fn write_streamed(w: &mut TcpStream, resp: &Response, streamer: Streamer, keep_alive: bool) -> std::io::Result<()> {
+    let mut out = Vec::with_capacity(256);
+    out.extend_from_slice(format!("HTTP/1.1 {} {}\r\n", resp.status, reason(resp.status)).as_bytes());
+    for (k, v) in &resp.headers {
+        if k.eq_ignore_ascii_case("Content-Length") || k.eq_ignore_ascii_case("Connection") || k.eq_ignore_ascii_case("Transfer-Encoding") {
+            continue;
+        }
+        out.extend_from_slice(format!("{k}: {v}\r\n").as_bytes());
+    }
+    out.extend_from_slice(format!("Transfer-Encoding: chunked\r\nConnection: {}\r\n\r\n", if keep_alive { "keep-alive" } else { "close" }).as_bytes());
+    w.write_all(&out)?;
+    w.flush()?;
+    streamer(&mut Chunks { stream: w })?;
+    w.write_all(b"0\r\n\r\n")?;
+    w.flush()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -253,6 +316,13 @@ mod tests {
             serve(listener, Limits { max_body: 1024, max_connections: 64, idle: Duration::from_secs(5) }, |req| Response {
                 status: 200,
                 headers: vec![("X-Method".into(), req.method.clone())],
+                stream: (req.target == "/stream").then(|| -> Streamer {
+                    Box::new(|c: &mut Chunks| {
+                        c.send(b"ab")?;
+                        c.send(b"")?;
+                        c.send(b"cde")
+                    })
+                }),
                 body: req.body,
             })
         });
@@ -301,5 +371,25 @@ mod tests {
         let mut s = TcpStream::connect(addr).unwrap();
         let r = exchange(&mut s, b"GET / HTTP/1.0\r\n\r\n");
         assert!(r.contains("Connection: close"), "{r}");
+    }
+
+    #[test]
+    fn a_streamed_body_is_chunked_and_the_connection_lives_on() {
+        let addr = start();
+        let mut s = TcpStream::connect(addr).unwrap();
+        s.write_all(b"POST /stream HTTP/1.1\r\nContent-Length: 0\r\n\r\n").unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
+        let mut got = Vec::new();
+        let mut buf = [0u8; 1024];
+        while !got.ends_with(b"0\r\n\r\n") {
+            let n = s.read(&mut buf).unwrap();
+            assert!(n > 0, "closed early: {}", String::from_utf8_lossy(&got));
+            got.extend_from_slice(&buf[..n]);
+        }
+        let r = String::from_utf8_lossy(&got).to_string();
+        assert!(r.starts_with("HTTP/1.1 200 OK\r\n") && r.contains("Transfer-Encoding: chunked\r\n") && !r.contains("Content-Length"), "{r}");
+        assert!(r.ends_with("\r\n\r\n2\r\nab\r\n3\r\ncde\r\n0\r\n\r\n"), "{r}");
+        let r = exchange(&mut s, b"POST / HTTP/1.1\r\nContent-Length: 2\r\n\r\nok");
+        assert!(r.ends_with("ok"), "{r}");
     }
 }

@@ -147,10 +147,10 @@ const CORS: &[(&str, &str)] = &[
 
 fn respond(status: u16, mut headers: Vec<(String, String)>, body: Vec<u8>) -> http::Response {
     headers.extend(CORS.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-    http::Response { status, headers, body }
+    http::Response { status, headers, body, stream: None }
 }
 
-fn serve_one(shared: &Shared, req: http::Request) -> http::Response {
+fn serve_one(shared: &Arc<Shared>, req: http::Request) -> http::Response {
     if req.method == "OPTIONS" {
         return respond(200, Vec::new(), Vec::new());
     }
@@ -162,6 +162,10 @@ fn serve_one(shared: &Shared, req: http::Request) -> http::Response {
         Err(response) => return respond(response.status, response.headers, response.body),
     };
     let poll = LongPoll::of(&inbound);
+    let subscribe = match &inbound {
+        wire::Inbound::Aws { service, operation, region, .. } if service == "kinesis" && operation == "SubscribeToShard" => Some(region.clone()),
+        _ => None,
+    };
     let outcome = match run_durably(shared, inbound, poll.as_ref()) {
         Ok((outcome, None)) => outcome,
         Ok((outcome, Some(wait_ms))) => {
@@ -186,8 +190,71 @@ fn serve_one(shared: &Shared, req: http::Request) -> http::Response {
         }
         Err(response) => return response,
     };
+    if let (Some(region), wire::Outcome::Aws(_, Ok(Answer::Value(answer)))) = (subscribe, &outcome) {
+        return event_stream(shared.clone(), region, answer.clone(), &rid);
+    }
     let response = wire::respond(outcome, &rid);
     respond(response.status, response.headers, response.body)
+}
+
+/// How often a SubscribeToShard stream asks the engine for new events.
+const SUBSCRIPTION_POLL_MS: u64 = 75;
+/// A subscription ends after five minutes (the engine ends it after five virtual minutes; the
+/// host also stops after five minutes of wall time, in case the virtual clock is paused).
+const SUBSCRIPTION_WALL: Duration = Duration::from_secs(300);
+
+/// SubscribeToShard's answer: an event stream (`application/vnd.amazon.eventstream`, chunked,
+/// over HTTP/1.1 rather than AWS's HTTP/2): `initial-response`, then the engine's events as they
+/// come (`kinesis:ReadSubscription`, polled outside the engine lock), exceptions as exception
+/// events. It ends when the engine says the subscription is over, after five minutes, or when
+/// the client closes the connection.
+fn event_stream(shared: Arc<Shared>, region: String, answer: serde_json::Value, rid: &str) -> http::Response {
+    use gureum_engine::wire::eventstream;
+    fn send_events(c: &mut http::Chunks, events: &serde_json::Value) -> std::io::Result<()> {
+        for event in events.as_array().into_iter().flatten() {
+            for (kind, payload) in event.as_object().into_iter().flatten() {
+                let body = serde_json::to_vec(payload).unwrap_or_default();
+                let frame = if kind == "SubscribeToShardEvent" { eventstream::json_event(kind, &body) } else { eventstream::json_exception(kind, &body) };
+                c.send(&frame)?;
+            }
+        }
+        Ok(())
+    }
+    let id = answer.get("SubscriptionId").and_then(serde_json::Value::as_str).unwrap_or_default().to_string();
+    let input = serde_json::json!({ "SubscriptionId": id, "region": region });
+    let control = move |shared: &Shared, op: &str| -> Option<serde_json::Value> {
+        let mut st = lock_spinning(&shared.state).ok()?;
+        let out = st.engine.control(wall_ms(), op, &input).ok();
+        shared.collect(&mut st);
+        out
+    };
+    let streamer: http::Streamer = Box::new(move |c: &mut http::Chunks| {
+        let started = std::time::Instant::now();
+        let mut run = || -> std::io::Result<bool> {
+            c.send(&eventstream::json_event("initial-response", b"{}"))?;
+            send_events(c, &answer["EventStream"])?;
+            while started.elapsed() < SUBSCRIPTION_WALL {
+                thread::sleep(Duration::from_millis(SUBSCRIPTION_POLL_MS));
+                if c.peer_closed() {
+                    return Ok(false);
+                }
+                let Some(out) = control(&shared, "kinesis:ReadSubscription") else { return Ok(true) };
+                send_events(c, &out["EventStream"])?;
+                if out["Ended"] == serde_json::Value::Bool(true) {
+                    return Ok(true);
+                }
+            }
+            Ok(false)
+        };
+        let result = run();
+        if !matches!(result, Ok(true)) {
+            control(&shared, "kinesis:CloseSubscription");
+        }
+        result.map(|_| ())
+    });
+    let mut headers = vec![("Content-Type".to_string(), "application/vnd.amazon.eventstream".to_string()), ("x-amzn-RequestId".to_string(), rid.to_string())];
+    headers.extend(CORS.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    http::Response { status: 200, headers, body: Vec::new(), stream: Some(streamer) }
 }
 
 /// How often a long poll asks the engine again.

@@ -1,8 +1,8 @@
 //! Enhanced fan-out consumers: RegisterStreamConsumer, DescribeStreamConsumer,
 //! ListStreamConsumers, DeregisterStreamConsumer. A consumer is CREATING, then ACTIVE, one
 //! second later; deregistered, DELETING for one second. Its ARN is AWS's:
-//! `{stream ARN}/consumer/{name}:{creation epoch seconds}`. (SubscribeToShard, the HTTP/2
-//! event stream the consumer reads with, is not simulated.)
+//! `{stream ARN}/consumer/{name}:{creation epoch seconds}`. A consumer reads with SubscribeToShard
+//! (see [`super::efo`]).
 
 use serde_json::{json, Value};
 
@@ -42,7 +42,7 @@ fn stream_from_arn(cx: &Cx, v: &mut Validation, input: &Value, required: bool) -
 }
 
 /// (stream name, consumer name) of a consumer ARN.
-fn parse_consumer_arn(arn: &str) -> Option<(String, String)> {
+pub(crate) fn parse_consumer_arn(arn: &str) -> Option<(String, String)> {
     let (_, _, rest) = input::parse_arn(arn.split("/consumer/").next()?)?;
     let tail = arn.split_once("/consumer/")?.1;
     let (name, created) = tail.rsplit_once(':')?;

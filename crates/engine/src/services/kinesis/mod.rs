@@ -10,11 +10,12 @@
 //! period (a sweep timer per stream, and a trim whenever the stream is used); shard iterators
 //! expire after five minutes; PROVISIONED shards take 1 MiB and 1,000 records per virtual second.
 //! Not simulated: resharding (UpdateShardCount, SplitShard, MergeShards), encryption,
-//! enhanced monitoring, SubscribeToShard (an event stream over HTTP/2), resource policies,
-//! and GetRecords' read limits.
+//! enhanced monitoring, resource policies, and GetRecords' read limits. SubscribeToShard is
+//! [`efo`]: a subscription the host drives, its events on the virtual clock.
 
 pub mod consumers;
 pub mod data;
+pub mod efo;
 pub mod errors;
 pub mod input;
 pub mod stream;
@@ -43,6 +44,8 @@ pub struct RegionState {
 #[derive(Debug, Default)]
 pub struct Kinesis {
     regions: BTreeMap<String, RegionState>,
+    /// SubscribeToShard's subscriptions: runtime state, never records (see [`efo`]).
+    subscriptions: efo::Subscriptions,
 }
 
 /// Operations of the Kinesis API this build does not implement.
@@ -54,7 +57,6 @@ const NOT_YET: &[&str] = &[
     "StopStreamEncryption",
     "EnableEnhancedMonitoring",
     "DisableEnhancedMonitoring",
-    "SubscribeToShard",
     "UpdateStreamMode",
     "DescribeLimits",
     "PutResourcePolicy",
@@ -164,6 +166,7 @@ impl Service for Kinesis {
             "DescribeStreamConsumer" => consumers::describe(self, cx, input),
             "ListStreamConsumers" => consumers::list(self, cx, input),
             "DeregisterStreamConsumer" => consumers::deregister(self, cx, input),
+            "SubscribeToShard" => efo::subscribe(self, cx, input),
             op if NOT_YET.contains(&op) => Err(AwsError::unknown_operation(format!("Gureum does not implement the Kinesis operation {op} yet."))),
             _ => Err(AwsError::unknown_operation("")),
         }
@@ -171,6 +174,16 @@ impl Service for Kinesis {
 
     fn fire(&mut self, cx: &mut Cx, timer: &Timer) {
         self.fire_timer(cx, timer);
+    }
+
+    /// `kinesis:ReadSubscription` and `kinesis:CloseSubscription`: the host's side of
+    /// SubscribeToShard's event stream (see [`efo`]).
+    fn control(&mut self, cx: &mut Cx, operation: &str, input: &Value) -> Result<Value, AwsError> {
+        match operation {
+            "ReadSubscription" => efo::read_subscription(self, cx, input),
+            "CloseSubscription" => efo::close_subscription(self, input),
+            _ => Err(AwsError::new("gureum", "UnknownOperationException", format!("Unknown control operation 'kinesis:{operation}'."), 400)),
+        }
     }
 
     fn save(&self, out: &mut Vec<Record>) {
@@ -223,8 +236,11 @@ impl Service for Kinesis {
 
     fn clear(&mut self) {
         self.regions.clear();
+        self.subscriptions.clear();
     }
 }
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_efo;

@@ -194,8 +194,13 @@ pub fn create(cx: &mut Cx, state: &mut RegionState, input: &Value) -> Result<Ste
             let request = Request::new("kinesis", "DescribeStreamSummary", &region, json!({ "StreamARN": source }));
             return Ok(Step::Call(request, Box::new(Cont::EsmCreate(Box::new(input.clone())))));
         }
-        "kinesis" if source.contains("/consumer/") => {
-            return Err(invalid_parameter("Gureum does not simulate enhanced fan-out (SubscribeToShard): map the stream's ARN, not a consumer's."));
+        "kinesis" if source.contains(":stream/") && source.contains("/consumer/") => {
+            // An enhanced fan-out consumer: it must exist; the mapping reads its stream.
+            super::esm_stream::read(input, true)?;
+            check_new(cx, state, &n, &source)?;
+            let region = source.split(':').nth(3).unwrap_or(cx.region).to_string();
+            let request = Request::new("kinesis", "DescribeStreamConsumer", &region, json!({ "ConsumerARN": source }));
+            return Ok(Step::Call(request, Box::new(Cont::EsmCreate(Box::new(input.clone())))));
         }
         "kinesis" => return Err(invalid_parameter(format!("Unrecognized event source: {source}"))),
         "kafka" | "mq" => return Err(invalid_parameter(format!("Gureum does not simulate {service} event sources."))),
@@ -299,8 +304,10 @@ pub fn create_checked(cx: &mut Cx, state: &mut RegionState, input: &Value, queue
 
 /// CreateEventSourceMapping for a DynamoDB stream, once DescribeStream has answered.
 fn create_stream_mapping(cx: &mut Cx, state: &mut RegionState, input: &Value, source: &str, described: Result<Value, AwsError>) -> Result<Step, AwsError> {
-    if let Err(e) = described {
-        return Err(invalid_parameter(format!("Stream not found: {source} ({}: {})", e.kind, e.message)));
+    match described {
+        Err(e) if source.contains("/consumer/") => return Err(invalid_parameter(format!("Consumer not found: {source} ({}: {})", e.kind, e.message))),
+        Err(e) => return Err(invalid_parameter(format!("Stream not found: {source} ({}: {})", e.kind, e.message))),
+        Ok(_) => {}
     }
     let n = manage::named(cx, input, false)?;
     let settings = read_settings(input)?;

@@ -60,6 +60,12 @@ fn is_kinesis(arn: &str) -> bool {
     arn.split(':').nth(2) == Some("kinesis")
 }
 
+/// The stream of a mapping's source: itself, or the stream of an enhanced fan-out consumer
+/// (`…:stream/S/consumer/C:123`), which the mapping reads and names in its records.
+pub fn stream_arn(arn: &str) -> &str {
+    arn.split("/consumer/").next().unwrap_or(arn)
+}
+
 /// The endpoint a mapping's source answers on.
 fn endpoint(arn: &str) -> &'static str {
     if is_kinesis(arn) {
@@ -96,7 +102,7 @@ fn kinesis_event_record(m: &Mapping, role: &str, shard: &str, r: &Value) -> Valu
         "eventName": "aws:kinesis:record",
         "invokeIdentityArn": role,
         "awsRegion": region_of(&m.event_source_arn),
-        "eventSourceARN": m.event_source_arn,
+        "eventSourceARN": stream_arn(&m.event_source_arn),
     })
 }
 
@@ -236,7 +242,7 @@ pub fn poll(_cx: &mut Cx, m: &Mapping) -> Step {
             )
         }
         None => {
-            let input = if is_kinesis(&m.event_source_arn) { json!({ "StreamARN": m.event_source_arn }) } else { json!({ "StreamArn": m.event_source_arn }) };
+            let input = if is_kinesis(&m.event_source_arn) { json!({ "StreamARN": stream_arn(&m.event_source_arn) }) } else { json!({ "StreamArn": m.event_source_arn }) };
             Step::Call(Request::new(endpoint(&m.event_source_arn), "DescribeStream", &region, input), Box::new(Cont::StreamDescribed(m.uuid.clone())))
         }
     }
@@ -290,7 +296,8 @@ pub fn described(cx: &mut Cx, state: &mut RegionState, uuid: &str, answer: Resul
             return Ok(poll(cx, &snapshot));
         }
     }
-    let mut request = if kinesis { json!({ "StreamARN": m.event_source_arn, "ShardId": shard }) } else { json!({ "StreamArn": m.event_source_arn, "ShardId": shard }) };
+    let mut request =
+        if kinesis { json!({ "StreamARN": stream_arn(&m.event_source_arn), "ShardId": shard }) } else { json!({ "StreamArn": m.event_source_arn, "ShardId": shard }) };
     match &s.last_sequence {
         Some(seq) => {
             request["ShardIteratorType"] = json!("AFTER_SEQUENCE_NUMBER");
@@ -413,7 +420,7 @@ pub fn records(cx: &mut Cx, state: &mut RegionState, uuid: &str, answer: Result<
         .iter()
         .map(|r| {
             let mut r = r.clone();
-            r["eventSourceARN"] = json!(m.event_source_arn);
+            r["eventSourceARN"] = json!(stream_arn(&m.event_source_arn));
             r
         })
         .collect();
@@ -522,7 +529,7 @@ fn deliver_failure(cx: &mut Cx, m: &Mapping, s: &StreamState, records: &[Value],
             "approximateArrivalOfFirstRecord": at(records.first()),
             "approximateArrivalOfLastRecord": at(records.last()),
             "batchSize": records.len(),
-            "streamArn": m.event_source_arn,
+            "streamArn": stream_arn(&m.event_source_arn),
         },
     });
     if let Some(batch) = body.as_object_mut().and_then(|b| b.remove("BatchInfo")) {
