@@ -237,6 +237,60 @@ fn decode_map(r: &mut Reader, depth: usize) -> R<Item> {
     Ok(m)
 }
 
+/// `item` as the changes that turn `base` into it: the attributes whose value differs from
+/// `base`'s (or that `base` lacks), then the names of `base`'s attributes it lacks. Stream records
+/// keep a MODIFY's old image this way, against its new image: a write that changes one attribute
+/// keeps one attribute, not a second copy of the item. [`decode_delta`] reverses it.
+pub(crate) fn encode_delta(out: &mut Vec<u8>, item: &Item, base: &Item) {
+    // Attributes usually come in the same order: compare by position, by name otherwise.
+    let differs = |i: usize, k: &String, v: &AttributeValue| match base.get_index(i) {
+        Some((bk, bv)) if bk == k => bv != v,
+        _ => base.get(k) != Some(v),
+    };
+    let aligned = item.len() == base.len() && item.keys().zip(base.keys()).all(|(a, b)| a == b);
+    put_len(out, item.iter().enumerate().filter(|(i, (k, v))| differs(*i, k, v)).count());
+    for (i, (k, v)) in item.iter().enumerate() {
+        if differs(i, k, v) {
+            put_bytes(out, k.as_bytes());
+            encode_value(out, v);
+        }
+    }
+    if aligned {
+        put_len(out, 0);
+        return;
+    }
+    put_len(out, base.keys().filter(|k| !item.contains_key(*k)).count());
+    for k in base.keys().filter(|k| !item.contains_key(*k)) {
+        put_bytes(out, k.as_bytes());
+    }
+}
+
+/// The item [`encode_delta`] wrote against `base`.
+pub(crate) fn decode_delta(bytes: &[u8], base: &Item) -> R<Item> {
+    let mut r = Reader { b: bytes, pos: 0 };
+    let n = r.len()?;
+    let mut changed = Vec::with_capacity(n.min(4096));
+    for _ in 0..n {
+        let k = r.string()?;
+        let v = decode_value(&mut r, 0)?;
+        changed.push((k, v));
+    }
+    let mut item = base.clone();
+    for _ in 0..r.len()? {
+        let k = r.string()?;
+        if item.shift_remove(&k).is_none() {
+            return Err("item change removes an attribute its base lacks".into());
+        }
+    }
+    for (k, v) in changed {
+        item.insert(k, v);
+    }
+    if r.pos != bytes.len() {
+        return Err("trailing bytes after item change".into());
+    }
+    Ok(item)
+}
+
 pub fn encode_item(item: &Item) -> Vec<u8> {
     let mut out = Vec::with_capacity(64);
     encode_map(&mut out, item);

@@ -359,7 +359,7 @@ impl StreamStore {
     /// every write happens). `old`: the item before (None: absent); `new`: the encoded item now
     /// stored under `key` (the item record's value; None: deleted); `unchanged`: the write put
     /// back an equal item, which writes no record (as DynamoDB writes none).
-    pub fn capture(&mut self, cx: &mut Cx, meta: &TableMeta, key: &PrimaryKey, old: Option<&Item>, new: Option<&[u8]>, unchanged: bool, origin: Origin) {
+    pub fn capture(&mut self, cx: &mut Cx, meta: &TableMeta, key: &PrimaryKey, old: Option<&Item>, new: Option<(&[u8], &Item)>, unchanged: bool, origin: Origin) {
         let region = cx.region;
         let Some(label) = &meta.stream.latest_label else { return };
         let Some(stream) = self.regions.get_mut(region).and_then(|t| t.get_mut(&meta.name)).and_then(|l| l.last_mut()).filter(|s| &s.meta.label == label && s.is_open()) else {
@@ -374,8 +374,12 @@ impl StreamStore {
         };
         let view = stream.meta.view_type.as_str();
         let new = new.filter(|_| matches!(view, "NEW_IMAGE" | "NEW_AND_OLD_IMAGES"));
-        let old = old.filter(|_| matches!(view, "OLD_IMAGE" | "NEW_AND_OLD_IMAGES")).map(Image::Item);
-        let value = encode_record(cx.now_ms, event, origin, Keys::Key(&meta.key_schema, key), new, old);
+        // With both images, the old one is kept as its difference from the new one.
+        let old = old.filter(|_| matches!(view, "OLD_IMAGE" | "NEW_AND_OLD_IMAGES")).map(|o| match new {
+            Some((_, n)) => Image::Delta { item: o, base: n },
+            None => Image::Item(o),
+        });
+        let value = encode_record(cx.now_ms, event, origin, Keys::Key(&meta.key_schema, key), new.map(|(bytes, _)| bytes), old);
         let seq = stream.next_seq();
         let key = stream.record_key(seq);
         stream.push(seq, cx.now_ms, &value);
@@ -506,12 +510,13 @@ pub(crate) fn put_item(table: &mut Table, streams: &mut StreamStore, cx: &mut Cx
         cx.journal.put(record, bytes);
         return table.put_keyed(flat, key, item);
     }
-    let (old, unchanged) = table.put_compared(flat, key.clone(), item, true);
+    let (old, unchanged) = table.put_compared(flat.clone(), key.clone(), item, true);
+    let new = table.items.get_by_bytes(&flat);
     if table.meta.stream.enabled {
-        streams.capture(cx, &table.meta, &key, old.as_ref(), Some(&bytes), unchanged, Origin::User);
+        streams.capture(cx, &table.meta, &key, old.as_ref(), new.map(|n| (bytes.as_slice(), n)), unchanged, Origin::User);
     }
     if table.kinesis.on {
-        super::kinesis_dest::capture(&mut table.kinesis, cx, region, &table.meta, &key, old.as_ref(), table.items.get(&key), Origin::User);
+        super::kinesis_dest::capture(&mut table.kinesis, cx, region, &table.meta, &key, old.as_ref(), new, Origin::User);
     }
     cx.journal.put(record, bytes);
     old
@@ -558,10 +563,13 @@ enum Keys<'a> {
     Map(&'a Item),
 }
 
-/// An image for a stream record: already encoded, or an item encoded into the record.
+/// An image for a stream record: already encoded, an item encoded into the record, or (the old
+/// image beside a new one) an item encoded as its difference from `base`, the new image
+/// ([`codec::encode_delta`]; flag bit 2 of the record).
 enum Image<'a> {
     Bytes(&'a [u8]),
     Item(&'a Item),
+    Delta { item: &'a Item, base: &'a Item },
 }
 
 fn encode_record(at_ms: i64, event: EventName, origin: Origin, keys: Keys, new: Option<&[u8]>, old: Option<Image>) -> Vec<u8> {
@@ -569,13 +577,14 @@ fn encode_record(at_ms: i64, event: EventName, origin: Origin, keys: Keys, new: 
         Some(Image::Bytes(b)) => b.len(),
         // The new image's size is a fair guess for the old one's.
         Some(Image::Item(_)) => new.map_or(64, <[u8]>::len),
+        Some(Image::Delta { .. }) => 24,
         None => 0,
     };
     let mut out = Vec::with_capacity(56 + new.map_or(0, <[u8]>::len) + old_len);
     out.push(RECORD_VERSION);
     out.push(event.code() | if origin == Origin::Service { 0x10 } else { 0 });
     out.extend_from_slice(&at_ms.to_le_bytes());
-    out.push(u8::from(new.is_some()) | u8::from(old.is_some()) << 1);
+    out.push(u8::from(new.is_some()) | u8::from(old.is_some()) << 1 | u8::from(matches!(old, Some(Image::Delta { .. }))) << 2);
     put_part(&mut out, |o| match keys {
         Keys::Key(schema, key) => codec::encode_key_map(o, schema, key),
         Keys::Map(m) => codec::encode_map(o, m),
@@ -586,6 +595,7 @@ fn encode_record(at_ms: i64, event: EventName, origin: Origin, keys: Keys, new: 
     match old {
         Some(Image::Bytes(b)) => put_part(&mut out, |o| o.extend_from_slice(b)),
         Some(Image::Item(item)) => put_part(&mut out, |o| codec::encode_map(o, item)),
+        Some(Image::Delta { item, base }) => put_part(&mut out, |o| codec::encode_delta(o, item, base)),
         None => {}
     }
     out
@@ -597,21 +607,26 @@ fn decode_record(b: &[u8]) -> Result<Change, String> {
         return Err(bad());
     }
     let (version, event, flags) = (b[0], b[1], b[10]);
-    if version != RECORD_VERSION || flags > 3 || event & !0x10 > 2 {
+    // Flags: bit 0 a new image, bit 1 an old image, bit 2 the old image as a delta (needs both).
+    if version != RECORD_VERSION || flags > 7 || (flags & 4 != 0 && flags & 3 != 3) || event & !0x10 > 2 {
         return Err(bad());
     }
     let at_ms = i64::from_le_bytes(b[2..10].try_into().map_err(|_| bad())?);
     let mut rest = &b[11..];
-    let mut part = || -> Result<Item, String> {
+    let mut part = || -> Result<&[u8], String> {
         let (len, tail) = rest.split_at_checked(4).ok_or_else(bad)?;
         let len = u32::from_le_bytes(len.try_into().map_err(|_| bad())?) as usize;
         let (bytes, tail) = tail.split_at_checked(len).ok_or_else(bad)?;
         rest = tail;
-        codec::decode_item(bytes)
+        Ok(bytes)
     };
-    let keys = part()?;
-    let new = if flags & 1 != 0 { Some(part()?) } else { None };
-    let old = if flags & 2 != 0 { Some(part()?) } else { None };
+    let keys = codec::decode_item(part()?)?;
+    let new = if flags & 1 != 0 { Some(codec::decode_item(part()?)?) } else { None };
+    let old = match (flags & 2 != 0, &new) {
+        (false, _) => None,
+        (true, Some(n)) if flags & 4 != 0 => Some(codec::decode_delta(part()?, n)?),
+        (true, _) => Some(codec::decode_item(part()?)?),
+    };
     if !rest.is_empty() {
         return Err(bad());
     }

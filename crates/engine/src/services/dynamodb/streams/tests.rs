@@ -532,3 +532,28 @@ fn an_equal_item_with_its_attributes_in_another_order_writes_no_record() {
         assert_eq!(names(&records), ["INSERT", "MODIFY", "MODIFY"], "{view}");
     }
 }
+
+#[test]
+fn a_modify_keeps_the_whole_old_image_whatever_changed() {
+    let mut e = engine("NEW_AND_OLD_IMAGES");
+    let first = item("a", 1, json!({"x": {"S": "one"}, "gone": {"N": "1"}, "keep": {"M": {"deep": {"L": [{"S": "v"}]}}}}));
+    ok(ddb(&mut e, T1, "PutItem", json!({"TableName": "Tbl", "Item": first})));
+    // One attribute changed, one removed, one added, in another order.
+    let second = json!({"added": {"SS": ["p", "q"]}, "keep": {"M": {"deep": {"L": [{"S": "v"}]}}}, "pk": {"S": "a"}, "x": {"S": "two"}, "sk": {"N": "1"}});
+    ok(e.call_json(T1, "dynamodb", "PutItem", "us-east-1", json!({"TableName": "Tbl", "Item": second}).to_string().as_bytes()));
+    ok(ddb(
+        &mut e,
+        T1,
+        "UpdateItem",
+        json!({"TableName": "Tbl", "Key": key("a", 1), "UpdateExpression": "REMOVE added SET x = :x", "ExpressionAttributeValues": {":x": {"S": "three"}}}),
+    ));
+    let records = all_records(&mut e, T1);
+    assert_eq!(names(&records), ["INSERT", "MODIFY", "MODIFY"]);
+    assert_eq!(records[1]["dynamodb"]["OldImage"], first);
+    assert_eq!(records[1]["dynamodb"]["NewImage"], second);
+    assert_eq!(records[2]["dynamodb"]["OldImage"], second);
+    assert_eq!(records[2]["dynamodb"]["NewImage"], item("a", 1, json!({"x": {"S": "three"}, "keep": {"M": {"deep": {"L": [{"S": "v"}]}}}})));
+    // The same after a reload.
+    let mut again = Engine::restore(EngineConfig::default(), T1, e.snapshot()).unwrap();
+    assert_eq!(all_records(&mut again, T1), records);
+}
