@@ -69,10 +69,17 @@ fn row(p: &RowProps) -> Html {
     let target = use_state(|| p.policy.as_ref().and_then(|x| x["TargetTrackingScalingPolicyConfiguration"]["TargetValue"].as_f64()).unwrap_or(70.0).to_string());
     let problem = use_state(|| None::<String>);
     {
-        // Follow what the API says when it changes (another tab, boto3).
-        let (on, min, max, target) = (on.clone(), min.clone(), max.clone(), target.clone());
+        // Follow what the API says when it changes (another tab, boto3). The switch follows only
+        // a change of on/off, so a refused Apply leaves the row as the learner set it.
+        let on = on.clone();
+        use_effect_with(enabled, move |e| {
+            on.set(*e);
+            || ()
+        });
+    }
+    {
+        let (min, max, target) = (min.clone(), max.clone(), target.clone());
         use_effect_with((p.target.clone(), p.policy.clone()), move |(t, pol)| {
-            on.set(t.is_some() && pol.is_some());
             if let Some(t) = t {
                 min.set(t["MinCapacity"].as_i64().unwrap_or(1).to_string());
                 max.set(t["MaxCapacity"].as_i64().unwrap_or(100).to_string());
@@ -115,9 +122,18 @@ fn row(p: &RowProps) -> Html {
             policy["PolicyName"] = json!(format!("{}:{}", d.metric, d.resource_id));
             policy["PolicyType"] = json!("TargetTrackingScaling");
             policy["TargetTrackingScalingPolicyConfiguration"] = json!({"TargetValue": tv, "PredefinedMetricSpecification": {"PredefinedMetricType": d.metric}});
+            let key = json!({"ServiceNamespace": "dynamodb", "ResourceId": d.resource_id, "ScalableDimension": d.dimension});
             wasm_bindgen_futures::spawn_local(async move {
                 let result = match ctx.bridge.send(AAS, "RegisterScalableTarget", register).await {
-                    Ok(_) => ctx.bridge.send(AAS, "PutScalingPolicy", policy).await,
+                    Ok(_) => match ctx.bridge.send(AAS, "PutScalingPolicy", policy).await {
+                        // A target registered just now without its policy would scale nothing:
+                        // take it back, so the row stays off, as the console leaves it.
+                        Err(e) if !registered => {
+                            let _ = ctx.bridge.send(AAS, "DeregisterScalableTarget", key).await;
+                            Err(e)
+                        }
+                        other => other,
+                    },
                     Err(e) => Err(e),
                 };
                 match result {
@@ -137,16 +153,21 @@ fn row(p: &RowProps) -> Html {
         Callback::from(move |e: Event| on.set(e.target_dyn_into::<web_sys::HtmlInputElement>().map(|i| i.checked()).unwrap_or(false)))
     };
     let label = p.dim.label.clone();
+    let status = if enabled {
+        html! { <span class="badge active">{ "on" }</span> }
+    } else if p.target.is_some() {
+        html! { <span class="badge creating" title="Registered as a scalable target, but without a scaling policy: nothing scales it.">{ "no policy" }</span> }
+    } else {
+        html! { <span class="badge">{ "off" }</span> }
+    };
     html! {
-        <form class="cap-form as-row" aria-label={format!("Auto scaling: {label}")} onsubmit={apply}>
-            <label class="check as-name"><input type="checkbox" aria-label={format!("Auto scaling for {label}")} checked={*on} onchange={toggle} />{ format!(" {label}") }</label>
-            if *on {
-                <label>{ "Min" }<input aria-label={format!("Minimum {label}")} inputmode="numeric" value={(*min).clone()} oninput={set(&min)} /></label>
-                <label>{ "Max" }<input aria-label={format!("Maximum {label}")} inputmode="numeric" value={(*max).clone()} oninput={set(&max)} /></label>
-                <label>{ "Target %" }<input aria-label={format!("Target utilization {label}")} inputmode="decimal" value={(*target).clone()} oninput={set(&target)} /></label>
-            }
+        <form class="as-row" aria-label={format!("Auto scaling: {label}")} onsubmit={apply}>
+            <label class="check as-name"><input type="checkbox" aria-label={format!("Auto scaling for {label}")} checked={*on} onchange={toggle} />{ label.clone() }</label>
+            <input aria-label={format!("Minimum {label}")} inputmode="numeric" disabled={!*on} value={(*min).clone()} oninput={set(&min)} />
+            <input aria-label={format!("Maximum {label}")} inputmode="numeric" disabled={!*on} value={(*max).clone()} oninput={set(&max)} />
+            <input aria-label={format!("Target utilization {label}")} inputmode="decimal" disabled={!*on} value={(*target).clone()} oninput={set(&target)} />
             <button class="btn small" type="submit" disabled={!*on && p.target.is_none()}>{ "Apply" }</button>
-            if enabled { <span class="badge active">{ "on" }</span> }
+            { status }
             if let Some(m) = &*problem { <p class="error-text" role="alert">{ m }</p> }
         </form>
     }
@@ -206,6 +227,9 @@ pub fn auto_scaling(p: &Props) -> Html {
         <section class="cap-autoscaling card" aria-label="Auto scaling">
             <h3>{ "Auto scaling" }</h3>
             <p class="hint">{ "Target tracking (Application Auto Scaling) keeps consumed capacity near a target percentage of the provisioned capacity: when utilization stays above the target for 2 consecutive minutes it raises capacity to consumed ÷ target; when it stays 20 points below the target for 15 consecutive minutes it lowers it, within your minimum and maximum. Scaling in waits longer because a decrease is risky (a returning spike would be throttled) and DynamoDB allows only four decreases a day, then one an hour." }</p>
+            <div class="as-row as-head" aria-hidden="true">
+                <span>{ "Scaled capacity" }</span><span>{ "Min units" }</span><span>{ "Max units" }</span><span>{ "Target %" }</span>
+            </div>
             { for all.iter().map(|d| html! {
                 <Row key={format!("{}|{}", d.resource_id, d.dimension)} dim={d.clone()} role={role.clone()} target={find(&targets, d)} policy={find(&policies, d)} on_change={on_change.clone()} />
             }) }
@@ -213,13 +237,19 @@ pub fn auto_scaling(p: &Props) -> Html {
             if activities.is_empty() {
                 <p class="muted">{ "None yet. Start a load above the target and fast-forward the clock a few minutes." }</p>
             } else {
-                <table class="grid as-activities" aria-label="Scaling activities">
-                    <thead><tr><th>{ "Time (UTC)" }</th><th>{ "Resource" }</th><th>{ "Description" }</th><th>{ "Status" }</th><th>{ "Cause" }</th></tr></thead>
+                <div class="grid-wrap"><table class="grid as-activities" aria-label="Scaling activities">
+                    <thead><tr><th>{ "Simulated time (UTC)" }</th><th>{ "Resource" }</th><th>{ "Description" }</th><th>{ "Status" }</th><th>{ "Cause" }</th></tr></thead>
                     <tbody>
                         { for activities.iter().map(|a| {
                             let status = a["StatusCode"].as_str().unwrap_or_default().to_string();
                             let cause = a["Cause"].as_str().unwrap_or_default();
-                            let why = if cause.contains("-AlarmHigh-") { "AlarmHigh (above target)" } else if cause.contains("-AlarmLow-") { "AlarmLow (below target)" } else { cause };
+                            let why = if cause.contains("-AlarmHigh-") {
+                                "Utilization above the target for 2 minutes (AlarmHigh)"
+                            } else if cause.contains("-AlarmLow-") {
+                                "Utilization 20 points below the target for 15 minutes (AlarmLow)"
+                            } else {
+                                cause
+                            };
                             html! { <tr>
                                 <td>{ short_time(a["StartTime"].as_f64().unwrap_or(0.0)) }</td>
                                 <td><code>{ a["ResourceId"].as_str().unwrap_or_default() }</code></td>
@@ -230,7 +260,7 @@ pub fn auto_scaling(p: &Props) -> Html {
                             </tr> }
                         }) }
                     </tbody>
-                </table>
+                </table></div>
             }
         </section>
     }

@@ -120,6 +120,21 @@ pub fn capacity(p: &Props) -> Html {
     let f_mode = use_state(|| mode.clone());
     let f_rcu = use_state(|| if rcu > 0 { rcu.to_string() } else { "5".into() });
     let f_wcu = use_state(|| if wcu > 0 { wcu.to_string() } else { "5".into() });
+    {
+        // Follow the table when its capacity changes under the form (auto scaling, another tab),
+        // so Update capacity never sends a stale number back.
+        let (f_mode, f_rcu, f_wcu) = (f_mode.clone(), f_rcu.clone(), f_wcu.clone());
+        use_effect_with((mode.clone(), rcu, wcu), move |(m, r, w)| {
+            f_mode.set(m.clone());
+            if *r > 0 {
+                f_rcu.set(r.to_string());
+            }
+            if *w > 0 {
+                f_wcu.set(w.to_string());
+            }
+            || ()
+        });
+    }
     let problem = use_state(|| None::<String>);
     let save = {
         let (ctx, name, f_mode, f_rcu, f_wcu, problem, gsis, mode) =

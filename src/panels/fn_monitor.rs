@@ -209,8 +209,10 @@ pub(crate) fn chart(title: &str, unit: &str, points: &[(String, f64)], overlay: 
     let scale = if peak > 0.0 { H / peak } else { 0.0 };
     let bw = W / n;
     let total: f64 = points.iter().map(|p| p.1).sum();
-    let line: String =
-        overlay.map(|o| o.iter().enumerate().map(|(i, v)| format!("{:.1},{:.1}", i as f64 * bw + bw / 2.0, H - v * scale)).collect::<Vec<_>>().join(" ")).unwrap_or_default();
+    // A step per minute: the overlay's value holds across its minute's bar.
+    let line: String = overlay
+        .map(|o| o.iter().enumerate().map(|(i, v)| format!("{:.1},{y:.1} {:.1},{y:.1}", i as f64 * bw, (i + 1) as f64 * bw, y = H - v * scale)).collect::<Vec<_>>().join(" "))
+        .unwrap_or_default();
     let fmt = |v: f64| if v.fract() == 0.0 { format!("{v:.0}") } else { format!("{v:.2}") };
     let summary = if unit == "ms" { format!("peak {} ms", fmt(peak)) } else { format!("{} in total", fmt(total)) };
     html! {
