@@ -240,29 +240,58 @@ fn decode_map(r: &mut Reader, depth: usize) -> R<Item> {
 /// `item` as the changes that turn `base` into it: the attributes whose value differs from
 /// `base`'s (or that `base` lacks), then the names of `base`'s attributes it lacks. Stream records
 /// keep a MODIFY's old image this way, against its new image: a write that changes one attribute
-/// keeps one attribute, not a second copy of the item. [`decode_delta`] reverses it.
-pub(crate) fn encode_delta(out: &mut Vec<u8>, item: &Item, base: &Item) {
-    // Attributes usually come in the same order: compare by position, by name otherwise.
-    let differs = |i: usize, k: &String, v: &AttributeValue| match base.get_index(i) {
-        Some((bk, bv)) if bk == k => bv != v,
-        _ => base.get(k) != Some(v),
-    };
-    let aligned = item.len() == base.len() && item.keys().zip(base.keys()).all(|(a, b)| a == b);
-    put_len(out, item.iter().enumerate().filter(|(i, (k, v))| differs(*i, k, v)).count());
+/// keeps one attribute, not a second copy of the item. [`decode_delta`] reverses it. Returns
+/// whether `item` differs from `base` at all (if not, what it wrote says "no change").
+pub(crate) fn encode_delta(out: &mut Vec<u8>, item: &Item, base: &Item) -> bool {
+    // The positions of the attributes that differ, found in one pass; attributes usually come
+    // in the same order, so they are compared by position, by name otherwise.
+    const STACK: usize = 32;
+    let mut stack = [0u32; STACK];
+    let mut heap: Vec<u32> = Vec::new();
+    let mut changed = 0usize;
+    let mut added = false;
     for (i, (k, v)) in item.iter().enumerate() {
-        if differs(i, k, v) {
+        let differs = match base.get_index(i) {
+            Some((bk, bv)) if bk == k => bv != v,
+            _ => match base.get(k) {
+                Some(bv) => bv != v,
+                None => {
+                    added = true;
+                    true
+                }
+            },
+        };
+        if differs {
+            if changed < STACK {
+                stack[changed] = i as u32;
+            } else {
+                if heap.is_empty() {
+                    heap.extend_from_slice(&stack);
+                }
+                heap.push(i as u32);
+            }
+            changed += 1;
+        }
+    }
+    let positions = if changed <= STACK { &stack[..changed] } else { &heap[..] };
+    put_len(out, changed);
+    for &i in positions {
+        if let Some((k, v)) = item.get_index(i as usize) {
             put_bytes(out, k.as_bytes());
             encode_value(out, v);
         }
     }
-    if aligned {
+    // Every attribute of `item` is in `base` and they have as many: none was removed.
+    if !added && item.len() == base.len() {
         put_len(out, 0);
-        return;
+        return changed > 0;
     }
-    put_len(out, base.keys().filter(|k| !item.contains_key(*k)).count());
+    let removed = base.keys().filter(|k| !item.contains_key(*k)).count();
+    put_len(out, removed);
     for k in base.keys().filter(|k| !item.contains_key(*k)) {
         put_bytes(out, k.as_bytes());
     }
+    changed > 0 || removed > 0
 }
 
 /// The item [`encode_delta`] wrote against `base`.

@@ -103,25 +103,11 @@ impl ItemMap {
 
     /// [`ItemMap::insert`] with the key already flattened (`flat` must be `KeyBytes::of(&key)`).
     pub(crate) fn insert_keyed(&mut self, flat: KeyBytes, key: PrimaryKey, item: Item) -> Option<Item> {
-        self.replace_keyed(flat, key, item, false).0
-    }
-
-    /// [`ItemMap::insert_keyed`] in one lookup, also telling (when `compare`) whether the item
-    /// replaced equals the new one: a write that changed nothing.
-    pub(crate) fn replace_keyed(&mut self, flat: KeyBytes, key: PrimaryKey, item: Item, compare: bool) -> (Option<Item>, bool) {
-        use std::collections::hash_map::Entry;
-        match self.by_key.entry(flat) {
-            Entry::Occupied(mut e) => {
-                let same = compare && same_item(e.get().item(), &item);
-                let old = std::mem::replace(e.get_mut(), Stored::new(item, self.keep_json));
-                (Some(old.item), same)
-            }
-            Entry::Vacant(e) => {
-                e.insert(Stored::new(item, self.keep_json));
-                self.order.insert(key);
-                (None, false)
-            }
+        let old = self.by_key.insert(flat, Stored::new(item, self.keep_json));
+        if old.is_none() {
+            self.order.insert(key);
         }
+        old.map(|s| s.item)
     }
 
     pub fn remove(&mut self, key: &PrimaryKey) -> Option<Item> {
@@ -534,15 +520,9 @@ impl Table {
 
     /// [`Table::put`] with the key already flattened (`flat` must be `KeyBytes::of(&key)`).
     pub(crate) fn put_keyed(&mut self, flat: KeyBytes, key: PrimaryKey, item: Item) -> Option<Item> {
-        self.put_compared(flat, key, item, false).0
-    }
-
-    /// [`Table::put_keyed`], also telling (when `compare`) whether the item replaced equals the
-    /// new one (see [`ItemMap::replace_keyed`]).
-    pub(crate) fn put_compared(&mut self, flat: KeyBytes, key: PrimaryKey, item: Item, compare: bool) -> (Option<Item>, bool) {
         self.size_bytes += item_size(&item);
         let indexed = (!self.meta.indexes.is_empty()).then(|| item.clone());
-        let (old, same) = self.items.replace_keyed(flat, key.clone(), item, compare);
+        let old = self.items.insert_keyed(flat, key.clone(), item);
         if let Some(o) = &old {
             self.size_bytes -= item_size(o);
             self.index_remove(&key, o);
@@ -550,7 +530,7 @@ impl Table {
         if let Some(new) = indexed {
             self.index_add(&key, &new);
         }
-        (old, same)
+        old
     }
 
     pub fn remove(&mut self, key: &PrimaryKey) -> Option<Item> {

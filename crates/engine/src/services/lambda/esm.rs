@@ -42,7 +42,7 @@ pub struct Mapping {
     /// Current wait between polls (backs off while the queue is empty).
     pub idle_ms: i64,
     pub last_processing_result: String,
-    /// For stream sources (DynamoDB streams): their settings and the poller's place.
+    /// For stream sources (DynamoDB streams, Kinesis streams and consumers): their settings and the poller's place.
     #[serde(default)]
     pub stream: Option<super::esm_stream::StreamState>,
 }

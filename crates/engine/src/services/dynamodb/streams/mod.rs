@@ -357,29 +357,34 @@ impl StreamStore {
 
     /// Appends the stream record of one item change to the table's stream (in `cx.region`, where
     /// every write happens). `old`: the item before (None: absent); `new`: the encoded item now
-    /// stored under `key` (the item record's value; None: deleted); `unchanged`: the write put
-    /// back an equal item, which writes no record (as DynamoDB writes none).
-    pub fn capture(&mut self, cx: &mut Cx, meta: &TableMeta, key: &PrimaryKey, old: Option<&Item>, new: Option<(&[u8], &Item)>, unchanged: bool, origin: Origin) {
+    /// stored under `key` (the item record's value; None: deleted). A write that put back an
+    /// equal item writes no record (as DynamoDB writes none).
+    pub fn capture(&mut self, cx: &mut Cx, meta: &TableMeta, key: &PrimaryKey, old: Option<&Item>, new: Option<(&[u8], &Item)>, origin: Origin) {
         let region = cx.region;
         let Some(label) = &meta.stream.latest_label else { return };
         let Some(stream) = self.regions.get_mut(region).and_then(|t| t.get_mut(&meta.name)).and_then(|l| l.last_mut()).filter(|s| &s.meta.label == label && s.is_open()) else {
             return;
         };
+        let view = stream.meta.view_type.as_str();
+        let both = view == "NEW_AND_OLD_IMAGES";
         let event = match (old, new) {
-            (_, Some(_)) if unchanged => return,
+            // With both images the old one is encoded as its difference from the new one,
+            // which also tells an unchanged item; otherwise they are compared here.
+            (Some(o), Some((_, n))) if !both && super::table::same_item(o, n) => return,
             (None, Some(_)) => EventName::Insert,
             (Some(_), Some(_)) => EventName::Modify,
             (Some(_), None) => EventName::Remove,
             (None, None) => return,
         };
-        let view = stream.meta.view_type.as_str();
         let new = new.filter(|_| matches!(view, "NEW_IMAGE" | "NEW_AND_OLD_IMAGES"));
         // With both images, the old one is kept as its difference from the new one.
         let old = old.filter(|_| matches!(view, "OLD_IMAGE" | "NEW_AND_OLD_IMAGES")).map(|o| match new {
             Some((_, n)) => Image::Delta { item: o, base: n },
             None => Image::Item(o),
         });
-        let value = encode_record(cx.now_ms, event, origin, Keys::Key(&meta.key_schema, key), new.map(|(bytes, _)| bytes), old);
+        let Some(value) = encode_record(cx.now_ms, event, origin, Keys::Key(&meta.key_schema, key), new.map(|(bytes, _)| bytes), old) else {
+            return; // the old image is the new one: nothing changed
+        };
         let seq = stream.next_seq();
         let key = stream.record_key(seq);
         stream.push(seq, cx.now_ms, &value);
@@ -510,10 +515,10 @@ pub(crate) fn put_item(table: &mut Table, streams: &mut StreamStore, cx: &mut Cx
         cx.journal.put(record, bytes);
         return table.put_keyed(flat, key, item);
     }
-    let (old, unchanged) = table.put_compared(flat.clone(), key.clone(), item, true);
+    let old = table.put_keyed(flat.clone(), key.clone(), item);
     let new = table.items.get_by_bytes(&flat);
     if table.meta.stream.enabled {
-        streams.capture(cx, &table.meta, &key, old.as_ref(), new.map(|n| (bytes.as_slice(), n)), unchanged, Origin::User);
+        streams.capture(cx, &table.meta, &key, old.as_ref(), new.map(|n| (bytes.as_slice(), n)), Origin::User);
     }
     if table.kinesis.on {
         super::kinesis_dest::capture(&mut table.kinesis, cx, region, &table.meta, &key, old.as_ref(), new, Origin::User);
@@ -534,7 +539,7 @@ pub(crate) fn delete_item_as(table: &mut Table, streams: &mut StreamStore, cx: &
     cx.journal.delete(item_key(region, &table.meta.name, key));
     if table.meta.stream.enabled | table.kinesis.on {
         if table.meta.stream.enabled {
-            streams.capture(cx, &table.meta, key, Some(&old), None, false, origin);
+            streams.capture(cx, &table.meta, key, Some(&old), None, origin);
         }
         if table.kinesis.on {
             super::kinesis_dest::capture(&mut table.kinesis, cx, region, &table.meta, key, Some(&old), None, origin);
@@ -572,7 +577,8 @@ enum Image<'a> {
     Delta { item: &'a Item, base: &'a Item },
 }
 
-fn encode_record(at_ms: i64, event: EventName, origin: Origin, keys: Keys, new: Option<&[u8]>, old: Option<Image>) -> Vec<u8> {
+/// None when the old image is a delta that found nothing changed.
+fn encode_record(at_ms: i64, event: EventName, origin: Origin, keys: Keys, new: Option<&[u8]>, old: Option<Image>) -> Option<Vec<u8>> {
     let old_len = match &old {
         Some(Image::Bytes(b)) => b.len(),
         // The new image's size is a fair guess for the old one's.
@@ -595,10 +601,16 @@ fn encode_record(at_ms: i64, event: EventName, origin: Origin, keys: Keys, new: 
     match old {
         Some(Image::Bytes(b)) => put_part(&mut out, |o| o.extend_from_slice(b)),
         Some(Image::Item(item)) => put_part(&mut out, |o| codec::encode_map(o, item)),
-        Some(Image::Delta { item, base }) => put_part(&mut out, |o| codec::encode_delta(o, item, base)),
+        Some(Image::Delta { item, base }) => {
+            let mut differs = false;
+            put_part(&mut out, |o| differs = codec::encode_delta(o, item, base));
+            if !differs {
+                return None;
+            }
+        }
         None => {}
     }
-    out
+    Some(out)
 }
 
 fn decode_record(b: &[u8]) -> Result<Change, String> {
@@ -666,7 +678,7 @@ pub fn record_from_json(key: &str, value: &Value) -> Result<Vec<u8>, String> {
     let origin = if value.get("service").and_then(Value::as_bool) == Some(true) { Origin::Service } else { Origin::User };
     let new = image("NewImage")?.map(|n| codec::encode_item(&n));
     let old = image("OldImage")?.map(|o| codec::encode_item(&o));
-    Ok(encode_record(at_ms, event, origin, Keys::Map(&keys), new.as_deref(), old.as_deref().map(Image::Bytes)))
+    encode_record(at_ms, event, origin, Keys::Map(&keys), new.as_deref(), old.as_deref().map(Image::Bytes)).ok_or_else(|| "stream record without a change".to_string())
 }
 
 #[cfg(test)]
