@@ -776,7 +776,7 @@ fn consumers(p: &ConsumersProps) -> Html {
     html! {
         <div class="consumers">
             <h3>{ "Enhanced fan-out consumers" }</h3>
-            <p class="hint">{ "Ordinary consumers (GetRecords, as the viewer above) share each shard's 2 MB/s. A registered enhanced fan-out consumer gets its own 2 MB/s per shard, pushed to it over HTTP/2 (SubscribeToShard, which this sandbox does not simulate). Up to 20 per stream." }</p>
+            <p class="hint">{ "Ordinary consumers (GetRecords, as the viewer above) share each shard's 2 MB/s. A registered enhanced fan-out consumer gets its own 2 MB/s per shard, pushed to it by SubscribeToShard for up to 5 minutes per subscription (gureum serve streams it to boto3 and the SDKs), and a Lambda trigger can read through it. Up to 20 per stream." }</p>
             { match &p.consumers {
                 None => html! { <p class="muted">{ "Loading…" }</p> },
                 Some(c) if c.is_empty() => html! { <p class="muted">{ "No consumers registered." }</p> },
