@@ -1,7 +1,7 @@
 //! Engine benchmarks through the engine's doors (`Engine::call_json`, JSON text in and out as
 //! `gureum serve` uses it, and `Engine::call` with JSON values). Prints figures; asserts nothing.
 //!   cargo bench -p gureum-engine --bench engine [-- --items N] [--gets N] [--queries N] [--json]
-//!   cargo bench -p gureum-engine --bench engine -- --streams [--items N] [--cpu-time]
+//!   cargo bench -p gureum-engine --bench engine -- --streams [--items N] [--cpu-time] [--thp]
 //! `--cpu-time` times with the benchmark thread's CPU time (Linux: `/proc/thread-self/schedstat`,
 //! user and kernel time, page faults included) instead of wall time, so a machine shared with
 //! other work gives comparable figures: time the thread spends descheduled is not counted.
@@ -14,8 +14,27 @@ use std::time::Instant;
 #[global_allocator]
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// As `gureum serve` does (crates/server/src/main.rs): transparent huge pages off for this
+/// process, so the figures are the server's (`--thp` keeps them on, to compare).
+#[cfg(target_os = "linux")]
+fn disable_transparent_huge_pages() {
+    extern "C" {
+        fn prctl(option: i32, arg2: u64, arg3: u64, arg4: u64, arg5: u64) -> i32;
+    }
+    // SAFETY: PR_SET_THP_DISABLE (41) sets a flag on this process; no pointers are passed.
+    unsafe {
+        prctl(41, 1, 0, 0, 0);
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn disable_transparent_huge_pages() {}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
+    if !args.iter().any(|a| a == "--thp") {
+        disable_transparent_huge_pages();
+    }
     let arg = |name: &str, default: u64| -> u64 { args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).and_then(|v| v.parse().ok()).unwrap_or(default) };
     let items = arg("--items", 1_000_000);
     let start = Instant::now();
