@@ -342,7 +342,7 @@ fn group_detail(p: &GroupProps) -> Html {
                                         let last = s["lastEventTimestamp"].as_i64().map(|t| format!("last event {}", event_time(t))).unwrap_or_else(|| "no events yet".into());
                                         let c = chosen.clone();
                                         html! { <li><button class={classes!("stream", on.then_some("on"))} onclick={let n2 = n.clone(); Callback::from(move |_| c.set(Some(n2.clone())))}>
-                                            <code>{ n }</code><span class="muted">{ format!("{last} · {}", bytes(s["storedBytes"].as_u64().unwrap_or(0))) }</span></button></li> }
+                                            <code>{ n }</code><span class="muted">{ last }</span></button></li> }
                                     }) }
                                 </ul>
                             },
@@ -453,7 +453,7 @@ fn put_events(p: &PutProps) -> Html {
     html! {
         <form class="card put-events" onsubmit={submit} aria-label="Put log events">
             <h3>{ "Put events" }</h3>
-            <label>{ "Stream " }
+            <label>{ "Stream" }
                 <select aria-label="Put into stream" onchange={let pk = pick.clone(); Callback::from(move |e: Event| pk.set(Some(select_value(&e))))}>
                     { for p.streams.iter().map(|s| html! { <option value={s.clone()} selected={*s == stream}>{ s }</option> }) }
                 </select>
