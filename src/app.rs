@@ -9,7 +9,7 @@ use crate::{
     bridge::{ApiError, Bridge, Listener, WorkerEvent},
     clock::ClockBar,
     notify::{Notice, Notices},
-    panels::{dax::Dax, functions::Functions, home::Home, inbox::Inbox, info::ServiceInfo, kinesis::Kinesis, tables::Tables},
+    panels::{dax::Dax, functions::Functions, home::Home, inbox::Inbox, info::ServiceInfo, kinesis::Kinesis, logs::Logs, tables::Tables},
 };
 
 /// What every panel can reach: the engine, the region, notifications, and a counter that moves
@@ -44,7 +44,7 @@ pub enum Route {
     Apis,
     Workflows,
     Auth,
-    Logs,
+    Logs(Option<String>),
     Inbox,
     Kinesis(Option<String>),
     Dax,
@@ -62,7 +62,8 @@ impl Route {
             ("apis", _) => Route::Apis,
             ("workflows", _) => Route::Workflows,
             ("auth", _) => Route::Auth,
-            ("logs", _) => Route::Logs,
+            ("logs", Some(g)) if !g.is_empty() => Route::Logs(Some(js_sys::decode_uri_component(g).ok().and_then(|s| s.as_string()).unwrap_or_else(|| g.to_string()))),
+            ("logs", _) => Route::Logs(None),
             ("inbox", _) => Route::Inbox,
             ("kinesis", Some(k)) if !k.is_empty() => Route::Kinesis(Some(js_sys::decode_uri_component(k).ok().and_then(|s| s.as_string()).unwrap_or_else(|| k.to_string()))),
             ("kinesis", _) => Route::Kinesis(None),
@@ -81,7 +82,8 @@ impl Route {
             Route::Apis => "#/apis".into(),
             Route::Workflows => "#/workflows".into(),
             Route::Auth => "#/auth".into(),
-            Route::Logs => "#/logs".into(),
+            Route::Logs(None) => "#/logs".into(),
+            Route::Logs(Some(g)) => format!("#/logs/{}", String::from(js_sys::encode_uri_component(g))),
             Route::Inbox => "#/inbox".into(),
             Route::Kinesis(None) => "#/kinesis".into(),
             Route::Kinesis(Some(k)) => format!("#/kinesis/{}", String::from(js_sys::encode_uri_component(k))),
@@ -225,7 +227,7 @@ pub fn app() -> Html {
                 | ("APIs", Route::Apis)
                 | ("Workflows", Route::Workflows)
                 | ("Auth", Route::Auth)
-                | ("Logs", Route::Logs)
+                | ("Logs", Route::Logs(_))
                 | ("Inbox", Route::Inbox)
                 | ("Kinesis", Route::Kinesis(_))
                 | ("DAX", Route::Dax)
@@ -239,7 +241,7 @@ pub fn app() -> Html {
         Route::Apis => html! { <ServiceInfo service="apigateway" /> },
         Route::Workflows => html! { <ServiceInfo service="states" /> },
         Route::Auth => html! { <ServiceInfo service="cognito" /> },
-        Route::Logs => html! { <ServiceInfo service="logs" /> },
+        Route::Logs(g) => html! { <Logs selected={g.clone()} /> },
         Route::Inbox => html! { <Inbox /> },
         Route::Kinesis(k) => html! { <Kinesis selected={k.clone()} /> },
         Route::Dax => html! { <Dax /> },

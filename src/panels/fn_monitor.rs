@@ -397,7 +397,7 @@ pub fn logs_tab(p: &NameProps) -> Html {
     };
     html! {
         <div class="logs-tab">
-            <p class="hint">{ "Everything the function writes (console.log, errors) and Lambda's own START, END and REPORT lines go to CloudWatch Logs, in the log group " }<code>{ &group }</code>{ ". Each execution environment writes its own log stream." }</p>
+            <p class="hint">{ "Everything the function writes (console.log, errors) and Lambda's own START, END and REPORT lines go to CloudWatch Logs, in the log group " }<a href={crate::app::Route::Logs(Some(group.clone())).hash()}><code>{ &group }</code></a>{ ". Each execution environment writes its own log stream." }</p>
             <form class="inline narrow" onsubmit={search} aria-label="Filter log events">
                 <input aria-label="Filter pattern" placeholder="filter pattern, like ERROR or \"Task timed out\"" value={(*pattern).clone()} oninput={let pt = pattern.clone(); Callback::from(move |e: InputEvent| pt.set(input_value(&e)))} />
                 <button type="submit" class="btn">{ "Filter" }</button>

@@ -47,7 +47,7 @@ pub fn home() -> Html {
                     <tr><td>{ "Simulated clock, export and import of the sandbox" }</td><td><span class="badge ok">{ "available" }</span></td></tr>
                     <tr><td>{ "PartiQL, UpdateTable, streams, TTL, DAX, backups" }</td><td><span class="badge">{ "coming" }</span></td></tr>
                     <tr><td>{ "Lambda: JavaScript functions with the AWS SDK v3, versions and aliases, asynchronous invocation, logs and metrics" }</td><td><span class="badge ok">{ "available" }</span></td></tr>
-                    <tr><td>{ "CloudWatch Logs, Amazon SQS (through the API and SDKs)" }</td><td><span class="badge ok">{ "available" }</span></td></tr>
+                    <tr><td>{ "CloudWatch Logs: groups, streams, events and filter patterns, with a Logs panel; Amazon SQS (through the API and SDKs)" }</td><td><span class="badge ok">{ "available" }</span></td></tr>
                     <tr><td>{ "API Gateway, Step Functions, Cognito, Lambda triggers" }</td><td><span class="badge">{ "coming" }</span></td></tr>
                 </tbody>
             </table>

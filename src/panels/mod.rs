@@ -17,6 +17,7 @@ pub mod indexes;
 pub mod info;
 pub mod item_form;
 pub mod kinesis;
+pub mod logs;
 pub mod partiql;
 pub mod partitions;
 pub mod query_builder;
