@@ -151,23 +151,19 @@ pub fn table_cost(meta: &TableMeta, t: &Throughput, storage_bytes: usize, region
     // The table, then each GSI: (current provisioned level, per-minute figures).
     let mut resources = Vec::new();
     let gsis: Vec<_> = meta.indexes.iter().filter(|i| i.kind == IndexKind::Global).collect();
+    let first_minute = start - start.rem_euclid(60_000);
+    let minutes = ((end - first_minute + 59_999) / 60_000) as usize;
     for which in std::iter::once(None).chain(gsis.iter().map(|i| Some(*i))) {
-        let current = match which {
-            None => [meta.read_capacity as f64, meta.write_capacity as f64],
-            Some(i) => [i.read_capacity as f64, i.write_capacity as f64],
-        };
+        let levels = t.levels(meta, which, first_minute, 60_000, minutes);
         let mut r = Resource { read_units: 0.0, write_units: 0.0, unit_hours: [0.0; 2], busiest_minute: [0.0; 2] };
-        let mut minute = start - start.rem_euclid(60_000);
-        while minute < end {
+        for (k, level) in levels.into_iter().enumerate() {
+            let minute = first_minute + k as i64 * 60_000;
             let covered_ms = ((minute + 60_000).min(end) - minute.max(start)) as f64;
             let record = t.minutes.iter().find(|m| m.start_ms == minute);
-            let (figures, level) = match (record, which) {
-                (Some(m), None) => (Some(m.table.clone()), m.provisioned),
-                (Some(m), Some(i)) => match m.indexes.get(&i.name) {
-                    Some((f, p)) => (Some(f.clone()), p.or((provisioned_now).then_some(current))),
-                    None => (None, (provisioned_now).then_some(current)),
-                },
-                (None, _) => (None, (provisioned_now).then_some(current)),
+            let figures = match (record, which) {
+                (Some(m), None) => Some(m.table.clone()),
+                (Some(m), Some(i)) => m.indexes.get(&i.name).map(|(f, _)| f.clone()),
+                (None, _) => None,
             };
             if let Some(f) = figures {
                 // Metrics are per minute: a minute the window touches counts whole (its units
@@ -183,7 +179,6 @@ pub fn table_cost(meta: &TableMeta, t: &Throughput, storage_bytes: usize, region
                 r.unit_hours[0] += level[0] * covered_ms;
                 r.unit_hours[1] += level[1] * covered_ms;
             }
-            minute += 60_000;
         }
         resources.push(r);
     }

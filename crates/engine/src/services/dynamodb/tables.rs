@@ -248,6 +248,7 @@ pub fn create_table(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Val
     }
     cx.schedule(cx.now_ms + TABLE_TRANSITION_MS, json!({"action": "activate", "table": name, "tableId": id}));
     let table = Table::new(meta, db.keep_item_json);
+    table.throughput.borrow_mut().mark(&table.meta, cx.now_ms);
     let description = table.description(cx.now_ms);
     db.tables_mut(&region).insert(name.to_string(), table);
     Ok(json!({ "TableDescription": description }))
@@ -938,6 +939,9 @@ pub fn update_table(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Val
         cx.schedule(now + GSI_BACKFILL_BASE_MS + item_count, json!({"action": "index-active", "table": name, "tableId": id, "index": index}));
         transition = true;
     }
+    if switching {
+        table.throughput.borrow_mut().mark(&table.meta, now);
+    }
     if transition {
         table.meta.status = TableStatus::Updating;
         cx.schedule(now + TABLE_TRANSITION_MS, json!({"action": "finish-update", "table": name, "tableId": id}));
@@ -968,6 +972,7 @@ pub(crate) fn finish_update(table: &mut Table, now_ms: i64, action: &str, index:
                 }
             }
             m.status = TableStatus::Active;
+            table.throughput.borrow_mut().mark(&table.meta, now_ms);
             true
         }
         "index-active" => match m.indexes.iter_mut().find(|i| Some(i.name.as_str()) == index && i.status == IndexStatus::Creating) {

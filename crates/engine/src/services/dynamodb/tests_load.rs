@@ -324,3 +324,20 @@ fn written_items_have_exactly_the_requested_size_for_any_key_types() {
     assert_eq!((d["Table"]["ItemCount"].clone(), d["Table"]["TableSizeBytes"].clone()), (json!(100), json!(150_000)));
     assert_eq!(load(&mut e, T + 1_000)["ConsumedCapacityUnits"], 200.0, "1,500 bytes: 2 WCU each");
 }
+
+#[test]
+fn capacity_hours_follow_the_capacity_in_force_not_todays() {
+    // 10 WCU for the first half hour, idle; then 30 WCU (ACTIVE 10 s after UpdateTable) for the
+    // rest of the hour: 5 + 15 WCU-hours, give or take the update's 10 s.
+    let mut e = table(5, 10);
+    let change = T0 + 1_800_000;
+    e.tick(change);
+    call(&mut e, change, "UpdateTable", json!({"TableName": "Tbl", "ProvisionedThroughput": {"ReadCapacityUnits": 5, "WriteCapacityUnits": 30}})).unwrap();
+    let end = T0 + 3_600_000;
+    e.tick(end);
+    let ve = vt(&mut e, end);
+    let c = control(&mut e, end, "GetTableCost", json!({"TableName": "Tbl", "StartTime": (ve - 3_600_000) / 1000, "EndTime": ve / 1000})).unwrap();
+    let wcu_hours = c["Provisioned"]["WriteCapacityUnitHours"].as_f64().unwrap();
+    assert!((19.9..=20.0).contains(&wcu_hours), "{wcu_hours} WCU-hours");
+    assert_eq!(c["Provisioned"]["ReadCapacityUnitHours"], 5.0);
+}

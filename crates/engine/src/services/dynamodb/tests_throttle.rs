@@ -327,6 +327,29 @@ fn metrics_count_consumed_units_throttle_events_and_throttled_requests_per_minut
 }
 
 #[test]
+fn idle_minutes_chart_the_capacity_in_force_then_not_todays() {
+    // Created at T0 with 1 WCU; idle for 3 minutes; writes in minute 3; raised to 9 WCU in
+    // minute 5 (ACTIVE again 10 s later), and idle after.
+    let mut e = table(1, 1, 5, 5);
+    // The engine's clock reads 2026-01-01T00:00:00Z at T0, a minute's start.
+    let (m0, epoch) = (T0, 1_767_225_600);
+    put(&mut e, m0 + 3 * 60_000 + 5_000, item("a", 10)).expect("put");
+    ok(&mut e, m0 + 5 * 60_000, "UpdateTable", json!({"TableName": "Tbl", "ProvisionedThroughput": {"ReadCapacityUnits": 1, "WriteCapacityUnits": 9}}));
+    e.tick(m0 + 5 * 60_000 + 20_000);
+    let m = metrics(&mut e, m0 + 9 * 60_000, json!({"TableName": "Tbl", "StartTime": epoch, "EndTime": epoch + 9 * 60}));
+    let wcu: Vec<f64> = m["Datapoints"].as_array().expect("points").iter().map(|p| p["ProvisionedWriteCapacityUnits"].as_f64().expect("provisioned")).collect();
+    assert_eq!(wcu, [1.0, 1.0, 1.0, 1.0, 1.0, 9.0, 9.0, 9.0, 9.0]);
+    let gsi: Vec<f64> = m["GlobalSecondaryIndexes"]["ByCat"].as_array().expect("points").iter().map(|p| p["ProvisionedWriteCapacityUnits"].as_f64().expect("provisioned")).collect();
+    assert_eq!(gsi, [5.0; 9]);
+    // Switched to on-demand in minute 9: from then on no Provisioned* figures; before, still 9.
+    e.tick(m0 + 9 * 60_000 + 30_000);
+    ok(&mut e, m0 + 9 * 60_000 + 30_000, "UpdateTable", json!({"TableName": "Tbl", "BillingMode": "PAY_PER_REQUEST"}));
+    let m = metrics(&mut e, m0 + 12 * 60_000, json!({"TableName": "Tbl", "StartTime": epoch + 7 * 60, "EndTime": epoch + 12 * 60}));
+    let wcu: Vec<Option<f64>> = m["Datapoints"].as_array().expect("points").iter().map(|p| p["ProvisionedWriteCapacityUnits"].as_f64()).collect();
+    assert_eq!(wcu, [Some(9.0), Some(9.0), None, None, None]);
+}
+
+#[test]
 fn partiql_statements_are_throttled_like_their_operations() {
     let mut e = table(1, 1, 5, 5);
     for i in 0..300 {

@@ -323,6 +323,46 @@ impl Throughput {
         }
     }
 
+    /// Notes the table's (and each GSI's) provisioned units in the current minute: called when
+    /// the table is created and whenever its capacity or billing mode changes, so idle minutes
+    /// after it chart the value then in force, not today's.
+    pub fn mark(&mut self, meta: &TableMeta, now_ms: i64) {
+        let provisioned_mode = meta.billing_mode == BillingMode::Provisioned;
+        let gsis: Vec<(String, Option<[f64; 2]>)> =
+            meta.indexes.iter().filter(|i| i.kind == IndexKind::Global).map(|i| (i.name.clone(), provisioned_mode.then(|| provisioned(meta, Some(i))))).collect();
+        let minute = self.minute(meta, now_ms);
+        for (name, p) in gsis {
+            minute.indexes.entry(name).or_default().1 = p;
+        }
+    }
+
+    /// The provisioned units in force in each of `count` steps of `step_ms` from `first`, for the
+    /// table (`index` None) or a GSI: the value last seen in the step, else the one last seen
+    /// before it (capacity changes are recorded when they happen, see [`Throughput::mark`]);
+    /// steps before the first record take that record's value, and with no record at all (a
+    /// table loaded from storage, idle since) every step takes today's. `None` while on-demand.
+    pub fn levels(&self, meta: &TableMeta, index: Option<&IndexMeta>, first: i64, step_ms: i64, count: usize) -> Vec<Option<[f64; 2]>> {
+        let seen = |m: &Minute| match index {
+            None => Some(m.provisioned),
+            Some(i) => m.indexes.get(&i.name).map(|e| e.1),
+        };
+        let current = (meta.billing_mode == BillingMode::Provisioned).then(|| provisioned(meta, index));
+        let before = self.minutes.iter().rev().skip_while(|m| m.start_ms >= first).find_map(seen);
+        let mut carry = before.or_else(|| self.minutes.iter().filter(|m| m.start_ms >= first).find_map(seen)).unwrap_or(current);
+        let mut records = self.minutes.iter().skip_while(|m| m.start_ms < first).peekable();
+        (0..count as i64)
+            .map(|k| {
+                let to = first + (k + 1) * step_ms;
+                while let Some(m) = records.next_if(|m| m.start_ms < to) {
+                    if let Some(level) = seen(m) {
+                        carry = level;
+                    }
+                }
+                carry
+            })
+            .collect()
+    }
+
     /// The current minute's figures (a new minute drops the oldest beyond [`KEEP_MINUTES`]).
     fn minute(&mut self, meta: &TableMeta, now_ms: i64) -> &mut Minute {
         let start = now_ms - now_ms.rem_euclid(60_000);
@@ -341,8 +381,8 @@ impl Throughput {
 /// `dynamodb:GetTableMetrics`: per-period sums of a table's (and its GSIs') capacity metrics.
 /// Input: TableName, StartTime and EndTime (epoch seconds; default the last hour), Period
 /// (seconds, a multiple of 60; default 60). Periods with no activity report zeros; the
-/// Provisioned* figures are the last value seen in the period (the current one when idle),
-/// absent for on-demand tables.
+/// Provisioned* figures are the last value seen in the period (an idle period holds the value in
+/// force then), absent while the table was on-demand.
 pub fn metrics(meta: &TableMeta, t: &Throughput, now_ms: i64, input: &Value) -> Result<Value, AwsError> {
     let secs = |name: &str| -> Result<Option<i64>, AwsError> {
         match input.get(name) {
@@ -365,39 +405,41 @@ pub fn metrics(meta: &TableMeta, t: &Throughput, now_ms: i64, input: &Value) -> 
     if count > 1440 {
         return Err(AwsError::validation("You have requested up to 1,440 datapoints, which exceeds the limit of 1,440. You may reduce the datapoints requested by increasing Period, or decreasing the time range."));
     }
-    let current = (meta.billing_mode == BillingMode::Provisioned).then(|| provisioned(meta, None));
-    let mut table_points = Vec::new();
     let gsis: Vec<&IndexMeta> = meta.indexes.iter().filter(|i| i.kind == IndexKind::Global).collect();
-    let mut index_points: BTreeMap<&str, Vec<Value>> = gsis.iter().map(|i| (i.name.as_str(), Vec::new())).collect();
-    for k in 0..count {
-        let from = first + k * period_ms;
-        let to = from + period_ms;
+    let mut table_points = Vec::new();
+    let mut index_points: BTreeMap<&str, Vec<Value>> = BTreeMap::new();
+    let table_levels = t.levels(meta, None, first, period_ms, count as usize);
+    for (k, level) in table_levels.into_iter().enumerate() {
+        let from = first + k as i64 * period_ms;
         let mut f = Figures::default();
-        let mut prov = None;
         let mut requests: BTreeMap<&str, u64> = BTreeMap::new();
-        let mut per_index: BTreeMap<&str, (Figures, Option<[f64; 2]>)> = BTreeMap::new();
-        for m in t.minutes.iter().filter(|m| m.start_ms >= from && m.start_ms < to) {
+        for m in t.minutes.iter().filter(|m| m.start_ms >= from && m.start_ms < from + period_ms) {
             add(&mut f, &m.table);
-            prov = m.provisioned.or(prov);
             for (op, n) in &m.throttled_requests {
                 *requests.entry(op).or_default() += n;
             }
-            for (name, (fi, p)) in &m.indexes {
-                let e = per_index.entry(name.as_str()).or_default();
-                add(&mut e.0, fi);
-                e.1 = p.or(e.1);
-            }
         }
-        let mut datapoint = point(from, &f, if prov.is_some() { prov } else { current });
+        let mut datapoint = point(from, &f, level);
         datapoint["ThrottledRequests"] = json!(requests);
         table_points.push(datapoint);
-        for i in &gsis {
-            let (fi, p) = per_index.get(i.name.as_str()).cloned().unwrap_or_default();
-            let now_p = (meta.billing_mode == BillingMode::Provisioned).then(|| provisioned(meta, Some(i)));
-            if let Some(list) = index_points.get_mut(i.name.as_str()) {
-                list.push(point(from, &fi, if p.is_some() { p } else { now_p }));
-            }
-        }
+    }
+    for i in &gsis {
+        let levels = t.levels(meta, Some(i), first, period_ms, count as usize);
+        let points = levels
+            .into_iter()
+            .enumerate()
+            .map(|(k, level)| {
+                let from = first + k as i64 * period_ms;
+                let mut f = Figures::default();
+                for m in t.minutes.iter().filter(|m| m.start_ms >= from && m.start_ms < from + period_ms) {
+                    if let Some((fi, _)) = m.indexes.get(&i.name) {
+                        add(&mut f, fi);
+                    }
+                }
+                point(from, &f, level)
+            })
+            .collect();
+        index_points.insert(i.name.as_str(), points);
     }
     let mut out = json!({"TableName": meta.name, "Period": period, "Datapoints": table_points});
     if !index_points.is_empty() {
