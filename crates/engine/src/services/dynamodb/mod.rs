@@ -33,6 +33,7 @@ pub mod tables;
 pub mod tags;
 pub mod throttle;
 pub mod transact;
+pub mod transfer;
 pub mod ttl;
 pub mod value;
 
@@ -78,16 +79,13 @@ const NOT_YET: &[&str] = &[
     "DescribeExport",
     "DescribeGlobalTable",
     "DescribeGlobalTableSettings",
-    "DescribeImport",
     "DescribeTableReplicaAutoScaling",
     "ExportTableToPointInTime",
     "GetResourcePolicy",
-    "ImportTable",
     "ListBackups",
     "ListContributorInsights",
     "ListExports",
     "ListGlobalTables",
-    "ListImports",
     "PutResourcePolicy",
     "RestoreTableFromBackup",
     "RestoreTableToPointInTime",
@@ -109,6 +107,8 @@ pub struct DynamoDb {
     pub(crate) streams: streams::StreamStore,
     /// Load generators by (region, table): running, or the last one run (runtime state).
     pub(crate) loads: BTreeMap<(String, String), load::Load>,
+    /// Exports to and imports from S3 (see [`transfer`]).
+    pub(crate) transfer: transfer::Transfers,
 }
 
 impl DynamoDb {
@@ -223,6 +223,9 @@ impl Service for DynamoDb {
             "ExecuteTransaction" => partiql::execute_transaction(self, cx, input),
             "UpdateTimeToLive" => ttl::update_time_to_live(self, cx, input),
             "DescribeTimeToLive" => ttl::describe_time_to_live(self, cx, input),
+            "ImportTable" => transfer::import::import_table(self, cx, input),
+            "DescribeImport" => transfer::import::describe_import(self, cx, input),
+            "ListImports" => transfer::import::list_imports(self, cx, input),
             "DescribeKinesisStreamingDestination" => kinesis_dest::describe(self, cx, input),
             "DisableKinesisStreamingDestination" => kinesis_dest::disable(self, cx, input),
             "UpdateKinesisStreamingDestination" => kinesis_dest::update(self, cx, input),
@@ -264,10 +267,16 @@ impl Service for DynamoDb {
     }
 
     fn resume(&mut self, cx: &mut Cx, then: Continuation, result: Resumed) -> Result<Step, AwsError> {
-        kinesis_dest::resume(self, cx, then, result)
+        match transfer::resume(self, cx, then, result) {
+            Ok(step) => step,
+            Err((then, result)) => kinesis_dest::resume(self, cx, then, result),
+        }
     }
 
     fn fire_step(&mut self, cx: &mut Cx, timer: &Timer) -> Step {
+        if let Some(step) = transfer::fire_step(self, cx, timer) {
+            return step;
+        }
         if timer.payload.get("action").and_then(Value::as_str) == Some(kinesis_dest::FLUSH_ACTION) {
             return kinesis_dest::flush(self, cx, timer);
         }
@@ -291,12 +300,14 @@ impl Service for DynamoDb {
         let name = timer.payload.get("table").and_then(Value::as_str).unwrap_or_default();
         let id = timer.payload.get("tableId").and_then(Value::as_str).unwrap_or_default();
         let region = cx.region.to_string();
+        // An import holds its table CREATING until it ends.
+        let importing = self.transfer.importing(&region, name);
         let tables = self.tables_mut(&region);
         let Some(table) = tables.get_mut(name).filter(|t| t.meta.id == id) else {
             return;
         };
         match timer.payload.get("action").and_then(Value::as_str) {
-            Some("activate") if table.meta.status == TableStatus::Creating => {
+            Some("activate") if table.meta.status == TableStatus::Creating && !importing => {
                 table.meta.status = TableStatus::Active;
                 cx.journal.put_json(table_key(&region, name), &table.meta);
             }
@@ -337,6 +348,7 @@ impl Service for DynamoDb {
             }
         }
         self.streams.save(out);
+        self.transfer.save(out);
     }
 
     fn load(&mut self, key: &str, value: &[u8]) -> Result<(), String> {
@@ -350,6 +362,9 @@ impl Service for DynamoDb {
         }
         if key.split('/').nth(2) == Some("stream") {
             return self.streams.load(key, value);
+        }
+        if matches!(key.split('/').nth(2), Some("export" | "import")) {
+            return self.transfer.load(key, value);
         }
         // dynamodb/{region}/table/{name}[/item/{hex}]
         let mut parts = key.splitn(6, '/');
@@ -393,6 +408,7 @@ impl Service for DynamoDb {
         self.tokens.clear();
         self.streams.clear();
         self.loads.clear();
+        self.transfer.clear();
     }
 
     fn record_to_json(&self, key: &str, value: &[u8]) -> Result<Value, String> {
@@ -421,6 +437,8 @@ impl Service for DynamoDb {
 mod tests;
 #[cfg(test)]
 mod tests_capacity;
+#[cfg(test)]
+mod tests_import;
 #[cfg(test)]
 mod tests_kinesis_dest;
 #[cfg(test)]

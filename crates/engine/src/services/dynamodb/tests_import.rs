@@ -1,0 +1,1 @@
+//! ImportTable, DescribeImport, ListImports.
