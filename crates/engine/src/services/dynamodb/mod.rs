@@ -22,10 +22,12 @@ pub mod load;
 pub mod number;
 pub mod page;
 pub mod partiql;
+pub mod pitr;
 pub mod pricing;
 pub mod query;
 pub mod reply;
 pub mod requests;
+pub mod restore;
 pub mod scan;
 pub mod streams;
 pub mod table;
@@ -74,7 +76,6 @@ const NOT_YET: &[&str] = &[
     "DeleteBackup",
     "DeleteResourcePolicy",
     "DescribeBackup",
-    "DescribeContinuousBackups",
     "DescribeContributorInsights",
     "DescribeExport",
     "DescribeGlobalTable",
@@ -88,8 +89,6 @@ const NOT_YET: &[&str] = &[
     "ListGlobalTables",
     "PutResourcePolicy",
     "RestoreTableFromBackup",
-    "RestoreTableToPointInTime",
-    "UpdateContinuousBackups",
     "UpdateContributorInsights",
     "UpdateGlobalTable",
     "UpdateGlobalTableSettings",
@@ -221,6 +220,9 @@ impl Service for DynamoDb {
             "ExecuteStatement" => partiql::execute_statement(self, cx, input),
             "BatchExecuteStatement" => partiql::batch_execute_statement(self, cx, input),
             "ExecuteTransaction" => partiql::execute_transaction(self, cx, input),
+            "UpdateContinuousBackups" => pitr::update_continuous_backups(self, cx, input),
+            "DescribeContinuousBackups" => pitr::describe_continuous_backups(self, cx, input),
+            "RestoreTableToPointInTime" => pitr::restore_table_to_point_in_time(self, cx, input),
             "UpdateTimeToLive" => ttl::update_time_to_live(self, cx, input),
             "DescribeTimeToLive" => ttl::describe_time_to_live(self, cx, input),
             "ImportTable" => transfer::import::import_table(self, cx, input),
@@ -252,6 +254,8 @@ impl Service for DynamoDb {
                 let throughput = table.throughput.borrow();
                 pricing::table_cost(&table.meta, &throughput, table.size_bytes, cx.region, cx.now_ms, input)
             }
+            "GetItemsAt" => pitr::control_items_at(self, cx, input),
+            "GetChangesBetween" => pitr::control_changes_between(self, cx, input),
             "StartLoad" => load::start(self, cx, input),
             "DescribeLoad" => load::describe(self, cx, input),
             "StopLoad" => load::stop(self, cx, input),
@@ -318,6 +322,8 @@ impl Service for DynamoDb {
                 cx.journal.delete_prefix(format!("{}/", table_key(&region, name)));
             }
             Some(ttl::SETTLE_ACTION) => ttl::settle(table, cx, &region),
+            Some(pitr::TRIM_ACTION) => pitr::trim(table, cx, &region, timer.due_ms),
+            Some(restore::ACTIVATE_ACTION) => restore::activate(table, cx, &region),
             Some(kinesis_dest::SETTLE_ACTION) => kinesis_dest::settle(table, cx, &region, timer),
             Some(action @ ("finish-update" | "index-active" | "index-remove")) => {
                 let index = timer.payload.get("index").and_then(Value::as_str);
@@ -345,6 +351,7 @@ impl Service for DynamoDb {
                     out.push(Record { key: ttl::ttl_key(region, name), value });
                 }
                 kinesis_dest::save(table, region, out);
+                pitr::save(table, region, out);
             }
         }
         self.streams.save(out);
@@ -388,6 +395,13 @@ impl Service for DynamoDb {
                 let table = self.regions.get_mut(region).and_then(|t| t.get_mut(name)).ok_or("TTL record before its table")?;
                 ttl::load(table, value)
             }
+            (Some("pitr"), rest) => {
+                let table = self.regions.get_mut(region).and_then(|t| t.get_mut(name)).ok_or("PITR record before its table")?;
+                match rest {
+                    None => pitr::load_state(table, value),
+                    Some(seq) => pitr::load_entry(table, seq, value),
+                }
+            }
             (Some("kinesis"), rest) => {
                 let table = self.regions.get_mut(region).and_then(|t| t.get_mut(name)).ok_or("Kinesis destination record before its table")?;
                 kinesis_dest::load(table, rest, value)
@@ -416,6 +430,8 @@ impl Service for DynamoDb {
             streams::record_to_json(key, value)
         } else if key.split('/').nth(4) == Some("item") {
             Ok(json!({ "Item": value::item_to_json(&codec::decode_item(value)?) }))
+        } else if key.split('/').nth(4) == Some("pitr") && key.split('/').nth(5).is_some() {
+            pitr::entry_to_json(value)
         } else {
             serde_json::from_slice(value).map_err(|e| e.to_string())
         }
@@ -424,6 +440,8 @@ impl Service for DynamoDb {
     fn record_from_json(&self, key: &str, value: &Value) -> Result<Vec<u8>, String> {
         if key.split('/').nth(2) == Some("stream") {
             streams::record_from_json(key, value)
+        } else if key.split('/').nth(4) == Some("pitr") && key.split('/').nth(5).is_some() {
+            pitr::entry_from_json(value)
         } else if key.split('/').nth(4) == Some("item") {
             let item = value.get("Item").ok_or("item record without 'Item'")?;
             Ok(codec::encode_item(&value::item_from_json(item).map_err(|e| e.message)?))
@@ -443,6 +461,8 @@ mod tests_import;
 mod tests_kinesis_dest;
 #[cfg(test)]
 mod tests_load;
+#[cfg(test)]
+mod tests_pitr;
 #[cfg(test)]
 mod tests_throttle;
 #[cfg(test)]

@@ -514,7 +514,7 @@ fn parse_sse(input: &Input) -> Result<Option<SseRequest>, AwsError> {
 
 /// The ARN DynamoDB describes for a KMS key id, key ARN or alias. There is no KMS in the sandbox
 /// yet, so the AWS managed key's id is derived from the region (stable, like the real one).
-fn kms_key_arn(cx: &Cx, region: &str, key: Option<&str>) -> String {
+pub(crate) fn kms_key_arn(cx: &Cx, region: &str, key: Option<&str>) -> String {
     match key {
         Some(k) if k.starts_with("arn:") => k.to_string(),
         Some(k) if k.starts_with("alias/") => cx.account.arn("kms", region, k),

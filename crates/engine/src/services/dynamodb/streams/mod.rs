@@ -511,11 +511,17 @@ pub(crate) fn put_item(table: &mut Table, streams: &mut StreamStore, cx: &mut Cx
     let flat = KeyBytes::of(&key);
     super::ttl::on_put(table, cx, region, &flat, &item);
     // One branch for a table that captures nothing.
-    if !(table.meta.stream.enabled | table.kinesis.on) {
+    if !(table.meta.stream.enabled | table.kinesis.on | table.pitr.on) {
         cx.journal.put(record, bytes);
         return table.put_keyed(flat, key, item);
     }
     let old = table.put_keyed(flat.clone(), key.clone(), item);
+    if table.pitr.on {
+        let unchanged = matches!((&old, table.items.get_by_bytes(&flat)), (Some(o), Some(n)) if super::table::same_item(o, n));
+        if !unchanged {
+            super::pitr::capture(table, cx, region, &key, old.as_ref());
+        }
+    }
     let new = table.items.get_by_bytes(&flat);
     if table.meta.stream.enabled {
         streams.capture(cx, &table.meta, &key, old.as_ref(), new.map(|n| (bytes.as_slice(), n)), Origin::User);
@@ -537,6 +543,9 @@ pub(crate) fn delete_item(table: &mut Table, streams: &mut StreamStore, cx: &mut
 pub(crate) fn delete_item_as(table: &mut Table, streams: &mut StreamStore, cx: &mut Cx, region: &str, key: &PrimaryKey, origin: Origin) -> Option<Item> {
     let old = table.remove(key)?;
     cx.journal.delete(item_key(region, &table.meta.name, key));
+    if table.pitr.on {
+        super::pitr::capture(table, cx, region, key, Some(&old));
+    }
     if table.meta.stream.enabled | table.kinesis.on {
         if table.meta.stream.enabled {
             streams.capture(cx, &table.meta, key, Some(&old), None, origin);
