@@ -77,15 +77,12 @@ const NOT_YET: &[&str] = &[
     "DeleteResourcePolicy",
     "DescribeBackup",
     "DescribeContributorInsights",
-    "DescribeExport",
     "DescribeGlobalTable",
     "DescribeGlobalTableSettings",
     "DescribeTableReplicaAutoScaling",
-    "ExportTableToPointInTime",
     "GetResourcePolicy",
     "ListBackups",
     "ListContributorInsights",
-    "ListExports",
     "ListGlobalTables",
     "PutResourcePolicy",
     "RestoreTableFromBackup",
@@ -225,6 +222,9 @@ impl Service for DynamoDb {
             "RestoreTableToPointInTime" => pitr::restore_table_to_point_in_time(self, cx, input),
             "UpdateTimeToLive" => ttl::update_time_to_live(self, cx, input),
             "DescribeTimeToLive" => ttl::describe_time_to_live(self, cx, input),
+            "ExportTableToPointInTime" => transfer::export::export_table_to_point_in_time(self, cx, input),
+            "DescribeExport" => transfer::export::describe_export(self, cx, input),
+            "ListExports" => transfer::export::list_exports(self, cx, input),
             "ImportTable" => transfer::import::import_table(self, cx, input),
             "DescribeImport" => transfer::import::describe_import(self, cx, input),
             "ListImports" => transfer::import::list_imports(self, cx, input),
@@ -455,6 +455,8 @@ impl Service for DynamoDb {
 mod tests;
 #[cfg(test)]
 mod tests_capacity;
+#[cfg(test)]
+mod tests_export;
 #[cfg(test)]
 mod tests_import;
 #[cfg(test)]

@@ -8,7 +8,6 @@
 //! step, so a reloaded sandbox carries on where it stopped; what a step holds in memory (an
 //! import's decompressed object) is runtime state, fetched again from S3 after a reload.
 
-#[cfg(any())] // PITR_PENDING
 pub mod export;
 pub mod formats;
 pub mod import;
@@ -33,7 +32,6 @@ pub const EXPORT_STEP_ACTION: &str = "export-step";
 /// Exports and imports of every region, and what running jobs hold in memory.
 #[derive(Debug, Default)]
 pub struct Transfers {
-    #[cfg(any())] // PITR_PENDING
     pub(crate) exports: BTreeMap<String, BTreeMap<String, export::Export>>,
     pub(crate) imports: BTreeMap<String, BTreeMap<String, import::Import>>,
     /// The object each running import is reading, decompressed (runtime state).
@@ -51,7 +49,6 @@ impl Transfers {
     }
 
     pub fn save(&self, out: &mut Vec<Record>) {
-        #[cfg(any())] // PITR_PENDING
         for (region, m) in &self.exports {
             for (id, e) in m {
                 out.push(Record { key: export_key(region, id), value: serde_json::to_vec(e).unwrap_or_default() });
@@ -67,7 +64,6 @@ impl Transfers {
     /// Loads `dynamodb/{region}/export/{id}` or `dynamodb/{region}/import/{id}`.
     pub fn load(&mut self, key: &str, value: &[u8]) -> Result<(), String> {
         match key.split('/').collect::<Vec<_>>().as_slice() {
-            #[cfg(any())] // PITR_PENDING
             [_, region, "export", id] => {
                 let e: export::Export = serde_json::from_slice(value).map_err(|e| e.to_string())?;
                 self.exports.entry(region.to_string()).or_default().insert(id.to_string(), e);
@@ -100,7 +96,6 @@ pub(crate) fn job_id(cx: &mut Cx) -> String {
 /// Where a continuation of a transfer job came from.
 pub(crate) enum Then {
     Import(import::Then),
-    #[cfg(any())] // PITR_PENDING
     Export(export::Then),
 }
 
@@ -113,7 +108,6 @@ pub(crate) fn resume(db: &mut DynamoDb, cx: &mut Cx, then: Continuation, result:
             };
             Ok(match *t {
                 Then::Import(t) => import::resume(db, cx, t, answer),
-                #[cfg(any())] // PITR_PENDING
                 Then::Export(t) => export::resume(db, cx, t, answer),
             })
         }
@@ -125,7 +119,6 @@ pub(crate) fn resume(db: &mut DynamoDb, cx: &mut Cx, then: Continuation, result:
 pub(crate) fn fire_step(db: &mut DynamoDb, cx: &mut Cx, timer: &Timer) -> Option<Step> {
     match timer.payload.get("action").and_then(Value::as_str) {
         Some(IMPORT_STEP_ACTION) => Some(import::step(db, cx, timer)),
-        #[cfg(any())] // PITR_PENDING
         Some(EXPORT_STEP_ACTION) => Some(export::step(db, cx, timer)),
         _ => None,
     }
