@@ -25,4 +25,5 @@ pub mod samples;
 pub mod sandbox;
 pub mod stream;
 pub mod tables;
+pub mod transfer;
 pub mod ttl;

@@ -42,6 +42,7 @@ pub fn tables(p: &Props) -> Html {
     let ctx = use_context::<Ctx>().expect("Ctx");
     let list = use_state(|| None::<Vec<Value>>);
     let creating = use_state(|| false);
+    let importing = use_state(|| false);
 
     {
         let (list, bridge) = (list.clone(), ctx.bridge.clone());
@@ -95,8 +96,10 @@ pub fn tables(p: &Props) -> Html {
                 <h1>{ "Tables" }</h1><span class="aws-name">{ format!("Amazon DynamoDB · {}", ctx.region) }</span>
                 <div class="spacer" />
                 <SampleMenu />
+                <button class="btn" onclick={let i = importing.clone(); Callback::from(move |_| i.set(!*i))}>{ "Import from S3" }</button>
                 <button class="btn primary" onclick={open_create}>{ "Create table" }</button>
             </header>
+            <super::transfer::ImportFromS3 open={*importing} on_close={let i = importing.clone(); Callback::from(move |_| i.set(false))} />
             if *creating {
                 <CreateTable on_close={close_create} />
             }
@@ -569,7 +572,7 @@ fn table_detail(p: &DetailProps) -> Html {
             }
             if active {
                 <nav class="tabs" role="tablist" aria-label="Table views">
-                    { for [("items", "Items"), ("query", "Query / Scan"), ("indexes", "Indexes"), ("partitions", "Partitions"), ("partiql", "PartiQL"), ("capacity", "Capacity"), ("ttl", "Time to Live"), ("stream", "Stream")].iter().map(|(id, label)| {
+                    { for [("items", "Items"), ("query", "Query / Scan"), ("indexes", "Indexes"), ("partitions", "Partitions"), ("partiql", "PartiQL"), ("capacity", "Capacity"), ("ttl", "Time to Live"), ("stream", "Stream"), ("transfer", "Export / import")].iter().map(|(id, label)| {
                         let t2 = tab.clone();
                         let id = *id;
                         html! { <button role="tab" aria-selected={(*tab == id).to_string()} class={classes!("tab", (*tab == id).then_some("on"))} onclick={Callback::from(move |_| t2.set(id))}>{ *label }</button> }
@@ -625,6 +628,9 @@ fn table_detail(p: &DetailProps) -> Html {
             }
             if active && *tab == "ttl" {
                 <TimeToLive table={name.clone()} />
+            }
+            if active && *tab == "transfer" {
+                <super::transfer::ExportTab table={t.clone()} />
             }
             if t["TableStatus"] != "CREATING" {
                 <super::stream::StreamTab table={t.clone()} visible={*tab == "stream"} />

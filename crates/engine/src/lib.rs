@@ -10,6 +10,7 @@
 //! [`Engine::control`].
 
 pub mod bench;
+pub mod bench_import;
 pub mod kernel;
 pub mod services;
 pub mod store;
