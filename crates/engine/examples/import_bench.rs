@@ -6,6 +6,10 @@
 
 use std::time::Instant;
 
+// The allocator `gureum serve` uses (as the engine bench does).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let rows = std::env::args().skip(1).find_map(|a| a.parse().ok()).unwrap_or(100_000);
     let json = std::env::args().any(|a| a == "--json");

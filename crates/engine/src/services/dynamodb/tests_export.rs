@@ -252,6 +252,9 @@ fn an_export_time_in_the_past_exports_the_table_as_it_was() {
     put(&mut e, "a", json!({"v": {"N": "2"}}));
     put(&mut e, "b", json!({}));
     advance_ms(&mut e, 60_000);
+    // Inside the last five minutes is outside the PITR window.
+    assert_eq!(err(export(&mut e, json!({"ExportTime": then as f64 / 1000.0}))).0, "InvalidExportTimeException");
+    advance_ms(&mut e, 5 * 60_000);
     let arn = export(&mut e, json!({"ExportTime": then as f64 / 1000.0})).unwrap()["ExportArn"].as_str().unwrap().to_string();
     advance_ms(&mut e, EXPORT_MS);
     let d = describe(&mut e, &arn);

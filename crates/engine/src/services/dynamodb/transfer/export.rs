@@ -289,11 +289,17 @@ pub fn export_table_to_point_in_time(db: &mut DynamoDb, cx: &mut Cx, input: &Val
         }
         (to, Some(Incremental { from_ms: from, to_ms: to, view: view.unwrap_or("NEW_AND_OLD_IMAGES").to_string() }))
     } else {
-        let t = export_time.unwrap_or(now);
-        if t < earliest || t > now {
-            return Err(invalid_export_time(format!("ExportTime must be within the point in time recovery window: from {} to {}", iso8601(earliest), iso8601(now))));
+        // Without ExportTime the export is of now; a given one must be inside the PITR window,
+        // which ends five minutes ago (AWS refuses an ExportTime closer to now).
+        if let Some(t) = export_time.filter(|t| *t < earliest || *t > latest) {
+            return Err(invalid_export_time(format!(
+                "ExportTime {} must be within the point in time recovery window: from {} to {}",
+                iso8601(t),
+                iso8601(earliest),
+                iso8601(latest)
+            )));
         }
-        (t, None)
+        (export_time.unwrap_or(now), None)
     };
     let (table_id, table_arn) = (table.meta.id.clone(), table.meta.arn.clone());
     let mut export = Export {
