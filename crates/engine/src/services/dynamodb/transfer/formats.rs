@@ -76,6 +76,9 @@ pub fn gunzip(data: &[u8]) -> Result<Vec<u8>, String> {
     Ok(out)
 }
 
+/// The most one gzip object may decompress to (a bomb must not exhaust the tab's memory).
+pub const MAX_INFLATED: usize = 512 << 20;
+
 /// Inflates one raw deflate stream; returns the bytes and how much input it used.
 fn inflate_raw(input: &[u8]) -> Result<(Vec<u8>, usize), String> {
     use miniz_oxide::inflate::{
@@ -97,7 +100,10 @@ fn inflate_raw(input: &[u8]) -> Result<(Vec<u8>, usize), String> {
             }
             TINFLStatus::HasMoreOutput => {
                 let len = out.len();
-                out.resize(len * 2, 0);
+                if len >= MAX_INFLATED {
+                    return Err(format!("The object decompresses to more than the sandbox's {} MiB per object.", MAX_INFLATED >> 20));
+                }
+                out.resize((len * 2).min(MAX_INFLATED), 0);
             }
             TINFLStatus::NeedsMoreInput | TINFLStatus::FailedCannotMakeProgress => return Err("The gzip object ends unexpectedly.".into()),
             _ => return Err("The gzip object is corrupt (invalid deflate data).".into()),
