@@ -55,7 +55,7 @@ test("a CSV uploaded to S3 is imported into a new table, with progress", async (
   assert.equal(d.Table.TableStatus, "ACTIVE");
   assert.equal(d.Table.ItemCount, 25000);
   await shot(page, "transfer-import-done");
-  await row.getByRole("link", { name: "People" }).click();
+  await row.getByRole("link", { name: "People", exact: true }).click();
   await page.waitForURL(/#\/tables\/People$/);
 });
 
@@ -72,7 +72,7 @@ test("bad records are counted and linked to the log group", async () => {
   await sim("AdvanceClock", { seconds: 2 });
   await page.goto(app.url + "#/tables");
   const row = page.getByLabel("Import into BadRows");
-  await row.getByText("FAILED").waitFor();
+  await row.getByText("FAILED", { exact: true }).waitFor();
   await row.getByText("ItemValidationError: Some of the items failed validation checks").waitFor();
   await row.getByRole("link", { name: /1 error\(s\)/ }).click();
   await page.waitForURL(/#\/logs\/%2Faws-dynamodb%2Fimports$/);
