@@ -181,9 +181,9 @@ pub(crate) fn encode_key_map(out: &mut Vec<u8>, schema: &super::key::KeySchema, 
 /// [`encode_key_map`] read from an item that holds the key attributes (a stored item does): the
 /// same bytes, without the key. False (nothing written) when an attribute is missing.
 pub(crate) fn encode_key_map_of_item(out: &mut Vec<u8>, schema: &super::key::KeySchema, item: &Item) -> bool {
-    let hash = item.get(&schema.hash.name);
+    let hash = super::value::attribute(item, &schema.hash.name);
     let range = match &schema.range {
-        Some(r) => match item.get(&r.name) {
+        Some(r) => match super::value::attribute(item, &r.name) {
             Some(v) => Some((&r.name, v)),
             None => return false,
         },

@@ -104,7 +104,7 @@ pub(crate) fn ttl_key(region: &str, table: &str) -> String {
 /// An item's expiry in milliseconds since the epoch, if its `attribute` is a Number a pass
 /// could ever delete (positive and below 10^15 seconds; the five-year rule is applied by time).
 pub fn expiry_ms(item: &Item, attribute: &str) -> Option<i64> {
-    let Some(AttributeValue::N(n)) = item.get(attribute) else {
+    let Some(AttributeValue::N(n)) = super::value::attribute(item, attribute) else {
         return None;
     };
     // sign × 0.d1d2… × 10^exp seconds; milliseconds are the first exp + 3 digits.

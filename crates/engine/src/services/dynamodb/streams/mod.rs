@@ -188,8 +188,9 @@ impl Stream {
     fn record_key(&self, seq: u128) -> String {
         const HEX: &[u8; 16] = b"0123456789abcdef";
         let mut hex = [0u8; 32];
-        for (i, digit) in hex.iter_mut().enumerate() {
-            *digit = HEX[((seq >> ((31 - i) * 4)) & 15) as usize];
+        for (pair, b) in hex.chunks_exact_mut(2).zip(seq.to_be_bytes()) {
+            pair[0] = HEX[usize::from(b >> 4)];
+            pair[1] = HEX[usize::from(b & 15)];
         }
         let mut key = String::with_capacity(self.rec_prefix.len() + hex.len());
         key.push_str(&self.rec_prefix);
