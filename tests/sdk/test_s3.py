@@ -87,7 +87,7 @@ def test_errors_match_aws(s3):
         s3.put_bucket_versioning(Bucket="errs", VersioningConfiguration={"Status": "Enabled"})
     assert error_of(e)[0] == "NotImplemented" and error_of(e)[2] == 501
     with pytest.raises(ClientError) as e:
-        s3.create_multipart_upload(Bucket="errs", Key="big")
+        s3.list_parts(Bucket="errs", Key="big", UploadId="nope")
     assert error_of(e)[0] == "NotImplemented"
     etag = s3.head_object(Bucket="errs", Key="k")["ETag"]
     with pytest.raises(ClientError) as e:
@@ -144,6 +144,29 @@ def test_large_object_and_checksums(s3):
     buf = io.BytesIO()
     s3.download_fileobj("big", "t.txt", buf)
     assert buf.getvalue() == b"transfer"
+
+
+def test_multipart_uploads(s3, server, tmp_path):
+    from boto3.s3.transfer import TransferConfig
+    s3.create_bucket(Bucket="multi")
+    data = os.urandom(11 * 1024 * 1024 + 123)
+    src = tmp_path / "big.bin"
+    src.write_bytes(data)
+    # boto3's transfer manager: 5 MiB parts.
+    s3.upload_file(str(src), "multi", "boto.bin", Config=TransferConfig(multipart_threshold=5 * 1024 * 1024, multipart_chunksize=5 * 1024 * 1024))
+    head = s3.head_object(Bucket="multi", Key="boto.bin")
+    assert head["ContentLength"] == len(data)
+    assert head["ETag"].endswith('-3"')
+    assert s3.get_object(Bucket="multi", Key="boto.bin")["Body"].read() == data
+    # The CLI: above its 8 MB threshold it uploads in parts.
+    out = server.aws("s3", "cp", str(src), "s3://multi/cli.bin")
+    assert out.returncode == 0, out.stderr
+    assert s3.get_object(Bucket="multi", Key="cli.bin")["Body"].read() == data
+    up = s3.create_multipart_upload(Bucket="multi", Key="abandoned")
+    s3.abort_multipart_upload(Bucket="multi", Key="abandoned", UploadId=up["UploadId"])
+    with pytest.raises(ClientError) as e:
+        s3.upload_part(Bucket="multi", Key="abandoned", UploadId=up["UploadId"], PartNumber=1, Body=b"x")
+    assert error_of(e)[0] == "NoSuchUpload"
 
 
 def test_objects_survive_a_restart(server):

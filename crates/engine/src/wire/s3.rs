@@ -331,6 +331,28 @@ fn verify_body(req: &HttpRequest, body: &[u8], trailers: &[(String, String)]) ->
     Ok(())
 }
 
+/// `x-amz-meta-*` headers as the Metadata map.
+fn metadata_into(req: &HttpRequest, input: &mut Map<String, Value>) {
+    let mut metadata = Map::new();
+    for (k, v) in &req.headers {
+        if let Some(name) = k.to_ascii_lowercase().strip_prefix("x-amz-meta-") {
+            metadata.insert(name.to_string(), json!(v));
+        }
+    }
+    if !metadata.is_empty() {
+        input.insert("Metadata".into(), Value::Object(metadata));
+    }
+}
+
+/// `x-amz-checksum-*` from headers or the aws-chunked trailer.
+fn checksums_into(req: &HttpRequest, trailers: &[(String, String)], input: &mut Map<String, Value>) {
+    for (header, member) in CHECKSUM_HEADERS {
+        if let Some(v) = req.header(header).or_else(|| trailers.iter().find(|(k, _)| k == header).map(|(_, v)| v.as_str())) {
+            input.insert((*member).into(), json!(v));
+        }
+    }
+}
+
 fn xml_body(body: &[u8], root: &str) -> Result<xml::Element, AwsError> {
     let el = xml::parse(body).map_err(|_| errors::malformed_xml())?;
     if el.name != root {
@@ -381,7 +403,73 @@ pub fn parse(req: &HttpRequest, region: String) -> Result<Inbound, AwsError> {
         input.insert("Bucket".into(), json!(bucket));
         input.insert("Key".into(), json!(key));
         match method {
-            "PUT" | "POST" if q.has("uploads") || q.has("uploadId") => return not_served("Multipart upload"),
+            "POST" if q.has("uploads") => {
+                if let Some(u) = q.unknown(&["uploads"]) {
+                    return Err(unknown_sub(u));
+                }
+                headers_into(req, WRITE_HEADERS, &mut input);
+                headers_into(req, &[("x-amz-checksum-algorithm", "ChecksumAlgorithm"), ("x-amz-checksum-type", "ChecksumType")], &mut input);
+                if let Some(enc) = content_encoding(req) {
+                    input.insert("ContentEncoding".into(), json!(enc));
+                }
+                metadata_into(req, &mut input);
+                "CreateMultipartUpload"
+            }
+            "PUT" if q.has("uploadId") => {
+                if let Some(u) = q.unknown(&["uploadId", "partNumber"]) {
+                    return Err(unknown_sub(u));
+                }
+                if req.header("x-amz-copy-source").is_some() {
+                    return not_served("UploadPartCopy");
+                }
+                let (body, trailers) = body_of(req)?;
+                input.insert("UploadId".into(), json!(q.get("uploadId").unwrap_or_default()));
+                let n = q.get("partNumber").unwrap_or_default();
+                input.insert(
+                    "PartNumber".into(),
+                    json!(n.parse::<i64>().map_err(|_| errors::invalid_argument("Part number must be an integer between 1 and 10000, inclusive", "partNumber", n))?),
+                );
+                headers_into(
+                    req,
+                    &[("content-md5", "ContentMD5"), ("x-amz-sdk-checksum-algorithm", "ChecksumAlgorithm"), ("x-amz-expected-bucket-owner", "ExpectedBucketOwner")],
+                    &mut input,
+                );
+                checksums_into(req, &trailers, &mut input);
+                input.insert("Body".into(), json!(B64.encode(&body)));
+                "UploadPart"
+            }
+            "POST" if q.has("uploadId") => {
+                if let Some(u) = q.unknown(&["uploadId"]) {
+                    return Err(unknown_sub(u));
+                }
+                let (body, trailers) = body_of(req)?;
+                verify_body(req, &body, &trailers)?;
+                input.insert("UploadId".into(), json!(q.get("uploadId").unwrap_or_default()));
+                headers_into(req, &[("x-amz-expected-bucket-owner", "ExpectedBucketOwner")], &mut input);
+                let doc = xml_body(&body, "CompleteMultipartUpload")?;
+                let parts: Vec<Value> = doc
+                    .children_named("Part")
+                    .map(|p| {
+                        let mut m = Map::new();
+                        for child in &p.children {
+                            let v = if child.name == "PartNumber" { child.text.trim().parse::<i64>().map(|n| json!(n)).unwrap_or(json!(child.text)) } else { json!(child.text) };
+                            m.insert(child.name.clone(), v);
+                        }
+                        Value::Object(m)
+                    })
+                    .collect();
+                input.insert("MultipartUpload".into(), json!({ "Parts": parts }));
+                "CompleteMultipartUpload"
+            }
+            "DELETE" if q.has("uploadId") => {
+                if let Some(u) = q.unknown(&["uploadId"]) {
+                    return Err(unknown_sub(u));
+                }
+                input.insert("UploadId".into(), json!(q.get("uploadId").unwrap_or_default()));
+                headers_into(req, &[("x-amz-expected-bucket-owner", "ExpectedBucketOwner")], &mut input);
+                "AbortMultipartUpload"
+            }
+            "GET" if q.has("uploadId") => return not_served("ListParts"),
             "PUT" => {
                 if let Some(u) = q.unknown(&[]) {
                     return Err(unknown_sub(u));
@@ -391,15 +479,7 @@ pub fn parse(req: &HttpRequest, region: String) -> Result<Inbound, AwsError> {
                 if let Some(enc) = content_encoding(req) {
                     input.insert("ContentEncoding".into(), json!(enc));
                 }
-                let mut metadata = Map::new();
-                for (k, v) in &req.headers {
-                    if let Some(name) = k.to_ascii_lowercase().strip_prefix("x-amz-meta-") {
-                        metadata.insert(name.to_string(), json!(v));
-                    }
-                }
-                if !metadata.is_empty() {
-                    input.insert("Metadata".into(), Value::Object(metadata));
-                }
+                metadata_into(req, &mut input);
                 if let Some(source) = req.header("x-amz-copy-source") {
                     input.insert("CopySource".into(), json!(source));
                     headers_into(
@@ -430,11 +510,7 @@ pub fn parse(req: &HttpRequest, region: String) -> Result<Inbound, AwsError> {
                     "CopyObject"
                 } else {
                     headers_into(req, &[("content-md5", "ContentMD5"), ("if-match", "IfMatch"), ("if-none-match", "IfNoneMatch")], &mut input);
-                    for (header, member) in CHECKSUM_HEADERS {
-                        if let Some(v) = req.header(header).or_else(|| trailers.iter().find(|(k, _)| k == header).map(|(_, v)| v.as_str())) {
-                            input.insert((*member).into(), json!(v));
-                        }
-                    }
+                    checksums_into(req, &trailers, &mut input);
                     input.insert("Body".into(), json!(B64.encode(&body)));
                     "PutObject"
                 }
@@ -788,6 +864,42 @@ pub fn respond(operation: &str, head: bool, result: Result<Answer, AwsError>, re
             }
             (200, document("CopyObjectResult", &s))
         }
+        "CreateMultipartUpload" => {
+            headers.push(xml_type);
+            headers.push(("x-amz-server-side-encryption".into(), text(&out["ServerSideEncryption"])));
+            for (member, header) in [("ChecksumAlgorithm", "x-amz-checksum-algorithm"), ("ChecksumType", "x-amz-checksum-type")] {
+                if let Some(v) = out.get(member) {
+                    headers.push((header.into(), text(v)));
+                }
+            }
+            let mut s = String::new();
+            for m in ["Bucket", "Key", "UploadId"] {
+                el(&mut s, m, &text(&out[m]));
+            }
+            (200, document("InitiateMultipartUploadResult", &s))
+        }
+        "UploadPart" => {
+            for (member, header) in
+                [("ETag", "ETag"), ("ServerSideEncryption", "x-amz-server-side-encryption"), ("ChecksumCRC32", "x-amz-checksum-crc32"), ("ChecksumSHA256", "x-amz-checksum-sha256")]
+            {
+                if let Some(v) = out.get(member) {
+                    headers.push((header.into(), text(v)));
+                }
+            }
+            (200, Vec::new())
+        }
+        "CompleteMultipartUpload" => {
+            headers.push(xml_type);
+            headers.push(("x-amz-server-side-encryption".into(), text(&out["ServerSideEncryption"])));
+            let mut s = String::new();
+            for m in ["Location", "Bucket", "Key", "ETag", "ChecksumCRC32", "ChecksumSHA256", "ChecksumType"] {
+                if let Some(v) = out.get(m) {
+                    el(&mut s, m, &text(v));
+                }
+            }
+            (200, document("CompleteMultipartUploadResult", &s))
+        }
+        "AbortMultipartUpload" => (204, Vec::new()),
         "GetObject" | "HeadObject" => {
             object_headers(&out, &mut headers);
             let status = if out.get("ContentRange").is_some() { 206 } else { 200 };
