@@ -75,8 +75,8 @@ pub fn s3(p: &S3Props) -> Html {
                 None => html! { <BucketList /> },
                 Some(sel) => {
                     let (bucket, prefix) = split_route(sel);
-                    let k = bucket.clone();
-                    html! { <BucketBrowser key={k} bucket={bucket} prefix={prefix} version={ctx.version} /> }
+                    // Keyed by the location: a folder opens with its first page and no preview.
+                    html! { <BucketBrowser key={sel.clone()} bucket={bucket} prefix={prefix} version={ctx.version} /> }
                 }
             } }
         </section>
@@ -198,7 +198,8 @@ fn bucket_browser(p: &BrowserProps) -> Html {
     // The bucket's region (None while looking it up; Some(None): no such bucket).
     let region = use_state(|| None::<Option<String>>);
     let listing = use_state(|| None::<Result<Listing, String>>);
-    let more = use_state(|| None::<String>);
+    // How many pages of the listing to show ("Load more" adds one).
+    let pages = use_state(|| 1u32);
     let chosen = use_state(|| None::<String>);
     let reload = use_state(|| 0u32);
     let form = use_state(|| "");
@@ -221,30 +222,37 @@ fn bucket_browser(p: &BrowserProps) -> Html {
     }
     {
         let (ctx2, bucket, prefix, listing, region_v) = (ctx.clone(), p.bucket.clone(), p.prefix.clone(), listing.clone(), (*region).clone());
-        use_effect_with((p.version, p.prefix.clone(), (*more).clone(), *reload, region_v.clone()), move |(_, _, more, _, _)| {
-            let more = more.clone();
+        // The listing is read afresh (page after page, up to the pages shown) whenever the
+        // sandbox changes, so it never holds a page twice.
+        use_effect_with((p.version, p.prefix.clone(), *pages, *reload, region_v.clone()), move |(_, _, pages, _, _)| {
+            let pages = *pages;
             if let Some(Some(region)) = region_v {
                 wasm_bindgen_futures::spawn_local(async move {
-                    let mut req = json!({"Bucket": bucket, "Delimiter": "/", "MaxKeys": PAGE});
-                    if !prefix.is_empty() {
-                        req["Prefix"] = json!(prefix);
-                    }
-                    if let Some(t) = &more {
-                        req["ContinuationToken"] = json!(t);
-                    }
-                    match ctx2.bridge.send_in("s3", "ListObjectsV2", req, &region).await {
-                        Ok(v) => {
-                            let mut l = match (&more, &*listing) {
-                                (Some(_), Some(Ok(old))) => old.clone(),
-                                _ => Listing::default(),
-                            };
-                            l.folders.extend(v["CommonPrefixes"].as_array().into_iter().flatten().filter_map(|c| c["Prefix"].as_str().map(str::to_string)));
-                            l.objects.extend(v["Contents"].as_array().cloned().unwrap_or_default());
-                            l.next = v["NextContinuationToken"].as_str().map(str::to_string);
-                            listing.set(Some(Ok(l)));
+                    let mut l = Listing::default();
+                    let mut token: Option<String> = None;
+                    for _ in 0..pages {
+                        let mut req = json!({"Bucket": bucket, "Delimiter": "/", "MaxKeys": PAGE});
+                        if !prefix.is_empty() {
+                            req["Prefix"] = json!(prefix);
                         }
-                        Err(e) => listing.set(Some(Err(format!("{}: {}", e.kind, e.message)))),
+                        if let Some(t) = &token {
+                            req["ContinuationToken"] = json!(t);
+                        }
+                        match ctx2.bridge.send_in("s3", "ListObjectsV2", req, &region).await {
+                            Ok(v) => {
+                                l.folders.extend(v["CommonPrefixes"].as_array().into_iter().flatten().filter_map(|c| c["Prefix"].as_str().map(str::to_string)));
+                                // The folder's own marker object (`reports/`, from "Create folder") is the folder, not a row in it.
+                                l.objects.extend(v["Contents"].as_array().into_iter().flatten().filter(|o| o["Key"].as_str() != Some(prefix.as_str())).cloned());
+                                token = v["NextContinuationToken"].as_str().map(str::to_string);
+                            }
+                            Err(e) => return listing.set(Some(Err(format!("{}: {}", e.kind, e.message)))),
+                        }
+                        if token.is_none() {
+                            break;
+                        }
                     }
+                    l.next = token;
+                    listing.set(Some(Ok(l)));
                 });
             }
             || ()
@@ -405,8 +413,8 @@ fn bucket_browser(p: &BrowserProps) -> Html {
                                 }) }
                             </tbody>
                         </table>
-                        if let Some(next) = l.next.clone() {
-                            <button class="btn small" onclick={let m = more.clone(); Callback::from(move |_| m.set(Some(next.clone())))}>{ "Load more" }</button>
+                        if l.next.is_some() {
+                            <button class="btn small" onclick={let n = pages.clone(); Callback::from(move |_| n.set(*n + 1))}>{ "Load more" }</button>
                         }
                         </>
                     },
