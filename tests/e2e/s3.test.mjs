@@ -11,6 +11,8 @@ const app = appSession((p) => (page = p), { height: 1000 });
 const PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";
 
 const objects = () => page.getByRole("table", { name: "Objects" });
+/** An object's name button in the listing (its Delete button's label also contains the name). */
+const obj = (name) => objects().getByRole("button", { name, exact: true });
 const preview = () => page.getByRole("complementary", { name: "Object preview" });
 const keys = (prefix = "") =>
   page.evaluate(async (prefix) => {
@@ -25,6 +27,7 @@ test("create a bucket, a folder and a text object; browse with breadcrumbs", asy
   await page.getByLabel("New bucket name").fill("Bad_Name");
   await page.getByRole("button", { name: "Create bucket in us-east-1" }).click();
   await page.locator(".notice", { hasText: "InvalidBucketName" }).waitFor();
+  await page.locator(".notice", { hasText: "InvalidBucketName" }).locator(".notice-close").click();
   await page.getByLabel("New bucket name").fill("photos-2026");
   await page.getByRole("button", { name: "Create bucket in us-east-1" }).click();
   await page.waitForURL(/#\/s3\/photos-2026$/);
@@ -45,7 +48,7 @@ test("create a bucket, a folder and a text object; browse with breadcrumbs", asy
   await form.getByLabel("Content type").selectOption("application/json");
   await form.getByLabel("Object content").fill('{"total": 3, "items": ["a", "b"]}');
   await form.getByRole("button", { name: "Save object" }).click();
-  await objects().getByRole("button", { name: "summary.json" }).click();
+  await obj("summary.json").click();
   const content = preview().getByLabel("Object content");
   await content.getByText('"total": 3').waitFor();
   assert.match(await preview().textContent(), /application\/json/);
@@ -56,27 +59,27 @@ test("create a bucket, a folder and a text object; browse with breadcrumbs", asy
 test("uploads: CSV, gzip'd JSON lines (shown decompressed), an image", async () => {
   const upload = page.getByLabel("Upload file");
   await upload.setInputFiles({ name: "data.csv", mimeType: "text/csv", buffer: Buffer.from("id,name\n1,ada\n2,grace\n") });
-  await objects().getByRole("button", { name: "data.csv" }).click();
+  await obj("data.csv").click();
   await preview().getByText("2,grace").waitFor();
 
   const lines = ['{"Item":{"pk":{"S":"user#1"}}}', '{"Item":{"pk":{"S":"user#2"}}}'].join("\n") + "\n";
   await upload.setInputFiles({ name: "part-0000.json.gz", mimeType: "application/gzip", buffer: gzipSync(lines) });
-  await objects().getByRole("button", { name: "part-0000.json.gz" }).click();
+  await obj("part-0000.json.gz").click();
   await preview().getByText("gzip: shown decompressed").waitFor();
   await preview().getByText('{"Item":{"pk":{"S":"user#2"}}}').waitFor();
 
   await upload.setInputFiles({ name: "dot.png", mimeType: "image/png", buffer: Buffer.from(PNG, "base64") });
-  await objects().getByRole("button", { name: "dot.png" }).click();
+  await obj("dot.png").click();
   await preview().locator("img.s3-image").waitFor();
   assert.equal(await preview().locator("img.s3-image").evaluate((img) => img.complete && img.naturalWidth), 1);
   assert.deepEqual(await keys("reports/"), ["reports/", "reports/data.csv", "reports/dot.png", "reports/part-0000.json.gz", "reports/summary.json"]);
-  await objects().getByRole("button", { name: "data.csv" }).click();
+  await obj("data.csv").click();
   await shot(page, "s3-browser");
 });
 
 test("delete an object; the breadcrumb leads back to the bucket root", async () => {
   await objects().getByRole("button", { name: "Delete reports/data.csv" }).click();
-  await objects().getByRole("button", { name: "data.csv" }).waitFor({ state: "detached" });
+  await obj("data.csv").waitFor({ state: "detached" });
   assert.equal((await keys("reports/")).includes("reports/data.csv"), false);
   await page.getByRole("navigation", { name: "Location" }).getByRole("link", { name: "photos-2026" }).click();
   await page.waitForURL(/#\/s3\/photos-2026$/);
@@ -90,10 +93,10 @@ test("many objects page by continuation token", async () => {
     }
   });
   await page.goto(app.url + "#/s3/photos-2026/logs/");
-  await objects().getByRole("button", { name: "099.txt" }).waitFor();
+  await obj("099.txt").waitFor();
   assert.equal(await objects().locator("tbody tr").count(), 100);
   await page.getByRole("button", { name: "Load more" }).click();
-  await objects().getByRole("button", { name: "129.txt" }).waitFor();
+  await obj("129.txt").waitFor();
   assert.equal(await objects().locator("tbody tr").count(), 130);
   assert.equal(await page.getByRole("button", { name: "Load more" }).count(), 0);
 });
@@ -107,7 +110,7 @@ test("the bucket list: regions, and a bucket that is not empty cannot be deleted
   await page.getByLabel("Region").selectOption("us-east-1");
   // The bucket opens in its own region whatever the selector says.
   await page.getByLabel("Upload file").setInputFiles({ name: "a.txt", mimeType: "text/plain", buffer: Buffer.from("eu") });
-  await objects().getByRole("button", { name: "a.txt" }).waitFor();
+  await obj("a.txt").waitFor();
   await page.goto(app.url + "#/s3");
   const table = page.getByRole("table", { name: "Buckets" });
   await table.getByRole("row", { name: /euro-archive eu-west-1/ }).waitFor();
