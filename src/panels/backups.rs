@@ -407,7 +407,7 @@ fn aws_backup(p: &AwsBackupProps) -> Html {
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let (ctx, table, arn) = (ctx.clone(), table.clone(), arn.clone());
-            let mut rule = json!({"RuleName": "scheduled", "TargetBackupVaultName": "Default", "ScheduleExpression": *schedule});
+            let mut rule = json!({"RuleName": "scheduled", "TargetBackupVaultName": "Default", "ScheduleExpression": (*schedule).clone()});
             if let Ok(d) = keep_days.parse::<i64>() {
                 rule["Lifecycle"] = json!({"DeleteAfterDays": d});
             }
@@ -494,7 +494,7 @@ fn aws_backup(p: &AwsBackupProps) -> Html {
                             { for points.iter().map(|(r, rp)| html! {
                                 <tr>
                                     <td><code>{ rp["RecoveryPointArn"].as_str().unwrap_or_default().rsplit('/').next().unwrap_or_default() }</code></td>
-                                    <td>{ r }{ if rp.get("SourceBackupVaultArn").is_some() { " (copy)" } else { "" } }</td>
+                                    <td>{ r.clone() }{ if rp.get("SourceBackupVaultArn").is_some() { " (copy)" } else { "" } }</td>
                                     <td><span class={classes!("badge", rp["Status"].as_str().unwrap_or_default().to_lowercase())}>{ rp["Status"].as_str().unwrap_or_default() }</span></td>
                                     <td>{ sim_time(rp["CreationDate"].as_f64().unwrap_or(0.0)) }</td>
                                     <td>{ rp["CalculatedLifecycle"]["DeleteAt"].as_f64().map(sim_time).unwrap_or_else(|| "—".into()) }</td>

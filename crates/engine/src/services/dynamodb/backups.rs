@@ -92,16 +92,17 @@ impl Backup {
     /// The backed-up items, decoded, with their keys.
     pub fn items(&self) -> Result<Vec<(PrimaryKey, Item)>, AwsError> {
         let bad = |m: String| AwsError::internal(format!("corrupt backup data: {m}"));
-        let mut out = Vec::with_capacity(self.meta.item_count);
+        let mut out = Vec::with_capacity(self.meta.item_count.min(1 << 16));
         for chunk in &self.data {
             let mut pos = 0;
             while pos < chunk.len() {
                 let len = chunk.get(pos..pos + 4).and_then(|b| b.try_into().ok()).map(u32::from_le_bytes).ok_or_else(|| bad("truncated".into()))? as usize;
-                let bytes = chunk.get(pos + 4..pos + 4 + len).ok_or_else(|| bad("truncated".into()))?;
+                let end = (pos + 4).checked_add(len).ok_or_else(|| bad("truncated".into()))?;
+                let bytes = chunk.get(pos + 4..end).ok_or_else(|| bad("truncated".into()))?;
                 let item = codec::decode_item(bytes).map_err(bad)?;
                 let key = self.meta.table.key_schema.key_of_item(&item).map_err(|e| bad(e.message))?;
                 out.push((key, item));
-                pos += 4 + len;
+                pos = end;
             }
         }
         Ok(out)
@@ -579,9 +580,10 @@ pub fn data_to_json(value: &[u8]) -> Result<Value, String> {
     let mut pos = 0;
     while pos < value.len() {
         let len = value.get(pos..pos + 4).and_then(|b| b.try_into().ok()).map(u32::from_le_bytes).ok_or("truncated backup data")? as usize;
-        let bytes = value.get(pos + 4..pos + 4 + len).ok_or("truncated backup data")?;
+        let end = (pos + 4).checked_add(len).ok_or("truncated backup data")?;
+        let bytes = value.get(pos + 4..end).ok_or("truncated backup data")?;
         items.push(super::value::item_to_json(&codec::decode_item(bytes)?));
-        pos += 4 + len;
+        pos = end;
     }
     Ok(json!({"Items": items}))
 }
