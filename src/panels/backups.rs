@@ -202,7 +202,7 @@ fn pitr(p: &TableProps) -> Html {
                         Some((at, Ok(v))) if (*at - chosen).abs() < 0.5 => html! {
                             <div class="bk-preview">
                                 <span class="bk-preview-count">{ format!("{} item(s) at that second", v["Count"].as_u64().unwrap_or(0)) }</span>
-                                <ul>{ for v["Items"].as_array().cloned().unwrap_or_default().iter().map(|i| html! { <li><code>{ crate::dynamo_json::to_plain(i).to_string() }</code></li> }) }</ul>
+                                <ul>{ for v["Items"].as_array().cloned().unwrap_or_default().iter().map(|i| html! { <li><code>{ crate::dynamo_json::to_plain(&json!({"M": i})).to_string() }</code></li> }) }</ul>
                             </div>
                         },
                         Some((_, Err(m))) => html! { <p class="muted">{ m }</p> },
