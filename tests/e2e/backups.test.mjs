@@ -61,6 +61,8 @@ test("PITR: restore to a second before the change", async () => {
   assert.deepEqual(await keys("Orders-restored"), ["o1", "o2", "o3"]);
   const d = await send("DescribeTable", { TableName: "Orders-restored" });
   assert.equal(d.Table.RestoreSummary.RestoreInProgress, false);
+  await open("Orders-restored");
+  await page.locator(".bk-restored", { hasText: "This table was restored from table Orders as of" }).waitFor();
   assert.deepEqual(errors, []);
 });
 
