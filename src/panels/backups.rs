@@ -51,7 +51,11 @@ pub fn backups_tab(p: &Props) -> Html {
     let name = p.table["TableName"].as_str().unwrap_or_default().to_string();
     let arn = p.table["TableArn"].as_str().unwrap_or_default().to_string();
     let restored = p.table.get("RestoreSummary").map(|r| {
-        let from = r["SourceBackupArn"].as_str().map(|b| format!("backup {}", b.rsplit('/').next().unwrap_or_default())).or_else(|| r["SourceTableArn"].as_str().map(|t| format!("table {}", t.rsplit('/').next().unwrap_or_default()))).unwrap_or_default();
+        let from = r["SourceBackupArn"]
+            .as_str()
+            .map(|b| format!("backup {}", b.rsplit('/').next().unwrap_or_default()))
+            .or_else(|| r["SourceTableArn"].as_str().map(|t| format!("table {}", t.rsplit('/').next().unwrap_or_default())))
+            .unwrap_or_default();
         let state = if r["RestoreInProgress"] == json!(true) { "restoring" } else { "restored" };
         format!("This table was {state} from {from} as of {}.", sim_time(r["RestoreDateTime"].as_f64().unwrap_or(0.0)))
     });

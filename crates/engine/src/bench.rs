@@ -444,7 +444,15 @@ pub fn pitr_overhead(items: u64, now_ms: &mut dyn FnMut() -> f64) -> Result<Pitr
         e.call(1_000, &Request::new("dynamodb", "CreateTable", "us-east-1", input))?;
         e.tick(5_000);
         if pitr {
-            e.call(5_000, &Request::new("dynamodb", "UpdateContinuousBackups", "us-east-1", json!({"TableName": "Bench", "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": true}})))?;
+            e.call(
+                5_000,
+                &Request::new(
+                    "dynamodb",
+                    "UpdateContinuousBackups",
+                    "us-east-1",
+                    json!({"TableName": "Bench", "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": true}}),
+                ),
+            )?;
         }
         e.tick(HOST_START);
         e.take_changes();
