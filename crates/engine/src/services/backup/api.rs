@@ -449,7 +449,7 @@ pub fn delete_selection(b: &mut Backup, cx: &mut Cx, input: &Value) -> Result<Va
     let id = req_str(input, "SelectionId")?;
     let region = cx.region.to_string();
     let s = b.region(cx, &region);
-    if !s.selections.get(id).is_some_and(|s| s.plan_id == plan_id) {
+    if s.selections.get(id).is_none_or(|s| s.plan_id != plan_id) {
         return Err(selection_not_found(id));
     }
     s.selections.remove(id);

@@ -119,8 +119,8 @@ impl Schedule {
                 Some(anchor_ms + n * every_ms)
             }
             Schedule::Cron { minute, hours, days, months, weekdays, years } => {
-                let mut day = after_ms.div_euclid(DAY_MS);
-                for _ in 0..(366 * 6) {
+                let first = after_ms.div_euclid(DAY_MS);
+                for day in first..first + 366 * 6 {
                     let (y, m, d) = civil(day);
                     let weekday = ((day + 4).rem_euclid(7) + 1) as u32; // 1970-01-01 was a Thursday (5)
                     let ok = months.contains(&m)
@@ -135,7 +135,6 @@ impl Schedule {
                             }
                         }
                     }
-                    day += 1;
                 }
                 None
             }

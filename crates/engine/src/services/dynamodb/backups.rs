@@ -244,10 +244,8 @@ pub(crate) fn fire(db: &mut DynamoDb, cx: &mut Cx, timer: &Timer) {
                 cx.journal.put_json(record_key(&region, &b.meta), &b.meta);
             }
         }
-        Some(EXPIRE_ACTION) => {
-            if db.backups.get(&region, arn).is_some_and(|b| b.meta.expiry_ms.is_some_and(|at| at <= cx.now_ms)) {
-                db.backups.remove(cx, &region, arn);
-            }
+        Some(EXPIRE_ACTION) if db.backups.get(&region, arn).is_some_and(|b| b.meta.expiry_ms.is_some_and(|at| at <= cx.now_ms)) => {
+            db.backups.remove(cx, &region, arn);
         }
         _ => {}
     }
