@@ -1,6 +1,7 @@
 //! One module per panel.
 
 pub mod autoscaling;
+pub mod backups;
 pub mod capacity;
 pub mod code_editor;
 pub mod dax;

@@ -6,6 +6,7 @@
 //! and their records under `dynamodb/{region}/stream/` (see [`streams`]). The service also
 //! answers the DynamoDB Streams endpoint, `streams.dynamodb`.
 
+pub mod backups;
 pub mod batch;
 pub mod capacity;
 pub mod codec;
@@ -22,10 +23,12 @@ pub mod load;
 pub mod number;
 pub mod page;
 pub mod partiql;
+pub mod pitr;
 pub mod pricing;
 pub mod query;
 pub mod reply;
 pub mod requests;
+pub mod restore;
 pub mod scan;
 pub mod streams;
 pub mod table;
@@ -68,12 +71,8 @@ pub fn resource_in_use(message: impl Into<String>) -> AwsError {
 /// Operations of the DynamoDB API that this build does not implement yet. Calling one gets an
 /// honest error naming it, never a silent partial answer.
 const NOT_YET: &[&str] = &[
-    "CreateBackup",
     "CreateGlobalTable",
-    "DeleteBackup",
     "DeleteResourcePolicy",
-    "DescribeBackup",
-    "DescribeContinuousBackups",
     "DescribeContributorInsights",
     "DescribeExport",
     "DescribeGlobalTable",
@@ -83,15 +82,11 @@ const NOT_YET: &[&str] = &[
     "ExportTableToPointInTime",
     "GetResourcePolicy",
     "ImportTable",
-    "ListBackups",
     "ListContributorInsights",
     "ListExports",
     "ListGlobalTables",
     "ListImports",
     "PutResourcePolicy",
-    "RestoreTableFromBackup",
-    "RestoreTableToPointInTime",
-    "UpdateContinuousBackups",
     "UpdateContributorInsights",
     "UpdateGlobalTable",
     "UpdateGlobalTableSettings",
@@ -109,6 +104,8 @@ pub struct DynamoDb {
     pub(crate) streams: streams::StreamStore,
     /// Load generators by (region, table): running, or the last one run (runtime state).
     pub(crate) loads: BTreeMap<(String, String), load::Load>,
+    /// On-demand, SYSTEM and AWS Backup backups (they outlive their tables).
+    pub(crate) backups: backups::BackupStore,
 }
 
 impl DynamoDb {
@@ -221,6 +218,14 @@ impl Service for DynamoDb {
             "ExecuteStatement" => partiql::execute_statement(self, cx, input),
             "BatchExecuteStatement" => partiql::batch_execute_statement(self, cx, input),
             "ExecuteTransaction" => partiql::execute_transaction(self, cx, input),
+            "UpdateContinuousBackups" => pitr::update_continuous_backups(self, cx, input),
+            "DescribeContinuousBackups" => pitr::describe_continuous_backups(self, cx, input),
+            "RestoreTableToPointInTime" => pitr::restore_table_to_point_in_time(self, cx, input),
+            "CreateBackup" => backups::create_backup(self, cx, input),
+            "DescribeBackup" => backups::describe_backup(self, cx, input),
+            "ListBackups" => backups::list_backups(self, cx, input),
+            "DeleteBackup" => backups::delete_backup(self, cx, input),
+            "RestoreTableFromBackup" => backups::restore_table_from_backup(self, cx, input),
             "UpdateTimeToLive" => ttl::update_time_to_live(self, cx, input),
             "DescribeTimeToLive" => ttl::describe_time_to_live(self, cx, input),
             "DescribeKinesisStreamingDestination" => kinesis_dest::describe(self, cx, input),
@@ -249,6 +254,12 @@ impl Service for DynamoDb {
                 let throughput = table.throughput.borrow();
                 pricing::table_cost(&table.meta, &throughput, table.size_bytes, cx.region, cx.now_ms, input)
             }
+            "CreateAwsBackup" => backups::control_create(self, cx, input),
+            "CopyAwsBackup" => backups::control_copy(self, cx, input),
+            "DeleteAwsBackup" => backups::control_delete(self, cx, input),
+            "DescribeAwsBackup" => backups::control_describe(self, cx, input),
+            "GetItemsAt" => pitr::control_items_at(self, cx, input),
+            "GetChangesBetween" => pitr::control_changes_between(self, cx, input),
             "StartLoad" => load::start(self, cx, input),
             "DescribeLoad" => load::describe(self, cx, input),
             "StopLoad" => load::stop(self, cx, input),
@@ -283,6 +294,7 @@ impl Service for DynamoDb {
         match timer.payload.get("action").and_then(Value::as_str) {
             Some(streams::SWEEP_ACTION) => return self.streams.sweep(cx, timer),
             Some(ttl::PASS_ACTION) => return ttl::pass(self, cx, timer),
+            Some(backups::AVAILABLE_ACTION | backups::EXPIRE_ACTION) => return backups::fire(self, cx, timer),
             _ => {}
         }
         if timer.payload.get("action").and_then(Value::as_str) == Some(load::TICK_ACTION) {
@@ -307,6 +319,8 @@ impl Service for DynamoDb {
                 cx.journal.delete_prefix(format!("{}/", table_key(&region, name)));
             }
             Some(ttl::SETTLE_ACTION) => ttl::settle(table, cx, &region),
+            Some(pitr::TRIM_ACTION) => pitr::trim(table, cx, &region, timer.due_ms),
+            Some(restore::ACTIVATE_ACTION) => restore::activate(table, cx, &region),
             Some(kinesis_dest::SETTLE_ACTION) => kinesis_dest::settle(table, cx, &region, timer),
             Some(action @ ("finish-update" | "index-active" | "index-remove")) => {
                 let index = timer.payload.get("index").and_then(Value::as_str);
@@ -334,9 +348,11 @@ impl Service for DynamoDb {
                     out.push(Record { key: ttl::ttl_key(region, name), value });
                 }
                 kinesis_dest::save(table, region, out);
+                pitr::save(table, region, out);
             }
         }
         self.streams.save(out);
+        self.backups.save(out);
     }
 
     fn load(&mut self, key: &str, value: &[u8]) -> Result<(), String> {
@@ -350,6 +366,9 @@ impl Service for DynamoDb {
         }
         if key.split('/').nth(2) == Some("stream") {
             return self.streams.load(key, value);
+        }
+        if key.split('/').nth(2) == Some("backup") {
+            return self.backups.load(key, value);
         }
         // dynamodb/{region}/table/{name}[/item/{hex}]
         let mut parts = key.splitn(6, '/');
@@ -373,6 +392,13 @@ impl Service for DynamoDb {
                 let table = self.regions.get_mut(region).and_then(|t| t.get_mut(name)).ok_or("TTL record before its table")?;
                 ttl::load(table, value)
             }
+            (Some("pitr"), rest) => {
+                let table = self.regions.get_mut(region).and_then(|t| t.get_mut(name)).ok_or("PITR record before its table")?;
+                match rest {
+                    None => pitr::load_state(table, value),
+                    Some(seq) => pitr::load_entry(table, seq, value),
+                }
+            }
             (Some("kinesis"), rest) => {
                 let table = self.regions.get_mut(region).and_then(|t| t.get_mut(name)).ok_or("Kinesis destination record before its table")?;
                 kinesis_dest::load(table, rest, value)
@@ -393,21 +419,30 @@ impl Service for DynamoDb {
         self.tokens.clear();
         self.streams.clear();
         self.loads.clear();
+        self.backups.clear();
     }
 
     fn record_to_json(&self, key: &str, value: &[u8]) -> Result<Value, String> {
-        if key.split('/').nth(2) == Some("stream") {
+        if key.split('/').nth(2) == Some("backup") && key.split('/').nth(5) == Some("data") {
+            backups::data_to_json(value)
+        } else if key.split('/').nth(2) == Some("stream") {
             streams::record_to_json(key, value)
         } else if key.split('/').nth(4) == Some("item") {
             Ok(json!({ "Item": value::item_to_json(&codec::decode_item(value)?) }))
+        } else if key.split('/').nth(4) == Some("pitr") && key.split('/').nth(5).is_some() {
+            pitr::entry_to_json(value)
         } else {
             serde_json::from_slice(value).map_err(|e| e.to_string())
         }
     }
 
     fn record_from_json(&self, key: &str, value: &Value) -> Result<Vec<u8>, String> {
-        if key.split('/').nth(2) == Some("stream") {
+        if key.split('/').nth(2) == Some("backup") && key.split('/').nth(5) == Some("data") {
+            backups::data_from_json(value)
+        } else if key.split('/').nth(2) == Some("stream") {
             streams::record_from_json(key, value)
+        } else if key.split('/').nth(4) == Some("pitr") && key.split('/').nth(5).is_some() {
+            pitr::entry_from_json(value)
         } else if key.split('/').nth(4) == Some("item") {
             let item = value.get("Item").ok_or("item record without 'Item'")?;
             Ok(codec::encode_item(&value::item_from_json(item).map_err(|e| e.message)?))
@@ -420,11 +455,15 @@ impl Service for DynamoDb {
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod tests_backup;
+#[cfg(test)]
 mod tests_capacity;
 #[cfg(test)]
 mod tests_kinesis_dest;
 #[cfg(test)]
 mod tests_load;
+#[cfg(test)]
+mod tests_pitr;
 #[cfg(test)]
 mod tests_throttle;
 #[cfg(test)]

@@ -435,6 +435,9 @@ pub struct Table {
     pub ttl: super::ttl::TableTtl,
     /// Kinesis Data Streams destinations (their own record) and the outbox.
     pub kinesis: super::kinesis_dest::TableKinesis,
+    /// Point-in-time recovery: the setting (its own record), the undo log, and the
+    /// RestoreSummary of a restored table.
+    pub pitr: super::pitr::TablePitr,
 }
 
 pub(crate) fn epoch_seconds(ms: i64) -> Value {
@@ -445,7 +448,16 @@ impl Table {
     /// `keep_item_json`: see [`crate::EngineConfig::keep_item_json`].
     pub fn new(meta: TableMeta, keep_item_json: bool) -> Self {
         let indexes = meta.indexes.iter().filter(|i| i.status != IndexStatus::Deleting).map(|i| (i.name.clone(), IndexState::default())).collect();
-        Table { meta, items: ItemMap::new(keep_item_json), size_bytes: 0, indexes, throughput: Default::default(), ttl: Default::default(), kinesis: Default::default() }
+        Table {
+            meta,
+            items: ItemMap::new(keep_item_json),
+            size_bytes: 0,
+            indexes,
+            throughput: Default::default(),
+            ttl: Default::default(),
+            kinesis: Default::default(),
+            pitr: Default::default(),
+        }
     }
 
     /// Admits a request that consumed `consumed` of `access` capacity, or refuses it with the
@@ -649,6 +661,9 @@ impl Table {
             }
         }
         d["DeletionProtectionEnabled"] = json!(m.deletion_protection);
+        if let Some(r) = &self.pitr.state.restore {
+            d["RestoreSummary"] = r.to_json();
+        }
         d
     }
 }

@@ -523,7 +523,7 @@ pub(crate) fn put_item(table: &mut Table, streams: &mut StreamStore, cx: &mut Cx
     let flat = KeyBytes::of(&key);
     let due = super::ttl::due_of(table, cx.now_ms, &item);
     // One branch for a table that captures nothing.
-    if !(table.meta.stream.enabled | table.kinesis.on) {
+    if !(table.meta.stream.enabled | table.kinesis.on | table.pitr.on) {
         cx.journal.put(record, bytes);
         if due.is_none() {
             return table.put_keyed(flat, key, item);
@@ -533,18 +533,24 @@ pub(crate) fn put_item(table: &mut Table, streams: &mut StreamStore, cx: &mut Cx
         super::ttl::on_put(table, cx, region, &flat, due, replaced_due);
         return old;
     }
-    // The stream reads the key from the stored item; Kinesis needs its own copy.
-    let kinesis_key = table.kinesis.on.then(|| key.clone());
+    // The stream reads the key from the stored item; Kinesis and PITR need their own copy.
+    let key_copy = (table.kinesis.on | table.pitr.on).then(|| key.clone());
     let old = table.put_keyed(flat.clone(), key, item);
     if due.is_some() {
         let replaced_due = old.as_ref().and_then(|o| super::ttl::due_of(table, cx.now_ms, o));
         super::ttl::on_put(table, cx, region, &flat, due, replaced_due);
     }
+    if let Some(key) = key_copy.as_ref().filter(|_| table.pitr.on) {
+        let unchanged = matches!((&old, table.items.get_by_bytes(&flat)), (Some(o), Some(n)) if super::table::same_item(o, n));
+        if !unchanged {
+            super::pitr::capture(table, cx, region, key, old.as_ref());
+        }
+    }
     let new = table.items.get_by_bytes(&flat);
     if table.meta.stream.enabled {
         streams.capture(cx, &table.meta, None, old.as_ref(), new.map(|n| (bytes.as_slice(), n)), Origin::User);
     }
-    if let Some(key) = &kinesis_key {
+    if let Some(key) = key_copy.as_ref().filter(|_| table.kinesis.on) {
         super::kinesis_dest::capture(&mut table.kinesis, cx, region, &table.meta, key, old.as_ref(), new, Origin::User);
     }
     cx.journal.put(record, bytes);
@@ -561,6 +567,9 @@ pub(crate) fn delete_item(table: &mut Table, streams: &mut StreamStore, cx: &mut
 pub(crate) fn delete_item_as(table: &mut Table, streams: &mut StreamStore, cx: &mut Cx, region: &str, key: &PrimaryKey, origin: Origin) -> Option<Item> {
     let old = table.remove(key)?;
     cx.journal.delete(item_key(region, &table.meta.name, key));
+    if table.pitr.on {
+        super::pitr::capture(table, cx, region, key, Some(&old));
+    }
     if table.meta.stream.enabled | table.kinesis.on {
         if table.meta.stream.enabled {
             streams.capture(cx, &table.meta, Some(key), Some(&old), None, origin);
