@@ -9,7 +9,7 @@ use crate::{
     bridge::{ApiError, Bridge, Listener, WorkerEvent},
     clock::ClockBar,
     notify::{Notice, Notices},
-    panels::{dax::Dax, functions::Functions, home::Home, inbox::Inbox, info::ServiceInfo, kinesis::Kinesis, logs::Logs, tables::Tables},
+    panels::{dax::Dax, functions::Functions, home::Home, inbox::Inbox, info::ServiceInfo, kinesis::Kinesis, logs::Logs, s3::S3, tables::Tables},
 };
 
 /// What every panel can reach: the engine, the region, notifications, and a counter that moves
@@ -48,6 +48,8 @@ pub enum Route {
     Inbox,
     Kinesis(Option<String>),
     Dax,
+    /// A bucket, or `bucket/prefix/` inside it.
+    S3(Option<String>),
 }
 
 impl Route {
@@ -68,6 +70,8 @@ impl Route {
             ("kinesis", Some(k)) if !k.is_empty() => Route::Kinesis(Some(js_sys::decode_uri_component(k).ok().and_then(|s| s.as_string()).unwrap_or_else(|| k.to_string()))),
             ("kinesis", _) => Route::Kinesis(None),
             ("dax", _) => Route::Dax,
+            ("s3", Some(b)) if !b.is_empty() => Route::S3(Some(js_sys::decode_uri_component(b).ok().and_then(|s| s.as_string()).unwrap_or_else(|| b.to_string()))),
+            ("s3", _) => Route::S3(None),
             _ => Route::Home,
         }
     }
@@ -88,6 +92,8 @@ impl Route {
             Route::Kinesis(None) => "#/kinesis".into(),
             Route::Kinesis(Some(k)) => format!("#/kinesis/{}", String::from(js_sys::encode_uri_component(k))),
             Route::Dax => "#/dax".into(),
+            Route::S3(None) => "#/s3".into(),
+            Route::S3(Some(b)) => format!("#/s3/{}", String::from(js_sys::encode_uri_component(b)).replace("%2F", "/")),
         }
     }
 }
@@ -100,6 +106,7 @@ const NAV: &[(&str, &str, &str)] = &[
     ("Workflows", "#/workflows", "⇉"),
     ("Auth", "#/auth", "☺"),
     ("Logs", "#/logs", "☰"),
+    ("S3", "#/s3", "▤"),
     ("Inbox", "#/inbox", "✉"),
     ("Kinesis", "#/kinesis", "≋"),
     ("DAX", "#/dax", "⚡"),
@@ -231,6 +238,7 @@ pub fn app() -> Html {
                 | ("Inbox", Route::Inbox)
                 | ("Kinesis", Route::Kinesis(_))
                 | ("DAX", Route::Dax)
+                | ("S3", Route::S3(_))
         )
     };
 
@@ -245,6 +253,7 @@ pub fn app() -> Html {
         Route::Inbox => html! { <Inbox /> },
         Route::Kinesis(k) => html! { <Kinesis selected={k.clone()} /> },
         Route::Dax => html! { <Dax /> },
+        Route::S3(b) => html! { <S3 selected={b.clone()} /> },
     };
 
     let storage = ctx.status.get("storage").and_then(Value::as_str).unwrap_or("starting").to_string();

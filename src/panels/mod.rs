@@ -1,6 +1,7 @@
 //! One module per panel.
 
 pub mod autoscaling;
+pub mod backups;
 pub mod capacity;
 pub mod code_editor;
 pub mod dax;
@@ -21,6 +22,7 @@ pub mod logs;
 pub mod partiql;
 pub mod partitions;
 pub mod query_builder;
+pub mod s3;
 pub mod samples;
 pub mod sandbox;
 pub mod stream;

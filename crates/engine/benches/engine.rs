@@ -2,6 +2,7 @@
 //! `gureum serve` uses it, and `Engine::call` with JSON values). Prints figures; asserts nothing.
 //!   cargo bench -p gureum-engine --bench engine [-- --items N] [--gets N] [--queries N] [--json]
 //!   cargo bench -p gureum-engine --bench engine -- --streams [--items N] [--cpu-time] [--thp]
+//!   cargo bench -p gureum-engine --bench engine -- --pitr [--items N] [--cpu-time]
 //! `--cpu-time` times with the benchmark thread's CPU time (Linux: `/proc/thread-self/schedstat`,
 //! user and kernel time, page faults included) instead of wall time, so a machine shared with
 //! other work gives comparable figures: time the thread spends descheduled is not counted.
@@ -40,6 +41,14 @@ fn main() {
     let start = Instant::now();
     let cpu_time = args.iter().any(|a| a == "--cpu-time");
     let mut now = || if cpu_time { thread_cpu_ms().expect("--cpu-time needs /proc/thread-self/schedstat (Linux)") } else { start.elapsed().as_secs_f64() * 1000.0 };
+    if args.iter().any(|a| a == "--pitr") {
+        // PutItem on a table with point-in-time recovery and without (default 200,000 writes each).
+        let figures = gureum_engine::bench::pitr_overhead(arg("--items", 200_000), &mut now).expect("PITR benchmark failed");
+        for line in figures.lines() {
+            println!("{line}");
+        }
+        return;
+    }
     if args.iter().any(|a| a == "--streams") {
         // PutItem with a DynamoDB stream on the table and without (default 200,000 writes each).
         let figures = gureum_engine::bench::stream_overhead(arg("--items", 200_000), &mut now).expect("stream benchmark failed");

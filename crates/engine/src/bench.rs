@@ -375,4 +375,137 @@ mod tests {
         // 500 writes per phase at 10 ms each: ten virtual seconds, nothing expires yet.
         assert_eq!(f.ttl_deleted, 0);
     }
+
+    #[test]
+    fn the_pitr_overhead_run_logs_every_overwrite() {
+        let mut t = 0.0;
+        let f = super::pitr_overhead(500, &mut || {
+            t += 1.0;
+            t
+        })
+        .expect("run");
+        assert!(f.put_per_s_with_pitr > 0.0 && f.overwrite_per_s_with_pitr > 0.0);
+        assert!(f.journal_bytes_per_change > f.item_record_bytes, "a log entry holds the old image and more");
+    }
+}
+
+/// What [`pitr_overhead`] measured.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PitrFigures {
+    pub items: u64,
+    pub put_per_s_without_pitr: f64,
+    pub put_per_s_with_pitr: f64,
+    pub overwrite_per_s_without_pitr: f64,
+    pub overwrite_per_s_with_pitr: f64,
+    /// Journal bytes of one overwrite's log entry (key, time, old image) on average.
+    pub journal_bytes_per_change: f64,
+    /// Memory one log entry holds: the entry itself plus its heap (old image, key strings).
+    pub memory_bytes_per_change: f64,
+    /// The item's own record, for scale.
+    pub item_record_bytes: f64,
+}
+
+impl PitrFigures {
+    pub fn lines(&self) -> Vec<String> {
+        let cost = |off: f64, on: f64| (off / on - 1.0) * 100.0;
+        vec![
+            format!(
+                "PutItem, new items ({} each): {:.0}/s without PITR, {:.0}/s with PITR ({:+.1}% time per write)",
+                self.items,
+                self.put_per_s_without_pitr,
+                self.put_per_s_with_pitr,
+                cost(self.put_per_s_without_pitr, self.put_per_s_with_pitr)
+            ),
+            format!(
+                "PutItem, replacing items: {:.0}/s without PITR, {:.0}/s with PITR ({:+.1}% time per write)",
+                self.overwrite_per_s_without_pitr,
+                self.overwrite_per_s_with_pitr,
+                cost(self.overwrite_per_s_without_pitr, self.overwrite_per_s_with_pitr)
+            ),
+            format!(
+                "Per logged change: {:.0} journal bytes, about {:.0} bytes of memory (the item's own record is {:.0} bytes)",
+                self.journal_bytes_per_change, self.memory_bytes_per_change, self.item_record_bytes
+            ),
+        ]
+    }
+}
+
+/// Times PutItem through [`Engine::call_json`] on a table without and with point-in-time
+/// recovery, in alternating rounds: `items` new items, then `items` overwrites (each logs the
+/// old image). Also sizes the log: journal bytes per change, and memory per entry.
+pub fn pitr_overhead(items: u64, now_ms: &mut dyn FnMut() -> f64) -> Result<PitrFigures, crate::AwsError> {
+    const HOST_START: i64 = 20_000;
+    let config = EngineConfig { keep_item_json: true, ..EngineConfig::default() };
+    let mut engines = Vec::new();
+    for pitr in [false, true] {
+        let mut e = Engine::new(config.clone(), 0);
+        let input = json!({"TableName": "Bench", "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "N"}],
+            "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}], "BillingMode": "PAY_PER_REQUEST"});
+        e.call(1_000, &Request::new("dynamodb", "CreateTable", "us-east-1", input))?;
+        e.tick(5_000);
+        if pitr {
+            e.call(
+                5_000,
+                &Request::new(
+                    "dynamodb",
+                    "UpdateContinuousBackups",
+                    "us-east-1",
+                    json!({"TableName": "Bench", "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": true}}),
+                ),
+            )?;
+        }
+        e.tick(HOST_START);
+        e.take_changes();
+        engines.push(e);
+    }
+    let body = |i: u64, v: u64| {
+        format!(r#"{{"TableName":"Bench","Item":{{"pk":{{"S":"user#{:06}"}},"sk":{{"N":"{}"}},"score":{{"N":"{v}"}},"name":{{"S":"player name here"}}}}}}"#, i / 100, i % 100)
+    };
+    let mut figures: [[Vec<f64>; 2]; 2] = Default::default();
+    let (mut log_bytes, mut log_records, mut item_bytes, mut item_records) = (0usize, 0usize, 0usize, 0usize);
+    for (phase, version) in [(0u64, 1), (1, 2)] {
+        let round = items.div_ceil(ROUNDS as u64).max(1);
+        for r in 0..ROUNDS as u64 {
+            let range = r * round..((r + 1) * round).min(items);
+            for (which, e) in engines.iter_mut().enumerate() {
+                let bodies: Vec<(i64, String)> = range.clone().map(|i| (HOST_START + ((phase * items + i) as i64), body(i, i * version))).collect();
+                let t = now_ms();
+                for (n, (at, b)) in bodies.iter().enumerate() {
+                    e.call_json(*at, "dynamodb", "PutItem", "us-east-1", b.as_bytes())?;
+                    if n % 100 == 99 {
+                        for c in e.take_changes() {
+                            if let (1, 1, crate::kernel::journal::Change::Put { key, value }) = (which, phase, &c) {
+                                if key.contains("/pitr/") {
+                                    log_bytes += value.len();
+                                    log_records += 1;
+                                } else if key.contains("/item/") {
+                                    item_bytes += value.len();
+                                    item_records += 1;
+                                }
+                            }
+                        }
+                    }
+                }
+                e.take_changes();
+                figures[phase as usize][which].push(bodies.len() as f64 / ((now_ms() - t) / 1000.0));
+            }
+        }
+    }
+    let [[put_off, put_on], [over_off, over_on]] = figures.map(|p| p.map(|rates| median_and_best(rates).0));
+    let journal = log_bytes as f64 / log_records.max(1) as f64;
+    let item = item_bytes as f64 / item_records.max(1) as f64;
+    // An entry: the struct, its old image on the heap (about the item record: the overwritten
+    // item), and the key's string on the heap ("user#000123", 11 bytes, rounded up by the
+    // allocator to 16).
+    let memory = std::mem::size_of::<crate::services::dynamodb::pitr::LogEntry>() as f64 + item + 16.0;
+    Ok(PitrFigures {
+        items,
+        put_per_s_without_pitr: put_off,
+        put_per_s_with_pitr: put_on,
+        overwrite_per_s_without_pitr: over_off,
+        overwrite_per_s_with_pitr: over_on,
+        journal_bytes_per_change: journal,
+        memory_bytes_per_change: memory,
+        item_record_bytes: item,
+    })
 }

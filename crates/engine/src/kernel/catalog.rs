@@ -53,6 +53,7 @@ pub const CATALOG: &[ServiceSpec] = &[
     ServiceSpec { name: "firehose", signing_name: "firehose", protocol: Protocol::Json11, target_prefix: "Firehose_20150804", error_namespace: "" },
     ServiceSpec { name: "email", signing_name: "ses", protocol: Protocol::RestJson, target_prefix: "", error_namespace: "" },
     ServiceSpec { name: "logs", signing_name: "logs", protocol: Protocol::Json11, target_prefix: "Logs_20140328", error_namespace: "" },
+    ServiceSpec { name: "backup", signing_name: "backup", protocol: Protocol::RestJson, target_prefix: "", error_namespace: "" },
     ServiceSpec {
         name: "application-autoscaling",
         signing_name: "application-autoscaling",

@@ -2,6 +2,7 @@
 //! answers operations.
 
 pub mod autoscaling;
+pub mod backup;
 pub mod dax;
 pub mod dynamodb;
 pub mod kinesis;
@@ -25,6 +26,7 @@ pub fn all(config: &EngineConfig) -> Vec<Box<dyn Service>> {
         Box::new(sqs::Sqs::default()),
         Box::new(ses::Ses::default()),
         Box::new(autoscaling::AutoScaling::default()),
+        Box::new(backup::Backup::default()),
     ]
 }
 

@@ -141,6 +141,83 @@ pub static SES: &[Route] = &[
     ses!("GET", "/v2/email/account", "GetAccount"),
 ];
 
+macro_rules! backup {
+    ($method:literal, $path:literal, $op:literal) => {
+        backup!($method, $path, $op, &[])
+    };
+    ($method:literal, $path:literal, $op:literal, $query:expr) => {
+        Route { service: "backup", method: $method, path: $path, operation: $op, status: 200, query: $query, headers: &[], payload: None }
+    };
+}
+
+const BACKUP_PAGING: &[(&str, &str, Kind)] = &[("nextToken", "NextToken", Kind::Text), ("maxResults", "MaxResults", Kind::Int)];
+
+/// AWS Backup's routes (see `services/backup`).
+pub static BACKUP: &[Route] = &[
+    backup!("PUT", "/backup-vaults/{BackupVaultName}", "CreateBackupVault"),
+    backup!("GET", "/backup-vaults/{BackupVaultName}", "DescribeBackupVault", &[("backupVaultAccountId", "BackupVaultAccountId", Kind::Text)]),
+    backup!(
+        "GET",
+        "/backup-vaults",
+        "ListBackupVaults",
+        &[("nextToken", "NextToken", Kind::Text), ("maxResults", "MaxResults", Kind::Int), ("vaultType", "ByVaultType", Kind::Text), ("shared", "ByShared", Kind::Bool)]
+    ),
+    backup!("DELETE", "/backup-vaults/{BackupVaultName}", "DeleteBackupVault"),
+    backup!(
+        "GET",
+        "/backup-vaults/{BackupVaultName}/recovery-points",
+        "ListRecoveryPointsByBackupVault",
+        &[
+            ("nextToken", "NextToken", Kind::Text),
+            ("maxResults", "MaxResults", Kind::Int),
+            ("resourceArn", "ByResourceArn", Kind::Text),
+            ("resourceType", "ByResourceType", Kind::Text),
+            ("backupPlanId", "ByBackupPlanId", Kind::Text),
+            ("createdBefore", "ByCreatedBefore", Kind::Text),
+            ("createdAfter", "ByCreatedAfter", Kind::Text),
+            ("parentRecoveryPointArn", "ByParentRecoveryPointArn", Kind::Text),
+            ("backupVaultAccountId", "BackupVaultAccountId", Kind::Text)
+        ]
+    ),
+    backup!("GET", "/backup-vaults/{BackupVaultName}/recovery-points/{RecoveryPointArn}", "DescribeRecoveryPoint"),
+    backup!("DELETE", "/backup-vaults/{BackupVaultName}/recovery-points/{RecoveryPointArn}", "DeleteRecoveryPoint"),
+    backup!("PUT", "/backup/plans", "CreateBackupPlan"),
+    backup!(
+        "GET",
+        "/backup/plans",
+        "ListBackupPlans",
+        &[("nextToken", "NextToken", Kind::Text), ("maxResults", "MaxResults", Kind::Int), ("includeDeleted", "IncludeDeleted", Kind::Bool)]
+    ),
+    backup!("GET", "/backup/plans/{BackupPlanId}", "GetBackupPlan", &[("versionId", "VersionId", Kind::Text)]),
+    backup!("POST", "/backup/plans/{BackupPlanId}", "UpdateBackupPlan"),
+    backup!("DELETE", "/backup/plans/{BackupPlanId}", "DeleteBackupPlan"),
+    backup!("PUT", "/backup/plans/{BackupPlanId}/selections", "CreateBackupSelection"),
+    backup!("GET", "/backup/plans/{BackupPlanId}/selections", "ListBackupSelections", BACKUP_PAGING),
+    backup!("GET", "/backup/plans/{BackupPlanId}/selections/{SelectionId}", "GetBackupSelection"),
+    backup!("DELETE", "/backup/plans/{BackupPlanId}/selections/{SelectionId}", "DeleteBackupSelection"),
+    backup!("PUT", "/backup-jobs", "StartBackupJob"),
+    backup!(
+        "GET",
+        "/backup-jobs",
+        "ListBackupJobs",
+        &[
+            ("nextToken", "NextToken", Kind::Text),
+            ("maxResults", "MaxResults", Kind::Int),
+            ("resourceArn", "ByResourceArn", Kind::Text),
+            ("state", "ByState", Kind::Text),
+            ("backupVaultName", "ByBackupVaultName", Kind::Text),
+            ("resourceType", "ByResourceType", Kind::Text),
+            ("createdBefore", "ByCreatedBefore", Kind::Text),
+            ("createdAfter", "ByCreatedAfter", Kind::Text),
+            ("completeBefore", "ByCompleteBefore", Kind::Text),
+            ("completeAfter", "ByCompleteAfter", Kind::Text)
+        ]
+    ),
+    backup!("GET", "/backup-jobs/{BackupJobId}", "DescribeBackupJob"),
+    backup!("PUT", "/restore-jobs", "StartRestoreJob"),
+    backup!("GET", "/restore-jobs/{RestoreJobId}", "DescribeRestoreJob"),
+];
+
 /// A REST-JSON service: its SigV4 signing name, the path prefixes that identify an unsigned
 /// request as its, and its route table.
 pub struct RestService {
@@ -158,6 +235,7 @@ pub static SERVICES: &[RestService] = &[
         routes: LAMBDA,
     },
     RestService { title: "SES", signing_name: "ses", prefixes: &["/v2/email/"], routes: SES },
+    RestService { title: "Backup", signing_name: "backup", prefixes: &["/backup-vaults", "/backup/plans", "/backup-jobs", "/restore-jobs"], routes: BACKUP },
 ];
 
 /// The REST-JSON service a request is for: by its signing name when signed, else by its path.

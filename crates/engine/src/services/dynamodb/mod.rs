@@ -6,6 +6,7 @@
 //! and their records under `dynamodb/{region}/stream/` (see [`streams`]). The service also
 //! answers the DynamoDB Streams endpoint, `streams.dynamodb`.
 
+pub mod backups;
 pub mod batch;
 pub mod capacity;
 pub mod codec;
@@ -71,21 +72,16 @@ pub fn resource_in_use(message: impl Into<String>) -> AwsError {
 /// Operations of the DynamoDB API that this build does not implement yet. Calling one gets an
 /// honest error naming it, never a silent partial answer.
 const NOT_YET: &[&str] = &[
-    "CreateBackup",
     "CreateGlobalTable",
-    "DeleteBackup",
     "DeleteResourcePolicy",
-    "DescribeBackup",
     "DescribeContributorInsights",
     "DescribeGlobalTable",
     "DescribeGlobalTableSettings",
     "DescribeTableReplicaAutoScaling",
     "GetResourcePolicy",
-    "ListBackups",
     "ListContributorInsights",
     "ListGlobalTables",
     "PutResourcePolicy",
-    "RestoreTableFromBackup",
     "UpdateContributorInsights",
     "UpdateGlobalTable",
     "UpdateGlobalTableSettings",
@@ -105,6 +101,8 @@ pub struct DynamoDb {
     pub(crate) loads: BTreeMap<(String, String), load::Load>,
     /// Exports to and imports from S3 (see [`transfer`]).
     pub(crate) transfer: transfer::Transfers,
+    /// On-demand, SYSTEM and AWS Backup backups (they outlive their tables).
+    pub(crate) backups: backups::BackupStore,
 }
 
 impl DynamoDb {
@@ -220,6 +218,11 @@ impl Service for DynamoDb {
             "UpdateContinuousBackups" => pitr::update_continuous_backups(self, cx, input),
             "DescribeContinuousBackups" => pitr::describe_continuous_backups(self, cx, input),
             "RestoreTableToPointInTime" => pitr::restore_table_to_point_in_time(self, cx, input),
+            "CreateBackup" => backups::create_backup(self, cx, input),
+            "DescribeBackup" => backups::describe_backup(self, cx, input),
+            "ListBackups" => backups::list_backups(self, cx, input),
+            "DeleteBackup" => backups::delete_backup(self, cx, input),
+            "RestoreTableFromBackup" => backups::restore_table_from_backup(self, cx, input),
             "UpdateTimeToLive" => ttl::update_time_to_live(self, cx, input),
             "DescribeTimeToLive" => ttl::describe_time_to_live(self, cx, input),
             "ExportTableToPointInTime" => transfer::export::export_table_to_point_in_time(self, cx, input),
@@ -254,6 +257,10 @@ impl Service for DynamoDb {
                 let throughput = table.throughput.borrow();
                 pricing::table_cost(&table.meta, &throughput, table.size_bytes, cx.region, cx.now_ms, input)
             }
+            "CreateAwsBackup" => backups::control_create(self, cx, input),
+            "CopyAwsBackup" => backups::control_copy(self, cx, input),
+            "DeleteAwsBackup" => backups::control_delete(self, cx, input),
+            "DescribeAwsBackup" => backups::control_describe(self, cx, input),
             "GetItemsAt" => pitr::control_items_at(self, cx, input),
             "GetChangesBetween" => pitr::control_changes_between(self, cx, input),
             "StartLoad" => load::start(self, cx, input),
@@ -296,6 +303,7 @@ impl Service for DynamoDb {
         match timer.payload.get("action").and_then(Value::as_str) {
             Some(streams::SWEEP_ACTION) => return self.streams.sweep(cx, timer),
             Some(ttl::PASS_ACTION) => return ttl::pass(self, cx, timer),
+            Some(backups::AVAILABLE_ACTION | backups::EXPIRE_ACTION) => return backups::fire(self, cx, timer),
             _ => {}
         }
         if timer.payload.get("action").and_then(Value::as_str) == Some(load::TICK_ACTION) {
@@ -356,6 +364,7 @@ impl Service for DynamoDb {
         }
         self.streams.save(out);
         self.transfer.save(out);
+        self.backups.save(out);
     }
 
     fn load(&mut self, key: &str, value: &[u8]) -> Result<(), String> {
@@ -372,6 +381,9 @@ impl Service for DynamoDb {
         }
         if matches!(key.split('/').nth(2), Some("export" | "import")) {
             return self.transfer.load(key, value);
+        }
+        if key.split('/').nth(2) == Some("backup") {
+            return self.backups.load(key, value);
         }
         // dynamodb/{region}/table/{name}[/item/{hex}]
         let mut parts = key.splitn(6, '/');
@@ -423,10 +435,13 @@ impl Service for DynamoDb {
         self.streams.clear();
         self.loads.clear();
         self.transfer.clear();
+        self.backups.clear();
     }
 
     fn record_to_json(&self, key: &str, value: &[u8]) -> Result<Value, String> {
-        if key.split('/').nth(2) == Some("stream") {
+        if key.split('/').nth(2) == Some("backup") && key.split('/').nth(5) == Some("data") {
+            backups::data_to_json(value)
+        } else if key.split('/').nth(2) == Some("stream") {
             streams::record_to_json(key, value)
         } else if key.split('/').nth(4) == Some("item") {
             Ok(json!({ "Item": value::item_to_json(&codec::decode_item(value)?) }))
@@ -438,7 +453,9 @@ impl Service for DynamoDb {
     }
 
     fn record_from_json(&self, key: &str, value: &Value) -> Result<Vec<u8>, String> {
-        if key.split('/').nth(2) == Some("stream") {
+        if key.split('/').nth(2) == Some("backup") && key.split('/').nth(5) == Some("data") {
+            backups::data_from_json(value)
+        } else if key.split('/').nth(2) == Some("stream") {
             streams::record_from_json(key, value)
         } else if key.split('/').nth(4) == Some("pitr") && key.split('/').nth(5).is_some() {
             pitr::entry_from_json(value)
@@ -453,6 +470,8 @@ impl Service for DynamoDb {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_backup;
 #[cfg(test)]
 mod tests_capacity;
 #[cfg(test)]

@@ -151,9 +151,10 @@ pub(crate) fn decode_entry(value: &[u8]) -> Result<(i64, Item, Option<&[u8]>), S
     let at_ms = i64::from_le_bytes(value[1..9].try_into().map_err(|_| bad())?);
     let has_old = value[9] == 1;
     let len = u32::from_le_bytes(value[10..14].try_into().map_err(|_| bad())?) as usize;
-    let key_bytes = value.get(14..14 + len).ok_or_else(bad)?;
+    let end = 14usize.checked_add(len).ok_or_else(bad)?;
+    let key_bytes = value.get(14..end).ok_or_else(bad)?;
     let key = codec::decode_item(key_bytes)?;
-    let rest = &value[14 + len..];
+    let rest = value.get(end..).ok_or_else(bad)?;
     Ok((at_ms, key, has_old.then_some(rest)))
 }
 

@@ -288,6 +288,11 @@ pub fn delete_table(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Val
     }
     table.meta.status = TableStatus::Deleting;
     cx.journal.put_json(table_key(&region, &name), &table.meta);
+    if table.pitr.on {
+        // DynamoDB keeps a SYSTEM backup of a table deleted with PITR on, for 35 days.
+        super::backups::system_backup(db, cx, &region, &name);
+    }
+    let table = db.tables_mut(&region).get_mut(&name).ok_or_else(|| not_found(&name))?;
     if table.meta.stream.enabled {
         // The stream outlives its table, DISABLED, for 24 hours.
         db.streams.close(cx, &region, &name);

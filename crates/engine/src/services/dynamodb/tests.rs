@@ -167,7 +167,7 @@ fn unimplemented_parameters_are_refused_not_ignored() {
     );
     assert_eq!(kind, "ValidationException");
     assert!(msg.contains("OnDemandThroughput"), "{msg}");
-    let e2 = call(&mut e, "CreateBackup", json!({})).unwrap_err();
+    let e2 = call(&mut e, "DescribeContributorInsights", json!({})).unwrap_err();
     assert_eq!(e2.kind, "UnknownOperationException");
     assert_eq!(call(&mut e, "Frobnicate", json!({})).unwrap_err().to_json(), json!({"__type": "com.amazon.coral.service#UnknownOperationException"}));
 }

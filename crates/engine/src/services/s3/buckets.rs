@@ -99,6 +99,7 @@ pub fn delete_bucket(s3: &mut S3, cx: &mut Cx, input: &Value) -> Result<Value, A
     if !bucket.objects.is_empty() {
         return Err(errors::bucket_not_empty(name));
     }
+    super::multipart::abort_all(s3, cx, name);
     cx.journal.delete(model::bucket_key(cx.region, name));
     s3.buckets.remove(name);
     Ok(json!({}))

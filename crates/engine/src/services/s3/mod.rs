@@ -3,9 +3,10 @@
 //!
 //! What is here: general purpose buckets (one name space for the account, each bucket in one
 //! region; a request for a bucket in another region gets S3's 301 PermanentRedirect, which the
-//! SDKs follow), objects up to [`objects::MAX_OBJECT_BYTES`] in one PutObject, ListObjectsV2
+//! SDKs follow), objects up to [`objects::MAX_OBJECT_BYTES`] (in one PutObject or a multipart
+//! upload, see [`multipart`]), ListObjectsV2
 //! with prefixes, delimiters and continuation tokens, ranges, copies, batch deletes. Not here:
-//! versioning (refused), multipart uploads, ACLs and policies, lifecycle, notifications —
+//! versioning (refused), ListParts and UploadPartCopy, ACLs and policies, lifecycle, notifications —
 //! refused by name as NotImplemented, never accepted and ignored.
 //!
 //! Records are described in [`model`].
@@ -15,6 +16,7 @@ pub mod errors;
 pub mod input;
 pub mod list;
 pub mod model;
+pub mod multipart;
 pub mod objects;
 
 use std::collections::BTreeMap;
@@ -33,6 +35,8 @@ use model::{Bucket, BucketMeta};
 pub struct S3 {
     /// Every bucket of the account by name (names are global; each knows its region).
     buckets: BTreeMap<String, Bucket>,
+    /// Multipart uploads in progress, by upload id.
+    uploads: BTreeMap<String, multipart::Upload>,
 }
 
 impl S3 {
@@ -57,6 +61,15 @@ pub fn canonical_id(account: &str) -> String {
     crate::services::sqs::digest::sha256_hex(format!("gureum-s3-owner:{account}").as_bytes())
 }
 
+/// Objects and upload parts are binary records (meta and raw bytes); the rest is JSON.
+fn binary_record(key: &str) -> bool {
+    match key.split('/').nth(2) {
+        Some("object") => true,
+        Some("upload") => key.contains("/part/"),
+        _ => false,
+    }
+}
+
 impl Service for S3 {
     fn name(&self) -> &'static str {
         "s3"
@@ -78,9 +91,11 @@ impl Service for S3 {
             "DeleteObjects" => objects::delete_objects(self, cx, input),
             "CopyObject" => objects::copy_object(self, cx, input),
             "ListObjectsV2" => list::list_objects_v2(self, cx, input),
-            "CreateMultipartUpload" | "UploadPart" | "UploadPartCopy" | "CompleteMultipartUpload" | "AbortMultipartUpload" | "ListMultipartUploads" | "ListParts" => {
-                Err(errors::not_implemented(format!("Multipart upload ({operation})")))
-            }
+            "CreateMultipartUpload" => multipart::create_multipart_upload(self, cx, input),
+            "UploadPart" => multipart::upload_part(self, cx, input),
+            "CompleteMultipartUpload" => multipart::complete_multipart_upload(self, cx, input),
+            "AbortMultipartUpload" => multipart::abort_multipart_upload(self, cx, input),
+            "UploadPartCopy" | "ListMultipartUploads" | "ListParts" => Err(errors::not_implemented(format!("Multipart upload ({operation})"))),
             _ => Err(errors::not_implemented(format!("The S3 operation {operation}"))),
         }
     }
@@ -91,6 +106,13 @@ impl Service for S3 {
             out.push(Record { key: model::bucket_key(region, &bucket.meta.name), value: serde_json::to_vec(&bucket.meta).unwrap_or_default() });
             for object in bucket.objects.values() {
                 out.push(Record { key: model::object_key(region, &bucket.meta.name, &object.meta.key), value: model::encode_object(object) });
+            }
+        }
+        for upload in self.uploads.values() {
+            let Some(region) = self.buckets.get(&upload.meta.bucket).map(|b| &b.meta.region) else { continue };
+            out.push(Record { key: multipart::upload_key(region, &upload.meta.bucket, &upload.meta.id), value: serde_json::to_vec(&upload.meta).unwrap_or_default() });
+            for (n, part) in &upload.parts {
+                out.push(Record { key: multipart::part_key(region, &upload.meta.bucket, &upload.meta.id, *n), value: model::encode_object(part) });
             }
         }
     }
@@ -120,17 +142,42 @@ impl Service for S3 {
                 bucket.insert(object);
                 Ok(())
             }
+            ["s3", region, "upload", bucket, rest] => {
+                if !self.buckets.get(*bucket).is_some_and(|b| b.meta.region == *region) {
+                    return Err("upload record before its bucket".into());
+                }
+                match rest.split('/').collect::<Vec<_>>().as_slice() {
+                    [id] => {
+                        let meta: multipart::UploadMeta = serde_json::from_slice(value).map_err(|e| e.to_string())?;
+                        if meta.id != *id || meta.bucket != *bucket {
+                            return Err("upload record under another id".into());
+                        }
+                        let parts = self.uploads.remove(*id).map(|u| u.parts).unwrap_or_default();
+                        self.uploads.insert(meta.id.clone(), multipart::Upload { meta, parts });
+                        Ok(())
+                    }
+                    [id, "part", n] => {
+                        let n: u32 = n.parse().map_err(|_| "bad part number")?;
+                        let part = model::decode_object(value)?;
+                        let upload = self.uploads.get_mut(*id).ok_or("part record before its upload")?;
+                        upload.parts.insert(n, part);
+                        Ok(())
+                    }
+                    _ => Err("unknown S3 upload record".into()),
+                }
+            }
             _ => Err("unknown S3 record".into()),
         }
     }
 
     fn clear(&mut self) {
         self.buckets.clear();
+        self.uploads.clear();
     }
 
     /// Object records export as their metadata with the bytes as base64 `Body`.
     fn record_to_json(&self, key: &str, value: &[u8]) -> Result<Value, String> {
-        if key.split('/').nth(2) != Some("object") {
+        if !binary_record(key) {
             return serde_json::from_slice(value).map_err(|e| e.to_string());
         }
         let object = model::decode_object(value)?;
@@ -142,7 +189,7 @@ impl Service for S3 {
     }
 
     fn record_from_json(&self, key: &str, value: &Value) -> Result<Vec<u8>, String> {
-        if key.split('/').nth(2) != Some("object") {
+        if !binary_record(key) {
             return serde_json::to_vec(value).map_err(|e| e.to_string());
         }
         let mut meta = value.clone();

@@ -35,7 +35,7 @@ fn system(meta: &ObjectMeta) -> [(&'static str, &Option<String>); 4] {
 }
 
 /// Members of PutObject (and CopyObject) the sandbox does not implement.
-const UNSUPPORTED_WRITE: &[&str] = &[
+pub(crate) const UNSUPPORTED_WRITE: &[&str] = &[
     "ACL",
     "GrantFullControl",
     "GrantRead",
@@ -76,7 +76,7 @@ pub fn sha256_of(body: &[u8]) -> String {
     B64.encode(digest::sha256(body))
 }
 
-fn check_key(key: &str) -> Result<(), AwsError> {
+pub(crate) fn check_key(key: &str) -> Result<(), AwsError> {
     if key.is_empty() {
         return Err(errors::validation("Key must not be empty."));
     }
@@ -87,7 +87,7 @@ fn check_key(key: &str) -> Result<(), AwsError> {
 }
 
 /// StorageClass and ServerSideEncryption: only what the sandbox is (STANDARD, SSE-S3).
-fn check_storage(i: &Input) -> Result<(), AwsError> {
+pub(crate) fn check_storage(i: &Input) -> Result<(), AwsError> {
     if let Some(class) = i.string("StorageClass")?.filter(|c| *c != "STANDARD") {
         return Err(errors::not_implemented(format!("The storage class {class}")));
     }
@@ -98,7 +98,7 @@ fn check_storage(i: &Input) -> Result<(), AwsError> {
 }
 
 /// Content type, the other system headers and user metadata from a request.
-fn metadata_from(i: &Input, meta: &mut ObjectMeta) -> Result<(), AwsError> {
+pub(crate) fn metadata_from(i: &Input, meta: &mut ObjectMeta) -> Result<(), AwsError> {
     meta.content_type = i.string("ContentType")?.unwrap_or(DEFAULT_CONTENT_TYPE).to_string();
     meta.content_encoding = i.string("ContentEncoding")?.map(str::to_string);
     meta.content_disposition = i.string("ContentDisposition")?.map(str::to_string);
@@ -120,7 +120,7 @@ fn metadata_from(i: &Input, meta: &mut ObjectMeta) -> Result<(), AwsError> {
 }
 
 /// ChecksumAlgorithm and the checksum values of a write: verified against the bytes, and kept.
-fn checksums(i: &Input, body: &[u8], meta: &mut ObjectMeta) -> Result<(), AwsError> {
+pub(crate) fn checksums(i: &Input, body: &[u8], meta: &mut ObjectMeta) -> Result<(), AwsError> {
     let algorithm = i.string("ChecksumAlgorithm")?;
     match algorithm {
         None | Some("CRC32") | Some("SHA256") => {}
@@ -168,7 +168,7 @@ fn checksum_members(meta: &ObjectMeta, out: &mut Map<String, Value>) {
     }
 }
 
-fn store(s3: &mut S3, cx: &mut Cx, bucket: &str, object: Object) -> Result<(), AwsError> {
+pub(crate) fn store(s3: &mut S3, cx: &mut Cx, bucket: &str, object: Object) -> Result<(), AwsError> {
     let region = cx.region.to_string();
     let b = s3.bucket_mut(&region, bucket)?;
     cx.journal.put(model::object_key(&region, bucket, &object.meta.key), model::encode_object(&object));

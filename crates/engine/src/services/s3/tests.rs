@@ -118,7 +118,7 @@ fn bucket_names_and_locations_follow_s3s_rules() {
     assert_eq!(er.kind, "NotImplemented");
     assert!(er.message.contains("unversioned"));
     assert_eq!(ok(&mut e, "GetBucketVersioning", json!({"Bucket": "abc"})), json!({}));
-    assert_eq!(err(&mut e, "CreateMultipartUpload", json!({"Bucket": "abc", "Key": "k"})).kind, "NotImplemented");
+    assert_eq!(err(&mut e, "ListParts", json!({"Bucket": "abc", "Key": "k", "UploadId": "x"})).kind, "NotImplemented");
 }
 
 #[test]
@@ -460,4 +460,59 @@ fn odd_inputs_get_errors_not_panics() {
             let _ = call_in(&mut e, "us-east-1", op, input.clone());
         }
     }
+}
+
+#[test]
+fn multipart_uploads_assemble_objects() {
+    let mut e = with_bucket();
+    let mut img = Image::default();
+    commit(&mut e, &mut img);
+    let up = ok(
+        &mut e,
+        "CreateMultipartUpload",
+        json!({"Bucket": "bkt", "Key": "big.bin", "ContentType": "application/octet-stream", "Metadata": {"a": "1"}, "ChecksumAlgorithm": "CRC32"}),
+    );
+    let id = up["UploadId"].as_str().unwrap().to_string();
+    assert_eq!(up["ChecksumType"], "COMPOSITE");
+    let p1: Vec<u8> = vec![1u8; 5 * 1024 * 1024];
+    let p2: Vec<u8> = b"tail".to_vec();
+    let e1 = ok(&mut e, "UploadPart", json!({"Bucket": "bkt", "Key": "big.bin", "UploadId": id, "PartNumber": 1, "Body": b64(&p1)}))["ETag"].as_str().unwrap().to_string();
+    let small = ok(&mut e, "UploadPart", json!({"Bucket": "bkt", "Key": "big.bin", "UploadId": id, "PartNumber": 2, "Body": b64(b"x")}));
+    assert!(small["ChecksumCRC32"].is_string());
+    // Too small a part before the last.
+    let parts = json!([{"PartNumber": 2, "ETag": small["ETag"]}, {"PartNumber": 3, "ETag": "\"x\""}]);
+    assert_eq!(err(&mut e, "CompleteMultipartUpload", json!({"Bucket": "bkt", "Key": "big.bin", "UploadId": id, "MultipartUpload": {"Parts": parts}})).kind, "EntityTooSmall");
+    let parts = json!([{"PartNumber": 1, "ETag": e1}, {"PartNumber": 3, "ETag": "\"x\""}]);
+    assert_eq!(err(&mut e, "CompleteMultipartUpload", json!({"Bucket": "bkt", "Key": "big.bin", "UploadId": id, "MultipartUpload": {"Parts": parts}})).kind, "InvalidPart");
+    let e2 = ok(&mut e, "UploadPart", json!({"Bucket": "bkt", "Key": "big.bin", "UploadId": id, "PartNumber": 2, "Body": b64(&p2)}))["ETag"].as_str().unwrap().to_string();
+    let bad_order = json!([{"PartNumber": 2, "ETag": e2}, {"PartNumber": 1, "ETag": e1}]);
+    assert_eq!(
+        err(&mut e, "CompleteMultipartUpload", json!({"Bucket": "bkt", "Key": "big.bin", "UploadId": id, "MultipartUpload": {"Parts": bad_order}})).kind,
+        "InvalidPartOrder"
+    );
+    commit(&mut e, &mut img);
+    // The upload survives a restore.
+    let mut e = Engine::restore(EngineConfig::default(), 0, img.clone().into_records()).unwrap();
+    let parts = json!([{"PartNumber": 1, "ETag": e1}, {"PartNumber": 2, "ETag": e2}]);
+    let done = ok(&mut e, "CompleteMultipartUpload", json!({"Bucket": "bkt", "Key": "big.bin", "UploadId": id, "MultipartUpload": {"Parts": parts}}));
+    let mut digests = crate::services::sqs::digest::md5(&p1).to_vec();
+    digests.extend(crate::services::sqs::digest::md5(&p2));
+    assert_eq!(done["ETag"], format!("\"{}-2\"", crate::services::sqs::digest::md5_hex(&digests)));
+    assert!(done["ChecksumCRC32"].as_str().unwrap().ends_with("-2"));
+    let got = ok(&mut e, "GetObject", json!({"Bucket": "bkt", "Key": "big.bin", "Range": "bytes=5242878-"}));
+    assert_eq!(body_of(&got), [1, 1, b't', b'a', b'i', b'l']);
+    assert_eq!(got["Metadata"], json!({"a": "1"}));
+    assert_eq!(err(&mut e, "UploadPart", json!({"Bucket": "bkt", "Key": "big.bin", "UploadId": id, "PartNumber": 1})).kind, "NoSuchUpload");
+    commit(&mut e, &mut img);
+    assert_eq!(img.clone().into_records(), e.snapshot());
+    assert!(!e.snapshot().iter().any(|r| r.key.contains("/upload/")), "a completed upload leaves no records");
+    // Abort; a bucket's delete aborts what is left.
+    let id = ok(&mut e, "CreateMultipartUpload", json!({"Bucket": "bkt", "Key": "k"}))["UploadId"].as_str().unwrap().to_string();
+    assert_eq!(err(&mut e, "UploadPart", json!({"Bucket": "bkt", "Key": "k", "UploadId": id, "PartNumber": 10001})).kind, "InvalidArgument");
+    ok(&mut e, "AbortMultipartUpload", json!({"Bucket": "bkt", "Key": "k", "UploadId": id}));
+    assert_eq!(err(&mut e, "AbortMultipartUpload", json!({"Bucket": "bkt", "Key": "k", "UploadId": id})).kind, "NoSuchUpload");
+    ok(&mut e, "CreateMultipartUpload", json!({"Bucket": "bkt", "Key": "k"}));
+    ok(&mut e, "DeleteObject", json!({"Bucket": "bkt", "Key": "big.bin"}));
+    ok(&mut e, "DeleteBucket", json!({"Bucket": "bkt"}));
+    assert_eq!(e.snapshot().iter().filter(|r| r.key.starts_with("s3/")).count(), 0);
 }
