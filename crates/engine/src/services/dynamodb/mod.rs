@@ -12,6 +12,7 @@ pub mod codec;
 pub mod collection;
 pub mod expr;
 pub mod fast;
+pub mod global;
 pub mod index;
 pub mod input;
 pub mod items;
@@ -109,6 +110,8 @@ pub struct DynamoDb {
     pub(crate) streams: streams::StreamStore,
     /// Load generators by (region, table): running, or the last one run (runtime state).
     pub(crate) loads: BTreeMap<(String, String), load::Load>,
+    /// Regions taken down by `dynamodb:SetRegionAvailability` (see [`global`]).
+    pub(crate) outages: std::collections::BTreeSet<String>,
 }
 
 impl DynamoDb {
@@ -194,6 +197,7 @@ impl Service for DynamoDb {
     }
 
     fn call(&mut self, cx: &mut Cx, operation: &str, input: &Value) -> Result<Value, AwsError> {
+        global::check_available(self, cx.region)?;
         if cx.endpoint == STREAMS_ENDPOINT {
             return streams::api::call(self, cx, operation, input);
         }
@@ -228,6 +232,9 @@ impl Service for DynamoDb {
             "UpdateKinesisStreamingDestination" => kinesis_dest::update(self, cx, input),
             // Asks Kinesis about the stream first: see `call_step`.
             "EnableKinesisStreamingDestination" => Err(AwsError::internal("EnableKinesisStreamingDestination runs through call_step")),
+            op @ ("CreateGlobalTable" | "UpdateGlobalTable" | "DescribeGlobalTable" | "ListGlobalTables" | "DescribeGlobalTableSettings" | "UpdateGlobalTableSettings") => {
+                Err(global::legacy(op))
+            }
             op if NOT_YET.contains(&op) => Err(AwsError::unknown_operation(format!("Gureum does not implement the DynamoDB operation {op} yet."))),
             _ => Err(AwsError::unknown_operation("")),
         }
@@ -252,11 +259,15 @@ impl Service for DynamoDb {
             "StartLoad" => load::start(self, cx, input),
             "DescribeLoad" => load::describe(self, cx, input),
             "StopLoad" => load::stop(self, cx, input),
+            "SetReplicationLag" => global::set_lag(self, cx, input),
+            "SetRegionAvailability" => global::set_availability(self, cx, input),
+            "DescribeReplication" => global::describe_replication(self, cx, input),
             _ => Err(AwsError::new("gureum", "UnknownOperationException", format!("Unknown control operation 'dynamodb:{operation}'."), 400)),
         }
     }
 
     fn call_step(&mut self, cx: &mut Cx, operation: &str, input: &Value) -> Result<Step, AwsError> {
+        global::check_available(self, cx.region)?;
         if cx.endpoint != STREAMS_ENDPOINT && operation == "EnableKinesisStreamingDestination" {
             return kinesis_dest::enable(self, cx, input);
         }
@@ -276,6 +287,7 @@ impl Service for DynamoDb {
     }
 
     fn call_prepared(&mut self, cx: &mut Cx, _operation: &str, prepared: Box<dyn std::any::Any + Send>) -> Result<Vec<u8>, AwsError> {
+        global::check_available(self, cx.region)?;
         fast::call(self, cx, prepared)
     }
 
@@ -283,6 +295,8 @@ impl Service for DynamoDb {
         match timer.payload.get("action").and_then(Value::as_str) {
             Some(streams::SWEEP_ACTION) => return self.streams.sweep(cx, timer),
             Some(ttl::PASS_ACTION) => return ttl::pass(self, cx, timer),
+            Some(global::DELIVER_ACTION) => return global::deliver(self, cx, timer),
+            Some(global::SETTLE_ACTION) => return global::settle(self, cx, timer),
             _ => {}
         }
         if timer.payload.get("action").and_then(Value::as_str) == Some(load::TICK_ACTION) {
@@ -334,9 +348,13 @@ impl Service for DynamoDb {
                     out.push(Record { key: ttl::ttl_key(region, name), value });
                 }
                 kinesis_dest::save(table, region, out);
+                global::save(table, region, out);
             }
         }
         self.streams.save(out);
+        for region in &self.outages {
+            out.push(Record { key: global::outage_key(region), value: b"{}".to_vec() });
+        }
     }
 
     fn load(&mut self, key: &str, value: &[u8]) -> Result<(), String> {
@@ -350,6 +368,10 @@ impl Service for DynamoDb {
         }
         if key.split('/').nth(2) == Some("stream") {
             return self.streams.load(key, value);
+        }
+        if let [_, region, "outage"] = key.split('/').collect::<Vec<_>>().as_slice() {
+            self.outages.insert(region.to_string());
+            return Ok(());
         }
         // dynamodb/{region}/table/{name}[/item/{hex}]
         let mut parts = key.splitn(6, '/');
@@ -373,6 +395,10 @@ impl Service for DynamoDb {
                 let table = self.regions.get_mut(region).and_then(|t| t.get_mut(name)).ok_or("TTL record before its table")?;
                 ttl::load(table, value)
             }
+            (Some("global"), rest) => {
+                let table = self.regions.get_mut(region).and_then(|t| t.get_mut(name)).ok_or("global table record before its table")?;
+                global::load(table, rest, value)
+            }
             (Some("kinesis"), rest) => {
                 let table = self.regions.get_mut(region).and_then(|t| t.get_mut(name)).ok_or("Kinesis destination record before its table")?;
                 kinesis_dest::load(table, rest, value)
@@ -393,6 +419,7 @@ impl Service for DynamoDb {
         self.tokens.clear();
         self.streams.clear();
         self.loads.clear();
+        self.outages.clear();
     }
 
     fn record_to_json(&self, key: &str, value: &[u8]) -> Result<Value, String> {
@@ -421,6 +448,8 @@ impl Service for DynamoDb {
 mod tests;
 #[cfg(test)]
 mod tests_capacity;
+#[cfg(test)]
+mod tests_global;
 #[cfg(test)]
 mod tests_kinesis_dest;
 #[cfg(test)]

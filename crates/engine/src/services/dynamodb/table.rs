@@ -160,7 +160,7 @@ pub(crate) enum KeyBytes {
 }
 
 impl KeyBytes {
-    fn as_slice(&self) -> &[u8] {
+    pub(crate) fn as_slice(&self) -> &[u8] {
         match self {
             KeyBytes::Inline { len, buf } => &buf[..*len as usize],
             KeyBytes::Heap(b) => b,
@@ -435,6 +435,8 @@ pub struct Table {
     pub ttl: super::ttl::TableTtl,
     /// Kinesis Data Streams destinations (their own record) and the outbox.
     pub kinesis: super::kinesis_dest::TableKinesis,
+    /// Global tables: the replication group (its own record), stamps and outbox.
+    pub global: super::global::TableGlobal,
 }
 
 pub(crate) fn epoch_seconds(ms: i64) -> Value {
@@ -445,7 +447,16 @@ impl Table {
     /// `keep_item_json`: see [`crate::EngineConfig::keep_item_json`].
     pub fn new(meta: TableMeta, keep_item_json: bool) -> Self {
         let indexes = meta.indexes.iter().filter(|i| i.status != IndexStatus::Deleting).map(|i| (i.name.clone(), IndexState::default())).collect();
-        Table { meta, items: ItemMap::new(keep_item_json), size_bytes: 0, indexes, throughput: Default::default(), ttl: Default::default(), kinesis: Default::default() }
+        Table {
+            meta,
+            items: ItemMap::new(keep_item_json),
+            size_bytes: 0,
+            indexes,
+            throughput: Default::default(),
+            ttl: Default::default(),
+            kinesis: Default::default(),
+            global: Default::default(),
+        }
     }
 
     /// Admits a request that consumed `consumed` of `access` capacity, or refuses it with the
@@ -641,6 +652,7 @@ impl Table {
             }
         }
         d["DeletionProtectionEnabled"] = json!(m.deletion_protection);
+        super::global::describe(&self.global, &mut d);
         d
     }
 }

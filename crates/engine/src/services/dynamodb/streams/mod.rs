@@ -511,7 +511,7 @@ pub(crate) fn put_item(table: &mut Table, streams: &mut StreamStore, cx: &mut Cx
     let flat = KeyBytes::of(&key);
     super::ttl::on_put(table, cx, region, &flat, &item);
     // One branch for a table that captures nothing.
-    if !(table.meta.stream.enabled | table.kinesis.on) {
+    if !(table.meta.stream.enabled | table.kinesis.on | table.global.on) {
         cx.journal.put(record, bytes);
         return table.put_keyed(flat, key, item);
     }
@@ -522,6 +522,9 @@ pub(crate) fn put_item(table: &mut Table, streams: &mut StreamStore, cx: &mut Cx
     }
     if table.kinesis.on {
         super::kinesis_dest::capture(&mut table.kinesis, cx, region, &table.meta, &key, old.as_ref(), new, Origin::User);
+    }
+    if table.global.on {
+        super::global::capture(table, cx, region, &key, &flat);
     }
     cx.journal.put(record, bytes);
     old
@@ -537,12 +540,15 @@ pub(crate) fn delete_item(table: &mut Table, streams: &mut StreamStore, cx: &mut
 pub(crate) fn delete_item_as(table: &mut Table, streams: &mut StreamStore, cx: &mut Cx, region: &str, key: &PrimaryKey, origin: Origin) -> Option<Item> {
     let old = table.remove(key)?;
     cx.journal.delete(item_key(region, &table.meta.name, key));
-    if table.meta.stream.enabled | table.kinesis.on {
+    if table.meta.stream.enabled | table.kinesis.on | table.global.on {
         if table.meta.stream.enabled {
             streams.capture(cx, &table.meta, key, Some(&old), None, origin);
         }
         if table.kinesis.on {
             super::kinesis_dest::capture(&mut table.kinesis, cx, region, &table.meta, key, Some(&old), None, origin);
+        }
+        if table.global.on {
+            super::global::capture(table, cx, region, key, &KeyBytes::of(key));
         }
     }
     Some(old)
