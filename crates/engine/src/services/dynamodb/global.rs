@@ -59,7 +59,15 @@ use super::{
     value::{item_from_json, item_to_json},
     DynamoDb, ERROR_NAMESPACE, TABLE_TRANSITION_MS,
 };
-use crate::kernel::{account::Account, error::AwsError, journal::Record, scheduler::Timer, service::Cx};
+use crate::kernel::{
+    account::Account,
+    error::AwsError,
+    journal::Record,
+    runtime::{Continuation, Step},
+    scheduler::Timer,
+    service::Cx,
+    Request,
+};
 
 pub const GLOBAL_TABLE_VERSION: &str = "2019.11.21";
 /// AWS: replication "typically within a second".
@@ -383,7 +391,7 @@ fn apply(db: &mut DynamoDb, cx: &mut Cx, name: &str, to: &str, e: &Outgoing) {
 // UpdateTable ReplicaUpdates
 
 enum Action {
-    Create { region: String, kms: Option<String>, class: Option<String> },
+    Create { region: String, kms: Option<String>, class: Option<String>, read: Option<i64> },
     Update { region: String, kms: Option<String>, class: Option<String> },
     Delete { region: String },
 }
@@ -402,8 +410,6 @@ const UPDATE_TABLE_OTHERS: &[&str] = &[
     "OnDemandThroughput",
     "WarmThroughput",
 ];
-
-const REPLICA_MEMBERS: &[&str] = &["RegionName", "KMSMasterKeyId", "ProvisionedThroughputOverride", "OnDemandThroughputOverride", "GlobalSecondaryIndexes", "TableClassOverride"];
 
 fn parse_action(e: &Input, path: &str) -> Result<Option<Action>, AwsError> {
     let create = e.structure("Create", "CreateReplicationGroupMemberAction")?;
@@ -424,19 +430,26 @@ fn parse_action(e: &Input, path: &str) -> Result<Option<Action>, AwsError> {
     c.finish()?;
     let region = region.unwrap_or_default().to_string();
     for member in s.present() {
-        if !REPLICA_MEMBERS.contains(&member) {
-            continue;
-        }
         match member {
-            "ProvisionedThroughputOverride" | "OnDemandThroughputOverride" => {
-                return Err(invalid(&format!("{member} cannot be specified for a replica of a PAY_PER_REQUEST table (the sandbox's global tables are on-demand)")));
+            "OnDemandThroughputOverride" | "GlobalSecondaryIndexes" => {
+                return Err(AwsError::validation(format!("Gureum does not implement the {member} parameter of a replica update yet; remove it from the request.")));
             }
-            "GlobalSecondaryIndexes" => {
-                return Err(AwsError::validation("Gureum does not implement per-replica GlobalSecondaryIndexes overrides yet (they only carry capacity overrides, which on-demand replicas cannot have); remove it from the request."));
+            "ProvisionedThroughputOverride" if kind != "create" => {
+                return Err(AwsError::validation("Gureum does not implement the ProvisionedThroughputOverride parameter of a replica update yet; remove it from the request."));
             }
             _ => {}
         }
     }
+    let read = match s.structure("ProvisionedThroughputOverride", "ProvisionedThroughputOverride")? {
+        Some(o) => {
+            let r = o.long("ReadCapacityUnits")?;
+            let mut c = Constraints::default();
+            c.min(r, &format!("{path}.{kind}.provisionedThroughputOverride.readCapacityUnits"), 1);
+            c.finish()?;
+            r
+        }
+        None => None,
+    };
     let kms = s.string("KMSMasterKeyId")?.map(str::to_string);
     let class = match s.string("TableClassOverride")? {
         None => None,
@@ -446,7 +459,7 @@ fn parse_action(e: &Input, path: &str) -> Result<Option<Action>, AwsError> {
         }
     };
     Ok(Some(match kind {
-        "create" => Action::Create { region, kms, class },
+        "create" => Action::Create { region, kms, class, read },
         "update" => Action::Update { region, kms, class },
         _ => {
             if kms.is_some() || class.is_some() {
@@ -457,8 +470,40 @@ fn parse_action(e: &Input, path: &str) -> Result<Option<Action>, AwsError> {
     }))
 }
 
+/// UpdateTable with `ReplicaUpdates` from `call_step`: a replica of a provisioned table needs
+/// write auto scaling, which Application Auto Scaling knows: asked first (see [`resume`]).
+pub fn update_replicas_step(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Step, AwsError> {
+    let name = input.get("TableName").and_then(Value::as_str).unwrap_or_default();
+    let creates = input.get("ReplicaUpdates").and_then(Value::as_array).is_some_and(|l| l.iter().any(|u| u.get("Create").is_some()));
+    let provisioned = db.tables(cx.region).and_then(|t| t.get(name)).is_some_and(|t| t.meta.billing_mode == BillingMode::Provisioned && t.meta.status == TableStatus::Active);
+    if !(creates && provisioned) {
+        return update_replicas(db, cx, input).map(Step::Done);
+    }
+    let ask = json!({"ServiceNamespace": "dynamodb", "ResourceIds": [format!("table/{name}")], "ScalableDimension": "dynamodb:table:WriteCapacityUnits"});
+    let request = Request::new(crate::services::autoscaling::SERVICE, "DescribeScalableTargets", cx.region, ask);
+    Ok(Step::Call(request, Box::new(AutoScalingCheck { input: input.clone() })))
+}
+
+/// The UpdateTable waiting for Application Auto Scaling's answer.
+pub(crate) struct AutoScalingCheck {
+    input: Value,
+}
+
+/// Resumes an UpdateTable that asked whether the table's writes are auto scaled; `Err(then)`
+/// when the continuation is not this module's.
+pub(crate) fn resume(db: &mut DynamoDb, cx: &mut Cx, then: Continuation, answer: &Result<Value, AwsError>) -> Result<Result<Step, AwsError>, Continuation> {
+    let check = then.downcast::<AutoScalingCheck>()?;
+    let scaled = answer.as_ref().ok().and_then(|a| a.get("ScalableTargets")).and_then(Value::as_array).is_some_and(|t| !t.is_empty());
+    Ok(replica_updates(db, cx, &check.input, scaled).map(Step::Done))
+}
+
 /// UpdateTable with `ReplicaUpdates`: one replica created, updated or deleted per request.
 pub fn update_replicas(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Value, AwsError> {
+    replica_updates(db, cx, input, false)
+}
+
+/// `autoscaled`: the table's write capacity has an Application Auto Scaling target.
+fn replica_updates(db: &mut DynamoDb, cx: &mut Cx, input: &Value, autoscaled: bool) -> Result<Value, AwsError> {
     let input = Input::new(input)?;
     let name = super::input::required_table_name(input.string("TableName")?)?.to_string();
     let list = input.list("ReplicaUpdates")?.map(Vec::as_slice).unwrap_or_default();
@@ -500,14 +545,18 @@ pub fn update_replicas(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<
     }
     let member = table.global.settings.as_ref().and_then(|s| s.replicas.iter().find(|r| r.region == target)).cloned();
     match action {
-        Action::Create { kms, class, .. } => {
+        Action::Create { kms, class, read, .. } => {
+            let read_override = read;
             if member.is_some() || db.tables(&target).is_some_and(|t| t.contains_key(&name)) {
                 return Err(AwsError::validation(format!(
                     "Failed to create a the new replica of table with name: '{name}' because one or more replicas already existed as tables."
                 )));
             }
-            if table.meta.billing_mode == BillingMode::Provisioned {
+            if table.meta.billing_mode == BillingMode::Provisioned && !autoscaled {
                 return Err(AwsError::validation("Table write capacity should either be Pay-Per-Request or AutoScaled."));
+            }
+            if table.meta.billing_mode == BillingMode::PayPerRequest && read_override.is_some() {
+                return Err(invalid("ProvisionedThroughputOverride cannot be specified for a replica of a PAY_PER_REQUEST table"));
             }
             if table.meta.stream.enabled && table.meta.stream.view_type.as_deref() != Some("NEW_AND_OLD_IMAGES") {
                 return Err(invalid("A global table's stream must have the StreamViewType NEW_AND_OLD_IMAGES: disable the stream or change its view type first (sandbox wording)"));
@@ -515,7 +564,7 @@ pub fn update_replicas(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<
             if table.meta.indexes.iter().any(|i| matches!(i.status, IndexStatus::Creating | IndexStatus::Deleting)) {
                 return Err(resource_in_use(format!("Attempt to change a resource which is still in use: Table is being updated: {name}")));
             }
-            create_replica(db, cx, &name, &target, kms, class)
+            create_replica(db, cx, &name, &target, kms, class, read_override)
         }
         Action::Update { kms, class, .. } => {
             let Some(member) = member.filter(|m| m.status != "DELETING") else {
@@ -572,7 +621,7 @@ fn save_settings(table: &Table, cx: &mut Cx, region: &str) {
     }
 }
 
-fn create_replica(db: &mut DynamoDb, cx: &mut Cx, name: &str, target: &str, kms: Option<String>, class: Option<String>) -> Result<Value, AwsError> {
+fn create_replica(db: &mut DynamoDb, cx: &mut Cx, name: &str, target: &str, kms: Option<String>, class: Option<String>, read: Option<i64>) -> Result<Value, AwsError> {
     let region = cx.region.to_string();
     let now = cx.now_ms;
     let group = members(db, &region, name);
@@ -610,6 +659,9 @@ fn create_replica(db: &mut DynamoDb, cx: &mut Cx, name: &str, target: &str, kms:
     };
     if let Some(c) = class {
         meta.table_class = Some((c, Some(now)));
+    }
+    if let Some(r) = read {
+        meta.read_capacity = r;
     }
     for i in meta.indexes.iter_mut() {
         i.status = IndexStatus::Active;

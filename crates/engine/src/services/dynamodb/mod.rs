@@ -271,10 +271,20 @@ impl Service for DynamoDb {
         if cx.endpoint != STREAMS_ENDPOINT && operation == "EnableKinesisStreamingDestination" {
             return kinesis_dest::enable(self, cx, input);
         }
+        if cx.endpoint != STREAMS_ENDPOINT && operation == "UpdateTable" && input.get("ReplicaUpdates").is_some_and(|v| !v.is_null()) {
+            return global::update_replicas_step(self, cx, input);
+        }
         self.call(cx, operation, input).map(Step::Done)
     }
 
     fn resume(&mut self, cx: &mut Cx, then: Continuation, result: Resumed) -> Result<Step, AwsError> {
+        let then = match &result {
+            Resumed::Called(answer) => match global::resume(self, cx, then, answer) {
+                Ok(step) => return step,
+                Err(other) => other,
+            },
+            Resumed::Ran(_) => then,
+        };
         kinesis_dest::resume(self, cx, then, result)
     }
 

@@ -401,3 +401,39 @@ fn update_replica_and_control_errors() {
     let consumed: f64 = m["Datapoints"].as_array().unwrap().iter().map(|p| p["ConsumedWriteCapacityUnits"].as_f64().unwrap()).sum();
     assert!(consumed >= 1.0, "{m}");
 }
+
+#[test]
+fn provisioned_table_with_write_auto_scaling_can_be_replicated() {
+    let mut e = Engine::new(EngineConfig::default(), H);
+    create(&mut e, EAST, "Prov", json!({"BillingMode": "PROVISIONED", "ProvisionedThroughput": {"ReadCapacityUnits": 5, "WriteCapacityUnits": 7}}));
+    let (_, msg) = err(add_replica(&mut e, EAST, "Prov", WEST));
+    assert_eq!(msg, "Table write capacity should either be Pay-Per-Request or AutoScaled.");
+    // Read auto scaling alone is not enough.
+    let register = |e: &mut Engine, dimension: &str| {
+        ok(e.call(
+            H,
+            &Request::new(
+                "application-autoscaling",
+                "RegisterScalableTarget",
+                EAST,
+                json!({"ServiceNamespace": "dynamodb", "ResourceId": "table/Prov", "ScalableDimension": dimension, "MinCapacity": 1, "MaxCapacity": 50}),
+            ),
+        ))
+    };
+    register(&mut e, "dynamodb:table:ReadCapacityUnits");
+    let (_, msg) = err(add_replica(&mut e, EAST, "Prov", WEST));
+    assert_eq!(msg, "Table write capacity should either be Pay-Per-Request or AutoScaled.");
+    register(&mut e, "dynamodb:table:WriteCapacityUnits");
+    advance_ms(&mut e, 2_000);
+    ok(ddb(
+        &mut e,
+        EAST,
+        "UpdateTable",
+        json!({"TableName": "Prov", "ReplicaUpdates": [{"Create": {"RegionName": WEST, "ProvisionedThroughputOverride": {"ReadCapacityUnits": 3}}}]}),
+    ));
+    advance_ms(&mut e, REPLICA_CREATE_MS + 10);
+    let west = describe(&mut e, WEST, "Prov");
+    assert_eq!(west["TableStatus"], "ACTIVE");
+    assert_eq!(west["ProvisionedThroughput"]["ReadCapacityUnits"], 3, "the read override");
+    assert_eq!(west["ProvisionedThroughput"]["WriteCapacityUnits"], describe(&mut e, EAST, "Prov")["ProvisionedThroughput"]["WriteCapacityUnits"]);
+}
