@@ -9,9 +9,11 @@
 //! shows, as AWS shows it) in its own record `dynamodb/{region}/table/{name}/global`. Adding a
 //! replica enables the table's stream with NEW_AND_OLD_IMAGES when it is off (as the console and
 //! UpdateTable do); a stream with another view type is refused. AWS requires a global table to be
-//! on-demand or provisioned *with write auto scaling*; the sandbox cannot see Application Auto
-//! Scaling from here, so it accepts on-demand tables only and answers a provisioned one with AWS's
-//! message. Changes AWS would apply to every replica (billing mode, throughput, GSIs, the stream)
+//! on-demand or provisioned *with write auto scaling*: for a provisioned table, UpdateTable asks
+//! Application Auto Scaling (DescribeScalableTargets, through a `Step::Call`) whether the table's
+//! write capacity is a scalable target, and answers AWS's message when it is not. A provisioned
+//! replica gets the table's capacity (ReadCapacityUnits from ProvisionedThroughputOverride);
+//! the auto scaling settings are not copied to it. Changes AWS would apply to every replica (billing mode, throughput, GSIs, the stream)
 //! are refused on a global table as not supported in the sandbox. The 2017.11.29 (Legacy)
 //! operations are refused with a message naming the version.
 //!
