@@ -42,6 +42,11 @@
 //! still wins) and it sends what it held. The outage is a record, `dynamodb/{region}/outage`.
 //! `dynamodb:DescribeReplication` reports per member region its availability, status, items,
 //! changes pending for it and recent replication events (runtime state, not persisted).
+//!
+//! Departures: Time to Live settings are per replica (AWS copies them to every replica);
+//! tombstones (the stamps of deleted items) are kept for the life of the table; a DeleteItem of an
+//! item a region does not hold writes nothing there and so replicates nothing; a replicated write
+//! is billed at the receiving region's write-unit price (AWS: replicated write units).
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
 
