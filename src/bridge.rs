@@ -206,6 +206,11 @@ impl Bridge {
         settle(self.send_promise(service, operation, input, None)).await
     }
 
+    /// An AWS call from Rust to another region than the selected one.
+    pub async fn send_in(&self, region: &str, service: &str, operation: &str, input: Value) -> Result<Value, ApiError> {
+        settle(self.send_promise(service, operation, input, Some(region.to_string()))).await
+    }
+
     /// A control-API call from Rust.
     pub async fn sim(&self, operation: &str, input: Value) -> Result<Value, ApiError> {
         settle(self.sim_promise(operation, input)).await

@@ -569,7 +569,7 @@ fn table_detail(p: &DetailProps) -> Html {
             }
             if active {
                 <nav class="tabs" role="tablist" aria-label="Table views">
-                    { for [("items", "Items"), ("query", "Query / Scan"), ("indexes", "Indexes"), ("partitions", "Partitions"), ("partiql", "PartiQL"), ("capacity", "Capacity"), ("ttl", "Time to Live"), ("stream", "Stream")].iter().map(|(id, label)| {
+                    { for [("items", "Items"), ("query", "Query / Scan"), ("indexes", "Indexes"), ("partitions", "Partitions"), ("partiql", "PartiQL"), ("capacity", "Capacity"), ("ttl", "Time to Live"), ("stream", "Stream"), ("global", "Global")].iter().map(|(id, label)| {
                         let t2 = tab.clone();
                         let id = *id;
                         html! { <button role="tab" aria-selected={(*tab == id).to_string()} class={classes!("tab", (*tab == id).then_some("on"))} onclick={Callback::from(move |_| t2.set(id))}>{ *label }</button> }
@@ -625,6 +625,9 @@ fn table_detail(p: &DetailProps) -> Html {
             }
             if active && *tab == "ttl" {
                 <TimeToLive table={name.clone()} />
+            }
+            if *tab == "global" && t["TableStatus"] != "CREATING" {
+                <super::global::GlobalTab table={t.clone()} />
             }
             if t["TableStatus"] != "CREATING" {
                 <super::stream::StreamTab table={t.clone()} visible={*tab == "stream"} />
