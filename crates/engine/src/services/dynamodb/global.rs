@@ -313,6 +313,8 @@ pub fn deliver(db: &mut DynamoDb, cx: &mut Cx, timer: &Timer) {
     }
     let Some(table) = db.regions.get_mut(&source).and_then(|t| t.get_mut(&name)) else { return };
     let g = &mut table.global;
+    // The changes delivered are a prefix of the outbox: only it is touched.
+    let rest = g.outbox.split_off(due.len().min(g.outbox.len()));
     for e in g.outbox.iter_mut() {
         let before = e.targets.len();
         e.targets.retain(|t| !done.iter().any(|(id, r)| *id == e.id && r == t));
@@ -326,6 +328,7 @@ pub fn deliver(db: &mut DynamoDb, cx: &mut Cx, timer: &Timer) {
         }
         !e.targets.is_empty()
     });
+    g.outbox.extend(rest);
     schedule_next(&mut table.global, cx, &db.outages, &name);
 }
 
