@@ -419,6 +419,7 @@ fn cluster_detail(p: &DetailProps) -> Html {
                 <p class="muted">{ "Try it, the staleness demo and the request log open once the cluster is available." }</p>
             }
             <RequestLog cluster={name.clone()} tick={*tick} />
+            <ClusterEvents cluster={name.clone()} tick={*tick} status={status.clone()} />
         </section>
     }
 }
@@ -496,6 +497,70 @@ fn compare() -> Html {
                     </ul>
                 </div>
             </div>
+        </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct EventsProps {
+    cluster: String,
+    tick: u32,
+    /// Reloads when the cluster's status changes (a transition ending is an event).
+    status: String,
+}
+
+/// The cluster's events of the last 24 hours (DescribeEvents), its nodes' included.
+#[function_component(ClusterEvents)]
+fn cluster_events(p: &EventsProps) -> Html {
+    let ctx = use_context::<Ctx>().expect("Ctx");
+    let events = use_state(Vec::<Value>::new);
+    {
+        let (events, ctx2, name) = (events.clone(), ctx.clone(), p.cluster.clone());
+        use_effect_with((ctx.version, p.tick, p.cluster.clone(), p.status.clone()), move |_| {
+            wasm_bindgen_futures::spawn_local(async move {
+                let mut all = Vec::new();
+                let mut token: Option<String> = None;
+                loop {
+                    let mut input = json!({ "SourceType": "CLUSTER", "Duration": 1440 });
+                    if let Some(t) = &token {
+                        input["NextToken"] = json!(t);
+                    }
+                    let Ok(v) = ctx2.bridge.send("dax", "DescribeEvents", input).await else { break };
+                    all.extend(v["Events"].as_array().cloned().unwrap_or_default());
+                    token = v["NextToken"].as_str().map(str::to_string);
+                    if token.is_none() || all.len() >= 200 {
+                        break;
+                    }
+                }
+                let node_prefix = format!("{name}-");
+                all.retain(|e| {
+                    e["SourceName"].as_str().is_some_and(|s| s == name || s.strip_prefix(&node_prefix).is_some_and(|r| !r.is_empty() && r.bytes().all(|b| b.is_ascii_lowercase())))
+                });
+                all.truncate(20);
+                events.set(all);
+            });
+            || ()
+        });
+    }
+    html! {
+        <section class="card dax-events" aria-label="Events">
+            <h3>{ "Events" }</h3>
+            <p class="hint">{ "What happened to this cluster and its nodes in the last 24 hours of simulated time, newest first (DescribeEvents; AWS keeps events 14 days)." }</p>
+            if events.is_empty() {
+                <p class="muted">{ "No events yet: one is recorded when the cluster becomes available, a node is added, rebooted or removed, or a parameter group is applied." }</p>
+            } else {
+                <table class="grid">
+                    <thead><tr><th>{ "Time" }</th><th>{ "Source" }</th><th>{ "Message" }</th></tr></thead>
+                    <tbody>{ for events.iter().map(|e| {
+                        let ms = (e["Date"].as_f64().unwrap_or(0.0) * 1000.0) as i64;
+                        html! { <tr>
+                            <td class="small">{ short_time(&gureum_engine::kernel::time::iso8601(ms)) }</td>
+                            <td>{ e["SourceName"].as_str().unwrap_or_default() }</td>
+                            <td>{ e["Message"].as_str().unwrap_or_default() }</td>
+                        </tr> }
+                    }) }</tbody>
+                </table>
+            }
         </section>
     }
 }

@@ -15,7 +15,8 @@ use crate::{
 };
 
 /// A source a trigger can read: (ARN, label shown, is it a stream).
-fn source_options(queues: &Value, streams: &Value, kinesis: &Value) -> Vec<(String, String, bool)> {
+/// `consumers`: (stream name, ListStreamConsumers' Consumers) of each Kinesis stream.
+fn source_options(queues: &Value, streams: &Value, kinesis: &Value, consumers: &[(String, Value)]) -> Vec<(String, String, bool)> {
     let mut out = Vec::new();
     for url in queues["QueueUrls"].as_array().cloned().unwrap_or_default() {
         let url = url.as_str().unwrap_or_default().to_string();
@@ -32,7 +33,14 @@ fn source_options(queues: &Value, streams: &Value, kinesis: &Value) -> Vec<(Stri
     }
     for s in kinesis["StreamSummaries"].as_array().cloned().unwrap_or_default() {
         let arn = s["StreamARN"].as_str().unwrap_or_default().to_string();
-        out.push((arn, format!("Kinesis stream {}", s["StreamName"].as_str().unwrap_or_default()), true));
+        let name = s["StreamName"].as_str().unwrap_or_default().to_string();
+        out.push((arn, format!("Kinesis stream {name}"), true));
+        for (_, list) in consumers.iter().filter(|(stream, _)| *stream == name) {
+            for c in list.as_array().into_iter().flatten().filter(|c| c["ConsumerStatus"] == "ACTIVE") {
+                let arn = c["ConsumerARN"].as_str().unwrap_or_default().to_string();
+                out.push((arn, format!("Kinesis stream {name}, enhanced fan-out consumer {}", c["ConsumerName"].as_str().unwrap_or_default()), true));
+            }
+        }
     }
     out
 }
@@ -65,7 +73,13 @@ pub fn triggers_tab(p: &NameProps) -> Html {
                 let queues = ctx2.bridge.send("sqs", "ListQueues", json!({})).await.unwrap_or(Value::Null);
                 let streams = ctx2.bridge.send("streams.dynamodb", "ListStreams", json!({})).await.unwrap_or(Value::Null);
                 let kinesis = ctx2.bridge.send("kinesis", "ListStreams", json!({})).await.unwrap_or(Value::Null);
-                sources.set(source_options(&queues, &streams, &kinesis));
+                let mut consumers = Vec::new();
+                for s in kinesis["StreamSummaries"].as_array().cloned().unwrap_or_default() {
+                    if let Ok(v) = ctx2.bridge.send("kinesis", "ListStreamConsumers", json!({"StreamARN": s["StreamARN"]})).await {
+                        consumers.push((s["StreamName"].as_str().unwrap_or_default().to_string(), v["Consumers"].clone()));
+                    }
+                }
+                sources.set(source_options(&queues, &streams, &kinesis, &consumers));
             });
             || ()
         });

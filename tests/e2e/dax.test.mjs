@@ -54,6 +54,8 @@ test("create a cluster, read through it, see hits and misses, a stale query and 
   await detail.locator(".dax-detail-head .badge", { hasText: "available" }).waitFor();
   assert.match(await page.getByLabel("Cluster endpoint").innerText(), /^dax:\/\/shop-cache\.[a-z0-9]+\.dax-clusters\.us-east-1\.amazonaws\.com$/);
   assert.match(await detail.innerText(), /query and scan results for 30 s/);
+  // Becoming available is an event (DescribeEvents).
+  await detail.getByRole("region", { name: "Events" }).locator("td", { hasText: /^Cluster created with \d+ node\(s\)$/ }).waitFor();
 
   // The read workload: 60 GetItem over 6 keys, through DAX then straight to DynamoDB.
   await page.getByLabel("Workload table").selectOption("Products");

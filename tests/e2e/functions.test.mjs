@@ -308,3 +308,36 @@ test("a trigger: a Kinesis data stream invokes the function with its records", a
   await page.locator(".triggers-tab").getByText("No triggers").waitFor();
   assert.deepEqual(errors, []);
 });
+
+test("a trigger on an enhanced fan-out consumer reads through its subscription", async () => {
+  const consumer = await page.evaluate(() => window.gureum.send("kinesis", "RegisterStreamConsumer", { StreamARN: "arn:aws:kinesis:us-east-1:123456789012:stream/clicks", ConsumerName: "fast" }));
+  const arn = consumer.Consumer.ConsumerARN;
+  await page.evaluate(() => window.gureum.sim("AdvanceClock", { seconds: 10 }));
+  await page.getByRole("tab", { name: "Monitoring" }).click();
+  await page.getByRole("tab", { name: "Triggers" }).click();
+  const source = page.getByLabel("Trigger source");
+  const label = "Kinesis stream clicks, enhanced fan-out consumer fast";
+  await source.locator("option", { hasText: label }).waitFor({ state: "attached", timeout: 10000 });
+  await source.selectOption({ label });
+  await page.getByLabel("Starting position").selectOption("TRIM_HORIZON");
+  await page.getByRole("button", { name: "Add trigger" }).click();
+  const row = page.locator(".triggers-tab tbody tr", { hasText: arn });
+  await row.waitFor();
+  const before = (await page.evaluate(() => window.gureum.send("logs", "FilterLogEvents", { logGroupName: "/aws/lambda/cb", filterPattern: "REPORT" }))).events.length;
+  await page.evaluate(() => window.gureum.sim("AdvanceClock", { seconds: 2 }));
+  await page.evaluate(() => window.gureum.send("kinesis", "PutRecord", { StreamName: "clicks", PartitionKey: "u2", Data: btoa(JSON.stringify({ page: "/fast" })) }));
+  await eventually(page, async (n) => {
+    const r = await window.gureum.send("logs", "FilterLogEvents", { logGroupName: "/aws/lambda/cb", filterPattern: "REPORT" });
+    return r.events.length > n;
+  }, before, { timeout: 20000 });
+  // The mapping holds the consumer's subscription: another reader is refused for now.
+  const taken = await page.evaluate((c) => window.gureum.send("kinesis", "SubscribeToShard", { ConsumerARN: c, ShardId: "shardId-000000000000", StartingPosition: { Type: "LATEST" } }).then(() => "subscribed", (e) => e.__type), arn);
+  assert.match(taken, /ResourceInUseException/);
+  await page.getByRole("tab", { name: "Monitoring" }).click();
+  await page.getByRole("tab", { name: "Triggers" }).click();
+  await row.getByText("OK").waitFor();
+  await shot("functions-triggers-efo");
+  await row.getByRole("button", { name: "Delete" }).click();
+  await page.locator(".triggers-tab").getByText("No triggers").waitFor();
+  assert.deepEqual(errors, []);
+});

@@ -55,6 +55,15 @@ def test_control_plane(server, dax):
     assert dax.list_tags(ResourceName=c["ClusterArn"])["Tags"] == [{"Key": "team", "Value": "a"}]
     assert [g["SubnetGroupName"] for g in dax.describe_subnet_groups()["SubnetGroups"]] == ["default"]
     assert dax.delete_cluster(ClusterName="learn")["Cluster"]["Status"] == "deleting"
+    server.control("AdvanceClock", {"seconds": 30})
+    events = dax.describe_events(SourceName="learn")["Events"]
+    # Deleted while the parameter group was being applied: that change never completed.
+    assert [e["Message"] for e in events] == ["Cluster deleted", "Cluster created with 1 node(s)"]
+    assert events[0]["SourceType"] == "CLUSTER" and events[0]["Date"] >= events[-1]["Date"]
+    groups = dax.describe_events(SourceType="PARAMETER_GROUP", Duration=60)["Events"]
+    assert [e["Message"] for e in groups] == ["Parameters updated: query-ttl-millis=1000", "Parameter group created"]
+    with pytest.raises(dax.exceptions.InvalidParameterValueException):
+        dax.describe_events(MaxResults=5)
 
 
 def test_data_plane_through_the_endpoint_path_shows_a_stale_query(server, dax, ddb):

@@ -622,6 +622,112 @@ export const handler = async (event) => {
 }
 
 #[test]
+fn a_mapping_on_an_enhanced_fan_out_consumer_reads_through_its_subscription() {
+    let mut s = Sandbox::new();
+    s.ok("kinesis", "CreateStream", json!({ "StreamName": "clicks", "ShardCount": 1 }));
+    s.advance(2.0);
+    let stream_arn = "arn:aws:kinesis:us-east-1:123456789012:stream/clicks";
+    let consumer =
+        s.ok("kinesis", "RegisterStreamConsumer", json!({ "StreamARN": stream_arn, "ConsumerName": "fast" }))["Consumer"]["ConsumerARN"].as_str().unwrap_or_default().to_string();
+    s.advance(10.0);
+    let outbox = s.ok("sqs", "CreateQueue", json!({ "QueueName": "seen" }))["QueueUrl"].as_str().unwrap_or_default().to_string();
+    s.deploy(
+        "counter",
+        "index.handler",
+        &[(
+            "index.mjs",
+            r#"import { SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';
+const sqs = new SQSClient({});
+export const handler = async (event) => {
+  for (const r of event.Records) {
+    const click = JSON.parse(Buffer.from(r.kinesis.data, 'base64').toString('utf8'));
+    if (click.page === 'poison') throw new Error('cannot count ' + click.id);
+    await sqs.send(new SendMessageCommand({ QueueUrl: process.env.OUTBOX, MessageBody: JSON.stringify({ id: click.id, arn: r.eventSourceARN, batch: event.Records.length }) }));
+  }
+};"#,
+        )],
+        json!({ "Environment": { "Variables": { "OUTBOX": outbox } } }),
+    );
+    let put = |s: &mut Sandbox, id: i64, page: &str| {
+        s.ok("kinesis", "PutRecord", json!({ "StreamName": "clicks", "PartitionKey": format!("k{id}"), "Data": B64.encode(json!({ "id": id, "page": page }).to_string()) }));
+    };
+    let drain = |s: &mut Sandbox| -> Vec<Value> {
+        let mut got = Vec::new();
+        loop {
+            let out = s.ok("sqs", "ReceiveMessage", json!({ "QueueUrl": outbox, "MaxNumberOfMessages": 10 }));
+            let msgs = out["Messages"].as_array().cloned().unwrap_or_default();
+            if msgs.is_empty() {
+                return got;
+            }
+            for m in msgs {
+                got.push(serde_json::from_str::<Value>(m["Body"].as_str().unwrap_or("null")).unwrap_or(Value::Null));
+                s.ok("sqs", "DeleteMessage", json!({ "QueueUrl": outbox, "ReceiptHandle": m["ReceiptHandle"] }));
+            }
+        }
+    };
+    let ids = |got: &[Value]| -> Vec<i64> {
+        let mut v: Vec<i64> = got.iter().filter_map(|b| b["id"].as_i64()).collect();
+        v.sort();
+        v
+    };
+    // Written before the mapping: TRIM_HORIZON reads them; batches of at most 3.
+    for id in 1..=7 {
+        put(&mut s, id, "home");
+    }
+    let m = s.ok(
+        "lambda",
+        "CreateEventSourceMapping",
+        json!({
+            "FunctionName": "counter", "EventSourceArn": consumer, "StartingPosition": "TRIM_HORIZON", "BatchSize": 3,
+            "MaximumRetryAttempts": 1, "BisectBatchOnFunctionError": true,
+            "DestinationConfig": { "OnFailure": { "Destination": "arn:aws:sqs:us-east-1:123456789012:seen" } },
+        }),
+    );
+    assert_eq!(m["EventSourceArn"], consumer.as_str());
+    s.advance(3.0);
+    let got = drain(&mut s);
+    assert_eq!(ids(&got), (1..=7).collect::<Vec<_>>(), "every record once: {got:?}");
+    assert!(got.iter().all(|b| b["batch"].as_i64().is_some_and(|n| n <= 3) && b["arn"] == stream_arn), "{got:?}");
+    // The subscription is the consumer's: another SubscribeToShard on it is in use.
+    let err = s
+        .call("kinesis", "SubscribeToShard", json!({ "ConsumerARN": consumer, "ShardId": "shardId-000000000000", "StartingPosition": { "Type": "LATEST" } }))
+        .expect_err("the mapping holds the subscription");
+    assert_eq!(err.kind, "ResourceInUseException");
+    // New records arrive within a poll of the subscription.
+    put(&mut s, 8, "cart");
+    s.advance(0.5);
+    assert_eq!(ids(&drain(&mut s)), [8]);
+
+    // A poison record is retried from the buffer, isolated, described to the destination; the
+    // records around it are delivered once.
+    put(&mut s, 9, "a");
+    put(&mut s, 10, "poison");
+    put(&mut s, 11, "b");
+    s.advance(15.0);
+    let got = drain(&mut s);
+    let failure = got.iter().find(|b| b.get("KinesisBatchInfo").is_some()).cloned().unwrap_or(Value::Null);
+    assert_eq!(failure["requestContext"]["condition"], "RetryAttemptsExhausted", "{got:?}");
+    assert_eq!(failure["KinesisBatchInfo"]["batchSize"], 1, "{failure}");
+    // Retrying a batch runs its first records again (at-least-once, as on AWS).
+    let mut delivered = ids(&got);
+    delivered.dedup();
+    assert_eq!(delivered, [9, 11], "{got:?}");
+
+    // Subscriptions last five minutes: the next opens where the last stopped.
+    s.advance(400.0);
+    put(&mut s, 12, "later");
+    s.advance(2.0);
+    assert_eq!(ids(&drain(&mut s)), [12]);
+    assert_eq!(s.ok("lambda", "GetEventSourceMapping", json!({ "UUID": m["UUID"] }))["LastProcessingResult"], "OK");
+
+    // A deregistered consumer ends the subscription; the mapping says why.
+    s.ok("kinesis", "DeregisterStreamConsumer", json!({ "ConsumerARN": consumer }));
+    s.advance(3.0);
+    let result = s.ok("lambda", "GetEventSourceMapping", json!({ "UUID": m["UUID"] }))["LastProcessingResult"].as_str().unwrap_or_default().to_string();
+    assert!(result.starts_with("PROBLEM: ResourceNotFoundException"), "{result}");
+}
+
+#[test]
 fn a_handler_reads_through_dax_with_dax_document() {
     let mut s = Sandbox::new();
     s.ok(

@@ -71,7 +71,9 @@ impl Journal {
     }
 
     pub fn take(&mut self) -> Vec<Change> {
-        std::mem::take(&mut self.changes)
+        // The next batch likely holds as many changes: one allocation instead of a doubling run.
+        let capacity = self.changes.len().min(1024);
+        std::mem::replace(&mut self.changes, Vec::with_capacity(capacity))
     }
 
     /// Drops changes made after `mark` (a failed operation leaves no trace).

@@ -4,7 +4,7 @@
 use serde_json::{json, Value};
 
 use super::{
-    errors,
+    errors, events,
     input::Input,
     model::{self, node_letter, zones, Cluster, Node},
     tags, RegionState,
@@ -497,24 +497,44 @@ pub fn settle(cx: &mut Cx, state: &mut RegionState, payload: &Value) -> Option<S
         return None;
     }
     let now = cx.now_ms;
-    if cluster.status == "deleting" && cluster.until_ms.is_some_and(|u| u <= now) {
+    let due = |until: Option<i64>| until.is_some_and(|u| u <= now);
+    if cluster.status == "deleting" && due(cluster.until_ms) {
         state.clusters.remove(name);
         cx.journal.delete(model::cluster_key(cx.region, name));
+        events::record(cx, state, events::CLUSTER, name, "Cluster deleted");
         return Some(name.to_string());
     }
-    cluster.nodes.retain(|n| !(n.status == "deleting" && n.until_ms.is_some_and(|u| u <= now)));
+    let mut happened: Vec<(String, String)> = Vec::new();
+    let creating = cluster.status == "creating";
+    for n in cluster.nodes.iter().filter(|n| due(n.until_ms)) {
+        match n.status.as_str() {
+            "deleting" => happened.push((n.id.clone(), format!("Node {} removed from cluster {name}", n.id))),
+            "rebooting" => happened.push((n.id.clone(), format!("Node {} rebooted", n.id))),
+            "creating" if !creating => happened.push((n.id.clone(), format!("Node {} added to cluster {name}", n.id))),
+            _ => {}
+        }
+    }
+    cluster.nodes.retain(|n| !(n.status == "deleting" && due(n.until_ms)));
     for n in &mut cluster.nodes {
-        if n.until_ms.is_some_and(|u| u <= now) {
+        if due(n.until_ms) {
             n.status = "available".into();
             n.until_ms = None;
         }
     }
-    if cluster.until_ms.is_some_and(|u| u <= now) {
+    if due(cluster.until_ms) {
+        if creating {
+            happened.push((name.to_string(), format!("Cluster created with {} node(s)", cluster.nodes.len())));
+        } else if cluster.parameter_apply_status == "applying" {
+            happened.push((name.to_string(), format!("Parameter group {} applied", cluster.parameter_group)));
+        }
         cluster.status = "available".into();
         cluster.parameter_apply_status = "in-sync".into();
         cluster.until_ms = None;
     }
     let c = cluster.clone();
     persist(cx, &c);
+    for (source, message) in happened {
+        events::record(cx, state, events::CLUSTER, &source, message);
+    }
     None
 }

@@ -42,6 +42,17 @@ impl<'a> Input<'a> {
         }
     }
 
+    /// A timestamp member (epoch seconds, as JSON 1.1 sends them) in epoch milliseconds.
+    pub fn timestamp_ms(&self, name: &str) -> Result<Option<i64>, AwsError> {
+        match self.get(name) {
+            None => Ok(None),
+            Some(Value::Number(n)) => {
+                n.as_f64().filter(|f| f.is_finite() && f.abs() < 1e13).map(|f| Some((f * 1000.0).round() as i64)).ok_or_else(|| wrong_type(name, "a timestamp"))
+            }
+            Some(_) => Err(wrong_type(name, "a timestamp")),
+        }
+    }
+
     pub fn required_int(&self, name: &str) -> Result<i64, AwsError> {
         self.int(name)?.ok_or_else(|| errors::missing(name))
     }

@@ -14,6 +14,7 @@ pub mod cache;
 pub mod clusters;
 pub mod data;
 pub mod errors;
+pub mod events;
 pub mod input;
 pub mod model;
 pub mod params;
@@ -37,6 +38,8 @@ pub struct RegionState {
     pub clusters: BTreeMap<String, Cluster>,
     /// Parameter groups of the account's own (the default one is not stored).
     pub groups: BTreeMap<String, ParameterGroup>,
+    /// The last 14 days of events, oldest first.
+    pub events: Vec<events::Event>,
 }
 
 impl RegionState {
@@ -154,7 +157,7 @@ impl Dax {
             op if NO_VPC.contains(&op) => {
                 Err(errors::invalid_parameter_value(format!("Gureum does not simulate VPCs, so DAX's {op} is not available: clusters use the built-in subnet group 'default'.")))
             }
-            "DescribeEvents" => Err(AwsError::unknown_operation("Gureum does not implement DAX's DescribeEvents yet.")),
+            "DescribeEvents" => events::describe_events(cx, state, &input),
             _ => Err(AwsError::unknown_operation("")),
         }
     }
@@ -211,6 +214,9 @@ impl Service for Dax {
             for (name, g) in &state.groups {
                 out.push(Record { key: model::parameter_group_key(region, name), value: serde_json::to_vec(g).unwrap_or_default() });
             }
+            for e in &state.events {
+                out.push(Record { key: events::key(region, e.date_ms, e.seq), value: serde_json::to_vec(e).unwrap_or_default() });
+            }
         }
     }
 
@@ -230,6 +236,15 @@ impl Service for Dax {
                     return Err("parameter group record under another name".into());
                 }
                 self.region_mut(region).groups.insert(name.to_string(), g);
+            }
+            ["dax", region, "event", _] => {
+                let e: events::Event = serde_json::from_slice(value).map_err(|e| e.to_string())?;
+                if events::key(region, e.date_ms, e.seq) != key {
+                    return Err("event record under another key".into());
+                }
+                let list = &mut self.region_mut(region).events;
+                let at = list.partition_point(|x| (x.date_ms, x.seq) < (e.date_ms, e.seq));
+                list.insert(at, e);
             }
             _ => return Err("unknown DAX record".into()),
         }

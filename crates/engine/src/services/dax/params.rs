@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 
 use super::{
     clusters::{max_results, page},
-    errors,
+    errors, events,
     input::Input,
     model::{self, ParameterGroup},
     RegionState,
@@ -71,7 +71,8 @@ pub fn create_parameter_group(cx: &mut Cx, state: &mut RegionState, input: &Inpu
     let group = ParameterGroup { name: name.clone(), description, query_ttl_millis: model::DEFAULT_TTL_MILLIS, record_ttl_millis: model::DEFAULT_TTL_MILLIS };
     cx.journal.put_json(model::parameter_group_key(cx.region, &name), &group);
     let out = json!({ "ParameterGroup": group_json(&group) });
-    state.groups.insert(name, group);
+    state.groups.insert(name.clone(), group);
+    events::record(cx, state, events::PARAMETER_GROUP, &name, "Parameter group created");
     Ok(out)
 }
 
@@ -121,6 +122,7 @@ pub fn update_parameter_group(cx: &mut Cx, state: &mut RegionState, input: &Inpu
         return Err(errors::invalid_parameter_group_state(format!("The default parameter group {name} cannot be modified: create a parameter group of your own.")));
     }
     let group = state.groups.get_mut(&name.to_ascii_lowercase()).ok_or_else(|| errors::parameter_group_not_found(name))?;
+    let changed: Vec<String> = changes.iter().map(|(p, n)| format!("{p}={n}")).collect();
     for (pname, n) in changes {
         if pname == QUERY_TTL {
             group.query_ttl_millis = n;
@@ -130,6 +132,7 @@ pub fn update_parameter_group(cx: &mut Cx, state: &mut RegionState, input: &Inpu
     }
     let g = group.clone();
     cx.journal.put_json(model::parameter_group_key(cx.region, &g.name), &g);
+    events::record(cx, state, events::PARAMETER_GROUP, &g.name, format!("Parameters updated: {}", changed.join(", ")));
     Ok(json!({ "ParameterGroup": group_json(&g) }))
 }
 
@@ -147,6 +150,7 @@ pub fn delete_parameter_group(cx: &mut Cx, state: &mut RegionState, input: &Inpu
     }
     state.groups.remove(&key);
     cx.journal.delete(model::parameter_group_key(cx.region, &key));
+    events::record(cx, state, events::PARAMETER_GROUP, &key, "Parameter group deleted");
     Ok(json!({ "DeletionMessage": format!("Parameter group {key} has been deleted.") }))
 }
 

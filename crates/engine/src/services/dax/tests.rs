@@ -623,3 +623,92 @@ fn garbage_gets_errors_not_panics() {
     assert!(sb.control("dax:ListRequests", json!({ "ClusterName": "app", "Limit": 501 })).is_err());
     assert!(sb.dax("DescribeClusters", json!({})).is_ok());
 }
+
+#[test]
+fn describe_events_tells_what_happened_newest_first_and_survives_a_reload() {
+    let mut sb = Sb::new();
+    sb.create("app", json!({ "ReplicationFactor": 2 }));
+    sb.advance(1_000);
+    sb.ok("CreateParameterGroup", json!({ "ParameterGroupName": "short" }));
+    sb.ok("UpdateParameterGroup", json!({ "ParameterGroupName": "short", "ParameterNameValues": [{ "ParameterName": "query-ttl-millis", "ParameterValue": "1000" }] }));
+    sb.ok("UpdateCluster", json!({ "ClusterName": "app", "ParameterGroupName": "short" }));
+    sb.advance(10_000);
+    sb.ok("RebootNode", json!({ "ClusterName": "app", "NodeId": "app-b" }));
+    sb.advance(10_000);
+    sb.ok("IncreaseReplicationFactor", json!({ "ClusterName": "app", "NewReplicationFactor": 3 }));
+    sb.advance(60_000);
+    sb.ok("DecreaseReplicationFactor", json!({ "ClusterName": "app", "NewReplicationFactor": 2, "NodeIdsToRemove": ["app-c"] }));
+    sb.advance(10_000);
+    let all = sb.ok("DescribeEvents", json!({}));
+    let list: Vec<(String, String, String)> = all["Events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["SourceType"].as_str().unwrap().into(), e["SourceName"].as_str().unwrap().into(), e["Message"].as_str().unwrap().into()))
+        .collect();
+    let expect = [
+        ("CLUSTER", "app-c", "Node app-c removed from cluster app"),
+        ("CLUSTER", "app-c", "Node app-c added to cluster app"),
+        ("CLUSTER", "app-b", "Node app-b rebooted"),
+        ("CLUSTER", "app", "Parameter group short applied"),
+        ("PARAMETER_GROUP", "short", "Parameters updated: query-ttl-millis=1000"),
+        ("PARAMETER_GROUP", "short", "Parameter group created"),
+        ("CLUSTER", "app", "Cluster created with 2 node(s)"),
+    ];
+    let expect: Vec<(String, String, String)> = expect.iter().map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string())).collect();
+    assert_eq!(list, expect);
+    assert!(all.get("NextToken").is_none());
+    let dates: Vec<f64> = all["Events"].as_array().unwrap().iter().map(|e| e["Date"].as_f64().unwrap()).collect();
+    assert!(dates.windows(2).all(|w| w[0] >= w[1]), "newest first: {dates:?}");
+
+    // Filters: by source, by type, by window.
+    let by_name = sb.ok("DescribeEvents", json!({ "SourceName": "app" }));
+    assert_eq!(by_name["Events"].as_array().unwrap().len(), 2);
+    let groups = sb.ok("DescribeEvents", json!({ "SourceType": "PARAMETER_GROUP" }));
+    assert_eq!(groups["Events"].as_array().unwrap().len(), 2);
+    let last_minute = sb.ok("DescribeEvents", json!({ "Duration": 1 }));
+    assert_eq!(last_minute["Events"].as_array().unwrap().len(), 2, "the node added and removed in the last minute: {last_minute}");
+    let created = all["Events"][6]["Date"].as_f64().unwrap();
+    let window = sb.ok("DescribeEvents", json!({ "StartTime": created, "EndTime": created }));
+    assert_eq!(window["Events"][0]["Message"], "Cluster created with 2 node(s)");
+
+    // Paging: 20 a page at least; 25 parameter changes make two pages.
+    for i in 0..25 {
+        sb.ok(
+            "UpdateParameterGroup",
+            json!({ "ParameterGroupName": "short", "ParameterNameValues": [{ "ParameterName": "record-ttl-millis", "ParameterValue": format!("{}", 1000 + i) }] }),
+        );
+    }
+    let p1 = sb.ok("DescribeEvents", json!({ "MaxResults": 20 }));
+    assert_eq!(p1["Events"].as_array().unwrap().len(), 20);
+    assert_eq!(p1["Events"][0]["Message"], "Parameters updated: record-ttl-millis=1024");
+    let p2 = sb.ok("DescribeEvents", json!({ "MaxResults": 20, "NextToken": p1["NextToken"] }));
+    assert_eq!(p2["Events"].as_array().unwrap().len(), 12);
+    assert_eq!(p2["Events"][0]["Message"], "Parameters updated: record-ttl-millis=1004");
+    assert!(p2.get("NextToken").is_none());
+
+    // Bad input.
+    assert_eq!(sb.err("DescribeEvents", json!({ "SourceType": "NODE" })).0, "ValidationException");
+    assert_eq!(sb.err("DescribeEvents", json!({ "MaxResults": 5 })).0, "InvalidParameterValueException");
+    assert_eq!(sb.err("DescribeEvents", json!({ "StartTime": created + 10.0, "EndTime": created })).0, "InvalidParameterCombinationException");
+    assert_eq!(sb.err("DescribeEvents", json!({ "NextToken": "zz" })).0, "InvalidParameterValueException");
+    assert_eq!(sb.err("DescribeEvents", json!({ "StartTime": "yesterday" })).0, "SerializationException");
+
+    // Deleting the cluster is an event too; events are records and survive a reload.
+    sb.ok("DeleteCluster", json!({ "ClusterName": "app" }));
+    sb.advance(30_000);
+    let mut restored = Sb { e: Engine::restore(EngineConfig::default(), sb.t, sb.e.snapshot()).unwrap(), t: sb.t };
+    let again = restored.ok("DescribeEvents", json!({ "SourceName": "app" }));
+    assert_eq!(again["Events"][0]["Message"], "Cluster deleted");
+    assert_eq!(again["Events"].as_array().unwrap().len(), 3);
+
+    // Kept 14 days; the default window is the last 24 hours.
+    restored.advance(25 * 3_600_000);
+    assert_eq!(restored.ok("DescribeEvents", json!({}))["Events"].as_array().unwrap().len(), 0);
+    let two_days = restored.ok("DescribeEvents", json!({ "Duration": 48 * 60 }));
+    assert_eq!(two_days["Events"].as_array().unwrap().len(), 33, "every event of the last two days");
+    restored.advance(14 * 24 * 3_600_000);
+    restored.ok("CreateParameterGroup", json!({ "ParameterGroupName": "later" }));
+    let all = restored.ok("DescribeEvents", json!({ "StartTime": 0 }));
+    assert_eq!(all["Events"].as_array().unwrap().len(), 1, "older events are gone: {all}");
+}

@@ -178,6 +178,29 @@ pub(crate) fn encode_key_map(out: &mut Vec<u8>, schema: &super::key::KeySchema, 
     }
 }
 
+/// [`encode_key_map`] read from an item that holds the key attributes (a stored item does): the
+/// same bytes, without the key. False (nothing written) when an attribute is missing.
+pub(crate) fn encode_key_map_of_item(out: &mut Vec<u8>, schema: &super::key::KeySchema, item: &Item) -> bool {
+    let hash = super::value::attribute(item, &schema.hash.name);
+    let range = match &schema.range {
+        Some(r) => match super::value::attribute(item, &r.name) {
+            Some(v) => Some((&r.name, v)),
+            None => return false,
+        },
+        None => None,
+    };
+    let Some(hash) = hash.filter(|v| matches!(v, AttributeValue::S(_) | AttributeValue::N(_) | AttributeValue::B(_))) else { return false };
+    if range.is_some_and(|(_, v)| !matches!(v, AttributeValue::S(_) | AttributeValue::N(_) | AttributeValue::B(_))) {
+        return false;
+    }
+    put_len(out, 1 + usize::from(range.is_some()));
+    for (name, v) in std::iter::once((&schema.hash.name, hash)).chain(range) {
+        put_bytes(out, name.as_bytes());
+        encode_value(out, v);
+    }
+    true
+}
+
 /// A set as DynamoDB allows it: not empty, no duplicates.
 fn valid_set<T: std::hash::Hash + Eq>(v: Vec<T>) -> R<Vec<T>> {
     let mut seen = std::collections::HashSet::with_capacity(v.len());

@@ -532,6 +532,14 @@ impl Table {
     /// [`Table::put`] with the key already flattened (`flat` must be `KeyBytes::of(&key)`).
     pub(crate) fn put_keyed(&mut self, flat: KeyBytes, key: PrimaryKey, item: Item) -> Option<Item> {
         self.size_bytes += item_size(&item);
+        if self.meta.indexes.is_empty() {
+            // No index to update: the key moves into the map, uncloned.
+            let old = self.items.insert_keyed(flat, key, item);
+            if let Some(o) = &old {
+                self.size_bytes -= item_size(o);
+            }
+            return old;
+        }
         let indexed = (!self.meta.indexes.is_empty()).then(|| item.clone());
         let old = self.items.insert_keyed(flat, key.clone(), item);
         if let Some(o) = &old {

@@ -425,3 +425,24 @@ fn renewing_many_times_keeps_only_the_last_expiry() {
     advance(&mut e, HOUR);
     assert!(scan_keys(&mut e, "Sessions").is_empty());
 }
+
+#[test]
+fn overwrites_that_keep_or_move_the_expiry_minute_expire_the_item_at_its_latest_expiry() {
+    // An overwrite keeping the expiry's minute queues nothing new; one moving it queues again;
+    // moving it back to a minute whose entry went stale still expires the item on time.
+    let mut e = engine();
+    enable(&mut e, "Sessions", "ExpTime");
+    let t = now_s(&e);
+    for v in 0..5 {
+        put(&mut e, "Sessions", "same", json!({ "ExpTime": n(t + 10 * MIN + v), "v": n(v) }));
+    }
+    put(&mut e, "Sessions", "moved", json!({ "ExpTime": n(t + 10 * MIN) }));
+    put(&mut e, "Sessions", "moved", json!({ "ExpTime": n(t + 30 * MIN) }));
+    put(&mut e, "Sessions", "back", json!({ "ExpTime": n(t + 30 * MIN) }));
+    put(&mut e, "Sessions", "back", json!({ "ExpTime": n(t + 10 * MIN) }));
+    put(&mut e, "Sessions", "back", json!({ "ExpTime": n(t + 10 * MIN + 1) }));
+    advance(&mut e, 17 * MIN);
+    assert_eq!(scan_keys(&mut e, "Sessions"), ["moved"], "same and back expired in the first pass after their minute");
+    advance(&mut e, 20 * MIN);
+    assert!(scan_keys(&mut e, "Sessions").is_empty());
+}

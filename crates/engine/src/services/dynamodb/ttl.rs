@@ -104,7 +104,7 @@ pub(crate) fn ttl_key(region: &str, table: &str) -> String {
 /// An item's expiry in milliseconds since the epoch, if its `attribute` is a Number a pass
 /// could ever delete (positive and below 10^15 seconds; the five-year rule is applied by time).
 pub fn expiry_ms(item: &Item, attribute: &str) -> Option<i64> {
-    let Some(AttributeValue::N(n)) = item.get(attribute) else {
+    let Some(AttributeValue::N(n)) = super::value::attribute(item, attribute) else {
         return None;
     };
     // sign × 0.d1d2… × 10^exp seconds; milliseconds are the first exp + 3 digits.
@@ -164,17 +164,25 @@ impl TableTtl {
     }
 }
 
-/// Called for every item write, before the item is stored (see [`streams::put_item`]): queues
-/// the item's expiry and brings the table's next pass forward if it is due sooner.
+/// The pass an item written now is queued for: None when TTL is not ENABLED, the item has no
+/// expiry, or its expiry is too old to count.
 #[inline]
-pub(crate) fn on_put(table: &mut Table, cx: &mut Cx, region: &str, key: &KeyBytes, item: &Item) {
-    let Some(attribute) = table.ttl.enabled_attribute() else { return };
-    let Some(expiry) = expiry_ms(item, attribute) else { return };
-    if expiry < cx.now_ms - MAX_AGE_MS {
-        return;
-    }
-    let due = pass_due(expiry);
-    if let Some(queue) = &mut table.ttl.queue {
+pub(crate) fn due_of(table: &Table, now_ms: i64, item: &Item) -> Option<i64> {
+    let attribute = table.ttl.enabled_attribute()?;
+    let expiry = expiry_ms(item, attribute)?;
+    (expiry >= now_ms - MAX_AGE_MS).then(|| pass_due(expiry))
+}
+
+/// Called for every item write (see [`streams::put_item`]) with [`due_of`] the item written
+/// and of the item it replaced: queues the item's expiry and brings the table's next pass
+/// forward if it is due sooner. A replaced item queued for the same pass, still to come, is
+/// already in the queue under this key: an overwrite that keeps the expiry's minute adds
+/// nothing.
+#[inline]
+pub(crate) fn on_put(table: &mut Table, cx: &mut Cx, region: &str, key: &KeyBytes, due: Option<i64>, replaced_due: Option<i64>) {
+    let Some(due) = due else { return };
+    let queued = replaced_due == Some(due) && due > cx.now_ms;
+    if let Some(queue) = table.ttl.queue.as_mut().filter(|_| !queued) {
         queue.push(due, key.clone());
         // Stale entries (renewed or deleted items) are dropped when their pass comes; a queue
         // much larger than the table is rebuilt so overwrites cannot grow it without bound.

@@ -13,6 +13,17 @@ pub type Item = IndexMap<String, AttributeValue, ItemHasher>;
 /// Fixed-seed foldhash: deterministic across runs and hosts, and cheap on short names.
 pub type ItemHasher = foldhash::fast::FixedState;
 
+/// An item's attribute by name: a scan of a small item (comparing lengths first), else a hashed
+/// lookup; the write path reads key and TTL attributes this way.
+#[inline]
+pub fn attribute<'a>(item: &'a Item, name: &str) -> Option<&'a AttributeValue> {
+    if item.len() <= 8 {
+        item.iter().find(|(k, _)| k.len() == name.len() && k.as_str() == name).map(|(_, v)| v)
+    } else {
+        item.get(name)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum AttributeValue {
     S(String),

@@ -6,6 +6,12 @@
 //! moves to the next shard; a failing batch is retried on its own shard.
 //! MaximumBatchingWindowInSeconds holds a batch smaller than BatchSize until its oldest record
 //! has waited that long.
+//! A mapping on an enhanced fan-out consumer (`…/consumer/C:123`) reads through SubscribeToShard
+//! instead, with the consumer's own 2 MiB/s per shard: one subscription per shard, read with
+//! `kinesis:ReadSubscription` every 250 ms while idle; the records it pushes wait in a
+//! per-shard buffer until a batch takes them (a failed batch goes back in front); when a
+//! subscription ends (five minutes) the next opens at its ContinuationSequenceNumber, and a
+//! deregistered consumer shows in LastProcessingResult.
 //! A failed batch is retried (MaximumRetryAttempts; -1 retries until the records expire) and,
 //! with BisectBatchOnFunctionError, split in two until the failing record is alone; when
 //! retries run out the batch's description goes to the on-failure destination and the poller
@@ -54,6 +60,31 @@ pub struct StreamState {
     /// iterator at LATEST would skip what arrived meanwhile).
     #[serde(default)]
     pub parked: BTreeMap<String, String>,
+    /// Enhanced fan-out (a consumer source): each shard's open subscription.
+    #[serde(default)]
+    pub subscriptions: BTreeMap<String, String>,
+    /// Enhanced fan-out: records a subscription pushed that no batch has taken yet, by shard.
+    #[serde(default)]
+    pub buffered: BTreeMap<String, Vec<Value>>,
+    /// Enhanced fan-out: each shard's ContinuationSequenceNumber, where a new subscription
+    /// continues when the last one ended.
+    #[serde(default)]
+    pub continuations: BTreeMap<String, String>,
+    /// Enhanced fan-out: the records (as Kinesis sent them) of the batch the function has, to
+    /// push back in front of the buffer when it fails and is retried.
+    #[serde(default)]
+    pub in_flight: Vec<Value>,
+}
+
+/// The iterator of a consumer mapping's shard is its subscription: `subscription:{id}`.
+const SUBSCRIPTION: &str = "subscription:";
+
+/// How often a consumer mapping reads its subscription while nothing arrives (AWS pushes
+/// records as they come, about 70 ms after they are written; the sandbox looks every 250 ms).
+const CONSUMER_POLL_MS: i64 = 250;
+
+fn is_consumer(arn: &str) -> bool {
+    is_kinesis(arn) && arn.contains("/consumer/")
 }
 
 fn is_kinesis(arn: &str) -> bool {
@@ -233,6 +264,10 @@ pub fn poll(_cx: &mut Cx, m: &Mapping) -> Step {
     let Some(s) = &m.stream else { return Step::Done(Value::Null) };
     let region = region_of(&m.event_source_arn);
     match &s.iterator {
+        Some(it) if it.starts_with(SUBSCRIPTION) => Step::Control(
+            Request::new("kinesis", "ReadSubscription", &region, json!({ "SubscriptionId": &it[SUBSCRIPTION.len()..] })),
+            Box::new(Cont::StreamRecords(m.uuid.clone())),
+        ),
         Some(it) => {
             let max = if is_kinesis(&m.event_source_arn) { 10_000 } else { 1000 };
             let limit = s.bisected_size.unwrap_or(m.batch_size).clamp(1, max);
@@ -288,6 +323,25 @@ pub fn described(cx: &mut Cx, state: &mut RegionState, uuid: &str, answer: Resul
         return Ok(Step::Done(Value::Null));
     };
     s.shard_id = Some(shard.clone());
+    if is_consumer(&m.event_source_arn) {
+        // Enhanced fan-out: read the shard's subscription, or open one where the last ended.
+        if let Some(id) = s.subscriptions.get(&shard) {
+            s.iterator = Some(format!("{SUBSCRIPTION}{id}"));
+            let snapshot = m.clone();
+            save(cx, &snapshot);
+            return Ok(poll(cx, &snapshot));
+        }
+        let position = match s.continuations.get(&shard).or(s.last_sequence.as_ref()) {
+            Some(seq) => json!({ "Type": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": seq }),
+            None => match s.starting_position_timestamp.filter(|_| s.starting_position == "AT_TIMESTAMP") {
+                Some(t) => json!({ "Type": "AT_TIMESTAMP", "Timestamp": t }),
+                None => json!({ "Type": s.starting_position }),
+            },
+        };
+        let request = json!({ "ConsumerARN": m.event_source_arn, "ShardId": shard, "StartingPosition": position });
+        let region = region_of(&m.event_source_arn);
+        return Ok(Step::Call(Request::new("kinesis", "SubscribeToShard", &region, request), Box::new(Cont::StreamIterator(uuid.to_string()))));
+    }
     if s.last_sequence.is_none() {
         if let Some(it) = s.parked.remove(&shard) {
             s.iterator = Some(it);
@@ -317,6 +371,16 @@ pub fn described(cx: &mut Cx, state: &mut RegionState, uuid: &str, answer: Resul
 pub fn iterator(cx: &mut Cx, state: &mut RegionState, uuid: &str, answer: Result<Value, AwsError>) -> Result<Step, AwsError> {
     let Some(m) = state.mappings.get_mut(uuid) else { return Ok(Step::Done(Value::Null)) };
     let Some(s) = m.stream.as_mut() else { return Ok(Step::Done(Value::Null)) };
+    if is_consumer(&m.event_source_arn) {
+        // SubscribeToShard answered: its first events are records too.
+        if let (Some(id), Some(shard)) = (answer.as_ref().ok().and_then(|v| v.get("SubscriptionId")).and_then(Value::as_str), s.shard_id.clone()) {
+            s.subscriptions.insert(shard, id.to_string());
+            s.iterator = Some(format!("{SUBSCRIPTION}{id}"));
+            let snapshot = m.clone();
+            save(cx, &snapshot);
+            return records(cx, state, uuid, answer);
+        }
+    }
     match answer.as_ref().ok().and_then(|v| v.get("ShardIterator")).and_then(Value::as_str) {
         Some(it) => {
             s.iterator = Some(it.to_string());
@@ -340,6 +404,7 @@ pub fn iterator(cx: &mut Cx, state: &mut RegionState, uuid: &str, answer: Result
 
 /// GetRecords answered: filter, then invoke with the batch, or wait.
 pub fn records(cx: &mut Cx, state: &mut RegionState, uuid: &str, answer: Result<Value, AwsError>) -> Result<Step, AwsError> {
+    let answer = if state.mappings.get(uuid).is_some_and(|m| is_consumer(&m.event_source_arn)) { subscription_batch(state, uuid, answer) } else { answer };
     let Some(m) = state.mappings.get(uuid).cloned() else { return Ok(Step::Done(Value::Null)) };
     let Some(s) = m.stream.clone() else { return Ok(Step::Done(Value::Null)) };
     let out = match answer {
@@ -383,6 +448,10 @@ pub fn records(cx: &mut Cx, state: &mut RegionState, uuid: &str, answer: Result<
         if let Some(t) = oldest {
             let due = (t * 1000.0) as i64 + m.batching_window_s as i64 * 1000;
             if due > cx.now_ms {
+                // A subscription does not send records twice: they wait in the buffer.
+                if let Some(ss) = state.mappings.get_mut(uuid).and_then(|mm| mm.stream.as_mut()).filter(|_| is_consumer(&m.event_source_arn)) {
+                    requeue(ss, None);
+                }
                 cx.schedule(due.min(cx.now_ms + esm::MAX_IDLE_POLL_MS), json!({ "esm": uuid }));
                 return Ok(Step::Done(Value::Null));
             }
@@ -401,7 +470,13 @@ pub fn records(cx: &mut Cx, state: &mut RegionState, uuid: &str, answer: Result<
         let last = skipped.last().or(old.last()).and_then(seq_of).map(str::to_string);
         let quiet = skipped.is_empty() && old.is_empty();
         if let Some(mm) = state.mappings.get_mut(uuid) {
-            mm.idle_ms = if quiet { (mm.idle_ms * 2).min(esm::MAX_IDLE_POLL_MS) } else { 1_000 };
+            mm.idle_ms = if is_consumer(&mm.event_source_arn) {
+                CONSUMER_POLL_MS
+            } else if quiet {
+                (mm.idle_ms * 2).min(esm::MAX_IDLE_POLL_MS)
+            } else {
+                1_000
+            };
             if let Some(ss) = mm.stream.as_mut() {
                 ss.iterator = next;
                 if last.is_some() {
@@ -471,6 +546,7 @@ pub fn finished(cx: &mut Cx, state: &mut RegionState, uuid: &str, sequences: &[S
         ss.last_sequence = sequences.last().cloned().or(ss.last_sequence.take());
         ss.attempts = 0;
         ss.bisected_size = None;
+        ss.in_flight.clear();
         checkpoint(&mm.event_source_arn, ss);
         mm.last_processing_result = "OK".into();
         mm.idle_ms = 1_000;
@@ -504,10 +580,85 @@ pub fn finished(cx: &mut Cx, state: &mut RegionState, uuid: &str, sequences: &[S
         cx.schedule(cx.now_ms, json!({ "esm": uuid }));
         return;
     }
+    if is_consumer(&mm.event_source_arn) {
+        // The subscription will not send them again: the failed records (and those after them
+        // in the batch) go back in front of the buffer.
+        requeue(ss, Some(&sequences[handled]));
+    }
     mm.last_processing_result = "PROBLEM: Function call failed".into();
     let snapshot = mm.clone();
     save(cx, &snapshot);
     cx.schedule(cx.now_ms + 1_000, json!({ "esm": uuid }));
+}
+
+/// Enhanced fan-out: puts the batch in flight (from sequence number `from` on, or all of it)
+/// back in front of its shard's buffer.
+fn requeue(s: &mut StreamState, from: Option<&String>) {
+    let Some(shard) = s.shard_id.clone() else { return };
+    let again: Vec<Value> =
+        std::mem::take(&mut s.in_flight).into_iter().filter(|r| from.is_none_or(|f| r.get("SequenceNumber").and_then(Value::as_str).is_some_and(|q| seq_ge(q, f)))).collect();
+    let buffer = s.buffered.entry(shard).or_default();
+    let rest = std::mem::take(buffer);
+    *buffer = again.into_iter().chain(rest).collect();
+}
+
+/// Kinesis sequence numbers are decimal strings: the longer is the larger.
+fn seq_ge(a: &str, b: &str) -> bool {
+    (a.len(), a) >= (b.len(), b)
+}
+
+/// Enhanced fan-out: the events SubscribeToShard or `kinesis:ReadSubscription` answered, as the
+/// GetRecords answer the rest of the poller reads — the shard's buffered records first, at most
+/// a batch of them, the rest kept in the buffer. A subscription that ended is forgotten (the
+/// next poll opens a new one where it stopped); an exception event (the consumer deregistered,
+/// another subscription took over) is the poll's error.
+fn subscription_batch(state: &mut RegionState, uuid: &str, answer: Result<Value, AwsError>) -> Result<Value, AwsError> {
+    let Some(m) = state.mappings.get_mut(uuid) else { return answer };
+    let batch_size = m.batch_size;
+    let Some(s) = m.stream.as_mut() else { return answer };
+    let Some(shard) = s.shard_id.clone() else { return answer };
+    let v = match answer {
+        Ok(v) => v,
+        Err(e) => {
+            // The subscription is gone (the sandbox was reloaded): open a new one next time.
+            s.subscriptions.remove(&shard);
+            s.iterator = None;
+            return Err(e);
+        }
+    };
+    let mut got = Vec::new();
+    let mut problem = None;
+    for event in v.get("EventStream").and_then(Value::as_array).into_iter().flatten() {
+        match event.get("SubscribeToShardEvent") {
+            Some(e) => {
+                got.extend(e.get("Records").and_then(Value::as_array).cloned().unwrap_or_default());
+                if let Some(c) = e.get("ContinuationSequenceNumber").and_then(Value::as_str) {
+                    s.continuations.insert(shard.clone(), c.to_string());
+                }
+            }
+            None => {
+                if let Some((kind, body)) = event.as_object().and_then(|o| o.iter().next()) {
+                    problem = Some(AwsError::new("", kind, body.get("message").and_then(Value::as_str).unwrap_or_default(), 400));
+                }
+            }
+        }
+    }
+    let ended = v.get("Ended").and_then(Value::as_bool).unwrap_or(false) || problem.is_some();
+    let mut all = s.buffered.remove(&shard).unwrap_or_default();
+    all.extend(got);
+    let limit = s.bisected_size.unwrap_or(batch_size).clamp(1, 10_000) as usize;
+    if all.len() > limit {
+        s.buffered.insert(shard.clone(), all.split_off(limit));
+    }
+    s.in_flight = all.clone();
+    if ended {
+        s.subscriptions.remove(&shard);
+        s.iterator = None;
+    }
+    match problem {
+        Some(e) if all.is_empty() => Err(e),
+        _ => Ok(json!({ "Records": all, "NextShardIterator": s.iterator })),
+    }
 }
 
 /// The on-failure record for stream batches (`DDBStreamBatchInfo` or `KinesisBatchInfo`), sent

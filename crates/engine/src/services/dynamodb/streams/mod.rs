@@ -188,8 +188,9 @@ impl Stream {
     fn record_key(&self, seq: u128) -> String {
         const HEX: &[u8; 16] = b"0123456789abcdef";
         let mut hex = [0u8; 32];
-        for (i, digit) in hex.iter_mut().enumerate() {
-            *digit = HEX[((seq >> ((31 - i) * 4)) & 15) as usize];
+        for (pair, b) in hex.chunks_exact_mut(2).zip(seq.to_be_bytes()) {
+            pair[0] = HEX[usize::from(b >> 4)];
+            pair[1] = HEX[usize::from(b & 15)];
         }
         let mut key = String::with_capacity(self.rec_prefix.len() + hex.len());
         key.push_str(&self.rec_prefix);
@@ -359,7 +360,10 @@ impl StreamStore {
     /// every write happens). `old`: the item before (None: absent); `new`: the encoded item now
     /// stored under `key` (the item record's value; None: deleted). A write that put back an
     /// equal item writes no record (as DynamoDB writes none).
-    pub fn capture(&mut self, cx: &mut Cx, meta: &TableMeta, key: &PrimaryKey, old: Option<&Item>, new: Option<(&[u8], &Item)>, origin: Origin) {
+    ///
+    /// `key`: the item's key, or None to read the key attributes from the new image (a stored
+    /// item holds them), which spares the writer a copy of the key.
+    pub fn capture(&mut self, cx: &mut Cx, meta: &TableMeta, key: Option<&PrimaryKey>, old: Option<&Item>, new: Option<(&[u8], &Item)>, origin: Origin) {
         let region = cx.region;
         let Some(label) = &meta.stream.latest_label else { return };
         let Some(stream) = self.regions.get_mut(region).and_then(|t| t.get_mut(&meta.name)).and_then(|l| l.last_mut()).filter(|s| &s.meta.label == label && s.is_open()) else {
@@ -376,13 +380,21 @@ impl StreamStore {
             (Some(_), None) => EventName::Remove,
             (None, None) => return,
         };
+        let (old_item, new_item) = (old, new);
         let new = new.filter(|_| matches!(view, "NEW_IMAGE" | "NEW_AND_OLD_IMAGES"));
         // With both images, the old one is kept as its difference from the new one.
         let old = old.filter(|_| matches!(view, "OLD_IMAGE" | "NEW_AND_OLD_IMAGES")).map(|o| match new {
             Some((_, n)) => Image::Delta { item: o, base: n },
             None => Image::Item(o),
         });
-        let Some(value) = encode_record(cx.now_ms, event, origin, Keys::Key(&meta.key_schema, key), new.map(|(bytes, _)| bytes), old) else {
+        let keys = match (key, new_item, old_item) {
+            (Some(k), _, _) => Keys::Key(&meta.key_schema, k),
+            (None, _, _) => match new_item.map(|(_, n)| n).or(old_item) {
+                Some(item) => Keys::Item(&meta.key_schema, item),
+                None => return,
+            },
+        };
+        let Some(value) = encode_record(cx.now_ms, event, origin, keys, new.map(|(bytes, _)| bytes), old) else {
             return; // the old image is the new one: nothing changed
         };
         let seq = stream.next_seq();
@@ -509,19 +521,31 @@ pub(crate) fn put_item(table: &mut Table, streams: &mut StreamStore, cx: &mut Cx
     let bytes = codec::encode_item(&item);
     let record = item_key(region, &table.meta.name, &key);
     let flat = KeyBytes::of(&key);
-    super::ttl::on_put(table, cx, region, &flat, &item);
+    let due = super::ttl::due_of(table, cx.now_ms, &item);
     // One branch for a table that captures nothing.
     if !(table.meta.stream.enabled | table.kinesis.on | table.global.on) {
         cx.journal.put(record, bytes);
-        return table.put_keyed(flat, key, item);
+        if due.is_none() {
+            return table.put_keyed(flat, key, item);
+        }
+        let old = table.put_keyed(flat.clone(), key, item);
+        let replaced_due = old.as_ref().and_then(|o| super::ttl::due_of(table, cx.now_ms, o));
+        super::ttl::on_put(table, cx, region, &flat, due, replaced_due);
+        return old;
     }
-    let old = table.put_keyed(flat.clone(), key.clone(), item);
+    // The stream reads the key from the stored item; Kinesis needs its own copy.
+    let kinesis_key = table.kinesis.on.then(|| key.clone());
+    let old = table.put_keyed(flat.clone(), key, item);
+    if due.is_some() {
+        let replaced_due = old.as_ref().and_then(|o| super::ttl::due_of(table, cx.now_ms, o));
+        super::ttl::on_put(table, cx, region, &flat, due, replaced_due);
+    }
     let new = table.items.get_by_bytes(&flat);
     if table.meta.stream.enabled {
-        streams.capture(cx, &table.meta, &key, old.as_ref(), new.map(|n| (bytes.as_slice(), n)), Origin::User);
+        streams.capture(cx, &table.meta, None, old.as_ref(), new.map(|n| (bytes.as_slice(), n)), Origin::User);
     }
-    if table.kinesis.on {
-        super::kinesis_dest::capture(&mut table.kinesis, cx, region, &table.meta, &key, old.as_ref(), new, Origin::User);
+    if let Some(key) = &kinesis_key {
+        super::kinesis_dest::capture(&mut table.kinesis, cx, region, &table.meta, key, old.as_ref(), new, Origin::User);
     }
     if table.global.on {
         super::global::capture(table, cx, region, &key, &flat);
@@ -542,7 +566,7 @@ pub(crate) fn delete_item_as(table: &mut Table, streams: &mut StreamStore, cx: &
     cx.journal.delete(item_key(region, &table.meta.name, key));
     if table.meta.stream.enabled | table.kinesis.on | table.global.on {
         if table.meta.stream.enabled {
-            streams.capture(cx, &table.meta, key, Some(&old), None, origin);
+            streams.capture(cx, &table.meta, Some(key), Some(&old), None, origin);
         }
         if table.kinesis.on {
             super::kinesis_dest::capture(&mut table.kinesis, cx, region, &table.meta, key, Some(&old), None, origin);
@@ -571,6 +595,8 @@ fn put_part(out: &mut Vec<u8>, write: impl FnOnce(&mut Vec<u8>)) {
 /// A record's key attributes: from the table's key, or (import) already a map.
 enum Keys<'a> {
     Key(&'a KeySchema, &'a PrimaryKey),
+    /// The key attributes of a stored item (which always holds them).
+    Item(&'a KeySchema, &'a Item),
     Map(&'a Item),
 }
 
@@ -589,7 +615,8 @@ fn encode_record(at_ms: i64, event: EventName, origin: Origin, keys: Keys, new: 
         Some(Image::Bytes(b)) => b.len(),
         // The new image's size is a fair guess for the old one's.
         Some(Image::Item(_)) => new.map_or(64, <[u8]>::len),
-        Some(Image::Delta { .. }) => 24,
+        // A write or two of changed attributes, usually.
+        Some(Image::Delta { .. }) => 64,
         None => 0,
     };
     let mut out = Vec::with_capacity(56 + new.map_or(0, <[u8]>::len) + old_len);
@@ -599,6 +626,10 @@ fn encode_record(at_ms: i64, event: EventName, origin: Origin, keys: Keys, new: 
     out.push(u8::from(new.is_some()) | u8::from(old.is_some()) << 1 | u8::from(matches!(old, Some(Image::Delta { .. }))) << 2);
     put_part(&mut out, |o| match keys {
         Keys::Key(schema, key) => codec::encode_key_map(o, schema, key),
+        Keys::Item(schema, item) => {
+            let complete = codec::encode_key_map_of_item(o, schema, item);
+            debug_assert!(complete, "a stored item holds its key attributes");
+        }
         Keys::Map(m) => codec::encode_map(o, m),
     });
     if let Some(n) = new {
