@@ -535,6 +535,7 @@ pub(crate) fn put_item(table: &mut Table, streams: &mut StreamStore, cx: &mut Cx
     }
     // The stream reads the key from the stored item; Kinesis needs its own copy.
     let kinesis_key = table.kinesis.on.then(|| key.clone());
+    let global_key = table.global.on.then(|| key.clone());
     let old = table.put_keyed(flat.clone(), key, item);
     if due.is_some() {
         let replaced_due = old.as_ref().and_then(|o| super::ttl::due_of(table, cx.now_ms, o));
@@ -547,8 +548,8 @@ pub(crate) fn put_item(table: &mut Table, streams: &mut StreamStore, cx: &mut Cx
     if let Some(key) = &kinesis_key {
         super::kinesis_dest::capture(&mut table.kinesis, cx, region, &table.meta, key, old.as_ref(), new, Origin::User);
     }
-    if table.global.on {
-        super::global::capture(table, cx, region, &key, &flat);
+    if let Some(key) = &global_key {
+        super::global::capture(table, cx, region, key, &flat);
     }
     cx.journal.put(record, bytes);
     old
