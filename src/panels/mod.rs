@@ -12,6 +12,7 @@ pub mod fn_monitor;
 pub mod fn_templates;
 pub mod fn_util;
 pub mod functions;
+pub mod global;
 pub mod home;
 pub mod inbox;
 pub mod indexes;

@@ -572,7 +572,7 @@ fn table_detail(p: &DetailProps) -> Html {
             }
             if active {
                 <nav class="tabs" role="tablist" aria-label="Table views">
-                    { for [("items", "Items"), ("query", "Query / Scan"), ("indexes", "Indexes"), ("partitions", "Partitions"), ("partiql", "PartiQL"), ("capacity", "Capacity"), ("ttl", "Time to Live"), ("stream", "Stream"), ("backups", "Backups"), ("transfer", "Export / import")].iter().map(|(id, label)| {
+                    { for [("items", "Items"), ("query", "Query / Scan"), ("indexes", "Indexes"), ("partitions", "Partitions"), ("partiql", "PartiQL"), ("capacity", "Capacity"), ("ttl", "Time to Live"), ("stream", "Stream"), ("backups", "Backups"), ("global", "Global"), ("transfer", "Export / import")].iter().map(|(id, label)| {
                         let t2 = tab.clone();
                         let id = *id;
                         html! { <button role="tab" aria-selected={(*tab == id).to_string()} class={classes!("tab", (*tab == id).then_some("on"))} onclick={Callback::from(move |_| t2.set(id))}>{ *label }</button> }
@@ -634,6 +634,9 @@ fn table_detail(p: &DetailProps) -> Html {
             }
             if active && *tab == "backups" {
                 <super::backups::BackupsTab table={t.clone()} />
+            }
+            if *tab == "global" && t["TableStatus"] != "CREATING" {
+                <super::global::GlobalTab table={t.clone()} />
             }
             if t["TableStatus"] != "CREATING" {
                 <super::stream::StreamTab table={t.clone()} visible={*tab == "stream"} />

@@ -13,6 +13,7 @@ pub mod codec;
 pub mod collection;
 pub mod expr;
 pub mod fast;
+pub mod global;
 pub mod index;
 pub mod input;
 pub mod items;
@@ -103,6 +104,8 @@ pub struct DynamoDb {
     pub(crate) transfer: transfer::Transfers,
     /// On-demand, SYSTEM and AWS Backup backups (they outlive their tables).
     pub(crate) backups: backups::BackupStore,
+    /// Regions taken down by `dynamodb:SetRegionAvailability` (see [`global`]).
+    pub(crate) outages: std::collections::BTreeSet<String>,
 }
 
 impl DynamoDb {
@@ -188,6 +191,7 @@ impl Service for DynamoDb {
     }
 
     fn call(&mut self, cx: &mut Cx, operation: &str, input: &Value) -> Result<Value, AwsError> {
+        global::check_available(self, cx.region)?;
         if cx.endpoint == STREAMS_ENDPOINT {
             return streams::api::call(self, cx, operation, input);
         }
@@ -236,6 +240,9 @@ impl Service for DynamoDb {
             "UpdateKinesisStreamingDestination" => kinesis_dest::update(self, cx, input),
             // Asks Kinesis about the stream first: see `call_step`.
             "EnableKinesisStreamingDestination" => Err(AwsError::internal("EnableKinesisStreamingDestination runs through call_step")),
+            op @ ("CreateGlobalTable" | "UpdateGlobalTable" | "DescribeGlobalTable" | "ListGlobalTables" | "DescribeGlobalTableSettings" | "UpdateGlobalTableSettings") => {
+                Err(global::legacy(op))
+            }
             op if NOT_YET.contains(&op) => Err(AwsError::unknown_operation(format!("Gureum does not implement the DynamoDB operation {op} yet."))),
             _ => Err(AwsError::unknown_operation("")),
         }
@@ -266,22 +273,37 @@ impl Service for DynamoDb {
             "StartLoad" => load::start(self, cx, input),
             "DescribeLoad" => load::describe(self, cx, input),
             "StopLoad" => load::stop(self, cx, input),
+            "SetReplicationLag" => global::set_lag(self, cx, input),
+            "SetRegionAvailability" => global::set_availability(self, cx, input),
+            "DescribeReplication" => global::describe_replication(self, cx, input),
             _ => Err(AwsError::new("gureum", "UnknownOperationException", format!("Unknown control operation 'dynamodb:{operation}'."), 400)),
         }
     }
 
     fn call_step(&mut self, cx: &mut Cx, operation: &str, input: &Value) -> Result<Step, AwsError> {
+        global::check_available(self, cx.region)?;
         if cx.endpoint != STREAMS_ENDPOINT && operation == "EnableKinesisStreamingDestination" {
             return kinesis_dest::enable(self, cx, input);
+        }
+        if cx.endpoint != STREAMS_ENDPOINT && operation == "UpdateTable" && input.get("ReplicaUpdates").is_some_and(|v| !v.is_null()) {
+            return global::update_replicas_step(self, cx, input);
         }
         self.call(cx, operation, input).map(Step::Done)
     }
 
     fn resume(&mut self, cx: &mut Cx, then: Continuation, result: Resumed) -> Result<Step, AwsError> {
-        match transfer::resume(self, cx, then, result) {
-            Ok(step) => step,
-            Err((then, result)) => kinesis_dest::resume(self, cx, then, result),
-        }
+        let (then, result) = match transfer::resume(self, cx, then, result) {
+            Ok(step) => return step,
+            Err(pair) => pair,
+        };
+        let then = match &result {
+            Resumed::Called(answer) => match global::resume(self, cx, then, answer) {
+                Ok(step) => return step,
+                Err(other) => other,
+            },
+            Resumed::Ran(_) => then,
+        };
+        kinesis_dest::resume(self, cx, then, result)
     }
 
     fn fire_step(&mut self, cx: &mut Cx, timer: &Timer) -> Step {
@@ -296,6 +318,7 @@ impl Service for DynamoDb {
     }
 
     fn call_prepared(&mut self, cx: &mut Cx, _operation: &str, prepared: Box<dyn std::any::Any + Send>) -> Result<Vec<u8>, AwsError> {
+        global::check_available(self, cx.region)?;
         fast::call(self, cx, prepared)
     }
 
@@ -304,6 +327,8 @@ impl Service for DynamoDb {
             Some(streams::SWEEP_ACTION) => return self.streams.sweep(cx, timer),
             Some(ttl::PASS_ACTION) => return ttl::pass(self, cx, timer),
             Some(backups::AVAILABLE_ACTION | backups::EXPIRE_ACTION) => return backups::fire(self, cx, timer),
+            Some(global::DELIVER_ACTION) => return global::deliver(self, cx, timer),
+            Some(global::SETTLE_ACTION) => return global::settle(self, cx, timer),
             _ => {}
         }
         if timer.payload.get("action").and_then(Value::as_str) == Some(load::TICK_ACTION) {
@@ -360,11 +385,15 @@ impl Service for DynamoDb {
                 }
                 kinesis_dest::save(table, region, out);
                 pitr::save(table, region, out);
+                global::save(table, region, out);
             }
         }
         self.streams.save(out);
         self.transfer.save(out);
         self.backups.save(out);
+        for region in &self.outages {
+            out.push(Record { key: global::outage_key(region), value: b"{}".to_vec() });
+        }
     }
 
     fn load(&mut self, key: &str, value: &[u8]) -> Result<(), String> {
@@ -384,6 +413,10 @@ impl Service for DynamoDb {
         }
         if key.split('/').nth(2) == Some("backup") {
             return self.backups.load(key, value);
+        }
+        if let [_, region, "outage"] = key.split('/').collect::<Vec<_>>().as_slice() {
+            self.outages.insert(region.to_string());
+            return Ok(());
         }
         // dynamodb/{region}/table/{name}[/item/{hex}]
         let mut parts = key.splitn(6, '/');
@@ -414,6 +447,10 @@ impl Service for DynamoDb {
                     Some(seq) => pitr::load_entry(table, seq, value),
                 }
             }
+            (Some("global"), rest) => {
+                let table = self.regions.get_mut(region).and_then(|t| t.get_mut(name)).ok_or("global table record before its table")?;
+                global::load(table, rest, value)
+            }
             (Some("kinesis"), rest) => {
                 let table = self.regions.get_mut(region).and_then(|t| t.get_mut(name)).ok_or("Kinesis destination record before its table")?;
                 kinesis_dest::load(table, rest, value)
@@ -436,6 +473,7 @@ impl Service for DynamoDb {
         self.loads.clear();
         self.transfer.clear();
         self.backups.clear();
+        self.outages.clear();
     }
 
     fn record_to_json(&self, key: &str, value: &[u8]) -> Result<Value, String> {
@@ -476,6 +514,8 @@ mod tests_backup;
 mod tests_capacity;
 #[cfg(test)]
 mod tests_export;
+#[cfg(test)]
+mod tests_global;
 #[cfg(test)]
 mod tests_import;
 #[cfg(test)]

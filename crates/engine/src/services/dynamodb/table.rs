@@ -160,7 +160,7 @@ pub(crate) enum KeyBytes {
 }
 
 impl KeyBytes {
-    fn as_slice(&self) -> &[u8] {
+    pub(crate) fn as_slice(&self) -> &[u8] {
         match self {
             KeyBytes::Inline { len, buf } => &buf[..*len as usize],
             KeyBytes::Heap(b) => b,
@@ -438,6 +438,8 @@ pub struct Table {
     /// Point-in-time recovery: the setting (its own record), the undo log, and the
     /// RestoreSummary of a restored table.
     pub pitr: super::pitr::TablePitr,
+    /// Global tables: the replication group (its own record), stamps and outbox.
+    pub global: super::global::TableGlobal,
 }
 
 pub(crate) fn epoch_seconds(ms: i64) -> Value {
@@ -457,6 +459,7 @@ impl Table {
             ttl: Default::default(),
             kinesis: Default::default(),
             pitr: Default::default(),
+            global: Default::default(),
         }
     }
 
@@ -664,6 +667,7 @@ impl Table {
         if let Some(r) = &self.pitr.state.restore {
             d["RestoreSummary"] = r.to_json();
         }
+        super::global::describe(&self.global, &mut d);
         d
     }
 }

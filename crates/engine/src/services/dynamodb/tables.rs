@@ -297,6 +297,7 @@ pub fn delete_table(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Val
         // The stream outlives its table, DISABLED, for 24 hours.
         db.streams.close(cx, &region, &name);
     }
+    super::global::on_delete_table(db, cx, &region, &name);
     let table = db.tables_mut(&region).get_mut(&name).ok_or_else(|| not_found(&name))?;
     let id = table.meta.id.clone();
     let description = table.description(cx.now_ms);
@@ -556,6 +557,9 @@ fn limit_exceeded(message: &str) -> AwsError {
 /// streams, encryption, table class and deletion protection, with AWS's rules on what may be
 /// combined. Changes that take time leave the table (or index) UPDATING on the virtual clock.
 pub fn update_table(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Value, AwsError> {
+    if input.get("ReplicaUpdates").is_some_and(|v| !v.is_null()) {
+        return super::global::update_replicas(db, cx, input);
+    }
     let input = Input::new(input)?;
     let name = required_table_name(input.string("TableName")?)?.to_string();
     let billing = input.string("BillingMode")?;
@@ -670,6 +674,7 @@ pub fn update_table(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Val
         TableStatus::Active => {}
     }
     let meta = &table.meta;
+    super::global::check_update(table, stream.is_some(), throughput.is_some() || billing.is_some(), !actions.is_empty())?;
 
     // What may be combined, as AWS rules.
     let index_online = online > 0;

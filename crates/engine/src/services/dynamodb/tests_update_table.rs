@@ -218,7 +218,7 @@ fn update_table_validation_and_combination_rules() {
         (json!({"TableName": "Scores", "StreamSpecification": {"StreamEnabled": true}}), "ValidationException", "One or more parameter values were invalid: If stream is being enabled then UpdateViewType is required"),
         (json!({"TableName": "Scores", "StreamSpecification": {"StreamEnabled": false}}), "ValidationException", "Table has no stream to disable: TableName: Scores"),
         (json!({"TableName": "Scores", "StreamSpecification": {"StreamEnabled": true, "StreamViewType": "NEW_IMAGE"}, "ProvisionedThroughput": {"ReadCapacityUnits": 9, "WriteCapacityUnits": 9}}), "ValidationException", "One or more parameter values were invalid: You cannot modify stream status while updating table IOPS"),
-        (json!({"TableName": "Scores", "ReplicaUpdates": [{"Create": {"RegionName": "us-west-2"}}]}), "ValidationException", "Gureum does not implement the ReplicaUpdates parameter of UpdateTable yet; remove it from the request."),
+        (json!({"TableName": "Scores", "ReplicaUpdates": [{"Create": {"RegionName": "us-west-2"}}]}), "ValidationException", "Table write capacity should either be Pay-Per-Request or AutoScaled."),
     ];
     for (input, kind, message) in cases {
         let (k, m) = err(&mut e, t, "UpdateTable", input.clone());

@@ -523,7 +523,7 @@ pub(crate) fn put_item(table: &mut Table, streams: &mut StreamStore, cx: &mut Cx
     let flat = KeyBytes::of(&key);
     let due = super::ttl::due_of(table, cx.now_ms, &item);
     // One branch for a table that captures nothing.
-    if !(table.meta.stream.enabled | table.kinesis.on | table.pitr.on) {
+    if !(table.meta.stream.enabled | table.kinesis.on | table.pitr.on | table.global.on) {
         cx.journal.put(record, bytes);
         if due.is_none() {
             return table.put_keyed(flat, key, item);
@@ -533,8 +533,9 @@ pub(crate) fn put_item(table: &mut Table, streams: &mut StreamStore, cx: &mut Cx
         super::ttl::on_put(table, cx, region, &flat, due, replaced_due);
         return old;
     }
-    // The stream reads the key from the stored item; Kinesis and PITR need their own copy.
-    let key_copy = (table.kinesis.on | table.pitr.on).then(|| key.clone());
+    // The stream reads the key from the stored item; Kinesis, PITR and global tables need
+    // their own copy.
+    let key_copy = (table.kinesis.on | table.pitr.on | table.global.on).then(|| key.clone());
     let old = table.put_keyed(flat.clone(), key, item);
     if due.is_some() {
         let replaced_due = old.as_ref().and_then(|o| super::ttl::due_of(table, cx.now_ms, o));
@@ -553,6 +554,9 @@ pub(crate) fn put_item(table: &mut Table, streams: &mut StreamStore, cx: &mut Cx
     if let Some(key) = key_copy.as_ref().filter(|_| table.kinesis.on) {
         super::kinesis_dest::capture(&mut table.kinesis, cx, region, &table.meta, key, old.as_ref(), new, Origin::User);
     }
+    if let Some(key) = key_copy.as_ref().filter(|_| table.global.on) {
+        super::global::capture(table, cx, region, key, &flat);
+    }
     cx.journal.put(record, bytes);
     old
 }
@@ -570,12 +574,15 @@ pub(crate) fn delete_item_as(table: &mut Table, streams: &mut StreamStore, cx: &
     if table.pitr.on {
         super::pitr::capture(table, cx, region, key, Some(&old));
     }
-    if table.meta.stream.enabled | table.kinesis.on {
+    if table.meta.stream.enabled | table.kinesis.on | table.global.on {
         if table.meta.stream.enabled {
             streams.capture(cx, &table.meta, Some(key), Some(&old), None, origin);
         }
         if table.kinesis.on {
             super::kinesis_dest::capture(&mut table.kinesis, cx, region, &table.meta, key, Some(&old), None, origin);
+        }
+        if table.global.on {
+            super::global::capture(table, cx, region, key, &KeyBytes::of(key));
         }
     }
     Some(old)
