@@ -9,7 +9,7 @@ use crate::{
     bridge::{ApiError, Bridge, Listener, WorkerEvent},
     clock::ClockBar,
     notify::{Notice, Notices},
-    panels::{dax::Dax, functions::Functions, home::Home, inbox::Inbox, info::ServiceInfo, kinesis::Kinesis, logs::Logs, tables::Tables},
+    panels::{athena::AthenaPanel, dax::Dax, functions::Functions, home::Home, inbox::Inbox, info::ServiceInfo, kinesis::Kinesis, logs::Logs, tables::Tables},
 };
 
 /// What every panel can reach: the engine, the region, notifications, and a counter that moves
@@ -48,6 +48,7 @@ pub enum Route {
     Inbox,
     Kinesis(Option<String>),
     Dax,
+    Athena,
 }
 
 impl Route {
@@ -68,6 +69,7 @@ impl Route {
             ("kinesis", Some(k)) if !k.is_empty() => Route::Kinesis(Some(js_sys::decode_uri_component(k).ok().and_then(|s| s.as_string()).unwrap_or_else(|| k.to_string()))),
             ("kinesis", _) => Route::Kinesis(None),
             ("dax", _) => Route::Dax,
+            ("athena", _) => Route::Athena,
             _ => Route::Home,
         }
     }
@@ -88,6 +90,7 @@ impl Route {
             Route::Kinesis(None) => "#/kinesis".into(),
             Route::Kinesis(Some(k)) => format!("#/kinesis/{}", String::from(js_sys::encode_uri_component(k))),
             Route::Dax => "#/dax".into(),
+            Route::Athena => "#/athena".into(),
         }
     }
 }
@@ -103,6 +106,7 @@ const NAV: &[(&str, &str, &str)] = &[
     ("Inbox", "#/inbox", "✉"),
     ("Kinesis", "#/kinesis", "≋"),
     ("DAX", "#/dax", "⚡"),
+    ("Athena", "#/athena", "⌕"),
 ];
 
 fn current_hash() -> String {
@@ -231,6 +235,7 @@ pub fn app() -> Html {
                 | ("Inbox", Route::Inbox)
                 | ("Kinesis", Route::Kinesis(_))
                 | ("DAX", Route::Dax)
+                | ("Athena", Route::Athena)
         )
     };
 
@@ -245,6 +250,7 @@ pub fn app() -> Html {
         Route::Inbox => html! { <Inbox /> },
         Route::Kinesis(k) => html! { <Kinesis selected={k.clone()} /> },
         Route::Dax => html! { <Dax /> },
+        Route::Athena => html! { <AthenaPanel /> },
     };
 
     let storage = ctx.status.get("storage").and_then(Value::as_str).unwrap_or("starting").to_string();

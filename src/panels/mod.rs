@@ -1,5 +1,6 @@
 //! One module per panel.
 
+pub mod athena;
 pub mod autoscaling;
 pub mod capacity;
 pub mod code_editor;
