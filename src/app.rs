@@ -9,7 +9,7 @@ use crate::{
     bridge::{ApiError, Bridge, Listener, WorkerEvent},
     clock::ClockBar,
     notify::{Notice, Notices},
-    panels::{athena::AthenaPanel, dax::Dax, functions::Functions, home::Home, inbox::Inbox, info::ServiceInfo, kinesis::Kinesis, logs::Logs, tables::Tables},
+    panels::{athena::AthenaPanel, dax::Dax, functions::Functions, home::Home, inbox::Inbox, info::ServiceInfo, kinesis::Kinesis, logs::Logs, s3::S3, tables::Tables},
 };
 
 /// What every panel can reach: the engine, the region, notifications, and a counter that moves
@@ -49,6 +49,8 @@ pub enum Route {
     Kinesis(Option<String>),
     Dax,
     Athena,
+    /// A bucket, or `bucket/prefix/` inside it.
+    S3(Option<String>),
 }
 
 impl Route {
@@ -70,6 +72,8 @@ impl Route {
             ("kinesis", _) => Route::Kinesis(None),
             ("dax", _) => Route::Dax,
             ("athena", _) => Route::Athena,
+            ("s3", Some(b)) if !b.is_empty() => Route::S3(Some(js_sys::decode_uri_component(b).ok().and_then(|s| s.as_string()).unwrap_or_else(|| b.to_string()))),
+            ("s3", _) => Route::S3(None),
             _ => Route::Home,
         }
     }
@@ -91,6 +95,8 @@ impl Route {
             Route::Kinesis(Some(k)) => format!("#/kinesis/{}", String::from(js_sys::encode_uri_component(k))),
             Route::Dax => "#/dax".into(),
             Route::Athena => "#/athena".into(),
+            Route::S3(None) => "#/s3".into(),
+            Route::S3(Some(b)) => format!("#/s3/{}", String::from(js_sys::encode_uri_component(b)).replace("%2F", "/")),
         }
     }
 }
@@ -103,6 +109,7 @@ const NAV: &[(&str, &str, &str)] = &[
     ("Workflows", "#/workflows", "⇉"),
     ("Auth", "#/auth", "☺"),
     ("Logs", "#/logs", "☰"),
+    ("S3", "#/s3", "▤"),
     ("Inbox", "#/inbox", "✉"),
     ("Kinesis", "#/kinesis", "≋"),
     ("DAX", "#/dax", "⚡"),
@@ -236,6 +243,7 @@ pub fn app() -> Html {
                 | ("Kinesis", Route::Kinesis(_))
                 | ("DAX", Route::Dax)
                 | ("Athena", Route::Athena)
+                | ("S3", Route::S3(_))
         )
     };
 
@@ -251,6 +259,7 @@ pub fn app() -> Html {
         Route::Kinesis(k) => html! { <Kinesis selected={k.clone()} /> },
         Route::Dax => html! { <Dax /> },
         Route::Athena => html! { <AthenaPanel /> },
+        Route::S3(b) => html! { <S3 selected={b.clone()} /> },
     };
 
     let storage = ctx.status.get("storage").and_then(Value::as_str).unwrap_or("starting").to_string();

@@ -206,6 +206,12 @@ impl Bridge {
         settle(self.send_promise(service, operation, input, None)).await
     }
 
+    /// An AWS call from Rust in `region` rather than the selected one (an S3 bucket answers in
+    /// its own region).
+    pub async fn send_in(&self, service: &str, operation: &str, input: Value, region: &str) -> Result<Value, ApiError> {
+        settle(self.send_promise(service, operation, input, Some(region.to_string()))).await
+    }
+
     /// A control-API call from Rust.
     pub async fn sim(&self, operation: &str, input: Value) -> Result<Value, ApiError> {
         settle(self.sim_promise(operation, input)).await

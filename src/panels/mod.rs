@@ -22,6 +22,7 @@ pub mod logs;
 pub mod partiql;
 pub mod partitions;
 pub mod query_builder;
+pub mod s3;
 pub mod samples;
 pub mod sandbox;
 pub mod stream;

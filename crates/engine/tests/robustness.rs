@@ -649,3 +649,176 @@ fn random_streams_requests_never_panic() {
     let strip = |r: Vec<gureum_engine::Record>| r.into_iter().filter(|r| r.key != "sim/clock").collect::<Vec<_>>();
     assert_eq!(strip(after), strip(before));
 }
+
+const S3_OPS: &[&str] = &[
+    "CreateBucket",
+    "DeleteBucket",
+    "HeadBucket",
+    "ListBuckets",
+    "PutObject",
+    "PutObject",
+    "GetObject",
+    "HeadObject",
+    "DeleteObject",
+    "DeleteObjects",
+    "CopyObject",
+    "ListObjectsV2",
+    "ListObjectsV2",
+    "GetBucketLocation",
+    "PutBucketVersioning",
+    "Bogus",
+];
+const S3_FIELDS: &[&str] = &[
+    "Bucket",
+    "Key",
+    "Body",
+    "Prefix",
+    "Delimiter",
+    "MaxKeys",
+    "ContinuationToken",
+    "StartAfter",
+    "Range",
+    "CopySource",
+    "Delete",
+    "Objects",
+    "Quiet",
+    "Metadata",
+    "ContentType",
+    "IfMatch",
+    "IfNoneMatch",
+    "IfModifiedSince",
+    "MetadataDirective",
+    "CreateBucketConfiguration",
+    "LocationConstraint",
+    "EncodingType",
+    "ChecksumAlgorithm",
+    "ChecksumCRC32",
+    "ContentMD5",
+];
+const S3_STRINGS: &[&str] = &[
+    "fuzz-bucket",
+    "other-bucket",
+    "a",
+    "a/",
+    "a/b",
+    "a/b/c",
+    "/",
+    "",
+    "bytes=0-1",
+    "bytes=-5",
+    "bytes=9-",
+    "bytes=x",
+    "fuzz-bucket/a/b",
+    "/fuzz-bucket/a",
+    "fuzz-bucket/%ZZ",
+    "aGVsbG8=",
+    "!!",
+    "*",
+    "\"abc\"",
+    "url",
+    "REPLACE",
+    "CRC32",
+    "eu-west-1",
+    "Z3VyZXVtLXMzOmE=",
+    "😀",
+    "\u{0}",
+];
+
+fn s3_value(g: &mut Gen, depth: u32) -> Value {
+    match g.next() % if depth > 3 { 5 } else { 8 } {
+        0 => Value::Null,
+        1 => json!(g.next().is_multiple_of(2)),
+        2 => json!((g.next() % 3000) as i64 - 1000),
+        3 | 4 => json!(g.pick(S3_STRINGS)),
+        5 | 6 => {
+            let mut m = Map::new();
+            for _ in 0..g.next() % 5 {
+                m.insert(g.pick(S3_FIELDS).to_string(), s3_value(g, depth + 1));
+            }
+            Value::Object(m)
+        }
+        _ => Value::Array((0..g.next() % 3).map(|_| s3_value(g, depth + 1)).collect()),
+    }
+}
+
+#[test]
+fn random_s3_requests_never_panic_and_keep_state_consistent() {
+    let mut e = Engine::new(EngineConfig::default(), 0);
+    let mut img = Image::default();
+    e.call(0, &Request::new("s3", "CreateBucket", "us-east-1", json!({"Bucket": "fuzz-bucket"}))).unwrap();
+    let mut g = Gen(0x5353_5353);
+    for n in 0..6_000 {
+        let op = *g.pick(S3_OPS);
+        let mut input = s3_value(&mut g, 0);
+        if let (Value::Object(m), true) = (&mut input, n % 3 != 0) {
+            m.insert("Bucket".into(), json!(g.pick(&["fuzz-bucket", "other-bucket"])));
+            if g.next().is_multiple_of(2) {
+                m.insert("Key".into(), json!(g.pick(&["a", "a/b", "a/b/c", "x/y"])));
+            }
+        }
+        let region = *g.pick(&["us-east-1", "us-east-1", "eu-west-1"]);
+        let _ = e.call(0, &Request::new("s3", op, region, input));
+        let changes = e.take_changes();
+        if !changes.is_empty() {
+            img.apply_segment(&encode_batch(&changes)).unwrap();
+        }
+    }
+    assert_eq!(img.clone().into_records(), e.snapshot());
+    let rebuilt = Engine::restore(EngineConfig::default(), 0, img.into_records()).unwrap();
+    assert_eq!(rebuilt.snapshot(), e.snapshot());
+}
+
+#[test]
+fn raw_s3_http_garbage_gets_s3_errors() {
+    let mut e = Engine::new(EngineConfig::default(), 0);
+    e.call(0, &Request::new("s3", "CreateBucket", "us-east-1", json!({"Bucket": "fuzz-bucket"}))).unwrap();
+    let auth = "AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=x";
+    let mut g = Gen(77);
+    for _ in 0..5_000 {
+        let method = g.pick(&["GET", "PUT", "POST", "DELETE", "HEAD", "PATCH"]).to_string();
+        let path = g
+            .pick(&[
+                "/",
+                "/fuzz-bucket",
+                "/fuzz-bucket/",
+                "/fuzz-bucket/k",
+                "/fuzz-bucket/a%2",
+                "/fuzz-bucket?delete",
+                "/fuzz-bucket?list-type=2&max-keys=x",
+                "/fuzz-bucket?acl",
+                "/x/%FF%FE",
+                "/fuzz-bucket/k?uploads",
+                "//",
+                "/fuzz-bucket?location",
+            ])
+            .to_string();
+        let len = (g.next() % 80) as usize;
+        let body: Vec<u8> = (0..len)
+            .map(|_| match g.next() % 6 {
+                0 => b'<',
+                1 => b'>',
+                2 => b'/',
+                3 => b'\r',
+                4 => b'\n',
+                _ => (g.next() % 256) as u8,
+            })
+            .collect();
+        let mut headers = vec![("Authorization".to_string(), auth.to_string())];
+        if g.next().is_multiple_of(3) {
+            headers.push(("x-amz-content-sha256".into(), "STREAMING-UNSIGNED-PAYLOAD-TRAILER".into()));
+        }
+        if g.next().is_multiple_of(4) {
+            headers.push(("Range".into(), g.pick(&["bytes=0-", "bytes=-0", "bytes=99999999999999999999-"]).to_string()));
+        }
+        if g.next().is_multiple_of(4) {
+            headers.push(("x-amz-copy-source".into(), g.pick(&["fuzz-bucket/k", "%", "/", ""]).to_string()));
+        }
+        let head = method == "HEAD";
+        let req = wire::HttpRequest { method, path, headers, body };
+        let resp = wire::handle(&mut e, 0, &req, "rid");
+        assert!((200..600).contains(&resp.status));
+        if resp.status >= 400 && !head {
+            assert!(String::from_utf8_lossy(&resp.body).contains("<Error><Code>"), "{:?}", String::from_utf8_lossy(&resp.body));
+        }
+    }
+}

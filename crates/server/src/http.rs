@@ -104,6 +104,7 @@ fn reason(status: u16) -> &'static str {
         411 => "Length Required",
         412 => "Precondition Failed",
         413 => "Payload Too Large",
+        416 => "Range Not Satisfiable",
         429 => "Too Many Requests",
         431 => "Request Header Fields Too Large",
         500 => "Internal Server Error",
@@ -279,7 +280,15 @@ fn write_response(w: &mut TcpStream, resp: &Response, keep_alive: bool) -> std::
         out.extend_from_slice(v.as_bytes());
         out.extend_from_slice(b"\r\n");
     }
-    out.extend_from_slice(format!("Content-Length: {}\r\nConnection: {}\r\n\r\n", resp.body.len(), if keep_alive { "keep-alive" } else { "close" }).as_bytes());
+    // A response with no body may name the length of the body it stands for (the answer to a
+    // HEAD request: S3's HeadObject says the object's size).
+    let length = resp
+        .headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("Content-Length"))
+        .filter(|_| resp.body.is_empty())
+        .map_or_else(|| resp.body.len().to_string(), |(_, v)| v.clone());
+    out.extend_from_slice(format!("Content-Length: {length}\r\nConnection: {}\r\n\r\n", if keep_alive { "keep-alive" } else { "close" }).as_bytes());
     out.extend_from_slice(&resp.body);
     w.write_all(&out)?;
     w.flush()

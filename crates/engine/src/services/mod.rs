@@ -8,6 +8,7 @@ pub mod dynamodb;
 pub mod kinesis;
 pub mod lambda;
 pub mod logs;
+pub mod s3;
 pub mod ses;
 pub mod sqs;
 
@@ -21,6 +22,7 @@ pub fn all(config: &EngineConfig) -> Vec<Box<dyn Service>> {
         Box::new(kinesis::Kinesis::default()),
         Box::new(lambda::Lambda::new()),
         Box::new(logs::Logs::default()),
+        Box::new(s3::S3::default()),
         Box::new(sqs::Sqs::default()),
         Box::new(ses::Ses::default()),
         Box::new(autoscaling::AutoScaling::default()),

@@ -3,6 +3,8 @@
 //! LocalStack's edge port: the `X-Amz-Target` header for JSON protocols, then the SigV4
 //! credential scope (`Credential=AKID/date/region/service/aws4_request`) for region and service.
 //!
+//! A request signed for `s3` (or presigned for it) is S3's REST-XML, read by [`s3`].
+//!
 //! A DynamoDB request (`X-Amz-Target: DynamoDB_20120810.*`) whose path is `/dax/{ClusterName}`
 //! goes to that DAX cluster's data plane (engine service `dax:{ClusterName}`).
 //!
@@ -12,6 +14,8 @@
 pub mod eventstream;
 pub mod json;
 pub mod rest;
+pub mod s3;
+pub mod xml;
 
 use serde_json::{json, Value};
 
@@ -101,6 +105,13 @@ pub enum Inbound {
         region: String,
         input: Value,
     },
+    /// An S3 (REST-XML) operation; `head` for HEAD requests, answered without a body.
+    S3 {
+        operation: &'static str,
+        region: String,
+        input: Value,
+        head: bool,
+    },
     Control {
         operation: String,
         input: Value,
@@ -145,6 +156,10 @@ pub fn parse(req: &HttpRequest, request_id: &str) -> Result<Inbound, HttpRespons
         return Ok(Inbound::Aws { service, operation: operation.to_string(), region, protocol: spec.protocol, input });
     }
     let signing = scope.map(|(_, service)| service);
+    if s3::is_s3(req, signing) {
+        let region = if scope.is_some() { region } else { s3::presigned_region(req).unwrap_or(region) };
+        return s3::parse(req, region).map_err(|e| s3::error(&e, request_id, &req.method));
+    }
     if let Some(service) = rest::service_for(signing, path) {
         return match rest::parse(service.routes, req) {
             Some(Ok((route, input))) => Ok(Inbound::Rest { route, region, input }),
@@ -180,6 +195,7 @@ pub fn handle(engine: &mut Engine, host_now_ms: i64, req: &HttpRequest, request_
 pub enum Outcome {
     Aws(Protocol, Result<Answer, AwsError>),
     Rest(&'static rest::Route, Result<Answer, AwsError>),
+    S3(&'static str, bool, Result<Answer, AwsError>),
     Plain(u16, Value),
 }
 
@@ -194,6 +210,7 @@ pub fn run(engine: &mut Engine, host_now_ms: i64, inbound: Inbound) -> Outcome {
         },
         Inbound::Aws { service, operation, region, protocol, input } => Outcome::Aws(protocol, engine.call_prepared(host_now_ms, &service, &operation, &region, input)),
         Inbound::Rest { route, region, input } => Outcome::Rest(route, engine.call_prepared(host_now_ms, route.service, route.operation, &region, Prepared::Json(input))),
+        Inbound::S3 { operation, region, input, head } => Outcome::S3(operation, head, engine.call_prepared(host_now_ms, "s3", operation, &region, Prepared::Json(input))),
     }
 }
 
@@ -211,6 +228,7 @@ pub fn respond(outcome: Outcome, request_id: &str) -> HttpResponse {
             rest::success(route, output, request_id)
         }
         Outcome::Rest(_, Err(e)) => rest::error(&e, request_id),
+        Outcome::S3(operation, head, result) => s3::respond(operation, head, result, request_id),
     }
 }
 

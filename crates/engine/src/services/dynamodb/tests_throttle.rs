@@ -339,7 +339,8 @@ fn idle_minutes_chart_the_capacity_in_force_then_not_todays() {
     let m = metrics(&mut e, m0 + 9 * 60_000, json!({"TableName": "Tbl", "StartTime": epoch, "EndTime": epoch + 9 * 60}));
     let wcu: Vec<f64> = m["Datapoints"].as_array().expect("points").iter().map(|p| p["ProvisionedWriteCapacityUnits"].as_f64().expect("provisioned")).collect();
     assert_eq!(wcu, [1.0, 1.0, 1.0, 1.0, 1.0, 9.0, 9.0, 9.0, 9.0]);
-    let gsi: Vec<f64> = m["GlobalSecondaryIndexes"]["ByCat"].as_array().expect("points").iter().map(|p| p["ProvisionedWriteCapacityUnits"].as_f64().expect("provisioned")).collect();
+    let gsi: Vec<f64> =
+        m["GlobalSecondaryIndexes"]["ByCat"].as_array().expect("points").iter().map(|p| p["ProvisionedWriteCapacityUnits"].as_f64().expect("provisioned")).collect();
     assert_eq!(gsi, [5.0; 9]);
     // Switched to on-demand in minute 9: from then on no Provisioned* figures; before, still 9.
     e.tick(m0 + 9 * 60_000 + 30_000);
