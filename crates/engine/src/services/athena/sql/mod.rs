@@ -139,7 +139,9 @@ fn check_nesting(dialect: &GenericDialect, sql: &str) -> Result<(), QueryError> 
                 Keyword::CASE => (1, false, false, false),
                 Keyword::END => (-1, false, false, true),
                 Keyword::NOT => (0, true, false, false),
-                Keyword::AND | Keyword::OR | Keyword::WHEN | Keyword::THEN | Keyword::ELSE | Keyword::SELECT | Keyword::WHERE | Keyword::FROM | Keyword::HAVING | Keyword::BY => (0, false, true, false),
+                Keyword::AND | Keyword::OR | Keyword::WHEN | Keyword::THEN | Keyword::ELSE | Keyword::SELECT | Keyword::WHERE | Keyword::FROM | Keyword::HAVING | Keyword::BY => {
+                    (0, false, true, false)
+                }
                 _ => (0, false, false, true),
             },
             Token::Minus | Token::Plus => (0, !previous_ends_value, false, false),
