@@ -221,17 +221,19 @@ pub fn athena_panel() -> Html {
 
     let grid = outcome.as_ref().filter(|o| o.execution["Status"]["State"] == "SUCCEEDED").map(|o| {
         let on_prev = {
-            let (load, mut previous) = (load_page.clone(), o.previous.clone());
+            let (load, previous) = (load_page.clone(), o.previous.clone());
             Callback::from(move |_: MouseEvent| {
-                let t = previous.pop().flatten();
-                load.emit((t, previous.clone()));
+                let mut before = previous.clone();
+                let t = before.pop().flatten();
+                load.emit((t, before));
             })
         };
         let on_next = {
-            let (load, next, mut previous, token) = (load_page.clone(), o.next.clone(), o.previous.clone(), o.token.clone());
+            let (load, next, previous, token) = (load_page.clone(), o.next.clone(), o.previous.clone(), o.token.clone());
             Callback::from(move |_: MouseEvent| {
-                previous.push(token.clone());
-                load.emit((next.clone(), previous.clone()));
+                let mut before = previous.clone();
+                before.push(token.clone());
+                load.emit((next.clone(), before));
             })
         };
         html! {

@@ -53,7 +53,8 @@ test("no exports yet, then an export is found and queried", async () => {
   await page.getByRole("button", { name: "Run query" }).click();
   const status = page.getByLabel("Query status");
   await status.getByText("SUCCEEDED").waitFor();
-  assert.match(await status.textContent(), new RegExp(`Data scanned: ${scanned} B`));
+  const shown = scanned >= 1024 ? `${(scanned / 1024).toFixed(1)} KB` : `${scanned} B`;
+  assert.match(await status.textContent(), new RegExp(`Data scanned: ${shown}`));
   assert.match(await status.textContent(), /Results CSV: s3:\/\/lake\/athena-results\/[0-9a-f-]{36}\.csv/);
   assert.deepEqual(await grid().locator("thead th").allTextContents(), ["whovarchar", "nbigint", "totaldecimal"]);
   assert.deepEqual(await cells(0), ["Austen", "30", "1350"]);
