@@ -229,6 +229,12 @@ fn export_files_json_and_ion_with_gzip() {
             {"id": {"S": "d"}}
         ]))
     );
+    // The example in AWS's export documentation.
+    let doc = r#"$ion_1_0 {Item:{Authors:$dynamodb_SS::["Author1","Author2"],Dimensions:"8.5 x 11.0 x 1.5",ISBN:"333-3333333333",Id:103.,InPublication:false,PageCount:6d2,Price:2d3,ProductCategory:"Book",Title:"Book 103 Title"}}"#;
+    let got = ion::items(doc).unwrap();
+    assert_eq!(got[0]["Id"], crate::services::dynamodb::value::AttributeValue::from_json(&json!({"N": "103"})).unwrap());
+    assert_eq!(got[0]["PageCount"], crate::services::dynamodb::value::AttributeValue::from_json(&json!({"N": "600"})).unwrap());
+    assert_eq!(got[0]["Authors"], crate::services::dynamodb::value::AttributeValue::from_json(&json!({"SS": ["Author1", "Author2"]})).unwrap());
     assert!(ion::items("{Item:{t:2024-01-01T}}").unwrap_err().contains("timestamps are not supported"));
     assert!(ion::items(&format!("{{Item:{}1{}}}", "[".repeat(200), "]".repeat(200))).unwrap_err().contains("nested too deeply"));
 
