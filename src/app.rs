@@ -9,7 +9,7 @@ use crate::{
     bridge::{ApiError, Bridge, Listener, WorkerEvent},
     clock::ClockBar,
     notify::{Notice, Notices},
-    panels::{dax::Dax, functions::Functions, home::Home, inbox::Inbox, info::ServiceInfo, kinesis::Kinesis, logs::Logs, s3::S3, tables::Tables},
+    panels::{athena::AthenaPanel, dax::Dax, functions::Functions, home::Home, inbox::Inbox, info::ServiceInfo, kinesis::Kinesis, logs::Logs, s3::S3, tables::Tables},
 };
 
 /// What every panel can reach: the engine, the region, notifications, and a counter that moves
@@ -48,6 +48,7 @@ pub enum Route {
     Inbox,
     Kinesis(Option<String>),
     Dax,
+    Athena,
     /// A bucket, or `bucket/prefix/` inside it.
     S3(Option<String>),
 }
@@ -70,6 +71,7 @@ impl Route {
             ("kinesis", Some(k)) if !k.is_empty() => Route::Kinesis(Some(js_sys::decode_uri_component(k).ok().and_then(|s| s.as_string()).unwrap_or_else(|| k.to_string()))),
             ("kinesis", _) => Route::Kinesis(None),
             ("dax", _) => Route::Dax,
+            ("athena", _) => Route::Athena,
             ("s3", Some(b)) if !b.is_empty() => Route::S3(Some(js_sys::decode_uri_component(b).ok().and_then(|s| s.as_string()).unwrap_or_else(|| b.to_string()))),
             ("s3", _) => Route::S3(None),
             _ => Route::Home,
@@ -92,6 +94,7 @@ impl Route {
             Route::Kinesis(None) => "#/kinesis".into(),
             Route::Kinesis(Some(k)) => format!("#/kinesis/{}", String::from(js_sys::encode_uri_component(k))),
             Route::Dax => "#/dax".into(),
+            Route::Athena => "#/athena".into(),
             Route::S3(None) => "#/s3".into(),
             Route::S3(Some(b)) => format!("#/s3/{}", String::from(js_sys::encode_uri_component(b)).replace("%2F", "/")),
         }
@@ -110,6 +113,7 @@ const NAV: &[(&str, &str, &str)] = &[
     ("Inbox", "#/inbox", "✉"),
     ("Kinesis", "#/kinesis", "≋"),
     ("DAX", "#/dax", "⚡"),
+    ("Athena", "#/athena", "⌕"),
 ];
 
 fn current_hash() -> String {
@@ -238,6 +242,7 @@ pub fn app() -> Html {
                 | ("Inbox", Route::Inbox)
                 | ("Kinesis", Route::Kinesis(_))
                 | ("DAX", Route::Dax)
+                | ("Athena", Route::Athena)
                 | ("S3", Route::S3(_))
         )
     };
@@ -253,6 +258,7 @@ pub fn app() -> Html {
         Route::Inbox => html! { <Inbox /> },
         Route::Kinesis(k) => html! { <Kinesis selected={k.clone()} /> },
         Route::Dax => html! { <Dax /> },
+        Route::Athena => html! { <AthenaPanel /> },
         Route::S3(b) => html! { <S3 selected={b.clone()} /> },
     };
 

@@ -1,5 +1,6 @@
 //! One module per panel.
 
+pub mod athena;
 pub mod autoscaling;
 pub mod backups;
 pub mod capacity;

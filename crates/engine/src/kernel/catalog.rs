@@ -61,6 +61,7 @@ pub const CATALOG: &[ServiceSpec] = &[
         target_prefix: "AnyScaleFrontendService",
         error_namespace: "",
     },
+    ServiceSpec { name: "athena", signing_name: "athena", protocol: Protocol::Json11, target_prefix: "AmazonAthena", error_namespace: "" },
 ];
 
 pub fn spec(name: &str) -> Option<&'static ServiceSpec> {
