@@ -55,7 +55,7 @@ impl Engine {
                 }
                 // Fire what is due before the jump, then every timer the jump passes, in order.
                 self.tick(host_now_ms);
-                let target = self.clock.now(host_now_ms) + (seconds * 1000.0) as i64;
+                let target = self.clock.now(host_now_ms) + (seconds * 1000.0).round() as i64;
                 while let Some(due) = self.scheduler.next_due().filter(|d| *d <= target) {
                     let now = self.clock.now(host_now_ms);
                     if due > now {

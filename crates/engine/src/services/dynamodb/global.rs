@@ -624,6 +624,23 @@ fn members(db: &DynamoDb, region: &str, name: &str) -> Vec<String> {
     out
 }
 
+/// Copies the TTL setting of the table `name` in `region` to every other member of its group.
+pub(crate) fn sync_ttl(db: &mut DynamoDb, cx: &mut Cx, region: &str, name: &str) {
+    let group = members(db, region, name);
+    let Some(state) = db.tables(region).and_then(|t| t.get(name)).map(|t| t.ttl.state.clone()) else { return };
+    for m in group.iter().skip(1) {
+        let Some(t) = db.regions.get_mut(m).and_then(|t| t.get_mut(name)) else { continue };
+        in_region(cx, m, |cx| super::ttl::adopt(t, cx, &state));
+    }
+}
+
+/// Whether the TTL process of `region` deletes the expired items of the table `name`: for a
+/// global table, only the member of the smallest region name does ("that work can be done in
+/// any Region"), and its deletes replicate; the others wait for them.
+pub(crate) fn runs_ttl(db: &DynamoDb, region: &str, name: &str) -> bool {
+    members(db, region, name).iter().skip(1).all(|m| m.as_str() > region)
+}
+
 fn save_settings(table: &Table, cx: &mut Cx, region: &str) {
     match &table.global.settings {
         Some(s) => cx.journal.put_json(settings_key(region, &table.meta.name), s),
@@ -650,6 +667,7 @@ fn create_replica(db: &mut DynamoDb, cx: &mut Cx, name: &str, target: &str, kms:
         streams.open(cx, &region, &table.meta);
     }
     let lag_ms = table.global.lag_ms();
+    let ttl = table.ttl.state.clone();
     let mut meta: TableMeta = table.meta.clone();
     meta.arn = cx.account.arn("dynamodb", target, &format!("table/{name}"));
     meta.id = cx.rng.uuid();
@@ -709,6 +727,10 @@ fn create_replica(db: &mut DynamoDb, cx: &mut Cx, name: &str, target: &str, kms:
         }
         t.global.refresh();
         save_settings(t, cx, m);
+    }
+    // The replica has the group's TTL setting.
+    if ttl != Default::default() {
+        in_region(cx, target, |cx| super::ttl::adopt(&mut replica, cx, &ttl));
     }
     db.tables_mut(target).insert(name.to_string(), replica);
     cx.schedule(now + REPLICA_CREATE_MS + items, json!({"action": SETTLE_ACTION, "table": name, "tableId": table_id, "replica": target}));

@@ -281,6 +281,43 @@ fn ttl_deletes_replicate_as_ordinary_removes() {
     assert_eq!(events.last(), Some(&("REMOVE".to_string(), "old".to_string())));
 }
 
+fn ttl_of(e: &mut Engine, region: &str) -> Value {
+    ok(ddb(e, region, "DescribeTimeToLive", json!({"TableName": "Music"})))["TimeToLiveDescription"].clone()
+}
+
+#[test]
+fn the_ttl_setting_is_one_for_the_group_and_new_replicas_get_it() {
+    let mut e = global();
+    // Set in the replica's region, it applies in every region, with the same transition.
+    ok(ddb(&mut e, WEST, "UpdateTimeToLive", json!({"TableName": "Music", "TimeToLiveSpecification": {"Enabled": true, "AttributeName": "exp"}})));
+    assert_eq!(ttl_of(&mut e, EAST), json!({"TimeToLiveStatus": "ENABLING", "AttributeName": "exp"}));
+    advance_ms(&mut e, 5_000);
+    assert_eq!(ttl_of(&mut e, EAST), json!({"TimeToLiveStatus": "ENABLED", "AttributeName": "exp"}));
+    assert_eq!(ttl_of(&mut e, WEST), json!({"TimeToLiveStatus": "ENABLED", "AttributeName": "exp"}));
+    // One change an hour counts for the group, wherever it was made.
+    let (code, msg) = err(ddb(&mut e, EAST, "UpdateTimeToLive", json!({"TableName": "Music", "TimeToLiveSpecification": {"Enabled": false, "AttributeName": "exp"}})));
+    assert_eq!((code.as_str(), msg.as_str()), ("ValidationException", "Time to live has been modified multiple times within a fixed interval"));
+    // An expiring item written in one region is deleted everywhere, also in a replica added
+    // after TTL was enabled (it takes the setting and queues the items it copies).
+    let now_s = e.now_ms(H) / 1000;
+    ok(ddb(&mut e, EAST, "PutItem", json!({"TableName": "Music", "Item": {"pk": {"S": "soon"}, "v": {"S": "x"}, "exp": {"N": (now_s + 60).to_string()}}})));
+    advance_ms(&mut e, DEFAULT_LAG_MS);
+    ok(add_replica(&mut e, EAST, "Music", EU));
+    advance_ms(&mut e, REPLICA_CREATE_MS + 10);
+    assert_eq!(ttl_of(&mut e, EU), json!({"TimeToLiveStatus": "ENABLED", "AttributeName": "exp"}));
+    assert_eq!(get(&mut e, EU, "soon").as_deref(), Some("x"));
+    // Disabling it is refused in the new member too until the hour is over, then applies to all.
+    advance_ms(&mut e, 3_600_000);
+    for region in [EAST, WEST, EU] {
+        assert_eq!(get(&mut e, region, "soon"), None, "deleted in {region}");
+    }
+    ok(ddb(&mut e, EU, "UpdateTimeToLive", json!({"TableName": "Music", "TimeToLiveSpecification": {"Enabled": false, "AttributeName": "exp"}})));
+    advance_ms(&mut e, 5_000);
+    for region in [EAST, WEST, EU] {
+        assert_eq!(ttl_of(&mut e, region), json!({"TimeToLiveStatus": "DISABLED"}), "{region}");
+    }
+}
+
 #[test]
 fn outage_queues_changes_and_the_region_catches_up() {
     let mut e = global();

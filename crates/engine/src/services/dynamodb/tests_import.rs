@@ -5,7 +5,10 @@
 use base64::{engine::general_purpose::STANDARD as B64, Engine as _};
 use serde_json::{json, Value};
 
-use super::transfer::{formats::gzip, import::STEP_MS};
+use super::transfer::{
+    formats::gzip,
+    import::{START_MS, STEP_BYTES, STEP_MS},
+};
 use crate::{AwsError, Engine, EngineConfig, Request};
 
 const H: i64 = 1_000_000;
@@ -119,8 +122,8 @@ fn a_csv_import_creates_the_table_over_virtual_time() {
     let (table_arn, id) = arn.split_once("/import/").unwrap();
     assert_eq!(table_arn, first["TableArn"]);
     assert!(id.len() == 23 && id.as_bytes()[14] == b'-', "{id}");
-    // The table is CREATING while the import runs (past its usual one second), and takes no data.
-    advance_ms(&mut e, 500);
+    // The table is CREATING while the import runs, and takes no data.
+    advance_ms(&mut e, START_MS / 2);
     let t = ok(ddb(&mut e, "DescribeTable", json!({"TableName": "People"})))["Table"].clone();
     assert_eq!(t["TableStatus"], "CREATING");
     assert_eq!(err(ddb(&mut e, "PutItem", json!({"TableName": "People", "Item": {"pk": {"S": "x"}, "n": {"N": "1"}}}))).0, "ResourceNotFoundException");
@@ -333,22 +336,22 @@ fn big_csv(rows: usize) -> Vec<u8> {
 #[test]
 fn progress_grows_step_by_step_and_survives_a_reload() {
     let mut e = engine();
-    let body = big_csv(30_000); // ~3 MB: three or four steps
+    let body = big_csv(30_000); // ~3 MB: a dozen steps
     put_object(&mut e, "source-bucket", "big/rows.csv.gz", &gzip(&body));
     let arn =
         ok(ddb(&mut e, "ImportTable", request("big/", "Big", "CSV", json!({"InputCompressionType": "GZIP"}))))["ImportTableDescription"]["ImportArn"].as_str().unwrap().to_string();
-    // The first step (after the start delay) reads one chunk.
-    advance_ms(&mut e, 1_000);
+    // The first step (after the start delay) lists and fetches the object, the next reads one chunk.
+    advance_ms(&mut e, START_MS + STEP_MS);
     let d = describe(&mut e, &arn);
     assert_eq!(d["ImportStatus"], "IN_PROGRESS");
     let first = d["ProcessedItemCount"].as_u64().unwrap();
     assert!(first > 0 && first < 30_000, "{d}");
-    assert!(d["ProcessedSizeBytes"].as_u64().unwrap() >= 1 << 20);
+    assert!(d["ProcessedSizeBytes"].as_u64().unwrap() >= STEP_BYTES as u64);
 
-    // Reload: the job record carries the offset; the object is fetched again.
+    // Reload: the job record carries the offset; the object is fetched again, then read on.
     let records = e.snapshot();
     let mut e = Engine::restore(EngineConfig::default(), H, records).unwrap();
-    advance_ms(&mut e, STEP_MS);
+    advance_ms(&mut e, 2 * STEP_MS);
     let d = describe(&mut e, &arn);
     assert!(d["ProcessedItemCount"].as_u64().unwrap() > first, "{d}");
     let done = wait(&mut e, &arn);

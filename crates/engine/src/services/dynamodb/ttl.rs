@@ -235,6 +235,16 @@ pub(crate) fn pass(db: &mut DynamoDb, cx: &mut Cx, timer: &Timer) {
     let region = cx.region.to_string();
     let name = timer.payload.get("table").and_then(Value::as_str).unwrap_or_default();
     let id = timer.payload.get("tableId").and_then(Value::as_str).unwrap_or_default();
+    // A replica still being created (it has the group's setting) takes its pass a minute later.
+    if let Some(t) = db.tables_mut(&region).get_mut(name).filter(|t| t.meta.id == id && t.meta.status == TableStatus::Creating) {
+        t.ttl.timers.remove(&timer.due_ms);
+        if t.ttl.state.pass_at == Some(timer.due_ms) {
+            schedule_pass(t, cx, &region, timer.due_ms + PASS_GRID_MS);
+        }
+        return;
+    }
+    // A global table's expired items are deleted by one member, and the deletes replicate.
+    let deletes_here = super::global::runs_ttl(db, &region, name);
     let Ok((table, streams)) = db.table_for_write(&region, name) else { return };
     if table.meta.id != id {
         return;
@@ -265,6 +275,14 @@ pub(crate) fn pass(db: &mut DynamoDb, cx: &mut Cx, timer: &Timer) {
                     due_keys.push(key);
                 }
             }
+        }
+    }
+    if !deletes_here && !due_keys.is_empty() {
+        // Another member deletes them; look again next minute in case that delete never comes
+        // (its region is down, or it left the group).
+        let again = now - now.rem_euclid(PASS_GRID_MS) + PASS_GRID_MS;
+        for key in due_keys.drain(..) {
+            queue.push(again, KeyBytes::of(&key));
         }
     }
     let next = queue.next_due();
@@ -368,7 +386,38 @@ pub fn update_time_to_live(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Res
     table.ttl.queue = None;
     cx.journal.put_json(ttl_key(&region, &name), &table.ttl.state);
     cx.schedule(cx.now_ms + TRANSITION_MS, json!({"action": SETTLE_ACTION, "table": name, "tableId": table.meta.id}));
+    // "With global tables, you can configure TTL in any Region, and the setting is
+    // automatically replicated to other Regions that are associated with the global table."
+    super::global::sync_ttl(db, cx, &region, &name);
     Ok(json!({"TimeToLiveSpecification": {"Enabled": enabled, "AttributeName": attribute}}))
+}
+
+/// Gives `table` (in `cx`'s region) another member's TTL setting, as global tables keep one
+/// setting for every replica: a transition settles when the other's does, an ENABLED setting
+/// queues the items already there and schedules their pass.
+pub(crate) fn adopt(table: &mut Table, cx: &mut Cx, state: &TtlState) {
+    let region = cx.region.to_string();
+    table.ttl.state = TtlState { pass_at: None, ..state.clone() };
+    table.ttl.queue = None;
+    match state.status {
+        TtlStatus::Enabling | TtlStatus::Disabling => {
+            let at = state.changed_ms.map_or(cx.now_ms, |c| c + TRANSITION_MS).max(cx.now_ms);
+            cx.journal.put_json(ttl_key(&region, &table.meta.name), &table.ttl.state);
+            cx.schedule(at, json!({"action": SETTLE_ACTION, "table": table.meta.name, "tableId": table.meta.id}));
+        }
+        TtlStatus::Enabled => {
+            let attribute = state.attribute_name.clone().unwrap_or_default();
+            let queue = TableTtl::build(table, &attribute, cx.now_ms);
+            let next = queue.next_due();
+            table.ttl.queue = Some(queue);
+            match next {
+                Some(due) => schedule_pass(table, cx, &region, due.max(cx.now_ms)),
+                None => cx.journal.put_json(ttl_key(&region, &table.meta.name), &table.ttl.state),
+            }
+        }
+        TtlStatus::Disabled if save(table).is_some() => cx.journal.put_json(ttl_key(&region, &table.meta.name), &table.ttl.state),
+        TtlStatus::Disabled => cx.journal.delete(ttl_key(&region, &table.meta.name)),
+    }
 }
 
 /// Loads the TTL record of a table already loaded.

@@ -34,12 +34,14 @@ use crate::services::dynamodb::{
     DynamoDb, ERROR_NAMESPACE,
 };
 
-/// Uncompressed bytes of records one step reads.
-pub const STEP_BYTES: usize = 1 << 20;
+/// Uncompressed bytes of records one step reads: small enough that a host answering calls
+/// between steps (the browser's worker, which also commits each step to IndexedDB) is never
+/// busy with one for long.
+pub const STEP_BYTES: usize = 256 << 10;
 /// Virtual time between two steps of an import.
-pub const STEP_MS: i64 = 50;
+pub const STEP_MS: i64 = 10;
 /// Virtual time from ImportTable to the first step.
-pub const START_MS: i64 = 1_000;
+pub const START_MS: i64 = 200;
 /// The most objects one import may read (AWS's quota).
 pub const MAX_OBJECTS: usize = 50_000;
 pub const LOG_GROUP: &str = "/aws-dynamodb/imports";
@@ -496,6 +498,9 @@ pub(crate) fn resume(db: &mut DynamoDb, cx: &mut Cx, then: Then, answer: Result<
             match text {
                 Ok(text) => {
                     db.transfer.reading.insert(id.clone(), Reading { object, text });
+                    // Fetching and decoding a large object is a step of its own.
+                    cx.schedule(cx.now_ms + STEP_MS, json!({"action": IMPORT_STEP_ACTION, "import": id}));
+                    return Ok(Step::Done(Value::Null));
                 }
                 Err(message) => {
                     // The whole object is one error; the import goes on with the next.
