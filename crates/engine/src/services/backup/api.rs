@@ -198,7 +198,7 @@ fn parse_rules(b: &mut Backup, cx: &mut Cx, plan: &Value) -> Result<(String, Vec
         if !b.region(cx, &region).vaults.contains_key(vault) {
             return Err(vault_not_found(vault));
         }
-        let schedule = opt_str(r, "ScheduleExpression")?;
+        let schedule = Some(opt_str(r, "ScheduleExpression")?.unwrap_or(super::schedule::DEFAULT_SCHEDULE));
         if let Some(e) = schedule {
             Schedule::parse(e).map_err(|m| invalid_param(format!("Invalid ScheduleExpression {e}: {m}")))?;
         }
@@ -278,7 +278,7 @@ fn rule_json(r: &Rule) -> Value {
 fn schedule_rule(cx: &mut Cx, plan: &Plan, rule: &mut Rule) {
     let Some(expr) = &rule.schedule else { return };
     let Ok(s) = Schedule::parse(expr) else { return };
-    if let Some(due) = s.next(cx.now_ms, plan.created_ms) {
+    if let Some(due) = s.next(cx.now_ms) {
         rule.next_ms = Some(due);
         cx.schedule(due, json!({"action": "rule", "plan": plan.id, "rule": rule.id, "version": plan.version_id}));
     }

@@ -4,26 +4,19 @@
 //! numbers, ranges `a-b`, lists `a,b`, steps `*/n` and `a/n`, month names JAN–DEC and weekday
 //! names SUN–SAT (1 = Sunday); exactly one of day-of-month and day-of-week is `?`. `L`, `W` and
 //! `#` are refused as not supported in the sandbox. AWS Backup runs a rule at most once an hour,
-//! so the minutes field must be a single number. `rate(n hour|hours|day|days)` is accepted too,
-//! counted from the plan's creation.
+//! so the minutes field must be a single number. AWS Backup takes cron expressions only ("A cron
+//! expression in UTC specifying when Backup initiates a backup job"), so `rate(...)` is refused;
+//! a rule without one runs on AWS's default, [`DEFAULT_SCHEDULE`].
+
+/// "When no CRON expression is provided, Backup will use the default expression cron(0 5 ? * * *)."
+pub const DEFAULT_SCHEDULE: &str = "cron(0 5 ? * * *)";
 
 const DAY_MS: i64 = 86_400_000;
 const HOUR_MS: i64 = 3_600_000;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Schedule {
-    Cron {
-        minute: u32,
-        hours: Vec<u32>,
-        days: Option<Vec<u32>>,
-        months: Vec<u32>,
-        weekdays: Option<Vec<u32>>,
-        years: Option<Vec<u32>>,
-    },
-    /// Every `every_ms`, from `anchor_ms`.
-    Rate {
-        every_ms: i64,
-    },
+    Cron { minute: u32, hours: Vec<u32>, days: Option<Vec<u32>>, months: Vec<u32>, weekdays: Option<Vec<u32>>, years: Option<Vec<u32>> },
 }
 
 fn field(spec: &str, lo: u32, hi: u32, names: &[&str], what: &str) -> Result<Vec<u32>, String> {
@@ -69,21 +62,11 @@ const WEEKDAYS: &[&str] = &["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];
 impl Schedule {
     pub fn parse(expr: &str) -> Result<Schedule, String> {
         let expr = expr.trim();
-        if let Some(inner) = expr.strip_prefix("rate(").and_then(|s| s.strip_suffix(')')) {
-            let (n, unit) = inner.trim().split_once(' ').ok_or("a rate is rate(value unit)")?;
-            let n: i64 = n.parse().ok().filter(|n| *n > 0).ok_or("the rate's value must be a positive whole number")?;
-            let unit_ms = match unit.trim() {
-                "minute" | "minutes" => 60_000,
-                "hour" | "hours" => HOUR_MS,
-                "day" | "days" => DAY_MS,
-                u => return Err(format!("unknown rate unit: {u}")),
-            };
-            if n * unit_ms < HOUR_MS {
-                return Err("AWS Backup runs a rule at most once an hour".into());
-            }
-            return Ok(Schedule::Rate { every_ms: n * unit_ms });
+        if expr.starts_with("rate(") {
+            return Err("AWS Backup takes a cron expression, not a rate expression".into());
         }
-        let inner = expr.strip_prefix("cron(").and_then(|s| s.strip_suffix(')')).ok_or("a schedule is cron(...) or rate(...)")?;
+        let inner =
+            expr.strip_prefix("cron(").and_then(|s| s.strip_suffix(')')).ok_or("a schedule is a cron expression: cron(minutes hours day-of-month month day-of-week year)")?;
         let f: Vec<&str> = inner.split_whitespace().collect();
         if f.len() != 6 {
             return Err("a cron expression has six fields: minutes hours day-of-month month day-of-week year".into());
@@ -110,14 +93,9 @@ impl Schedule {
         Ok(Schedule::Cron { minute, hours, days, months, weekdays, years })
     }
 
-    /// The first run strictly after `after_ms` (`anchor_ms`: when the rule was created, for
-    /// rates). None when the schedule never runs again.
-    pub fn next(&self, after_ms: i64, anchor_ms: i64) -> Option<i64> {
+    /// The first run strictly after `after_ms`. None when the schedule never runs again.
+    pub fn next(&self, after_ms: i64) -> Option<i64> {
         match self {
-            Schedule::Rate { every_ms } => {
-                let n = (after_ms - anchor_ms).div_euclid(*every_ms) + 1;
-                Some(anchor_ms + n * every_ms)
-            }
             Schedule::Cron { minute, hours, days, months, weekdays, years } => {
                 let first = after_ms.div_euclid(DAY_MS);
                 for day in first..first + 366 * 6 {
@@ -172,27 +150,35 @@ mod tests {
     #[test]
     fn daily_at_five() {
         let s = Schedule::parse("cron(0 5 ? * * *)").unwrap();
-        assert_eq!(s.next(T, 0), Some(T - 10 * HOUR_MS + DAY_MS + 5 * HOUR_MS));
+        assert_eq!(s.next(T), Some(T - 10 * HOUR_MS + DAY_MS + 5 * HOUR_MS));
         let s = Schedule::parse("cron(30 10 * * ? *)").unwrap();
-        assert_eq!(s.next(T, 0), Some(T + 30 * 60_000));
+        assert_eq!(s.next(T), Some(T + 30 * 60_000));
     }
 
     #[test]
     fn hourly_weekdays_and_lists() {
         let s = Schedule::parse("cron(15 */6 ? * MON-FRI *)").unwrap();
-        assert_eq!(s.next(T, 0), Some(T + 2 * HOUR_MS + 15 * 60_000));
+        assert_eq!(s.next(T), Some(T + 2 * HOUR_MS + 15 * 60_000));
         // Sundays only: the next is 2026-11-29 (Sunday) at 00:15.
         let s = Schedule::parse("cron(15 0 ? * SUN *)").unwrap();
-        assert_eq!(s.next(T, 0), Some(T - 10 * HOUR_MS + 4 * DAY_MS + 15 * 60_000));
+        assert_eq!(s.next(T), Some(T - 10 * HOUR_MS + 4 * DAY_MS + 15 * 60_000));
         let s = Schedule::parse("cron(0 12 1 JAN,JUL ? *)").unwrap();
-        assert_eq!(s.next(T, 0).map(|t| civil(t / DAY_MS)), Some((2027, 1, 1)));
+        assert_eq!(s.next(T).map(|t| civil(t / DAY_MS)), Some((2027, 1, 1)));
     }
 
     #[test]
-    fn rates_and_refusals() {
-        let s = Schedule::parse("rate(12 hours)").unwrap();
-        assert_eq!(s.next(T, T - HOUR_MS), Some(T + 11 * HOUR_MS));
-        for bad in ["cron(*/5 * ? * * *)", "rate(5 minutes)", "cron(0 5 * * * *)", "cron(0 5 L * ? *)", "cron(0 5 ? * 2#1 *)", "every day", "cron(0 25 ? * * *)"] {
+    fn refusals() {
+        for bad in [
+            "rate(12 hours)",
+            "rate(1 day)",
+            "cron(*/5 * ? * * *)",
+            "rate(5 minutes)",
+            "cron(0 5 * * * *)",
+            "cron(0 5 L * ? *)",
+            "cron(0 5 ? * 2#1 *)",
+            "every day",
+            "cron(0 25 ? * * *)",
+        ] {
             assert!(Schedule::parse(bad).is_err(), "{bad}");
         }
     }

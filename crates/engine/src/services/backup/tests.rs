@@ -92,6 +92,8 @@ fn plan_validation() {
     for (rule, what) in [
         (json!({"RuleName": "r", "TargetBackupVaultName": "nope"}), "ResourceNotFoundException"),
         (json!({"RuleName": "r", "TargetBackupVaultName": "Default", "ScheduleExpression": "cron(*/5 * ? * * *)"}), "InvalidParameterValueException"),
+        // AWS Backup schedules are cron expressions only.
+        (json!({"RuleName": "r", "TargetBackupVaultName": "Default", "ScheduleExpression": "rate(12 hours)"}), "InvalidParameterValueException"),
         (
             json!({"RuleName": "r", "TargetBackupVaultName": "Default", "ScheduleExpression": "cron(0 5 ? * * *)", "Lifecycle": {"MoveToColdStorageAfterDays": 30}}),
             "InvalidParameterValueException",
@@ -110,6 +112,11 @@ fn plan_validation() {
     assert_eq!(got["BackupPlan"]["Rules"][0]["ScheduleExpression"], "cron(0 * ? * * *)");
     assert_eq!(got["BackupPlan"]["Rules"][0]["StartWindowMinutes"], 480);
     assert_eq!(got["BackupPlan"]["Rules"][0]["Lifecycle"], json!({"DeleteAfterDays": 2}));
+    // Without a schedule a rule runs on AWS's default, daily at 05:00 UTC.
+    let daily = ok(create(&mut e, json!({"RuleName": "d", "TargetBackupVaultName": "Default"})))["BackupPlanId"].clone();
+    let got = ok(bk(&mut e, "GetBackupPlan", json!({"BackupPlanId": daily})));
+    assert_eq!(got["BackupPlan"]["Rules"][0]["ScheduleExpression"], "cron(0 5 ? * * *)");
+    ok(bk(&mut e, "DeleteBackupPlan", json!({"BackupPlanId": daily})));
     assert_eq!(ok(bk(&mut e, "ListBackupPlans", json!({})))["BackupPlansList"].as_array().unwrap().len(), 1);
     // Selections must go first.
     assert_eq!(err(bk(&mut e, "DeleteBackupPlan", json!({"BackupPlanId": id}))).0, "InvalidRequestException");
