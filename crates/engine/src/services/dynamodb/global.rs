@@ -41,10 +41,12 @@
 //! and its own outboxes hold; when it returns, queued changes are applied in order (last writer
 //! still wins) and it sends what it held. The outage is a record, `dynamodb/{region}/outage`.
 //! `dynamodb:DescribeReplication` reports per member region its availability, status, items,
-//! changes pending for it and recent replication events (runtime state, not persisted).
+//! changes pending for it and its recent replication events (the last 50 per member, each a
+//! record `.../global/ev/{seq}`, so a reload keeps the story of a conflict).
 //!
-//! Departures: Time to Live settings are per replica (AWS copies them to every replica);
-//! tombstones (the stamps of deleted items) are kept for the life of the table; a DeleteItem of an
+//! TTL is one setting for the group, and one member deletes expired items (see [`runs_ttl`]).
+//!
+//! Departures: tombstones (the stamps of deleted items) are kept for the life of the table; a DeleteItem of an
 //! item a region does not hold writes nothing there and so replicates nothing; a replicated write
 //! is billed at the receiving region's write-unit price (AWS: replicated write units).
 
@@ -83,7 +85,7 @@ pub const DEFAULT_LAG_MS: i64 = 1_000;
 pub const REPLICA_CREATE_MS: i64 = 5_000;
 /// The longest lag `dynamodb:SetReplicationLag` accepts: an hour.
 pub const MAX_LAG_MS: i64 = 3_600_000;
-/// Replication events kept per replica table (runtime state).
+/// Replication events kept per replica table.
 const EVENTS_KEPT: usize = 50;
 
 pub const DELIVER_ACTION: &str = "global-deliver";
@@ -133,9 +135,13 @@ struct Outgoing {
     targets: Vec<String>,
 }
 
-/// One change applied (or discarded) in a replica: what the UI draws between the lanes.
-#[derive(Debug, Clone, PartialEq)]
+/// One change applied (or discarded) in a replica: what the UI draws between the lanes. The
+/// record `.../global/ev/{seq}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Event {
+    #[serde(skip)]
+    pub seq: u64,
     pub applied_ms: i64,
     pub written_ms: i64,
     pub from: String,
@@ -163,8 +169,9 @@ pub struct TableGlobal {
     /// The last write of each item this table holds (deletes included), with the item's key
     /// attributes (DynamoDB JSON, for the record a deleted item's stamp keeps).
     stamps: HashMap<KeyBytes, (Stamp, Value), foldhash::fast::FixedState>,
-    /// Recent changes received, newest first (runtime).
+    /// Recent changes received, newest first.
     pub events: VecDeque<Event>,
+    next_event: u64,
 }
 
 impl TableGlobal {
@@ -192,6 +199,10 @@ fn settings_key(region: &str, table: &str) -> String {
 
 fn out_key(region: &str, table: &str, id: u64) -> String {
     format!("{}/global/out/{id:016x}", table_key(region, table))
+}
+
+fn event_key(region: &str, table: &str, seq: u64) -> String {
+    format!("{}/global/ev/{seq:016x}", table_key(region, table))
 }
 
 fn stamp_key(region: &str, table: &str, key: &PrimaryKey) -> String {
@@ -383,7 +394,10 @@ fn apply(db: &mut DynamoDb, cx: &mut Cx, name: &str, to: &str, e: &Outgoing) {
         target.global.on = on;
         target.throughput.borrow_mut().take(&target.meta, cx.now_ms, Access::Write, &consumed);
     }
-    target.global.events.push_front(Event {
+    let seq = target.global.next_event;
+    target.global.next_event += 1;
+    let event = Event {
+        seq,
         applied_ms: cx.now_ms,
         written_ms: e.at_ms,
         from: e.origin.clone(),
@@ -393,8 +407,14 @@ fn apply(db: &mut DynamoDb, cx: &mut Cx, name: &str, to: &str, e: &Outgoing) {
         applied,
         conflict,
         winner: if applied { None } else { existing },
-    });
-    target.global.events.truncate(EVENTS_KEPT);
+    };
+    cx.journal.put_json(event_key(to, name, seq), &event);
+    target.global.events.push_front(event);
+    while target.global.events.len() > EVENTS_KEPT {
+        if let Some(old) = target.global.events.pop_back() {
+            cx.journal.delete(event_key(to, name, old.seq));
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1048,6 +1068,9 @@ pub fn save(table: &Table, region: &str, out: &mut Vec<Record>) {
     for (flat, (s, keys)) in &g.stamps {
         out.push(Record { key: format!("{}/global/ts/{}", table_key(region, &table.meta.name), flat_hex(flat)), value: stamp_value(s, keys) });
     }
+    for e in &g.events {
+        out.push(Record { key: event_key(region, &table.meta.name, e.seq), value: serde_json::to_vec(e).unwrap_or_default() });
+    }
 }
 
 /// Loads `.../global`, `.../global/out/{id}` and `.../global/ts/{hex}` (`rest` is what follows
@@ -1078,6 +1101,17 @@ pub fn load(table: &mut Table, rest: Option<&str>, value: &[u8]) -> Result<(), S
             let at_ms = v.get("at").and_then(Value::as_i64).ok_or("stamp without time")?;
             let region = v.get("region").and_then(Value::as_str).ok_or("stamp without region")?.to_string();
             table.global.stamps.insert(KeyBytes::of(&key), (Stamp { at_ms, region }, keys.clone()));
+            Ok(())
+        }
+        Some(("ev", seq)) => {
+            let seq = u64::from_str_radix(seq, 16).map_err(|_| "bad replication event id")?;
+            let mut e: Event = serde_json::from_slice(value).map_err(|e| e.to_string())?;
+            e.seq = seq;
+            let g = &mut table.global;
+            g.next_event = g.next_event.max(seq + 1);
+            // Newest first.
+            let at = g.events.partition_point(|o| o.seq > seq);
+            g.events.insert(at, e);
             Ok(())
         }
         _ => Err("unknown global table record".into()),

@@ -246,6 +246,10 @@ fn last_writer_wins_and_the_loser_is_reported() {
     let won = events.iter().find(|ev| ev["Outcome"] == "APPLIED" && ev["TargetRegion"] == EAST).unwrap();
     assert_eq!(won["Conflict"], true);
     assert_eq!(won["LagMs"], DEFAULT_LAG_MS);
+    // The story of the conflict survives a reload.
+    let mut reloaded = Engine::restore(EngineConfig::default(), H, e.snapshot()).unwrap();
+    let again = ok(control(&mut reloaded, "dynamodb:DescribeReplication", json!({"region": WEST, "TableName": "Music"})));
+    assert_eq!(again["Events"], r["Events"]);
 
     // A tie in the millisecond goes to the greater region name, the same in both regions.
     put(&mut e, EAST, "tie", "east");
@@ -389,6 +393,37 @@ fn changes_in_flight_survive_restore_and_journal_replay() {
     // Stamps survive: an older change cannot overwrite a newer write after a reload.
     let doc = ok(reloaded.control(H, "ExportSandbox", &json!({})));
     assert!(doc.to_string().contains("/global/ts/"), "stamps export as JSON");
+}
+
+#[test]
+fn only_the_last_fifty_events_are_kept_and_the_journal_agrees() {
+    use crate::kernel::journal::Change;
+    let mut e = global();
+    let mut image: std::collections::BTreeMap<String, Vec<u8>> = e.snapshot().into_iter().map(|r| (r.key, r.value)).collect();
+    e.take_changes();
+    for i in 0..60 {
+        put(&mut e, EAST, &format!("k{i}"), "v");
+    }
+    advance_ms(&mut e, 2 * DEFAULT_LAG_MS);
+    for c in e.take_changes() {
+        match c {
+            Change::Put { key, value } => {
+                image.insert(key, value);
+            }
+            Change::Delete { key } => {
+                image.remove(&key);
+            }
+            Change::DeletePrefix { prefix } => image.retain(|k, _| !k.starts_with(&prefix)),
+        }
+    }
+    let snapshot: std::collections::BTreeMap<String, Vec<u8>> = e.snapshot().into_iter().map(|r| (r.key, r.value)).collect();
+    assert_eq!(image, snapshot, "journal replay equals snapshot");
+    assert_eq!(snapshot.keys().filter(|k| k.contains("/global/ev/")).count(), 50);
+    let r = ok(control(&mut e, "dynamodb:DescribeReplication", json!({"region": WEST, "TableName": "Music"})));
+    let mut reloaded = Engine::restore(EngineConfig::default(), H, e.snapshot()).unwrap();
+    let again = ok(control(&mut reloaded, "dynamodb:DescribeReplication", json!({"region": WEST, "TableName": "Music"})));
+    assert_eq!(again["Events"], r["Events"]);
+    assert_eq!(again["Events"][0]["Keys"]["pk"]["S"], "k59", "newest first");
 }
 
 #[test]
