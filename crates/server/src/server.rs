@@ -376,7 +376,7 @@ fn timers(shared: Arc<Shared>) {
                 return;
             };
             let now = wall_ms();
-            st.engine.tick(now);
+            st.engine.tick_once(now);
             shared.collect(&mut st);
             match st.engine.next_timer_host_ms() {
                 Some(due) => (due - now).clamp(1, 250),

@@ -185,7 +185,7 @@ impl Host {
         {
             let mut h = this.borrow_mut();
             h.timer = None;
-            h.engine.tick(now_ms());
+            h.engine.tick_once(now_ms());
             h.collect();
         }
         Host::kick(this);

@@ -340,9 +340,25 @@ impl Engine {
         self.services.iter().find(|s| s.answers(service))?.long_poll_ms(region, operation, input, answer)
     }
 
-    /// Fires timers that are due by host time `host_now_ms`; hosts call this when
-    /// [`Engine::next_timer_host_ms`] says so.
+    /// Fires every timer that is due by host time `host_now_ms`, also those that the timers it
+    /// fires schedule in the meantime.
     pub fn tick(&mut self, host_now_ms: i64) {
+        let now = self.clock.now(host_now_ms);
+        while self.scheduler.next_due().is_some_and(|due| due <= now) {
+            let before = self.scheduler.last_id();
+            self.fire_due_at(now, Some(host_now_ms));
+            if self.scheduler.last_id() == before && self.scheduler.next_due().is_some_and(|due| due <= now) {
+                break; // a tick inside a firing run fires nothing: that run goes on
+            }
+        }
+    }
+
+    /// Fires the timers that were due by host time `host_now_ms` when it was called, but not
+    /// those they schedule (see `fire_due_at`): what hosts call when
+    /// [`Engine::next_timer_host_ms`] says so, so that work going on in steps leaves them room
+    /// to answer calls between its steps. [`Engine::next_timer_host_ms`] then says when to call
+    /// again (at once, if more is due).
+    pub fn tick_once(&mut self, host_now_ms: i64) {
         let now = self.clock.now(host_now_ms);
         self.fire_due_at(now, Some(host_now_ms));
     }
@@ -359,7 +375,13 @@ impl Engine {
         }
         self.firing = true;
         let host_now_ms = host_now_ms.unwrap_or_else(|| self.clock.host_time_of(now_ms).unwrap_or(0));
-        while let Some(timer) = self.scheduler.pop_due(&mut self.journal, now_ms) {
+        // One run fires the timers that were due when it began, in time order, and stops at the
+        // first one a timer of this run scheduled (work that goes on in steps, such as an import,
+        // schedules its next step at its own due time plus a little, which a host that fell
+        // behind finds due already): the host gets control back between steps, to answer calls
+        // and commit, and fires the rest on its next tick. A clock jump fires them all, in order.
+        let horizon = self.scheduler.last_id();
+        while let Some(timer) = self.scheduler.pop_due(&mut self.journal, now_ms, horizon) {
             let rng_before = self.rng.clone();
             let Some(index) = self.services.iter().position(|s| s.name() == timer.service) else {
                 continue;

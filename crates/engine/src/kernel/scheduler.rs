@@ -40,10 +40,16 @@ impl Scheduler {
         self.next_id
     }
 
-    /// Removes and returns the earliest timer due at or before `now_ms`.
-    pub fn pop_due(&mut self, journal: &mut Journal, now_ms: i64) -> Option<Timer> {
+    /// The id of the newest timer: timers scheduled later have greater ids.
+    pub fn last_id(&self) -> u64 {
+        self.next_id
+    }
+
+    /// Removes and returns the earliest timer due at or before `now_ms`, unless that timer is
+    /// newer than `horizon` (a [`last_id`](Self::last_id)): then it and everything after it wait.
+    pub fn pop_due(&mut self, journal: &mut Journal, now_ms: i64, horizon: u64) -> Option<Timer> {
         let (&k, _) = self.timers.iter().next()?;
-        if k.0 > now_ms {
+        if k.0 > now_ms || k.1 > horizon {
             return None;
         }
         let timer = self.timers.remove(&k)?;
