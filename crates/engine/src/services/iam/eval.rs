@@ -582,10 +582,15 @@ pub fn parse_cidr(s: &str) -> Option<Cidr> {
 }
 
 /// The condition keys a policy's conditions read that the context lacks, for SimulatePolicy's
-/// `MissingContextValues` (in the order first met, each once).
+/// `MissingContextValues`: keys of the conditions of statements whose action matches (in the
+/// order first met, each once).
 pub fn missing_keys(policies: &[Applied], ctx: &RequestContext, out: &mut Vec<String>) {
     for applied in policies {
         for st in &applied.policy.statements {
+            let action = st.actions.iter().any(|p| glob(p, &ctx.action, false));
+            if action == st.not_action {
+                continue;
+            }
             for c in &st.conditions {
                 if !ctx.has(&c.key_lower) && !out.iter().any(|k| k.eq_ignore_ascii_case(&c.key)) {
                     out.push(c.key.clone());

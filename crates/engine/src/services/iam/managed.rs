@@ -6,7 +6,9 @@
 //! trimmed to their DynamoDB and DAX statements (AWS's also grant CloudWatch, Data Pipeline, EC2,
 //! SNS, Lambda and IAM actions for the console); `ReadOnlyAccess` is left out (thousands of
 //! actions). Policy ids are the sandbox's (AWS's are not published), derived from the ARN so they
-//! never change. Versions and dates are the reference's where `checked` is true.
+//! never change. Versions and dates are the reference's for AWSLambdaDynamoDBExecutionRole,
+//! AmazonDynamoDBReadOnlyAccess, AmazonSQSReadOnlyAccess and AWSStepFunctionsFullAccess (checked
+//! against it); the others' may lag the reference (their documents are the long-standing ones).
 
 use super::policy::{Policy, PolicyKind};
 
