@@ -344,3 +344,37 @@ fn dates_parse_as_iam_reads_them() {
     assert_eq!(parse_date("yesterday"), None);
     assert_eq!(parse_date("2026-11-25T12:00:00Z"), Some(1795608000000));
 }
+
+/// Untrusted documents never panic: every truncation and many byte substitutions of a policy
+/// that uses every feature either parse and evaluate, or fail with MalformedPolicyDocument.
+#[test]
+fn mangled_documents_never_panic() {
+    let doc = r#"{"Version":"2012-10-17","Id":"x","Statement":[{"Sid":"A","Effect":"Allow","Action":["dynamodb:Get*","s3:?et*"],"NotResource":"arn:aws:s3:::b/${aws:username, 'g'}/${*}","Condition":{"ForAllValues:StringLikeIfExists":{"dynamodb:LeadingKeys":["${cognito-identity.amazonaws.com:sub}"]},"IpAddress":{"aws:SourceIp":["10.0.0.0/8","::1/128"]},"DateLessThan":{"aws:CurrentTime":"2030-01-01T00:00:00Z"},"Null":{"aws:TokenIssueTime":"true"}}},{"Effect":"Deny","NotAction":"iam:*","Resource":"*"}]}"#;
+    let ctx = RequestContext::new("dynamodb:GetItem", "arn:aws:s3:::b/g/*")
+        .with("aws:username", "g")
+        .with("aws:SourceIp", "10.1.2.3")
+        .with("aws:CurrentTime", "2026-01-01T00:00:00Z")
+        .with_values("dynamodb:LeadingKeys", &["k"]);
+    let check = |text: &str| match Policy::parse(text, PolicyKind::Identity) {
+        Ok(p) => {
+            let applied = [Applied { policy: &p, role: PolicyRole::Identity, index: 0 }];
+            evaluate(&applied, &ctx);
+        }
+        Err(e) => assert_eq!(e.kind, "MalformedPolicyDocument"),
+    };
+    for end in 0..doc.len() {
+        if doc.is_char_boundary(end) {
+            check(&doc[..end]);
+        }
+    }
+    let bytes = doc.as_bytes();
+    for i in 0..bytes.len() {
+        for sub in [b'"', b'{', b']', b'*', b'$', b':', b'/', b'x'] {
+            let mut b = bytes.to_vec();
+            b[i] = sub;
+            if let Ok(text) = std::str::from_utf8(&b) {
+                check(text);
+            }
+        }
+    }
+}
