@@ -11,7 +11,7 @@
 use std::borrow::Cow;
 use std::net::IpAddr;
 
-use super::policy::{Condition, Effect, Operator, Pattern, Policy, PrincipalKind, Principals, SetOperator, Statement};
+use super::policy::{Condition, Effect, Operator, Part, Pattern, Policy, PrincipalKind, Principals, SetOperator, Statement};
 
 /// A literal `*` / `?` inside a resolved pattern (from `${*}`, `${?}` or a context value).
 const LIT_STAR: char = '\u{F8F0}';
@@ -156,7 +156,7 @@ pub fn evaluate(policies: &[Applied], ctx: &RequestContext) -> Evaluation {
                             if applied.role == PolicyRole::Resource && exact {
                                 exact_resource_allow = true;
                             }
-                            allows.push((applied.role, m));
+                            allows.push(m);
                         }
                     }
                 }
@@ -173,8 +173,7 @@ pub fn evaluate(policies: &[Applied], ctx: &RequestContext) -> Evaluation {
     let bounded = |granted: bool| granted && (!has[bound] || allow[bound]) && (!has[sess] || allow[sess]);
     let allowed = exact_resource_allow || bounded(allow[id] || allow[res]);
     if allowed {
-        let matched = allows.into_iter().map(|(_, m)| m).collect();
-        Evaluation { decision: Decision::Allowed, matched }
+        Evaluation { decision: Decision::Allowed, matched: allows }
     } else {
         Evaluation { decision: Decision::ImplicitDeny, matched: Vec::new() }
     }
@@ -247,41 +246,34 @@ fn principal_matches(principals: &Principals, caller: Option<&Caller>) -> (bool,
 
 /// Resolves the policy variables of a pattern; `None` when a variable has no value and no
 /// default (the pattern then matches nothing).
-pub fn resolve<'a>(p: &'a Pattern, ctx: &RequestContext) -> Option<Cow<'a, str>> {
+pub fn resolve<'a>(p: &'a Pattern, ctx: &'a RequestContext) -> Option<Cow<'a, str>> {
     if !p.has_variables {
         return Some(Cow::Borrowed(&p.text));
     }
-    let mut out = String::with_capacity(p.text.len() + 16);
-    let mut rest = p.text.as_str();
-    while let Some(at) = rest.find("${") {
-        out.push_str(&rest[..at]);
-        let after = &rest[at + 2..];
-        let Some(end) = after.find('}') else {
-            out.push_str(&rest[at..]);
-            rest = "";
-            break;
-        };
-        let inner = after[..end].trim();
-        match inner {
-            "*" => out.push(LIT_STAR),
-            "?" => out.push(LIT_QUESTION),
-            "$" => out.push('$'),
-            _ => {
-                let (key, default) = match inner.split_once(',') {
-                    Some((k, d)) => {
-                        let d = d.trim();
-                        let d = d.strip_prefix('\'').and_then(|d| d.strip_suffix('\''))?;
-                        (k.trim(), Some(d))
-                    }
-                    None => (inner, None),
-                };
-                let lower = key.to_ascii_lowercase();
-                let value = match ctx.get(&lower) {
-                    Some([one]) => one.as_str(),
-                    Some(_) => return None,
-                    None => default?,
-                };
-                for c in value.chars() {
+    let value_of = |key_lower: &str, default: &'a Option<String>| -> Option<&'a str> {
+        match ctx.get(key_lower) {
+            Some([one]) => Some(one.as_str()),
+            Some(_) => None,
+            None => default.as_deref(),
+        }
+    };
+    // The common case, a pattern that is one variable whose value has no wildcard characters,
+    // borrows the value.
+    if let [Part::Variable { key_lower, default }] = p.parts.as_slice() {
+        let v = value_of(key_lower, default)?;
+        if !v.contains(['*', '?']) {
+            return Some(Cow::Borrowed(v));
+        }
+    }
+    let mut out = String::with_capacity(p.text.len() + 32);
+    for part in &p.parts {
+        match part {
+            Part::Text(t) => out.push_str(t),
+            Part::Literal('*') => out.push(LIT_STAR),
+            Part::Literal('?') => out.push(LIT_QUESTION),
+            Part::Literal(c) => out.push(*c),
+            Part::Variable { key_lower, default } => {
+                for c in value_of(key_lower, default)?.chars() {
                     out.push(match c {
                         '*' => LIT_STAR,
                         '?' => LIT_QUESTION,
@@ -289,10 +281,9 @@ pub fn resolve<'a>(p: &'a Pattern, ctx: &RequestContext) -> Option<Cow<'a, str>>
                     });
                 }
             }
+            Part::Invalid => return None,
         }
-        rest = &after[end + 1..];
     }
-    out.push_str(rest);
     Some(Cow::Owned(out))
 }
 

@@ -62,6 +62,55 @@ pub struct Pattern {
     pub text: String,
     /// Whether the text holds a `${...}` policy variable to resolve first.
     pub has_variables: bool,
+    /// The text split into literal runs and variables, when it has variables.
+    pub parts: Vec<Part>,
+}
+
+/// A piece of a pattern with policy variables.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Part {
+    /// Text as written (wildcards stay wildcards).
+    Text(String),
+    /// `${*}`, `${?}`, `${$}`: one literal character.
+    Literal(char),
+    /// `${key}` or `${key, 'default'}`, the key lower-cased.
+    Variable { key_lower: String, default: Option<String> },
+    /// A `${...}` that cannot be resolved (a malformed default): the pattern matches nothing.
+    Invalid,
+}
+
+/// Splits a pattern's text at its `${...}` variables.
+fn parts(text: &str) -> Vec<Part> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(at) = rest.find("${") {
+        if at > 0 {
+            out.push(Part::Text(rest[..at].to_string()));
+        }
+        let after = &rest[at + 2..];
+        let Some(end) = after.find('}') else {
+            out.push(Part::Text(rest[at..].to_string()));
+            return out;
+        };
+        let inner = after[..end].trim();
+        out.push(match inner {
+            "*" => Part::Literal('*'),
+            "?" => Part::Literal('?'),
+            "$" => Part::Literal('$'),
+            _ => match inner.split_once(',') {
+                Some((k, d)) => match d.trim().strip_prefix('\'').and_then(|d| d.strip_suffix('\'')) {
+                    Some(d) => Part::Variable { key_lower: k.trim().to_ascii_lowercase(), default: Some(d.to_string()) },
+                    None => Part::Invalid,
+                },
+                None => Part::Variable { key_lower: inner.to_ascii_lowercase(), default: None },
+            },
+        });
+        rest = &after[end + 1..];
+    }
+    if !rest.is_empty() {
+        out.push(Part::Text(rest.to_string()));
+    }
+    out
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -262,7 +311,8 @@ fn strings(v: &Value, field: &str) -> Result<Vec<String>, AwsError> {
 
 fn pattern(text: String, variables: bool) -> Pattern {
     let has_variables = variables && text.contains("${");
-    Pattern { text, has_variables }
+    let parts = if has_variables { parts(&text) } else { Vec::new() };
+    Pattern { text, has_variables, parts }
 }
 
 fn parse_statement(v: &Value, kind: PolicyKind, variables: bool, start: Position, end: Position) -> Result<Statement, AwsError> {
