@@ -8,7 +8,7 @@ use super::{
     date,
     input::{self, check_path, delete_conflict, limit_exceeded, no_such_entity, page, paged, tags, tags_json, url_encode, validation, Input},
     managed,
-    policy::{Policy, PolicyKind},
+    policy::{Policy, PolicyKind, PrincipalKind, Principals},
     unique_id, Entity, EntityKind, Iam,
 };
 use crate::kernel::{error::AwsError, service::Cx};
@@ -37,12 +37,33 @@ pub fn policy_chars(doc: &str) -> usize {
     doc.chars().filter(|c| !c.is_whitespace()).count()
 }
 
-/// Checks a trust policy (size, then grammar).
-pub fn check_trust_policy(doc: &str) -> Result<(), AwsError> {
+/// Checks a trust policy: size, grammar, and that the roles and users of this account it names
+/// exist (IAM refuses a principal it cannot resolve).
+pub fn check_trust_policy(iam: &Iam, account: &str, doc: &str) -> Result<(), AwsError> {
     if policy_chars(doc) > MAX_TRUST_POLICY {
         return Err(limit_exceeded(format!("Cannot exceed quota for ACLSizePerRole: {MAX_TRUST_POLICY}")));
     }
-    Policy::parse(doc, PolicyKind::Trust).map(|_| ())
+    let policy = Policy::parse(doc, PolicyKind::Trust)?;
+    let own = format!("arn:aws:iam::{account}:");
+    for st in &policy.statements {
+        let Some(Principals::Listed(list)) = &st.principal else { continue };
+        for (kind, value) in list {
+            let Some(rest) = value.strip_prefix(&own).filter(|_| *kind == PrincipalKind::Aws) else { continue };
+            let entity = match rest.split_once('/') {
+                Some(("role", path)) => Some((EntityKind::Role, path)),
+                Some(("user", path)) => Some((EntityKind::User, path)),
+                _ => None,
+            };
+            if let Some((k, path)) = entity {
+                let name = path.rsplit('/').next().unwrap_or(path);
+                let exists = iam.entities(k).get(&name.to_ascii_lowercase()).is_some_and(|e| e.arn(account) == *value);
+                if !exists {
+                    return Err(super::policy::malformed(format!("Invalid principal in policy: \"AWS\":\"{value}\"")));
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 fn name_member(kind: EntityKind) -> &'static str {
@@ -115,7 +136,7 @@ pub fn create(iam: &mut Iam, cx: &mut Cx, input: &Input, kind: EntityKind) -> Re
     };
     if kind == EntityKind::Role {
         let doc = input.required("AssumeRolePolicyDocument")?;
-        check_trust_policy(doc)?;
+        check_trust_policy(iam, &cx.account.id, doc)?;
         e.trust_policy = Some(doc.to_string());
         e.description = input.sized("Description", 0, 1000)?.map(str::to_string);
         let max = input.int("MaxSessionDuration")?.unwrap_or(3600);
@@ -208,7 +229,7 @@ pub fn update_assume_role_policy(iam: &mut Iam, cx: &mut Cx, input: &Input) -> R
     let name = input.name("RoleName", 64)?;
     let doc = input.required("PolicyDocument")?;
     let mut e = iam.entity(EntityKind::Role, name)?.clone();
-    check_trust_policy(doc)?;
+    check_trust_policy(iam, &cx.account.id, doc)?;
     e.trust_policy = Some(doc.to_string());
     iam.save_entity(cx, e);
     Ok(json!({}))

@@ -335,7 +335,7 @@ fn parse_statement(v: &Value, kind: PolicyKind, variables: bool, start: Position
         match k.as_str() {
             "Sid" => {
                 let sid = v.as_str().ok_or_else(|| malformed("Syntax errors in policy."))?;
-                if !sid.chars().all(|c| c.is_ascii_alphanumeric()) && kind == PolicyKind::Identity {
+                if !sid.chars().all(|c| c.is_ascii_alphanumeric()) && kind != PolicyKind::Resource {
                     return Err(malformed("Statement IDs (SID) must be alpha-numeric. Check that your input satisfies the regular expression [0-9A-Za-z]*"));
                 }
                 st.sid = Some(sid.to_string());

@@ -104,6 +104,13 @@ fn role_errors_use_iams_codes_and_messages() {
             400,
         ),
         ("CreateRole", json!({"RoleName": "r", "Path": "no-slash", "AssumeRolePolicyDocument": TRUST}), "ValidationError", "1 validation error detected: Value 'no-slash' at 'path' failed to satisfy constraint: Member must satisfy regular expression pattern: (\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)", 400),
+        (
+            "CreateRole",
+            json!({"RoleName": "r", "AssumeRolePolicyDocument": r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:role/ghost"},"Action":"sts:AssumeRole"}]}"#}),
+            "MalformedPolicyDocument",
+            "Invalid principal in policy: \"AWS\":\"arn:aws:iam::123456789012:role/ghost\"",
+            400,
+        ),
         ("CreateRole", json!({"RoleName": "r"}), "ValidationError", "1 validation error detected: Value null at 'assumeRolePolicyDocument' failed to satisfy constraint: Member must not be null", 400),
     ];
     for (op, input, code, message, status) in cases {
