@@ -399,3 +399,35 @@ fn streams_journal_replay_equals_snapshot() {
     let restored = Engine::restore(EngineConfig::default(), t, img.into_records()).unwrap();
     assert_eq!(restored.snapshot(), e.snapshot());
 }
+
+#[test]
+fn iam_and_sts_journal_replay_equals_snapshot() {
+    let mut e = Engine::new(EngineConfig::default(), 0);
+    let mut img = Image::default();
+    let call = |e: &mut Engine, service: &str, op: &str, input: Value| e.call(0, &Request::new(service, op, "eu-west-1", input));
+    let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"123456789012"},"Action":"sts:AssumeRole"}]}"#;
+    let doc = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"dynamodb:GetItem","Resource":"*"}]}"#;
+    for r in ["a", "B"] {
+        call(&mut e, "iam", "CreateRole", json!({"RoleName": r, "AssumeRolePolicyDocument": trust, "Tags": [{"Key": "k", "Value": "v"}]})).unwrap();
+    }
+    let arn = call(&mut e, "iam", "CreatePolicy", json!({"PolicyName": "P", "PolicyDocument": doc})).unwrap()["Policy"]["Arn"].as_str().unwrap().to_string();
+    commit(&mut e, &mut img);
+    call(&mut e, "iam", "CreatePolicyVersion", json!({"PolicyArn": arn, "PolicyDocument": doc, "SetAsDefault": true})).unwrap();
+    call(&mut e, "iam", "DeletePolicyVersion", json!({"PolicyArn": arn, "VersionId": "v1"})).unwrap();
+    call(&mut e, "iam", "AttachRolePolicy", json!({"RoleName": "a", "PolicyArn": arn})).unwrap();
+    call(&mut e, "iam", "PutRolePolicy", json!({"RoleName": "B", "PolicyName": "i", "PolicyDocument": doc})).unwrap();
+    call(&mut e, "iam", "CreateUser", json!({"UserName": "u"})).unwrap();
+    let before = e.has_changes();
+    commit(&mut e, &mut img);
+    assert!(before);
+    // A failing call journals nothing.
+    assert!(call(&mut e, "iam", "DeleteRole", json!({"RoleName": "a"})).is_err());
+    assert!(!e.has_changes());
+    call(&mut e, "sts", "AssumeRole", json!({"RoleArn": "arn:aws:iam::123456789012:role/a", "RoleSessionName": "s1"})).unwrap();
+    call(&mut e, "iam", "DeleteRolePolicy", json!({"RoleName": "B", "PolicyName": "i"})).unwrap();
+    call(&mut e, "iam", "DeleteRole", json!({"RoleName": "B"})).unwrap();
+    commit(&mut e, &mut img);
+    assert_same_records(img.clone().into_records(), e.snapshot());
+    let restored = Engine::restore(EngineConfig::default(), 0, img.into_records()).unwrap();
+    assert_eq!(restored.snapshot(), e.snapshot());
+}

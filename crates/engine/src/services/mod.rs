@@ -6,12 +6,14 @@ pub mod autoscaling;
 pub mod backup;
 pub mod dax;
 pub mod dynamodb;
+pub mod iam;
 pub mod kinesis;
 pub mod lambda;
 pub mod logs;
 pub mod s3;
 pub mod ses;
 pub mod sqs;
+pub mod sts;
 
 use crate::kernel::{service::Service, EngineConfig};
 
@@ -29,6 +31,8 @@ pub fn all(config: &EngineConfig) -> Vec<Box<dyn Service>> {
         Box::new(autoscaling::AutoScaling::default()),
         Box::new(backup::Backup::default()),
         Box::new(athena::Athena::default()),
+        Box::new(iam::Iam::default()),
+        Box::new(sts::Sts::default()),
     ]
 }
 

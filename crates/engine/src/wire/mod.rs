@@ -3,7 +3,8 @@
 //! LocalStack's edge port: the `X-Amz-Target` header for JSON protocols, then the SigV4
 //! credential scope (`Credential=AKID/date/region/service/aws4_request`) for region and service.
 //!
-//! A request signed for `s3` (or presigned for it) is S3's REST-XML, read by [`s3`].
+//! A request signed for `s3` (or presigned for it) is S3's REST-XML, read by [`s3`]; one signed for
+//! `iam` or `sts` is the AWS Query protocol, read by [`query`].
 //!
 //! A DynamoDB request (`X-Amz-Target: DynamoDB_20120810.*`) whose path is `/dax/{ClusterName}`
 //! goes to that DAX cluster's data plane (engine service `dax:{ClusterName}`).
@@ -13,6 +14,7 @@
 
 pub mod eventstream;
 pub mod json;
+pub mod query;
 pub mod rest;
 pub mod s3;
 pub mod xml;
@@ -112,6 +114,13 @@ pub enum Inbound {
         input: Value,
         head: bool,
     },
+    /// An AWS Query (IAM, STS) operation, answered in XML.
+    Query {
+        service: &'static str,
+        operation: String,
+        region: String,
+        input: Value,
+    },
     Control {
         operation: String,
         input: Value,
@@ -156,6 +165,10 @@ pub fn parse(req: &HttpRequest, request_id: &str) -> Result<Inbound, HttpRespons
         return Ok(Inbound::Aws { service, operation: operation.to_string(), region, protocol: spec.protocol, input });
     }
     let signing = scope.map(|(_, service)| service);
+    if let Some(spec) = signing.and_then(catalog::by_signing_name).filter(|s| s.protocol == Protocol::Query) {
+        let (operation, input) = query::parse(req, spec.name).map_err(|e| query::error(spec.name, &e, request_id))?;
+        return Ok(Inbound::Query { service: spec.name, operation, region, input });
+    }
     if s3::is_s3(req, signing) {
         let region = if scope.is_some() { region } else { s3::presigned_region(req).unwrap_or(region) };
         return s3::parse(req, region).map_err(|e| s3::error(&e, request_id, &req.method));
@@ -196,6 +209,7 @@ pub enum Outcome {
     Aws(Protocol, Result<Answer, AwsError>),
     Rest(&'static rest::Route, Result<Answer, AwsError>),
     S3(&'static str, bool, Result<Answer, AwsError>),
+    Query(&'static str, String, Result<Answer, AwsError>),
     Plain(u16, Value),
 }
 
@@ -210,6 +224,10 @@ pub fn run(engine: &mut Engine, host_now_ms: i64, inbound: Inbound) -> Outcome {
         },
         Inbound::Aws { service, operation, region, protocol, input } => Outcome::Aws(protocol, engine.call_prepared(host_now_ms, &service, &operation, &region, input)),
         Inbound::Rest { route, region, input } => Outcome::Rest(route, engine.call_prepared(host_now_ms, route.service, route.operation, &region, Prepared::Json(input))),
+        Inbound::Query { service, operation, region, input } => {
+            let result = engine.call_prepared(host_now_ms, service, &operation, &region, Prepared::Json(input));
+            Outcome::Query(service, operation, result)
+        }
         Inbound::S3 { operation, region, input, head } => Outcome::S3(operation, head, engine.call_prepared(host_now_ms, "s3", operation, &region, Prepared::Json(input))),
     }
 }
@@ -229,6 +247,14 @@ pub fn respond(outcome: Outcome, request_id: &str) -> HttpResponse {
         }
         Outcome::Rest(_, Err(e)) => rest::error(&e, request_id),
         Outcome::S3(operation, head, result) => s3::respond(operation, head, result, request_id),
+        Outcome::Query(service, operation, Ok(answer)) => {
+            let output = match answer {
+                Answer::Value(v) => v,
+                Answer::Json(bytes) => serde_json::from_slice(&bytes).unwrap_or_default(),
+            };
+            query::success(service, &operation, &output, request_id)
+        }
+        Outcome::Query(service, _, Err(e)) => query::error(service, &e, request_id),
     }
 }
 

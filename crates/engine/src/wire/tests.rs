@@ -78,3 +78,51 @@ fn a_dynamodb_request_to_a_dax_path_goes_to_that_cluster() {
     assert_eq!(out.header("Content-Type"), Some("application/x-amz-json-1.1"));
     assert_eq!(body(&out), json!({ "Clusters": [] }));
 }
+
+fn query_req(service: &str, body: &str) -> HttpRequest {
+    let auth = format!("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261124/us-east-1/{service}/aws4_request, SignedHeaders=host, Signature=abc");
+    HttpRequest {
+        method: "POST".into(),
+        path: "/".into(),
+        headers: vec![("Authorization".into(), auth), ("Content-Type".into(), "application/x-www-form-urlencoded; charset=utf-8".into())],
+        body: body.as_bytes().to_vec(),
+    }
+}
+
+#[test]
+fn iam_and_sts_speak_the_query_protocol() {
+    let mut e = Engine::new(EngineConfig::default(), 0);
+    let trust = "%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%7B%22Effect%22%3A%22Allow%22%2C%22Principal%22%3A%7B%22AWS%22%3A%22123456789012%22%7D%2C%22Action%22%3A%22sts%3AAssumeRole%22%7D%5D%7D";
+    let create = format!("Action=CreateRole&Version=2010-05-08&RoleName=r1&AssumeRolePolicyDocument={trust}&Tags.member.1.Key=team&Tags.member.1.Value=red");
+    let r = handle(&mut e, 0, &query_req("iam", &create), "rid-1");
+    let text = String::from_utf8(r.body.clone()).unwrap();
+    assert_eq!(r.status, 200, "{text}");
+    assert_eq!(r.header("Content-Type"), Some("text/xml"));
+    assert!(text.starts_with("<CreateRoleResponse xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\"><CreateRoleResult><Role><Path>/</Path><RoleName>r1</RoleName>"), "{text}");
+    assert!(text.contains("<Tags><member><Key>team</Key><Value>red</Value></member></Tags>"), "{text}");
+    assert!(text.ends_with("</CreateRoleResult><ResponseMetadata><RequestId>rid-1</RequestId></ResponseMetadata></CreateRoleResponse>"), "{text}");
+    // Errors: the ErrorResponse document with the error's status.
+    let r = handle(&mut e, 0, &query_req("iam", "Action=GetRole&Version=2010-05-08&RoleName=nope"), "rid-2");
+    assert_eq!(r.status, 404);
+    assert_eq!(
+        String::from_utf8(r.body).unwrap(),
+        "<ErrorResponse xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\"><Error><Type>Sender</Type><Code>NoSuchEntity</Code><Message>The role with name nope cannot be found.</Message></Error><RequestId>rid-2</RequestId></ErrorResponse>"
+    );
+    let r = handle(&mut e, 0, &query_req("iam", "Action=CreateRole&Version=2011-06-15&RoleName=x"), "rid");
+    assert_eq!(r.status, 400);
+    assert!(String::from_utf8(r.body).unwrap().contains("<Code>InvalidAction</Code>"));
+    // STS: its own namespace; AssumeRole goes through IAM.
+    let r = handle(&mut e, 0, &query_req("sts", "Action=GetCallerIdentity&Version=2011-06-15"), "rid");
+    let text = String::from_utf8(r.body).unwrap();
+    assert!(text.starts_with("<GetCallerIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><GetCallerIdentityResult><UserId>123456789012</UserId>"), "{text}");
+    let r = handle(&mut e, 0, &query_req("sts", "Action=AssumeRole&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Fr1&RoleSessionName=s1"), "rid");
+    let text = String::from_utf8(r.body).unwrap();
+    assert_eq!(r.status, 200, "{text}");
+    assert!(text.contains("<AssumedRoleUser><AssumedRoleId>AROA"), "{text}");
+    // A GET query string works too.
+    let mut get = query_req("iam", "");
+    get.method = "GET".into();
+    get.path = "/?Action=ListRoles&Version=2010-05-08".into();
+    let r = handle(&mut e, 0, &get, "rid");
+    assert!(String::from_utf8(r.body).unwrap().contains("<RoleName>r1</RoleName>"));
+}
