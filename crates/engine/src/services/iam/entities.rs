@@ -50,7 +50,7 @@ pub fn policy_chars(doc: &str) -> usize {
 }
 
 /// Checks a trust policy: size, grammar, and that the roles and users of this account it names
-/// exist (IAM refuses a principal it cannot resolve).
+/// exist (IAM refuses a principal it cannot resolve, and groups, which are not principals).
 pub fn check_trust_policy(iam: &Iam, account: &str, doc: &str) -> Result<(), AwsError> {
     if policy_chars(doc) > MAX_TRUST_POLICY {
         return Err(limit_exceeded(format!("Cannot exceed quota for ACLSizePerRole: {MAX_TRUST_POLICY}")));
@@ -61,6 +61,10 @@ pub fn check_trust_policy(iam: &Iam, account: &str, doc: &str) -> Result<(), Aws
         let Some(Principals::Listed(list)) = &st.principal else { continue };
         for (kind, value) in list {
             let Some(rest) = value.strip_prefix(&own).filter(|_| *kind == PrincipalKind::Aws) else { continue };
+            if rest.starts_with("group/") {
+                // A group is not a principal: IAM refuses it in any policy's Principal.
+                return Err(super::policy::malformed(format!("Invalid principal in policy: \"AWS\":\"{value}\"")));
+            }
             let entity = match rest.split_once('/') {
                 Some(("role", path)) => Some((EntityKind::Role, path)),
                 Some(("user", path)) => Some((EntityKind::User, path)),

@@ -388,6 +388,11 @@ fn groups_have_members_policies_and_conflicts() {
     assert_eq!(sb.err("DeleteGroup", json!({"GroupName": "devs"})).1, "Cannot delete entity, must delete policies first.");
     sb.ok("DeleteGroupPolicy", json!({"GroupName": "devs", "PolicyName": "ddb"}));
     sb.ok("DeleteGroup", json!({"GroupName": "devs"}));
+    let group_trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:group/ops"},"Action":"sts:AssumeRole"}]}"#;
+    assert_eq!(
+        sb.err("CreateRole", json!({"RoleName": "r", "AssumeRolePolicyDocument": group_trust})),
+        ("MalformedPolicyDocument".into(), "Invalid principal in policy: \"AWS\":\"arn:aws:iam::123456789012:group/ops\"".into(), 400)
+    );
     assert_eq!(sb.err("GetGroup", json!({"GroupName": "devs"})).1, "The group with name devs cannot be found.");
 }
 
