@@ -1,6 +1,7 @@
 """boto3's IAM and STS clients against `gureum serve`: the AWS Query protocol (form-encoded
 requests, XML answers and errors), roles with trust policies, managed and inline policies, the
-policy simulator with a DynamoDB LeadingKeys condition, AssumeRole, and the AWS CLI.
+policy simulator with a DynamoDB LeadingKeys condition, groups whose policies apply to their
+members, AssumeRole, and the AWS CLI.
 """
 import json
 
@@ -153,6 +154,55 @@ def test_simulate_principal_policy_with_leading_keys(iam):
     # and the simulator says which key it did not have.
     assert result["EvalDecision"] == "allowed"
     assert result["MissingContextValues"] == ["dynamodb:LeadingKeys"]
+
+
+def test_groups_members_and_their_policies(iam):
+    group = iam.create_group(GroupName="players", Path="/game/")["Group"]
+    assert group["Arn"] == f"arn:aws:iam::{ACCOUNT}:group/game/players"
+    assert group["GroupId"].startswith("AGPA")
+    iam.create_group(GroupName="admins")
+    iam.create_user(UserName="ann")
+    iam.create_user(UserName="ben")
+    iam.add_user_to_group(GroupName="players", UserName="ann")
+    iam.add_user_to_group(GroupName="players", UserName="ben")
+    iam.add_user_to_group(GroupName="admins", UserName="ann")
+    got = iam.get_group(GroupName="players")
+    assert got["Group"]["GroupName"] == "players"
+    assert [u["UserName"] for u in got["Users"]] == ["ann", "ben"]
+    pages = list(iam.get_paginator("list_groups").paginate(PaginationConfig={"PageSize": 1}))
+    assert [g["GroupName"] for p in pages for g in p["Groups"]] == ["admins", "players"]
+    assert [g["GroupName"] for g in iam.list_groups(PathPrefix="/game/")["Groups"]] == ["players"]
+    assert [g["GroupName"] for g in iam.list_groups_for_user(UserName="ann")["Groups"]] == ["admins", "players"]
+
+    iam.put_group_policy(GroupName="players", PolicyName="own-scores", PolicyDocument=json.dumps(OWN_SCORES))
+    assert iam.get_group_policy(GroupName="players", PolicyName="own-scores")["PolicyDocument"] == OWN_SCORES
+    assert iam.list_group_policies(GroupName="players")["PolicyNames"] == ["own-scores"]
+    iam.attach_group_policy(GroupName="players", PolicyArn=BASIC)
+    assert iam.list_attached_group_policies(GroupName="players")["AttachedPolicies"] == [
+        {"PolicyName": "AWSLambdaBasicExecutionRole", "PolicyArn": BASIC}
+    ]
+    # ben has no policies of his own: the simulator applies his group's.
+    out = iam.simulate_principal_policy(
+        PolicySourceArn=f"arn:aws:iam::{ACCOUNT}:user/ben", ActionNames=["dynamodb:DeleteItem", "logs:PutLogEvents"],
+    )["EvaluationResults"]
+    assert [r["EvalDecision"] for r in out] == ["explicitDeny", "allowed"]
+    assert out[0]["MatchedStatements"][0]["SourcePolicyId"] == "own-scores"
+    assert out[0]["MatchedStatements"][0]["SourcePolicyType"] == "group"
+
+    with pytest.raises(iam.exceptions.DeleteConflictException) as e:
+        iam.delete_user(UserName="ben")
+    assert error_of(e) == ("DeleteConflict", "Cannot delete entity, must remove users from group first.", 409)
+    with pytest.raises(iam.exceptions.DeleteConflictException):
+        iam.delete_group(GroupName="players")
+    iam.remove_user_from_group(GroupName="players", UserName="ben")
+    iam.delete_user(UserName="ben")
+    iam.remove_user_from_group(GroupName="players", UserName="ann")
+    iam.detach_group_policy(GroupName="players", PolicyArn=BASIC)
+    iam.delete_group_policy(GroupName="players", PolicyName="own-scores")
+    iam.delete_group(GroupName="players")
+    with pytest.raises(iam.exceptions.NoSuchEntityException) as e:
+        iam.get_group(GroupName="players")
+    assert error_of(e) == ("NoSuchEntity", "The group with name players cannot be found.", 404)
 
 
 def test_sts_caller_identity_and_assume_role(iam, sts):

@@ -417,6 +417,12 @@ fn iam_and_sts_journal_replay_equals_snapshot() {
     call(&mut e, "iam", "AttachRolePolicy", json!({"RoleName": "a", "PolicyArn": arn})).unwrap();
     call(&mut e, "iam", "PutRolePolicy", json!({"RoleName": "B", "PolicyName": "i", "PolicyDocument": doc})).unwrap();
     call(&mut e, "iam", "CreateUser", json!({"UserName": "u"})).unwrap();
+    for g in ["g1", "G2"] {
+        call(&mut e, "iam", "CreateGroup", json!({"GroupName": g})).unwrap();
+        call(&mut e, "iam", "AddUserToGroup", json!({"GroupName": g, "UserName": "u"})).unwrap();
+    }
+    call(&mut e, "iam", "AttachGroupPolicy", json!({"GroupName": "g1", "PolicyArn": arn})).unwrap();
+    call(&mut e, "iam", "PutGroupPolicy", json!({"GroupName": "G2", "PolicyName": "gi", "PolicyDocument": doc})).unwrap();
     let before = e.has_changes();
     commit(&mut e, &mut img);
     assert!(before);
@@ -426,6 +432,10 @@ fn iam_and_sts_journal_replay_equals_snapshot() {
     call(&mut e, "sts", "AssumeRole", json!({"RoleArn": "arn:aws:iam::123456789012:role/a", "RoleSessionName": "s1"})).unwrap();
     call(&mut e, "iam", "DeleteRolePolicy", json!({"RoleName": "B", "PolicyName": "i"})).unwrap();
     call(&mut e, "iam", "DeleteRole", json!({"RoleName": "B"})).unwrap();
+    assert!(call(&mut e, "iam", "DeleteUser", json!({"UserName": "u"})).is_err());
+    call(&mut e, "iam", "RemoveUserFromGroup", json!({"GroupName": "G2", "UserName": "u"})).unwrap();
+    call(&mut e, "iam", "DeleteGroupPolicy", json!({"GroupName": "G2", "PolicyName": "gi"})).unwrap();
+    call(&mut e, "iam", "DeleteGroup", json!({"GroupName": "G2"})).unwrap();
     commit(&mut e, &mut img);
     assert_same_records(img.clone().into_records(), e.snapshot());
     let restored = Engine::restore(EngineConfig::default(), 0, img.into_records()).unwrap();

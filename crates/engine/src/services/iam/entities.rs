@@ -1,6 +1,6 @@
-//! Roles and users: create, get, list, delete, tags, permissions boundaries, attached managed
-//! policies and inline policies. The two share one shape ([`Entity`]); the operation names and
-//! members differ only by `Role`/`User`.
+//! Roles, users and groups: create, get, list, delete, tags, permissions boundaries, attached
+//! managed policies and inline policies, group membership. The three share one shape
+//! ([`Entity`]); the operation names and members differ only by `Role`/`User`/`Group`.
 
 use serde_json::{json, Map, Value};
 
@@ -17,11 +17,22 @@ use crate::kernel::{error::AwsError, service::Cx};
 pub const MAX_ATTACHED: usize = 10;
 /// A role's trust policy, in characters (default quota).
 pub const MAX_TRUST_POLICY: usize = 2048;
-/// All inline policies of a role together (10,240) or a user (2,048), in characters.
+/// Groups one user can belong to (IAM's quota).
+pub const MAX_GROUPS_PER_USER: usize = 10;
+/// All inline policies of a role together (10,240), a user (2,048) or a group (5,120), in characters.
 fn max_inline(kind: EntityKind) -> usize {
     match kind {
         EntityKind::Role => 10_240,
         EntityKind::User => 2_048,
+        EntityKind::Group => 5_120,
+    }
+}
+
+/// Role and user names are 1..64 characters, group names 1..128.
+fn max_name(kind: EntityKind) -> usize {
+    match kind {
+        EntityKind::Group => 128,
+        _ => 64,
     }
 }
 
@@ -29,6 +40,7 @@ fn title(kind: EntityKind) -> &'static str {
     match kind {
         EntityKind::Role => "Role",
         EntityKind::User => "User",
+        EntityKind::Group => "Group",
     }
 }
 
@@ -38,7 +50,7 @@ pub fn policy_chars(doc: &str) -> usize {
 }
 
 /// Checks a trust policy: size, grammar, and that the roles and users of this account it names
-/// exist (IAM refuses a principal it cannot resolve).
+/// exist (IAM refuses a principal it cannot resolve, and groups, which are not principals).
 pub fn check_trust_policy(iam: &Iam, account: &str, doc: &str) -> Result<(), AwsError> {
     if policy_chars(doc) > MAX_TRUST_POLICY {
         return Err(limit_exceeded(format!("Cannot exceed quota for ACLSizePerRole: {MAX_TRUST_POLICY}")));
@@ -49,6 +61,10 @@ pub fn check_trust_policy(iam: &Iam, account: &str, doc: &str) -> Result<(), Aws
         let Some(Principals::Listed(list)) = &st.principal else { continue };
         for (kind, value) in list {
             let Some(rest) = value.strip_prefix(&own).filter(|_| *kind == PrincipalKind::Aws) else { continue };
+            if rest.starts_with("group/") {
+                // A group is not a principal: IAM refuses it in any policy's Principal.
+                return Err(super::policy::malformed(format!("Invalid principal in policy: \"AWS\":\"{value}\"")));
+            }
             let entity = match rest.split_once('/') {
                 Some(("role", path)) => Some((EntityKind::Role, path)),
                 Some(("user", path)) => Some((EntityKind::User, path)),
@@ -70,6 +86,7 @@ fn name_member(kind: EntityKind) -> &'static str {
     match kind {
         EntityKind::Role => "RoleName",
         EntityKind::User => "UserName",
+        EntityKind::Group => "GroupName",
     }
 }
 
@@ -117,9 +134,13 @@ fn attachable(iam: &Iam, cx: &Cx, arn: &str) -> Result<(), AwsError> {
 }
 
 pub fn create(iam: &mut Iam, cx: &mut Cx, input: &Input, kind: EntityKind) -> Result<Value, AwsError> {
-    let name = input.name(name_member(kind), 64)?;
+    let name = input.name(name_member(kind), max_name(kind))?;
     let path = input.sized("Path", 1, 512)?.unwrap_or("/");
     check_path(path, "Path")?;
+    if kind == EntityKind::Group {
+        // CreateGroup takes only GroupName and Path.
+        input.refuse(&["Tags", "PermissionsBoundary"], "CreateGroup")?;
+    }
     let mut e = Entity {
         kind,
         name: name.to_string(),
@@ -133,6 +154,7 @@ pub fn create(iam: &mut Iam, cx: &mut Cx, input: &Input, kind: EntityKind) -> Re
         tags: tags(input, "Tags")?,
         attached: Vec::new(),
         inline: Default::default(),
+        members: Vec::new(),
     };
     if kind == EntityKind::Role {
         let doc = input.required("AssumeRolePolicyDocument")?;
@@ -165,7 +187,7 @@ fn check_session_duration(max: i64) -> Result<(), AwsError> {
 }
 
 pub fn get(iam: &mut Iam, cx: &mut Cx, input: &Input, kind: EntityKind) -> Result<Value, AwsError> {
-    let name = input.name(name_member(kind), 64)?;
+    let name = input.name(name_member(kind), max_name(kind))?;
     let e = iam.entity(kind, name)?;
     Ok(json!({ title(kind): entity_json(e, &cx.account.id, true) }))
 }
@@ -182,13 +204,16 @@ pub fn list(iam: &mut Iam, cx: &mut Cx, input: &Input, kind: EntityKind) -> Resu
 }
 
 pub fn delete(iam: &mut Iam, cx: &mut Cx, input: &Input, kind: EntityKind) -> Result<Value, AwsError> {
-    let name = input.name(name_member(kind), 64)?;
+    let name = input.name(name_member(kind), max_name(kind))?;
     let e = iam.entity(kind, name)?;
     if !e.attached.is_empty() {
         return Err(delete_conflict("Cannot delete entity, must detach all policies first."));
     }
     if !e.inline.is_empty() {
         return Err(delete_conflict("Cannot delete entity, must delete policies first."));
+    }
+    if !e.members.is_empty() || (kind == EntityKind::User && iam.groups_of(name).next().is_some()) {
+        return Err(delete_conflict("Cannot delete entity, must remove users from group first."));
     }
     let key = super::entity_key(kind, &e.name);
     iam.entities_mut(kind).remove(&name.to_ascii_lowercase());
@@ -236,7 +261,7 @@ pub fn update_assume_role_policy(iam: &mut Iam, cx: &mut Cx, input: &Input) -> R
 }
 
 pub fn tag(iam: &mut Iam, cx: &mut Cx, input: &Input, kind: EntityKind) -> Result<Value, AwsError> {
-    let name = input.name(name_member(kind), 64)?;
+    let name = input.name(name_member(kind), max_name(kind))?;
     let new = tags(input, "Tags")?;
     let mut e = iam.entity(kind, name)?.clone();
     for (k, v) in new {
@@ -253,7 +278,7 @@ pub fn tag(iam: &mut Iam, cx: &mut Cx, input: &Input, kind: EntityKind) -> Resul
 }
 
 pub fn untag(iam: &mut Iam, cx: &mut Cx, input: &Input, kind: EntityKind) -> Result<Value, AwsError> {
-    let name = input.name(name_member(kind), 64)?;
+    let name = input.name(name_member(kind), max_name(kind))?;
     let keys = input.string_list("TagKeys")?;
     let mut e = iam.entity(kind, name)?.clone();
     e.tags.retain(|(k, _)| !keys.iter().any(|d| d.eq_ignore_ascii_case(k)));
@@ -262,7 +287,7 @@ pub fn untag(iam: &mut Iam, cx: &mut Cx, input: &Input, kind: EntityKind) -> Res
 }
 
 pub fn list_tags(iam: &mut Iam, _cx: &mut Cx, input: &Input, kind: EntityKind) -> Result<Value, AwsError> {
-    let name = input.name(name_member(kind), 64)?;
+    let name = input.name(name_member(kind), max_name(kind))?;
     let (max, marker) = input.paging()?;
     let e = iam.entity(kind, name)?;
     let items: Vec<(String, Value)> = e.tags.iter().enumerate().map(|(i, (k, v))| (format!("{i:08}"), json!({"Key": k, "Value": v}))).collect();
@@ -273,7 +298,7 @@ pub fn list_tags(iam: &mut Iam, _cx: &mut Cx, input: &Input, kind: EntityKind) -
 }
 
 pub fn put_boundary(iam: &mut Iam, cx: &mut Cx, input: &Input, kind: EntityKind) -> Result<Value, AwsError> {
-    let name = input.name(name_member(kind), 64)?;
+    let name = input.name(name_member(kind), max_name(kind))?;
     let arn = input.required("PermissionsBoundary")?;
     let mut e = iam.entity(kind, name)?.clone();
     attachable(iam, cx, arn)?;
@@ -283,7 +308,7 @@ pub fn put_boundary(iam: &mut Iam, cx: &mut Cx, input: &Input, kind: EntityKind)
 }
 
 pub fn delete_boundary(iam: &mut Iam, cx: &mut Cx, input: &Input, kind: EntityKind) -> Result<Value, AwsError> {
-    let name = input.name(name_member(kind), 64)?;
+    let name = input.name(name_member(kind), max_name(kind))?;
     let mut e = iam.entity(kind, name)?.clone();
     e.boundary = None;
     iam.save_entity(cx, e);
@@ -291,7 +316,7 @@ pub fn delete_boundary(iam: &mut Iam, cx: &mut Cx, input: &Input, kind: EntityKi
 }
 
 pub fn attach(iam: &mut Iam, cx: &mut Cx, input: &Input, kind: EntityKind) -> Result<Value, AwsError> {
-    let name = input.name(name_member(kind), 64)?;
+    let name = input.name(name_member(kind), max_name(kind))?;
     let arn = input.required("PolicyArn")?;
     let mut e = iam.entity(kind, name)?.clone();
     attachable(iam, cx, arn)?;
@@ -307,7 +332,7 @@ pub fn attach(iam: &mut Iam, cx: &mut Cx, input: &Input, kind: EntityKind) -> Re
 }
 
 pub fn detach(iam: &mut Iam, cx: &mut Cx, input: &Input, kind: EntityKind) -> Result<Value, AwsError> {
-    let name = input.name(name_member(kind), 64)?;
+    let name = input.name(name_member(kind), max_name(kind))?;
     let arn = input.required("PolicyArn")?;
     let mut e = iam.entity(kind, name)?.clone();
     let before = e.attached.len();
@@ -326,7 +351,7 @@ fn attached_json(arn: &str) -> Value {
 }
 
 pub fn list_attached(iam: &mut Iam, _cx: &mut Cx, input: &Input, kind: EntityKind) -> Result<Value, AwsError> {
-    let name = input.name(name_member(kind), 64)?;
+    let name = input.name(name_member(kind), max_name(kind))?;
     let prefix = input.sized("PathPrefix", 1, 512)?.unwrap_or("/");
     let (max, marker) = input.paging()?;
     let e = iam.entity(kind, name)?;
@@ -347,7 +372,7 @@ pub fn list_attached(iam: &mut Iam, _cx: &mut Cx, input: &Input, kind: EntityKin
 }
 
 pub fn put_inline(iam: &mut Iam, cx: &mut Cx, input: &Input, kind: EntityKind) -> Result<Value, AwsError> {
-    let name = input.name(name_member(kind), 64)?;
+    let name = input.name(name_member(kind), max_name(kind))?;
     let policy_name = input.name("PolicyName", 128)?;
     let doc = input.required("PolicyDocument")?;
     let mut e = iam.entity(kind, name)?.clone();
@@ -362,7 +387,7 @@ pub fn put_inline(iam: &mut Iam, cx: &mut Cx, input: &Input, kind: EntityKind) -
 }
 
 pub fn get_inline(iam: &mut Iam, _cx: &mut Cx, input: &Input, kind: EntityKind) -> Result<Value, AwsError> {
-    let name = input.name(name_member(kind), 64)?;
+    let name = input.name(name_member(kind), max_name(kind))?;
     let policy_name = input.name("PolicyName", 128)?;
     let e = iam.entity(kind, name)?;
     let doc = e.inline.get(policy_name).ok_or_else(|| no_such_entity(format!("The {} policy with name {policy_name} cannot be found.", kind.word())))?;
@@ -374,7 +399,7 @@ pub fn get_inline(iam: &mut Iam, _cx: &mut Cx, input: &Input, kind: EntityKind) 
 }
 
 pub fn list_inline(iam: &mut Iam, _cx: &mut Cx, input: &Input, kind: EntityKind) -> Result<Value, AwsError> {
-    let name = input.name(name_member(kind), 64)?;
+    let name = input.name(name_member(kind), max_name(kind))?;
     let (max, marker) = input.paging()?;
     let e = iam.entity(kind, name)?;
     let items: Vec<(String, Value)> = e.inline.keys().map(|k| (k.clone(), json!(k))).collect();
@@ -385,7 +410,7 @@ pub fn list_inline(iam: &mut Iam, _cx: &mut Cx, input: &Input, kind: EntityKind)
 }
 
 pub fn delete_inline(iam: &mut Iam, cx: &mut Cx, input: &Input, kind: EntityKind) -> Result<Value, AwsError> {
-    let name = input.name(name_member(kind), 64)?;
+    let name = input.name(name_member(kind), max_name(kind))?;
     let policy_name = input.name("PolicyName", 128)?;
     let mut e = iam.entity(kind, name)?.clone();
     if e.inline.remove(policy_name).is_none() {
@@ -393,4 +418,59 @@ pub fn delete_inline(iam: &mut Iam, cx: &mut Cx, input: &Input, kind: EntityKind
     }
     iam.save_entity(cx, e);
     Ok(json!({}))
+}
+
+/// GetGroup: the group and its members (paged by MaxItems/Marker over the users).
+pub fn get_group(iam: &mut Iam, cx: &mut Cx, input: &Input) -> Result<Value, AwsError> {
+    let name = input.name("GroupName", 128)?;
+    let (max, marker) = input.paging()?;
+    let g = iam.entity(EntityKind::Group, name)?;
+    let items: Vec<(String, Value)> =
+        g.members.iter().enumerate().filter_map(|(i, m)| iam.users.get(&m.to_ascii_lowercase()).map(|u| (format!("{i:08}"), entity_json(u, &cx.account.id, false)))).collect();
+    let (page, next) = page(items, max, marker);
+    let mut out = Map::new();
+    out.insert("Group".into(), entity_json(g, &cx.account.id, false));
+    out.insert("Users".into(), Value::Array(page));
+    Ok(paged(out, next))
+}
+
+pub fn add_user_to_group(iam: &mut Iam, cx: &mut Cx, input: &Input) -> Result<Value, AwsError> {
+    let group = input.name("GroupName", 128)?;
+    let user = input.name("UserName", 64)?;
+    let mut g = iam.entity(EntityKind::Group, group)?.clone();
+    let u = iam.entity(EntityKind::User, user)?;
+    if g.members.iter().any(|m| m.eq_ignore_ascii_case(user)) {
+        return Ok(json!({}));
+    }
+    if iam.groups_of(user).count() >= MAX_GROUPS_PER_USER {
+        return Err(limit_exceeded(format!("Cannot exceed quota for GroupsPerUser: {MAX_GROUPS_PER_USER}")));
+    }
+    g.members.push(u.name.clone());
+    iam.save_entity(cx, g);
+    Ok(json!({}))
+}
+
+pub fn remove_user_from_group(iam: &mut Iam, cx: &mut Cx, input: &Input) -> Result<Value, AwsError> {
+    let group = input.name("GroupName", 128)?;
+    let user = input.name("UserName", 64)?;
+    let mut g = iam.entity(EntityKind::Group, group)?.clone();
+    iam.entity(EntityKind::User, user)?;
+    let before = g.members.len();
+    g.members.retain(|m| !m.eq_ignore_ascii_case(user));
+    if g.members.len() == before {
+        return Err(no_such_entity(format!("The user with name {user} cannot be found.")));
+    }
+    iam.save_entity(cx, g);
+    Ok(json!({}))
+}
+
+pub fn list_groups_for_user(iam: &mut Iam, cx: &mut Cx, input: &Input) -> Result<Value, AwsError> {
+    let user = input.name("UserName", 64)?;
+    let (max, marker) = input.paging()?;
+    iam.entity(EntityKind::User, user)?;
+    let items: Vec<(String, Value)> = iam.groups_of(user).map(|g| (g.name.to_ascii_lowercase(), entity_json(g, &cx.account.id, false))).collect();
+    let (page, next) = page(items, max, marker);
+    let mut out = Map::new();
+    out.insert("Groups".into(), Value::Array(page));
+    Ok(paged(out, next))
 }

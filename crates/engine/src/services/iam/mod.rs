@@ -1,13 +1,14 @@
-//! AWS Identity and Access Management (AWS Query protocol, `iam`): roles and users with their
-//! managed and inline policies, customer managed policies with versions, AWS managed policies as
+//! AWS Identity and Access Management (AWS Query protocol, `iam`): roles, users and groups with
+//! their managed and inline policies (a user is a group's member: the group's policies apply to it), customer managed policies with versions, AWS managed policies as
 //! data ([`managed`]), and the policy simulator. The policy language is [`policy`], the
 //! evaluation logic [`eval`]; STS ([`crate::services::sts`]) uses both for AssumeRole.
 //!
 //! **IAM is global.** AWS serves one IAM namespace per account from `iam.amazonaws.com`
 //! (signed for us-east-1), whatever region a client names. The engine's calls carry a region,
 //! so this service ignores it: one state for the account, records under `iam/global/...`
-//! (`role/{name}`, `user/{name}`, `policy/{name}`, names lower-cased since IAM names are unique
-//! without regard to case). A role's record holds its attachments and inline policies.
+//! (`role/{name}`, `user/{name}`, `group/{name}`, `policy/{name}`, names lower-cased since IAM names
+//! are unique without regard to case). An entity's record holds its attachments and inline
+//! policies; a group's record also holds its members.
 //!
 //! Timestamps in the engine's JSON are ISO 8601 strings (`2026-11-25T12:00:00Z`), as the Query
 //! protocol carries them; policy documents are URL-encoded in answers, as IAM returns them.
@@ -31,11 +32,12 @@ use crate::kernel::{
     service::{Cx, Service},
 };
 
-/// Roles or users: both are IAM identities with attached and inline policies.
+/// Roles, users or groups: all three hold attached and inline policies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum EntityKind {
     Role,
     User,
+    Group,
 }
 
 impl EntityKind {
@@ -43,6 +45,7 @@ impl EntityKind {
         match self {
             EntityKind::Role => "role",
             EntityKind::User => "user",
+            EntityKind::Group => "group",
         }
     }
 
@@ -51,6 +54,7 @@ impl EntityKind {
         match self {
             EntityKind::Role => "AROA",
             EntityKind::User => "AIDA",
+            EntityKind::Group => "AGPA",
         }
     }
 }
@@ -80,6 +84,9 @@ pub struct Entity {
     /// Inline policies by name.
     #[serde(default)]
     pub inline: BTreeMap<String, String>,
+    /// Groups only: the member users' names, in the order they were added.
+    #[serde(default)]
+    pub members: Vec<String>,
 }
 
 impl Entity {
@@ -121,6 +128,7 @@ impl ManagedPolicy {
 pub struct Iam {
     pub roles: BTreeMap<String, Entity>,
     pub users: BTreeMap<String, Entity>,
+    pub groups: BTreeMap<String, Entity>,
     pub policies: BTreeMap<String, ManagedPolicy>,
 }
 
@@ -148,6 +156,7 @@ impl Iam {
         match kind {
             EntityKind::Role => &self.roles,
             EntityKind::User => &self.users,
+            EntityKind::Group => &self.groups,
         }
     }
 
@@ -155,6 +164,7 @@ impl Iam {
         match kind {
             EntityKind::Role => &mut self.roles,
             EntityKind::User => &mut self.users,
+            EntityKind::Group => &mut self.groups,
         }
     }
 
@@ -172,9 +182,14 @@ impl Iam {
         self.policies.insert(p.name.to_ascii_lowercase(), p);
     }
 
-    /// How many roles and users have the policy `arn` attached (AttachmentCount).
+    /// The groups the user `name` belongs to, by name.
+    pub fn groups_of<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Entity> + 'a {
+        self.groups.values().filter(move |g| g.members.iter().any(|m| m.eq_ignore_ascii_case(name)))
+    }
+
+    /// How many roles, users and groups have the policy `arn` attached (AttachmentCount).
     pub fn attachment_count(&self, arn: &str) -> usize {
-        self.roles.values().chain(self.users.values()).filter(|e| e.attached.iter().any(|a| a == arn)).count()
+        self.roles.values().chain(self.users.values()).chain(self.groups.values()).filter(|e| e.attached.iter().any(|a| a == arn)).count()
     }
 
     /// The default document of a managed policy (AWS's or the account's), by ARN.
@@ -200,7 +215,7 @@ impl Service for Iam {
 
     fn call(&mut self, cx: &mut Cx, operation: &str, input: &Value) -> Result<Value, AwsError> {
         let input = input::Input::new(input)?;
-        use EntityKind::{Role, User};
+        use EntityKind::{Group, Role, User};
         match operation {
             "CreateRole" => entities::create(self, cx, &input, Role),
             "GetRole" => entities::get(self, cx, &input, Role),
@@ -237,6 +252,20 @@ impl Service for Iam {
             "GetUserPolicy" => entities::get_inline(self, cx, &input, User),
             "ListUserPolicies" => entities::list_inline(self, cx, &input, User),
             "DeleteUserPolicy" => entities::delete_inline(self, cx, &input, User),
+            "CreateGroup" => entities::create(self, cx, &input, Group),
+            "GetGroup" => entities::get_group(self, cx, &input),
+            "ListGroups" => entities::list(self, cx, &input, Group),
+            "DeleteGroup" => entities::delete(self, cx, &input, Group),
+            "AddUserToGroup" => entities::add_user_to_group(self, cx, &input),
+            "RemoveUserFromGroup" => entities::remove_user_from_group(self, cx, &input),
+            "ListGroupsForUser" => entities::list_groups_for_user(self, cx, &input),
+            "AttachGroupPolicy" => entities::attach(self, cx, &input, Group),
+            "DetachGroupPolicy" => entities::detach(self, cx, &input, Group),
+            "ListAttachedGroupPolicies" => entities::list_attached(self, cx, &input, Group),
+            "PutGroupPolicy" => entities::put_inline(self, cx, &input, Group),
+            "GetGroupPolicy" => entities::get_inline(self, cx, &input, Group),
+            "ListGroupPolicies" => entities::list_inline(self, cx, &input, Group),
+            "DeleteGroupPolicy" => entities::delete_inline(self, cx, &input, Group),
             "CreatePolicy" => policies::create_policy(self, cx, &input),
             "GetPolicy" => policies::get_policy(self, cx, &input),
             "ListPolicies" => policies::list_policies(self, cx, &input),
@@ -254,7 +283,7 @@ impl Service for Iam {
     }
 
     fn save(&self, out: &mut Vec<Record>) {
-        for e in self.roles.values().chain(self.users.values()) {
+        for e in self.roles.values().chain(self.users.values()).chain(self.groups.values()) {
             out.push(Record { key: entity_key(e.kind, &e.name), value: serde_json::to_vec(e).unwrap_or_default() });
         }
         for p in self.policies.values() {
@@ -265,7 +294,7 @@ impl Service for Iam {
     fn load(&mut self, key: &str, value: &[u8]) -> Result<(), String> {
         let parts: Vec<&str> = key.split('/').collect();
         match parts.as_slice() {
-            ["iam", "global", "role" | "user", name] => {
+            ["iam", "global", "role" | "user" | "group", name] => {
                 let e: Entity = serde_json::from_slice(value).map_err(|e| e.to_string())?;
                 if e.name.to_ascii_lowercase() != *name {
                     return Err("IAM record under another name".into());

@@ -317,36 +317,32 @@ pub fn list_entities_for_policy(iam: &mut Iam, cx: &mut Cx, input: &Input) -> Re
     }
     let usage = input.string("PolicyUsageFilter")?.unwrap_or("PermissionsPolicy");
     let (max, marker) = input.paging()?;
-    let mut roles = Vec::new();
-    let mut users = Vec::new();
-    for e in iam.roles.values().chain(iam.users.values()) {
+    let mut all: Vec<(String, Value)> = Vec::new();
+    for e in iam.roles.values().chain(iam.users.values()).chain(iam.groups.values()) {
         let hit = if usage == "PermissionsBoundary" { e.boundary.as_deref() == Some(arn) } else { e.attached.iter().any(|a| a == arn) };
-        if !hit {
-            continue;
-        }
-        match e.kind {
-            super::EntityKind::Role if filter.is_none_or(|f| f == "Role") => {
-                roles.push((format!("r/{}", e.name.to_ascii_lowercase()), json!({"RoleName": e.name, "RoleId": e.id})))
-            }
-            super::EntityKind::User if filter.is_none_or(|f| f == "User") => {
-                users.push((format!("u/{}", e.name.to_ascii_lowercase()), json!({"UserName": e.name, "UserId": e.id})))
-            }
-            _ => {}
+        let (letter, title) = match e.kind {
+            super::EntityKind::Group => ("g", "Group"),
+            super::EntityKind::Role => ("r", "Role"),
+            super::EntityKind::User => ("u", "User"),
+        };
+        if hit && filter.is_none_or(|f| f == title) {
+            all.push((format!("{letter}/{}", e.name.to_ascii_lowercase()), json!({ format!("{title}Name"): e.name, format!("{title}Id"): e.id })));
         }
     }
-    let mut all: Vec<(String, Value)> = roles.into_iter().chain(users).collect();
     all.sort_by(|a, b| a.0.cmp(&b.0));
     let (page, next) = page(all, max, marker);
-    let (mut pr, mut pu) = (Vec::new(), Vec::new());
+    let (mut pg, mut pr, mut pu) = (Vec::new(), Vec::new(), Vec::new());
     for v in page {
-        if v.get("RoleName").is_some() {
+        if v.get("GroupName").is_some() {
+            pg.push(v)
+        } else if v.get("RoleName").is_some() {
             pr.push(v)
         } else {
             pu.push(v)
         }
     }
     let mut out = Map::new();
-    out.insert("PolicyGroups".into(), json!([]));
+    out.insert("PolicyGroups".into(), Value::Array(pg));
     out.insert("PolicyUsers".into(), Value::Array(pu));
     out.insert("PolicyRoles".into(), Value::Array(pr));
     Ok(paged(out, next))

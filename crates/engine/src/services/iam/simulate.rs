@@ -1,5 +1,6 @@
 //! The policy simulator: SimulateCustomPolicy (policies given in the request) and
-//! SimulatePrincipalPolicy (a role's or user's policies, plus any given), through [`eval`], in
+//! SimulatePrincipalPolicy (a role's, user's or group's policies — a user's groups' too, as AWS
+//! does — plus any given), through [`eval`], in
 //! AWS's EvaluationResults shape. Context keys come only from ContextEntries, as in AWS's
 //! simulator; keys that conditions read and the request lacks are reported as
 //! MissingContextValues.
@@ -157,7 +158,7 @@ pub fn simulate_principal_policy(iam: &mut Iam, cx: &mut Cx, input: &Input) -> R
     let (kind, name) = match rest.split_once('/') {
         Some(("role", p)) => (EntityKind::Role, p.rsplit('/').next().unwrap_or(p)),
         Some(("user", p)) => (EntityKind::User, p.rsplit('/').next().unwrap_or(p)),
-        Some(("group", _)) => return Err(invalid_input("Groups are not supported by the Gureum sandbox yet.")),
+        Some(("group", p)) => (EntityKind::Group, p.rsplit('/').next().unwrap_or(p)),
         _ => return Err(invalid_input(format!("Invalid ARN: {source}"))),
     };
     let e = iam.entity(kind, name)?.clone();
@@ -165,14 +166,12 @@ pub fn simulate_principal_policy(iam: &mut Iam, cx: &mut Cx, input: &Input) -> R
         return Err(super::input::no_such_entity(format!("The {} with name {name} cannot be found.", kind.word())));
     }
     let mut sources = Vec::new();
-    for (pname, doc) in &e.inline {
-        sources.push(Source { policy: parse(doc, PolicyKind::Identity)?, id: pname.clone(), kind: kind.word(), role: PolicyRole::Identity });
-    }
-    for arn in &e.attached {
-        let doc = iam.policy_document(&cx.account.id, arn).ok_or_else(|| invalid_input(format!("Policy {arn} was not found.")))?;
-        let pname = arn.rsplit('/').next().unwrap_or(arn).to_string();
-        let kind = if managed::by_arn(arn).is_some() { "aws-managed" } else { "user-managed" };
-        sources.push(Source { policy: parse(&doc, PolicyKind::Identity)?, id: pname, kind, role: PolicyRole::Identity });
+    identity_sources(iam, cx, &e, &mut sources)?;
+    if kind == EntityKind::User {
+        let groups: Vec<_> = iam.groups_of(&e.name).cloned().collect();
+        for g in &groups {
+            identity_sources(iam, cx, g, &mut sources)?;
+        }
     }
     if let Some(b) = &e.boundary {
         if input.string_list("PermissionsBoundaryPolicyInputList")?.is_empty() {
@@ -185,6 +184,21 @@ pub fn simulate_principal_policy(iam: &mut Iam, cx: &mut Cx, input: &Input) -> R
     given(input, &mut sources)?;
     let caller_arn = input.string("CallerArn")?.unwrap_or(source);
     run(&sources, input, caller(cx, Some(caller_arn)))
+}
+
+/// An entity's inline policies (SourcePolicyType its kind: `role`, `user` or `group`) and its
+/// attached managed policies (`aws-managed` or `user-managed`).
+fn identity_sources(iam: &Iam, cx: &Cx, e: &super::Entity, sources: &mut Vec<Source>) -> Result<(), AwsError> {
+    for (pname, doc) in &e.inline {
+        sources.push(Source { policy: parse(doc, PolicyKind::Identity)?, id: pname.clone(), kind: e.kind.word(), role: PolicyRole::Identity });
+    }
+    for arn in &e.attached {
+        let doc = iam.policy_document(&cx.account.id, arn).ok_or_else(|| invalid_input(format!("Policy {arn} was not found.")))?;
+        let pname = arn.rsplit('/').next().unwrap_or(arn).to_string();
+        let kind = if managed::by_arn(arn).is_some() { "aws-managed" } else { "user-managed" };
+        sources.push(Source { policy: parse(&doc, PolicyKind::Identity)?, id: pname, kind, role: PolicyRole::Identity });
+    }
+    Ok(())
 }
 
 /// A role's trust policy, decoded if it came URL-encoded (as GetRole returns it).

@@ -314,3 +314,106 @@ fn iam_state_survives_restore() {
     assert_eq!(before, after);
     assert_eq!(restored.ok("ListRolePolicies", json!({"RoleName": "r"}))["PolicyNames"], json!(["i"]));
 }
+
+#[test]
+fn groups_have_members_policies_and_conflicts() {
+    let mut sb = Sb::new();
+    let g = sb.ok("CreateGroup", json!({"GroupName": "devs", "Path": "/eng/"}));
+    assert!(g["Group"]["GroupId"].as_str().unwrap().starts_with("AGPA"));
+    assert_eq!(g["Group"]["Arn"], "arn:aws:iam::123456789012:group/eng/devs");
+    sb.ok("CreateGroup", json!({"GroupName": "ops"}));
+    assert_eq!(sb.err("CreateGroup", json!({"GroupName": "DEVS"})), ("EntityAlreadyExists".into(), "Group with name DEVS already exists.".into(), 409));
+    assert_eq!(sb.err("CreateGroup", json!({"GroupName": "x", "Tags": [{"Key": "k", "Value": "v"}]})).0, "ValidationError");
+    // ListGroups: path prefix and paging.
+    assert_eq!(sb.ok("ListGroups", json!({"PathPrefix": "/eng/"}))["Groups"].as_array().unwrap().len(), 1);
+    let p1 = sb.ok("ListGroups", json!({"MaxItems": 1}));
+    assert_eq!((p1["Groups"][0]["GroupName"].clone(), p1["IsTruncated"].clone()), (json!("devs"), json!(true)));
+    let p2 = sb.ok("ListGroups", json!({"MaxItems": 1, "Marker": p1["Marker"]}));
+    assert_eq!(p2["Groups"][0]["GroupName"], "ops");
+    assert_eq!(p2["IsTruncated"], false);
+    // Membership.
+    sb.ok("CreateUser", json!({"UserName": "alice"}));
+    sb.ok("CreateUser", json!({"UserName": "bob"}));
+    sb.ok("AddUserToGroup", json!({"GroupName": "devs", "UserName": "alice"}));
+    sb.ok("AddUserToGroup", json!({"GroupName": "devs", "UserName": "ALICE"})); // already a member: no change
+    sb.ok("AddUserToGroup", json!({"GroupName": "devs", "UserName": "bob"}));
+    sb.ok("AddUserToGroup", json!({"GroupName": "ops", "UserName": "alice"}));
+    let got = sb.ok("GetGroup", json!({"GroupName": "devs"}));
+    assert_eq!(got["Group"]["GroupName"], "devs");
+    let users: Vec<&str> = got["Users"].as_array().unwrap().iter().map(|u| u["UserName"].as_str().unwrap()).collect();
+    assert_eq!(users, ["alice", "bob"]);
+    assert_eq!(got["IsTruncated"], false);
+    let got = sb.ok("GetGroup", json!({"GroupName": "devs", "MaxItems": 1}));
+    assert_eq!(got["Users"].as_array().unwrap().len(), 1);
+    assert_eq!(got["IsTruncated"], true);
+    let of_alice: Vec<String> =
+        sb.ok("ListGroupsForUser", json!({"UserName": "alice"}))["Groups"].as_array().unwrap().iter().map(|g| g["GroupName"].as_str().unwrap().to_string()).collect();
+    assert_eq!(of_alice, ["devs", "ops"]);
+    assert_eq!(sb.err("AddUserToGroup", json!({"GroupName": "nope", "UserName": "alice"})).1, "The group with name nope cannot be found.");
+    assert_eq!(sb.err("AddUserToGroup", json!({"GroupName": "devs", "UserName": "carol"})).1, "The user with name carol cannot be found.");
+    // Policies, attached and inline.
+    sb.ok("AttachGroupPolicy", json!({"GroupName": "devs", "PolicyArn": "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"}));
+    sb.ok("PutGroupPolicy", json!({"GroupName": "devs", "PolicyName": "ddb", "PolicyDocument": DDB_READ}));
+    assert_eq!(sb.ok("ListAttachedGroupPolicies", json!({"GroupName": "devs"}))["AttachedPolicies"][0]["PolicyName"], "AmazonS3ReadOnlyAccess");
+    assert_eq!(sb.ok("ListGroupPolicies", json!({"GroupName": "devs"}))["PolicyNames"], json!(["ddb"]));
+    let gp = sb.ok("GetGroupPolicy", json!({"GroupName": "devs", "PolicyName": "ddb"}));
+    assert_eq!((gp["GroupName"].clone(), url_decode(gp["PolicyDocument"].as_str().unwrap())), (json!("devs"), DDB_READ.to_string()));
+    assert_eq!(sb.err("GetGroupPolicy", json!({"GroupName": "devs", "PolicyName": "zz"})).1, "The group policy with name zz cannot be found.");
+    let ents = sb.ok("ListEntitiesForPolicy", json!({"PolicyArn": "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"}));
+    assert_eq!(ents["PolicyGroups"], json!([{"GroupName": "devs", "GroupId": g["Group"]["GroupId"]}]));
+    // The simulator applies alice's groups' policies to her.
+    let sim = sb.ok(
+        "SimulatePrincipalPolicy",
+        json!({"PolicySourceArn": "arn:aws:iam::123456789012:user/alice", "ActionNames": ["dynamodb:GetItem", "s3:GetObject", "sqs:SendMessage"], "ResourceArns": ["arn:aws:dynamodb:us-east-1:123456789012:table/Books"]}),
+    );
+    let r = sim["EvaluationResults"].as_array().unwrap();
+    assert_eq!(r[0]["EvalDecision"], "allowed");
+    assert_eq!(r[0]["MatchedStatements"][0]["SourcePolicyId"], "ddb");
+    assert_eq!(r[0]["MatchedStatements"][0]["SourcePolicyType"], "group");
+    assert_eq!(r[1]["EvalDecision"], "allowed");
+    assert_eq!(r[1]["MatchedStatements"][0]["SourcePolicyType"], "aws-managed");
+    assert_eq!(r[2]["EvalDecision"], "implicitDeny");
+    // A group can be the simulated principal too.
+    let sim = sb.ok("SimulatePrincipalPolicy", json!({"PolicySourceArn": "arn:aws:iam::123456789012:group/eng/devs", "ActionNames": ["dynamodb:Query"], "ResourceArns": ["arn:aws:dynamodb:us-east-1:123456789012:table/Books"]}));
+    assert_eq!(sim["EvaluationResults"][0]["EvalDecision"], "allowed");
+    // Conflicts: a user in a group, a group with users or policies.
+    assert_eq!(sb.err("DeleteUser", json!({"UserName": "bob"})), ("DeleteConflict".into(), "Cannot delete entity, must remove users from group first.".into(), 409));
+    assert_eq!(sb.err("DeleteGroup", json!({"GroupName": "devs"})).0, "DeleteConflict");
+    sb.ok("RemoveUserFromGroup", json!({"GroupName": "devs", "UserName": "bob"}));
+    assert_eq!(sb.err("RemoveUserFromGroup", json!({"GroupName": "devs", "UserName": "bob"})).0, "NoSuchEntity");
+    sb.ok("DeleteUser", json!({"UserName": "bob"}));
+    sb.ok("RemoveUserFromGroup", json!({"GroupName": "devs", "UserName": "alice"}));
+    assert_eq!(sb.err("DeleteGroup", json!({"GroupName": "devs"})).1, "Cannot delete entity, must detach all policies first.");
+    sb.ok("DetachGroupPolicy", json!({"GroupName": "devs", "PolicyArn": "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"}));
+    assert_eq!(sb.err("DeleteGroup", json!({"GroupName": "devs"})).1, "Cannot delete entity, must delete policies first.");
+    sb.ok("DeleteGroupPolicy", json!({"GroupName": "devs", "PolicyName": "ddb"}));
+    sb.ok("DeleteGroup", json!({"GroupName": "devs"}));
+    let group_trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:group/ops"},"Action":"sts:AssumeRole"}]}"#;
+    assert_eq!(
+        sb.err("CreateRole", json!({"RoleName": "r", "AssumeRolePolicyDocument": group_trust})),
+        ("MalformedPolicyDocument".into(), "Invalid principal in policy: \"AWS\":\"arn:aws:iam::123456789012:group/ops\"".into(), 400)
+    );
+    assert_eq!(sb.err("GetGroup", json!({"GroupName": "devs"})).1, "The group with name devs cannot be found.");
+}
+
+#[test]
+fn groups_per_user_quota_and_restore() {
+    let mut sb = Sb::new();
+    sb.ok("CreateUser", json!({"UserName": "u"}));
+    for i in 0..11 {
+        sb.ok("CreateGroup", json!({"GroupName": format!("g{i:02}")}));
+    }
+    for i in 0..10 {
+        sb.ok("AddUserToGroup", json!({"GroupName": format!("g{i:02}"), "UserName": "u"}));
+    }
+    assert_eq!(sb.err("AddUserToGroup", json!({"GroupName": "g10", "UserName": "u"})), ("LimitExceeded".into(), "Cannot exceed quota for GroupsPerUser: 10".into(), 409));
+    sb.ok("PutGroupPolicy", json!({"GroupName": "g00", "PolicyName": "p", "PolicyDocument": DDB_READ}));
+    let before = (sb.ok("GetGroup", json!({"GroupName": "g00"})), sb.ok("ListGroupsForUser", json!({"UserName": "u"})));
+    let records = sb.e.snapshot();
+    assert!(records.iter().any(|r| r.key == "iam/global/group/g00"));
+    let mut restored = Sb { e: Engine::restore(EngineConfig::default(), sb.t, records).unwrap(), t: sb.t };
+    let after = (restored.ok("GetGroup", json!({"GroupName": "g00"})), restored.ok("ListGroupsForUser", json!({"UserName": "u"})));
+    assert_eq!(before, after);
+    assert_eq!(restored.ok("ListGroupPolicies", json!({"GroupName": "g00"}))["PolicyNames"], json!(["p"]));
+    assert_eq!(restored.err("DeleteUser", json!({"UserName": "u"})).0, "DeleteConflict");
+}
