@@ -3,10 +3,11 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
+use std::sync::Arc;
 
 use indexmap::IndexMap;
 
-use super::parser::{BinOp, Expr, Node, Part, Ref};
+use super::parser::{BinOp, Expr, Node, Part, Pre, Ref};
 use super::{jsonpath, regex, util, Env, Template, VtlError, MAX_DEPTH, MAX_FOREACH, MAX_OUTPUT, STEP_BUDGET};
 
 /// A template value: Java's types as Velocity sees them. Lists and maps are shared and mutable
@@ -17,7 +18,7 @@ pub(crate) enum Value {
     Bool(bool),
     Int(i64),
     Float(f64),
-    Str(Rc<str>),
+    Str(Arc<str>),
     List(Rc<RefCell<Vec<Value>>>),
     Map(Rc<RefCell<IndexMap<String, Value>>>),
     /// A `Map.Entry` from `entrySet()`.
@@ -32,7 +33,7 @@ pub(crate) enum Value {
 }
 
 impl Value {
-    fn str(s: impl Into<Rc<str>>) -> Value {
+    fn str(s: impl Into<Arc<str>>) -> Value {
         Value::Str(s.into())
     }
     fn list(v: Vec<Value>) -> Value {
@@ -131,8 +132,9 @@ enum Flow {
 struct R<'t, 'e> {
     t: &'t Template,
     env: &'e Env,
-    vars: HashMap<Rc<str>, Value>,
+    vars: HashMap<Arc<str>, Value, foldhash::fast::FixedState>,
     body: Option<Result<Rc<serde_json::Value>, String>>,
+    body_str: Option<Arc<str>>,
     params: Option<Value>,
     context_loaded: bool,
     steps: u64,
@@ -140,7 +142,8 @@ struct R<'t, 'e> {
 }
 
 pub(crate) fn render(t: &Template, env: &mut Env) -> Result<String, VtlError> {
-    let mut r = R { t, env, vars: HashMap::new(), body: None, params: None, context_loaded: false, steps: 0, depth: 0 };
+    let mut r =
+        R { t, env, vars: HashMap::with_hasher(foldhash::fast::FixedState::default()), body: None, body_str: None, params: None, context_loaded: false, steps: 0, depth: 0 };
     let mut out = String::with_capacity(256);
     r.nodes(&t.nodes, &mut out)?;
     let ctx = if r.context_loaded {
@@ -224,7 +227,7 @@ impl R<'_, '_> {
                     };
                     let saved: Vec<(&str, Option<Value>)> = [&**var, "foreach", "velocityCount", "velocityHasNext"].into_iter().map(|k| (k, self.vars.get(k).cloned())).collect();
                     let n = items.len();
-                    let var: Rc<str> = Rc::from(&**var);
+                    let var: Arc<str> = Arc::from(&**var);
                     let mut flow = Flow::Normal;
                     for (index, item) in items.into_iter().enumerate() {
                         self.step()?;
@@ -266,7 +269,7 @@ impl R<'_, '_> {
                     for a in args {
                         vals.push(self.expr(a)?);
                     }
-                    let saved: Vec<(Rc<str>, Option<Value>)> = m.params.iter().map(|p| (Rc::from(&**p), self.vars.get(&**p).cloned())).collect();
+                    let saved: Vec<(Arc<str>, Option<Value>)> = m.params.iter().map(|p| (Arc::from(&**p), self.vars.get(&**p).cloned())).collect();
                     for (i, (p, _)) in saved.iter().enumerate() {
                         match vals.get(i) {
                             Some(v) if !v.is_null() => self.vars.insert(p.clone(), v.clone()),
@@ -308,7 +311,10 @@ impl R<'_, '_> {
         match v {
             Value::Null => out.push_str("null"),
             Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-            Value::Int(i) => out.push_str(&i.to_string()),
+            Value::Int(i) => {
+                use std::fmt::Write as _;
+                let _ = write!(out, "{i}");
+            }
             Value::Float(f) => out.push_str(&java_double(*f)),
             Value::Str(s) => out.push_str(s),
             Value::List(l) => {
@@ -350,7 +356,7 @@ impl R<'_, '_> {
         Ok(())
     }
 
-    fn string(&mut self, v: &Value) -> Result<Rc<str>, VtlError> {
+    fn string(&mut self, v: &Value) -> Result<Arc<str>, VtlError> {
         if let Value::Str(s) = v {
             return Ok(s.clone());
         }
@@ -392,12 +398,12 @@ impl R<'_, '_> {
             self.step()?;
             let next = match p {
                 Part::Prop(name) => self.prop(&v, name)?,
-                Part::Call(name, args) => {
+                Part::Call(name, args, pre) => {
                     let mut vals = Vec::with_capacity(args.len());
                     for a in args {
                         vals.push(self.expr(a)?);
                     }
-                    self.call(&v, name, vals).map_err(|e| if e.line == 0 { VtlError::at(e.message, r.pos) } else { e })?
+                    self.call(&v, name, vals, pre.as_deref()).map_err(|e| if e.line == 0 { VtlError::at(e.message, r.pos) } else { e })?
                 }
                 Part::Index(e) => {
                     let i = self.expr(e)?;
@@ -414,7 +420,7 @@ impl R<'_, '_> {
 
     fn assign(&mut self, r: &Ref, v: Value) -> Result<(), VtlError> {
         if r.parts.is_empty() {
-            self.vars.insert(Rc::from(&*r.name), v);
+            self.vars.insert(Arc::from(&*r.name), v);
             return Ok(());
         }
         let Some(mut target) = self.var(&r.name) else { return Ok(()) };
@@ -422,12 +428,12 @@ impl R<'_, '_> {
         for p in path {
             let next = match p {
                 Part::Prop(name) => self.prop(&target, name)?,
-                Part::Call(name, args) => {
+                Part::Call(name, args, pre) => {
                     let mut vals = Vec::with_capacity(args.len());
                     for a in args {
                         vals.push(self.expr(a)?);
                     }
-                    self.call(&target, name, vals)?
+                    self.call(&target, name, vals, pre.as_deref())?
                 }
                 Part::Index(e) => {
                     let i = self.expr(e)?;
@@ -504,7 +510,7 @@ impl R<'_, '_> {
             (Value::Loop { has_next, .. }, "hasNext") => Some(Value::Bool(*has_next)),
             (Value::Loop { index, .. }, "first") => Some(Value::Bool(*index == 0)),
             (Value::Loop { has_next, .. }, "last") => Some(Value::Bool(!*has_next)),
-            (Value::Input, "body") => Some(Value::str(self.env.body.as_str())),
+            (Value::Input, "body") => Some(Value::Str(self.body_str.get_or_insert_with(|| Arc::from(self.env.body.as_str())).clone())),
             _ => None,
         })
     }
@@ -536,7 +542,7 @@ impl R<'_, '_> {
         v
     }
 
-    fn call(&mut self, v: &Value, name: &str, args: Vec<Value>) -> Result<Option<Value>, VtlError> {
+    fn call(&mut self, v: &Value, name: &str, args: Vec<Value>, pre: Option<&Pre>) -> Result<Option<Value>, VtlError> {
         use Value as V;
         // Getters by their Java names (`$foreach.getIndex()`, `$entry.getKey()`).
         if args.is_empty() && name.len() > 3 && (name.starts_with("get") || name.starts_with("is")) {
@@ -571,7 +577,14 @@ impl R<'_, '_> {
                 ("json", 1) => {
                     let Some(p) = s0() else { return Ok(None) };
                     let body = self.body_json()?;
-                    let path = jsonpath::parse(&p)?;
+                    let owned;
+                    let path = match pre {
+                        Some(Pre::Path(path)) => path,
+                        _ => {
+                            owned = jsonpath::parse(&p)?;
+                            &owned
+                        }
+                    };
                     Some(V::str(match path.eval(&body) {
                         jsonpath::Found::One(x) => serde_json::to_string(x).unwrap_or_default(),
                         jsonpath::Found::Many(xs) => serde_json::to_string(&xs).unwrap_or_default(),
@@ -582,7 +595,14 @@ impl R<'_, '_> {
                 ("path", 1) => {
                     let Some(p) = s0() else { return Ok(None) };
                     let body = self.body_json()?;
-                    let path = jsonpath::parse(&p)?;
+                    let owned;
+                    let path = match pre {
+                        Some(Pre::Path(path)) => path,
+                        _ => {
+                            owned = jsonpath::parse(&p)?;
+                            &owned
+                        }
+                    };
                     match path.eval(&body) {
                         jsonpath::Found::One(x) => Some(from_json(x)),
                         jsonpath::Found::Many(xs) => Some(V::list(xs.into_iter().map(from_json).collect())),
@@ -620,7 +640,7 @@ impl R<'_, '_> {
                     _ => None,
                 }
             }
-            V::Str(s) => self.string_method(s, name, &args, s0(), i_arg(a0), i_arg(a1))?,
+            V::Str(s) => self.string_method(s, name, &args, s0(), i_arg(a0), i_arg(a1), pre)?,
             V::List(l) => match (name, args.len()) {
                 ("size", 0) => Some(V::Int(l.borrow().len() as i64)),
                 ("isEmpty", 0) => Some(V::Bool(l.borrow().is_empty())),
@@ -750,7 +770,18 @@ impl R<'_, '_> {
         })
     }
 
-    fn string_method(&mut self, s: &Rc<str>, name: &str, args: &[Value], s0: Option<Rc<str>>, i0: Option<i64>, i1: Option<i64>) -> Result<Option<Value>, VtlError> {
+    #[allow(clippy::too_many_arguments)]
+    fn string_method(
+        &mut self,
+        s: &Arc<str>,
+        name: &str,
+        args: &[Value],
+        s0: Option<Arc<str>>,
+        i0: Option<i64>,
+        i1: Option<i64>,
+        pre: Option<&Pre>,
+    ) -> Result<Option<Value>, VtlError> {
+        let mut slot = None;
         use Value as V;
         let u16len = |x: &str| x.encode_utf16().count() as i64;
         let s1 = match args.get(1) {
@@ -831,13 +862,13 @@ impl R<'_, '_> {
             },
             ("replaceAll" | "replaceFirst", 2) => match (s0, s1) {
                 (Some(a), Some(b)) => {
-                    let re = regex::Regex::new(&a)?;
+                    let re = compiled(pre, &a, &mut slot)?;
                     return out(re.replace(s, &b, name == "replaceAll")?);
                 }
                 _ => None,
             },
             ("matches", 1) => match s0 {
-                Some(a) => Some(V::Bool(regex::Regex::new(&a)?.full_match(s)?)),
+                Some(a) => Some(V::Bool(compiled(pre, &a, &mut slot)?.full_match(s)?)),
                 None => None,
             },
             ("split", 1 | 2) => match s0 {
@@ -850,7 +881,7 @@ impl R<'_, '_> {
                     } else {
                         0
                     };
-                    let parts = regex::Regex::new(&a)?.split(s, limit)?;
+                    let parts = compiled(pre, &a, &mut slot)?.split(s, limit)?;
                     Some(V::list(parts.into_iter().map(V::str).collect()))
                 }
                 None => None,
@@ -1028,6 +1059,14 @@ impl R<'_, '_> {
             },
         })
     }
+}
+
+/// The parse-time regex when the pattern was a literal, else one compiled now into `slot`.
+fn compiled<'a>(pre: Option<&'a Pre>, p: &str, slot: &'a mut Option<regex::Regex>) -> Result<&'a regex::Regex, VtlError> {
+    if let Some(Pre::Regex(r)) = pre {
+        return Ok(r);
+    }
+    Ok(slot.insert(regex::Regex::new(p)?))
 }
 
 fn float_op(op: BinOp, x: f64, y: f64) -> Value {

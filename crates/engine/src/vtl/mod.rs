@@ -37,7 +37,7 @@ pub const MAX_DEPTH: usize = 64;
 #[derive(Debug)]
 pub struct Template {
     nodes: Vec<parser::Node>,
-    macros: std::collections::HashMap<Box<str>, std::rc::Rc<parser::Macro>>,
+    macros: std::collections::HashMap<Box<str>, std::sync::Arc<parser::Macro>>,
 }
 
 /// Parses a template; syntax errors carry the line and column.
@@ -69,6 +69,13 @@ pub struct Env {
     /// Virtual time in milliseconds, for anything time-like (the engine has no wall clock).
     pub util_now_ms: u64,
 }
+
+// API Gateway keeps parsed templates in its service state, which the engine may move between
+// threads.
+const _: () = {
+    const fn send_sync<T: Send + Sync>() {}
+    send_sync::<Template>();
+};
 
 impl Template {
     /// Renders the template against `env`. Writes to `$context` are stored back into

@@ -6,7 +6,7 @@
 //! - `##` comments swallow their newline; `#* *#` and `#[[ ]]#` do not.
 
 use std::collections::HashMap;
-use std::rc::Rc;
+use std::sync::Arc;
 
 use super::{Pos, Template, VtlError, MAX_DEPTH};
 
@@ -44,8 +44,27 @@ pub(crate) struct Ref {
 #[derive(Debug)]
 pub(crate) enum Part {
     Prop(Box<str>),
-    Call(Box<str>, Vec<Expr>),
+    /// A method call; `Pre` is its literal regex or JSONPath argument, compiled at parse time.
+    Call(Box<str>, Vec<Expr>, Option<Box<Pre>>),
     Index(Expr),
+}
+
+#[derive(Debug)]
+pub(crate) enum Pre {
+    Regex(super::regex::Regex),
+    Path(super::jsonpath::Path),
+}
+
+/// Compiles a literal regex (`replaceAll`, `replaceFirst`, `matches`, `split`) or JSONPath
+/// (`json`, `path`) argument once. One that does not compile is left to fail at render time, as
+/// Java would.
+fn precompile(name: &str, args: &[Expr]) -> Option<Box<Pre>> {
+    let Some(Expr::Str(s)) = args.first() else { return None };
+    match name {
+        "replaceAll" | "replaceFirst" | "matches" | "split" => super::regex::Regex::new(s).ok().map(|r| Box::new(Pre::Regex(r))),
+        "json" | "path" if args.len() == 1 => super::jsonpath::parse(s).ok().map(|p| Box::new(Pre::Path(p))),
+        _ => None,
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,7 +90,7 @@ pub(crate) enum Expr {
     Bool(bool),
     Int(i64),
     Float(f64),
-    Str(Rc<str>),
+    Str(Arc<str>),
     /// A double-quoted string with references or directives in it.
     Interp(Vec<Node>),
     Ref(Ref),
@@ -97,7 +116,7 @@ struct P<'a> {
     end: usize,
     lines: Vec<usize>,
     depth: usize,
-    macros: HashMap<Box<str>, Rc<Macro>>,
+    macros: HashMap<Box<str>, Arc<Macro>>,
     /// Where the last `#end` / `#else` / `#elseif` started (for errors about a stray one).
     term_at: usize,
 }
@@ -443,7 +462,7 @@ impl<'a> P<'a> {
                 if !matches!(t, Term::End) {
                     return Err(VtlError::at("#macro without a matching #end", pos));
                 }
-                self.macros.insert(name.into(), Rc::new(Macro { params, body }));
+                self.macros.insert(name.into(), Arc::new(Macro { params, body }));
                 Ok(None)
             }
             "include" | "parse" | "evaluate" | "define" => Err(VtlError::at(format!("#{word} is not supported in API Gateway mapping templates"), pos)),
@@ -530,7 +549,8 @@ impl<'a> P<'a> {
                     if self.peek() == Some(b'(') {
                         self.i += 1;
                         let args = self.args()?;
-                        parts.push(Part::Call(id.into(), args));
+                        let pre = precompile(id, &args);
+                        parts.push(Part::Call(id.into(), args, pre));
                     } else {
                         parts.push(Part::Prop(id.into()));
                     }

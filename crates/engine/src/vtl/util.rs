@@ -6,6 +6,8 @@ use base64::{engine::general_purpose::STANDARD, Engine as _};
 
 use super::VtlError;
 
+const HEX: &[u8; 16] = b"0123456789ABCDEF";
+
 /// Commons Lang 2 `escapeJavaScript`: `"`, `'`, `\` and `/` get a backslash; `\b \t \n \f \r`
 /// their escapes; other control characters and everything above U+007E become `\uXXXX` (UTF-16
 /// code units, upper-case hex). API Gateway's docs warn that the `\'` it produces is not valid
@@ -25,8 +27,11 @@ pub(crate) fn escape_javascript(s: &str) -> String {
             '\u{c}' => out.push_str("\\f"),
             '\r' => out.push_str("\\r"),
             c if (c as u32) < 0x20 || (c as u32) > 0x7f => {
-                for u in c.encode_utf16(&mut buf) {
-                    out.push_str(&format!("\\u{:04X}", u));
+                for &u in c.encode_utf16(&mut buf).iter() {
+                    out.push_str("\\u");
+                    for shift in [12, 8, 4, 0] {
+                        out.push(HEX[((u >> shift) & 0xf) as usize] as char);
+                    }
                 }
             }
             c => out.push(c),
@@ -43,7 +48,11 @@ pub(crate) fn url_encode(s: &str) -> String {
         match b {
             b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'.' | b'-' | b'*' | b'_' => out.push(b as char),
             b' ' => out.push('+'),
-            _ => out.push_str(&format!("%{b:02X}")),
+            _ => {
+                out.push('%');
+                out.push(HEX[(b >> 4) as usize] as char);
+                out.push(HEX[(b & 0xf) as usize] as char);
+            }
         }
     }
     out
