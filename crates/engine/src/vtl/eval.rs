@@ -137,16 +137,29 @@ struct R<'t, 'e> {
     body_str: Option<Arc<str>>,
     params: Option<Value>,
     context_loaded: bool,
+    /// Set by anything that may have changed `$context` (a `#set` through it, or a mutating
+    /// method on any map or list); only then is it written back.
+    maybe_mutated: bool,
     steps: u64,
     depth: usize,
 }
 
 pub(crate) fn render(t: &Template, env: &mut Env) -> Result<String, VtlError> {
-    let mut r =
-        R { t, env, vars: HashMap::with_hasher(foldhash::fast::FixedState::default()), body: None, body_str: None, params: None, context_loaded: false, steps: 0, depth: 0 };
+    let mut r = R {
+        t,
+        env,
+        vars: HashMap::with_hasher(foldhash::fast::FixedState::default()),
+        body: None,
+        body_str: None,
+        params: None,
+        context_loaded: false,
+        maybe_mutated: false,
+        steps: 0,
+        depth: 0,
+    };
     let mut out = String::with_capacity(256);
     r.nodes(&t.nodes, &mut out)?;
-    let ctx = if r.context_loaded {
+    let ctx = if r.context_loaded && r.maybe_mutated {
         match r.vars.get("context") {
             Some(v @ Value::Map(_)) => Some(to_json(v, 0)?),
             _ => None,
@@ -419,6 +432,9 @@ impl R<'_, '_> {
     }
 
     fn assign(&mut self, r: &Ref, v: Value) -> Result<(), VtlError> {
+        if !r.parts.is_empty() {
+            self.maybe_mutated = true;
+        }
         if r.parts.is_empty() {
             self.vars.insert(Arc::from(&*r.name), v);
             return Ok(());
@@ -556,6 +572,9 @@ impl R<'_, '_> {
                     }
                 }
             }
+        }
+        if matches!(name, "put" | "putAll" | "add" | "addAll" | "set" | "remove") {
+            self.maybe_mutated = true;
         }
         let a0 = args.first();
         let a1 = args.get(1);

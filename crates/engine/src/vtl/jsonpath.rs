@@ -386,7 +386,7 @@ fn select<'a>(v: &'a Value, sel: &Sel, out: &mut Vec<&'a Value>) {
                     let mut i = s;
                     while i < e {
                         out.push(&arr[i as usize]);
-                        i += step;
+                        i = i.saturating_add(*step);
                     }
                 } else {
                     let s = a.map(norm).unwrap_or(len).min(len - 1);
@@ -394,7 +394,7 @@ fn select<'a>(v: &'a Value, sel: &Sel, out: &mut Vec<&'a Value>) {
                     let mut i = s;
                     while i > e && i >= 0 {
                         out.push(&arr[i as usize]);
-                        i += step;
+                        i = i.saturating_add(*step);
                     }
                 }
             }

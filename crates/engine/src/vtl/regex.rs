@@ -284,6 +284,8 @@ fn class_has(items: &[Item], neg: bool, c: char) -> bool {
 struct St {
     caps: Vec<Option<(usize, usize)>>,
     steps: u64,
+    /// A million steps, plus 64 per input character (a long input is not a runaway pattern).
+    limit: u64,
     depth: usize,
     blown: bool,
 }
@@ -305,7 +307,7 @@ impl M<'_> {
 
     fn seq(&self, seq: &[Node], i: usize, st: &mut St, k: &mut dyn FnMut(usize, &mut St) -> bool) -> bool {
         st.steps += 1;
-        if st.steps > STEP_LIMIT || st.depth > DEPTH_LIMIT {
+        if st.steps > st.limit || st.depth > DEPTH_LIMIT {
             st.blown = true;
             return false;
         }
@@ -414,8 +416,6 @@ impl M<'_> {
     }
 }
 
-type Caps = Vec<Option<(usize, usize)>>;
-
 impl Regex {
     pub(crate) fn new(p: &str) -> Result<Regex, VtlError> {
         let mut pp = Pp { src: p, c: p.chars().collect(), i: 0, groups: 0, depth: 0 };
@@ -430,31 +430,35 @@ impl Regex {
         VtlError::new("Regular expression takes too many steps on this input (the sandbox bounds backtracking)")
     }
 
-    /// A match starting exactly at `i`: its end and groups.
-    fn at(&self, t: &[char], i: usize, steps: &mut u64) -> Result<Option<(usize, Caps)>, VtlError> {
+    fn state(&self, len: usize) -> St {
+        St { caps: vec![None; self.groups + 1], steps: 0, limit: STEP_LIMIT + 64 * len as u64, depth: 0, blown: false }
+    }
+
+    /// A match starting exactly at `i`: its end (the groups are left in `st.caps`).
+    fn at(&self, t: &[char], i: usize, st: &mut St) -> Result<Option<usize>, VtlError> {
         let m = M { t };
-        let mut st = St { caps: vec![None; self.groups + 1], steps: *steps, depth: 0, blown: false };
+        st.caps.iter_mut().for_each(|c| *c = None);
+        st.depth = 0;
         let mut end = None;
-        let ok = m.seq(std::slice::from_ref(&self.whole), i, &mut st, &mut |j, st| {
-            end = Some((j, st.caps.clone()));
+        let ok = m.seq(std::slice::from_ref(&self.whole), i, st, &mut |j, _| {
+            end = Some(j);
             true
         });
-        *steps = st.steps;
         if st.blown {
             return Err(self.blown());
         }
         Ok(if ok { end } else { None })
     }
 
-    fn find(&self, t: &[char], from: usize, steps: &mut u64) -> Result<Option<(usize, usize, Caps)>, VtlError> {
+    fn find(&self, t: &[char], from: usize, st: &mut St) -> Result<Option<(usize, usize)>, VtlError> {
         for i in from..=t.len() {
-            *steps += 1;
-            if *steps > STEP_LIMIT {
+            st.steps += 1;
+            if st.steps > st.limit {
                 return Err(self.blown());
             }
-            if let Some((e, mut caps)) = self.at(t, i, steps)? {
-                caps[0] = Some((i, e));
-                return Ok(Some((i, e, caps)));
+            if let Some(e) = self.at(t, i, st)? {
+                st.caps[0] = Some((i, e));
+                return Ok(Some((i, e)));
             }
         }
         Ok(None)
@@ -463,7 +467,7 @@ impl Regex {
     pub(crate) fn full_match(&self, s: &str) -> Result<bool, VtlError> {
         let t: Vec<char> = s.chars().collect();
         let m = M { t: &t };
-        let mut st = St { caps: vec![None; self.groups + 1], steps: 0, depth: 0, blown: false };
+        let mut st = self.state(t.len());
         let n = t.len();
         let ok = m.seq(std::slice::from_ref(&self.whole), 0, &mut st, &mut |j, _| j == n);
         if st.blown {
@@ -478,10 +482,11 @@ impl Regex {
         let r: Vec<char> = rep.chars().collect();
         let mut out = String::new();
         let mut pos = 0;
-        let mut steps = 0;
+        let mut st = self.state(t.len());
         let mut copied = 0;
         while pos <= t.len() {
-            let Some((b, e, caps)) = self.find(&t, pos, &mut steps)? else { break };
+            let Some((b, e)) = self.find(&t, pos, &mut st)? else { break };
+            let caps = &st.caps;
             out.extend(&t[copied..b]);
             let mut k = 0;
             while k < r.len() {
@@ -548,13 +553,13 @@ impl Regex {
         let mut parts: Vec<String> = Vec::new();
         let mut index = 0;
         let mut pos = 0;
-        let mut steps = 0;
+        let mut st = self.state(t.len());
         let mut matched = false;
         while pos <= t.len() {
             if limit > 0 && parts.len() as i64 >= limit - 1 {
                 break;
             }
-            let Some((b, e, _)) = self.find(&t, pos, &mut steps)? else { break };
+            let Some((b, e)) = self.find(&t, pos, &mut st)? else { break };
             pos = if e == b { e + 1 } else { e };
             if b == 0 && e == 0 {
                 // A zero-width match at the beginning never produces a leading empty string.

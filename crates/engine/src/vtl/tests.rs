@@ -629,6 +629,16 @@ fn runtime_errors_and_limits() {
 }
 
 #[test]
+fn large_bodies() {
+    // A 1 MiB body through replaceAll and urlEncode: long inputs are not runaway patterns.
+    let body = "say \"hi\" ".repeat(100_000);
+    let out = r_body("$input.body.replaceAll('\"', '\\\\\"').length() $util.urlEncode($input.body).length()", &body);
+    assert_eq!(out, format!("{} {}", 1_100_000, 1_300_000));
+    // Huge JSONPath slice steps do not overflow.
+    assert_eq!(r_body("$input.json('$[1:3:9223372036854775807]') $input.json('$[::-9223372036854775807]')", "[1, 2, 3]"), "[2] [3]");
+}
+
+#[test]
 fn regex_subset() {
     use super::regex::Regex;
     let re = |p: &str| Regex::new(p).unwrap();
