@@ -415,7 +415,7 @@ impl<'a> P<'a> {
                 self.i += 1;
                 let var = self.ident().ok_or_else(|| self.err_at("#foreach expects a loop variable such as $item", self.i))?;
                 self.ws();
-                if !(self.starts("in") && !self.at(self.i + 2).is_some_and(is_word)) {
+                if !self.starts("in") || self.at(self.i + 2).is_some_and(is_word) {
                     return Err(self.err_at("#foreach expects `in` after the loop variable", self.i));
                 }
                 self.i += 2;
