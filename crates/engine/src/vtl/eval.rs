@@ -7,6 +7,9 @@ use std::sync::Arc;
 
 use indexmap::IndexMap;
 
+/// A template map: insertion-ordered, with a fixed-seed fast hasher.
+pub(crate) type Map = IndexMap<String, Value, foldhash::fast::FixedState>;
+
 use super::parser::{BinOp, Expr, Node, Part, Pre, Ref};
 use super::{jsonpath, regex, util, Env, Template, VtlError, MAX_DEPTH, MAX_FOREACH, MAX_OUTPUT, STEP_BUDGET};
 
@@ -20,7 +23,7 @@ pub(crate) enum Value {
     Float(f64),
     Str(Arc<str>),
     List(Rc<RefCell<Vec<Value>>>),
-    Map(Rc<RefCell<IndexMap<String, Value>>>),
+    Map(Rc<RefCell<Map>>),
     /// A `Map.Entry` from `entrySet()`.
     Entry(Rc<(String, Value)>),
     /// `$foreach` inside a loop.
@@ -39,7 +42,7 @@ impl Value {
     fn list(v: Vec<Value>) -> Value {
         Value::List(Rc::new(RefCell::new(v)))
     }
-    fn map(m: IndexMap<String, Value>) -> Value {
+    fn map(m: Map) -> Value {
         Value::Map(Rc::new(RefCell::new(m)))
     }
     fn is_null(&self) -> bool {
@@ -240,15 +243,14 @@ impl R<'_, '_> {
                     };
                     let saved: Vec<(&str, Option<Value>)> = [&**var, "foreach", "velocityCount", "velocityHasNext"].into_iter().map(|k| (k, self.vars.get(k).cloned())).collect();
                     let n = items.len();
-                    let var: Arc<str> = Arc::from(&**var);
                     let mut flow = Flow::Normal;
                     for (index, item) in items.into_iter().enumerate() {
                         self.step()?;
                         let has_next = index + 1 < n;
-                        self.vars.insert(var.clone(), item);
-                        self.vars.insert("foreach".into(), Value::Loop { index, has_next });
-                        self.vars.insert("velocityCount".into(), Value::Int(index as i64 + 1));
-                        self.vars.insert("velocityHasNext".into(), Value::Bool(has_next));
+                        self.set_var(&var, item);
+                        self.set_var("foreach", Value::Loop { index, has_next });
+                        self.set_var("velocityCount", Value::Int(index as i64 + 1));
+                        self.set_var("velocityHasNext", Value::Bool(has_next));
                         match self.nested(body, out)? {
                             Flow::Normal => {}
                             Flow::Break => break,
@@ -306,6 +308,16 @@ impl R<'_, '_> {
             }
         }
         Ok(Flow::Normal)
+    }
+
+    /// Sets a variable, reusing its key when it exists (loops set the same names each turn).
+    fn set_var(&mut self, k: &str, v: Value) {
+        match self.vars.get_mut(k) {
+            Some(slot) => *slot = v,
+            None => {
+                self.vars.insert(Arc::from(k), v);
+            }
+        }
     }
 
     fn nested(&mut self, ns: &[Node], out: &mut String) -> Result<Flow, VtlError> {
@@ -388,7 +400,7 @@ impl R<'_, '_> {
             "context" => {
                 self.context_loaded = true;
                 let v = match &self.env.context {
-                    serde_json::Value::Null => Value::map(IndexMap::new()),
+                    serde_json::Value::Null => Value::map(Map::default()),
                     c => from_json(c),
                 };
                 self.vars.insert("context".into(), v.clone());
@@ -416,11 +428,11 @@ impl R<'_, '_> {
                     for a in args {
                         vals.push(self.expr(a)?);
                     }
-                    self.call(&v, name, vals, pre.as_deref()).map_err(|e| if e.line == 0 { VtlError::at(e.message, r.pos) } else { e })?
+                    self.call(&v, name, vals, pre.as_deref()).map_err(|e| e.or_at(r.pos))?
                 }
                 Part::Index(e) => {
                     let i = self.expr(e)?;
-                    self.index(&v, &i).map_err(|e| VtlError::at(e.message, r.pos))?
+                    self.index(&v, &i).map_err(|e| e.or_at(r.pos))?
                 }
             };
             match next {
@@ -462,7 +474,7 @@ impl R<'_, '_> {
                 // when the caller did not pass them.
                 _ => match (&target, p) {
                     (Value::Map(m), Part::Prop(name)) => {
-                        let n = Value::map(IndexMap::new());
+                        let n = Value::map(Map::default());
                         m.borrow_mut().insert(name.to_string(), n.clone());
                         n
                     }
@@ -553,7 +565,7 @@ impl R<'_, '_> {
         }
         let m = |kv: &[(String, String)]| Value::map(kv.iter().map(|(k, v)| (k.clone(), Value::str(v.as_str()))).collect());
         let p = &self.env.params;
-        let v = Value::map(IndexMap::from_iter([("path".to_string(), m(&p.path)), ("querystring".to_string(), m(&p.querystring)), ("header".to_string(), m(&p.header))]));
+        let v = Value::map(Map::from_iter([("path".to_string(), m(&p.path)), ("querystring".to_string(), m(&p.querystring)), ("header".to_string(), m(&p.header))]));
         self.params = Some(v.clone());
         v
     }
@@ -980,7 +992,7 @@ impl R<'_, '_> {
                 Value::list(v)
             }
             Expr::Map(entries) => {
-                let mut m = IndexMap::with_capacity(entries.len());
+                let mut m = Map::with_capacity_and_hasher(entries.len(), Default::default());
                 for (k, v) in entries {
                     let k = self.expr(k)?;
                     let k = self.string(&k)?;
@@ -1009,7 +1021,7 @@ impl R<'_, '_> {
                 Value::Float(f) => Value::Float(-f),
                 _ => Value::Null,
             },
-            Expr::Bin(op, l, r, pos) => self.binary(*op, l, r).map_err(|e| if e.line == 0 { VtlError::at(e.message, *pos) } else { e })?,
+            Expr::Bin(op, l, r, pos) => self.binary(*op, l, r).map_err(|e| e.or_at(*pos))?,
         })
     }
 

@@ -36,13 +36,14 @@ pub const MAX_DEPTH: usize = 64;
 /// A parsed template (parse once, render many; API Gateway caches it per integration).
 #[derive(Debug)]
 pub struct Template {
+    src: Box<str>,
     nodes: Vec<parser::Node>,
     macros: std::collections::HashMap<Box<str>, std::sync::Arc<parser::Macro>>,
 }
 
 /// Parses a template; syntax errors carry the line and column.
 pub fn parse(src: &str) -> Result<Template, VtlError> {
-    parser::parse_template(src)
+    parser::parse_template(src).map_err(|e| e.locate(src))
 }
 
 /// The request parameters `$input.params()` exposes, in the order API Gateway received them.
@@ -81,7 +82,7 @@ impl Template {
     /// Renders the template against `env`. Writes to `$context` are stored back into
     /// `env.context`.
     pub fn render(&self, env: &mut Env) -> Result<String, VtlError> {
-        eval::render(self, env)
+        eval::render(self, env).map_err(|e| e.locate(&self.src))
     }
 }
 
@@ -89,17 +90,38 @@ impl Template {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VtlError {
     pub message: String,
-    /// 1-based line and column in the template, when known.
+    /// 1-based line and column in the template, when known (0 otherwise).
     pub line: u32,
     pub column: u32,
+    /// The byte offset the error points at, turned into `line`/`column` on the way out.
+    offset: Option<usize>,
 }
 
 impl VtlError {
     pub(crate) fn at(message: impl Into<String>, pos: Pos) -> VtlError {
-        VtlError { message: message.into(), line: pos.line, column: pos.column }
+        VtlError { message: message.into(), line: 0, column: 0, offset: Some(pos.0) }
     }
     pub(crate) fn new(message: impl Into<String>) -> VtlError {
-        VtlError { message: message.into(), line: 0, column: 0 }
+        VtlError { message: message.into(), line: 0, column: 0, offset: None }
+    }
+    /// Points an error that has no place yet at `pos`.
+    pub(crate) fn or_at(mut self, pos: Pos) -> VtlError {
+        if self.offset.is_none() {
+            self.offset = Some(pos.0);
+        }
+        self
+    }
+    /// Fills in line and column from the offset (computed only for errors, so positions cost
+    /// nothing while parsing or rendering).
+    pub(crate) fn locate(mut self, src: &str) -> VtlError {
+        if let (Some(at), 0) = (self.offset, self.line) {
+            let at = at.min(src.len());
+            let before = src.get(..at).unwrap_or(src);
+            let start = before.rfind('\n').map_or(0, |i| i + 1);
+            self.line = before.bytes().filter(|&b| b == b'\n').count() as u32 + 1;
+            self.column = before[start..].chars().count() as u32 + 1;
+        }
+        self
     }
 }
 
@@ -115,9 +137,6 @@ impl fmt::Display for VtlError {
 
 impl std::error::Error for VtlError {}
 
-/// A place in the template source.
+/// A byte offset in the template source.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Pos {
-    pub line: u32,
-    pub column: u32,
-}
+pub(crate) struct Pos(pub(crate) usize);

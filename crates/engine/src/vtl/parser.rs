@@ -1,8 +1,8 @@
 //! Template text → AST, following Velocity 1.7's grammar and its whitespace rules:
 //! - `#set` swallows the spaces and tabs before it on its line;
 //! - a directive's closing `)` (`#set`, `#if`, `#elseif`, `#foreach`, `#macro`, macro calls),
-//!   `#else` and `#end` swallow the spaces and tabs after them up to and including one newline,
-//!   when nothing else follows on the line;
+//!   `#else` and `#end` swallow the spaces and tabs after them up to and including one newline
+//!   (when nothing but spaces and tabs stands between; what precedes them does not matter);
 //! - `##` comments swallow their newline; `#* *#` and `#[[ ]]#` do not.
 
 use std::collections::HashMap;
@@ -114,7 +114,6 @@ struct P<'a> {
     b: &'a [u8],
     i: usize,
     end: usize,
-    lines: Vec<usize>,
     depth: usize,
     macros: HashMap<Box<str>, Arc<Macro>>,
     /// Where the last `#end` / `#else` / `#elseif` started (for errors about a stray one).
@@ -122,12 +121,10 @@ struct P<'a> {
 }
 
 pub(crate) fn parse_template(src: &str) -> Result<Template, VtlError> {
-    let mut lines = vec![0];
-    lines.extend(src.bytes().enumerate().filter(|(_, c)| *c == b'\n').map(|(i, _)| i + 1));
-    let mut p = P { src, b: src.as_bytes(), i: 0, end: src.len(), lines, depth: 0, macros: HashMap::new(), term_at: 0 };
+    let mut p = P { src, b: src.as_bytes(), i: 0, end: src.len(), depth: 0, macros: HashMap::new(), term_at: 0 };
     let (nodes, term) = p.block()?;
     match term {
-        Term::Eof => Ok(Template { nodes, macros: p.macros }),
+        Term::Eof => Ok(Template { src: src.into(), nodes, macros: p.macros }),
         Term::End => Err(p.err_at("Encountered \"#end\" without a matching #if, #foreach or #macro", p.term_at)),
         Term::Else | Term::ElseIf(_) => Err(p.err_at("Encountered \"#else\" or \"#elseif\" without a matching #if", p.term_at)),
     }
@@ -145,11 +142,7 @@ fn is_word(c: u8) -> bool {
 
 impl<'a> P<'a> {
     fn pos(&self, at: usize) -> Pos {
-        let line = self.lines.partition_point(|&s| s <= at);
-        let start = self.lines[line - 1];
-        let at = at.min(self.src.len());
-        let column = self.src.get(start..at).map(|s| s.chars().count()).unwrap_or(at - start) + 1;
-        Pos { line: line as u32, column: column as u32 }
+        Pos(at)
     }
     fn err_at(&self, msg: impl Into<String>, at: usize) -> VtlError {
         VtlError::at(msg, self.pos(at))
