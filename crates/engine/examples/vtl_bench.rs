@@ -2,7 +2,7 @@
 //! many times (API Gateway caches the parsed template per integration; the gateway's whole budget
 //! is 50 µs per request). Prints figures; asserts only that the output is the JSON expected.
 //!
-//! `cargo run --release -p gureum-engine --example vtl_bench [-- iterations]`
+//! `cargo run --release -p gureum-engine --example vtl_bench [-- iterations [name]]`
 
 use std::hint::black_box;
 use std::time::Instant;
@@ -89,7 +89,10 @@ fn measure(name: &str, src: &str, n: u32) {
 fn main() {
     let n: u32 = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(20_000);
     println!("vtl_bench: {n} iterations each (render includes cloning the request's Env)");
-    measure("typical", TYPICAL, n);
-    measure("passthrough", PASSTHROUGH, n);
-    measure("sqs", SQS, n);
+    let only = std::env::args().nth(2);
+    for (name, src) in [("typical", TYPICAL), ("passthrough", PASSTHROUGH), ("sqs", SQS)] {
+        if only.as_deref().is_none_or(|o| o == name) {
+            measure(name, src, n);
+        }
+    }
 }

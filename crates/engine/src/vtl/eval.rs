@@ -160,7 +160,7 @@ pub(crate) fn render(t: &Template, env: &mut Env) -> Result<String, VtlError> {
         steps: 0,
         depth: 0,
     };
-    let mut out = String::with_capacity(256);
+    let mut out = String::with_capacity(t.src.len() + env.body.len().min(MAX_OUTPUT));
     r.nodes(&t.nodes, &mut out)?;
     let ctx = if r.context_loaded && r.maybe_mutated {
         match r.vars.get("context") {
@@ -247,7 +247,7 @@ impl R<'_, '_> {
                     for (index, item) in items.into_iter().enumerate() {
                         self.step()?;
                         let has_next = index + 1 < n;
-                        self.set_var(&var, item);
+                        self.set_var(var, item);
                         self.set_var("foreach", Value::Loop { index, has_next });
                         self.set_var("velocityCount", Value::Int(index as i64 + 1));
                         self.set_var("velocityHasNext", Value::Bool(has_next));

@@ -36,6 +36,9 @@ enum Node {
 pub(crate) struct Regex {
     whole: Node,
     groups: usize,
+    /// The text the pattern matches when it is only literal characters (`\\'`, `,`, `-`):
+    /// matched with `str` searches instead of the backtracker.
+    literal: Option<String>,
 }
 
 fn unsupported(p: &str, what: &str) -> VtlError {
@@ -423,7 +426,11 @@ impl Regex {
         if pp.i < pp.c.len() {
             return Err(bad(p, "unmatched closing ')'"));
         }
-        Ok(Regex { whole: Node::Group(alts, None), groups: pp.groups })
+        let literal = match alts.as_slice() {
+            [seq] if !seq.is_empty() => seq.iter().map(|n| if let Node::Char(c) = n { Some(*c) } else { None }).collect(),
+            _ => None,
+        };
+        Ok(Regex { whole: Node::Group(alts, None), groups: pp.groups, literal })
     }
 
     fn blown(&self) -> VtlError {
@@ -478,6 +485,13 @@ impl Regex {
 
     /// Java's `replaceAll` / `replaceFirst`: `$n` in the replacement is group n, `\x` is x.
     pub(crate) fn replace(&self, s: &str, rep: &str, all: bool) -> Result<String, VtlError> {
+        if let (Some(lit), false) = (&self.literal, rep.contains(['$', '\\'])) {
+            let n = if all { s.matches(lit.as_str()).count() } else { usize::from(s.contains(lit.as_str())) };
+            if n.saturating_mul(rep.len()).saturating_add(s.len()) > super::MAX_OUTPUT {
+                return Err(VtlError::new(format!("Template output exceeds {} bytes", super::MAX_OUTPUT)));
+            }
+            return Ok(if all { s.replace(lit.as_str(), rep) } else { s.replacen(lit.as_str(), rep, 1) });
+        }
         let t: Vec<char> = s.chars().collect();
         let r: Vec<char> = rep.chars().collect();
         let mut out = String::new();
