@@ -340,10 +340,16 @@ impl Lx<'_> {
 }
 
 pub(crate) fn parse(src: &str) -> Result<Path, VtlError> {
-    let mut lx = Lx { src, c: src.trim().chars().collect(), i: 0 };
-    if !lx.eat('$') {
-        return Err(lx.e("must start with `$`"));
+    let mut c: Vec<char> = src.trim().chars().collect();
+    // Like Jayway JsonPath, a path without its root means one under `$` (`a.b` is `$.a.b`).
+    if c.first() != Some(&'$') {
+        if c.first().is_none_or(|&f| matches!(f, '.' | '[' | '@')) {
+            return Err(err(src, "must start with `$`"));
+        }
+        c.splice(0..0, ['$', '.']);
     }
+    let mut lx = Lx { src, c, i: 0 };
+    lx.i = 1;
     let steps = lx.steps(false, 0)?;
     let definite = steps.iter().all(|(deep, s)| {
         !deep

@@ -68,6 +68,9 @@ pub struct Env {
     /// `$stageVariables`.
     pub stage_variables: serde_json::Map<String, serde_json::Value>,
     /// Virtual time in milliseconds, for anything time-like (the engine has no wall clock).
+    /// Nothing in API Gateway's template language reads a clock today: `$util` has no time
+    /// functions and request times reach templates as `$context.requestTime` /
+    /// `$context.requestTimeEpoch`, which the caller puts in `context`.
     pub util_now_ms: u64,
 }
 

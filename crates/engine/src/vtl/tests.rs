@@ -550,8 +550,10 @@ fn input_json_and_path() {
     // Refused JSONPath features say so.
     let e = parse("$input.json('$.a[?(@.b =~ /x/)]')").unwrap().render(&mut Env { body: "{}".into(), ..Env::default() }).unwrap_err();
     assert!(e.message.contains("not supported in the sandbox"), "{e}");
-    let e = parse("$input.json('a.b')").unwrap().render(&mut Env::default()).unwrap_err();
+    let e = parse("$input.json('$.a[')").unwrap().render(&mut Env::default()).unwrap_err();
     assert!(e.message.contains("Invalid JSONPath"), "{e}");
+    // A path without its root is one under `$` (Jayway JsonPath's rule).
+    assert_eq!(r_body("$input.json('store.bicycle.color') $input.path('n')", body), "\"red\" 10");
 }
 
 #[test]
