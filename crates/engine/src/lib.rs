@@ -14,6 +14,7 @@ pub mod bench_import;
 pub mod kernel;
 pub mod services;
 pub mod store;
+pub mod vtl;
 pub mod wire;
 
 pub use kernel::{
