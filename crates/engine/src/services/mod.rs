@@ -12,6 +12,7 @@ pub mod logs;
 pub mod s3;
 pub mod ses;
 pub mod sqs;
+pub mod stepfunctions;
 
 use crate::kernel::{service::Service, EngineConfig};
 

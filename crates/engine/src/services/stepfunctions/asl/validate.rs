@@ -1,0 +1,152 @@
+//! Definition diagnostics, as ValidateStateMachineDefinition reports them and CreateStateMachine's
+//! `InvalidDefinition` words them (`Invalid State Machine Definition: 'CODE: message at /where'`),
+//! per <https://docs.aws.amazon.com/step-functions/latest/apireference/API_ValidateStateMachineDefinitionDiagnostic.html>.
+//!
+//! The schema checks (fields, types, exclusive fields, paths, templates, retriers) run while
+//! [`super::definition`] builds the typed model; the graph checks (transition targets,
+//! reachability, a terminal state, unique names) run here on the result.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::definition::{Definition, Kind, Machine, Transition};
+
+/// Diagnostic codes (AWS's).
+pub mod codes {
+    pub const INVALID_JSON_DESCRIPTION: &str = "INVALID_JSON_DESCRIPTION";
+    pub const MISSING_DESCRIPTION: &str = "MISSING_DESCRIPTION";
+    pub const SCHEMA_VALIDATION_FAILED: &str = "SCHEMA_VALIDATION_FAILED";
+    pub const INVALID_RESOURCE: &str = "INVALID_RESOURCE";
+    pub const MISSING_END_STATE: &str = "MISSING_END_STATE";
+    pub const DUPLICATE_STATE_NAME: &str = "DUPLICATE_STATE_NAME";
+    pub const INVALID_STATE_NAME: &str = "INVALID_STATE_NAME";
+    pub const MISSING_TRANSITION_TARGET: &str = "MISSING_TRANSITION_TARGET";
+    pub const UNREACHABLE_STATE: &str = "UNREACHABLE_STATE";
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "ERROR",
+            Severity::Warning => "WARNING",
+        }
+    }
+}
+
+/// One problem, with where it is (a JSON pointer into the definition: `/States/A/Next`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    pub code: &'static str,
+    pub message: String,
+    pub location: String,
+}
+
+impl Diagnostic {
+    pub fn error(code: &'static str, message: impl Into<String>, location: impl Into<String>) -> Diagnostic {
+        Diagnostic { severity: Severity::Error, code, message: message.into(), location: location.into() }
+    }
+
+    /// As CreateStateMachine's InvalidDefinition message quotes it: `CODE: message at /where`.
+    pub fn render(&self) -> String {
+        if self.location.is_empty() {
+            format!("{}: {}", self.code, self.message)
+        } else {
+            format!("{}: {} at {}", self.code, self.message, self.location)
+        }
+    }
+}
+
+/// CreateStateMachine's `InvalidDefinition` message for a list of errors.
+pub fn invalid_definition_message(diags: &[Diagnostic]) -> String {
+    let errors: Vec<String> = diags.iter().filter(|d| d.severity == Severity::Error).map(Diagnostic::render).collect();
+    format!("Invalid State Machine Definition: '{}'", errors.join(", "))
+}
+
+/// Every diagnostic for a definition's JSON text (empty when it is valid).
+pub fn validate(text: &str) -> Vec<Diagnostic> {
+    match Definition::parse(text) {
+        Ok(_) => Vec::new(),
+        Err(d) => d,
+    }
+}
+
+/// The graph checks over a parsed (schema-valid) machine and its nested ones.
+pub fn graph(def: &Definition, out: &mut Vec<Diagnostic>) {
+    let mut seen: BTreeMap<&str, String> = BTreeMap::new();
+    machine(&def.machine, "", &mut seen, out);
+}
+
+fn machine<'a>(m: &'a Machine, at: &str, seen: &mut BTreeMap<&'a str, String>, out: &mut Vec<Diagnostic>) {
+    for s in &m.states {
+        let loc = format!("{at}/States/{}", s.name);
+        if let Some(first) = seen.get(s.name.as_str()) {
+            out.push(Diagnostic::error(codes::DUPLICATE_STATE_NAME, format!("Duplicate State name: {} (also at {first})", s.name), loc.clone()));
+        } else {
+            seen.insert(&s.name, loc.clone());
+        }
+    }
+    let names: BTreeSet<&str> = m.states.iter().map(|s| s.name.as_str()).collect();
+    if !names.contains(m.start_at.as_str()) {
+        out.push(Diagnostic::error(codes::MISSING_TRANSITION_TARGET, format!("Missing 'Next' target: {}", m.start_at), format!("{at}/StartAt")));
+    }
+    let mut edges: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    let mut terminal = false;
+    for s in &m.states {
+        let loc = format!("{at}/States/{}", s.name);
+        let mut targets: Vec<(&str, String)> = Vec::new();
+        match &s.transition {
+            Transition::Next(n) => targets.push((n, format!("{loc}/Next"))),
+            Transition::End => terminal = true,
+            Transition::None => {}
+        }
+        match &s.kind {
+            Kind::Succeed | Kind::Fail(_) => terminal = true,
+            Kind::Choice(c) => {
+                for (i, r) in c.choices.iter().enumerate() {
+                    targets.push((&r.next, format!("{loc}/Choices/{i}/Next")));
+                }
+                if let Some(d) = &c.default {
+                    targets.push((d, format!("{loc}/Default")));
+                }
+            }
+            Kind::Parallel(p) => {
+                for (i, b) in p.branches.iter().enumerate() {
+                    machine(b, &format!("{loc}/Branches/{i}"), seen, out);
+                }
+            }
+            Kind::Map(mp) => machine(&mp.processor, &format!("{loc}/{}", mp.processor_field), seen, out),
+            _ => {}
+        }
+        for (i, c) in s.catch.iter().enumerate() {
+            targets.push((&c.next, format!("{loc}/Catch/{i}/Next")));
+        }
+        for (t, l) in &targets {
+            if !names.contains(t) {
+                out.push(Diagnostic::error(codes::MISSING_TRANSITION_TARGET, format!("Missing 'Next' target: {t}"), l.clone()));
+            }
+        }
+        edges.insert(&s.name, targets.into_iter().map(|(t, _)| t).collect());
+    }
+    if !terminal {
+        out.push(Diagnostic::error(codes::MISSING_END_STATE, "Workflow has no terminal state", if at.is_empty() { "/".to_string() } else { at.to_string() }));
+    }
+    // Reachability from StartAt.
+    let mut reached: BTreeSet<&str> = BTreeSet::new();
+    let mut stack = vec![m.start_at.as_str()];
+    while let Some(n) = stack.pop() {
+        if names.contains(n) && reached.insert(n) {
+            stack.extend(edges.get(n).into_iter().flatten().copied());
+        }
+    }
+    for s in &m.states {
+        if !reached.contains(s.name.as_str()) && names.contains(m.start_at.as_str()) {
+            out.push(Diagnostic::error(codes::UNREACHABLE_STATE, format!("State '{}' is not reachable", s.name), format!("{at}/States/{}", s.name)));
+        }
+    }
+}
