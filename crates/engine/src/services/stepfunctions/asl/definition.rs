@@ -82,7 +82,7 @@ pub enum Kind {
     Choice(Choice),
     Wait(Wait),
     Parallel(Parallel),
-    Map(MapState),
+    Map(Box<MapState>),
     Succeed,
     Fail(Fail),
 }
@@ -203,6 +203,12 @@ pub struct Fail {
 pub const MAX_SECONDS: u64 = 99_999_999;
 pub const MAX_STATE_NAME: usize = 80;
 pub const MAX_LABEL: usize = 40;
+
+/// A numeric field's range, and whether it must be an integer.
+type Bounds = (f64, f64, bool);
+const POSITIVE: Bounds = (1.0, MAX_SECONDS as f64, true);
+const NON_NEGATIVE: Bounds = (0.0, MAX_SECONDS as f64, true);
+const PERCENTAGE: Bounds = (0.0, 100.0, false);
 
 /// Fields each state type allows, by query language (`Type`, `Comment`, `QueryLanguage` always).
 fn allowed(kind: &str, lang: QueryLanguage) -> &'static [&'static str] {
@@ -351,7 +357,7 @@ impl Checker {
     }
 
     /// `Key` / `KeyPath` (JSONPath) or `Key` as a number or `{% %}` (JSONata).
-    fn amount(&mut self, m: &Map<String, Value>, key: &str, at: &str, lang: QueryLanguage, min: f64, max: f64, integral: bool) -> Option<Amount> {
+    fn amount(&mut self, m: &Map<String, Value>, key: &str, at: &str, lang: QueryLanguage, (min, max, integral): Bounds) -> Option<Amount> {
         let path_key = format!("{key}Path");
         if !self.exclusive(m, &[key, &path_key], at) {
             return None;
@@ -567,7 +573,7 @@ impl Checker {
                 }
                 Kind::Parallel(Parallel { branches })
             }
-            _ => Kind::Map(self.map(m, at, lang)?),
+            _ => Kind::Map(Box::new(self.map(m, at, lang)?)),
         };
         Some(State {
             name: name.to_string(),
@@ -674,8 +680,8 @@ impl Checker {
                 format!("{at}/Resource"),
             ));
         }
-        let timeout = self.amount(m, "TimeoutSeconds", at, lang, 1.0, MAX_SECONDS as f64, true);
-        let heartbeat = self.amount(m, "HeartbeatSeconds", at, lang, 1.0, MAX_SECONDS as f64, true);
+        let timeout = self.amount(m, "TimeoutSeconds", at, lang, POSITIVE);
+        let heartbeat = self.amount(m, "HeartbeatSeconds", at, lang, POSITIVE);
         if let (Some(Amount::Value(t)), Some(Amount::Value(h))) = (&timeout, &heartbeat) {
             if h >= t {
                 self.err(&format!("{at}/HeartbeatSeconds"), "HeartbeatSeconds must be smaller than TimeoutSeconds");
@@ -746,7 +752,7 @@ impl Checker {
             return None;
         }
         if m.contains_key("Seconds") || m.contains_key("SecondsPath") {
-            return self.amount(m, "Seconds", at, lang, 0.0, MAX_SECONDS as f64, true).map(Wait::Seconds);
+            return self.amount(m, "Seconds", at, lang, NON_NEGATIVE).map(Wait::Seconds);
         }
         if let Some(v) = m.get("Timestamp") {
             if lang == QueryLanguage::Jsonata {
@@ -888,9 +894,9 @@ impl Checker {
             item_reader: m.get("ItemReader").cloned(),
             item_batcher: m.get("ItemBatcher").cloned(),
             result_writer: m.get("ResultWriter").cloned(),
-            max_concurrency: self.amount(m, "MaxConcurrency", at, lang, 0.0, MAX_SECONDS as f64, true),
-            tolerated_failure_percentage: self.amount(m, "ToleratedFailurePercentage", at, lang, 0.0, 100.0, false),
-            tolerated_failure_count: self.amount(m, "ToleratedFailureCount", at, lang, 0.0, MAX_SECONDS as f64, true),
+            max_concurrency: self.amount(m, "MaxConcurrency", at, lang, NON_NEGATIVE),
+            tolerated_failure_percentage: self.amount(m, "ToleratedFailurePercentage", at, lang, PERCENTAGE),
+            tolerated_failure_count: self.amount(m, "ToleratedFailureCount", at, lang, NON_NEGATIVE),
             label,
         })
     }
@@ -934,6 +940,40 @@ impl Definition {
             Ok(def)
         } else {
             Err(diags)
+        }
+    }
+}
+
+impl Text {
+    /// A Fail state's `Error`/`Cause` at run time: the literal, the path's value, or the
+    /// intrinsic's result; a path or call giving a non-string is States.Runtime.
+    pub fn resolve(&self, field: &str, input: &Value, context: &Value, random: &mut dyn FnMut() -> u64) -> Result<String, super::Failure> {
+        let v = match self {
+            Text::Value(s) => return Ok(s.clone()),
+            Text::Path(p) => p.select(input, context).map_err(|why| super::Failure::runtime(format!("Invalid path '{}' : {why}", p.text())))?,
+            Text::Call(c) => c.eval(&mut intrinsic::Env { input, context, field, random })?,
+        };
+        match v {
+            Value::String(s) => Ok(s),
+            other => Err(super::Failure::runtime(format!("The value for the field '{field}' must be a STRING but was '{}'", super::compact(&other)))),
+        }
+    }
+}
+
+impl Amount {
+    /// A count at run time (Wait `SecondsPath`, `TimeoutSecondsPath`, `MaxConcurrencyPath`, ...):
+    /// the path must select a non-negative integer, else States.Runtime. JSONata amounts are not
+    /// evaluated in this build and fail with States.QueryEvaluationError.
+    pub fn resolve(&self, field: &str, input: &Value, context: &Value) -> Result<u64, super::Failure> {
+        match self {
+            Amount::Value(x) => Ok(*x as u64),
+            Amount::Path(p) => {
+                let v = p.select(input, context).map_err(|why| super::Failure::runtime(format!("Invalid path '{}' : {why}", p.text())))?;
+                v.as_u64().filter(|n| *n <= MAX_SECONDS).ok_or_else(|| {
+                    super::Failure::runtime(format!("The value of the field '{field}' must be a non-negative integer, but the path '{}' gave '{}'", p.text(), super::compact(&v)))
+                })
+            }
+            Amount::Jsonata(e) => Err(super::Failure::new(names::QUERY_EVALUATION_ERROR, format!("JSONata expressions are not evaluated in this sandbox yet: {e}"))),
         }
     }
 }

@@ -304,11 +304,7 @@ fn apply<'a>(seg: &Seg, cur: &'a Value, doc: &'a Value, out: &mut Vec<&'a Value>
         (Seg::Wildcard, Value::Object(m)) => out.extend(m.values()),
         (Seg::Wildcard, Value::Array(a)) => out.extend(a.iter()),
         (Seg::Filter(f), Value::Array(a)) => out.extend(a.iter().filter(|item| test(f, item, doc))),
-        (Seg::Filter(f), v @ Value::Object(_)) => {
-            if test(f, v, doc) {
-                out.push(v)
-            }
-        }
+        (Seg::Filter(f), v @ Value::Object(_)) if test(f, v, doc) => out.push(v),
         (Seg::Scan(inner), v) => {
             let mut nodes = Vec::new();
             descendants(v, &mut nodes);

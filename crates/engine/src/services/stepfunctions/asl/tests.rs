@@ -736,3 +736,24 @@ fn never_panics_on_mutated_input() {
 fn next_zero() -> impl FnMut() -> u64 {
     || 7
 }
+
+/// state-fail.html: ErrorPath/CausePath take a reference path or an intrinsic; state-wait.html:
+/// SecondsPath must select a non-negative integer.
+#[test]
+fn fail_and_wait_fields_resolve_at_run_time() {
+    let def = Definition::parse(
+        r#"{"StartAt": "W", "States": {
+        "W": {"Type": "Wait", "SecondsPath": "$.wait", "Next": "F"},
+        "F": {"Type": "Fail", "ErrorPath": "$.error", "CausePath": "States.Format('This is a custom error message for {}, caused by {}.', $.Error, $.Cause)"}}}"#,
+    )
+    .unwrap();
+    let input = json!({"wait": 5, "error": "MyError", "Error": "E1", "Cause": "C1"});
+    let Kind::Wait(super::definition::Wait::Seconds(amount)) = &def.machine.state("W").unwrap().kind else { panic!() };
+    assert_eq!(amount.resolve("SecondsPath", &input, &json!({})).unwrap(), 5);
+    assert_eq!(amount.resolve("SecondsPath", &json!({"wait": -1}), &json!({})).unwrap_err().error, "States.Runtime");
+    assert_eq!(amount.resolve("SecondsPath", &json!({}), &json!({})).unwrap_err().error, "States.Runtime");
+    let Kind::Fail(f) = &def.machine.state("F").unwrap().kind else { panic!() };
+    assert_eq!(f.error.as_ref().unwrap().resolve("ErrorPath", &input, &json!({}), &mut no_random).unwrap(), "MyError");
+    assert_eq!(f.cause.as_ref().unwrap().resolve("CausePath", &input, &json!({}), &mut no_random).unwrap(), "This is a custom error message for E1, caused by C1.");
+    assert_eq!(f.error.as_ref().unwrap().resolve("ErrorPath", &json!({"error": 1}), &json!({}), &mut no_random).unwrap_err().error, "States.Runtime");
+}
