@@ -2,7 +2,8 @@
 //! <https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html>.
 //!
 //! When a state fails, the first Retrier whose `ErrorEquals` matches decides: while its attempts
-//! last, the state runs again after `IntervalSeconds × BackoffRate^attempt` seconds, capped by
+//! last (see [`RetryCounters`]), the state runs again after `IntervalSeconds × BackoffRate^n`
+//! seconds (`n` the retrier's retries so far), capped by
 //! `MaxDelaySeconds`, and with `JitterStrategy: FULL` a random delay in `[0, that]`. Once that
 //! retrier is spent (or when none matches) the first matching Catcher sends the error output
 //! (`{"Error", "Cause"}`, placed in the state input by the catcher's `ResultPath`, default `$`) to
@@ -70,7 +71,8 @@ fn any_matches(list: &[String], error: &str) -> bool {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Decision {
-    /// Run the state again after `delay_ms`; `retrier` is the index whose counter went up.
+    /// Run the state again after `delay_ms`; `retrier` is the retrier used and `attempt` how many
+    /// retries it has now made in this state.
     Retry { retrier: usize, attempt: u64, delay_ms: u64 },
     /// Go to `next` with `output` (the error output placed by the catcher's ResultPath).
     Catch { catcher: usize, next: String, output: Value },
@@ -78,16 +80,55 @@ pub enum Decision {
     Fail,
 }
 
-/// What happens after `failure` in a state with these retriers and catchers. `attempts[i]` is
-/// how many times retrier `i` has retried in this state so far (the caller keeps the counters,
-/// increments the one a Retry names, and resets them on a transition). `state_input` is the
-/// state's raw input. A catcher whose ResultPath cannot be applied gives that failure.
-pub fn decide(retriers: &[Retrier], attempts: &[u64], catchers: &[Catcher], failure: &Failure, state_input: &Value, random: &mut dyn FnMut() -> u64) -> Result<Decision, Failure> {
+/// The retry counters of one visit to a state (reset on a transition). As the developer guide's
+/// "complex retry scenarios" describe, a retrier's back-off grows with every retry it makes,
+/// whatever the error, while `MaxAttempts` limits the retries of each error name: a retrier for
+/// `["ErrorA", "ErrorB"]` with `MaxAttempts: 2` that has retried ErrorA once and ErrorB once
+/// still retries ErrorB (waiting 4 s) and gives up on the next ErrorB.
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct RetryCounters {
+    /// Retries made by each retrier (by index).
+    pub per_retrier: Vec<u64>,
+    /// Retries made by each retrier for each error name.
+    pub per_error: Vec<(usize, String, u64)>,
+}
+
+impl RetryCounters {
+    fn retrier(&self, i: usize) -> u64 {
+        self.per_retrier.get(i).copied().unwrap_or(0)
+    }
+    fn error(&self, i: usize, error: &str) -> u64 {
+        self.per_error.iter().find(|(r, e, _)| *r == i && e == error).map(|(_, _, n)| *n).unwrap_or(0)
+    }
+    fn record(&mut self, i: usize, error: &str) {
+        if self.per_retrier.len() <= i {
+            self.per_retrier.resize(i + 1, 0);
+        }
+        self.per_retrier[i] += 1;
+        match self.per_error.iter_mut().find(|(r, e, _)| *r == i && e == error) {
+            Some((_, _, n)) => *n += 1,
+            None => self.per_error.push((i, error.to_string(), 1)),
+        }
+    }
+}
+
+/// What happens after `failure` in a state with these retriers and catchers, given the state's
+/// retry `counters` (updated when the answer is a retry). `state_input` is the state's raw input.
+/// A catcher whose ResultPath cannot be applied gives that failure.
+pub fn decide(
+    retriers: &[Retrier],
+    counters: &mut RetryCounters,
+    catchers: &[Catcher],
+    failure: &Failure,
+    state_input: &Value,
+    random: &mut dyn FnMut() -> u64,
+) -> Result<Decision, Failure> {
     if failure.error != names::RUNTIME {
         if let Some(i) = retriers.iter().position(|r| any_matches(&r.error_equals, &failure.error)) {
             let r = &retriers[i];
-            let done = attempts.get(i).copied().unwrap_or(0);
-            if done < r.max_attempts {
+            if counters.error(i, &failure.error) < r.max_attempts {
+                let done = counters.retrier(i);
+                counters.record(i, &failure.error);
                 return Ok(Decision::Retry { retrier: i, attempt: done + 1, delay_ms: delay_ms(r, done, random) });
             }
         }

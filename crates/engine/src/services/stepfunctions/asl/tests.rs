@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 use super::{
     choice::{matches_pattern, timestamp, Rule},
     definition::{Definition, Kind, MapMode, Transition},
-    errors::{decide, delay_ms, matches, Catcher, Decision, Jitter, Retrier},
+    errors::{decide, delay_ms, matches, Catcher, Decision, Jitter, Retrier, RetryCounters},
     intrinsic::{self, Env},
     path::Path,
     process::{apply_result_path, DataFlow, PathField},
@@ -621,21 +621,22 @@ fn retry_backoff_and_exhaustion() {
     let r = vec![retrier(&["ErrorA", "ErrorB"], 3, 2, 1.5, None, Jitter::None), retrier(&["States.ALL"], 1, 3, 2.0, Some(5), Jitter::None)];
     let f = Failure::new("ErrorA", "boom");
     let input = json!({"in": 1});
-    assert_eq!(decide(&r, &[0, 0], &[], &f, &input, &mut no_random).unwrap(), Decision::Retry { retrier: 0, attempt: 1, delay_ms: 3000 });
-    assert_eq!(decide(&r, &[1, 0], &[], &f, &input, &mut no_random).unwrap(), Decision::Retry { retrier: 0, attempt: 2, delay_ms: 4500 });
+    let mut c = RetryCounters::default();
+    assert_eq!(decide(&r, &mut c, &[], &f, &input, &mut no_random).unwrap(), Decision::Retry { retrier: 0, attempt: 1, delay_ms: 3000 });
+    assert_eq!(decide(&r, &mut c, &[], &f, &input, &mut no_random).unwrap(), Decision::Retry { retrier: 0, attempt: 2, delay_ms: 4500 });
     // ErrorA's retrier is spent: no fall-through to States.ALL.
-    assert_eq!(decide(&r, &[2, 0], &[], &f, &input, &mut no_random).unwrap(), Decision::Fail);
-    let other = Failure::new("ErrorC", "x");
+    assert_eq!(decide(&r, &mut c, &[], &f, &input, &mut no_random).unwrap(), Decision::Fail);
     let delays: Vec<u64> = (0..3).map(|n| delay_ms(&r[1], n, &mut no_random)).collect();
     assert_eq!(delays, [1000, 2000, 4000]);
     assert_eq!(delay_ms(&r[1], 3, &mut no_random), 5000, "capped by MaxDelaySeconds");
-    assert!(matches!(decide(&r, &[0, 0], &[], &other, &input, &mut no_random).unwrap(), Decision::Retry { retrier: 1, .. }));
+    let other = Failure::new("ErrorC", "x");
+    assert!(matches!(decide(&r, &mut c, &[], &other, &input, &mut no_random).unwrap(), Decision::Retry { retrier: 1, .. }));
     // MaxAttempts 0 never retries.
     let zero = vec![retrier(&["States.ALL"], 1, 0, 2.0, None, Jitter::None)];
-    assert_eq!(decide(&zero, &[0], &[], &f, &input, &mut no_random).unwrap(), Decision::Fail);
+    assert_eq!(decide(&zero, &mut RetryCounters::default(), &[], &f, &input, &mut no_random).unwrap(), Decision::Fail);
     // States.Runtime is never retried, even by name.
     let rt = vec![retrier(&["States.Runtime"], 1, 3, 2.0, None, Jitter::None)];
-    assert_eq!(decide(&rt, &[0], &[], &Failure::runtime("x"), &input, &mut no_random).unwrap(), Decision::Fail);
+    assert_eq!(decide(&rt, &mut RetryCounters::default(), &[], &Failure::runtime("x"), &input, &mut no_random).unwrap(), Decision::Fail);
 }
 
 #[test]
@@ -663,18 +664,22 @@ fn catch_output() {
     ];
     let input = json!({"order": 7});
     let f = Failure::new("E", "it broke");
-    assert!(matches!(decide(&r, &[0], &c, &f, &input, &mut no_random).unwrap(), Decision::Retry { .. }));
+    let mut counters = RetryCounters::default();
+    assert!(matches!(decide(&r, &mut counters, &c, &f, &input, &mut no_random).unwrap(), Decision::Retry { .. }));
     assert_eq!(
-        decide(&r, &[1], &c, &f, &input, &mut no_random).unwrap(),
+        decide(&r, &mut counters, &c, &f, &input, &mut no_random).unwrap(),
         Decision::Catch { catcher: 1, next: "Recover".into(), output: json!({"order": 7, "error-info": {"Error": "E", "Cause": "it broke"}}) }
     );
     let c0 = vec![Catcher { error_equals: vec!["States.ALL".into()], next: "R".into(), result_path: PathField::Absent, output: None, assign: None }];
-    assert_eq!(decide(&[], &[], &c0, &f, &input, &mut no_random).unwrap(), Decision::Catch { catcher: 0, next: "R".into(), output: json!({"Error": "E", "Cause": "it broke"}) });
+    assert_eq!(
+        decide(&[], &mut RetryCounters::default(), &c0, &f, &input, &mut no_random).unwrap(),
+        Decision::Catch { catcher: 0, next: "R".into(), output: json!({"Error": "E", "Cause": "it broke"}) }
+    );
     // States.ALL does not catch States.Runtime.
-    assert_eq!(decide(&[], &[], &c0, &Failure::runtime("x"), &input, &mut no_random).unwrap(), Decision::Fail);
+    assert_eq!(decide(&[], &mut RetryCounters::default(), &c0, &Failure::runtime("x"), &input, &mut no_random).unwrap(), Decision::Fail);
     // A ResultPath that cannot be applied fails with States.ResultPathMatchFailure.
     let bad = vec![Catcher { error_equals: vec!["States.ALL".into()], next: "R".into(), result_path: p("$.a.b"), output: None, assign: None }];
-    assert_eq!(decide(&[], &[], &bad, &f, &json!({"a": 1}), &mut no_random).unwrap_err().error, "States.ResultPathMatchFailure");
+    assert_eq!(decide(&[], &mut RetryCounters::default(), &bad, &f, &json!({"a": 1}), &mut no_random).unwrap_err().error, "States.ResultPathMatchFailure");
 }
 
 // --- Never panic --------------------------------------------------------------------------------
@@ -756,4 +761,32 @@ fn fail_and_wait_fields_resolve_at_run_time() {
     assert_eq!(f.error.as_ref().unwrap().resolve("ErrorPath", &input, &json!({}), &mut no_random).unwrap(), "MyError");
     assert_eq!(f.cause.as_ref().unwrap().resolve("CausePath", &input, &json!({}), &mut no_random).unwrap(), "This is a custom error message for E1, caused by C1.");
     assert_eq!(f.error.as_ref().unwrap().resolve("ErrorPath", &json!({"error": 1}), &json!({}), &mut no_random).unwrap_err().error, "States.Runtime");
+}
+
+/// concepts-error-handling.html, "Complex retry scenarios": the task fails with ErrorA, ErrorB,
+/// ErrorC, ErrorB, ErrorB; the waits are 1 s, 2 s (first retrier), 5 s (second), 4 s (first
+/// again, its own counter), then the first retrier is spent and the Catch sends it to Z.
+#[test]
+fn complex_retry_scenario() {
+    let def = Definition::parse(
+        r#"{"StartAt": "X", "States": {
+        "X": {"Type": "Task", "Resource": "arn:aws:states:us-east-1:123456789012:task:X", "Next": "Y",
+              "Retry": [ {"ErrorEquals": ["ErrorA", "ErrorB"], "IntervalSeconds": 1, "BackoffRate": 2.0, "MaxAttempts": 2},
+                         {"ErrorEquals": ["ErrorC"], "IntervalSeconds": 5} ],
+              "Catch": [ {"ErrorEquals": ["States.ALL"], "Next": "Z"} ]},
+        "Y": {"Type": "Succeed"}, "Z": {"Type": "Succeed"}}}"#,
+    )
+    .unwrap();
+    let x = def.machine.state("X").unwrap();
+    let mut counters = RetryCounters::default();
+    let mut waits = Vec::new();
+    let input = json!({});
+    for error in ["ErrorA", "ErrorB", "ErrorC", "ErrorB", "ErrorB"] {
+        match decide(&x.retry, &mut counters, &x.catch, &Failure::new(error, ""), &input, &mut no_random).unwrap() {
+            Decision::Retry { delay_ms, .. } => waits.push(delay_ms),
+            Decision::Catch { next, .. } => waits.push(if next == "Z" { u64::MAX } else { 0 }),
+            Decision::Fail => panic!("should be caught"),
+        }
+    }
+    assert_eq!(waits, [1000, 2000, 5000, 4000, u64::MAX]);
 }
