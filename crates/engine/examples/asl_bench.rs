@@ -60,6 +60,11 @@ fn main() {
         let result = pass.result.clone().unwrap_or(prep.effective_input);
         black_box(state.data.finish(&input, result, &context, &mut random).expect("finish"));
     });
+    per_op("same, output only (finish_output: no intermediate copies)", n, || {
+        let prep = state.data.prepare(black_box(&input), &context, &mut random).expect("prepare");
+        let result = pass.result.clone().unwrap_or(prep.effective_input);
+        black_box(state.data.finish_output(input.clone(), result, &context, &mut random).expect("finish"));
+    });
     let rule = Rule::parse(
         json!({"And": [{"Variable": "$.order.total", "NumericGreaterThan": 10}, {"Variable": "$.customer", "StringMatches": "c-*"}]}).as_object().expect("object"),
         &[],

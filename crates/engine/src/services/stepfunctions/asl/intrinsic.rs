@@ -44,7 +44,8 @@ pub const MAX_RANGE_ITEMS: i64 = 1000;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Arg {
-    /// A string literal: its value, and whether each `{`/`}` in it was escaped (for Format).
+    /// A string literal: its value, and the (ascending) byte offsets of the `{`/`}` in it that
+    /// were escaped (for Format).
     Str {
         value: String,
         literal_braces: Vec<usize>,
@@ -221,15 +222,15 @@ pub struct Env<'a> {
     pub random: &'a mut dyn FnMut() -> u64,
 }
 
-enum Val {
-    Str { value: String, literal_braces: Vec<usize> },
+enum Val<'a> {
+    Str { value: &'a str, literal_braces: &'a [usize] },
     Json(Value),
 }
 
-impl Val {
+impl Val<'_> {
     fn json(self) -> Value {
         match self {
-            Val::Str { value, .. } => Value::String(value),
+            Val::Str { value, .. } => Value::String(value.to_string()),
             Val::Json(v) => v,
         }
     }
@@ -244,7 +245,7 @@ impl Call {
         let mut args = Vec::with_capacity(self.args.len());
         for a in &self.args {
             args.push(match a {
-                Arg::Str { value, literal_braces } => Val::Str { value: value.clone(), literal_braces: literal_braces.clone() },
+                Arg::Str { value, literal_braces } => Val::Str { value, literal_braces },
                 Arg::Num(n) => Val::Json(Value::Number(n.clone())),
                 Arg::Bool(b) => Val::Json(Value::Bool(*b)),
                 Arg::Null => Val::Json(Value::Null),
@@ -271,23 +272,23 @@ impl Call {
         Ok(())
     }
 
-    fn apply(&self, args: Vec<Val>, env: &mut Env) -> Result<Value, String> {
+    fn apply(&self, args: Vec<Val<'_>>, env: &mut Env) -> Result<Value, String> {
         let n = args.len();
         match self.name.as_str() {
             "States.Format" => {
                 let mut it = args.into_iter();
-                let (template, literal) = match it.next() {
-                    Some(Val::Str { value, literal_braces }) => (value, literal_braces),
-                    Some(Val::Json(Value::String(s))) => (s, Vec::new()),
+                let (template, literal): (std::borrow::Cow<str>, &[usize]) = match it.next() {
+                    Some(Val::Str { value, literal_braces }) => (value.into(), literal_braces),
+                    Some(Val::Json(Value::String(s))) => (s.into(), &[]),
                     _ => return Err("the first argument must be a string template".into()),
                 };
                 let rest: Vec<Value> = it.map(Val::json).collect();
-                let mut out = String::new();
+                let mut out = String::with_capacity(template.len() + 16);
                 let mut used = 0;
                 let mut k = 0;
                 let b = template.as_bytes();
                 while k < b.len() {
-                    if b[k] == b'{' && b.get(k + 1) == Some(&b'}') && !literal.contains(&k) && !literal.contains(&(k + 1)) {
+                    if b[k] == b'{' && b.get(k + 1) == Some(&b'}') && literal.binary_search(&k).is_err() && literal.binary_search(&(k + 1)).is_err() {
                         let v = rest.get(used).ok_or("the number of arguments does not match the number of placeholders {}")?;
                         match v {
                             Value::String(s) => out.push_str(s),
@@ -461,11 +462,11 @@ impl Call {
     }
 }
 
-fn first(args: Vec<Val>) -> Value {
+fn first(args: Vec<Val<'_>>) -> Value {
     args.into_iter().next().map(Val::json).unwrap_or(Value::Null)
 }
 
-fn string(args: Vec<Val>, k: usize) -> Result<String, String> {
+fn string(args: Vec<Val<'_>>, k: usize) -> Result<String, String> {
     match args.into_iter().nth(k).map(Val::json) {
         Some(Value::String(s)) => Ok(s),
         _ => Err("the argument must be a string".into()),
@@ -479,7 +480,7 @@ fn limited(s: String) -> Result<String, String> {
     Ok(s)
 }
 
-fn array_and_int(args: Vec<Val>) -> Result<(Vec<Value>, i64), String> {
+fn array_and_int(args: Vec<Val<'_>>) -> Result<(Vec<Value>, i64), String> {
     let mut it = args.into_iter().map(Val::json);
     let (Some(Value::Array(a)), Some(i)) = (it.next(), it.next()) else {
         return Err("the first argument must be an array".into());

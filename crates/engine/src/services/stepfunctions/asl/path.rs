@@ -179,8 +179,20 @@ impl Path {
     }
 
     /// Writes `value` at this path in `target` (a `ResultPath`): `$` replaces the target; missing
-    /// fields are created as objects. Fails when the path crosses a value that is not an object.
+    /// fields are created as objects. Fails, leaving `target` unchanged, when the path crosses a
+    /// value that is not an object.
     pub fn assign(&self, target: &mut Value, value: Value) -> Result<(), String> {
+        // Check first, so a failure leaves the target as it was.
+        let mut probe = &*target;
+        for seg in &self.segs {
+            let (Seg::Prop(name), Value::Object(m)) = (seg, probe) else {
+                return Err(format!("Unable to apply ResultPath '{}'", self.text));
+            };
+            match m.get(name) {
+                Some(v) => probe = v,
+                None => break,
+            }
+        }
         let mut cur = target;
         for seg in &self.segs {
             let Seg::Prop(name) = seg else {

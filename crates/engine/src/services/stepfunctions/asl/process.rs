@@ -81,6 +81,36 @@ impl DataFlow {
     }
 }
 
+impl DataFlow {
+    /// The state output only, for the interpreter's hot path: the same steps as [`Self::finish`]
+    /// without keeping the intermediate values, writing the result into the owned state input
+    /// instead of a copy. (The UI's step-by-step view re-runs [`Self::finish`] on demand: the
+    /// pipeline is pure.)
+    pub fn finish_output(&self, state_input: Value, result: Value, context: &Value, random: &mut dyn FnMut() -> u64) -> Result<Value, Failure> {
+        let result = match &self.result_selector {
+            Some(t) => t.apply(&result, context, random)?,
+            None => result,
+        };
+        let combined = match &self.result_path {
+            PathField::Absent => result,
+            PathField::Null => state_input,
+            PathField::Path(p) if p.segments().is_empty() => result,
+            PathField::Path(p) => {
+                let mut out = state_input;
+                if p.assign(&mut out, result).is_err() {
+                    return Err(Failure::new(names::RESULT_PATH_MATCH_FAILURE, format!("Unable to apply ResultPath field '{}' on input '{}'", p.text(), compact(&out))));
+                }
+                out
+            }
+        };
+        match &self.output_path {
+            PathField::Absent => Ok(combined),
+            PathField::Path(p) if p.segments().is_empty() && p.root() == super::path::Root::Input => Ok(combined),
+            other => filter(other, &combined, context),
+        }
+    }
+}
+
 /// Combines the state input with a result (also a Catcher's error output): `$` or absent → the
 /// result; null → the input; a path → the input with the result written there.
 pub fn apply_result_path(field: &PathField, state_input: &Value, result: Value) -> Result<Value, Failure> {

@@ -167,6 +167,7 @@ fn intrinsic_functions_documented_examples() {
         (json!({"inputString": "This.is+a,test=string", "splitter": ".+,="}), "States.StringSplit($.inputString, $.splitter)", json!(["This", "is", "a", "test", "string"])),
         // Generic.
         (json!({"name": "Arnav"}), "States.Format('Hello, my name is {}.', $.name)", json!("Hello, my name is Arnav.")),
+        (json!({"name": "Arnav", "template": "Hello, my name is {}."}), "States.Format($.template, $.name)", json!("Hello, my name is Arnav.")),
         (json!({}), "States.Format('Text with \\{\\} and \\'quotes\\' and \\\\')", json!("Text with {} and 'quotes' and \\")),
         (json!({}), "States.Format('{} {} {}', 1, true, null)", json!("1 true null")),
         // Nesting (the doc's nine-deep example, shortened) and context paths.
@@ -300,11 +301,17 @@ fn full_pipeline_example() {
     let f = flow(p("$.lambda"), Some(json!({ "Payload.$": "$" })), Some(json!({ "msg.$": "$.Payload" })), p("$.data.lambdaresult"), p("$.data"));
     let prep = f.prepare(&input, &json!({}), &mut no_random).unwrap();
     assert_eq!(prep.after_input_path, json!({ "who": "AWS Step Functions" }));
+    let lean = f.finish_output(input.clone(), json!({ "Payload": "Hello, AWS Step Functions!" }), &json!({}), &mut no_random).unwrap();
     assert_eq!(prep.effective_input, json!({ "Payload": { "who": "AWS Step Functions" } }));
     let result = json!({ "Payload": "Hello, AWS Step Functions!" });
     let fin = f.finish(&input, result, &json!({}), &mut no_random).unwrap();
     assert_eq!(fin.after_result_selector, json!({ "msg": "Hello, AWS Step Functions!" }));
     assert_eq!(fin.output, json!({ "val1": 23, "val2": 17, "lambdaresult": { "msg": "Hello, AWS Step Functions!" } }));
+    assert_eq!(lean, fin.output, "finish_output gives the same output");
+    // A ResultPath failure leaves the input unchanged and quotes it.
+    let f = flow(PathField::Absent, None, None, p("$.a.b.c"), PathField::Absent);
+    let e = f.finish_output(json!({"a": {"b": 1}}), json!(2), &json!({}), &mut no_random).unwrap_err();
+    assert_eq!(e, Failure::new("States.ResultPathMatchFailure", "Unable to apply ResultPath field '$.a.b.c' on input '{\"a\":{\"b\":1}}'"));
 }
 
 /// https://docs.aws.amazon.com/step-functions/latest/dg/input-output-resultpath.html (ResultPath
