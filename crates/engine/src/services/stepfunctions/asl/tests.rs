@@ -797,3 +797,26 @@ fn complex_retry_scenario() {
     }
     assert_eq!(waits, [1000, 2000, 5000, 4000, u64::MAX]);
 }
+
+/// API_ValidateStateMachineDefinitionDiagnostic.html: the warning codes, for a valid definition.
+#[test]
+fn validation_warnings() {
+    let def = json!({"StartAt": "P", "States": {
+        "P": {"Type": "Pass", "Parameters": {"id": "$.id", "call": "States.UUID()", "nested": {"x": "$$.Execution.Id"}, "ok.$": "$.id", "plain": "text"},
+              "Result": {"a.$": "$.x"}, "Next": "F"},
+        "F": {"Type": "Fail", "Error": "$.error", "Comment": "$.not.checked"}}});
+    let d = validate(&def.to_string());
+    let got: Vec<(&str, &str)> = d.iter().map(|d| (d.code, d.location.as_str())).collect();
+    assert_eq!(
+        got,
+        [
+            ("NO_DOLLAR", "/States/P/Parameters/id"),
+            ("NO_DOLLAR", "/States/P/Parameters/call"),
+            ("NO_DOLLAR", "/States/P/Parameters/nested/x"),
+            ("PASS_RESULT_IS_STATIC", "/States/P/Result"),
+            ("NO_PATH", "/States/F/Error"),
+        ]
+    );
+    assert!(d.iter().all(|d| d.severity == super::validate::Severity::Warning));
+    assert_eq!(invalid_definition_message(&d), "Invalid State Machine Definition: ''", "warnings are not errors");
+}

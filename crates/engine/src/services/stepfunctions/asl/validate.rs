@@ -8,6 +8,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use serde_json::Value;
+
 use super::definition::{Definition, Kind, Machine, Transition};
 
 /// Diagnostic codes (AWS's).
@@ -21,6 +23,9 @@ pub mod codes {
     pub const INVALID_STATE_NAME: &str = "INVALID_STATE_NAME";
     pub const MISSING_TRANSITION_TARGET: &str = "MISSING_TRANSITION_TARGET";
     pub const UNREACHABLE_STATE: &str = "UNREACHABLE_STATE";
+    pub const NO_DOLLAR: &str = "NO_DOLLAR";
+    pub const NO_PATH: &str = "NO_PATH";
+    pub const PASS_RESULT_IS_STATIC: &str = "PASS_RESULT_IS_STATIC";
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,11 +73,115 @@ pub fn invalid_definition_message(diags: &[Diagnostic]) -> String {
     format!("Invalid State Machine Definition: '{}'", errors.join(", "))
 }
 
-/// Every diagnostic for a definition's JSON text (empty when it is valid).
+/// Every diagnostic for a definition's JSON text: the errors (none when it is valid), then the
+/// warnings ValidateStateMachineDefinition gives for a valid one.
 pub fn validate(text: &str) -> Vec<Diagnostic> {
     match Definition::parse(text) {
-        Ok(_) => Vec::new(),
+        Ok(_) => serde_json::from_str::<Value>(text).map(|v| warnings(&v)).unwrap_or_default(),
         Err(d) => d,
+    }
+}
+
+/// The warning codes: `NO_DOLLAR` (a payload-template value that looks like a path or an
+/// intrinsic under a key without `.$`), `NO_PATH` (a string field that looks like a path but
+/// whose name does not end in `Path`), `PASS_RESULT_IS_STATIC` (a `.$` key in a Pass state's
+/// `Result`, which is never evaluated). JSONPath states only.
+pub fn warnings(def: &Value) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    warn_machine(def, "", def.get("QueryLanguage").and_then(Value::as_str) == Some("JSONata"), &mut out);
+    out
+}
+
+/// Fields that have a `...Path` twin.
+const PATH_FIELDS: [&str; 9] =
+    ["Seconds", "Timestamp", "TimeoutSeconds", "HeartbeatSeconds", "Error", "Cause", "MaxConcurrency", "ToleratedFailurePercentage", "ToleratedFailureCount"];
+
+fn looks_like_path(s: &str) -> bool {
+    s.starts_with("$.") || s.starts_with("$[") || s == "$" || s.starts_with("$$.")
+}
+
+fn warning(code: &'static str, message: String, location: String) -> Diagnostic {
+    Diagnostic { severity: Severity::Warning, code, message, location }
+}
+
+fn warn_machine(m: &Value, at: &str, jsonata: bool, out: &mut Vec<Diagnostic>) {
+    let Some(states) = m.get("States").and_then(Value::as_object) else { return };
+    for (name, s) in states {
+        let loc = format!("{at}/States/{name}");
+        let jsonata = match s.get("QueryLanguage").and_then(Value::as_str) {
+            Some("JSONata") => true,
+            Some(_) => false,
+            None => jsonata,
+        };
+        let Some(sm) = s.as_object() else { continue };
+        if !jsonata {
+            for key in ["Parameters", "ResultSelector", "ItemSelector"] {
+                if let Some(t) = sm.get(key) {
+                    warn_template(t, &format!("{loc}/{key}"), out);
+                }
+            }
+            for (k, v) in sm {
+                if let Some(text) = v.as_str() {
+                    if looks_like_path(text) && PATH_FIELDS.contains(&k.as_str()) {
+                        out.push(warning(
+                            codes::NO_PATH,
+                            format!("The value of the field '{k}' looks like a path, but the field name does not end with 'Path'"),
+                            format!("{loc}/{k}"),
+                        ));
+                    }
+                }
+            }
+            if sm.get("Type").and_then(Value::as_str) == Some("Pass") {
+                if let Some(r) = sm.get("Result") {
+                    if has_dollar_key(r) {
+                        out.push(warning(
+                            codes::PASS_RESULT_IS_STATIC,
+                            "The Result of a Pass state is static: its '.$' fields are not evaluated (use Parameters)".into(),
+                            format!("{loc}/Result"),
+                        ));
+                    }
+                }
+            }
+        }
+        if let Some(bs) = sm.get("Branches").and_then(Value::as_array) {
+            for (i, b) in bs.iter().enumerate() {
+                warn_machine(b, &format!("{loc}/Branches/{i}"), jsonata, out);
+            }
+        }
+        for key in ["ItemProcessor", "Iterator"] {
+            if let Some(p) = sm.get(key) {
+                warn_machine(p, &format!("{loc}/{key}"), jsonata, out);
+            }
+        }
+    }
+}
+
+fn warn_template(t: &Value, at: &str, out: &mut Vec<Diagnostic>) {
+    match t {
+        Value::Object(m) => {
+            for (k, v) in m {
+                let loc = format!("{at}/{k}");
+                match v {
+                    Value::String(s) if !k.ends_with(".$") && (looks_like_path(s) || super::intrinsic::looks_like_call(s)) => out.push(warning(
+                        codes::NO_DOLLAR,
+                        format!("The value of the field '{k}' looks like a JSONPath or an intrinsic function, but the field name does not end with '.$'"),
+                        loc,
+                    )),
+                    Value::Object(_) | Value::Array(_) if !k.ends_with(".$") => warn_template(v, &loc, out),
+                    _ => {}
+                }
+            }
+        }
+        Value::Array(a) => a.iter().enumerate().for_each(|(i, v)| warn_template(v, &format!("{at}/{i}"), out)),
+        _ => {}
+    }
+}
+
+fn has_dollar_key(v: &Value) -> bool {
+    match v {
+        Value::Object(m) => m.iter().any(|(k, v)| k.ends_with(".$") || has_dollar_key(v)),
+        Value::Array(a) => a.iter().any(has_dollar_key),
+        _ => false,
     }
 }
 
