@@ -977,3 +977,35 @@ impl Amount {
         }
     }
 }
+
+impl Choice {
+    /// The index of the first rule that matches (`None`: the Default), or the failure: a missing
+    /// Variable path (States.Runtime), no match and no Default (States.NoChoiceMatched), or a
+    /// JSONata condition (not evaluated in this build: States.QueryEvaluationError).
+    pub fn choose(&self, input: &Value, context: &Value) -> Result<Option<usize>, super::Failure> {
+        for (i, r) in self.choices.iter().enumerate() {
+            let hit = match &r.condition {
+                Condition::Rule(rule) => rule.eval(input, context)?,
+                Condition::Jsonata(Value::Bool(b)) => *b,
+                Condition::Jsonata(e) => {
+                    return Err(super::Failure::new(names::QUERY_EVALUATION_ERROR, format!("JSONata expressions are not evaluated in this sandbox yet: {}", super::compact(e))))
+                }
+            };
+            if hit {
+                return Ok(Some(i));
+            }
+        }
+        match self.default {
+            Some(_) => Ok(None),
+            None => Err(super::Failure::new(names::NO_CHOICE_MATCHED, "No choice rule matched the input and the Choice state has no Default")),
+        }
+    }
+
+    /// The state a [`Choice::choose`] answer leads to.
+    pub fn target(&self, chosen: Option<usize>) -> Option<&str> {
+        match chosen {
+            Some(i) => self.choices.get(i).map(|r| r.next.as_str()),
+            None => self.default.as_deref(),
+        }
+    }
+}

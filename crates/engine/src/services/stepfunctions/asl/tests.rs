@@ -820,3 +820,31 @@ fn validation_warnings() {
     assert!(d.iter().all(|d| d.severity == super::validate::Severity::Warning));
     assert_eq!(invalid_definition_message(&d), "Invalid State Machine Definition: ''", "warnings are not errors");
 }
+
+/// state-choice.html (amazon-states-language-choice-state): the ChoiceStateX example with input
+/// {"type": "Private", "value": 22} goes to ValueInTwenties; no match without Default is
+/// States.NoChoiceMatched.
+#[test]
+fn choice_state_example() {
+    let def = Definition::parse(
+        r#"{"StartAt": "ChoiceStateX", "States": {
+        "ChoiceStateX": {"Type": "Choice", "Choices": [
+            {"Not": {"Variable": "$.type", "StringEquals": "Private"}, "Next": "Public"},
+            {"Variable": "$.value", "NumericEquals": 0, "Next": "ValueIsZero"},
+            {"And": [{"Variable": "$.value", "NumericGreaterThanEquals": 20}, {"Variable": "$.value", "NumericLessThan": 30}], "Next": "ValueInTwenties"}],
+          "Default": "DefaultState"},
+        "Public": {"Type": "Pass", "End": true}, "ValueIsZero": {"Type": "Pass", "End": true},
+        "ValueInTwenties": {"Type": "Pass", "End": true}, "DefaultState": {"Type": "Fail", "Cause": "No Matches!"}}}"#,
+    )
+    .unwrap();
+    let Kind::Choice(c) = &def.machine.state("ChoiceStateX").unwrap().kind else { panic!() };
+    let go = |input: Value| c.choose(&input, &json!({})).map(|i| c.target(i).map(str::to_string));
+    assert_eq!(go(json!({"type": "Private", "value": 22})).unwrap().as_deref(), Some("ValueInTwenties"));
+    assert_eq!(go(json!({"type": "Public", "value": 22})).unwrap().as_deref(), Some("Public"));
+    assert_eq!(go(json!({"type": "Private", "value": 0})).unwrap().as_deref(), Some("ValueIsZero"));
+    assert_eq!(go(json!({"type": "Private", "value": 50})).unwrap().as_deref(), Some("DefaultState"));
+    // "If the state input doesn't contain the $.type field, the execution fails."
+    assert_eq!(go(json!({"value": 22})).unwrap_err().error, "States.Runtime");
+    let no_default = super::definition::Choice { choices: c.choices.clone(), default: None };
+    assert_eq!(no_default.choose(&json!({"type": "Private", "value": 50}), &json!({})).unwrap_err().error, "States.NoChoiceMatched");
+}
