@@ -848,3 +848,20 @@ fn choice_state_example() {
     let no_default = super::definition::Choice { choices: c.choices.clone(), default: None };
     assert_eq!(no_default.choose(&json!({"type": "Private", "value": 50}), &json!({})).unwrap_err().error, "States.NoChoiceMatched");
 }
+
+/// state-pass.html (amazon-states-language-pass-state): the "No-op" Pass state with a Result
+/// and `ResultPath: "$.coords"` on input {"georefOf": "Home"}.
+#[test]
+fn pass_state_example() {
+    let def = Definition::parse(
+        r#"{"StartAt": "No-op", "States": {"No-op": {"Type": "Pass", "Result": {"x-datum": 0.381018, "y-datum": 622.2269926397355}, "ResultPath": "$.coords", "End": true}}}"#,
+    )
+    .unwrap();
+    let s = def.machine.state("No-op").unwrap();
+    let Kind::Pass(pass) = &s.kind else { panic!() };
+    let input = json!({"georefOf": "Home"});
+    let prep = s.data.prepare(&input, &json!({}), &mut no_random).unwrap();
+    let result = pass.result.clone().unwrap_or(prep.effective_input);
+    let out = s.data.finish(&input, result, &json!({}), &mut no_random).unwrap().output;
+    assert_eq!(out, json!({"georefOf": "Home", "coords": {"x-datum": 0.381018, "y-datum": 622.2269926397355}}));
+}

@@ -4,7 +4,10 @@
 //!
 //! The schema checks (fields, types, exclusive fields, paths, templates, retriers) run while
 //! [`super::definition`] builds the typed model; the graph checks (transition targets,
-//! reachability, a terminal state, unique names) run here on the result.
+//! reachability, a terminal state, unique names) run here on the result, and so do the warnings
+//! ValidateStateMachineDefinition adds for a valid definition (NO_DOLLAR, NO_PATH,
+//! PASS_RESULT_IS_STATIC). Messages are ours where AWS's wording is not documented; codes and
+//! locations are AWS's.
 
 use std::collections::{BTreeMap, BTreeSet};
 
