@@ -9,7 +9,7 @@
 //! (`{"Error", "Cause"}`, placed in the state input by the catcher's `ResultPath`, default `$`) to
 //! its `Next`; otherwise the state fails. `States.ALL` matches every error but
 //! `States.DataLimitExceeded` and `States.Runtime`; `States.TaskFailed` every error but those and
-//! `States.Timeout`. `States.Runtime` is never retried.
+//! `States.Timeout`. `States.Runtime` is never retried nor caught: it fails the execution.
 
 use serde_json::{json, Value};
 
@@ -123,14 +123,16 @@ pub fn decide(
     state_input: &Value,
     random: &mut dyn FnMut() -> u64,
 ) -> Result<Decision, Failure> {
-    if failure.error != names::RUNTIME {
-        if let Some(i) = retriers.iter().position(|r| any_matches(&r.error_equals, &failure.error)) {
-            let r = &retriers[i];
-            if counters.error(i, &failure.error) < r.max_attempts {
-                let done = counters.retrier(i);
-                counters.record(i, &failure.error);
-                return Ok(Decision::Retry { retrier: i, attempt: done + 1, delay_ms: delay_ms(r, done, random) });
-            }
+    // "A States.Runtime error isn't retriable, and will always cause the execution to fail."
+    if failure.error == names::RUNTIME {
+        return Ok(Decision::Fail);
+    }
+    if let Some(i) = retriers.iter().position(|r| any_matches(&r.error_equals, &failure.error)) {
+        let r = &retriers[i];
+        if counters.error(i, &failure.error) < r.max_attempts {
+            let done = counters.retrier(i);
+            counters.record(i, &failure.error);
+            return Ok(Decision::Retry { retrier: i, attempt: done + 1, delay_ms: delay_ms(r, done, random) });
         }
     }
     if let Some(i) = catchers.iter().position(|c| any_matches(&c.error_equals, &failure.error)) {

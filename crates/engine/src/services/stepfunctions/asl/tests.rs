@@ -682,7 +682,9 @@ fn catch_output() {
         decide(&[], &mut RetryCounters::default(), &c0, &f, &input, &mut no_random).unwrap(),
         Decision::Catch { catcher: 0, next: "R".into(), output: json!({"Error": "E", "Cause": "it broke"}) }
     );
-    // States.ALL does not catch States.Runtime.
+    // States.Runtime is caught neither by States.ALL nor by name.
+    let by_name = vec![Catcher { error_equals: vec!["States.Runtime".into()], next: "R".into(), result_path: PathField::Absent, output: None, assign: None }];
+    assert_eq!(decide(&[], &mut RetryCounters::default(), &by_name, &Failure::runtime("x"), &input, &mut no_random).unwrap(), Decision::Fail);
     assert_eq!(decide(&[], &mut RetryCounters::default(), &c0, &Failure::runtime("x"), &input, &mut no_random).unwrap(), Decision::Fail);
     // A ResultPath that cannot be applied fails with States.ResultPathMatchFailure.
     let bad = vec![Catcher { error_equals: vec!["States.ALL".into()], next: "R".into(), result_path: p("$.a.b"), output: None, assign: None }];
