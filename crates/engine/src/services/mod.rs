@@ -14,6 +14,7 @@ pub mod s3;
 pub mod ses;
 pub mod sqs;
 pub mod sts;
+pub mod stepfunctions;
 
 use crate::kernel::{service::Service, EngineConfig};
 
