@@ -6,6 +6,7 @@ pub mod autoscaling;
 pub mod backup;
 pub mod dax;
 pub mod dynamodb;
+pub mod firehose;
 pub mod kinesis;
 pub mod lambda;
 pub mod logs;
@@ -29,6 +30,7 @@ pub fn all(config: &EngineConfig) -> Vec<Box<dyn Service>> {
         Box::new(autoscaling::AutoScaling::default()),
         Box::new(backup::Backup::default()),
         Box::new(athena::Athena::default()),
+        Box::new(firehose::Firehose::default()),
     ]
 }
 
