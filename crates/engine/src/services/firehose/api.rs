@@ -370,7 +370,7 @@ pub fn put_record(fh: &mut Firehose, cx: &mut Cx, input: &Value) -> Result<Value
     v.finish()?;
     let region = cx.region.to_string();
     let stream = writable(fh, cx, &name)?;
-    delivery::accept(stream, cx, &region, cx.now_ms, data.unwrap_or_default());
+    delivery::accept(stream, cx, &region, cx.now_ms, cx.now_ms, data.unwrap_or_default());
     delivery::schedule_next(stream, cx);
     Ok(json!({"RecordId": record_id(cx), "Encrypted": false}))
 }
@@ -405,7 +405,7 @@ pub fn put_record_batch(fh: &mut Firehose, cx: &mut Cx, input: &Value) -> Result
     let stream = writable(fh, cx, &name)?;
     let mut responses = Vec::with_capacity(datas.len());
     for d in datas {
-        delivery::accept(stream, cx, &region, cx.now_ms, d.unwrap_or_default());
+        delivery::accept(stream, cx, &region, cx.now_ms, cx.now_ms, d.unwrap_or_default());
         responses.push(json!({"RecordId": cx.rng.token(RECORD_ID_ALPHABET, 56)}));
     }
     delivery::schedule_next(stream, cx);

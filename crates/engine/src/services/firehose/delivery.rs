@@ -26,9 +26,9 @@ use crate::{
 pub const RETRY_MS: i64 = 5_000;
 pub const RETRY_FOR_MS: i64 = 24 * 3_600_000;
 
-/// Accepts one record into a stream's buffer (journaled) and makes sure a flush is scheduled.
-pub(crate) fn accept(stream: &mut Stream, cx: &mut Cx, region: &str, ts_ms: i64, data: Vec<u8>) {
-    let rec = Rec { seq: stream.next_seq, at_ms: cx.now_ms, ts_ms, data };
+/// Accepts one record into a stream's buffer (journaled); [`schedule_next`] then schedules its flush.
+pub(crate) fn accept(stream: &mut Stream, cx: &mut Cx, region: &str, at_ms: i64, ts_ms: i64, data: Vec<u8>) {
+    let rec = Rec { seq: stream.next_seq, at_ms, ts_ms, data };
     stream.next_seq += 1;
     cx.journal.put(record_key(region, &stream.meta.name, rec.seq), rec.encode());
     stream.buffered_bytes += rec.data.len();
@@ -95,7 +95,7 @@ pub(crate) fn try_flush(stream: &mut Stream, cx: &mut Cx, region: &str) -> Step 
     let oldest = stream.buffer.iter().take(records).map(|r| r.ts_ms).min().unwrap_or(cx.now_ms);
     let d = &stream.meta.destination;
     let key = naming::object_key(d.prefix.as_deref(), &stream.meta.name, stream.meta.version, oldest, d.extension(), cx.rng);
-    stream.meta.inflight = Some(Inflight { records, bytes, key, since_ms: cx.now_ms, attempts: 0, last_error: None });
+    stream.meta.inflight = Some(Inflight { records, bytes, key, since_ms: cx.now_ms, attempts: 0, last_error: None, bucket_region: None });
     persist(cx, region, stream);
     put_step(stream, region)
 }
@@ -113,6 +113,8 @@ pub(crate) fn put_step(stream: &Stream, region: &str) -> Step {
         body = gzip(&body);
     }
     let input = json!({"Bucket": stream.meta.destination.bucket(), "Key": inflight.key, "Body": B64.encode(&body)});
+    // Firehose writes to a bucket in another region too: S3's redirect said where.
+    let region = inflight.bucket_region.as_deref().unwrap_or(region);
     Step::Call(Request::new("s3", "PutObject", region, input), Box::new(Then::Put { name: stream.meta.name.clone(), created: stream.meta.created_ms }))
 }
 
@@ -162,6 +164,13 @@ pub(crate) fn delivered(fh: &mut Firehose, cx: &mut Cx, name: &str, created: i64
                 m.delivered.remove(0);
             }
             m.inflight = None;
+        }
+        Err(e) if e.kind == "PermanentRedirect" && inflight.bucket_region.is_none() => {
+            let to = e.extra.as_ref().and_then(|x| x.get("BucketRegion")).and_then(Value::as_str).unwrap_or_default().to_string();
+            inflight.bucket_region = Some(to);
+            stream.meta.inflight = Some(inflight);
+            persist(cx, &region, stream);
+            return put_step(stream, &region);
         }
         Err(e) => {
             let code = format!("S3.{}", e.kind);

@@ -11,7 +11,7 @@
 //! IntervalInSeconds have passed since its oldest record arrived, whichever comes first; the
 //! write is S3's PutObject through the kernel ([`Step::Call`]), retried every 5 s for 24 h
 //! when it fails, as AWS does. A Kinesis source (see [`source`]) is read once a virtual second
-//! per shard with GetRecords, from the stream's DeliveryStartTimestamp on (AWS reads from the
+//! per shard with GetRecords (less often while idle), from the stream's DeliveryStartTimestamp on (AWS reads from the
 //! LATEST position when the Firehose stream is created).
 //!
 //! Sandbox control operation: `firehose:DescribeBuffer` {DeliveryStreamName, region} — what is
@@ -72,6 +72,9 @@ pub struct Inflight {
     pub attempts: u32,
     #[serde(default)]
     pub last_error: Option<String>,
+    /// The bucket's region when it is not the stream's (S3's PermanentRedirect names it).
+    #[serde(default)]
+    pub bucket_region: Option<String>,
 }
 
 /// An object delivered lately (for the sandbox's UI).
@@ -249,7 +252,7 @@ impl Service for Firehose {
                     let polls = s.meta.source.as_mut().map(|src| src.start_ms = Some(cx.now_ms)).is_some();
                     persist(cx, &region, s);
                     if polls {
-                        cx.schedule(cx.now_ms, json!({"stream": name, "created": created, "do": "poll"}));
+                        cx.schedule(cx.now_ms, json!({"stream": name, "created": created, "do": "poll", "delay": 0}));
                     }
                 }
                 Step::Done(Value::Null)
@@ -275,7 +278,7 @@ impl Service for Firehose {
                 Some(s) if s.meta.inflight.is_some() && s.meta.status == "ACTIVE" => delivery::put_step(s, &region),
                 _ => Step::Done(Value::Null),
             },
-            Some("poll") => source::poll(self, cx, name, created),
+            Some("poll") => source::poll(self, cx, name, created, p.get("delay").and_then(Value::as_i64).unwrap_or(source::POLL_MS)),
             _ => Step::Done(Value::Null),
         }
     }

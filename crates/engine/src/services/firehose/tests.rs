@@ -320,6 +320,16 @@ fn gzip_objects_round_trip() {
 }
 
 #[test]
+fn a_bucket_in_another_region_is_delivered_to() {
+    let mut e = engine();
+    e.call(0, &Request::new("s3", "CreateBucket", "eu-west-1", json!({"Bucket": "lake", "CreateBucketConfiguration": {"LocationConstraint": "eu-west-1"}}))).unwrap();
+    direct(&mut e, destination(5, 0));
+    put(&mut e, b"far");
+    let list = e.call(0, &Request::new("s3", "ListObjectsV2", "eu-west-1", json!({"Bucket": "lake"}))).unwrap();
+    assert_eq!(list["KeyCount"], 1, "{list}");
+}
+
+#[test]
 fn custom_prefixes_and_file_extensions() {
     let mut e = engine();
     bucket(&mut e);
