@@ -9,7 +9,9 @@ use crate::{
     bridge::{ApiError, Bridge, Listener, WorkerEvent},
     clock::ClockBar,
     notify::{Notice, Notices},
-    panels::{athena::AthenaPanel, dax::Dax, functions::Functions, home::Home, inbox::Inbox, info::ServiceInfo, kinesis::Kinesis, logs::Logs, s3::S3, tables::Tables},
+    panels::{
+        athena::AthenaPanel, dax::Dax, firehose::Firehose, functions::Functions, home::Home, inbox::Inbox, info::ServiceInfo, kinesis::Kinesis, logs::Logs, s3::S3, tables::Tables,
+    },
 };
 
 /// What every panel can reach: the engine, the region, notifications, and a counter that moves
@@ -51,6 +53,7 @@ pub enum Route {
     Athena,
     /// A bucket, or `bucket/prefix/` inside it.
     S3(Option<String>),
+    Firehose(Option<String>),
 }
 
 impl Route {
@@ -74,6 +77,8 @@ impl Route {
             ("athena", _) => Route::Athena,
             ("s3", Some(b)) if !b.is_empty() => Route::S3(Some(js_sys::decode_uri_component(b).ok().and_then(|s| s.as_string()).unwrap_or_else(|| b.to_string()))),
             ("s3", _) => Route::S3(None),
+            ("firehose", Some(f)) if !f.is_empty() => Route::Firehose(Some(js_sys::decode_uri_component(f).ok().and_then(|s| s.as_string()).unwrap_or_else(|| f.to_string()))),
+            ("firehose", _) => Route::Firehose(None),
             _ => Route::Home,
         }
     }
@@ -97,6 +102,8 @@ impl Route {
             Route::Athena => "#/athena".into(),
             Route::S3(None) => "#/s3".into(),
             Route::S3(Some(b)) => format!("#/s3/{}", String::from(js_sys::encode_uri_component(b)).replace("%2F", "/")),
+            Route::Firehose(None) => "#/firehose".into(),
+            Route::Firehose(Some(f)) => format!("#/firehose/{}", String::from(js_sys::encode_uri_component(f))),
         }
     }
 }
@@ -112,6 +119,7 @@ const NAV: &[(&str, &str, &str)] = &[
     ("S3", "#/s3", "▤"),
     ("Inbox", "#/inbox", "✉"),
     ("Kinesis", "#/kinesis", "≋"),
+    ("Firehose", "#/firehose", "⇶"),
     ("DAX", "#/dax", "⚡"),
     ("Athena", "#/athena", "⌕"),
 ];
@@ -244,6 +252,7 @@ pub fn app() -> Html {
                 | ("DAX", Route::Dax)
                 | ("Athena", Route::Athena)
                 | ("S3", Route::S3(_))
+                | ("Firehose", Route::Firehose(_))
         )
     };
 
@@ -260,6 +269,7 @@ pub fn app() -> Html {
         Route::Dax => html! { <Dax /> },
         Route::Athena => html! { <AthenaPanel /> },
         Route::S3(b) => html! { <S3 selected={b.clone()} /> },
+        Route::Firehose(f) => html! { <Firehose selected={f.clone()} /> },
     };
 
     let storage = ctx.status.get("storage").and_then(Value::as_str).unwrap_or("starting").to_string();

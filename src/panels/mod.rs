@@ -7,6 +7,7 @@ pub mod capacity;
 pub mod code_editor;
 pub mod dax;
 pub mod dax_try;
+pub mod firehose;
 pub mod fn_code;
 pub mod fn_config;
 pub mod fn_monitor;

@@ -6,6 +6,7 @@ pub mod autoscaling;
 pub mod backup;
 pub mod dax;
 pub mod dynamodb;
+pub mod firehose;
 pub mod iam;
 pub mod kinesis;
 pub mod lambda;
@@ -34,6 +35,7 @@ pub fn all(config: &EngineConfig) -> Vec<Box<dyn Service>> {
         Box::new(athena::Athena::default()),
         Box::new(iam::Iam::default()),
         Box::new(sts::Sts::default()),
+        Box::new(firehose::Firehose::default()),
     ]
 }
 
