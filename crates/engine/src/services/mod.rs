@@ -1,6 +1,7 @@
 //! The simulated services, one folder each. Each keeps its state model apart from the code that
 //! answers operations.
 
+pub mod apigateway;
 pub mod athena;
 pub mod autoscaling;
 pub mod backup;
@@ -29,6 +30,7 @@ pub fn all(config: &EngineConfig) -> Vec<Box<dyn Service>> {
         Box::new(autoscaling::AutoScaling::default()),
         Box::new(backup::Backup::default()),
         Box::new(athena::Athena::default()),
+        Box::new(apigateway::ApiGateway::default()),
     ]
 }
 
