@@ -8,6 +8,9 @@
 //! A DynamoDB request (`X-Amz-Target: DynamoDB_20120810.*`) whose path is `/dax/{ClusterName}`
 //! goes to that DAX cluster's data plane (engine service `dax:{ClusterName}`).
 //!
+//! A request whose Host is `{api-id}.execute-api.*`, or whose path is
+//! `/restapis/{api-id}/{stage}/_user_request_/...`, calls that API Gateway stage (see [`execute_api`]).
+//!
 //! Not AWS: `POST /_gureum/control/{Operation}` runs a control operation, `GET /_gureum/health`
 //! answers `{"status":"running"}`.
 

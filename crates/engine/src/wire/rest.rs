@@ -386,6 +386,14 @@ fn build_input(route: &'static Route, labels: Vec<(String, String)>, query: &str
         }
     } else if !req.body.iter().all(u8::is_ascii_whitespace) {
         match serde_json::from_slice::<Value>(&req.body) {
+            // API Gateway's PutIntegration sends integrationHttpMethod as `httpMethod` in the body
+            // (the path's `{http_method}` is the method's).
+            Ok(Value::Object(mut m)) if route.operation == "PutIntegration" => {
+                if let Some(v) = m.remove("httpMethod") {
+                    m.insert("integrationHttpMethod".into(), v);
+                }
+                input.extend(m)
+            }
             Ok(Value::Object(m)) => input.extend(m),
             _ => return Err(AwsError::new("", "SerializationException", "The request body is not a JSON object.", 400)),
         }
@@ -494,6 +502,13 @@ mod tests {
         assert_eq!(service_for(None, "/v2/email/account").map(|s| s.title), Some("SES"));
         assert_eq!(service_for(None, "/2015-03-31/functions").map(|s| s.title), Some("Lambda"));
         assert!(service_for(Some("dynamodb"), "/v2/email/account").is_none());
+        let (r, input) =
+            parse(APIGATEWAY, &req("PUT", "/restapis/a1/resources/r1/methods/GET/integration", "{\"type\":\"AWS_PROXY\",\"httpMethod\":\"POST\"}")).expect("route").expect("input");
+        assert_eq!(r.operation, "PutIntegration");
+        assert_eq!((input["httpMethod"].clone(), input["integrationHttpMethod"].clone(), input["restApiId"].clone()), (json!("GET"), json!("POST"), json!("a1")));
+        let (r, input) = parse(APIGATEWAY, &req("GET", "/restapis/a1/resources?embed=methods&limit=5", "")).expect("route").expect("input");
+        assert_eq!((r.operation, input["embed"].clone(), input["limit"].clone()), ("GetResources", json!(["methods"]), json!(5)));
+        assert_eq!(service_for(None, "/restapis/a1").map(|s| s.title), Some("API Gateway"));
     }
 
     #[test]

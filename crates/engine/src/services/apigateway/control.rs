@@ -165,7 +165,7 @@ pub fn get_rest_apis(gw: &mut ApiGateway, cx: &mut Cx, input: &Value) -> Result<
     let input = Input(input);
     let apis: Vec<&RestApi> = gw.regions.get(cx.region).map(|r| r.values().collect()).unwrap_or_default();
     let (items, next) = page(apis, &input, |a| &a.id)?;
-    Ok(list_answer("items", items.iter().map(|a| a.to_json()).collect(), next))
+    Ok(list_answer("item", items.iter().map(|a| a.to_json()).collect(), next))
 }
 
 pub fn update_rest_api(gw: &mut ApiGateway, cx: &mut Cx, input: &Value) -> Result<Value, AwsError> {
@@ -339,7 +339,7 @@ pub fn get_resources(gw: &mut ApiGateway, cx: &mut Cx, input: &Value) -> Result<
     let mut all: Vec<&Resource> = api.resources.values().collect();
     all.sort_by(|a, b| a.path.cmp(&b.path).then(a.id.cmp(&b.id)));
     let (items, next) = page(all, &input, |r| &r.id)?;
-    Ok(list_answer("items", items.iter().map(|r| r.to_json(embed)).collect(), next))
+    Ok(list_answer("item", items.iter().map(|r| r.to_json(embed)).collect(), next))
 }
 
 pub fn update_resource(gw: &mut ApiGateway, cx: &mut Cx, input: &Value) -> Result<Value, AwsError> {
@@ -907,7 +907,7 @@ pub fn get_deployments(gw: &mut ApiGateway, cx: &mut Cx, input: &Value) -> Resul
     let mut all: Vec<&Deployment> = api.deployments.values().collect();
     all.sort_by(|a, b| a.created_date.cmp(&b.created_date).then(a.id.cmp(&b.id)));
     let (items, next) = page(all, &input, |d| &d.id)?;
-    Ok(list_answer("items", items.iter().map(|d| d.to_json()).collect(), next))
+    Ok(list_answer("item", items.iter().map(|d| d.to_json()).collect(), next))
 }
 
 pub fn delete_deployment(gw: &mut ApiGateway, cx: &mut Cx, input: &Value) -> Result<Value, AwsError> {

@@ -141,7 +141,7 @@ fn rest_apis_resources_and_their_errors() {
     assert_eq!(api["apiKeySource"], "HEADER");
     assert!(api["createdDate"].is_i64());
     assert_eq!(s.ok("GetRestApi", json!({ "restApiId": id })), api);
-    assert_eq!(s.ok("GetRestApis", json!({}))["items"], json!([api.clone()]));
+    assert_eq!(s.ok("GetRestApis", json!({}))["item"], json!([api.clone()]));
 
     let e = s.fail("GetRestApi", json!({ "restApiId": "nope" }));
     assert_err(&e, "NotFoundException", 404, "Invalid API identifier specified 123456789012:nope");
@@ -170,11 +170,11 @@ fn rest_apis_resources_and_their_errors() {
 
     s.mock(id, &pets, "GET", "[]");
     let all = s.ok("GetResources", json!({ "restApiId": id }));
-    let paths: Vec<&str> = all["items"].as_array().unwrap().iter().map(|r| r["path"].as_str().unwrap()).collect();
+    let paths: Vec<&str> = all["item"].as_array().unwrap().iter().map(|r| r["path"].as_str().unwrap()).collect();
     assert_eq!(paths, ["/", "/pets", "/pets/{petId}"]);
-    assert_eq!(all["items"][1]["resourceMethods"], json!({ "GET": {} }));
+    assert_eq!(all["item"][1]["resourceMethods"], json!({ "GET": {} }));
     let embedded = s.ok("GetResources", json!({ "restApiId": id, "embed": ["methods"] }));
-    let get = &embedded["items"][1]["resourceMethods"]["GET"];
+    let get = &embedded["item"][1]["resourceMethods"]["GET"];
     assert_eq!(get["httpMethod"], "GET");
     assert_eq!(get["authorizationType"], "NONE");
     assert_eq!(get["apiKeyRequired"], false);
@@ -184,9 +184,9 @@ fn rest_apis_resources_and_their_errors() {
     assert_eq!(get["methodIntegration"]["timeoutInMillis"], 29000);
     assert_eq!(get["methodIntegration"]["integrationResponses"]["200"]["responseTemplates"], json!({ "application/json": "[]" }));
     let page = s.ok("GetResources", json!({ "restApiId": id, "limit": 2 }));
-    assert_eq!(page["items"].as_array().unwrap().len(), 2);
+    assert_eq!(page["item"].as_array().unwrap().len(), 2);
     let rest = s.ok("GetResources", json!({ "restApiId": id, "limit": 2, "position": page["position"] }));
-    assert_eq!(rest["items"].as_array().unwrap().len(), 1);
+    assert_eq!(rest["item"].as_array().unwrap().len(), 1);
 
     // Moving and renaming a resource rewrites its subtree's paths.
     let moved = s.ok("UpdateResource", json!({ "restApiId": id, "resourceId": pets, "patchOperations": [{ "op": "replace", "path": "/pathPart", "value": "animals" }] }));
@@ -194,7 +194,7 @@ fn rest_apis_resources_and_their_errors() {
     assert_eq!(s.ok("GetResource", json!({ "restApiId": id, "resourceId": pet["id"] }))["path"], "/animals/{petId}");
     assert_eq!(s.fail("DeleteResource", json!({ "restApiId": id, "resourceId": root })).kind, "BadRequestException");
     s.ok("DeleteResource", json!({ "restApiId": id, "resourceId": pets }));
-    assert_eq!(s.ok("GetResources", json!({ "restApiId": id }))["items"].as_array().unwrap().len(), 1);
+    assert_eq!(s.ok("GetResources", json!({ "restApiId": id }))["item"].as_array().unwrap().len(), 1);
 
     s.ok("DeleteRestApi", json!({ "restApiId": id }));
     assert_eq!(s.fail("GetRestApi", json!({ "restApiId": id })).kind, "NotFoundException");
@@ -276,7 +276,7 @@ fn deployments_are_snapshots_and_stages_point_at_one() {
     assert_eq!(stage["deploymentId"], d2["id"]);
     assert_eq!(stage["variables"], json!({ "color": "blue", "size": "xl" }));
     assert_eq!(s.get(&id, "/")["body"], "{\"v\": 2}");
-    assert_eq!(s.ok("GetDeployments", json!({ "restApiId": id }))["items"].as_array().unwrap().len(), 2);
+    assert_eq!(s.ok("GetDeployments", json!({ "restApiId": id }))["item"].as_array().unwrap().len(), 2);
 
     let e = s.fail("DeleteDeployment", json!({ "restApiId": id, "deploymentId": d2["id"] }));
     assert_err(&e, "BadRequestException", 400, "Active stages pointing to this deployment must be moved or deleted");
