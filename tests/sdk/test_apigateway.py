@@ -171,3 +171,34 @@ def test_aws_cli(server):
     missing = server.aws("apigateway", "get-rest-api", "--rest-api-id", "missing000")
     assert missing.returncode != 0
     assert "NotFoundException" in missing.stderr and "Invalid API identifier specified" in missing.stderr
+
+
+def test_usage_plan_throttles_and_a_missing_key_is_forbidden(server, apigw):
+    server.control("PauseClock")
+    api_id, root = make_api(apigw)
+    mock_method(apigw, api_id, root)
+    apigw.update_method(restApiId=api_id, resourceId=root, httpMethod="GET", patchOperations=[{"op": "replace", "path": "/apiKeyRequired", "value": "true"}])
+    apigw.create_deployment(restApiId=api_id, stageName="prod")
+    key = apigw.create_api_key(name="client", enabled=True)
+    assert len(key["value"]) == 40
+    plan = apigw.create_usage_plan(name="basic", apiStages=[{"apiId": api_id, "stage": "prod"}], throttle={"rateLimit": 1.0, "burstLimit": 1}, quota={"limit": 100, "period": "MONTH"})
+    assert plan["quota"] == {"limit": 100, "offset": 0, "period": "MONTH"}
+    apigw.create_usage_plan_key(usagePlanId=plan["id"], keyId=key["id"], keyType="API_KEY")
+    assert [k["id"] for k in apigw.get_usage_plan_keys(usagePlanId=plan["id"])["items"]] == [key["id"]]
+    assert apigw.get_api_key(apiKey=key["id"], includeValue=True)["value"] == key["value"]
+
+    def get(headers):
+        req = urllib.request.Request(f"{server.url}/restapis/{api_id}/prod/_user_request_/", headers=headers)
+        try:
+            with urllib.request.urlopen(req, timeout=10) as resp:
+                return resp.status, json.loads(resp.read())
+        except urllib.error.HTTPError as e:
+            return e.code, json.loads(e.read())
+
+    assert get({}) == (403, {"message": "Forbidden"})
+    assert get({"x-api-key": "not-a-key-not-a-key-not-a-key"}) == (403, {"message": "Forbidden"})
+    assert get({"x-api-key": key["value"]}) == (200, {"ok": True})
+    # The clock is paused: the bucket (burst 1) does not refill.
+    assert get({"x-api-key": key["value"]}) == (429, {"message": "Too Many Requests"})
+    server.control("AdvanceClock", {"seconds": 1})
+    assert get({"x-api-key": key["value"]}) == (200, {"ok": True})

@@ -267,6 +267,35 @@ pub static APIGATEWAY: &[Route] = &[
     apigw!("GET", "/restapis/{restApiId}/stages/{stageName}", "GetStage", 200),
     apigw!("PATCH", "/restapis/{restApiId}/stages/{stageName}", "UpdateStage", 200),
     apigw!("DELETE", "/restapis/{restApiId}/stages/{stageName}", "DeleteStage", 202),
+    apigw!("POST", "/apikeys", "CreateApiKey", 201),
+    apigw!(
+        "GET",
+        "/apikeys",
+        "GetApiKeys",
+        200,
+        &[
+            ("limit", "limit", Kind::Int),
+            ("position", "position", Kind::Text),
+            ("name", "nameQuery", Kind::Text),
+            ("customerId", "customerId", Kind::Text),
+            ("includeValues", "includeValues", Kind::Bool)
+        ]
+    ),
+    apigw!("GET", "/apikeys/{apiKey}", "GetApiKey", 200, &[("includeValue", "includeValue", Kind::Bool)]),
+    apigw!("DELETE", "/apikeys/{apiKey}", "DeleteApiKey", 202),
+    apigw!("POST", "/usageplans", "CreateUsagePlan", 201),
+    apigw!("GET", "/usageplans", "GetUsagePlans", 200, &[("limit", "limit", Kind::Int), ("position", "position", Kind::Text), ("keyId", "keyId", Kind::Text)]),
+    apigw!("GET", "/usageplans/{usagePlanId}", "GetUsagePlan", 200),
+    apigw!("DELETE", "/usageplans/{usagePlanId}", "DeleteUsagePlan", 202),
+    apigw!("POST", "/usageplans/{usagePlanId}/keys", "CreateUsagePlanKey", 201),
+    apigw!(
+        "GET",
+        "/usageplans/{usagePlanId}/keys",
+        "GetUsagePlanKeys",
+        200,
+        &[("limit", "limit", Kind::Int), ("position", "position", Kind::Text), ("name", "nameQuery", Kind::Text)]
+    ),
+    apigw!("DELETE", "/usageplans/{usagePlanId}/keys/{keyId}", "DeleteUsagePlanKey", 202),
 ];
 
 /// A REST-JSON service: its SigV4 signing name, the path prefixes that identify an unsigned
@@ -286,7 +315,7 @@ pub static SERVICES: &[RestService] = &[
         routes: LAMBDA,
     },
     RestService { title: "SES", signing_name: "ses", prefixes: &["/v2/email/"], routes: SES },
-    RestService { title: "API Gateway", signing_name: "apigateway", prefixes: &["/restapis"], routes: APIGATEWAY },
+    RestService { title: "API Gateway", signing_name: "apigateway", prefixes: &["/restapis", "/apikeys", "/usageplans"], routes: APIGATEWAY },
     RestService { title: "Backup", signing_name: "backup", prefixes: &["/backup-vaults", "/backup/plans", "/backup-jobs", "/restore-jobs"], routes: BACKUP },
 ];
 

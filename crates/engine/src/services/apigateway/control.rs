@@ -60,7 +60,7 @@ fn save_api(cx: &mut Cx, api: &RestApi) {
     cx.journal.put_json(key, api);
 }
 
-fn page<T>(items: Vec<T>, input: &Input, id_of: impl Fn(&T) -> &str) -> Result<(Vec<T>, Option<String>), AwsError> {
+pub(crate) fn page<T>(items: Vec<T>, input: &Input, id_of: impl Fn(&T) -> &str) -> Result<(Vec<T>, Option<String>), AwsError> {
     let limit = input.int("limit")?.unwrap_or(25);
     if !(1..=500).contains(&limit) {
         return Err(bad_request("Invalid limit specified: must be between 1 and 500."));

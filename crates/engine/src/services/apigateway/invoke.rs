@@ -364,6 +364,7 @@ pub fn invoke(gw: &mut ApiGateway, cx: &mut Cx, input: &Value) -> Result<Step, A
     let Some((resource, method, params)) = route(&deployment.resources, &api.root_resource_id, &call.path, &call.http_method) else {
         return Ok(Step::Done(answer_json(&missing_token(&request_id), &[unmatched_step(&format!("no resource and method match {} {}", call.http_method, call.path))])));
     };
+    let key_source = api.api_key_source.clone();
     let routed = Routed {
         api_id: api_id.clone(),
         stage: Some(stage_name.clone()),
@@ -376,7 +377,20 @@ pub fn invoke(gw: &mut ApiGateway, cx: &mut Cx, input: &Value) -> Result<Step, A
         now_ms: cx.now_ms,
         test: false,
     };
-    start(cx, call, routed)
+    let mut key_step = None;
+    if routed.method.api_key_required {
+        // HEADER: the x-api-key header; AUTHORIZER: a Lambda authorizer's usageIdentifierKey
+        // (no authorizers in this build, so none).
+        let value = if key_source == "HEADER" { header(&call.headers, "x-api-key").map(str::to_string) } else { None };
+        match super::usage::admit(gw, cx, &api_id, &stage_name, value.as_deref()) {
+            Ok(note) => key_step = Some(TraceStep { step: "API key", message: note, latency_us: 0 }),
+            Err((status, message, why)) => {
+                let answer = error_answer(status, message, &routed.request_id);
+                return Ok(Step::Done(answer_json(&answer, &[TraceStep { step: "API key", message: why, latency_us: METHOD_REQUEST_US }])));
+            }
+        }
+    }
+    start(cx, call, routed, key_step)
 }
 
 fn unmatched_step(why: &str) -> TraceStep {
@@ -441,11 +455,12 @@ pub fn test_invoke_method(gw: &mut ApiGateway, cx: &mut Cx, input: &Value) -> Re
         now_ms: cx.now_ms,
         test: true,
     };
-    start(cx, call, routed)
+    // A test invocation skips API key checks, as AWS's does.
+    start(cx, call, routed, None)
 }
 
 /// Runs the method request and sends the integration request.
-fn start(cx: &mut Cx, call: HttpCall, routed: Routed) -> Result<Step, AwsError> {
+fn start(cx: &mut Cx, call: HttpCall, routed: Routed, key_step: Option<TraceStep>) -> Result<Step, AwsError> {
     let mut trace = vec![TraceStep {
         step: "Method request",
         message: format!(
@@ -463,14 +478,7 @@ fn start(cx: &mut Cx, call: HttpCall, routed: Routed) -> Result<Step, AwsError> 
         trace.push(TraceStep { step: "Endpoint request", message: "Execution failed due to configuration error: No integration defined for method".into(), latency_us: 0 });
         return Ok(Step::Done(finish(&routed, error_answer(500, "Internal server error", &routed.request_id), trace)));
     };
-    if routed.method.api_key_required {
-        trace.push(TraceStep {
-            step: "API key",
-            message: "API Key not found: API keys and usage plans are not in this build yet, so a method that requires one is forbidden.".into(),
-            latency_us: 0,
-        });
-        return Ok(Step::Done(finish(&routed, error_answer(403, "Forbidden", &routed.request_id), trace)));
-    }
+    trace.extend(key_step);
     match integration.kind.as_str() {
         "MOCK" => Ok(Step::Done(mock(cx, &call, &routed, &integration, trace))),
         "AWS_PROXY" => {

@@ -6,7 +6,7 @@
 //! method responses, integrations, integration responses), its deployments (immutable snapshots
 //! of the tree) and its stages (each pointing at one deployment, with stage variables).
 //! Records: `apigateway/{region}/api/{id}` (the API and its tree, JSON), below it
-//! `/deployment/{id}` and `/stage/{name}`.
+//! `/deployment/{id}` and `/stage/{name}`; API keys and usage plans (see [`usage`]).
 //!
 //! See [`invoke`] for routing and integrations (Lambda proxy, MOCK; non-proxy Lambda with
 //! mapping templates; HTTP integrations answer 500 until a host HTTP client is wired).
@@ -18,6 +18,7 @@ pub mod mapping;
 pub mod model;
 pub mod patch;
 pub mod regex;
+pub mod usage;
 
 use std::collections::BTreeMap;
 
@@ -35,6 +36,8 @@ use model::{Deployment, RestApi, Stage};
 pub struct ApiGateway {
     /// region → API id → API.
     pub(crate) regions: BTreeMap<String, BTreeMap<String, RestApi>>,
+    /// region → API keys and usage plans.
+    pub(crate) usage: BTreeMap<String, usage::UsageState>,
 }
 
 impl ApiGateway {
@@ -91,6 +94,17 @@ impl Service for ApiGateway {
             "GetStages" => get_stages(self, cx, input),
             "UpdateStage" => update_stage(self, cx, input),
             "DeleteStage" => delete_stage(self, cx, input),
+            "CreateApiKey" => usage::create_api_key(self, cx, input),
+            "GetApiKey" => usage::get_api_key(self, cx, input),
+            "GetApiKeys" => usage::get_api_keys(self, cx, input),
+            "DeleteApiKey" => usage::delete_api_key(self, cx, input),
+            "CreateUsagePlan" => usage::create_usage_plan(self, cx, input),
+            "GetUsagePlan" => usage::get_usage_plan(self, cx, input),
+            "GetUsagePlans" => usage::get_usage_plans(self, cx, input),
+            "DeleteUsagePlan" => usage::delete_usage_plan(self, cx, input),
+            "CreateUsagePlanKey" => usage::create_usage_plan_key(self, cx, input),
+            "GetUsagePlanKeys" => usage::get_usage_plan_keys(self, cx, input),
+            "DeleteUsagePlanKey" => usage::delete_usage_plan_key(self, cx, input),
             _ => Err(AwsError::unknown_operation(format!("Gureum does not implement the API Gateway operation {operation} yet."))),
         }
     }
@@ -110,6 +124,14 @@ impl Service for ApiGateway {
     fn save(&self, out: &mut Vec<Record>) {
         fn json<T: serde::Serialize>(v: &T) -> Vec<u8> {
             serde_json::to_vec(v).unwrap_or_default()
+        }
+        for (region, state) in &self.usage {
+            for (id, key) in &state.keys {
+                out.push(Record { key: usage::key_record(region, id), value: json(key) });
+            }
+            for (id, plan) in &state.plans {
+                out.push(Record { key: usage::plan_record(region, id), value: json(plan) });
+            }
         }
         for (region, apis) in &self.regions {
             for (id, api) in apis {
@@ -156,6 +178,14 @@ impl Service for ApiGateway {
                 let api = self.regions.get_mut(*region).and_then(|r| r.get_mut(*id)).ok_or("stage record before its API")?;
                 api.stages.insert(s.to_string(), stage);
             }
+            ["apigateway", region, "apikey", id] => {
+                let key: usage::ApiKey = parse(value)?;
+                self.usage.entry(region.to_string()).or_default().keys.insert(id.to_string(), key);
+            }
+            ["apigateway", region, "usageplan", id] => {
+                let plan: usage::UsagePlan = parse(value)?;
+                self.usage.entry(region.to_string()).or_default().plans.insert(id.to_string(), plan);
+            }
             _ => return Err("unknown API Gateway record".into()),
         }
         Ok(())
@@ -163,6 +193,7 @@ impl Service for ApiGateway {
 
     fn clear(&mut self) {
         self.regions.clear();
+        self.usage.clear();
     }
 }
 

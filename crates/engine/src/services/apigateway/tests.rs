@@ -630,3 +630,65 @@ fn junk_input_never_panics() {
         let _ = s.invoke(json!({ "restApiId": id, "stage": "prod", "httpMethod": "GET", "path": path, "queryString": "a=%&=&&b" }));
     }
 }
+
+#[test]
+fn usage_plans_throttle_and_enforce_quotas_by_api_key() {
+    let mut s = Sandbox::new();
+    let (id, root) = s.api();
+    s.mock(&id, &root, "GET", "ok");
+    s.ok("UpdateMethod", json!({ "restApiId": id, "resourceId": root, "httpMethod": "GET", "patchOperations": [{ "op": "replace", "path": "/apiKeyRequired", "value": "true" }] }));
+    s.deploy(&id);
+    let key = s.ok("CreateApiKey", json!({ "name": "k", "enabled": true, "value": "abcdefghijklmnopqrstuvwxyz" }));
+    assert_eq!((key["value"].clone(), key["enabled"].clone()), (json!("abcdefghijklmnopqrstuvwxyz"), json!(true)));
+    assert_eq!(s.fail("CreateApiKey", json!({ "value": "short" })).message, "API Key value should be at least 20 characters");
+    let off = s.ok("CreateApiKey", json!({ "name": "off" }));
+    assert_eq!(off["enabled"], false);
+    assert_eq!(off["value"].as_str().unwrap().len(), 40);
+    assert!(s.ok("GetApiKeys", json!({}))["item"].as_array().unwrap().iter().all(|k| k.get("value").is_none()));
+    let e = s.fail("CreateUsagePlan", json!({ "name": "p", "apiStages": [{ "apiId": id, "stage": "nope" }] }));
+    assert_eq!(e.kind, "BadRequestException");
+    let plan = s.ok(
+        "CreateUsagePlan",
+        json!({ "name": "p", "apiStages": [{ "apiId": id, "stage": "prod" }], "throttle": { "rateLimit": 1.0, "burstLimit": 2 }, "quota": { "limit": 4, "period": "DAY" } }),
+    );
+    assert_eq!(plan["throttle"], json!({ "burstLimit": 2, "rateLimit": 1.0 }));
+    let call = |s: &mut Sandbox, key: Option<&str>| {
+        let mut input = json!({ "restApiId": id, "stage": "prod", "httpMethod": "GET", "path": "/" });
+        if let Some(k) = key {
+            input["headers"] = json!({ "x-api-key": k });
+        }
+        let out = s.invoke(input);
+        (out["statusCode"].as_u64().unwrap(), out["body"].as_str().unwrap().to_string())
+    };
+    let forbidden = (403, "{\"message\":\"Forbidden\"}".to_string());
+    assert_eq!(call(&mut s, None), forbidden);
+    assert_eq!(call(&mut s, Some("wrong-key-wrong-key-wrong")), forbidden);
+    assert_eq!(call(&mut s, Some("abcdefghijklmnopqrstuvwxyz")), forbidden, "not in the plan yet");
+    let pk = s.ok("CreateUsagePlanKey", json!({ "usagePlanId": plan["id"], "keyId": key["id"], "keyType": "API_KEY" }));
+    assert_eq!(pk["type"], "API_KEY");
+    s.ok("CreateUsagePlanKey", json!({ "usagePlanId": plan["id"], "keyId": off["id"], "keyType": "API_KEY" }));
+    assert_eq!(call(&mut s, Some(off["value"].as_str().unwrap())), forbidden, "disabled");
+    let good = Some("abcdefghijklmnopqrstuvwxyz");
+    assert_eq!(call(&mut s, good), (200, "ok".into()));
+    assert_eq!(call(&mut s, good), (200, "ok".into()));
+    assert_eq!(call(&mut s, good), (429, "{\"message\":\"Too Many Requests\"}".into()), "the burst of 2 is spent");
+    s.e.control(0, "AdvanceClock", &json!({ "seconds": 1 })).unwrap();
+    assert_eq!(call(&mut s, good), (200, "ok".into()));
+    s.e.control(0, "AdvanceClock", &json!({ "seconds": 5 })).unwrap();
+    assert_eq!(call(&mut s, good), (200, "ok".into()));
+    assert_eq!(call(&mut s, good), (429, "{\"message\":\"Limit Exceeded\"}".into()), "4 a day");
+    // The quota's use survives a restore; the next day starts afresh.
+    let mut e = Engine::restore(EngineConfig::default(), 0, s.e.snapshot()).expect("restore");
+    let input = json!({ "restApiId": id, "stage": "prod", "httpMethod": "GET", "path": "/", "headers": { "x-api-key": "abcdefghijklmnopqrstuvwxyz" } });
+    assert_eq!(e.call(0, &Request::new("execute-api", "Invoke", REGION, input.clone())).unwrap()["statusCode"], 429);
+    e.control(0, "AdvanceClock", &json!({ "seconds": 86_400 })).unwrap();
+    assert_eq!(e.call(0, &Request::new("execute-api", "Invoke", REGION, input)).unwrap()["statusCode"], 200);
+    // TestInvokeMethod skips the key check.
+    assert_eq!(s.ok("TestInvokeMethod", json!({ "restApiId": id, "resourceId": root, "httpMethod": "GET" }))["status"], 200);
+    s.ok("DeleteUsagePlanKey", json!({ "usagePlanId": plan["id"], "keyId": key["id"] }));
+    assert_eq!(call(&mut s, good), forbidden);
+    s.ok("DeleteApiKey", json!({ "apiKey": key["id"] }));
+    assert_eq!(s.fail("GetApiKey", json!({ "apiKey": key["id"] })).message, "Invalid API Key identifier specified");
+    s.ok("DeleteUsagePlan", json!({ "usagePlanId": plan["id"] }));
+    assert_eq!(s.fail("GetUsagePlan", json!({ "usagePlanId": plan["id"] })).kind, "NotFoundException");
+}
