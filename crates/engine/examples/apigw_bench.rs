@@ -87,7 +87,16 @@ fn main() {
     }
     let test_us = t.elapsed().as_secs_f64() * 1e6 / (n / 10) as f64;
 
+    // The kernel's own cost of a call, for scale: GetRestApi does almost nothing.
+    let get = Request::new("apigateway", "GetRestApi", "us-east-1", json!({ "restApiId": id }));
+    let t = Instant::now();
+    for _ in 0..n {
+        std::hint::black_box(e.call(0, &get).expect("get"));
+    }
+    let base_us = t.elapsed().as_secs_f64() * 1e6 / n as f64;
+
     println!("API Gateway MOCK request, 31-resource API, {n} requests:");
+    println!("  GetRestApi (the kernel's call cost): {base_us:8.2} µs/request");
     println!("  execute-api Invoke in the engine:   {engine_us:8.2} µs/request");
     println!("  through wire::handle (path form):   {wire_us:8.2} µs/request");
     println!("  TestInvokeMethod:                   {test_us:8.2} µs/request");
