@@ -65,6 +65,8 @@ pub struct Routed {
     pub request_id: String,
     pub now_ms: i64,
     pub test: bool,
+    /// `requestContext` / `$context`, built once when first needed.
+    pub context: std::cell::OnceCell<Value>,
 }
 
 /// One step of the trace.
@@ -376,6 +378,7 @@ pub fn invoke(gw: &mut ApiGateway, cx: &mut Cx, input: &Value) -> Result<Step, A
         request_id,
         now_ms: cx.now_ms,
         test: false,
+        context: std::cell::OnceCell::new(),
     };
     let mut key_step = None;
     if routed.method.api_key_required {
@@ -454,6 +457,7 @@ pub fn test_invoke_method(gw: &mut ApiGateway, cx: &mut Cx, input: &Value) -> Re
         request_id: cx.rng.uuid(),
         now_ms: cx.now_ms,
         test: true,
+        context: std::cell::OnceCell::new(),
     };
     // A test invocation skips API key checks, as AWS's does.
     start(cx, call, routed, None)
@@ -544,9 +548,9 @@ fn request_body(cx: &Cx, call: &HttpCall, routed: &Routed, integration: &Integra
     let content_type = header(&call.headers, "content-type");
     match mapping::select(&integration.request_templates, content_type) {
         Some((ct, template)) => {
-            let context = request_context(cx, call, routed);
+            let context = routed.context.get_or_init(|| request_context(cx, call, routed));
             let vars: Map<String, Value> = routed.stage_variables.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
-            match mapping::render(template, &template_env(call, routed, &body, &context, &vars)) {
+            match mapping::render(template, &template_env(call, routed, &body, context, &vars)) {
                 Ok(out) => {
                     trace.push(TraceStep { step: "Request mapping", message: format!("Request template for {ct} rendered: {out}"), latency_us: MAPPING_US });
                     Ok(out)
@@ -629,16 +633,23 @@ fn integration_response(cx: &Cx, call: &HttpCall, routed: &Routed, integration: 
         } else {
             None
         };
-        if let Some(v) = value {
-            headers.retain(|(k, _)| !k.eq_ignore_ascii_case(name));
-            headers.push((name.to_string(), v));
+        match value {
+            Some(v) => {
+                headers.retain(|(k, _)| !k.eq_ignore_ascii_case(name));
+                headers.push((name.to_string(), v));
+            }
+            None => trace.push(TraceStep {
+                step: "Response mapping",
+                message: format!("{target} is not set: mapping from {source} (integration response headers and body fields) is not in this build yet."),
+                latency_us: 0,
+            }),
         }
     }
     let body = match mapping::select(&chosen.response_templates, Some("application/json")) {
         Some((_, template)) => {
-            let context = request_context(cx, call, routed);
+            let context = routed.context.get_or_init(|| request_context(cx, call, routed));
             let vars: Map<String, Value> = routed.stage_variables.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
-            match mapping::render(template, &template_env(call, routed, endpoint_body, &context, &vars)) {
+            match mapping::render(template, &template_env(call, routed, endpoint_body, context, &vars)) {
                 Ok(b) => {
                     trace.push(TraceStep { step: "Response mapping", message: format!("Response template rendered: {b}"), latency_us: MAPPING_US });
                     b
