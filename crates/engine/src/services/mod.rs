@@ -1,6 +1,7 @@
 //! The simulated services, one folder each. Each keeps its state model apart from the code that
 //! answers operations.
 
+pub mod apigateway;
 pub mod athena;
 pub mod autoscaling;
 pub mod backup;
@@ -14,8 +15,8 @@ pub mod logs;
 pub mod s3;
 pub mod ses;
 pub mod sqs;
-pub mod sts;
 pub mod stepfunctions;
+pub mod sts;
 
 use crate::kernel::{service::Service, EngineConfig};
 
@@ -36,6 +37,7 @@ pub fn all(config: &EngineConfig) -> Vec<Box<dyn Service>> {
         Box::new(iam::Iam::default()),
         Box::new(sts::Sts::default()),
         Box::new(firehose::Firehose::default()),
+        Box::new(apigateway::ApiGateway::default()),
     ]
 }
 

@@ -9,6 +9,9 @@
 //! A DynamoDB request (`X-Amz-Target: DynamoDB_20120810.*`) whose path is `/dax/{ClusterName}`
 //! goes to that DAX cluster's data plane (engine service `dax:{ClusterName}`).
 //!
+//! A request whose Host is `{api-id}.execute-api.*`, or whose path is
+//! `/restapis/{api-id}/{stage}/_user_request_/...`, calls that API Gateway stage (see [`execute_api`]).
+//!
 //! Not AWS: `POST /_gureum/control/{Operation}` runs a control operation, `GET /_gureum/health`
 //! answers `{"status":"running"}`.
 
@@ -125,6 +128,11 @@ pub enum Inbound {
         operation: String,
         input: Value,
     },
+    /// A request to a deployed API Gateway stage (`execute-api` Invoke; see [`execute_api`]).
+    ExecuteApi {
+        region: String,
+        input: Value,
+    },
     Health,
 }
 
@@ -145,6 +153,9 @@ pub fn parse(req: &HttpRequest, request_id: &str) -> Result<Inbound, HttpRespons
             serde_json::from_slice(&req.body).map_err(|e| plain_error(400, "SerializationException", &format!("The body is not valid JSON: {e}"), request_id))?
         };
         return Ok(Inbound::Control { operation: op.to_string(), input });
+    }
+    if let Some((region, input)) = execute_api(req) {
+        return Ok(Inbound::ExecuteApi { region, input });
     }
     let scope = req.header("authorization").and_then(credential_scope);
     let region = scope.map(|(r, _)| r).unwrap_or(DEFAULT_REGION).to_string();
@@ -210,6 +221,7 @@ pub enum Outcome {
     Rest(&'static rest::Route, Result<Answer, AwsError>),
     S3(&'static str, bool, Result<Answer, AwsError>),
     Query(&'static str, String, Result<Answer, AwsError>),
+    ExecuteApi(Result<Answer, AwsError>),
     Plain(u16, Value),
 }
 
@@ -228,6 +240,7 @@ pub fn run(engine: &mut Engine, host_now_ms: i64, inbound: Inbound) -> Outcome {
             let result = engine.call_prepared(host_now_ms, service, &operation, &region, Prepared::Json(input));
             Outcome::Query(service, operation, result)
         }
+        Inbound::ExecuteApi { region, input } => Outcome::ExecuteApi(engine.call_prepared(host_now_ms, "execute-api", "Invoke", &region, Prepared::Json(input))),
         Inbound::S3 { operation, region, input, head } => Outcome::S3(operation, head, engine.call_prepared(host_now_ms, "s3", operation, &region, Prepared::Json(input))),
     }
 }
@@ -255,7 +268,91 @@ pub fn respond(outcome: Outcome, request_id: &str) -> HttpResponse {
             query::success(service, &operation, &output, request_id)
         }
         Outcome::Query(service, _, Err(e)) => query::error(service, &e, request_id),
+        Outcome::ExecuteApi(Ok(answer)) => {
+            let output = match answer {
+                Answer::Value(v) => v,
+                Answer::Json(bytes) => serde_json::from_slice(&bytes).unwrap_or_default(),
+            };
+            execute_api_response(&output)
+        }
+        Outcome::ExecuteApi(Err(e)) => rest::error(&e, request_id),
     }
+}
+
+/// A request for a deployed API Gateway stage, as execute-api's Invoke input: by Host
+/// (`{api-id}.execute-api.{region}.amazonaws.com/{stage}/...`, or `{api-id}.execute-api.localhost`
+/// and any other suffix, in the default region) or by path
+/// (`/restapis/{api-id}/{stage}/_user_request_/...`).
+pub fn execute_api(req: &HttpRequest) -> Option<(String, Value)> {
+    let (path, query) = req.path.split_once('?').unwrap_or((&req.path, ""));
+    let host = req.header("host").unwrap_or("");
+    let host = host.split(':').next().unwrap_or(host);
+    let (api, region, stage, rest) = if let Some((api, after)) = host.split_once(".execute-api.") {
+        let region = after.split('.').next().filter(|r| crate::kernel::account::Account::is_region(r)).unwrap_or(DEFAULT_REGION);
+        let trimmed = path.trim_start_matches('/');
+        let (stage, rest) = trimmed.split_once('/').unwrap_or((trimmed, ""));
+        (api, region, stage, rest)
+    } else {
+        let after = path.strip_prefix("/restapis/")?;
+        let (api, after) = after.split_once('/')?;
+        let (stage, after) = after.split_once('/')?;
+        let rest = after.strip_prefix("_user_request_").filter(|r| r.is_empty() || r.starts_with('/'))?;
+        (api, DEFAULT_REGION, stage, rest.trim_start_matches('/'))
+    };
+    if api.is_empty() {
+        return None;
+    }
+    let mut headers = serde_json::Map::new();
+    for (k, v) in &req.headers {
+        match headers.get_mut(k) {
+            Some(Value::Array(a)) => a.push(json!(v)),
+            _ => {
+                headers.insert(k.clone(), json!([v]));
+            }
+        }
+    }
+    let text = std::str::from_utf8(&req.body).ok();
+    let (body, base64) = match (req.body.is_empty(), text) {
+        (true, _) => (Value::Null, false),
+        (false, Some(t)) => (json!(t), false),
+        (false, None) => {
+            use base64::Engine as _;
+            (json!(base64::engine::general_purpose::STANDARD.encode(&req.body)), true)
+        }
+    };
+    let input = json!({
+        "restApiId": api,
+        "stage": stage,
+        "httpMethod": req.method,
+        "path": format!("/{rest}"),
+        "multiValueHeaders": headers,
+        "queryString": query,
+        "body": body,
+        "isBase64Encoded": base64,
+        "sourceIp": req.header("x-forwarded-for").unwrap_or("127.0.0.1"),
+    });
+    Some((region.to_string(), input))
+}
+
+/// execute-api Invoke's answer as the raw HTTP response.
+fn execute_api_response(output: &Value) -> HttpResponse {
+    let status = output.get("statusCode").and_then(Value::as_u64).unwrap_or(500) as u16;
+    let text = output.get("body").and_then(Value::as_str).unwrap_or("");
+    let body = if output.get("isBase64Encoded").and_then(Value::as_bool) == Some(true) {
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD.decode(text).unwrap_or_default()
+    } else {
+        text.as_bytes().to_vec()
+    };
+    let mut headers = Vec::new();
+    if let Some(Value::Object(m)) = output.get("multiValueHeaders") {
+        for (k, vs) in m {
+            for v in vs.as_array().into_iter().flatten() {
+                headers.push((k.clone(), v.as_str().unwrap_or_default().to_string()));
+            }
+        }
+    }
+    HttpResponse { status, headers, body }
 }
 
 #[cfg(test)]

@@ -218,6 +218,86 @@ pub static BACKUP: &[Route] = &[
     backup!("GET", "/restore-jobs/{RestoreJobId}", "DescribeRestoreJob"),
 ];
 
+macro_rules! apigw {
+    ($method:literal, $path:literal, $op:literal, $status:literal) => {
+        apigw!($method, $path, $op, $status, &[])
+    };
+    ($method:literal, $path:literal, $op:literal, $status:literal, $query:expr) => {
+        Route { service: "apigateway", method: $method, path: $path, operation: $op, status: $status, query: $query, headers: &[], payload: None }
+    };
+}
+
+const APIGW_PAGING: &[(&str, &str, Kind)] = &[("limit", "limit", Kind::Int), ("position", "position", Kind::Text)];
+const APIGW_EMBED: &[(&str, &str, Kind)] = &[("embed", "embed", Kind::List)];
+const APIGW_EMBED_PAGING: &[(&str, &str, Kind)] = &[("limit", "limit", Kind::Int), ("position", "position", Kind::Text), ("embed", "embed", Kind::List)];
+
+/// Amazon API Gateway's REST API (v1) routes (see `services/apigateway`).
+pub static APIGATEWAY: &[Route] = &[
+    apigw!("POST", "/restapis", "CreateRestApi", 201),
+    apigw!("GET", "/restapis", "GetRestApis", 200, APIGW_PAGING),
+    apigw!("GET", "/restapis/{restApiId}", "GetRestApi", 200),
+    apigw!("PATCH", "/restapis/{restApiId}", "UpdateRestApi", 200),
+    apigw!("DELETE", "/restapis/{restApiId}", "DeleteRestApi", 202),
+    apigw!("GET", "/restapis/{restApiId}/resources", "GetResources", 200, APIGW_EMBED_PAGING),
+    apigw!("POST", "/restapis/{restApiId}/resources/{parentId}", "CreateResource", 201),
+    apigw!("GET", "/restapis/{restApiId}/resources/{resourceId}", "GetResource", 200, APIGW_EMBED),
+    apigw!("PATCH", "/restapis/{restApiId}/resources/{resourceId}", "UpdateResource", 200),
+    apigw!("DELETE", "/restapis/{restApiId}/resources/{resourceId}", "DeleteResource", 202),
+    apigw!("PUT", "/restapis/{restApiId}/resources/{resourceId}/methods/{httpMethod}", "PutMethod", 201),
+    apigw!("GET", "/restapis/{restApiId}/resources/{resourceId}/methods/{httpMethod}", "GetMethod", 200),
+    apigw!("PATCH", "/restapis/{restApiId}/resources/{resourceId}/methods/{httpMethod}", "UpdateMethod", 200),
+    apigw!("DELETE", "/restapis/{restApiId}/resources/{resourceId}/methods/{httpMethod}", "DeleteMethod", 202),
+    apigw!("POST", "/restapis/{restApiId}/resources/{resourceId}/methods/{httpMethod}", "TestInvokeMethod", 200),
+    apigw!("PUT", "/restapis/{restApiId}/resources/{resourceId}/methods/{httpMethod}/responses/{statusCode}", "PutMethodResponse", 201),
+    apigw!("GET", "/restapis/{restApiId}/resources/{resourceId}/methods/{httpMethod}/responses/{statusCode}", "GetMethodResponse", 200),
+    apigw!("DELETE", "/restapis/{restApiId}/resources/{resourceId}/methods/{httpMethod}/responses/{statusCode}", "DeleteMethodResponse", 202),
+    apigw!("PUT", "/restapis/{restApiId}/resources/{resourceId}/methods/{httpMethod}/integration", "PutIntegration", 201),
+    apigw!("GET", "/restapis/{restApiId}/resources/{resourceId}/methods/{httpMethod}/integration", "GetIntegration", 200),
+    apigw!("PATCH", "/restapis/{restApiId}/resources/{resourceId}/methods/{httpMethod}/integration", "UpdateIntegration", 200),
+    apigw!("DELETE", "/restapis/{restApiId}/resources/{resourceId}/methods/{httpMethod}/integration", "DeleteIntegration", 202),
+    apigw!("PUT", "/restapis/{restApiId}/resources/{resourceId}/methods/{httpMethod}/integration/responses/{statusCode}", "PutIntegrationResponse", 201),
+    apigw!("GET", "/restapis/{restApiId}/resources/{resourceId}/methods/{httpMethod}/integration/responses/{statusCode}", "GetIntegrationResponse", 200),
+    apigw!("DELETE", "/restapis/{restApiId}/resources/{resourceId}/methods/{httpMethod}/integration/responses/{statusCode}", "DeleteIntegrationResponse", 202),
+    apigw!("POST", "/restapis/{restApiId}/deployments", "CreateDeployment", 201),
+    apigw!("GET", "/restapis/{restApiId}/deployments", "GetDeployments", 200, APIGW_PAGING),
+    apigw!("GET", "/restapis/{restApiId}/deployments/{deploymentId}", "GetDeployment", 200),
+    apigw!("DELETE", "/restapis/{restApiId}/deployments/{deploymentId}", "DeleteDeployment", 202),
+    apigw!("POST", "/restapis/{restApiId}/stages", "CreateStage", 201),
+    apigw!("GET", "/restapis/{restApiId}/stages", "GetStages", 200, &[("deploymentId", "deploymentId", Kind::Text)]),
+    apigw!("GET", "/restapis/{restApiId}/stages/{stageName}", "GetStage", 200),
+    apigw!("PATCH", "/restapis/{restApiId}/stages/{stageName}", "UpdateStage", 200),
+    apigw!("DELETE", "/restapis/{restApiId}/stages/{stageName}", "DeleteStage", 202),
+    apigw!("POST", "/apikeys", "CreateApiKey", 201),
+    apigw!(
+        "GET",
+        "/apikeys",
+        "GetApiKeys",
+        200,
+        &[
+            ("limit", "limit", Kind::Int),
+            ("position", "position", Kind::Text),
+            ("name", "nameQuery", Kind::Text),
+            ("customerId", "customerId", Kind::Text),
+            ("includeValues", "includeValues", Kind::Bool)
+        ]
+    ),
+    apigw!("GET", "/apikeys/{apiKey}", "GetApiKey", 200, &[("includeValue", "includeValue", Kind::Bool)]),
+    apigw!("DELETE", "/apikeys/{apiKey}", "DeleteApiKey", 202),
+    apigw!("POST", "/usageplans", "CreateUsagePlan", 201),
+    apigw!("GET", "/usageplans", "GetUsagePlans", 200, &[("limit", "limit", Kind::Int), ("position", "position", Kind::Text), ("keyId", "keyId", Kind::Text)]),
+    apigw!("GET", "/usageplans/{usagePlanId}", "GetUsagePlan", 200),
+    apigw!("DELETE", "/usageplans/{usagePlanId}", "DeleteUsagePlan", 202),
+    apigw!("POST", "/usageplans/{usagePlanId}/keys", "CreateUsagePlanKey", 201),
+    apigw!(
+        "GET",
+        "/usageplans/{usagePlanId}/keys",
+        "GetUsagePlanKeys",
+        200,
+        &[("limit", "limit", Kind::Int), ("position", "position", Kind::Text), ("name", "nameQuery", Kind::Text)]
+    ),
+    apigw!("DELETE", "/usageplans/{usagePlanId}/keys/{keyId}", "DeleteUsagePlanKey", 202),
+];
+
 /// A REST-JSON service: its SigV4 signing name, the path prefixes that identify an unsigned
 /// request as its, and its route table.
 pub struct RestService {
@@ -235,6 +315,7 @@ pub static SERVICES: &[RestService] = &[
         routes: LAMBDA,
     },
     RestService { title: "SES", signing_name: "ses", prefixes: &["/v2/email/"], routes: SES },
+    RestService { title: "API Gateway", signing_name: "apigateway", prefixes: &["/restapis", "/apikeys", "/usageplans"], routes: APIGATEWAY },
     RestService { title: "Backup", signing_name: "backup", prefixes: &["/backup-vaults", "/backup/plans", "/backup-jobs", "/restore-jobs"], routes: BACKUP },
 ];
 
@@ -334,6 +415,14 @@ fn build_input(route: &'static Route, labels: Vec<(String, String)>, query: &str
         }
     } else if !req.body.iter().all(u8::is_ascii_whitespace) {
         match serde_json::from_slice::<Value>(&req.body) {
+            // API Gateway's PutIntegration sends integrationHttpMethod as `httpMethod` in the body
+            // (the path's `{http_method}` is the method's).
+            Ok(Value::Object(mut m)) if route.operation == "PutIntegration" => {
+                if let Some(v) = m.remove("httpMethod") {
+                    m.insert("integrationHttpMethod".into(), v);
+                }
+                input.extend(m)
+            }
             Ok(Value::Object(m)) => input.extend(m),
             _ => return Err(AwsError::new("", "SerializationException", "The request body is not a JSON object.", 400)),
         }
@@ -442,6 +531,13 @@ mod tests {
         assert_eq!(service_for(None, "/v2/email/account").map(|s| s.title), Some("SES"));
         assert_eq!(service_for(None, "/2015-03-31/functions").map(|s| s.title), Some("Lambda"));
         assert!(service_for(Some("dynamodb"), "/v2/email/account").is_none());
+        let (r, input) =
+            parse(APIGATEWAY, &req("PUT", "/restapis/a1/resources/r1/methods/GET/integration", "{\"type\":\"AWS_PROXY\",\"httpMethod\":\"POST\"}")).expect("route").expect("input");
+        assert_eq!(r.operation, "PutIntegration");
+        assert_eq!((input["httpMethod"].clone(), input["integrationHttpMethod"].clone(), input["restApiId"].clone()), (json!("GET"), json!("POST"), json!("a1")));
+        let (r, input) = parse(APIGATEWAY, &req("GET", "/restapis/a1/resources?embed=methods&limit=5", "")).expect("route").expect("input");
+        assert_eq!((r.operation, input["embed"].clone(), input["limit"].clone()), ("GetResources", json!(["methods"]), json!(5)));
+        assert_eq!(service_for(None, "/restapis/a1").map(|s| s.title), Some("API Gateway"));
     }
 
     #[test]

@@ -126,3 +126,27 @@ fn iam_and_sts_speak_the_query_protocol() {
     let r = handle(&mut e, 0, &get, "rid");
     assert!(String::from_utf8(r.body).unwrap().contains("<RoleName>r1</RoleName>"));
 }
+
+#[test]
+fn execute_api_by_host_and_by_path() {
+    let get =
+        |path: &str, host: &str| HttpRequest { method: "GET".into(), path: path.into(), headers: vec![("Host".into(), host.into()), ("X-A".into(), "1".into())], body: Vec::new() };
+    let (region, input) = execute_api(&get("/prod/items/7?x=1", "abc123defg.execute-api.eu-west-1.amazonaws.com")).expect("by host");
+    assert_eq!(region, "eu-west-1");
+    assert_eq!(
+        (input["restApiId"].as_str(), input["stage"].as_str(), input["path"].as_str(), input["queryString"].as_str()),
+        (Some("abc123defg"), Some("prod"), Some("/items/7"), Some("x=1"))
+    );
+    assert_eq!(input["multiValueHeaders"]["X-A"], serde_json::json!(["1"]));
+    let (region, input) = execute_api(&get("/prod", "abc123defg.execute-api.localhost:4566")).expect("by host, local");
+    assert_eq!((region.as_str(), input["path"].as_str()), ("us-east-1", Some("/")));
+    let (_, input) = execute_api(&get("/restapis/abc123defg/dev/_user_request_/a/b", "localhost:4566")).expect("by path");
+    assert_eq!((input["stage"].as_str(), input["path"].as_str()), (Some("dev"), Some("/a/b")));
+    assert!(execute_api(&get("/restapis/abc123defg/resources", "localhost")).is_none());
+    assert!(execute_api(&get("/restapis", "localhost")).is_none());
+    // An unknown API answers as AWS does, over HTTP.
+    let mut e = Engine::new(EngineConfig::default(), 0);
+    let r = handle(&mut e, 0, &get("/restapis/nope/prod/_user_request_/", "localhost"), "rid");
+    assert_eq!((r.status, body(&r)), (403, serde_json::json!({ "message": "Missing Authentication Token" })));
+    assert_eq!(r.header("x-amzn-ErrorType"), Some("MissingAuthenticationTokenException"));
+}

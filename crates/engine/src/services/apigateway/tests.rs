@@ -1,0 +1,694 @@
+//! API Gateway through the engine's door: the control plane's shapes and errors, routing,
+//! MOCK and Lambda proxy integrations (with a stand-in code runtime that records the events it
+//! gets), persistence across a restore, and junk input.
+
+use std::sync::{Arc, Mutex};
+
+use base64::{engine::general_purpose::STANDARD as B64, Engine as _};
+use serde_json::{json, Value};
+
+use crate::{
+    kernel::runtime::{CodeRuntime, InvokeJob, InvokeOutcome, InvokeResult},
+    services::lambda::code,
+    AwsError, Engine, EngineConfig, Request,
+};
+
+const REGION: &str = "us-east-1";
+
+/// A code runtime whose functions answer by name: `echo` returns a proxy answer whose body is
+/// the event; `bad` returns a malformed proxy answer; `boom` throws; `plain` returns the event.
+#[derive(Default)]
+struct FakeRuntime {
+    events: Mutex<Vec<Value>>,
+}
+
+impl CodeRuntime for FakeRuntime {
+    fn invoke(&self, job: &InvokeJob, _aws: &mut crate::kernel::runtime::AwsDoor<'_>) -> InvokeResult {
+        let event: Value = serde_json::from_slice(&job.payload).unwrap_or(Value::Null);
+        self.events.lock().unwrap().push(event.clone());
+        let outcome = match job.function_name.as_str() {
+            "echo" => InvokeOutcome::Ok(
+                json!({ "statusCode": 201, "headers": { "X-Echo": "yes" }, "multiValueHeaders": { "Set-Cookie": ["a=1", "b=2"] }, "body": event.to_string(), "isBase64Encoded": false })
+                    .to_string()
+                    .into_bytes(),
+            ),
+            "bad" => InvokeOutcome::Ok(json!({ "status": 200, "data": "x" }).to_string().into_bytes()),
+            "boom" => InvokeOutcome::Error { error_type: "Error".into(), error_message: "Not Found: no such pet".into(), trace: vec![] },
+            _ => InvokeOutcome::Ok(event.to_string().into_bytes()),
+        };
+        InvokeResult { outcome, logs: vec![], init_logs: vec![], init_ms: Some(1.0), duration_ms: 1.0, max_memory_mb: 64 }
+    }
+    fn discard(&self, _environment: &str) {}
+    fn discard_all(&self) {}
+}
+
+struct Sandbox {
+    e: Engine,
+    runtime: Arc<FakeRuntime>,
+}
+
+impl Sandbox {
+    fn new() -> Self {
+        let runtime = Arc::new(FakeRuntime::default());
+        let mut e = Engine::new(EngineConfig::default(), 0);
+        e.set_runtime(runtime.clone());
+        Sandbox { e, runtime }
+    }
+
+    fn call(&mut self, op: &str, input: Value) -> Result<Value, AwsError> {
+        self.e.call(0, &Request::new("apigateway", op, REGION, input))
+    }
+
+    fn ok(&mut self, op: &str, input: Value) -> Value {
+        self.call(op, input.clone()).unwrap_or_else(|e| panic!("{op} {input}: {e}"))
+    }
+
+    fn fail(&mut self, op: &str, input: Value) -> AwsError {
+        match self.call(op, input.clone()) {
+            Ok(v) => panic!("{op} {input} should fail, answered {v}"),
+            Err(e) => e,
+        }
+    }
+
+    fn invoke(&mut self, input: Value) -> Value {
+        self.e.call(0, &Request::new("execute-api", "Invoke", REGION, input)).expect("Invoke answers")
+    }
+
+    fn get(&mut self, api: &str, path: &str) -> Value {
+        self.invoke(json!({ "restApiId": api, "stage": "prod", "httpMethod": "GET", "path": path }))
+    }
+
+    fn function(&mut self, name: &str) -> String {
+        let zip = code::zip(&[("index.mjs".to_string(), b"export const handler = async (e) => e;".to_vec())].into_iter().collect());
+        let input = json!({ "FunctionName": name, "Runtime": "nodejs22.x", "Role": "arn:aws:iam::123456789012:role/r", "Handler": "index.handler", "Code": { "ZipFile": B64.encode(zip) } });
+        let out = self.e.call(0, &Request::new("lambda", "CreateFunction", REGION, input)).expect("CreateFunction");
+        self.e.control(0, "AdvanceClock", &json!({ "seconds": 2 })).expect("clock");
+        out["FunctionArn"].as_str().unwrap().to_string()
+    }
+
+    fn api(&mut self) -> (String, String) {
+        let api = self.ok("CreateRestApi", json!({ "name": "pets" }));
+        (api["id"].as_str().unwrap().to_string(), api["rootResourceId"].as_str().unwrap().to_string())
+    }
+
+    fn resource(&mut self, api: &str, parent: &str, part: &str) -> String {
+        self.ok("CreateResource", json!({ "restApiId": api, "parentId": parent, "pathPart": part }))["id"].as_str().unwrap().to_string()
+    }
+
+    /// A MOCK method answering 200 with `body` (a static template).
+    fn mock(&mut self, api: &str, rid: &str, method: &str, body: &str) {
+        let m = json!({ "restApiId": api, "resourceId": rid, "httpMethod": method });
+        self.ok("PutMethod", json!({ "restApiId": api, "resourceId": rid, "httpMethod": method, "authorizationType": "NONE" }));
+        self.ok("PutMethodResponse", merge(&m, json!({ "statusCode": "200" })));
+        self.ok("PutIntegration", merge(&m, json!({ "type": "MOCK", "requestTemplates": { "application/json": "{\"statusCode\": 200}" } })));
+        self.ok("PutIntegrationResponse", merge(&m, json!({ "statusCode": "200", "responseTemplates": { "application/json": body } })));
+    }
+
+    fn proxy(&mut self, api: &str, rid: &str, method: &str, function_arn: &str) {
+        self.ok("PutMethod", json!({ "restApiId": api, "resourceId": rid, "httpMethod": method, "authorizationType": "NONE" }));
+        self.ok(
+            "PutIntegration",
+            json!({ "restApiId": api, "resourceId": rid, "httpMethod": method, "type": "AWS_PROXY", "integrationHttpMethod": "POST",
+                    "uri": format!("arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{function_arn}/invocations") }),
+        );
+    }
+
+    fn deploy(&mut self, api: &str) -> String {
+        self.ok("CreateDeployment", json!({ "restApiId": api, "stageName": "prod" }))["id"].as_str().unwrap().to_string()
+    }
+}
+
+fn merge(a: &Value, b: Value) -> Value {
+    let mut out = a.clone();
+    for (k, v) in b.as_object().unwrap() {
+        out[k] = v.clone();
+    }
+    out
+}
+
+fn assert_err(e: &AwsError, kind: &str, status: u16, message: &str) {
+    assert_eq!((e.kind.as_str(), e.status, e.message.as_str()), (kind, status, message));
+}
+
+#[test]
+fn rest_apis_resources_and_their_errors() {
+    let mut s = Sandbox::new();
+    let api = s.ok("CreateRestApi", json!({ "name": "pets", "description": "d", "endpointConfiguration": { "types": ["REGIONAL"] }, "tags": { "team": "a" } }));
+    let id = api["id"].as_str().unwrap();
+    assert_eq!(id.len(), 10);
+    assert!(id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()));
+    assert_eq!(api["endpointConfiguration"], json!({ "types": ["REGIONAL"] }));
+    assert_eq!(api["apiKeySource"], "HEADER");
+    assert!(api["createdDate"].is_i64());
+    assert_eq!(s.ok("GetRestApi", json!({ "restApiId": id })), api);
+    assert_eq!(s.ok("GetRestApis", json!({}))["item"], json!([api.clone()]));
+
+    let e = s.fail("GetRestApi", json!({ "restApiId": "nope" }));
+    assert_err(&e, "NotFoundException", 404, "Invalid API identifier specified 123456789012:nope");
+    assert_eq!(s.fail("CreateRestApi", json!({ "name": "" })).kind, "BadRequestException");
+    assert_eq!(s.fail("CreateRestApi", json!({ "name": "x", "endpointConfiguration": { "types": ["EDGE", "REGIONAL"] } })).kind, "BadRequestException");
+    assert_eq!(s.fail("CreateRestApi", json!({ "name": "x", "policy": "{}" })).kind, "BadRequestException");
+
+    let up = s.ok(
+        "UpdateRestApi",
+        json!({ "restApiId": id, "patchOperations": [{ "op": "replace", "path": "/name", "value": "cats" }, { "op": "add", "path": "/binaryMediaTypes/image~1png" }] }),
+    );
+    assert_eq!((up["name"].clone(), up["binaryMediaTypes"].clone()), (json!("cats"), json!(["image/png"])));
+    let e = s.fail("UpdateRestApi", json!({ "restApiId": id, "patchOperations": [{ "op": "replace", "path": "/nope", "value": "x" }] }));
+    assert_eq!(e.kind, "BadRequestException");
+
+    let root = api["rootResourceId"].as_str().unwrap();
+    let pets = s.resource(id, root, "pets");
+    let pet = s.ok("CreateResource", json!({ "restApiId": id, "parentId": pets, "pathPart": "{petId}" }));
+    assert_eq!((pet["path"].clone(), pet["parentId"].clone()), (json!("/pets/{petId}"), json!(pets)));
+    let e = s.fail("CreateResource", json!({ "restApiId": id, "parentId": root, "pathPart": "pets" }));
+    assert_err(&e, "ConflictException", 409, "Another resource with the same parent already has this name: pets");
+    let e = s.fail("CreateResource", json!({ "restApiId": id, "parentId": pets, "pathPart": "{other}" }));
+    assert_eq!(e.kind, "BadRequestException");
+    assert_eq!(s.fail("CreateResource", json!({ "restApiId": id, "parentId": root, "pathPart": "a/b" })).kind, "BadRequestException");
+    assert_err(&s.fail("CreateResource", json!({ "restApiId": id, "parentId": "zzz", "pathPart": "x" })), "NotFoundException", 404, "Invalid Resource identifier specified");
+
+    s.mock(id, &pets, "GET", "[]");
+    let all = s.ok("GetResources", json!({ "restApiId": id }));
+    let paths: Vec<&str> = all["item"].as_array().unwrap().iter().map(|r| r["path"].as_str().unwrap()).collect();
+    assert_eq!(paths, ["/", "/pets", "/pets/{petId}"]);
+    assert_eq!(all["item"][1]["resourceMethods"], json!({ "GET": {} }));
+    let embedded = s.ok("GetResources", json!({ "restApiId": id, "embed": ["methods"] }));
+    let get = &embedded["item"][1]["resourceMethods"]["GET"];
+    assert_eq!(get["httpMethod"], "GET");
+    assert_eq!(get["authorizationType"], "NONE");
+    assert_eq!(get["apiKeyRequired"], false);
+    assert_eq!(get["methodResponses"]["200"]["statusCode"], "200");
+    assert_eq!(get["methodIntegration"]["type"], "MOCK");
+    assert_eq!(get["methodIntegration"]["passthroughBehavior"], "WHEN_NO_MATCH");
+    assert_eq!(get["methodIntegration"]["timeoutInMillis"], 29000);
+    assert_eq!(get["methodIntegration"]["integrationResponses"]["200"]["responseTemplates"], json!({ "application/json": "[]" }));
+    let page = s.ok("GetResources", json!({ "restApiId": id, "limit": 2 }));
+    assert_eq!(page["item"].as_array().unwrap().len(), 2);
+    let rest = s.ok("GetResources", json!({ "restApiId": id, "limit": 2, "position": page["position"] }));
+    assert_eq!(rest["item"].as_array().unwrap().len(), 1);
+
+    // Moving and renaming a resource rewrites its subtree's paths.
+    let moved = s.ok("UpdateResource", json!({ "restApiId": id, "resourceId": pets, "patchOperations": [{ "op": "replace", "path": "/pathPart", "value": "animals" }] }));
+    assert_eq!(moved["path"], "/animals");
+    assert_eq!(s.ok("GetResource", json!({ "restApiId": id, "resourceId": pet["id"] }))["path"], "/animals/{petId}");
+    assert_eq!(s.fail("DeleteResource", json!({ "restApiId": id, "resourceId": root })).kind, "BadRequestException");
+    s.ok("DeleteResource", json!({ "restApiId": id, "resourceId": pets }));
+    assert_eq!(s.ok("GetResources", json!({ "restApiId": id }))["item"].as_array().unwrap().len(), 1);
+
+    s.ok("DeleteRestApi", json!({ "restApiId": id }));
+    assert_eq!(s.fail("GetRestApi", json!({ "restApiId": id })).kind, "NotFoundException");
+}
+
+#[test]
+fn methods_integrations_and_responses() {
+    let mut s = Sandbox::new();
+    let (id, root) = s.api();
+    let m = json!({ "restApiId": id, "resourceId": root, "httpMethod": "GET" });
+    assert_err(&s.fail("GetMethod", m.clone()), "NotFoundException", 404, "Invalid Method identifier specified");
+    assert_eq!(s.fail("PutMethod", merge(&m, json!({ "authorizationType": "BOGUS" }))).kind, "BadRequestException");
+    assert_eq!(s.fail("PutMethod", merge(&m, json!({ "httpMethod": "FETCH", "authorizationType": "NONE" }))).kind, "BadRequestException");
+    let put = s.ok("PutMethod", merge(&m, json!({ "authorizationType": "NONE", "requestParameters": { "method.request.querystring.q": true } })));
+    assert_eq!(put, json!({ "httpMethod": "GET", "authorizationType": "NONE", "apiKeyRequired": false, "requestParameters": { "method.request.querystring.q": true } }));
+    assert_err(&s.fail("PutMethod", merge(&m, json!({ "authorizationType": "NONE" }))), "ConflictException", 409, "Method already exists for this resource");
+    let up = s.ok("UpdateMethod", merge(&m, json!({ "patchOperations": [{ "op": "replace", "path": "/apiKeyRequired", "value": "true" }, { "op": "remove", "path": "/requestParameters/method.request.querystring.q" }] })));
+    assert_eq!((up["apiKeyRequired"].clone(), up.get("requestParameters")), (json!(true), None));
+
+    assert_err(&s.fail("GetIntegration", m.clone()), "NotFoundException", 404, "Invalid Integration identifier specified");
+    assert_err(
+        &s.fail("PutIntegration", merge(&m, json!({ "type": "AWS_PROXY", "uri": "arn:aws:apigateway:us-east-1:lambda:path/x" }))),
+        "BadRequestException",
+        400,
+        "Enumeration value for HttpMethod must be non-empty",
+    );
+    let e = s.fail("PutIntegration", merge(&m, json!({ "type": "AWS_PROXY", "integrationHttpMethod": "POST", "uri": "arn:aws:apigateway:us-east-1:sqs:path/123/q" })));
+    assert_eq!(e.message, "Integrations of type 'AWS_PROXY' currently only supports Lambda function and Firehose stream invocations.");
+    assert_eq!(s.fail("PutIntegration", merge(&m, json!({ "type": "HTTP", "integrationHttpMethod": "GET", "uri": "ftp://x" }))).message, "Invalid HTTP endpoint specified for URI");
+    assert_eq!(s.fail("PutIntegration", merge(&m, json!({ "type": "MOCK", "timeoutInMillis": 30000 }))).kind, "BadRequestException");
+    let i = s.ok("PutIntegration", merge(&m, json!({ "type": "MOCK", "requestTemplates": { "application/json": "{\"statusCode\": 200}" } })));
+    assert_eq!(i["type"], "MOCK");
+    assert_eq!(i["cacheNamespace"], json!(root));
+    let i = s.ok("UpdateIntegration", merge(&m, json!({ "patchOperations": [{ "op": "add", "path": "/requestTemplates/text~1plain", "value": "{}" }] })));
+    assert_eq!(i["requestTemplates"]["text/plain"], "{}");
+
+    let r = merge(&m, json!({ "statusCode": "200" }));
+    assert_err(&s.fail("PutIntegrationResponse", r.clone()), "NotFoundException", 404, "Invalid Response status code specified");
+    assert_eq!(s.fail("PutMethodResponse", merge(&m, json!({ "statusCode": "99" }))).kind, "BadRequestException");
+    s.ok("PutMethodResponse", merge(&r, json!({ "responseParameters": { "method.response.header.X-Kind": false } })));
+    assert_err(&s.fail("PutMethodResponse", r.clone()), "ConflictException", 409, "Response already exists for this resource");
+    let ir = s.ok("PutIntegrationResponse", merge(&r, json!({ "selectionPattern": "", "responseParameters": { "method.response.header.X-Kind": "'mock'" } })));
+    assert_eq!(ir["statusCode"], "200");
+    assert_eq!(s.fail("PutIntegrationResponse", merge(&r, json!({ "selectionPattern": "(" }))).kind, "BadRequestException");
+    assert_eq!(s.ok("GetIntegrationResponse", r.clone()), ir);
+    assert_eq!(s.ok("GetMethodResponse", r.clone())["responseParameters"], json!({ "method.response.header.X-Kind": false }));
+    s.ok("DeleteIntegrationResponse", r.clone());
+    assert_eq!(s.fail("GetIntegrationResponse", r.clone()).kind, "NotFoundException");
+    s.ok("DeleteMethodResponse", r.clone());
+    s.ok("DeleteIntegration", m.clone());
+    s.ok("DeleteMethod", m.clone());
+    assert_eq!(s.fail("DeleteMethod", m).kind, "NotFoundException");
+}
+
+#[test]
+fn deployments_are_snapshots_and_stages_point_at_one() {
+    let mut s = Sandbox::new();
+    let (id, root) = s.api();
+    assert_err(&s.fail("CreateDeployment", json!({ "restApiId": id })), "BadRequestException", 400, "The REST API doesn't contain any methods");
+    s.ok("PutMethod", json!({ "restApiId": id, "resourceId": root, "httpMethod": "GET", "authorizationType": "NONE" }));
+    assert_err(&s.fail("CreateDeployment", json!({ "restApiId": id })), "BadRequestException", 400, "No integration defined for method");
+    s.ok("DeleteMethod", json!({ "restApiId": id, "resourceId": root, "httpMethod": "GET" }));
+    s.mock(&id, &root, "GET", "{\"v\": 1}");
+    let d1 = s.ok("CreateDeployment", json!({ "restApiId": id, "stageName": "prod", "description": "first", "variables": { "color": "blue" } }));
+    assert_eq!(d1["description"], "first");
+    assert_eq!(s.get(&id, "/")["body"], "{\"v\": 1}");
+
+    // A change is not live until redeployed; the old deployment stays.
+    s.ok("UpdateIntegration", json!({ "restApiId": id, "resourceId": root, "httpMethod": "GET", "patchOperations": [] }));
+    s.ok("DeleteIntegrationResponse", json!({ "restApiId": id, "resourceId": root, "httpMethod": "GET", "statusCode": "200" }));
+    s.ok(
+        "PutIntegrationResponse",
+        json!({ "restApiId": id, "resourceId": root, "httpMethod": "GET", "statusCode": "200", "responseTemplates": { "application/json": "{\"v\": 2}" } }),
+    );
+    assert_eq!(s.get(&id, "/")["body"], "{\"v\": 1}");
+    let d2 = s.ok("CreateDeployment", json!({ "restApiId": id }));
+    assert_eq!(s.get(&id, "/")["body"], "{\"v\": 1}");
+    let stage = s.ok("UpdateStage", json!({ "restApiId": id, "stageName": "prod", "patchOperations": [{ "op": "replace", "path": "/deploymentId", "value": d2["id"] }, { "op": "replace", "path": "/variables/size", "value": "xl" }] }));
+    assert_eq!(stage["deploymentId"], d2["id"]);
+    assert_eq!(stage["variables"], json!({ "color": "blue", "size": "xl" }));
+    assert_eq!(s.get(&id, "/")["body"], "{\"v\": 2}");
+    assert_eq!(s.ok("GetDeployments", json!({ "restApiId": id }))["item"].as_array().unwrap().len(), 2);
+
+    let e = s.fail("DeleteDeployment", json!({ "restApiId": id, "deploymentId": d2["id"] }));
+    assert_err(&e, "BadRequestException", 400, "Active stages pointing to this deployment must be moved or deleted");
+    s.ok("DeleteDeployment", json!({ "restApiId": id, "deploymentId": d1["id"] }));
+    assert_err(&s.fail("GetDeployment", json!({ "restApiId": id, "deploymentId": d1["id"] })), "NotFoundException", 404, "Invalid Deployment identifier specified");
+
+    let dev = s.ok("CreateStage", json!({ "restApiId": id, "stageName": "dev", "deploymentId": d2["id"], "variables": { "a": "b" } }));
+    assert_eq!((dev["stageName"].clone(), dev["cacheClusterEnabled"].clone()), (json!("dev"), json!(false)));
+    assert_err(&s.fail("CreateStage", json!({ "restApiId": id, "stageName": "dev", "deploymentId": d2["id"] })), "ConflictException", 409, "Stage already exists");
+    assert_err(
+        &s.fail("CreateStage", json!({ "restApiId": id, "stageName": "bad-name", "deploymentId": d2["id"] })),
+        "BadRequestException",
+        400,
+        "Stage name only allows a-zA-Z0-9_",
+    );
+    assert_eq!(s.fail("CreateStage", json!({ "restApiId": id, "stageName": "x", "deploymentId": "nope" })).kind, "NotFoundException");
+    assert_eq!(s.ok("GetStages", json!({ "restApiId": id }))["item"].as_array().unwrap().len(), 2);
+    s.ok("DeleteStage", json!({ "restApiId": id, "stageName": "dev" }));
+    assert_err(&s.fail("GetStage", json!({ "restApiId": id, "stageName": "dev" })), "NotFoundException", 404, "Invalid Stage identifier specified");
+}
+
+#[test]
+fn routing_prefers_literal_then_variable_then_greedy() {
+    let mut s = Sandbox::new();
+    let (id, root) = s.api();
+    let pets = s.resource(&id, &root, "pets");
+    let pet = s.resource(&id, &pets, "{petId}");
+    let dog = s.resource(&id, &pets, "dog");
+    let proxy = s.resource(&id, &root, "{proxy+}");
+    let toys = s.resource(&id, &pet, "toys");
+    s.mock(&id, &pets, "GET", "pets");
+    s.mock(&id, &pet, "GET", "pet");
+    s.mock(&id, &dog, "GET", "dog");
+    s.mock(&id, &proxy, "ANY", "proxy");
+    s.mock(&id, &toys, "POST", "toys");
+    s.mock(&id, &root, "GET", "root");
+    s.deploy(&id);
+    let body = |s: &mut Sandbox, method: &str, path: &str| {
+        let out = s.invoke(json!({ "restApiId": id, "stage": "prod", "httpMethod": method, "path": path }));
+        (out["statusCode"].as_u64().unwrap(), out["body"].as_str().unwrap().to_string())
+    };
+    assert_eq!(body(&mut s, "GET", "/"), (200, "root".into()));
+    assert_eq!(body(&mut s, "GET", "/pets"), (200, "pets".into()));
+    assert_eq!(body(&mut s, "GET", "/pets/"), (200, "pets".into()));
+    assert_eq!(body(&mut s, "GET", "/pets/dog"), (200, "dog".into()));
+    assert_eq!(body(&mut s, "GET", "/pets/7"), (200, "pet".into()));
+    assert_eq!(body(&mut s, "POST", "/pets/7/toys"), (200, "toys".into()));
+    // No GET on /pets/{petId}/toys: the greedy proxy (ANY) takes it.
+    assert_eq!(body(&mut s, "GET", "/pets/7/toys"), (200, "proxy".into()));
+    assert_eq!(body(&mut s, "DELETE", "/pets"), (200, "proxy".into()));
+    assert_eq!(body(&mut s, "PATCH", "/a/b/c"), (200, "proxy".into()));
+    // Without the proxy, an unmatched method or path is AWS's 403.
+    s.ok("DeleteResource", json!({ "restApiId": id, "resourceId": proxy }));
+    s.deploy(&id);
+    let out = s.invoke(json!({ "restApiId": id, "stage": "prod", "httpMethod": "DELETE", "path": "/pets" }));
+    assert_eq!(out["statusCode"], 403);
+    assert_eq!(out["body"], "{\"message\":\"Missing Authentication Token\"}");
+    assert_eq!(out["headers"]["x-amzn-ErrorType"], "MissingAuthenticationTokenException");
+    assert_eq!(body(&mut s, "GET", "/nowhere").0, 403);
+    let out = s.invoke(json!({ "restApiId": id, "stage": "nostage", "httpMethod": "GET", "path": "/" }));
+    assert_eq!(out["statusCode"], 403);
+    let out = s.invoke(json!({ "restApiId": "zzzzzzzzzz", "stage": "prod", "httpMethod": "GET", "path": "/" }));
+    assert_eq!(out["statusCode"], 403);
+}
+
+#[test]
+fn mock_selects_the_integration_response_by_status() {
+    let mut s = Sandbox::new();
+    let (id, root) = s.api();
+    let m = json!({ "restApiId": id, "resourceId": root, "httpMethod": "POST" });
+    s.ok("PutMethod", merge(&m, json!({ "authorizationType": "NONE" })));
+    for code in ["200", "404"] {
+        s.ok("PutMethodResponse", merge(&m, json!({ "statusCode": code, "responseParameters": { "method.response.header.X-Mock": false } })));
+    }
+    s.ok("PutIntegration", merge(&m, json!({ "type": "MOCK", "requestTemplates": { "application/json": "{\"statusCode\": 404}" }, "passthroughBehavior": "NEVER" })));
+    s.ok("PutIntegrationResponse", merge(&m, json!({ "statusCode": "200", "responseTemplates": { "application/json": "{\"ok\": true}" } })));
+    s.ok(
+        "PutIntegrationResponse",
+        merge(&m, json!({ "statusCode": "404", "selectionPattern": "4\\d{2}", "responseTemplates": { "application/json": "{\"ok\": false}" }, "responseParameters": { "method.response.header.X-Mock": "'yes'" } })),
+    );
+    s.deploy(&id);
+    let out = s.invoke(json!({ "restApiId": id, "stage": "prod", "httpMethod": "POST", "path": "/", "headers": { "Content-Type": "application/json" }, "body": "{}" }));
+    assert_eq!(out["statusCode"], 404);
+    assert_eq!(out["body"], "{\"ok\": false}");
+    assert_eq!(out["headers"]["X-Mock"], "yes");
+    let steps: Vec<&str> = out["trace"].as_array().unwrap().iter().map(|t| t["step"].as_str().unwrap()).collect();
+    assert_eq!(steps, ["Method request", "Request mapping", "Endpoint response", "Response mapping", "Method response"]);
+    // NEVER passthrough: a content type with no template is refused with 415.
+    let out = s.invoke(json!({ "restApiId": id, "stage": "prod", "httpMethod": "POST", "path": "/", "headers": { "Content-Type": "text/plain" }, "body": "x" }));
+    assert_eq!((out["statusCode"].clone(), out["body"].clone()), (json!(415), json!("{\"message\":\"Unsupported Media Type\"}")));
+
+    // TestInvokeMethod runs the current definition with AWS's answer shape.
+    let t = s.ok("TestInvokeMethod", merge(&m, json!({ "pathWithQueryString": "/", "body": "{}", "headers": { "Content-Type": "application/json" } })));
+    assert_eq!(t["status"], 404);
+    assert_eq!(t["body"], "{\"ok\": false}");
+    assert!(t["log"].as_str().unwrap().starts_with("Execution log for request "));
+    assert!(t["latency"].is_u64());
+}
+
+#[test]
+fn lambda_proxy_sends_the_1_0_event_and_maps_the_answer() {
+    let mut s = Sandbox::new();
+    let echo = s.function("echo");
+    let (id, root) = s.api();
+    let items = s.resource(&id, &root, "items");
+    let item = s.resource(&id, &items, "{id}");
+    s.proxy(&id, &item, "ANY", &echo);
+    s.ok("CreateDeployment", json!({ "restApiId": id, "stageName": "prod", "variables": { "table": "items" } }));
+    let out = s.invoke(json!({
+        "restApiId": id, "stage": "prod", "httpMethod": "PUT", "path": "/items/42",
+        "multiValueHeaders": { "Content-Type": ["application/json"], "X-Multi": ["a", "b"] },
+        "queryString": "q=hello%20world&tag=1&tag=2", "body": "{\"name\":\"Ada\"}", "sourceIp": "198.51.100.7"
+    }));
+    assert_eq!(out["statusCode"], 201);
+    assert_eq!(out["headers"]["X-Echo"], "yes");
+    assert_eq!(out["multiValueHeaders"]["Set-Cookie"], json!(["a=1", "b=2"]));
+    let event: Value = serde_json::from_str(out["body"].as_str().unwrap()).unwrap();
+    assert_eq!(event, s.runtime.events.lock().unwrap().last().cloned().unwrap());
+    assert_eq!(event["resource"], "/items/{id}");
+    assert_eq!(event["path"], "/items/42");
+    assert_eq!(event["httpMethod"], "PUT");
+    assert_eq!(event["headers"], json!({ "Content-Type": "application/json", "X-Multi": "b" }));
+    assert_eq!(event["multiValueHeaders"], json!({ "Content-Type": ["application/json"], "X-Multi": ["a", "b"] }));
+    assert_eq!(event["queryStringParameters"], json!({ "q": "hello world", "tag": "2" }));
+    assert_eq!(event["multiValueQueryStringParameters"], json!({ "q": ["hello world"], "tag": ["1", "2"] }));
+    assert_eq!(event["pathParameters"], json!({ "id": "42" }));
+    assert_eq!(event["stageVariables"], json!({ "table": "items" }));
+    assert_eq!(event["body"], "{\"name\":\"Ada\"}");
+    assert_eq!(event["isBase64Encoded"], false);
+    let rc = &event["requestContext"];
+    assert_eq!(rc["accountId"], "123456789012");
+    assert_eq!(rc["apiId"], json!(id));
+    assert_eq!(rc["resourceId"], json!(item));
+    assert_eq!(rc["resourcePath"], "/items/{id}");
+    assert_eq!(rc["httpMethod"], "PUT");
+    assert_eq!(rc["stage"], "prod");
+    assert_eq!(rc["path"], "/prod/items/42");
+    assert_eq!(rc["protocol"], "HTTP/1.1");
+    assert_eq!(rc["identity"]["sourceIp"], "198.51.100.7");
+    assert_eq!(rc["domainName"], format!("{id}.execute-api.us-east-1.amazonaws.com"));
+    assert!(rc["requestTimeEpoch"].is_i64());
+    assert!(rc["requestId"].as_str().unwrap().len() == 36);
+    // The documented 1.0 event's top-level members, exactly.
+    let mut keys: Vec<&str> = event.as_object().unwrap().keys().map(String::as_str).collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        [
+            "body",
+            "headers",
+            "httpMethod",
+            "isBase64Encoded",
+            "multiValueHeaders",
+            "multiValueQueryStringParameters",
+            "path",
+            "pathParameters",
+            "queryStringParameters",
+            "requestContext",
+            "resource",
+            "stageVariables"
+        ]
+    );
+    // No query string, headers or path parameters: null, as AWS sends.
+    let root_fn = s.function("plain");
+    s.proxy(&id, &root, "GET", &root_fn);
+    s.deploy(&id);
+    let out = s.get(&id, "/");
+    assert_eq!(out["statusCode"], 502, "the raw event is not a proxy answer");
+    let event = s.runtime.events.lock().unwrap().last().cloned().unwrap();
+    assert_eq!((event["queryStringParameters"].clone(), event["pathParameters"].clone(), event["headers"].clone()), (Value::Null, Value::Null, Value::Null));
+}
+
+#[test]
+fn lambda_proxy_failures_answer_502_and_500() {
+    let mut s = Sandbox::new();
+    let bad = s.function("bad");
+    let boom = s.function("boom");
+    let (id, root) = s.api();
+    let a = s.resource(&id, &root, "bad");
+    let b = s.resource(&id, &root, "boom");
+    let c = s.resource(&id, &root, "gone");
+    s.proxy(&id, &a, "GET", &bad);
+    s.proxy(&id, &b, "GET", &boom);
+    s.proxy(&id, &c, "GET", "arn:aws:lambda:us-east-1:123456789012:function:missing");
+    s.deploy(&id);
+    let out = s.get(&id, "/bad");
+    assert_eq!((out["statusCode"].clone(), out["body"].clone()), (json!(502), json!("{\"message\":\"Internal server error\"}")));
+    assert!(out["trace"].as_array().unwrap().last().unwrap()["message"].as_str().unwrap().contains("Malformed Lambda proxy response"));
+    let out = s.get(&id, "/boom");
+    assert_eq!(out["statusCode"], 502);
+    let out = s.get(&id, "/gone");
+    assert_eq!((out["statusCode"].clone(), out["body"].clone()), (json!(500), json!("{\"message\":\"Internal server error\"}")));
+}
+
+#[test]
+fn non_proxy_lambda_selects_by_error_message() {
+    let mut s = Sandbox::new();
+    let boom = s.function("boom");
+    let plain = s.function("plain");
+    let (id, root) = s.api();
+    for (part, f) in [("boom", &boom), ("plain", &plain)] {
+        let r = s.resource(&id, &root, part);
+        let m = json!({ "restApiId": id, "resourceId": r, "httpMethod": "POST" });
+        s.ok("PutMethod", merge(&m, json!({ "authorizationType": "NONE" })));
+        s.ok("PutMethodResponse", merge(&m, json!({ "statusCode": "200" })));
+        s.ok("PutMethodResponse", merge(&m, json!({ "statusCode": "404" })));
+        s.ok(
+            "PutIntegration",
+            merge(&m, json!({ "type": "AWS", "integrationHttpMethod": "POST", "uri": format!("arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{f}/invocations") })),
+        );
+        s.ok("PutIntegrationResponse", merge(&m, json!({ "statusCode": "200" })));
+        s.ok("PutIntegrationResponse", merge(&m, json!({ "statusCode": "404", "selectionPattern": "Not Found:.*" })));
+    }
+    s.deploy(&id);
+    let out = s.invoke(json!({ "restApiId": id, "stage": "prod", "httpMethod": "POST", "path": "/boom", "body": "{\"a\":1}" }));
+    assert_eq!(out["statusCode"], 404);
+    assert!(out["body"].as_str().unwrap().contains("Not Found: no such pet"));
+    let out = s.invoke(json!({ "restApiId": id, "stage": "prod", "httpMethod": "POST", "path": "/plain", "body": "{\"a\":1}" }));
+    assert_eq!((out["statusCode"].clone(), out["body"].clone()), (json!(200), json!("{\"a\":1}")));
+}
+
+#[test]
+fn http_integrations_answer_500_until_wired() {
+    let mut s = Sandbox::new();
+    let (id, root) = s.api();
+    s.ok("PutMethod", json!({ "restApiId": id, "resourceId": root, "httpMethod": "GET", "authorizationType": "NONE" }));
+    s.ok(
+        "PutIntegration",
+        json!({ "restApiId": id, "resourceId": root, "httpMethod": "GET", "type": "HTTP_PROXY", "integrationHttpMethod": "GET", "uri": "https://example.com/" }),
+    );
+    s.deploy(&id);
+    let out = s.get(&id, "/");
+    assert_eq!(out["statusCode"], 500);
+    assert!(out["trace"].to_string().contains("not wired"));
+}
+
+#[test]
+fn state_survives_a_restore() {
+    let mut s = Sandbox::new();
+    let (id, root) = s.api();
+    s.mock(&id, &root, "GET", "hello");
+    let d = s.deploy(&id);
+    s.ok("CreateStage", json!({ "restApiId": id, "stageName": "dev", "deploymentId": d, "variables": { "v": "1" } }));
+    let records = s.e.snapshot();
+    let mut e = Engine::restore(EngineConfig::default(), 0, records).expect("restore");
+    let get = e.call(0, &Request::new("apigateway", "GetStage", REGION, json!({ "restApiId": id, "stageName": "dev" }))).unwrap();
+    assert_eq!(get["variables"], json!({ "v": "1" }));
+    let out = e.call(0, &Request::new("execute-api", "Invoke", REGION, json!({ "restApiId": id, "stage": "prod", "httpMethod": "GET", "path": "/" }))).unwrap();
+    assert_eq!(out["body"], "hello");
+    // A restored sandbox does not repeat ids.
+    let again = e.call(0, &Request::new("apigateway", "CreateRestApi", REGION, json!({ "name": "b" }))).unwrap();
+    assert_ne!(again["id"], json!(id));
+    // The journal replays to the same state as the snapshot.
+    let mut s2 = Sandbox::new();
+    let (id2, root2) = s2.api();
+    s2.mock(&id2, &root2, "GET", "x");
+    s2.deploy(&id2);
+    s2.ok("DeleteRestApi", json!({ "restApiId": id2 }));
+    assert!(s2.e.snapshot().iter().all(|r| !r.key.starts_with("apigateway/")));
+}
+
+#[test]
+fn junk_input_never_panics() {
+    let mut s = Sandbox::new();
+    let (id, root) = s.api();
+    s.mock(&id, &root, "GET", "x");
+    s.deploy(&id);
+    let junk = [json!(null), json!(1), json!("x"), json!([]), json!({}), json!({ "a": { "b": [] } }), json!(-1), json!(true), json!("{proxy+}")];
+    let members = [
+        "restApiId",
+        "resourceId",
+        "parentId",
+        "pathPart",
+        "httpMethod",
+        "statusCode",
+        "stageName",
+        "deploymentId",
+        "name",
+        "type",
+        "uri",
+        "integrationHttpMethod",
+        "requestTemplates",
+        "responseTemplates",
+        "selectionPattern",
+        "patchOperations",
+        "variables",
+        "limit",
+        "position",
+        "embed",
+        "headers",
+        "multiValueHeaders",
+        "queryString",
+        "body",
+        "path",
+        "stage",
+        "authorizationType",
+        "requestParameters",
+        "endpointConfiguration",
+        "pathWithQueryString",
+    ];
+    // Deletes last, so the others meet a full API.
+    let ops = [
+        "CreateRestApi",
+        "GetRestApi",
+        "GetRestApis",
+        "UpdateRestApi",
+        "CreateResource",
+        "GetResource",
+        "GetResources",
+        "UpdateResource",
+        "PutMethod",
+        "GetMethod",
+        "UpdateMethod",
+        "PutMethodResponse",
+        "GetMethodResponse",
+        "PutIntegration",
+        "GetIntegration",
+        "UpdateIntegration",
+        "PutIntegrationResponse",
+        "GetIntegrationResponse",
+        "CreateDeployment",
+        "GetDeployment",
+        "GetDeployments",
+        "CreateStage",
+        "GetStage",
+        "GetStages",
+        "UpdateStage",
+        "TestInvokeMethod",
+        "Nope",
+        "DeleteIntegrationResponse",
+        "DeleteMethodResponse",
+        "DeleteIntegration",
+        "DeleteMethod",
+        "DeleteDeployment",
+        "DeleteStage",
+        "DeleteResource",
+        "DeleteRestApi",
+    ];
+    let base = json!({ "restApiId": id, "resourceId": root, "httpMethod": "GET", "stage": "prod" });
+    for op in ops {
+        for m in members {
+            for j in &junk {
+                let mut input = base.clone();
+                input[m] = j.clone();
+                let _ = s.call(op, input.clone());
+                let _ = s.e.call(0, &Request::new("execute-api", "Invoke", REGION, input));
+            }
+        }
+    }
+    for path in ["", "/", "//", "/%", "/%zz/%4", "/a/../b", "/\u{1F600}"] {
+        let _ = s.invoke(json!({ "restApiId": id, "stage": "prod", "httpMethod": "GET", "path": path, "queryString": "a=%&=&&b" }));
+    }
+}
+
+#[test]
+fn usage_plans_throttle_and_enforce_quotas_by_api_key() {
+    let mut s = Sandbox::new();
+    let (id, root) = s.api();
+    s.mock(&id, &root, "GET", "ok");
+    s.ok("UpdateMethod", json!({ "restApiId": id, "resourceId": root, "httpMethod": "GET", "patchOperations": [{ "op": "replace", "path": "/apiKeyRequired", "value": "true" }] }));
+    s.deploy(&id);
+    let key = s.ok("CreateApiKey", json!({ "name": "k", "enabled": true, "value": "abcdefghijklmnopqrstuvwxyz" }));
+    assert_eq!((key["value"].clone(), key["enabled"].clone()), (json!("abcdefghijklmnopqrstuvwxyz"), json!(true)));
+    assert_eq!(s.fail("CreateApiKey", json!({ "value": "short" })).message, "API Key value should be at least 20 characters");
+    let off = s.ok("CreateApiKey", json!({ "name": "off" }));
+    assert_eq!(off["enabled"], false);
+    assert_eq!(off["value"].as_str().unwrap().len(), 40);
+    assert!(s.ok("GetApiKeys", json!({}))["item"].as_array().unwrap().iter().all(|k| k.get("value").is_none()));
+    let e = s.fail("CreateUsagePlan", json!({ "name": "p", "apiStages": [{ "apiId": id, "stage": "nope" }] }));
+    assert_eq!(e.kind, "BadRequestException");
+    let plan = s.ok(
+        "CreateUsagePlan",
+        json!({ "name": "p", "apiStages": [{ "apiId": id, "stage": "prod" }], "throttle": { "rateLimit": 1.0, "burstLimit": 2 }, "quota": { "limit": 4, "period": "DAY" } }),
+    );
+    assert_eq!(plan["throttle"], json!({ "burstLimit": 2, "rateLimit": 1.0 }));
+    let call = |s: &mut Sandbox, key: Option<&str>| {
+        let mut input = json!({ "restApiId": id, "stage": "prod", "httpMethod": "GET", "path": "/" });
+        if let Some(k) = key {
+            input["headers"] = json!({ "x-api-key": k });
+        }
+        let out = s.invoke(input);
+        (out["statusCode"].as_u64().unwrap(), out["body"].as_str().unwrap().to_string())
+    };
+    let forbidden = (403, "{\"message\":\"Forbidden\"}".to_string());
+    assert_eq!(call(&mut s, None), forbidden);
+    assert_eq!(call(&mut s, Some("wrong-key-wrong-key-wrong")), forbidden);
+    assert_eq!(call(&mut s, Some("abcdefghijklmnopqrstuvwxyz")), forbidden, "not in the plan yet");
+    let pk = s.ok("CreateUsagePlanKey", json!({ "usagePlanId": plan["id"], "keyId": key["id"], "keyType": "API_KEY" }));
+    assert_eq!(pk["type"], "API_KEY");
+    s.ok("CreateUsagePlanKey", json!({ "usagePlanId": plan["id"], "keyId": off["id"], "keyType": "API_KEY" }));
+    assert_eq!(call(&mut s, Some(off["value"].as_str().unwrap())), forbidden, "disabled");
+    let good = Some("abcdefghijklmnopqrstuvwxyz");
+    assert_eq!(call(&mut s, good), (200, "ok".into()));
+    assert_eq!(call(&mut s, good), (200, "ok".into()));
+    assert_eq!(call(&mut s, good), (429, "{\"message\":\"Too Many Requests\"}".into()), "the burst of 2 is spent");
+    s.e.control(0, "AdvanceClock", &json!({ "seconds": 1 })).unwrap();
+    assert_eq!(call(&mut s, good), (200, "ok".into()));
+    s.e.control(0, "AdvanceClock", &json!({ "seconds": 5 })).unwrap();
+    assert_eq!(call(&mut s, good), (200, "ok".into()));
+    assert_eq!(call(&mut s, good), (429, "{\"message\":\"Limit Exceeded\"}".into()), "4 a day");
+    // The quota's use survives a restore; the next day starts afresh.
+    let mut e = Engine::restore(EngineConfig::default(), 0, s.e.snapshot()).expect("restore");
+    let input = json!({ "restApiId": id, "stage": "prod", "httpMethod": "GET", "path": "/", "headers": { "x-api-key": "abcdefghijklmnopqrstuvwxyz" } });
+    assert_eq!(e.call(0, &Request::new("execute-api", "Invoke", REGION, input.clone())).unwrap()["statusCode"], 429);
+    e.control(0, "AdvanceClock", &json!({ "seconds": 86_400 })).unwrap();
+    assert_eq!(e.call(0, &Request::new("execute-api", "Invoke", REGION, input)).unwrap()["statusCode"], 200);
+    // TestInvokeMethod skips the key check.
+    assert_eq!(s.ok("TestInvokeMethod", json!({ "restApiId": id, "resourceId": root, "httpMethod": "GET" }))["status"], 200);
+    s.ok("DeleteUsagePlanKey", json!({ "usagePlanId": plan["id"], "keyId": key["id"] }));
+    assert_eq!(call(&mut s, good), forbidden);
+    s.ok("DeleteApiKey", json!({ "apiKey": key["id"] }));
+    assert_eq!(s.fail("GetApiKey", json!({ "apiKey": key["id"] })).message, "Invalid API Key identifier specified");
+    s.ok("DeleteUsagePlan", json!({ "usagePlanId": plan["id"] }));
+    assert_eq!(s.fail("GetUsagePlan", json!({ "usagePlanId": plan["id"] })).kind, "NotFoundException");
+}

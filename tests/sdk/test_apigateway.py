@@ -1,0 +1,204 @@
+"""boto3's and the AWS CLI's API Gateway (REST API, v1) clients against `gureum serve`: the
+control plane's REST-JSON routes, shapes and errors, and calls to a deployed stage over HTTP,
+by Host header (`{api-id}.execute-api.localhost`) and by path
+(`/restapis/{id}/{stage}/_user_request_/...`), through a Lambda proxy integration.
+"""
+import json
+import urllib.error
+import urllib.parse
+import urllib.request
+
+import pytest
+from botocore.exceptions import ClientError
+
+from conftest import error_of
+from test_lambda import ROLE, package
+
+
+@pytest.fixture
+def apigw(server):
+    return server.client(service="apigateway")
+
+
+def make_api(apigw, name="pets"):
+    api = apigw.create_rest_api(name=name, endpointConfiguration={"types": ["REGIONAL"]})
+    return api["id"], api["rootResourceId"]
+
+
+def mock_method(apigw, api, rid, method="GET", body='{"ok": true}'):
+    apigw.put_method(restApiId=api, resourceId=rid, httpMethod=method, authorizationType="NONE")
+    apigw.put_method_response(restApiId=api, resourceId=rid, httpMethod=method, statusCode="200")
+    apigw.put_integration(restApiId=api, resourceId=rid, httpMethod=method, type="MOCK", requestTemplates={"application/json": '{"statusCode": 200}'})
+    apigw.put_integration_response(restApiId=api, resourceId=rid, httpMethod=method, statusCode="200", responseTemplates={"application/json": body})
+
+
+def test_control_plane_shapes_and_errors(apigw):
+    api_id, root = make_api(apigw)
+    got = apigw.get_rest_api(restApiId=api_id)
+    assert got["name"] == "pets"
+    assert got["endpointConfiguration"] == {"types": ["REGIONAL"]}
+    assert got["apiKeySource"] == "HEADER"
+    assert got["createdDate"].year >= 2024
+    assert [a["id"] for a in apigw.get_rest_apis()["items"]] == [api_id]
+
+    updated = apigw.update_rest_api(restApiId=api_id, patchOperations=[{"op": "replace", "path": "/description", "value": "all the pets"}])
+    assert updated["description"] == "all the pets"
+
+    pets = apigw.create_resource(restApiId=api_id, parentId=root, pathPart="pets")
+    assert pets["path"] == "/pets" and pets["parentId"] == root
+    pet = apigw.create_resource(restApiId=api_id, parentId=pets["id"], pathPart="{petId}")
+    assert pet["path"] == "/pets/{petId}"
+    mock_method(apigw, api_id, pets["id"])
+    resources = apigw.get_resources(restApiId=api_id, embed=["methods"])["items"]
+    by_path = {r["path"]: r for r in resources}
+    assert set(by_path) == {"/", "/pets", "/pets/{petId}"}
+    integration = by_path["/pets"]["resourceMethods"]["GET"]["methodIntegration"]
+    assert integration["type"] == "MOCK"
+    assert integration["integrationResponses"]["200"]["responseTemplates"] == {"application/json": '{"ok": true}'}
+    assert apigw.get_method(restApiId=api_id, resourceId=pets["id"], httpMethod="GET")["authorizationType"] == "NONE"
+    assert apigw.get_integration(restApiId=api_id, resourceId=pets["id"], httpMethod="GET")["passthroughBehavior"] == "WHEN_NO_MATCH"
+    assert apigw.get_method_response(restApiId=api_id, resourceId=pets["id"], httpMethod="GET", statusCode="200")["statusCode"] == "200"
+    assert apigw.get_integration_response(restApiId=api_id, resourceId=pets["id"], httpMethod="GET", statusCode="200")["statusCode"] == "200"
+    patched = apigw.update_integration(
+        restApiId=api_id, resourceId=pets["id"], httpMethod="GET",
+        patchOperations=[{"op": "add", "path": "/requestTemplates/text~1plain", "value": '{"statusCode": 200}'}],
+    )
+    assert patched["requestTemplates"]["text/plain"] == '{"statusCode": 200}'
+
+    with pytest.raises(ClientError) as e:
+        apigw.get_rest_api(restApiId="nope123456")
+    assert error_of(e) == ("NotFoundException", "Invalid API identifier specified 123456789012:nope123456", 404)
+    with pytest.raises(ClientError) as e:
+        apigw.create_resource(restApiId=api_id, parentId=root, pathPart="pets")
+    assert error_of(e) == ("ConflictException", "Another resource with the same parent already has this name: pets", 409)
+    with pytest.raises(ClientError) as e:
+        apigw.put_method(restApiId=api_id, resourceId=pets["id"], httpMethod="GET", authorizationType="NONE")
+    assert error_of(e) == ("ConflictException", "Method already exists for this resource", 409)
+    with pytest.raises(ClientError) as e:
+        apigw.get_method(restApiId=api_id, resourceId=root, httpMethod="GET")
+    assert error_of(e) == ("NotFoundException", "Invalid Method identifier specified", 404)
+
+    dep = apigw.create_deployment(restApiId=api_id, stageName="prod", description="v1")
+    assert dep["description"] == "v1"
+    stage = apigw.get_stage(restApiId=api_id, stageName="prod")
+    assert stage["deploymentId"] == dep["id"]
+    stage = apigw.update_stage(restApiId=api_id, stageName="prod", patchOperations=[{"op": "replace", "path": "/variables/color", "value": "blue"}])
+    assert stage["variables"] == {"color": "blue"}
+    dep2 = apigw.create_deployment(restApiId=api_id)
+    apigw.create_stage(restApiId=api_id, stageName="dev", deploymentId=dep2["id"])
+    assert sorted(s["stageName"] for s in apigw.get_stages(restApiId=api_id)["item"]) == ["dev", "prod"]
+    assert len(apigw.get_deployments(restApiId=api_id)["items"]) == 2
+    with pytest.raises(ClientError) as e:
+        apigw.delete_deployment(restApiId=api_id, deploymentId=dep["id"])
+    assert error_of(e) == ("BadRequestException", "Active stages pointing to this deployment must be moved or deleted", 400)
+    with pytest.raises(ClientError) as e:
+        apigw.create_stage(restApiId=api_id, stageName="dev", deploymentId=dep2["id"])
+    assert error_of(e) == ("ConflictException", "Stage already exists", 409)
+    apigw.delete_stage(restApiId=api_id, stageName="dev")
+    apigw.delete_deployment(restApiId=api_id, deploymentId=dep2["id"])
+    apigw.delete_resource(restApiId=api_id, resourceId=pet["id"])
+    apigw.delete_rest_api(restApiId=api_id)
+    assert apigw.get_rest_apis()["items"] == []
+
+
+def test_test_invoke_method_and_a_mock_over_http(server, apigw):
+    api_id, root = make_api(apigw)
+    mock_method(apigw, api_id, root, body='{"hello": "mock"}')
+    t = apigw.test_invoke_method(restApiId=api_id, resourceId=root, httpMethod="GET", pathWithQueryString="/")
+    assert t["status"] == 200 and t["body"] == '{"hello": "mock"}'
+    assert t["log"].startswith("Execution log for request ")
+    apigw.create_deployment(restApiId=api_id, stageName="prod")
+    with urllib.request.urlopen(f"{server.url}/restapis/{api_id}/prod/_user_request_/", timeout=10) as resp:
+        assert resp.status == 200
+        assert json.loads(resp.read()) == {"hello": "mock"}
+    with pytest.raises(urllib.error.HTTPError) as e:
+        urllib.request.urlopen(f"{server.url}/restapis/{api_id}/prod/_user_request_/nowhere", timeout=10)
+    assert e.value.code == 403
+    assert json.loads(e.value.read()) == {"message": "Missing Authentication Token"}
+    assert e.value.headers["x-amzn-ErrorType"] == "MissingAuthenticationTokenException"
+
+
+def test_lambda_proxy_over_both_url_forms(server, apigw):
+    lam = server.client(service="lambda")
+    code = "export const handler = async (event) => ({ statusCode: 200, headers: { 'X-From': 'lambda' }, body: JSON.stringify(event) });"
+    fn = lam.create_function(FunctionName="api-echo", Runtime="nodejs20.x", Role=ROLE, Handler="index.handler", Code={"ZipFile": package({"index.mjs": code})})
+    server.control("AdvanceClock", {"seconds": 2})
+    api_id, root = make_api(apigw)
+    items = apigw.create_resource(restApiId=api_id, parentId=root, pathPart="items")
+    item = apigw.create_resource(restApiId=api_id, parentId=items["id"], pathPart="{id}")
+    apigw.put_method(restApiId=api_id, resourceId=item["id"], httpMethod="ANY", authorizationType="NONE")
+    uri = f"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{fn['FunctionArn']}/invocations"
+    apigw.put_integration(restApiId=api_id, resourceId=item["id"], httpMethod="ANY", type="AWS_PROXY", integrationHttpMethod="POST", uri=uri)
+    apigw.create_deployment(restApiId=api_id, stageName="prod", variables={"table": "items"})
+
+    host = urllib.parse.urlparse(server.url).netloc
+    by_host = urllib.request.Request(
+        f"{server.url}/prod/items/42?color=red&color=blue", data=b'{"name": "Ada"}', method="PUT",
+        headers={"Host": f"{api_id}.execute-api.localhost", "Content-Type": "application/json", "X-Test": "1"},
+    )
+    by_path = urllib.request.Request(
+        f"{server.url}/restapis/{api_id}/prod/_user_request_/items/42?color=red&color=blue", data=b'{"name": "Ada"}', method="PUT",
+        headers={"Content-Type": "application/json", "X-Test": "1"},
+    )
+    for req in (by_host, by_path):
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            assert resp.status == 200
+            assert resp.headers["X-From"] == "lambda"
+            event = json.loads(resp.read())
+        assert event["resource"] == "/items/{id}"
+        assert event["path"] == "/items/42"
+        assert event["httpMethod"] == "PUT"
+        assert event["pathParameters"] == {"id": "42"}
+        assert event["queryStringParameters"] == {"color": "blue"}
+        assert event["multiValueQueryStringParameters"] == {"color": ["red", "blue"]}
+        assert event["stageVariables"] == {"table": "items"}
+        assert event["headers"]["X-Test"] == "1"
+        assert event["body"] == '{"name": "Ada"}'
+        assert event["isBase64Encoded"] is False
+        ctx = event["requestContext"]
+        assert ctx["apiId"] == api_id and ctx["stage"] == "prod" and ctx["resourcePath"] == "/items/{id}"
+        assert ctx["path"] == "/prod/items/42" and ctx["accountId"] == "123456789012"
+        assert ctx["identity"]["sourceIp"]
+    assert host  # the server answered both forms on the same port
+
+
+def test_aws_cli(server):
+    created = server.aws("apigateway", "create-rest-api", "--name", "cli-api", "--output", "json")
+    assert created.returncode == 0, created.stderr
+    api = json.loads(created.stdout)
+    listed = json.loads(server.aws("apigateway", "get-resources", "--rest-api-id", api["id"], "--output", "json").stdout)
+    assert [r["path"] for r in listed["items"]] == ["/"]
+    missing = server.aws("apigateway", "get-rest-api", "--rest-api-id", "missing000")
+    assert missing.returncode != 0
+    assert "NotFoundException" in missing.stderr and "Invalid API identifier specified" in missing.stderr
+
+
+def test_usage_plan_throttles_and_a_missing_key_is_forbidden(server, apigw):
+    server.control("PauseClock")
+    api_id, root = make_api(apigw)
+    mock_method(apigw, api_id, root)
+    apigw.update_method(restApiId=api_id, resourceId=root, httpMethod="GET", patchOperations=[{"op": "replace", "path": "/apiKeyRequired", "value": "true"}])
+    apigw.create_deployment(restApiId=api_id, stageName="prod")
+    key = apigw.create_api_key(name="client", enabled=True)
+    assert len(key["value"]) == 40
+    plan = apigw.create_usage_plan(name="basic", apiStages=[{"apiId": api_id, "stage": "prod"}], throttle={"rateLimit": 1.0, "burstLimit": 1}, quota={"limit": 100, "period": "MONTH"})
+    assert plan["quota"] == {"limit": 100, "offset": 0, "period": "MONTH"}
+    apigw.create_usage_plan_key(usagePlanId=plan["id"], keyId=key["id"], keyType="API_KEY")
+    assert [k["id"] for k in apigw.get_usage_plan_keys(usagePlanId=plan["id"])["items"]] == [key["id"]]
+    assert apigw.get_api_key(apiKey=key["id"], includeValue=True)["value"] == key["value"]
+
+    def get(headers):
+        req = urllib.request.Request(f"{server.url}/restapis/{api_id}/prod/_user_request_/", headers=headers)
+        try:
+            with urllib.request.urlopen(req, timeout=10) as resp:
+                return resp.status, json.loads(resp.read())
+        except urllib.error.HTTPError as e:
+            return e.code, json.loads(e.read())
+
+    assert get({}) == (403, {"message": "Forbidden"})
+    assert get({"x-api-key": "not-a-key-not-a-key-not-a-key"}) == (403, {"message": "Forbidden"})
+    assert get({"x-api-key": key["value"]}) == (200, {"ok": True})
+    # The clock is paused: the bucket (burst 1) does not refill.
+    assert get({"x-api-key": key["value"]}) == (429, {"message": "Too Many Requests"})
+    server.control("AdvanceClock", {"seconds": 1})
+    assert get({"x-api-key": key["value"]}) == (200, {"ok": True})
