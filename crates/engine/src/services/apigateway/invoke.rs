@@ -552,8 +552,16 @@ fn request_body(cx: &Cx, call: &HttpCall, routed: &Routed, integration: &Integra
             let vars: Map<String, Value> = routed.stage_variables.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
             match mapping::render(template, &template_env(call, routed, &body, context, &vars)) {
                 Ok(out) => {
-                    trace.push(TraceStep { step: "Request mapping", message: format!("Request template for {ct} rendered: {out}"), latency_us: MAPPING_US });
-                    Ok(out)
+                    trace.push(TraceStep { step: "Request mapping", message: format!("Request template for {ct} rendered: {}", out.body), latency_us: MAPPING_US });
+                    if out.overrides_request() {
+                        let o = out.context.get("requestOverride").cloned().unwrap_or_default();
+                        trace.push(TraceStep {
+                            step: "Request mapping",
+                            message: format!("$context.requestOverride set to {o}: it changes the integration request of HTTP and AWS service integrations, not of this one"),
+                            latency_us: 0,
+                        });
+                    }
+                    Ok(out.body)
                 }
                 Err(e) => {
                     trace.push(TraceStep { step: "Request mapping", message: format!("Execution failed due to configuration error: {e}"), latency_us: MAPPING_US });
@@ -621,7 +629,7 @@ fn integration_response(cx: &Cx, call: &HttpCall, routed: &Routed, integration: 
         });
         return finish(routed, error_answer(500, "Internal server error", &routed.request_id), trace);
     };
-    let status: u16 = chosen.status_code.parse().unwrap_or(500);
+    let mut status: u16 = chosen.status_code.parse().unwrap_or(500);
     let mut headers = vec![("Content-Type".to_string(), "application/json".to_string())];
     for (target, source) in &chosen.response_parameters {
         let Some(name) = target.strip_prefix("method.response.header.") else { continue };
@@ -650,9 +658,17 @@ fn integration_response(cx: &Cx, call: &HttpCall, routed: &Routed, integration: 
             let context = routed.context.get_or_init(|| request_context(cx, call, routed));
             let vars: Map<String, Value> = routed.stage_variables.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
             match mapping::render(template, &template_env(call, routed, endpoint_body, context, &vars)) {
-                Ok(b) => {
-                    trace.push(TraceStep { step: "Response mapping", message: format!("Response template rendered: {b}"), latency_us: MAPPING_US });
-                    b
+                Ok(out) => {
+                    trace.push(TraceStep { step: "Response mapping", message: format!("Response template rendered: {}", out.body), latency_us: MAPPING_US });
+                    if let Some(code) = out.status_override() {
+                        trace.push(TraceStep { step: "Response mapping", message: format!("$context.responseOverride.status: {status} -> {code}"), latency_us: 0 });
+                        status = code;
+                    }
+                    for (name, value) in out.header_overrides() {
+                        headers.retain(|(k, _)| !k.eq_ignore_ascii_case(&name));
+                        headers.push((name, value));
+                    }
+                    out.body
                 }
                 Err(e) => {
                     trace.push(TraceStep { step: "Response mapping", message: format!("Execution failed due to configuration error: {e}"), latency_us: MAPPING_US });

@@ -1,11 +1,10 @@
-//! Mapping templates (request and response templates of non-proxy integrations).
-//!
-//! The VTL engine is written in `crate::vtl` on its own branch; until it is merged here, a
-//! template renders only if it holds no VTL at all (no `$` reference and no `#` directive), in
-//! which case VTL renders it to itself. Any other template fails with a clear message, answered as
-//! AWS answers a mapping failure (500 Internal server error, with the reason in the trace).
+//! Mapping templates (request and response templates of non-proxy integrations), rendered by the
+//! VTL engine (`crate::vtl`). A template that fails to parse or render is answered as AWS answers
+//! a mapping failure (500 Internal server error, with the reason in the trace).
 
 use serde_json::{Map, Value};
+
+use crate::vtl;
 
 /// What a template can see (the VTL engine's `Env`).
 pub struct TemplateEnv<'a> {
@@ -18,11 +17,45 @@ pub struct TemplateEnv<'a> {
     pub now_ms: i64,
 }
 
-pub fn render(template: &str, _env: &TemplateEnv) -> Result<String, String> {
-    if template.contains('$') || template.contains('#') {
-        return Err("VTL mapping templates with references or directives need the VTL engine, which is not merged into this build yet.".into());
+/// A rendered template, with `$context` as the template left it (its `requestOverride` and
+/// `responseOverride` members are what the caller applies).
+pub struct Rendered {
+    pub body: String,
+    pub context: Value,
+}
+
+impl Rendered {
+    /// `#set($context.responseOverride.status = 400)`: the method response status instead of
+    /// the integration response's.
+    pub fn status_override(&self) -> Option<u16> {
+        let s = self.context.get("responseOverride")?.get("status")?;
+        s.as_u64().or_else(|| s.as_str().and_then(|t| t.trim().parse().ok())).and_then(|n| u16::try_from(n).ok()).filter(|n| (100..600).contains(n))
     }
-    Ok(template.to_string())
+
+    /// `#set($context.responseOverride.header.Name = "...")`.
+    pub fn header_overrides(&self) -> Vec<(String, String)> {
+        let Some(h) = self.context.get("responseOverride").and_then(|o| o.get("header")).and_then(Value::as_object) else { return Vec::new() };
+        h.iter().map(|(k, v)| (k.clone(), v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()))).collect()
+    }
+
+    /// Whether the template set `$context.requestOverride` (which changes the integration
+    /// request of HTTP and AWS service integrations).
+    pub fn overrides_request(&self) -> bool {
+        self.context.get("requestOverride").is_some_and(|o| o.as_object().is_some_and(|m| !m.is_empty()))
+    }
+}
+
+pub fn render(template: &str, env: &TemplateEnv) -> Result<Rendered, String> {
+    let parsed = vtl::parse(template).map_err(|e| format!("Invalid mapping expression specified: {e}"))?;
+    let mut venv = vtl::Env {
+        body: env.body.to_string(),
+        params: vtl::Params { path: env.path.to_vec(), querystring: env.querystring.to_vec(), header: env.header.to_vec() },
+        context: env.context.clone(),
+        stage_variables: env.stage_variables.clone(),
+        util_now_ms: u64::try_from(env.now_ms).unwrap_or(0),
+    };
+    let body = parsed.render(&mut venv).map_err(|e| format!("Unable to transform request: {e}"))?;
+    Ok(Rendered { body, context: venv.context })
 }
 
 /// The template for a request's content type: the one named exactly, else (AWS's choice when no

@@ -692,3 +692,65 @@ fn usage_plans_throttle_and_enforce_quotas_by_api_key() {
     s.ok("DeleteUsagePlan", json!({ "usagePlanId": plan["id"] }));
     assert_eq!(s.fail("GetUsagePlan", json!({ "usagePlanId": plan["id"] })).kind, "NotFoundException");
 }
+
+#[test]
+fn vtl_mapping_templates_shape_requests_and_responses() {
+    let mut s = Sandbox::new();
+    let plain = s.function("plain");
+    let (id, root) = s.api();
+    // MOCK: the request template picks the status from a query parameter; the response template
+    // reads the request's parameters and $context, and may override the status and headers.
+    let m = json!({ "restApiId": id, "resourceId": root, "httpMethod": "GET" });
+    s.ok("PutMethod", merge(&m, json!({ "authorizationType": "NONE" })));
+    for code in ["200", "404"] {
+        s.ok("PutMethodResponse", merge(&m, json!({ "statusCode": code })));
+    }
+    let request = "#if($input.params('kind') == 'missing')\n{\"statusCode\": 404}\n#else\n{\"statusCode\": 200}\n#end";
+    s.ok("PutIntegration", merge(&m, json!({ "type": "MOCK", "requestTemplates": { "application/json": request } })));
+    let ok_template = "#set($kind = $input.params('kind'))\n#if($kind == 'teapot')\n#set($context.responseOverride.status = 418)\n#set($context.responseOverride.header.X-Brew = \"tea\")\n#end\n{\"kind\": \"$util.escapeJavaScript($kind)\", \"method\": \"$context.httpMethod\", \"stage\": \"$context.stage\"}";
+    s.ok("PutIntegrationResponse", merge(&m, json!({ "statusCode": "200", "responseTemplates": { "application/json": ok_template } })));
+    s.ok(
+        "PutIntegrationResponse",
+        merge(&m, json!({ "statusCode": "404", "selectionPattern": "404", "responseTemplates": { "application/json": "{\"message\": \"no $input.params('kind') here\"}" } })),
+    );
+    // Non-proxy Lambda: the request template builds the payload the function receives (the
+    // test function echoes it).
+    let r = s.resource(&id, &root, "echo");
+    let e = json!({ "restApiId": id, "resourceId": r, "httpMethod": "POST" });
+    s.ok("PutMethod", merge(&e, json!({ "authorizationType": "NONE" })));
+    s.ok("PutMethodResponse", merge(&e, json!({ "statusCode": "200" })));
+    let payload = "{\"items\": $input.json('$.items'), \"count\": $input.path('$.items').size(), \"who\": \"$input.params('who')\"}";
+    s.ok(
+        "PutIntegration",
+        merge(
+            &e,
+            json!({ "type": "AWS", "integrationHttpMethod": "POST", "uri": format!("arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{plain}/invocations"), "requestTemplates": { "application/json": payload } }),
+        ),
+    );
+    s.ok("PutIntegrationResponse", merge(&e, json!({ "statusCode": "200" })));
+    // A template with a syntax error is a 500, with the reason in the trace.
+    let b = s.resource(&id, &root, "broken");
+    let bm = json!({ "restApiId": id, "resourceId": b, "httpMethod": "GET" });
+    s.ok("PutMethod", merge(&bm, json!({ "authorizationType": "NONE" })));
+    s.ok("PutMethodResponse", merge(&bm, json!({ "statusCode": "200" })));
+    s.ok("PutIntegration", merge(&bm, json!({ "type": "MOCK", "requestTemplates": { "application/json": "#if($x {\"statusCode\": 200}" } })));
+    s.ok("PutIntegrationResponse", merge(&bm, json!({ "statusCode": "200" })));
+    s.deploy(&id);
+
+    let get = |s: &mut Sandbox, path: &str, query: &str| s.invoke(json!({ "restApiId": id, "stage": "prod", "httpMethod": "GET", "path": path, "queryString": query }));
+    let out = get(&mut s, "/", "kind=found");
+    assert_eq!(out["statusCode"], 200, "{out}");
+    assert_eq!(serde_json::from_str::<Value>(out["body"].as_str().unwrap()).unwrap(), json!({"kind": "found", "method": "GET", "stage": "prod"}));
+    let out = get(&mut s, "/", "kind=missing");
+    assert_eq!((out["statusCode"].clone(), out["body"].clone()), (json!(404), json!("{\"message\": \"no missing here\"}")));
+    let out = get(&mut s, "/", "kind=teapot");
+    assert_eq!(out["statusCode"], 418, "{out}");
+    assert_eq!(out["headers"]["X-Brew"], "tea");
+    let out = s.invoke(json!({ "restApiId": id, "stage": "prod", "httpMethod": "POST", "path": "/echo", "queryString": "who=kim", "body": "{\"items\": [1, 2, {\"a\": \"b\"}]}" }));
+    assert_eq!(out["statusCode"], 200, "{out}");
+    assert_eq!(serde_json::from_str::<Value>(out["body"].as_str().unwrap()).unwrap(), json!({"items": [1, 2, {"a": "b"}], "count": 3, "who": "kim"}));
+    let out = get(&mut s, "/broken", "");
+    assert_eq!(out["statusCode"], 500);
+    let trace = out["trace"].to_string();
+    assert!(trace.contains("Execution failed due to configuration error"), "{trace}");
+}
