@@ -61,30 +61,13 @@ pub(crate) fn url_encode(s: &str) -> String {
 /// `URLDecoder.decode(s, "UTF-8")`: `+` is a space, `%XX` a byte; a malformed escape is an error
 /// (Java throws IllegalArgumentException).
 pub(crate) fn url_decode(s: &str) -> Result<String, VtlError> {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'+' => {
-                out.push(b' ');
-                i += 1;
-            }
-            b'%' => {
-                let hex = b.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok()).and_then(|h| u8::from_str_radix(h, 16).ok());
-                match hex {
-                    Some(v) => out.push(v),
-                    None => return Err(VtlError::new(format!("$util.urlDecode: illegal hex characters in escape (%) pattern in \"{s}\""))),
-                }
-                i += 3;
-            }
-            c => {
-                out.push(c);
-                i += 1;
-            }
-        }
+    use crate::wire::percent::{decode, decode_strict, DecodeError};
+    match decode_strict(s, true) {
+        Ok(text) => Ok(text),
+        // Java's decoder replaces bytes that are not UTF-8 rather than throwing.
+        Err(DecodeError::NotUtf8) => Ok(decode(s, true)),
+        Err(DecodeError::BadEscape(_)) => Err(VtlError::new(format!("$util.urlDecode: illegal hex characters in escape (%) pattern in \"{s}\""))),
     }
-    Ok(String::from_utf8_lossy(&out).into_owned())
 }
 
 pub(crate) fn base64_encode(s: &str) -> String {

@@ -17,6 +17,7 @@
 
 pub mod eventstream;
 pub mod json;
+pub mod percent;
 pub mod query;
 pub mod rest;
 pub mod s3;

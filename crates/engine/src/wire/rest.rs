@@ -6,7 +6,7 @@
 use base64::{engine::general_purpose::STANDARD as B64, Engine as _};
 use serde_json::{json, Map, Value};
 
-use super::{HttpRequest, HttpResponse};
+use super::{percent, HttpRequest, HttpResponse};
 use crate::kernel::error::AwsError;
 
 /// How a query-string parameter becomes a member.
@@ -332,35 +332,6 @@ pub fn owns_path(path: &str) -> bool {
     service_for(None, path).is_some()
 }
 
-fn decode_component(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'%' if i + 2 < bytes.len() => match u8::from_str_radix(std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("zz"), 16) {
-                Ok(b) => {
-                    out.push(b);
-                    i += 3;
-                }
-                Err(_) => {
-                    out.push(b'%');
-                    i += 1;
-                }
-            },
-            b'+' => {
-                out.push(b' ');
-                i += 1;
-            }
-            b => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 /// Matches a path against a template; returns the labels.
 fn match_path(template: &str, path: &str) -> Option<Vec<(String, String)>> {
     let path = path.trim_end_matches('/');
@@ -374,14 +345,14 @@ fn match_path(template: &str, path: &str) -> Option<Vec<(String, String)>> {
                 if rest.is_empty() {
                     return None;
                 }
-                labels.push((greedy.to_string(), decode_component(&rest)));
+                labels.push((greedy.to_string(), percent::decode(&rest, false)));
                 return Some(labels);
             }
             let v = p.get(i)?;
             if v.is_empty() {
                 return None;
             }
-            labels.push((label.to_string(), decode_component(v)));
+            labels.push((label.to_string(), percent::decode(v, false)));
         } else if p.get(i) != Some(seg) {
             return None;
         }
@@ -429,7 +400,7 @@ fn build_input(route: &'static Route, labels: Vec<(String, String)>, query: &str
     }
     for pair in query.split('&').filter(|p| !p.is_empty()) {
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        let (k, v) = (decode_component(k), decode_component(v));
+        let (k, v) = (percent::decode(k, true), percent::decode(v, true));
         let Some((_, member, kind)) = route.query.iter().find(|(q, _, _)| *q == k) else { continue };
         let value = match kind {
             Kind::Text => Value::String(v),

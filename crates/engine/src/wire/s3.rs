@@ -11,7 +11,7 @@
 use base64::{engine::general_purpose::STANDARD as B64, Engine as _};
 use serde_json::{json, Map, Value};
 
-use super::{xml, HttpRequest, HttpResponse, Inbound};
+use super::{percent, xml, HttpRequest, HttpResponse, Inbound};
 use crate::kernel::{error::AwsError, time, Answer};
 use crate::services::s3::errors;
 
@@ -23,45 +23,14 @@ pub fn is_s3(req: &HttpRequest, signing: Option<&str>) -> bool {
         return true;
     }
     let query = req.path.split_once('?').map_or("", |(_, q)| q);
-    query.split('&').any(|p| p.starts_with("X-Amz-Credential=") && decode(&p[17..], true).contains("/s3/aws4_request"))
+    query.split('&').any(|p| p.starts_with("X-Amz-Credential=") && percent::decode(&p[17..], true).contains("/s3/aws4_request"))
 }
 
 /// Region from a presigned URL's `X-Amz-Credential`.
 pub fn presigned_region(req: &HttpRequest) -> Option<String> {
     let query = req.path.split_once('?').map_or("", |(_, q)| q);
     let cred = query.split('&').find_map(|p| p.strip_prefix("X-Amz-Credential="))?;
-    decode(cred, true).split('/').nth(2).map(str::to_string)
-}
-
-/// Percent-decoding (bytes that are not UTF-8 are replaced); `plus` turns `+` into a space, as
-/// query strings mean it.
-fn decode(s: &str, plus: bool) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'%' if i + 3 <= bytes.len() => match std::str::from_utf8(&bytes[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok()) {
-                Some(b) => {
-                    out.push(b);
-                    i += 3;
-                }
-                None => {
-                    out.push(b'%');
-                    i += 1;
-                }
-            },
-            b'+' if plus => {
-                out.push(b' ');
-                i += 1;
-            }
-            b => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    percent::decode(cred, true).split('/').nth(2).map(str::to_string)
 }
 
 fn s3_error(e: &AwsError, request_id: &str, head: bool) -> HttpResponse {
@@ -108,8 +77,8 @@ impl Query {
             q.split('&')
                 .filter(|p| !p.is_empty())
                 .map(|p| match p.split_once('=') {
-                    Some((k, v)) => (decode(k, true), decode(v, true)),
-                    None => (decode(p, true), String::new()),
+                    Some((k, v)) => (percent::decode(k, true), percent::decode(v, true)),
+                    None => (percent::decode(p, true), String::new()),
                 })
                 .collect(),
         )
@@ -367,8 +336,8 @@ pub fn parse(req: &HttpRequest, region: String) -> Result<Inbound, AwsError> {
     let q = Query::parse(query);
     let path = path.strip_prefix('/').unwrap_or(path);
     let (bucket, key) = match path.split_once('/') {
-        Some((b, k)) => (decode(b, false), (!k.is_empty()).then(|| decode(k, false))),
-        None => (decode(path, false), None),
+        Some((b, k)) => (percent::decode(b, false), (!k.is_empty()).then(|| percent::decode(k, false))),
+        None => (percent::decode(path, false), None),
     };
     let method = req.method.as_str();
     let mut input = Map::new();

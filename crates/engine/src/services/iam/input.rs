@@ -215,24 +215,6 @@ pub fn url_encode(s: &str) -> String {
     out
 }
 
-pub fn url_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' && i + 2 < b.len() {
-            if let Some(byte) = std::str::from_utf8(&b[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok()) {
-                out.push(byte);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(b[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 /// A page of `items` (in order) after `marker` (the key of the first item of this page).
 pub fn page<T: Clone>(items: Vec<(String, T)>, max: usize, marker: Option<&str>) -> (Vec<T>, Option<String>) {
     let start = match marker {

@@ -9,7 +9,7 @@ use serde_json::{json, Map, Value};
 
 use super::{
     eval::{self, Applied, Caller, Decision, PolicyRole, RequestContext},
-    input::{invalid_input, page, paged, url_decode, Input},
+    input::{invalid_input, page, paged, Input},
     managed,
     policy::{Policy, PolicyKind, PrincipalKind},
     EntityKind, Iam,
@@ -206,6 +206,6 @@ pub fn decode_document(doc: &str) -> String {
     if doc.trim_start().starts_with('{') {
         doc.to_string()
     } else {
-        url_decode(doc)
+        crate::wire::percent::decode(doc, false)
     }
 }

@@ -3,8 +3,11 @@
 
 use serde_json::{json, Value};
 
-use super::input::url_decode;
 use crate::{Engine, EngineConfig, Request};
+
+fn url_decode(s: &str) -> String {
+    crate::wire::percent::decode(s, false)
+}
 
 const T0: i64 = 1_795_608_000_000;
 const TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;

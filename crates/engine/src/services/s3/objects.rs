@@ -489,29 +489,11 @@ fn parse_copy_source(source: &str) -> Result<(String, String), AwsError> {
     }
     let path = path.strip_prefix('/').unwrap_or(path);
     let (bucket, key) = path.split_once('/').ok_or_else(invalid)?;
-    let key = percent_decode(key).ok_or_else(invalid)?;
+    let key = crate::wire::percent::decode_strict(key, false).map_err(|_| invalid())?;
     if bucket.is_empty() || key.is_empty() {
         return Err(invalid());
     }
     Ok((bucket.to_string(), key))
-}
-
-/// Percent-decoding into UTF-8 (`None` for bad escapes or bytes that are not UTF-8).
-pub fn percent_decode(s: &str) -> Option<String> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = s.get(i + 1..i + 3)?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
 }
 
 pub fn copy_object(s3: &mut S3, cx: &mut Cx, input: &Value) -> Result<Value, AwsError> {
