@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 
 use super::transfer::{
     formats::gzip,
-    import::{START_MS, STEP_BYTES, STEP_MS},
+    import::{INFLATE_STEP_BYTES, START_MS, STEP_BYTES, STEP_MS},
 };
 use crate::{AwsError, Engine, EngineConfig, Request};
 
@@ -340,18 +340,24 @@ fn progress_grows_step_by_step_and_survives_a_reload() {
     put_object(&mut e, "source-bucket", "big/rows.csv.gz", &gzip(&body));
     let arn =
         ok(ddb(&mut e, "ImportTable", request("big/", "Big", "CSV", json!({"InputCompressionType": "GZIP"}))))["ImportTableDescription"]["ImportArn"].as_str().unwrap().to_string();
-    // The first step (after the start delay) lists and fetches the object, the next reads one chunk.
+    // The first step (after the start delay) lists and fetches the object; the next ones
+    // inflate it, INFLATE_STEP_BYTES of text each; the one after reads one chunk of records.
+    let inflate_steps = body.len().div_ceil(INFLATE_STEP_BYTES) as i64;
+    assert!(inflate_steps >= 2);
     advance_ms(&mut e, START_MS + STEP_MS);
+    assert_eq!(describe(&mut e, &arn)["ProcessedItemCount"], 0, "still inflating");
+    advance_ms(&mut e, inflate_steps * STEP_MS);
     let d = describe(&mut e, &arn);
     assert_eq!(d["ImportStatus"], "IN_PROGRESS");
     let first = d["ProcessedItemCount"].as_u64().unwrap();
     assert!(first > 0 && first < 30_000, "{d}");
     assert!(d["ProcessedSizeBytes"].as_u64().unwrap() >= STEP_BYTES as u64);
 
-    // Reload: the job record carries the offset; the object is fetched again, then read on.
+    // Reload: the job record carries the offset; the object is fetched and inflated again,
+    // then read on.
     let records = e.snapshot();
     let mut e = Engine::restore(EngineConfig::default(), H, records).unwrap();
-    advance_ms(&mut e, 2 * STEP_MS);
+    advance_ms(&mut e, (2 + inflate_steps) * STEP_MS);
     let d = describe(&mut e, &arn);
     assert!(d["ProcessedItemCount"].as_u64().unwrap() > first, "{d}");
     let done = wait(&mut e, &arn);

@@ -28,87 +28,142 @@ pub fn gzip(data: &[u8]) -> Vec<u8> {
 /// Everything in a gzip stream (every member, as `gzip -d` reads concatenated files), checked
 /// against each member's CRC-32 and length.
 pub fn gunzip(data: &[u8]) -> Result<Vec<u8>, String> {
-    let mut out = Vec::new();
-    let mut at = 0;
-    while at < data.len() {
-        let member = &data[at..];
-        if member.len() < 18 || member[0] != 0x1f || member[1] != 0x8b {
-            return Err("The object is not in gzip format.".into());
-        }
-        if member[2] != 8 {
-            return Err("The gzip object uses an unknown compression method.".into());
-        }
-        let flags = member[3];
-        let mut p = 10;
-        let need = |p: usize, n: usize| if p + n <= member.len() { Ok(()) } else { Err("The gzip object ends unexpectedly.".to_string()) };
-        if flags & 4 != 0 {
-            need(p, 2)?;
-            let xlen = u16::from_le_bytes([member[p], member[p + 1]]) as usize;
-            p += 2;
-            need(p, xlen)?;
-            p += xlen;
-        }
-        for flag in [8u8, 16] {
-            if flags & flag != 0 {
-                let end = member[p..].iter().position(|&b| b == 0).ok_or("The gzip object ends unexpectedly.")?;
-                p += end + 1;
-            }
-        }
-        if flags & 2 != 0 {
-            need(p, 2)?;
-            p += 2;
-        }
-        let (inflated, used) = inflate_raw(&member[p..])?;
-        p += used;
-        need(p, 8)?;
-        let crc = u32::from_le_bytes([member[p], member[p + 1], member[p + 2], member[p + 3]]);
-        let len = u32::from_le_bytes([member[p + 4], member[p + 5], member[p + 6], member[p + 7]]);
-        if crc != crc32fast::hash(&inflated) || len != inflated.len() as u32 {
-            return Err("The gzip object is corrupt (CRC or length mismatch).".into());
-        }
-        out.extend_from_slice(&inflated);
-        at += p + 8;
-        // Trailing zero padding after the last member is tolerated, as gzip does.
-        if data[at..].iter().all(|&b| b == 0) {
-            break;
-        }
-    }
-    Ok(out)
+    let mut g = Gunzip::new(data.to_vec());
+    while !g.advance(usize::MAX)? {}
+    Ok(g.into_output())
 }
 
 /// The most one gzip object may decompress to (a bomb must not exhaust the tab's memory).
 pub const MAX_INFLATED: usize = 512 << 20;
 
-/// Inflates one raw deflate stream; returns the bytes and how much input it used.
-fn inflate_raw(input: &[u8]) -> Result<(Vec<u8>, usize), String> {
-    use miniz_oxide::inflate::{
-        core::{decompress, inflate_flags, DecompressorOxide},
-        TINFLStatus,
-    };
-    let mut state = Box::<DecompressorOxide>::default();
-    let mut out = vec![0u8; (input.len() * 4).clamp(64 * 1024, 1 << 26)];
-    let (mut in_at, mut out_at) = (0, 0);
-    loop {
-        let flags = inflate_flags::TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF | inflate_flags::TINFL_FLAG_HAS_MORE_INPUT;
-        let (status, read, written) = decompress(&mut state, &input[in_at..], &mut out, out_at, flags);
-        in_at += read;
-        out_at += written;
-        match status {
-            TINFLStatus::Done => {
-                out.truncate(out_at);
-                return Ok((out, in_at));
-            }
-            TINFLStatus::HasMoreOutput => {
-                let len = out.len();
-                if len >= MAX_INFLATED {
-                    return Err(format!("The object decompresses to more than the sandbox's {} MiB per object.", MAX_INFLATED >> 20));
+/// A gzip object inflated a slice at a time, so a host gets control back between slices (an
+/// import inflates in steps of its own; see `import.rs`). Every member is read, as `gzip -d`
+/// reads concatenated files, and checked against its CRC-32 and length.
+pub struct Gunzip {
+    data: Vec<u8>,
+    /// Where the current member's deflate data continues in `data` (None between members).
+    member: Option<Member>,
+    /// Where the next member begins.
+    at: usize,
+    out: Vec<u8>,
+    done: bool,
+}
+
+struct Member {
+    state: Box<miniz_oxide::inflate::core::DecompressorOxide>,
+    in_at: usize,
+    /// Where this member's output begins in `out`.
+    out_start: usize,
+    /// CRC-32 of the member's output so far (checked slice by slice, not all at the end).
+    crc: crc32fast::Hasher,
+}
+
+impl std::fmt::Debug for Gunzip {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Gunzip").field("compressed", &self.data.len()).field("inflated", &self.out.len()).field("done", &self.done).finish()
+    }
+}
+
+impl Gunzip {
+    pub fn new(data: Vec<u8>) -> Gunzip {
+        Gunzip { data, member: None, at: 0, out: Vec::new(), done: false }
+    }
+
+    /// Inflates up to about `budget` more bytes of output. `Ok(true)` once every member has been
+    /// read and checked.
+    pub fn advance(&mut self, budget: usize) -> Result<bool, String> {
+        use miniz_oxide::inflate::{
+            core::{decompress, inflate_flags, DecompressorOxide},
+            TINFLStatus,
+        };
+        let mut produced = 0usize;
+        while !self.done && produced < budget {
+            let Some(member) = self.member.as_mut() else {
+                if self.at >= self.data.len() {
+                    self.done = true;
+                    break;
                 }
-                out.resize((len * 2).min(MAX_INFLATED), 0);
+                let header = member_header(&self.data[self.at..])?;
+                self.member = Some(Member { state: Box::<DecompressorOxide>::default(), in_at: self.at + header, out_start: self.out.len(), crc: crc32fast::Hasher::new() });
+                continue;
+            };
+            // The output buffer must hold the whole member (back-references point into it);
+            // offering only `budget` more bytes of it is what bounds a slice.
+            let room = (budget - produced).clamp(64 << 10, 8 << 20);
+            let out_at = self.out.len();
+            if out_at >= MAX_INFLATED {
+                return Err(format!("The object decompresses to more than the sandbox's {} MiB per object.", MAX_INFLATED >> 20));
             }
-            TINFLStatus::NeedsMoreInput | TINFLStatus::FailedCannotMakeProgress => return Err("The gzip object ends unexpectedly.".into()),
-            _ => return Err("The gzip object is corrupt (invalid deflate data).".into()),
+            let limit = (out_at + room).min(MAX_INFLATED);
+            self.out.resize(limit, 0);
+            let flags = inflate_flags::TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF | inflate_flags::TINFL_FLAG_HAS_MORE_INPUT;
+            let (status, read, written) = decompress(&mut member.state, &self.data[member.in_at..], &mut self.out[member.out_start..limit], out_at - member.out_start, flags);
+            member.in_at += read;
+            self.out.truncate(out_at + written);
+            member.crc.update(&self.out[out_at..]);
+            produced += written;
+            match status {
+                TINFLStatus::HasMoreOutput => {}
+                TINFLStatus::Done => {
+                    let p = member.in_at;
+                    let trailer = self.data.get(p..p + 8).ok_or("The gzip object ends unexpectedly.")?;
+                    let crc = u32::from_le_bytes([trailer[0], trailer[1], trailer[2], trailer[3]]);
+                    let len = u32::from_le_bytes([trailer[4], trailer[5], trailer[6], trailer[7]]);
+                    let inflated = self.out.len() - member.out_start;
+                    if crc != member.crc.clone().finalize() || len != inflated as u32 {
+                        return Err("The gzip object is corrupt (CRC or length mismatch).".into());
+                    }
+                    self.member = None;
+                    self.at = p + 8;
+                    // Trailing zero padding after the last member is tolerated, as gzip does.
+                    self.done = self.data[self.at..].iter().all(|&b| b == 0);
+                }
+                TINFLStatus::NeedsMoreInput | TINFLStatus::FailedCannotMakeProgress => return Err("The gzip object ends unexpectedly.".into()),
+                _ => return Err("The gzip object is corrupt (invalid deflate data).".into()),
+            }
+        }
+        Ok(self.done)
+    }
+
+    /// How much has been inflated so far.
+    pub fn inflated(&self) -> usize {
+        self.out.len()
+    }
+
+    pub fn into_output(self) -> Vec<u8> {
+        self.out
+    }
+}
+
+/// The length of a gzip member's header (RFC 1952 §2.3) at the start of `member`.
+fn member_header(member: &[u8]) -> Result<usize, String> {
+    if member.len() < 18 || member[0] != 0x1f || member[1] != 0x8b {
+        return Err("The object is not in gzip format.".into());
+    }
+    if member[2] != 8 {
+        return Err("The gzip object uses an unknown compression method.".into());
+    }
+    let flags = member[3];
+    let mut p = 10;
+    let need = |p: usize, n: usize| if p + n <= member.len() { Ok(()) } else { Err("The gzip object ends unexpectedly.".to_string()) };
+    if flags & 4 != 0 {
+        need(p, 2)?;
+        let xlen = u16::from_le_bytes([member[p], member[p + 1]]) as usize;
+        p += 2;
+        need(p, xlen)?;
+        p += xlen;
+    }
+    for flag in [8u8, 16] {
+        if flags & flag != 0 {
+            let end = member.get(p..).and_then(|m| m.iter().position(|&b| b == 0)).ok_or("The gzip object ends unexpectedly.")?;
+            p += end + 1;
         }
     }
+    if flags & 2 != 0 {
+        need(p, 2)?;
+        p += 2;
+    }
+    Ok(p)
 }
 
 // ---------------------------------------------------------------- records
@@ -743,6 +798,40 @@ mod tests {
 
     fn item(v: Value) -> Item {
         item_from_json(&v).unwrap()
+    }
+
+    #[test]
+    fn gunzip_inflates_a_slice_at_a_time_across_members() {
+        let a: Vec<u8> = (0..3_000_000u32).map(|i| (i % 251) as u8 ^ (i / 7919) as u8).collect();
+        let b = b"second member\n".repeat(100_000);
+        let mut z = gzip(&a);
+        z.extend(gzip(&b));
+        let mut g = Gunzip::new(z.clone());
+        let (mut slices, mut before) = (0, 0);
+        while !g.advance(1 << 20).unwrap() {
+            let grew = g.inflated() - before;
+            assert!(grew <= 1 << 20, "a slice stays within its budget: {grew}");
+            before = g.inflated();
+            slices += 1;
+        }
+        assert!(slices >= 3, "{slices} slices");
+        let mut whole = a.clone();
+        whole.extend_from_slice(&b);
+        assert_eq!(g.into_output(), whole);
+        // A corrupt trailer is found when the member ends, slice by slice as at once.
+        let mut bad = z.clone();
+        let n = gzip(&a).len();
+        bad[n - 5] ^= 1;
+        let mut g = Gunzip::new(bad);
+        let failed = loop {
+            match g.advance(1 << 20) {
+                Ok(true) => break None,
+                Ok(false) => {}
+                Err(e) => break Some(e),
+            }
+        };
+        assert_eq!(failed.as_deref(), Some("The gzip object is corrupt (CRC or length mismatch)."));
+        assert_eq!(gunzip(&[]).unwrap(), Vec::<u8>::new());
     }
 
     #[test]

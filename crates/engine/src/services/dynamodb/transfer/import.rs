@@ -3,7 +3,7 @@
 //! ImportTable validates, creates the table (CREATING until the import ends; its usual
 //! one-second activation is held back while an import fills it) and records the import. Then
 //! timer steps: ListObjectsV2 over the prefix (all pages), and for each object a GetObject,
-//! decompression, and up to [`STEP_BYTES`] of records per step, each step [`STEP_MS`] of virtual
+//! inflation ([`INFLATE_STEP_BYTES`] of text per step for gzip), and up to [`STEP_BYTES`] of records per step, each step [`STEP_MS`] of virtual
 //! time after the last, so a large import neither blocks the worker nor the page for long and
 //! DescribeImport shows it progress. What AWS does, from its documentation and measurements:
 //! a bad record (unparseable, no `Item`, a missing or mistyped key) is counted in ErrorCount,
@@ -96,8 +96,15 @@ pub struct Import {
 #[derive(Debug)]
 pub struct Reading {
     object: usize,
+    /// The object's text, once it is whole (empty while `inflating`).
     text: String,
+    /// A gzip object being inflated, [`INFLATE_STEP_BYTES`] of output per step.
+    inflating: Option<formats::Gunzip>,
 }
+
+/// How much of a gzip object one step inflates: a slice, so a large object never holds up the
+/// host's answers in one go (the records are then read [`STEP_BYTES`] per step).
+pub const INFLATE_STEP_BYTES: usize = 2 << 20;
 
 /// What an S3 call of an import was for.
 pub(crate) struct Then {
@@ -492,28 +499,69 @@ pub(crate) fn resume(db: &mut DynamoDb, cx: &mut Cx, then: Then, answer: Result<
         }
         (Waiting::Get(object), Ok(answer)) => {
             let body = answer.get("Body").and_then(Value::as_str).unwrap_or_default();
-            let text = unb64(body)
-                .and_then(|raw| if import.compression == "GZIP" { formats::gunzip(&raw) } else { Ok(raw) })
-                .and_then(|bytes| String::from_utf8(bytes).map_err(|_| "The object is not UTF-8 text".to_string()));
-            match text {
-                Ok(text) => {
-                    db.transfer.reading.insert(id.clone(), Reading { object, text });
+            let reading = unb64(body).and_then(|raw| {
+                if import.compression == "GZIP" {
+                    Ok(Reading { object, text: String::new(), inflating: Some(formats::Gunzip::new(raw)) })
+                } else {
+                    utf8(raw).map(|text| Reading { object, text, inflating: None })
+                }
+            });
+            match reading {
+                Ok(reading) => {
+                    db.transfer.reading.insert(id.clone(), reading);
                     // Fetching and decoding a large object is a step of its own.
                     cx.schedule(cx.now_ms + STEP_MS, json!({"action": IMPORT_STEP_ACTION, "import": id}));
-                    return Ok(Step::Done(Value::Null));
+                    Ok(Step::Done(Value::Null))
                 }
                 Err(message) => {
-                    // The whole object is one error; the import goes on with the next.
-                    let key = import.objects.as_ref().and_then(|o| o.get(object)).map(|o| o.0.clone()).unwrap_or_default();
-                    import.processed_items += 1;
-                    import.errors += 1;
-                    let log = vec![error_event(import, &key, 0, &message)];
-                    next_object(import);
-                    write_log(cx, import, log);
-                    cx.journal.put_json(import_key(&region, &id), &*import);
+                    object_failed(db, cx, &region, &id, &message);
+                    Ok(advance(db, cx, &region, &id))
                 }
             }
-            Ok(advance(db, cx, &region, &id))
+        }
+    }
+}
+
+fn utf8(bytes: Vec<u8>) -> Result<String, String> {
+    String::from_utf8(bytes).map_err(|_| "The object is not UTF-8 text".to_string())
+}
+
+/// The whole current object is one error (not gzip, not text, ...); the import goes on with
+/// the next.
+fn object_failed(db: &mut DynamoDb, cx: &mut Cx, region: &str, id: &str, message: &str) {
+    db.transfer.reading.remove(id);
+    let Some(import) = job(db, region, id) else { return };
+    let key = import.objects.as_ref().and_then(|o| o.get(import.object)).map(|o| o.0.clone()).unwrap_or_default();
+    import.processed_items += 1;
+    import.errors += 1;
+    let log = vec![error_event(import, &key, 0, message)];
+    next_object(import);
+    write_log(cx, import, log);
+    cx.journal.put_json(import_key(region, id), &*import);
+}
+
+/// Inflates the next slice of the current gzip object; `Some(step)` while it is not whole yet
+/// (or when it failed), None once the text is ready for [`chunk`].
+fn inflate(db: &mut DynamoDb, cx: &mut Cx, region: &str, id: &str) -> Option<Step> {
+    let reading = db.transfer.reading.get_mut(id)?;
+    let gz = reading.inflating.as_mut()?;
+    let result = gz.advance(INFLATE_STEP_BYTES).and_then(|whole| match whole {
+        false => Ok(false),
+        true => {
+            let bytes = reading.inflating.take().map(formats::Gunzip::into_output).unwrap_or_default();
+            reading.text = utf8(bytes)?;
+            Ok(true)
+        }
+    });
+    match result {
+        // The next slice (or the first records) in the next step.
+        Ok(_) => {
+            cx.schedule(cx.now_ms + STEP_MS, json!({"action": IMPORT_STEP_ACTION, "import": id}));
+            Some(Step::Done(Value::Null))
+        }
+        Err(message) => {
+            object_failed(db, cx, region, id, &message);
+            Some(advance(db, cx, region, id))
         }
     }
 }
@@ -546,6 +594,9 @@ fn advance(db: &mut DynamoDb, cx: &mut Cx, region: &str, id: &str) -> Step {
             input["ExpectedBucketOwner"] = json!(o);
         }
         return Step::Call(Request::new("s3", "GetObject", region, input), Box::new(super::Then::Import(Then { id: id.to_string(), what: Waiting::Get(object) })));
+    }
+    if let Some(step) = inflate(db, cx, region, id) {
+        return step;
     }
     chunk(db, cx, region, id);
     let Some(import) = job(db, region, id) else {
