@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 
 use super::transfer::{
     formats::gzip,
-    import::{INFLATE_STEP_BYTES, START_MS, STEP_BYTES, STEP_MS},
+    import::{FETCH_STEP_BYTES, INFLATE_STEP_BYTES, START_MS, STEP_BYTES, STEP_MS},
 };
 use crate::{AwsError, Engine, EngineConfig, Request};
 
@@ -366,6 +366,34 @@ fn progress_grows_step_by_step_and_survives_a_reload() {
     assert_eq!(ok(ddb(&mut e, "DescribeTable", json!({"TableName": "Big"})))["Table"]["ItemCount"], 30_000);
     let got = ok(ddb(&mut e, "GetItem", json!({"TableName": "Big", "Key": {"pk": {"S": "user-0012345"}, "n": {"N": "12345"}}})));
     assert_eq!(got["Item"]["payload"]["S"].as_str().unwrap().len(), 80);
+}
+
+#[test]
+fn a_large_object_is_fetched_in_ranges_and_a_change_between_them_fails_the_import() {
+    let mut e = engine();
+    let body = big_csv(60_000); // ~6 MB: two ranges
+    let ranges = (body.len() as u64).div_ceil(FETCH_STEP_BYTES) as i64;
+    assert_eq!(ranges, 2);
+    put_object(&mut e, "source-bucket", "ranged/rows.csv", &body);
+    let arn = ok(ddb(&mut e, "ImportTable", request("ranged/", "Ranged", "CSV", json!({}))))["ImportTableDescription"]["ImportArn"].as_str().unwrap().to_string();
+    // One range per step: nothing is read until the object is whole.
+    advance_ms(&mut e, START_MS);
+    assert_eq!(describe(&mut e, &arn)["ProcessedItemCount"], 0, "first range only");
+    advance_ms(&mut e, STEP_MS);
+    assert_eq!(describe(&mut e, &arn)["ProcessedItemCount"], 0, "the object is whole now");
+    advance_ms(&mut e, STEP_MS);
+    assert!(describe(&mut e, &arn)["ProcessedItemCount"].as_u64().unwrap() > 0);
+    let done = wait(&mut e, &arn);
+    assert_eq!((done["ImportStatus"].as_str(), done["ImportedItemCount"].as_u64()), (Some("COMPLETED"), Some(60_000)));
+
+    // The object is replaced after its first range was read: the next range is read IfMatch the
+    // first one's ETag, and S3's PreconditionFailed ends the import, as a failed S3 read does.
+    put_object(&mut e, "source-bucket", "changing/rows.csv", &body);
+    let arn = ok(ddb(&mut e, "ImportTable", request("changing/", "Changing", "CSV", json!({}))))["ImportTableDescription"]["ImportArn"].as_str().unwrap().to_string();
+    advance_ms(&mut e, START_MS);
+    put_object(&mut e, "source-bucket", "changing/rows.csv", &big_csv(50_000));
+    let done = wait(&mut e, &arn);
+    assert_eq!((done["ImportStatus"].as_str(), done["FailureCode"].as_str()), (Some("FAILED"), Some("S3PreconditionFailed")), "{done}");
 }
 
 #[test]

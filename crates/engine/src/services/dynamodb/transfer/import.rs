@@ -2,8 +2,8 @@
 //!
 //! ImportTable validates, creates the table (CREATING until the import ends; its usual
 //! one-second activation is held back while an import fills it) and records the import. Then
-//! timer steps: ListObjectsV2 over the prefix (all pages), and for each object a GetObject,
-//! inflation ([`INFLATE_STEP_BYTES`] of text per step for gzip), and up to [`STEP_BYTES`] of records per step, each step [`STEP_MS`] of virtual
+//! timer steps: ListObjectsV2 over the prefix (all pages), and for each object ranged GetObjects
+//! ([`FETCH_STEP_BYTES`] per step), inflation ([`INFLATE_STEP_BYTES`] of text per step for gzip), and up to [`STEP_BYTES`] of records per step, each step [`STEP_MS`] of virtual
 //! time after the last, so a large import neither blocks the worker nor the page for long and
 //! DescribeImport shows it progress. What AWS does, from its documentation and measurements:
 //! a bad record (unparseable, no `Item`, a missing or mistyped key) is counted in ErrorCount,
@@ -96,14 +96,26 @@ pub struct Import {
 #[derive(Debug)]
 pub struct Reading {
     object: usize,
-    /// The object's text, once it is whole (empty while `inflating`).
-    text: String,
-    /// A gzip object being inflated, [`INFLATE_STEP_BYTES`] of output per step.
-    inflating: Option<formats::Gunzip>,
+    stage: Stage,
 }
 
-/// How much of a gzip object one step inflates: a slice, so a large object never holds up the
-/// host's answers in one go (the records are then read [`STEP_BYTES`] per step).
+/// How far an object has been read into memory: each stage takes steps of bounded work, so a
+/// large object never holds up the host's answers in one go.
+#[derive(Debug)]
+enum Stage {
+    /// Ranged GetObjects of [`FETCH_STEP_BYTES`]; the object's size and ETag come with the first
+    /// (the later ranges are read `IfMatch` it, so a changed object is an error, not a mix).
+    Fetching { raw: Vec<u8>, size: u64, etag: String },
+    /// A gzip object being inflated, [`INFLATE_STEP_BYTES`] of output per step.
+    Inflating(formats::Gunzip),
+    /// The object's text, whole: records are read [`STEP_BYTES`] per step.
+    Text(String),
+}
+
+/// How much of an object one step fetches from S3.
+pub const FETCH_STEP_BYTES: u64 = 4 << 20;
+
+/// How much of a gzip object one step inflates.
 pub const INFLATE_STEP_BYTES: usize = 2 << 20;
 
 /// What an S3 call of an import was for.
@@ -498,18 +510,18 @@ pub(crate) fn resume(db: &mut DynamoDb, cx: &mut Cx, then: Then, answer: Result<
             Ok(advance(db, cx, &region, &id))
         }
         (Waiting::Get(object), Ok(answer)) => {
+            let gzip = import.compression == "GZIP";
             let body = answer.get("Body").and_then(Value::as_str).unwrap_or_default();
-            let reading = unb64(body).and_then(|raw| {
-                if import.compression == "GZIP" {
-                    Ok(Reading { object, text: String::new(), inflating: Some(formats::Gunzip::new(raw)) })
-                } else {
-                    utf8(raw).map(|text| Reading { object, text, inflating: None })
-                }
-            });
-            match reading {
-                Ok(reading) => {
-                    db.transfer.reading.insert(id.clone(), reading);
-                    // Fetching and decoding a large object is a step of its own.
+            let fetched = unb64(body).and_then(|bytes| fetched(db.transfer.reading.remove(&id).filter(|r| r.object == object), &answer, bytes));
+            let stage = match fetched {
+                Ok(Stage::Fetching { raw, size, .. }) if raw.len() as u64 >= size => whole(raw, gzip),
+                Ok(stage) => Ok(stage),
+                Err(message) => Err(message),
+            };
+            match stage {
+                Ok(stage) => {
+                    db.transfer.reading.insert(id.clone(), Reading { object, stage });
+                    // Each range fetched (and decoded) is a step of its own.
                     cx.schedule(cx.now_ms + STEP_MS, json!({"action": IMPORT_STEP_ACTION, "import": id}));
                     Ok(Step::Done(Value::Null))
                 }
@@ -519,6 +531,39 @@ pub(crate) fn resume(db: &mut DynamoDb, cx: &mut Cx, then: Then, answer: Result<
                 }
             }
         }
+    }
+}
+
+/// The fetching stage after a GetObject answer: `bytes` appended to what earlier ranges read.
+fn fetched(reading: Option<Reading>, answer: &Value, bytes: Vec<u8>) -> Result<Stage, String> {
+    match reading {
+        Some(Reading { stage: Stage::Fetching { mut raw, size, etag }, .. }) => {
+            raw.extend_from_slice(&bytes);
+            Ok(Stage::Fetching { raw, size, etag })
+        }
+        _ => {
+            // "bytes 0-4194303/10485760" for a range, else the whole object came.
+            let size = answer.get("ContentRange").and_then(Value::as_str).and_then(|r| r.rsplit('/').next()).and_then(|n| n.parse().ok()).unwrap_or(bytes.len() as u64);
+            if size > MAX_OBJECT_BYTES {
+                return Err(format!("The object is larger than the sandbox's {} MiB per object.", MAX_OBJECT_BYTES >> 20));
+            }
+            let etag = answer.get("ETag").and_then(Value::as_str).unwrap_or_default().to_string();
+            let mut raw = Vec::with_capacity(size as usize);
+            raw.extend_from_slice(&bytes);
+            Ok(Stage::Fetching { raw, size, etag })
+        }
+    }
+}
+
+/// The most of one object the sandbox holds in memory while importing it.
+const MAX_OBJECT_BYTES: u64 = 512 << 20;
+
+/// The stage after the last range: inflating a gzip object, or its text.
+fn whole(raw: Vec<u8>, gzip: bool) -> Result<Stage, String> {
+    if gzip {
+        Ok(Stage::Inflating(formats::Gunzip::new(raw)))
+    } else {
+        utf8(raw).map(Stage::Text)
     }
 }
 
@@ -541,21 +586,21 @@ fn object_failed(db: &mut DynamoDb, cx: &mut Cx, region: &str, id: &str, message
 }
 
 /// Inflates the next slice of the current gzip object; `Some(step)` while it is not whole yet
-/// (or when it failed), None once the text is ready for [`chunk`].
+/// (or when it failed), None when its text is ready for [`chunk`].
 fn inflate(db: &mut DynamoDb, cx: &mut Cx, region: &str, id: &str) -> Option<Step> {
     let reading = db.transfer.reading.get_mut(id)?;
-    let gz = reading.inflating.as_mut()?;
-    let result = gz.advance(INFLATE_STEP_BYTES).and_then(|whole| match whole {
-        false => Ok(false),
-        true => {
-            let bytes = reading.inflating.take().map(formats::Gunzip::into_output).unwrap_or_default();
-            reading.text = utf8(bytes)?;
-            Ok(true)
+    let Stage::Inflating(gz) = &mut reading.stage else { return None };
+    let result = match gz.advance(INFLATE_STEP_BYTES) {
+        Ok(true) => {
+            let bytes = std::mem::replace(gz, formats::Gunzip::new(Vec::new())).into_output();
+            utf8(bytes).map(|text| reading.stage = Stage::Text(text))
         }
-    });
+        Ok(false) => Ok(()),
+        Err(message) => Err(message),
+    };
     match result {
         // The next slice (or the first records) in the next step.
-        Ok(_) => {
+        Ok(()) => {
             cx.schedule(cx.now_ms + STEP_MS, json!({"action": IMPORT_STEP_ACTION, "import": id}));
             Some(Step::Done(Value::Null))
         }
@@ -564,6 +609,28 @@ fn inflate(db: &mut DynamoDb, cx: &mut Cx, region: &str, id: &str) -> Option<Ste
             Some(advance(db, cx, region, id))
         }
     }
+}
+
+/// A GetObject for the next range of the current object (the first when nothing is read yet;
+/// an object listed at no more than [`FETCH_STEP_BYTES`] is fetched whole).
+fn get_range(reading: Option<&Reading>, region: &str, id: &str, object: (usize, u64), bucket: String, key: String, owner: Option<String>) -> Option<Step> {
+    let (object, listed_size) = object;
+    let mut input = json!({ "Bucket": bucket, "Key": key });
+    if let Some(o) = &owner {
+        input["ExpectedBucketOwner"] = json!(o);
+    }
+    let from = match reading.filter(|r| r.object == object) {
+        None => 0,
+        Some(Reading { stage: Stage::Fetching { raw, etag, .. }, .. }) => {
+            input["IfMatch"] = json!(etag);
+            raw.len() as u64
+        }
+        Some(_) => return None,
+    };
+    if from > 0 || listed_size > FETCH_STEP_BYTES {
+        input["Range"] = json!(format!("bytes={from}-{}", from + FETCH_STEP_BYTES - 1));
+    }
+    Some(Step::Call(Request::new("s3", "GetObject", region, input), Box::new(super::Then::Import(Then { id: id.to_string(), what: Waiting::Get(object) }))))
 }
 
 fn next_object(import: &mut Import) {
@@ -587,13 +654,9 @@ fn advance(db: &mut DynamoDb, cx: &mut Cx, region: &str, id: &str) -> Step {
     let object = import.object;
     let bucket = import.bucket.clone();
     let owner = import.bucket_owner.clone();
-    let key = import.objects.as_ref().and_then(|o| o.get(object)).map(|o| o.0.clone()).unwrap_or_default();
-    if db.transfer.reading.get(id).is_none_or(|r| r.object != object) {
-        let mut input = json!({ "Bucket": bucket, "Key": key });
-        if let Some(o) = &owner {
-            input["ExpectedBucketOwner"] = json!(o);
-        }
-        return Step::Call(Request::new("s3", "GetObject", region, input), Box::new(super::Then::Import(Then { id: id.to_string(), what: Waiting::Get(object) })));
+    let (key, listed_size) = import.objects.as_ref().and_then(|o| o.get(object)).cloned().unwrap_or_default();
+    if let Some(step) = get_range(db.transfer.reading.get(id), region, id, (object, listed_size), bucket, key, owner) {
+        return step;
     }
     if let Some(step) = inflate(db, cx, region, id) {
         return step;
@@ -702,7 +765,12 @@ fn chunk(db: &mut DynamoDb, cx: &mut Cx, region: &str, id: &str) {
     let key = import.objects.as_ref().and_then(|o| o.get(import.object)).map(|o| o.0.clone()).unwrap_or_default();
     let typed = typed_columns(&table.meta);
     let meta = table.meta.clone();
-    let text = reading.text.as_str();
+    let Stage::Text(text) = &reading.stage else {
+        // Still fetching or inflating (`advance` sees to that first).
+        transfer.reading.insert(id.to_string(), reading);
+        return;
+    };
+    let text = text.as_str();
     let start = import.offset;
     let mut at = start;
     let mut log = Vec::new();
