@@ -12,6 +12,7 @@ use crate::{
     app::{Ctx, Route},
     notify::Notice,
     panels::{
+        form::{bind_text, create_then_open, Created},
         functions::{input_value, select_value},
         ttl::{span, use_sim_now},
     },
@@ -187,25 +188,15 @@ fn create_stream(p: &CreateProps) -> Html {
                     "RoleARN": format!("arn:aws:iam::123456789012:role/firehose-{stream}"),
                 });
             }
-            let (ctx, busy, close) = (ctx.clone(), busy.clone(), close.clone());
-            busy.set(true);
-            wasm_bindgen_futures::spawn_local(async move {
-                match ctx.bridge.send("firehose", "CreateDeliveryStream", req).await {
-                    Ok(_) => {
-                        ctx.notify.emit(Notice::info("Firehose stream created", &format!("{stream} is CREATING; it is ACTIVE after 5 seconds of simulated time.")));
-                        close.emit(());
-                        ctx.navigate.emit(Route::Firehose(Some(stream)));
-                    }
-                    Err(e) => ctx.error(&e),
-                }
-                busy.set(false);
-            });
+            let created = Created {
+                title: "Firehose stream created",
+                message: format!("{stream} is CREATING; it is ACTIVE after 5 seconds of simulated time."),
+                open: Route::Firehose(Some(stream)),
+            };
+            create_then_open(&ctx, &busy, &close, "firehose", "CreateDeliveryStream", req, created);
         })
     };
-    let text = |s: &UseStateHandle<String>| {
-        let s = s.clone();
-        Callback::from(move |e: InputEvent| s.set(input_value(&e)))
-    };
+    let text = bind_text;
     let pick = |s: &UseStateHandle<String>| {
         let s = s.clone();
         Callback::from(move |e: Event| s.set(select_value(&e)))

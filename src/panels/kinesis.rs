@@ -19,6 +19,7 @@ use crate::{
     app::{Ctx, Route},
     notify::Notice,
     panels::{
+        form::{bind_text, create_then_open, Created},
         functions::input_value,
         stream::sim_time,
         ttl::{span, use_sim_now},
@@ -213,25 +214,12 @@ fn create_stream(p: &CreateProps) -> Html {
                     }
                 }
             }
-            let (ctx, busy, close) = (ctx.clone(), busy.clone(), close.clone());
-            busy.set(true);
-            wasm_bindgen_futures::spawn_local(async move {
-                match ctx.bridge.send("kinesis", "CreateStream", req).await {
-                    Ok(_) => {
-                        ctx.notify.emit(Notice::info("Stream created", &format!("{stream} is CREATING; it is ACTIVE after a second of simulated time.")));
-                        close.emit(());
-                        ctx.navigate.emit(Route::Kinesis(Some(stream)));
-                    }
-                    Err(e) => ctx.error(&e),
-                }
-                busy.set(false);
-            });
+            let created =
+                Created { title: "Stream created", message: format!("{stream} is CREATING; it is ACTIVE after a second of simulated time."), open: Route::Kinesis(Some(stream)) };
+            create_then_open(&ctx, &busy, &close, "kinesis", "CreateStream", req, created);
         })
     };
-    let text = |s: &UseStateHandle<String>| {
-        let s = s.clone();
-        Callback::from(move |e: InputEvent| s.set(input_value(&e)))
-    };
+    let text = bind_text;
     html! {
         <form class="card create-stream" onsubmit={submit} aria-label="Create stream">
             <h2>{ "Create a data stream" }</h2>
@@ -469,10 +457,7 @@ fn put_record(p: &PutProps) -> Html {
             });
         })
     };
-    let text = |s: &UseStateHandle<String>| {
-        let s = s.clone();
-        Callback::from(move |e: InputEvent| s.set(input_value(&e)))
-    };
+    let text = bind_text;
     let on_data = {
         let data = data.clone();
         Callback::from(move |e: InputEvent| {

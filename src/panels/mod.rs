@@ -13,6 +13,7 @@ pub mod fn_config;
 pub mod fn_monitor;
 pub mod fn_templates;
 pub mod fn_util;
+pub mod form;
 pub mod functions;
 pub mod global;
 pub mod home;

@@ -10,6 +10,7 @@ use crate::{
     dynamo_json,
     notify::Notice,
     panels::{
+        form::{bind_text, create_then_open, Created},
         indexes::Indexes,
         item_form::ItemEditor,
         partiql::PartiqlEditor,
@@ -285,10 +286,7 @@ fn create_table(p: &CreateProps) -> Html {
     let drafts = use_state(Vec::<IndexDraft>::new);
     let stream = use_state(String::new);
 
-    let text = |s: &UseStateHandle<String>| {
-        let s = s.clone();
-        Callback::from(move |e: InputEvent| s.set(input_value(&e)))
-    };
+    let text = bind_text;
     let select = |s: &UseStateHandle<String>| {
         let s = s.clone();
         Callback::from(move |e: Event| {
@@ -318,19 +316,10 @@ fn create_table(p: &CreateProps) -> Html {
             if !stream.is_empty() {
                 req["StreamSpecification"] = json!({"StreamEnabled": true, "StreamViewType": *stream});
             }
-            let (ctx, on_close, busy, table) = (ctx.clone(), on_close.clone(), busy.clone(), (*name).clone());
-            busy.set(true);
-            wasm_bindgen_futures::spawn_local(async move {
-                match ctx.bridge.send("dynamodb", "CreateTable", req).await {
-                    Ok(_) => {
-                        ctx.notify.emit(Notice::info("Table created", &format!("{table} is CREATING; it turns ACTIVE in a moment of simulated time.")));
-                        on_close.emit(());
-                        ctx.navigate.emit(Route::Tables(Some(table)));
-                    }
-                    Err(e) => ctx.error(&e),
-                }
-                busy.set(false);
-            });
+            let table = (*name).clone();
+            let created =
+                Created { title: "Table created", message: format!("{table} is CREATING; it turns ACTIVE in a moment of simulated time."), open: Route::Tables(Some(table)) };
+            create_then_open(&ctx, &busy, &on_close, "dynamodb", "CreateTable", req, created);
         })
     };
     let type_select = |state: &UseStateHandle<String>, label: &str| {
