@@ -507,6 +507,8 @@ impl Service for DynamoDb {
 }
 
 #[cfg(test)]
+mod test_support;
+#[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod tests_backup;

@@ -2,29 +2,11 @@
 //! RestoreTableFromBackup shapes and errors, CREATING → AVAILABLE on the virtual clock, backups
 //! outliving their table, the SYSTEM backup of a table deleted with PITR on, persistence.
 
-use serde_json::{json, Value};
+use serde_json::json;
 
+use super::test_support::{advance, ddb, err, ok, H};
 use super::{backups::CREATING_MS, pitr::RESTORE_MS};
-use crate::{AwsError, Engine, EngineConfig, Request};
-
-const H: i64 = 1_000_000;
-
-fn ddb(e: &mut Engine, op: &str, input: Value) -> Result<Value, AwsError> {
-    e.call(H, &Request::new("dynamodb", op, "us-east-1", input))
-}
-
-fn ok<T>(r: Result<T, AwsError>) -> T {
-    r.unwrap_or_else(|e| panic!("unexpected error: {e}"))
-}
-
-fn err(r: Result<Value, AwsError>) -> (String, String) {
-    let e = r.expect_err("expected an error");
-    (e.kind, e.message)
-}
-
-fn advance(e: &mut Engine, seconds: i64) {
-    ok(e.control(H, "AdvanceClock", &json!({ "seconds": seconds })));
-}
+use crate::{Engine, EngineConfig};
 
 fn engine() -> Engine {
     let mut e = Engine::new(EngineConfig::default(), H);

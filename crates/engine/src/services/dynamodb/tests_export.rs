@@ -5,21 +5,13 @@
 use base64::{engine::general_purpose::STANDARD as B64, Engine as _};
 use serde_json::{json, Value};
 
-use super::tests_import::{advance_ms, call, ok, put_object, wait};
+use super::test_support::{advance_ms, call, ddb, err, ok};
+use super::tests_import::{put_object, wait};
 use super::transfer::{export::EXPORT_MS, formats::gunzip};
 use crate::services::sqs::digest::md5;
 use crate::{AwsError, Engine, EngineConfig};
 
 const TABLE_ARN: &str = "arn:aws:dynamodb:us-east-1:123456789012:table/Orders";
-
-fn ddb(e: &mut Engine, op: &str, input: Value) -> Result<Value, AwsError> {
-    call(e, "dynamodb", op, input)
-}
-
-fn err(r: Result<Value, AwsError>) -> (String, String) {
-    let e = r.expect_err("expected an error");
-    (e.kind, e.message)
-}
 
 fn put(e: &mut Engine, pk: &str, extra: Value) {
     let mut item = json!({"pk": {"S": pk}});

@@ -5,34 +5,12 @@
 use base64::{engine::general_purpose::STANDARD as B64, Engine as _};
 use serde_json::{json, Value};
 
+use super::test_support::{advance_ms, call, ddb, err, ok, H};
 use super::transfer::{
     formats::gzip,
     import::{FETCH_STEP_BYTES, INFLATE_STEP_BYTES, START_MS, STEP_BYTES, STEP_MS},
 };
-use crate::{AwsError, Engine, EngineConfig, Request};
-
-const H: i64 = 1_000_000;
-
-pub(super) fn call(e: &mut Engine, service: &str, op: &str, input: Value) -> Result<Value, AwsError> {
-    e.call(H, &Request::new(service, op, "us-east-1", input))
-}
-
-fn ddb(e: &mut Engine, op: &str, input: Value) -> Result<Value, AwsError> {
-    call(e, "dynamodb", op, input)
-}
-
-pub(super) fn ok<T>(r: Result<T, AwsError>) -> T {
-    r.unwrap_or_else(|e| panic!("unexpected error: {} {}", e.kind, e.message))
-}
-
-fn err(r: Result<Value, AwsError>) -> (String, String) {
-    let e = r.expect_err("expected an error");
-    (e.kind, e.message)
-}
-
-pub(super) fn advance_ms(e: &mut Engine, ms: i64) {
-    ok(e.control(H, "AdvanceClock", &json!({ "seconds": ms as f64 / 1000.0 })));
-}
+use crate::{Engine, EngineConfig, Request};
 
 pub(super) fn put_object(e: &mut Engine, bucket: &str, key: &str, body: &[u8]) {
     ok(call(e, "s3", "PutObject", json!({"Bucket": bucket, "Key": key, "Body": B64.encode(body)})));

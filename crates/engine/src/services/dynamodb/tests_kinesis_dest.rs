@@ -6,31 +6,10 @@ use base64::{engine::general_purpose::STANDARD as B64, Engine as _};
 use serde_json::{json, Value};
 
 use super::kinesis_dest::TRANSITION_MS;
-use crate::{AwsError, Engine, EngineConfig, Request};
+use super::test_support::{advance_ms, call, ddb, err, ok, H};
+use crate::{AwsError, Engine, EngineConfig};
 
-const H: i64 = 1_000_000;
 const ARN: &str = "arn:aws:kinesis:us-east-1:123456789012:stream/changes";
-
-fn call(e: &mut Engine, service: &str, op: &str, input: Value) -> Result<Value, AwsError> {
-    e.call(H, &Request::new(service, op, "us-east-1", input))
-}
-
-fn ddb(e: &mut Engine, op: &str, input: Value) -> Result<Value, AwsError> {
-    call(e, "dynamodb", op, input)
-}
-
-fn ok<T>(r: Result<T, AwsError>) -> T {
-    r.unwrap_or_else(|e| panic!("unexpected error: {e}"))
-}
-
-fn err(r: Result<Value, AwsError>) -> (String, String) {
-    let e = r.expect_err("expected an error");
-    (e.kind, e.message)
-}
-
-fn advance_ms(e: &mut Engine, ms: i64) {
-    ok(e.control(H, "AdvanceClock", &json!({ "seconds": ms as f64 / 1000.0 })));
-}
 
 fn engine() -> Engine {
     let mut e = Engine::new(EngineConfig::default(), H);

@@ -4,30 +4,13 @@
 
 use serde_json::{json, Value};
 
+use super::test_support::{advance, ddb, err, ok, H};
 use super::ttl::{CHANGE_INTERVAL_MS, TRANSITION_MS};
 use crate::{AwsError, Engine, EngineConfig, Request};
 
 /// The host's clock stays put; virtual time moves with AdvanceClock.
-const H: i64 = 1_000_000;
 const MIN: i64 = 60;
 const HOUR: i64 = 3_600;
-
-fn ddb(e: &mut Engine, op: &str, input: Value) -> Result<Value, AwsError> {
-    e.call(H, &Request::new("dynamodb", op, "us-east-1", input))
-}
-
-fn ok<T>(r: Result<T, AwsError>) -> T {
-    r.unwrap_or_else(|e| panic!("unexpected error: {e}"))
-}
-
-fn err(r: Result<Value, AwsError>) -> (String, String) {
-    let e = r.expect_err("expected an error");
-    (e.kind, e.message)
-}
-
-fn advance(e: &mut Engine, seconds: i64) {
-    ok(e.control(H, "AdvanceClock", &json!({ "seconds": seconds })));
-}
 
 /// Virtual now, in epoch seconds.
 fn now_s(e: &Engine) -> i64 {
