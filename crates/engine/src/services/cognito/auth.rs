@@ -243,8 +243,7 @@ pub fn initiate_auth(svc: &mut Cognito, cx: &mut Cx, input: In, admin: bool) -> 
     let flow = input.req("AuthFlow")?;
     let client_id = input.req("ClientId")?;
     let params = input.string_map("AuthParameters")?;
-    let _metadata = input.string_map("ClientMetadata")?; // passed to Lambda triggers, which the sandbox does not run
-    if !input.0.get("ClientMetadata").is_none_or(|m| m.as_object().is_some_and(|m| m.is_empty()) || m.is_null()) {
+    if input.obj("ClientMetadata")?.is_some_and(|m| !m.0.is_empty()) {
         return Err(invalid("ClientMetadata is only passed to Lambda triggers, which are not supported in the Gureum sandbox yet."));
     }
     let allowed: &[&str] = if admin {
@@ -256,7 +255,7 @@ pub fn initiate_auth(svc: &mut Cognito, cx: &mut Cx, input: In, admin: bool) -> 
         && ["USER_SRP_AUTH", "REFRESH_TOKEN_AUTH", "REFRESH_TOKEN", "CUSTOM_AUTH", "USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH", "ADMIN_USER_PASSWORD_AUTH", "USER_AUTH"]
             .contains(&flow)
     {
-        return Err(invalid(format!("Initiate Auth method not supported.")));
+        return Err(invalid("Initiate Auth method not supported."));
     }
     if !allowed.contains(&flow) {
         return Err(super::constraint("AuthFlow", &format!("'{flow}'"), &format!("Member must satisfy enum value set: [{}]", allowed.join(", "))));
@@ -338,6 +337,9 @@ pub fn initiate_auth(svc: &mut Cognito, cx: &mut Cx, input: In, admin: bool) -> 
 pub fn respond_to_auth_challenge(svc: &mut Cognito, cx: &mut Cx, input: In, admin: bool) -> Result<Value, AwsError> {
     let op = if admin { "AdminRespondToAuthChallenge" } else { "RespondToAuthChallenge" };
     input.refuse(op, &["AnalyticsMetadata", "ContextData", "UserContextData"])?;
+    if input.obj("ClientMetadata")?.is_some_and(|m| !m.0.is_empty()) {
+        return Err(invalid("ClientMetadata is only passed to Lambda triggers, which are not supported in the Gureum sandbox yet."));
+    }
     let client_id = input.req("ClientId")?;
     let challenge = input.req("ChallengeName")?;
     let responses = input.string_map("ChallengeResponses")?;

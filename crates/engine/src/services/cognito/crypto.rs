@@ -8,7 +8,6 @@ use base64::{
     Engine as _,
 };
 use num_bigint::BigUint;
-use num_integer::Integer;
 use num_traits::{One, ToPrimitive, Zero};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
@@ -340,18 +339,4 @@ pub fn decode_claims(token: &str) -> Option<Map<String, Value>> {
         Value::Object(m) => Some(m),
         _ => None,
     }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Big-number helpers SRP shares.
-
-pub fn big_hex(s: &str) -> Option<BigUint> {
-    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return None;
-    }
-    BigUint::parse_bytes(s.as_bytes(), 16)
-}
-
-pub fn is_even(n: &BigUint) -> bool {
-    n.is_even()
 }
