@@ -5,6 +5,7 @@ pub mod apigateway;
 pub mod athena;
 pub mod autoscaling;
 pub mod backup;
+pub mod cognito;
 pub mod dax;
 pub mod dynamodb;
 pub mod firehose;
@@ -38,6 +39,7 @@ pub fn all(config: &EngineConfig) -> Vec<Box<dyn Service>> {
         Box::new(sts::Sts::default()),
         Box::new(firehose::Firehose::default()),
         Box::new(apigateway::ApiGateway::default()),
+        Box::new(cognito::Cognito::default()),
     ]
 }
 

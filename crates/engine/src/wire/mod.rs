@@ -155,6 +155,9 @@ pub fn parse(req: &HttpRequest, request_id: &str) -> Result<Inbound, HttpRespons
         };
         return Ok(Inbound::Control { operation: op.to_string(), input });
     }
+    if let Some((operation, input)) = cognito_well_known(req, path) {
+        return Ok(Inbound::Control { operation, input });
+    }
     if let Some((region, input)) = execute_api(req) {
         return Ok(Inbound::ExecuteApi { region, input });
     }
@@ -333,6 +336,26 @@ pub fn execute_api(req: &HttpRequest) -> Option<(String, Value)> {
         "sourceIp": req.header("x-forwarded-for").unwrap_or("127.0.0.1"),
     });
     Some((region.to_string(), input))
+}
+
+/// A user pool's public endpoints, as `https://cognito-idp.{region}.amazonaws.com/{poolId}/...`
+/// serves them: `GET /{poolId}/.well-known/jwks.json` and `/.well-known/openid-configuration`,
+/// answered by Cognito's control operations.
+fn cognito_well_known(req: &HttpRequest, path: &str) -> Option<(String, Value)> {
+    if req.method != "GET" {
+        return None;
+    }
+    let (pool, file) = path.strip_prefix('/')?.split_once("/.well-known/")?;
+    let (region, _) = pool.split_once('_')?;
+    if !crate::kernel::account::Account::is_region(region) || pool.contains('/') {
+        return None;
+    }
+    let operation = match file {
+        "jwks.json" => "cognito-idp:GetJwks",
+        "openid-configuration" => "cognito-idp:GetOpenIdConfiguration",
+        _ => return None,
+    };
+    Some((operation.to_string(), json!({ "UserPoolId": pool, "region": region })))
 }
 
 /// execute-api Invoke's answer as the raw HTTP response.

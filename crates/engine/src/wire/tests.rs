@@ -150,3 +150,22 @@ fn execute_api_by_host_and_by_path() {
     assert_eq!((r.status, body(&r)), (403, serde_json::json!({ "message": "Missing Authentication Token" })));
     assert_eq!(r.header("x-amzn-ErrorType"), Some("MissingAuthenticationTokenException"));
 }
+
+#[test]
+fn a_user_pools_well_known_documents_are_served() {
+    let mut e = Engine::new(EngineConfig::default(), 0);
+    let mut create = req(Some("AWSCognitoIdentityProviderService.CreateUserPool"), r#"{"PoolName": "p"}"#);
+    create.headers.retain(|(k, _)| !k.eq_ignore_ascii_case("authorization"));
+    let out = handle(&mut e, 0, &create, "rid");
+    assert_eq!(out.status, 200);
+    let pool = body(&out)["UserPool"]["Id"].as_str().unwrap().to_string();
+    let get = |path: String| HttpRequest { method: "GET".into(), path, ..Default::default() };
+    let jwks = handle(&mut e, 0, &get(format!("/{pool}/.well-known/jwks.json")), "r");
+    assert_eq!(jwks.status, 200);
+    assert_eq!(body(&jwks)["keys"][0]["alg"], "RS256");
+    let oidc = handle(&mut e, 0, &get(format!("/{pool}/.well-known/openid-configuration")), "r");
+    assert_eq!(body(&oidc)["issuer"], format!("https://cognito-idp.us-east-1.amazonaws.com/{pool}"));
+    assert_eq!(handle(&mut e, 0, &get("/us-east-1_missing/.well-known/jwks.json".into()), "r").status, 400);
+    assert_eq!(cognito_well_known(&get("/x/.well-known/jwks.json".into()), "/x/.well-known/jwks.json"), None);
+    assert_eq!(cognito_well_known(&get("/us-east-1_a/.well-known/other".into()), "/us-east-1_a/.well-known/other"), None);
+}
