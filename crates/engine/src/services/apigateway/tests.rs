@@ -798,7 +798,7 @@ impl Sandbox {
 }
 
 #[test]
-fn aws_service_integrations_call_kinesis_dynamodb_sqs_and_firehose() {
+fn aws_service_integrations_call_kinesis_dynamodb_sqs_and_states() {
     let mut s = Sandbox::new();
     s.aws("kinesis", "CreateStream", json!({ "StreamName": "clicks", "ShardCount": 1 })).unwrap();
     s.e.control(0, "AdvanceClock", &json!({ "seconds": 5 })).unwrap();
