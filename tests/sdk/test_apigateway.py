@@ -202,3 +202,73 @@ def test_usage_plan_throttles_and_a_missing_key_is_forbidden(server, apigw):
     assert get({"x-api-key": key["value"]}) == (429, {"message": "Too Many Requests"})
     server.control("AdvanceClock", {"seconds": 1})
     assert get({"x-api-key": key["value"]}) == (200, {"ok": True})
+
+
+def test_lambda_token_authorizer(server, apigw):
+    lam = server.client(service="lambda")
+    auth_code = """export const handler = async (event) => {
+  if (event.authorizationToken === 'expired') throw new Error('Unauthorized');
+  const effect = event.authorizationToken.startsWith('allow') ? 'Allow' : 'Deny';
+  return { principalId: 'user-' + event.authorizationToken,
+           policyDocument: { Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect: effect, Resource: event.methodArn }] },
+           context: { tier: 'gold' } };
+};"""
+    echo_code = "export const handler = async (event) => ({ statusCode: 200, body: JSON.stringify(event.requestContext.authorizer) });"
+    auth = lam.create_function(FunctionName="authz", Runtime="nodejs20.x", Role=ROLE, Handler="index.handler", Code={"ZipFile": package({"index.mjs": auth_code})})
+    echo = lam.create_function(FunctionName="authz-echo", Runtime="nodejs20.x", Role=ROLE, Handler="index.handler", Code={"ZipFile": package({"index.mjs": echo_code})})
+    server.control("AdvanceClock", {"seconds": 2})
+    api_id, root = make_api(apigw, "secured")
+    authorizer = apigw.create_authorizer(
+        restApiId=api_id, name="tok", type="TOKEN", identitySource="method.request.header.Authorization",
+        authorizerUri=f"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{auth['FunctionArn']}/invocations",
+        authorizerResultTtlInSeconds=0,
+    )
+    assert apigw.get_authorizer(restApiId=api_id, authorizerId=authorizer["id"])["identitySource"] == "method.request.header.Authorization"
+    assert [a["name"] for a in apigw.get_authorizers(restApiId=api_id)["items"]] == ["tok"]
+    apigw.put_method(restApiId=api_id, resourceId=root, httpMethod="GET", authorizationType="CUSTOM", authorizerId=authorizer["id"])
+    uri = f"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{echo['FunctionArn']}/invocations"
+    apigw.put_integration(restApiId=api_id, resourceId=root, httpMethod="GET", type="AWS_PROXY", integrationHttpMethod="POST", uri=uri)
+    apigw.create_deployment(restApiId=api_id, stageName="prod")
+    tested = apigw.test_invoke_authorizer(restApiId=api_id, authorizerId=authorizer["id"], headers={"Authorization": "allow-me"})
+    assert tested["clientStatus"] == 200 and tested["principalId"] == "user-allow-me"
+
+    def get(token):
+        headers = {"Authorization": token} if token else {}
+        req = urllib.request.Request(f"{server.url}/restapis/{api_id}/prod/_user_request_/", headers=headers)
+        try:
+            with urllib.request.urlopen(req, timeout=30) as resp:
+                return resp.status, json.loads(resp.read())
+        except urllib.error.HTTPError as e:
+            return e.code, json.loads(e.read())
+
+    assert get(None) == (401, {"message": "Unauthorized"})
+    assert get("expired") == (401, {"message": "Unauthorized"})
+    assert get("deny-me") == (403, {"message": "User is not authorized to access this resource with an explicit deny"})
+    assert get("allow-me") == (200, {"principalId": "user-allow-me", "tier": "gold"})
+
+
+def test_kinesis_integration_records_are_readable(server, apigw):
+    kinesis = server.client(service="kinesis")
+    kinesis.create_stream(StreamName="clicks", ShardCount=1)
+    server.control("AdvanceClock", {"seconds": 5})
+    api_id, root = make_api(apigw, "pipeline")
+    rid = apigw.create_resource(restApiId=api_id, parentId=root, pathPart="clicks")["id"]
+    apigw.put_method(restApiId=api_id, resourceId=rid, httpMethod="POST", authorizationType="NONE")
+    apigw.put_method_response(restApiId=api_id, resourceId=rid, httpMethod="POST", statusCode="200")
+    template = '{"StreamName": "clicks", "Data": "$util.base64Encode($input.body)", "PartitionKey": "$input.path(\'$.user\')"}'
+    apigw.put_integration(
+        restApiId=api_id, resourceId=rid, httpMethod="POST", type="AWS", integrationHttpMethod="POST",
+        uri="arn:aws:apigateway:us-east-1:kinesis:action/PutRecord", requestTemplates={"application/json": template},
+    )
+    apigw.put_integration_response(restApiId=api_id, resourceId=rid, httpMethod="POST", statusCode="200")
+    apigw.create_deployment(restApiId=api_id, stageName="prod")
+    req = urllib.request.Request(
+        f"{server.url}/restapis/{api_id}/prod/_user_request_/clicks", data=b'{"user": "u1", "page": "/home"}', method="POST",
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(req, timeout=30) as resp:
+        assert resp.status == 200
+        assert json.loads(resp.read())["ShardId"] == "shardId-000000000000"
+    it = kinesis.get_shard_iterator(StreamName="clicks", ShardId="shardId-000000000000", ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+    records = kinesis.get_records(ShardIterator=it)["Records"]
+    assert [(r["PartitionKey"], r["Data"]) for r in records] == [("u1", b'{"user": "u1", "page": "/home"}')]

@@ -267,6 +267,12 @@ pub static APIGATEWAY: &[Route] = &[
     apigw!("GET", "/restapis/{restApiId}/stages/{stageName}", "GetStage", 200),
     apigw!("PATCH", "/restapis/{restApiId}/stages/{stageName}", "UpdateStage", 200),
     apigw!("DELETE", "/restapis/{restApiId}/stages/{stageName}", "DeleteStage", 202),
+    apigw!("POST", "/restapis/{restApiId}/authorizers", "CreateAuthorizer", 201),
+    apigw!("GET", "/restapis/{restApiId}/authorizers", "GetAuthorizers", 200, APIGW_PAGING),
+    apigw!("GET", "/restapis/{restApiId}/authorizers/{authorizerId}", "GetAuthorizer", 200),
+    apigw!("PATCH", "/restapis/{restApiId}/authorizers/{authorizerId}", "UpdateAuthorizer", 200),
+    apigw!("DELETE", "/restapis/{restApiId}/authorizers/{authorizerId}", "DeleteAuthorizer", 202),
+    apigw!("POST", "/restapis/{restApiId}/authorizers/{authorizerId}", "TestInvokeAuthorizer", 200),
     apigw!("POST", "/apikeys", "CreateApiKey", 201),
     apigw!(
         "GET",

@@ -144,6 +144,7 @@ pub fn create_rest_api(gw: &mut ApiGateway, cx: &mut Cx, input: &Value) -> Resul
         root_resource_id: new_id(cx),
         tags: input.string_map("tags")?,
         resources: BTreeMap::new(),
+        authorizers: BTreeMap::new(),
         deployments: BTreeMap::new(),
         stages: BTreeMap::new(),
     };
@@ -461,16 +462,30 @@ fn check_request_parameters(params: &BTreeMap<String, bool>) -> Result<(), AwsEr
 
 fn check_authorization(kind: &str) -> Result<(), AwsError> {
     match kind {
-        "NONE" => Ok(()),
+        "NONE" | "CUSTOM" | "COGNITO_USER_POOLS" => Ok(()),
         "AWS_IAM" => Err(bad_request("authorizationType AWS_IAM (SigV4 verification) is not supported in the Gureum sandbox yet.")),
-        "CUSTOM" | "COGNITO_USER_POOLS" => Err(bad_request("Invalid authorizer ID specified")),
         other => Err(bad_request(format!("Invalid authorization type specified: {other}"))),
+    }
+}
+
+/// CUSTOM and COGNITO_USER_POOLS methods name an authorizer of their kind; others name none.
+fn check_method_authorizer(api: &RestApi, m: &Method) -> Result<(), AwsError> {
+    match m.authorization_type.as_str() {
+        "CUSTOM" | "COGNITO_USER_POOLS" => {
+            let a = m.authorizer_id.as_deref().and_then(|id| api.authorizers.get(id)).ok_or_else(|| bad_request("Invalid authorizer ID specified"))?;
+            let cognito = a.kind == "COGNITO_USER_POOLS";
+            if cognito != (m.authorization_type == "COGNITO_USER_POOLS") {
+                return Err(bad_request(format!("Authorizer {} of type {} cannot be used with authorizationType {}", a.id, a.kind, m.authorization_type)));
+            }
+            Ok(())
+        }
+        _ => Ok(()),
     }
 }
 
 pub fn put_method(gw: &mut ApiGateway, cx: &mut Cx, input: &Value) -> Result<Value, AwsError> {
     let input = Input(input);
-    input.refuse(&["authorizerId", "requestModels", "requestValidatorId", "authorizationScopes"])?;
+    input.refuse(&["requestModels", "requestValidatorId", "authorizationScopes"])?;
     let (mut api, rid) = locate(gw, cx, &input)?;
     let method = method_name(&input)?;
     let authorization_type = input.string("authorizationType")?.unwrap_or("");
@@ -484,7 +499,7 @@ pub fn put_method(gw: &mut ApiGateway, cx: &mut Cx, input: &Value) -> Result<Val
     let m = Method {
         http_method: method.to_string(),
         authorization_type: authorization_type.to_string(),
-        authorizer_id: None,
+        authorizer_id: input.string("authorizerId")?.filter(|a| !a.is_empty()).map(str::to_string),
         api_key_required: input.bool("apiKeyRequired")?.unwrap_or(false),
         operation_name: input.string("operationName")?.map(str::to_string),
         request_validator_id: None,
@@ -493,8 +508,13 @@ pub fn put_method(gw: &mut ApiGateway, cx: &mut Cx, input: &Value) -> Result<Val
         method_responses: BTreeMap::new(),
         integration: None,
     };
+    let mut m = m;
+    if !matches!(m.authorization_type.as_str(), "CUSTOM" | "COGNITO_USER_POOLS") {
+        m.authorizer_id = None;
+    }
     let out = m.to_json();
-    resource.methods.insert(method.to_string(), m);
+    resource.methods.insert(method.to_string(), m.clone());
+    check_method_authorizer(&api, &m)?;
     commit(gw, cx, api)?;
     Ok(out)
 }
@@ -527,6 +547,7 @@ pub fn update_method(gw: &mut ApiGateway, cx: &mut Cx, input: &Value) -> Result<
                 m.authorization_type = v.to_string();
             }
             ("replace", "/apiKeyRequired") => m.api_key_required = op.bool_value()?,
+            ("replace", "/authorizerId") => m.authorizer_id = op.value.clone().filter(|v| !v.is_empty()),
             ("replace", "/operationName") => m.operation_name = op.value.clone(),
             (kind, p) if p.starts_with("/requestParameters/") => {
                 let name = patch::unescape(&p["/requestParameters/".len()..]);
@@ -549,7 +570,12 @@ pub fn update_method(gw: &mut ApiGateway, cx: &mut Cx, input: &Value) -> Result<
             _ => return Err(op.invalid()),
         }
     }
+    if !matches!(m.authorization_type.as_str(), "CUSTOM" | "COGNITO_USER_POOLS") {
+        m.authorizer_id = None;
+    }
     let out = m.to_json();
+    let m = m.clone();
+    check_method_authorizer(&api, &m)?;
     commit(gw, cx, api)?;
     Ok(out)
 }
@@ -647,6 +673,18 @@ fn check_integration(i: &Integration) -> Result<(), AwsError> {
             }
         }
     }
+    if let Some(c) = &i.credentials {
+        if c == "arn:aws:iam::*:user/*" {
+            return Err(bad_request("Passing the caller's credentials (arn:aws:iam::*:user/*) needs AWS_IAM authorization, which the Gureum sandbox does not simulate yet."));
+        }
+        let role = c.strip_prefix("arn:aws:iam::").and_then(|r| r.split_once(":role/"));
+        if !role.is_some_and(|(acct, name)| acct.len() == 12 && acct.bytes().all(|b| b.is_ascii_digit()) && !name.is_empty()) {
+            return Err(bad_request("Invalid ARN specified in the request"));
+        }
+        if i.kind == "MOCK" || i.kind.starts_with("HTTP") {
+            return Err(bad_request("Credentials are only supported for integrations of type AWS and AWS_PROXY."));
+        }
+    }
     if !["WHEN_NO_MATCH", "WHEN_NO_TEMPLATES", "NEVER"].contains(&i.passthrough_behavior.as_str()) {
         return Err(bad_request(format!("Invalid passthrough behavior specified: {}", i.passthrough_behavior)));
     }
@@ -670,7 +708,7 @@ fn check_integration(i: &Integration) -> Result<(), AwsError> {
 
 pub fn put_integration(gw: &mut ApiGateway, cx: &mut Cx, input: &Value) -> Result<Value, AwsError> {
     let input = Input(input);
-    input.refuse(&["connectionId", "tlsConfig", "credentials"])?;
+    input.refuse(&["connectionId", "tlsConfig"])?;
     let (mut api, rid) = locate(gw, cx, &input)?;
     let m = method_mut(&mut api, &rid, method_name(&input)?)?;
     let connection_type = input.string("connectionType")?.unwrap_or("INTERNET");
@@ -681,7 +719,7 @@ pub fn put_integration(gw: &mut ApiGateway, cx: &mut Cx, input: &Value) -> Resul
         kind: input.string("type")?.unwrap_or("").to_string(),
         http_method: input.string("integrationHttpMethod")?.map(str::to_string),
         uri: input.string("uri")?.map(str::to_string),
-        credentials: None,
+        credentials: input.string("credentials")?.filter(|c| !c.is_empty()).map(str::to_string),
         request_parameters: input.string_map("requestParameters")?,
         request_templates: input.string_map("requestTemplates")?,
         passthrough_behavior: input.string("passthroughBehavior")?.unwrap_or("WHEN_NO_MATCH").to_string(),
@@ -755,6 +793,7 @@ fn apply_integration_op(i: &mut Integration, op: &PatchOp) -> Result<(), AwsErro
     match (op.op.as_str(), op.path.as_str()) {
         ("replace", "/uri") => i.uri = op.value.clone(),
         ("replace", "/httpMethod") => i.http_method = op.value.clone(),
+        ("replace", "/credentials") => i.credentials = op.value.clone().filter(|v| !v.is_empty()),
         ("replace", "/passthroughBehavior") => i.passthrough_behavior = op.required_value()?.to_string(),
         ("replace", "/contentHandling") => i.content_handling = op.value.clone().filter(|v| !v.is_empty()),
         ("replace", "/timeoutInMillis") => i.timeout_in_millis = op.required_value()?.parse().map_err(|_| bad_request("Invalid timeoutInMillis"))?,
@@ -865,7 +904,13 @@ pub fn create_deployment(gw: &mut ApiGateway, cx: &mut Cx, input: &Value) -> Res
     check_variables(&variables)?;
     let stage_description = input.string("stageDescription")?;
     let tracing = input.bool("tracingEnabled")?;
-    let deployment = Deployment { id: new_id(cx), description: input.string("description")?.map(str::to_string), created_date: now_s(cx), resources: api.resources.clone() };
+    let deployment = Deployment {
+        id: new_id(cx),
+        description: input.string("description")?.map(str::to_string),
+        created_date: now_s(cx),
+        resources: api.resources.clone(),
+        authorizers: api.authorizers.clone(),
+    };
     let out = deployment.to_json();
     let region = cx.region.to_string();
     cx.journal.put_json(deployment_key(&region, &id, &deployment.id), &deployment);

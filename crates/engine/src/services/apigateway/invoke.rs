@@ -15,12 +15,13 @@ use base64::{engine::general_purpose::STANDARD as B64, Engine as _};
 use serde_json::{json, Map, Value};
 
 use super::{
+    authorizers,
     control::{lambda_function, HTTP_METHODS},
     errors::{bad_request, Input},
-    mapping::{self, TemplateEnv},
-    model::{Integration, Method, Resource},
+    mapping::{self, TemplateCache, TemplateEnv},
+    model::{Authorizer, Integration, Method, Resource},
     regex::Regex,
-    ApiGateway,
+    service, ApiGateway,
 };
 use crate::kernel::{
     error::AwsError,
@@ -67,6 +68,8 @@ pub struct Routed {
     pub test: bool,
     /// `requestContext` / `$context`, built once when first needed.
     pub context: std::cell::OnceCell<Value>,
+    /// `requestContext.authorizer`: a Lambda authorizer's principal and context.
+    pub authorizer: Option<Value>,
 }
 
 /// One step of the trace.
@@ -97,7 +100,23 @@ pub struct Pending {
     call: HttpCall,
     routed: Routed,
     trace: Vec<TraceStep>,
-    proxy: bool,
+    awaiting: Awaiting,
+}
+
+/// What a suspended invocation waits for.
+pub enum Awaiting {
+    /// Lambda's answer to a proxy (AWS_PROXY) integration.
+    LambdaProxy,
+    /// A Lambda authorizer's answer to TestInvokeAuthorizer.
+    TestAuthorizer,
+    /// A Lambda authorizer's answer.
+    Authorizer { ttl_s: i64, cache_key: Option<String>, method_arn: String, key_source: String },
+    /// Lambda's answer to a non-proxy (AWS) integration.
+    Lambda,
+    /// IAM's simulation of the integration's role, before the service call.
+    Credentials { role: String, target: service::Target, request: Request },
+    /// An AWS service's answer.
+    Service { target: service::Target, request: Request },
 }
 
 fn decode_component(s: &str, plus_is_space: bool) -> String {
@@ -283,6 +302,14 @@ fn domain(cx: &Cx, api_id: &str) -> String {
 
 /// The `requestContext` of the proxy event (and `$context` of templates).
 fn request_context(cx: &Cx, call: &HttpCall, r: &Routed) -> Value {
+    let mut v = request_context_base(cx, call, r);
+    if let (Some(a), Value::Object(m)) = (&r.authorizer, &mut v) {
+        m.insert("authorizer".into(), a.clone());
+    }
+    v
+}
+
+fn request_context_base(cx: &Cx, call: &HttpCall, r: &Routed) -> Value {
     let stage = r.stage.clone().unwrap_or_else(|| "test-invoke-stage".into());
     json!({
         "resourceId": r.resource_id,
@@ -367,6 +394,24 @@ pub fn invoke(gw: &mut ApiGateway, cx: &mut Cx, input: &Value) -> Result<Step, A
         return Ok(Step::Done(answer_json(&missing_token(&request_id), &[unmatched_step(&format!("no resource and method match {} {}", call.http_method, call.path))])));
     };
     let key_source = api.api_key_source.clone();
+    let authorizer = match routed_authorizer(method) {
+        Some(id) => match deployment.authorizers.get(id) {
+            Some(a) => Some(a.clone()),
+            None => {
+                let mut trace = vec![TraceStep {
+                    step: "Authorizer",
+                    message: format!("Execution failed due to configuration error: the method names authorizer {id}, which the deployment does not have"),
+                    latency_us: 0,
+                }];
+                trace.insert(
+                    0,
+                    TraceStep { step: "Method request", message: format!("HTTP Method: {}, Resource Path: {}", call.http_method, resource.path), latency_us: METHOD_REQUEST_US },
+                );
+                return Ok(Step::Done(answer_json(&gateway_error(GatewayError::AuthorizerConfiguration, &request_id), &trace)));
+            }
+        },
+        None => None,
+    };
     let routed = Routed {
         api_id: api_id.clone(),
         stage: Some(stage_name.clone()),
@@ -379,21 +424,227 @@ pub fn invoke(gw: &mut ApiGateway, cx: &mut Cx, input: &Value) -> Result<Step, A
         now_ms: cx.now_ms,
         test: false,
         context: std::cell::OnceCell::new(),
+        authorizer: None,
     };
-    let mut key_step = None;
+    match authorizer {
+        Some(a) => authorize(gw, cx, call, routed, a, key_source),
+        None => after_authorization(gw, cx, call, routed, Vec::new(), None, &key_source),
+    }
+}
+
+fn routed_authorizer(method: &Method) -> Option<&str> {
+    match method.authorization_type.as_str() {
+        "CUSTOM" | "COGNITO_USER_POOLS" => method.authorizer_id.as_deref(),
+        _ => None,
+    }
+}
+
+/// The API key check (a HEADER key, or the Lambda authorizer's usageIdentifierKey), then the
+/// integration.
+fn after_authorization(
+    gw: &mut ApiGateway,
+    cx: &mut Cx,
+    call: HttpCall,
+    routed: Routed,
+    mut pre: Vec<TraceStep>,
+    usage_key: Option<String>,
+    key_source: &str,
+) -> Result<Step, AwsError> {
     if routed.method.api_key_required {
-        // HEADER: the x-api-key header; AUTHORIZER: a Lambda authorizer's usageIdentifierKey
-        // (no authorizers in this build, so none).
-        let value = if key_source == "HEADER" { header(&call.headers, "x-api-key").map(str::to_string) } else { None };
-        match super::usage::admit(gw, cx, &api_id, &stage_name, value.as_deref()) {
-            Ok(note) => key_step = Some(TraceStep { step: "API key", message: note, latency_us: 0 }),
+        let value = if key_source == "HEADER" { header(&call.headers, "x-api-key").map(str::to_string) } else { usage_key };
+        let stage = routed.stage.clone().unwrap_or_default();
+        match super::usage::admit(gw, cx, &routed.api_id, &stage, value.as_deref()) {
+            Ok(note) => pre.push(TraceStep { step: "API key", message: note, latency_us: 0 }),
             Err((status, message, why)) => {
                 let answer = error_answer(status, message, &routed.request_id);
-                return Ok(Step::Done(answer_json(&answer, &[TraceStep { step: "API key", message: why, latency_us: METHOD_REQUEST_US }])));
+                pre.push(TraceStep { step: "API key", message: why, latency_us: METHOD_REQUEST_US });
+                return Ok(Step::Done(answer_json(&answer, &pre)));
             }
         }
     }
-    start(cx, call, routed, key_step)
+    start(&gw.templates, cx, call, routed, pre)
+}
+
+/// Errors the gateway itself answers (its gateway responses).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GatewayError {
+    Unauthorized,
+    AccessDeniedExplicit,
+    AccessDeniedImplicit,
+    AuthorizerConfiguration,
+}
+
+pub fn gateway_error(kind: GatewayError, request_id: &str) -> HttpAnswer {
+    let (status, body, error_type) = match kind {
+        GatewayError::Unauthorized => (401, json!({ "message": "Unauthorized" }), "UnauthorizedException"),
+        GatewayError::AccessDeniedExplicit => (403, json!({ "message": "User is not authorized to access this resource with an explicit deny" }), "AccessDeniedException"),
+        GatewayError::AccessDeniedImplicit => (403, json!({ "message": "User is not authorized to access this resource" }), "AccessDeniedException"),
+        GatewayError::AuthorizerConfiguration => (500, json!({ "message": null }), "AuthorizerConfigurationException"),
+    };
+    HttpAnswer {
+        status,
+        headers: vec![("Content-Type".into(), "application/json".into()), ("x-amzn-RequestId".into(), request_id.into()), ("x-amzn-ErrorType".into(), error_type.into())],
+        body: body.to_string(),
+        is_base64: false,
+    }
+}
+
+fn method_arn(cx: &Cx, call: &HttpCall, routed: &Routed) -> String {
+    let stage = routed.stage.as_deref().unwrap_or("ESTestInvoke-stage");
+    format!("arn:aws:execute-api:{}:{}:{}/{stage}/{}{}", cx.region, cx.account.id, routed.api_id, call.http_method, call.path)
+}
+
+/// Runs the method's authorizer: a cached answer, or a call to its Lambda function.
+fn authorize(gw: &mut ApiGateway, cx: &mut Cx, call: HttpCall, routed: Routed, a: Authorizer, key_source: String) -> Result<Step, AwsError> {
+    let mut trace = Vec::new();
+    let arn = method_arn(cx, &call, &routed);
+    let sources = authorizers::identity_sources(&a);
+    let context = routed.context.get_or_init(|| request_context(cx, &call, &routed)).clone();
+    let lookup = |path: &str| {
+        let mut v = &context;
+        for part in path.split('.') {
+            v = v.get(part)?;
+        }
+        match v {
+            Value::String(s) => Some(s.clone()),
+            Value::Null => None,
+            other => Some(other.to_string()),
+        }
+    };
+    let values = authorizers::identity_values(&sources, &call.headers, &call.query, &routed.stage_variables, &lookup);
+    let unauthorized = |mut trace: Vec<TraceStep>, why: String| {
+        trace.push(TraceStep { step: "Authorizer", message: why, latency_us: 0 });
+        Ok(Step::Done(finish(&routed, gateway_error(GatewayError::Unauthorized, &routed.request_id), trace)))
+    };
+    let values = match (values, a.kind.as_str()) {
+        (Some(v), _) => v,
+        (None, "REQUEST") if a.authorizer_result_ttl_in_seconds == 0 => Vec::new(),
+        (None, _) => return unauthorized(trace, format!("Unauthorized request: an identity source ({}) is missing or empty", a.identity_source.as_deref().unwrap_or(""))),
+    };
+    if let (Some(expr), Some(token)) = (&a.identity_validation_expression, values.first()) {
+        if !Regex::new(expr).is_ok_and(|re| re.matches(token)) {
+            return unauthorized(trace, format!("Unauthorized request: the token does not match the identityValidationExpression {expr}"));
+        }
+    }
+    if a.kind == "COGNITO_USER_POOLS" {
+        trace.push(TraceStep {
+            step: "Authorizer",
+            message: format!(
+                "Execution failed: Cognito user pool authorizers ({}) cannot verify tokens in this build of the sandbox: Amazon Cognito user pools are not simulated yet",
+                a.provider_arns.join(", ")
+            ),
+            latency_us: 0,
+        });
+        return Ok(Step::Done(finish(&routed, error_answer(500, "Internal server error", &routed.request_id), trace)));
+    }
+    let cache_key = (a.authorizer_result_ttl_in_seconds > 0).then(|| format!("{}/{}/{}/{}", routed.api_id, routed.stage.as_deref().unwrap_or(""), a.id, values.join("\u{1}")));
+    if let Some(key) = &cache_key {
+        if let Some(grant) = gw.authorizer_cache.get(key, cx.now_ms) {
+            trace.push(TraceStep {
+                step: "Authorizer",
+                message: format!("Using the cached authorizer result for principal {} (authorizer {})", grant.principal_id, a.id),
+                latency_us: 0,
+            });
+            return apply_grant(gw, cx, call, routed, grant, arn, trace, key_source);
+        }
+    }
+    let Some(function) = lambda_function(a.authorizer_uri.as_deref().unwrap_or("")).map(str::to_string) else {
+        trace.push(TraceStep { step: "Authorizer", message: "Execution failed due to configuration error: Invalid authorizer URI".into(), latency_us: 0 });
+        return Ok(Step::Done(finish(&routed, gateway_error(GatewayError::AuthorizerConfiguration, &routed.request_id), trace)));
+    };
+    let event = if a.kind == "TOKEN" {
+        json!({ "type": "TOKEN", "authorizationToken": values.first().cloned().unwrap_or_default(), "methodArn": arn })
+    } else {
+        let mut e = proxy_event(cx, &call, &routed);
+        if let Value::Object(m) = &mut e {
+            m.remove("body");
+            m.remove("isBase64Encoded");
+            m.insert("type".into(), json!("REQUEST"));
+            m.insert("methodArn".into(), json!(arn));
+        }
+        e
+    };
+    trace.push(TraceStep { step: "Authorizer", message: format!("Calling authorizer {} ({}) with {event}", a.name, function), latency_us: ENDPOINT_REQUEST_US });
+    let request = Request::new("lambda", "Invoke", cx.region, json!({ "FunctionName": function, "Payload": B64.encode(event.to_string().as_bytes()) }));
+    Ok(Step::Call(
+        request,
+        Box::new(Pending { call, routed, trace, awaiting: Awaiting::Authorizer { ttl_s: a.authorizer_result_ttl_in_seconds, cache_key, method_arn: arn, key_source } }),
+    ))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn apply_grant(
+    gw: &mut ApiGateway,
+    cx: &mut Cx,
+    call: HttpCall,
+    mut routed: Routed,
+    grant: authorizers::Grant,
+    arn: String,
+    mut trace: Vec<TraceStep>,
+    key_source: String,
+) -> Result<Step, AwsError> {
+    match authorizers::evaluate(&grant.policy, &arn) {
+        authorizers::Decision::Allow => {
+            trace.push(TraceStep { step: "Authorizer", message: format!("The policy of principal {} allows {arn}", grant.principal_id), latency_us: 0 });
+            routed.authorizer = Some(authorizers::context_value(&grant));
+            // $context is rebuilt with the authorizer's values.
+            routed.context = std::cell::OnceCell::new();
+            after_authorization(gw, cx, call, routed, trace, grant.usage_identifier_key.clone(), &key_source)
+        }
+        decision => {
+            let explicit = decision == authorizers::Decision::ExplicitDeny;
+            trace.push(TraceStep {
+                step: "Authorizer",
+                message: format!("The policy of principal {} {} {arn}", grant.principal_id, if explicit { "explicitly denies" } else { "does not allow" }),
+                latency_us: 0,
+            });
+            let kind = if explicit { GatewayError::AccessDeniedExplicit } else { GatewayError::AccessDeniedImplicit };
+            Ok(Step::Done(finish(&routed, gateway_error(kind, &routed.request_id), trace)))
+        }
+    }
+}
+
+/// The authorizer function's answer.
+#[allow(clippy::too_many_arguments)]
+fn authorizer_answered(
+    gw: &mut ApiGateway,
+    cx: &mut Cx,
+    call: HttpCall,
+    routed: Routed,
+    mut trace: Vec<TraceStep>,
+    ttl_s: i64,
+    cache_key: Option<String>,
+    arn: String,
+    key_source: String,
+    answer: Result<Value, AwsError>,
+) -> Result<Step, AwsError> {
+    let config_error = |mut trace: Vec<TraceStep>, why: String| {
+        trace.push(TraceStep { step: "Authorizer", message: format!("Execution failed due to configuration error: {why}"), latency_us: 0 });
+        Ok(Step::Done(finish(&routed, gateway_error(GatewayError::AuthorizerConfiguration, &routed.request_id), trace)))
+    };
+    let out = match answer {
+        Ok(out) => out,
+        Err(e) => return config_error(trace, format!("Lambda answered {}: {}", e.kind, e.message)),
+    };
+    let payload = out.get("Payload").and_then(Value::as_str).and_then(|p| B64.decode(p).ok()).unwrap_or_default();
+    let payload = String::from_utf8_lossy(&payload).into_owned();
+    if out.get("FunctionError").is_some() {
+        let message = serde_json::from_str::<Value>(&payload).ok().and_then(|v| v.get("errorMessage").and_then(Value::as_str).map(str::to_string)).unwrap_or_default();
+        if message == "Unauthorized" {
+            trace.push(TraceStep { step: "Authorizer", message: "The authorizer answered Unauthorized".into(), latency_us: 0 });
+            return Ok(Step::Done(finish(&routed, gateway_error(GatewayError::Unauthorized, &routed.request_id), trace)));
+        }
+        return config_error(trace, format!("the authorizer function failed: {payload}"));
+    }
+    let grant = match authorizers::read_grant(&payload) {
+        Ok(g) => g,
+        Err(why) => return config_error(trace, format!("Invalid authorizer response ({why}): {payload}")),
+    };
+    trace.push(TraceStep { step: "Authorizer", message: format!("The authorizer answered principal {} with policy {}", grant.principal_id, grant.policy), latency_us: 0 });
+    if let Some(key) = cache_key {
+        gw.authorizer_cache.put(key, cx.now_ms + ttl_s * 1000, grant.clone());
+    }
+    apply_grant(gw, cx, call, routed, grant, arn, trace, key_source)
 }
 
 fn unmatched_step(why: &str) -> TraceStep {
@@ -458,13 +709,14 @@ pub fn test_invoke_method(gw: &mut ApiGateway, cx: &mut Cx, input: &Value) -> Re
         now_ms: cx.now_ms,
         test: true,
         context: std::cell::OnceCell::new(),
+        authorizer: None,
     };
     // A test invocation skips API key checks, as AWS's does.
-    start(cx, call, routed, None)
+    start(&gw.templates, cx, call, routed, Vec::new())
 }
 
 /// Runs the method request and sends the integration request.
-fn start(cx: &mut Cx, call: HttpCall, routed: Routed, key_step: Option<TraceStep>) -> Result<Step, AwsError> {
+fn start(templates: &TemplateCache, cx: &mut Cx, call: HttpCall, routed: Routed, pre: Vec<TraceStep>) -> Result<Step, AwsError> {
     let mut trace = vec![TraceStep {
         step: "Method request",
         message: format!(
@@ -482,9 +734,16 @@ fn start(cx: &mut Cx, call: HttpCall, routed: Routed, key_step: Option<TraceStep
         trace.push(TraceStep { step: "Endpoint request", message: "Execution failed due to configuration error: No integration defined for method".into(), latency_us: 0 });
         return Ok(Step::Done(finish(&routed, error_answer(500, "Internal server error", &routed.request_id), trace)));
     };
-    trace.extend(key_step);
+    trace.extend(pre);
+    if let (Some(role), true) = (&integration.credentials, lambda_function(integration.uri.as_deref().unwrap_or("")).is_some()) {
+        trace.push(TraceStep {
+            step: "Endpoint request",
+            message: format!("Credentials: the integration names the role {role}; Lambda is invoked with it (the sandbox checks roles for AWS service integrations only)"),
+            latency_us: 0,
+        });
+    }
     match integration.kind.as_str() {
-        "MOCK" => Ok(Step::Done(mock(cx, &call, &routed, &integration, trace))),
+        "MOCK" => Ok(Step::Done(mock(templates, cx, &call, &routed, &integration, trace))),
         "AWS_PROXY" => {
             let Some(function) = lambda_function(integration.uri.as_deref().unwrap_or("")).map(str::to_string) else {
                 trace.push(TraceStep { step: "Endpoint request", message: "Execution failed due to configuration error: Invalid Lambda function URI".into(), latency_us: 0 });
@@ -498,11 +757,11 @@ fn start(cx: &mut Cx, call: HttpCall, routed: Routed, key_step: Option<TraceStep
                 latency_us: ENDPOINT_REQUEST_US,
             });
             let request = Request::new("lambda", "Invoke", cx.region, json!({ "FunctionName": function, "Payload": B64.encode(text.as_bytes()) }));
-            Ok(Step::Call(request, Box::new(Pending { call, routed, trace, proxy: true })))
+            Ok(Step::Call(request, Box::new(Pending { call, routed, trace, awaiting: Awaiting::LambdaProxy })))
         }
         "AWS" if lambda_function(integration.uri.as_deref().unwrap_or("")).is_some() => {
             let function = lambda_function(integration.uri.as_deref().unwrap_or("")).unwrap_or_default().to_string();
-            let body = match request_body(cx, &call, &routed, &integration, &mut trace) {
+            let body = match request_body(templates, cx, &call, &routed, &integration, &mut trace) {
                 Ok(b) => b,
                 Err(answer) => return Ok(Step::Done(finish(&routed, answer, trace))),
             };
@@ -512,16 +771,9 @@ fn start(cx: &mut Cx, call: HttpCall, routed: Routed, key_step: Option<TraceStep
                 latency_us: ENDPOINT_REQUEST_US,
             });
             let request = Request::new("lambda", "Invoke", cx.region, json!({ "FunctionName": function, "Payload": B64.encode(body.as_bytes()) }));
-            Ok(Step::Call(request, Box::new(Pending { call, routed, trace, proxy: false })))
+            Ok(Step::Call(request, Box::new(Pending { call, routed, trace, awaiting: Awaiting::Lambda })))
         }
-        "AWS" => {
-            trace.push(TraceStep {
-                step: "Endpoint request",
-                message: "Execution failed: AWS service integrations other than Lambda are not wired in this build of the sandbox yet.".into(),
-                latency_us: 0,
-            });
-            Ok(Step::Done(finish(&routed, error_answer(500, "Internal server error", &routed.request_id), trace)))
-        }
+        "AWS" => aws_service(templates, cx, call, routed, &integration, trace),
         _ => {
             trace.push(TraceStep {
                 step: "Endpoint request",
@@ -543,14 +795,14 @@ fn template_env<'a>(call: &'a HttpCall, routed: &'a Routed, body: &'a str, conte
 
 /// The integration request body: the request template for the content type, or the body passed
 /// through as the passthrough behavior allows. Err is the answer to send instead.
-fn request_body(cx: &Cx, call: &HttpCall, routed: &Routed, integration: &Integration, trace: &mut Vec<TraceStep>) -> Result<String, HttpAnswer> {
+fn request_body(templates: &TemplateCache, cx: &Cx, call: &HttpCall, routed: &Routed, integration: &Integration, trace: &mut Vec<TraceStep>) -> Result<String, HttpAnswer> {
     let body = call.body.clone().unwrap_or_default();
     let content_type = header(&call.headers, "content-type");
     match mapping::select(&integration.request_templates, content_type) {
         Some((ct, template)) => {
             let context = routed.context.get_or_init(|| request_context(cx, call, routed));
             let vars: Map<String, Value> = routed.stage_variables.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
-            match mapping::render(template, &template_env(call, routed, &body, context, &vars)) {
+            match mapping::render(templates, template, &template_env(call, routed, &body, context, &vars)) {
                 Ok(out) => {
                     trace.push(TraceStep { step: "Request mapping", message: format!("Request template for {ct} rendered: {}", out.body), latency_us: MAPPING_US });
                     if out.overrides_request() {
@@ -586,8 +838,8 @@ fn request_body(cx: &Cx, call: &HttpCall, routed: &Routed, integration: &Integra
     }
 }
 
-fn mock(cx: &mut Cx, call: &HttpCall, routed: &Routed, integration: &Integration, mut trace: Vec<TraceStep>) -> Value {
-    let body = match request_body(cx, call, routed, integration, &mut trace) {
+fn mock(templates: &TemplateCache, cx: &mut Cx, call: &HttpCall, routed: &Routed, integration: &Integration, mut trace: Vec<TraceStep>) -> Value {
+    let body = match request_body(templates, cx, call, routed, integration, &mut trace) {
         Ok(b) => b,
         Err(answer) => return finish(routed, answer, trace),
     };
@@ -606,12 +858,21 @@ fn mock(cx: &mut Cx, call: &HttpCall, routed: &Routed, integration: &Integration
         return finish(routed, error_answer(500, "Internal server error", &routed.request_id), trace);
     };
     trace.push(TraceStep { step: "Endpoint response", message: format!("MOCK integration answered status {status}"), latency_us: 0 });
-    integration_response(cx, call, routed, integration, &status.to_string(), "", trace)
+    integration_response(templates, cx, call, routed, integration, &status.to_string(), "", trace)
 }
 
 /// Picks the integration response for `selector` (a status code for MOCK and HTTP, a Lambda
 /// errorMessage, empty for a Lambda success) and maps the integration's body.
-fn integration_response(cx: &Cx, call: &HttpCall, routed: &Routed, integration: &Integration, selector: &str, endpoint_body: &str, mut trace: Vec<TraceStep>) -> Value {
+fn integration_response(
+    templates: &TemplateCache,
+    cx: &Cx,
+    call: &HttpCall,
+    routed: &Routed,
+    integration: &Integration,
+    selector: &str,
+    endpoint_body: &str,
+    mut trace: Vec<TraceStep>,
+) -> Value {
     let chosen = integration
         .integration_responses
         .values()
@@ -657,7 +918,7 @@ fn integration_response(cx: &Cx, call: &HttpCall, routed: &Routed, integration: 
         Some((_, template)) => {
             let context = routed.context.get_or_init(|| request_context(cx, call, routed));
             let vars: Map<String, Value> = routed.stage_variables.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
-            match mapping::render(template, &template_env(call, routed, endpoint_body, context, &vars)) {
+            match mapping::render(templates, template, &template_env(call, routed, endpoint_body, context, &vars)) {
                 Ok(out) => {
                     trace.push(TraceStep { step: "Response mapping", message: format!("Response template rendered: {}", out.body), latency_us: MAPPING_US });
                     if let Some(code) = out.status_override() {
@@ -684,13 +945,23 @@ fn integration_response(cx: &Cx, call: &HttpCall, routed: &Routed, integration: 
 }
 
 /// Lambda's answer, for a suspended invocation.
-pub fn resume(cx: &mut Cx, then: Continuation, result: Resumed) -> Result<Step, AwsError> {
+pub fn resume(gw: &mut ApiGateway, cx: &mut Cx, then: Continuation, result: Resumed) -> Result<Step, AwsError> {
     let Ok(pending) = then.downcast::<Pending>() else {
         return Err(AwsError::internal("API Gateway resumed with another service's continuation"));
     };
-    let Pending { call, routed, mut trace, proxy } = *pending;
+    let Pending { call, routed, mut trace, awaiting } = *pending;
     let Resumed::Called(answer) = result else {
         return Err(AwsError::internal("API Gateway expected a service answer"));
+    };
+    let proxy = match awaiting {
+        Awaiting::LambdaProxy => true,
+        Awaiting::Lambda => false,
+        Awaiting::Credentials { role, target, request } => return credentials_checked(cx, call, routed, trace, role, target, request, answer),
+        Awaiting::TestAuthorizer => return Ok(Step::Done(test_authorizer_answered(&routed, trace, answer))),
+        Awaiting::Authorizer { ttl_s, cache_key, method_arn, key_source } => {
+            return authorizer_answered(gw, cx, call, routed, trace, ttl_s, cache_key, method_arn, key_source, answer)
+        }
+        Awaiting::Service { target, request } => return Ok(Step::Done(service_answered(&gw.templates, cx, &call, &routed, trace, &target, &request, answer))),
     };
     let out = match answer {
         Err(e) => {
@@ -720,11 +991,11 @@ pub fn resume(cx: &mut Cx, then: Continuation, result: Resumed) -> Result<Step, 
                 (false, Some(_)) => {
                     let message = serde_json::from_str::<Value>(&payload).ok().and_then(|v| v.get("errorMessage").and_then(Value::as_str).map(str::to_string)).unwrap_or_default();
                     let integration = routed.method.integration.clone().unwrap_or_else(|| unreachable_integration());
-                    integration_response(cx, &call, routed_ref, &integration, &message, &payload, trace)
+                    integration_response(&gw.templates, cx, &call, routed_ref, &integration, &message, &payload, trace)
                 }
                 (false, None) => {
                     let integration = routed.method.integration.clone().unwrap_or_else(|| unreachable_integration());
-                    integration_response(cx, &call, routed_ref, &integration, "", &payload, trace)
+                    integration_response(&gw.templates, cx, &call, routed_ref, &integration, "", &payload, trace)
                 }
             }
         }
@@ -850,4 +1121,282 @@ fn answer_json(answer: &HttpAnswer, trace: &[TraceStep]) -> Value {
         "isBase64Encoded": answer.is_base64,
         "trace": trace.iter().map(TraceStep::json).collect::<Vec<_>>(),
     })
+}
+
+/// An AWS service integration: the request template renders the service's request, the role in
+/// `credentials` is checked through IAM's policy simulator, then the service is called.
+fn aws_service(templates: &TemplateCache, cx: &mut Cx, call: HttpCall, routed: Routed, integration: &Integration, mut trace: Vec<TraceStep>) -> Result<Step, AwsError> {
+    let uri = integration.uri.as_deref().unwrap_or("");
+    let target = match service::target(uri) {
+        Ok(t) => t,
+        Err(why) => {
+            trace.push(TraceStep { step: "Endpoint request", message: format!("Execution failed due to configuration error: {why} ({uri})"), latency_us: 0 });
+            return Ok(Step::Done(finish(&routed, error_answer(500, "Internal server error", &routed.request_id), trace)));
+        }
+    };
+    let body = match request_body(templates, cx, &call, &routed, integration, &mut trace) {
+        Ok(b) => b,
+        Err(answer) => return Ok(Step::Done(finish(&routed, answer, trace))),
+    };
+    let query = integration_querystring(integration, &call, &routed);
+    trace.push(TraceStep { step: "Endpoint request", message: format!("URI: {uri}; body after transformations: {body}"), latency_us: ENDPOINT_REQUEST_US });
+    let request = match service::request(&target, cx.region, &cx.account.id, &body, &query) {
+        Ok(r) => r,
+        Err((status, body)) => {
+            trace.push(TraceStep { step: "Endpoint response", message: format!("The service refused the request ({status}): {body}"), latency_us: 0 });
+            return Ok(Step::Done(integration_response(templates, cx, &call, &routed, integration, &status.to_string(), &body, trace)));
+        }
+    };
+    match integration.credentials.as_deref() {
+        Some(role) => {
+            let action = service::iam_action(&target, &request);
+            let resource = service::resource_arn(&request, &cx.account.id);
+            trace.push(TraceStep { step: "Endpoint request", message: format!("Credentials: assuming role {role} to call {action} on {resource}"), latency_us: 0 });
+            let check = Request::new("iam", "SimulatePrincipalPolicy", cx.region, json!({ "PolicySourceArn": role, "ActionNames": [action], "ResourceArns": [resource] }));
+            Ok(Step::Call(check, Box::new(Pending { call, routed, trace, awaiting: Awaiting::Credentials { role: role.to_string(), target, request } })))
+        }
+        None => {
+            trace.push(TraceStep {
+                step: "Endpoint request",
+                message: "No credentials (execution role) on the integration: the call is made as the API's owner.".into(),
+                latency_us: 0,
+            });
+            let r = request.clone();
+            Ok(Step::Call(r, Box::new(Pending { call, routed, trace, awaiting: Awaiting::Service { target, request } })))
+        }
+    }
+}
+
+/// `integration.request.querystring.*` mappings (static values and method request parameters),
+/// which the SQS Query API reads beside the form body.
+fn integration_querystring(integration: &Integration, call: &HttpCall, routed: &Routed) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for (target, source) in &integration.request_parameters {
+        let Some(name) = target.strip_prefix("integration.request.querystring.") else { continue };
+        let value = if let Some(v) = source.strip_prefix('\'').and_then(|s| s.strip_suffix('\'')) {
+            Some(v.to_string())
+        } else if let Some(p) = source.strip_prefix("method.request.querystring.") {
+            call.query.iter().find(|(k, _)| k == p).map(|(_, v)| v.clone())
+        } else if let Some(p) = source.strip_prefix("method.request.path.") {
+            routed.path_params.iter().find(|(k, _)| k == p).map(|(_, v)| v.clone())
+        } else if let Some(p) = source.strip_prefix("method.request.header.") {
+            header(&call.headers, p).map(str::to_string)
+        } else if let Some(p) = source.strip_prefix("stageVariables.") {
+            routed.stage_variables.get(p).cloned()
+        } else if source == "method.request.body" {
+            call.body.clone()
+        } else {
+            None
+        };
+        if let Some(v) = value {
+            out.push((name.to_string(), v));
+        }
+    }
+    out
+}
+
+#[allow(clippy::too_many_arguments)]
+fn credentials_checked(
+    cx: &mut Cx,
+    call: HttpCall,
+    routed: Routed,
+    mut trace: Vec<TraceStep>,
+    role: String,
+    target: service::Target,
+    request: Request,
+    answer: Result<Value, AwsError>,
+) -> Result<Step, AwsError> {
+    let decision = answer.as_ref().ok().and_then(|v| v.get("EvaluationResults")?.get(0)?.get("EvalDecision")?.as_str().map(str::to_string));
+    let why = match (&answer, decision.as_deref()) {
+        (_, Some("allowed")) => None,
+        (Err(e), _) => {
+            Some(format!("Execution failed due to configuration error: API Gateway does not have permission to assume the provided role {role} ({}: {})", e.kind, e.message))
+        }
+        (Ok(_), d) => Some(format!(
+            "Execution failed due to configuration error: the role {role} is not allowed to perform {} on {} ({})",
+            service::iam_action(&target, &request),
+            service::resource_arn(&request, &cx.account.id),
+            d.unwrap_or("no decision")
+        )),
+    };
+    if let Some(why) = why {
+        trace.push(TraceStep { step: "Endpoint request", message: why, latency_us: 0 });
+        return Ok(Step::Done(finish(&routed, error_answer(500, "Internal server error", &routed.request_id), trace)));
+    }
+    trace.push(TraceStep { step: "Endpoint request", message: format!("The role {role} allows {}", service::iam_action(&target, &request)), latency_us: 0 });
+    let r = request.clone();
+    Ok(Step::Call(r, Box::new(Pending { call, routed, trace, awaiting: Awaiting::Service { target, request } })))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn service_answered(
+    templates: &TemplateCache,
+    cx: &mut Cx,
+    call: &HttpCall,
+    routed: &Routed,
+    mut trace: Vec<TraceStep>,
+    target: &service::Target,
+    request: &Request,
+    answer: Result<Value, AwsError>,
+) -> Value {
+    if let Err(e) = &answer {
+        if service::service_missing(e) {
+            trace.push(TraceStep {
+                step: "Endpoint response",
+                message: format!("Execution failed: the service '{}' is not available in this sandbox ({})", request.service, e.message),
+                latency_us: 0,
+            });
+            return finish(routed, error_answer(500, "Internal server error", &routed.request_id), trace);
+        }
+    }
+    let (status, body, _content_type) = service::answer(target, request, &answer, &routed.request_id);
+    trace.push(TraceStep { step: "Endpoint response", message: format!("{} {} answered status {status}: {body}", request.service, request.operation), latency_us: 0 });
+    let Some(integration) = routed.method.integration.clone() else {
+        return finish(routed, error_answer(500, "Internal server error", &routed.request_id), trace);
+    };
+    integration_response(templates, cx, call, routed, &integration, &status.to_string(), &body, trace)
+}
+
+/// TestInvokeAuthorizer: the authorizer's function called with a request made of the given
+/// headers, query string and stage variables (no cache), answered in AWS's shape.
+pub fn test_invoke_authorizer(gw: &mut ApiGateway, cx: &mut Cx, input: &Value) -> Result<Step, AwsError> {
+    let input = Input(input);
+    input.refuse(&["additionalContext"])?;
+    let api_id = input.string("restApiId")?.unwrap_or("").to_string();
+    let api = gw.api(cx, &api_id)?;
+    let id = input.required("authorizerId", || super::errors::not_found("Invalid Authorizer identifier specified"))?;
+    let a = api.authorizers.get(id).ok_or_else(|| super::errors::not_found("Invalid Authorizer identifier specified"))?.clone();
+    let root = api.root_resource_id.clone();
+    let pq = input.string("pathWithQueryString")?.unwrap_or("/");
+    let (path, query) = pq.split_once('?').unwrap_or((pq, ""));
+    let mut headers: Vec<(String, String)> = input.string_map("headers")?.into_iter().collect();
+    if let Some(Value::Object(m)) = input.get("multiValueHeaders") {
+        for (k, vs) in m {
+            headers.retain(|(h, _)| !h.eq_ignore_ascii_case(k));
+            for v in vs.as_array().into_iter().flatten() {
+                headers.push((k.clone(), v.as_str().ok_or_else(|| bad_request("multiValueHeaders must be a map of lists of strings."))?.to_string()));
+            }
+        }
+    }
+    let call = HttpCall {
+        http_method: "GET".into(),
+        path: if path.starts_with('/') { path.to_string() } else { format!("/{path}") },
+        headers,
+        query: parse_query(query),
+        body: input.string("body")?.map(str::to_string),
+        is_base64: false,
+        source_ip: "test-invoke-source-ip".into(),
+    };
+    let routed = Routed {
+        api_id,
+        stage: None,
+        stage_variables: input.string_map("stageVariables")?,
+        resource_id: root,
+        resource_path: "/".into(),
+        method: Method {
+            http_method: "GET".into(),
+            authorization_type: "CUSTOM".into(),
+            authorizer_id: Some(a.id.clone()),
+            api_key_required: false,
+            operation_name: None,
+            request_validator_id: None,
+            request_parameters: BTreeMap::new(),
+            request_models: BTreeMap::new(),
+            method_responses: BTreeMap::new(),
+            integration: None,
+        },
+        path_params: Vec::new(),
+        request_id: cx.rng.uuid(),
+        now_ms: cx.now_ms,
+        test: true,
+        context: std::cell::OnceCell::new(),
+        authorizer: None,
+    };
+    if a.kind == "COGNITO_USER_POOLS" {
+        return Err(bad_request("TestInvokeAuthorizer of COGNITO_USER_POOLS authorizers is not supported in the Gureum sandbox yet: Amazon Cognito user pools are not simulated."));
+    }
+    let arn = method_arn(cx, &call, &routed);
+    let sources = authorizers::identity_sources(&a);
+    let values = authorizers::identity_values(&sources, &call.headers, &call.query, &routed.stage_variables, &|_| None);
+    let values = match values {
+        Some(v) => v,
+        None if a.kind == "REQUEST" && a.authorizer_result_ttl_in_seconds == 0 => Vec::new(),
+        None => {
+            return Ok(Step::Done(
+                json!({ "clientStatus": 401, "log": format!("Execution log for request {}\nUnauthorized request: an identity source is missing\n", routed.request_id), "latency": 0 }),
+            ))
+        }
+    };
+    let function = lambda_function(a.authorizer_uri.as_deref().unwrap_or("")).unwrap_or_default().to_string();
+    let event = if a.kind == "TOKEN" {
+        json!({ "type": "TOKEN", "authorizationToken": values.first().cloned().unwrap_or_default(), "methodArn": arn })
+    } else {
+        let mut e = proxy_event(cx, &call, &routed);
+        if let Value::Object(m) = &mut e {
+            m.remove("body");
+            m.remove("isBase64Encoded");
+            m.insert("type".into(), json!("REQUEST"));
+            m.insert("methodArn".into(), json!(arn));
+        }
+        e
+    };
+    let trace = vec![TraceStep { step: "Authorizer", message: format!("Calling authorizer {} ({function}) with {event}", a.name), latency_us: ENDPOINT_REQUEST_US }];
+    let request = Request::new("lambda", "Invoke", cx.region, json!({ "FunctionName": function, "Payload": B64.encode(event.to_string().as_bytes()) }));
+    Ok(Step::Call(request, Box::new(Pending { call, routed, trace, awaiting: Awaiting::TestAuthorizer })))
+}
+
+fn test_authorizer_answered(routed: &Routed, mut trace: Vec<TraceStep>, answer: Result<Value, AwsError>) -> Value {
+    let mut out = Map::new();
+    let status = match &answer {
+        Err(e) => {
+            trace.push(TraceStep { step: "Authorizer", message: format!("Execution failed due to configuration error: Lambda answered {}: {}", e.kind, e.message), latency_us: 0 });
+            500
+        }
+        Ok(v) => {
+            let payload = v.get("Payload").and_then(Value::as_str).and_then(|p| B64.decode(p).ok()).unwrap_or_default();
+            let payload = String::from_utf8_lossy(&payload).into_owned();
+            trace.push(TraceStep { step: "Authorizer", message: format!("Authorizer answered: {payload}"), latency_us: 0 });
+            if v.get("FunctionError").is_some() {
+                let unauthorized =
+                    serde_json::from_str::<Value>(&payload).ok().and_then(|p| p.get("errorMessage").and_then(Value::as_str).map(|m| m == "Unauthorized")).unwrap_or(false);
+                if unauthorized {
+                    401
+                } else {
+                    500
+                }
+            } else {
+                match authorizers::read_grant(&payload) {
+                    Ok(g) => {
+                        out.insert("principalId".into(), json!(g.principal_id));
+                        out.insert("policy".into(), json!(g.policy.to_string()));
+                        out.insert("authorization".into(), json!({}));
+                        out.insert("claims".into(), json!({}));
+                        if !g.context.is_empty() {
+                            out.insert(
+                                "context".into(),
+                                Value::Object(g.context.iter().map(|(k, v)| (k.clone(), json!(v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())))).collect()),
+                            );
+                        }
+                        200
+                    }
+                    Err(why) => {
+                        trace.push(TraceStep {
+                            step: "Authorizer",
+                            message: format!("Execution failed due to configuration error: Invalid authorizer response ({why})"),
+                            latency_us: 0,
+                        });
+                        500
+                    }
+                }
+            }
+        }
+    };
+    let mut log = format!("Execution log for request {}\n", routed.request_id);
+    for t in &trace {
+        log.push_str(&format!("{} : {}: {}\n", crate::kernel::time::java_date(routed.now_ms), t.step, t.message));
+    }
+    out.insert("clientStatus".into(), json!(status));
+    out.insert("log".into(), json!(log));
+    out.insert("latency".into(), json!(trace.iter().map(|t| t.latency_us).sum::<u64>() / 1000));
+    Value::Object(out)
 }

@@ -2,9 +2,52 @@
 //! VTL engine (`crate::vtl`). A template that fails to parse or render is answered as AWS answers
 //! a mapping failure (500 Internal server error, with the reason in the trace).
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
 use serde_json::{Map, Value};
 
 use crate::vtl;
+
+/// Parsed templates, keyed by their text: each template is parsed once, the first time a request
+/// needs it (whether it belongs to the working definition, a deployment or a test invocation),
+/// and rendered many times. A template that does not parse is kept with its error. Bounded: past
+/// [`TemplateCache::MAX`] entries the cache starts again empty. Not journaled (it is derived).
+#[derive(Debug, Default)]
+pub struct TemplateCache {
+    parsed: Mutex<HashMap<Box<str>, Arc<Result<vtl::Template, String>>>>,
+}
+
+impl TemplateCache {
+    pub const MAX: usize = 4096;
+
+    pub fn get(&self, text: &str) -> Arc<Result<vtl::Template, String>> {
+        let mut map = self.parsed.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(t) = map.get(text) {
+            return t.clone();
+        }
+        if map.len() >= Self::MAX {
+            map.clear();
+        }
+        let parsed = Arc::new(vtl::parse(text).map_err(|e| format!("Invalid mapping expression specified: {e}")));
+        map.insert(text.into(), parsed.clone());
+        parsed
+    }
+
+    pub fn len(&self) -> usize {
+        self.parsed.lock().map(|m| m.len()).unwrap_or(0)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn clear(&self) {
+        if let Ok(mut m) = self.parsed.lock() {
+            m.clear();
+        }
+    }
+}
 
 /// What a template can see (the VTL engine's `Env`).
 pub struct TemplateEnv<'a> {
@@ -45,8 +88,9 @@ impl Rendered {
     }
 }
 
-pub fn render(template: &str, env: &TemplateEnv) -> Result<Rendered, String> {
-    let parsed = vtl::parse(template).map_err(|e| format!("Invalid mapping expression specified: {e}"))?;
+pub fn render(cache: &TemplateCache, template: &str, env: &TemplateEnv) -> Result<Rendered, String> {
+    let parsed = cache.get(template);
+    let parsed = parsed.as_ref().as_ref().map_err(Clone::clone)?;
     let mut venv = vtl::Env {
         body: env.body.to_string(),
         params: vtl::Params { path: env.path.to_vec(), querystring: env.querystring.to_vec(), header: env.header.to_vec() },
@@ -63,4 +107,26 @@ pub fn render(template: &str, env: &TemplateEnv) -> Result<Rendered, String> {
 pub fn select<'a>(templates: &'a std::collections::BTreeMap<String, String>, content_type: Option<&str>) -> Option<(&'a str, &'a str)> {
     let wanted = content_type.map(|c| c.split(';').next().unwrap_or(c).trim().to_ascii_lowercase()).unwrap_or_else(|| "application/json".into());
     templates.iter().find(|(k, _)| k.eq_ignore_ascii_case(&wanted)).map(|(k, v)| (k.as_str(), v.as_str()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_template_is_parsed_once_and_bad_ones_keep_their_error() {
+        let cache = TemplateCache::default();
+        let a = cache.get("{\"id\": \"$input.params('id')\"}");
+        let b = cache.get("{\"id\": \"$input.params('id')\"}");
+        assert!(Arc::ptr_eq(&a, &b));
+        assert_eq!(cache.len(), 1);
+        let bad = cache.get("#if($x");
+        assert!(bad.as_ref().as_ref().is_err_and(|e| e.starts_with("Invalid mapping expression specified: ")));
+        assert!(Arc::ptr_eq(&bad, &cache.get("#if($x")));
+        assert_eq!(cache.len(), 2);
+        for i in 0..TemplateCache::MAX {
+            cache.get(&format!("t{i}"));
+        }
+        assert!(cache.len() <= TemplateCache::MAX);
+    }
 }

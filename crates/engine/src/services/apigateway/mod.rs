@@ -11,6 +11,7 @@
 //! See [`invoke`] for routing and integrations (Lambda proxy, MOCK; non-proxy Lambda with
 //! mapping templates; HTTP integrations answer 500 until a host HTTP client is wired).
 
+pub mod authorizers;
 pub mod control;
 pub mod errors;
 pub mod invoke;
@@ -18,6 +19,7 @@ pub mod mapping;
 pub mod model;
 pub mod patch;
 pub mod regex;
+pub mod service;
 pub mod usage;
 
 use std::collections::BTreeMap;
@@ -38,6 +40,10 @@ pub struct ApiGateway {
     pub(crate) regions: BTreeMap<String, BTreeMap<String, RestApi>>,
     /// region → API keys and usage plans.
     pub(crate) usage: BTreeMap<String, usage::UsageState>,
+    /// Parsed mapping templates (derived, not journaled).
+    pub(crate) templates: mapping::TemplateCache,
+    /// Lambda authorizers' cached answers (not journaled).
+    pub(crate) authorizer_cache: authorizers::AuthorizerCache,
 }
 
 impl ApiGateway {
@@ -94,6 +100,11 @@ impl Service for ApiGateway {
             "GetStages" => get_stages(self, cx, input),
             "UpdateStage" => update_stage(self, cx, input),
             "DeleteStage" => delete_stage(self, cx, input),
+            "CreateAuthorizer" => authorizers::create_authorizer(self, cx, input),
+            "GetAuthorizer" => authorizers::get_authorizer(self, cx, input),
+            "GetAuthorizers" => authorizers::get_authorizers(self, cx, input),
+            "UpdateAuthorizer" => authorizers::update_authorizer(self, cx, input),
+            "DeleteAuthorizer" => authorizers::delete_authorizer(self, cx, input),
             "CreateApiKey" => usage::create_api_key(self, cx, input),
             "GetApiKey" => usage::get_api_key(self, cx, input),
             "GetApiKeys" => usage::get_api_keys(self, cx, input),
@@ -113,12 +124,13 @@ impl Service for ApiGateway {
         match (cx.endpoint == "execute-api", operation) {
             (true, "Invoke") => invoke::invoke(self, cx, input),
             (false, "TestInvokeMethod") => invoke::test_invoke_method(self, cx, input),
+            (false, "TestInvokeAuthorizer") => invoke::test_invoke_authorizer(self, cx, input),
             _ => self.call(cx, operation, input).map(Step::Done),
         }
     }
 
     fn resume(&mut self, cx: &mut Cx, then: Continuation, result: Resumed) -> Result<Step, AwsError> {
-        invoke::resume(cx, then, result)
+        invoke::resume(self, cx, then, result)
     }
 
     fn save(&self, out: &mut Vec<Record>) {
@@ -194,6 +206,8 @@ impl Service for ApiGateway {
     fn clear(&mut self) {
         self.regions.clear();
         self.usage.clear();
+        self.templates.clear();
+        self.authorizer_cache.clear();
     }
 }
 

@@ -30,6 +30,9 @@ pub struct RestApi {
     pub tags: BTreeMap<String, String>,
     /// The working definition (what the next deployment snapshots).
     pub resources: BTreeMap<String, Resource>,
+    /// Authorizers by id (deployments snapshot them with the resources).
+    #[serde(default)]
+    pub authorizers: BTreeMap<String, Authorizer>,
     /// Deployments and stages live in their own records.
     #[serde(skip)]
     pub deployments: BTreeMap<String, Deployment>,
@@ -132,6 +135,37 @@ pub struct Deployment {
     pub description: Option<String>,
     pub created_date: i64,
     pub resources: BTreeMap<String, Resource>,
+    #[serde(default)]
+    pub authorizers: BTreeMap<String, Authorizer>,
+}
+
+/// A Lambda (TOKEN or REQUEST) or Cognito user pool authorizer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Authorizer {
+    pub id: String,
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty", rename = "providerARNs")]
+    pub provider_arns: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authorizer_uri: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authorizer_credentials: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity_source: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity_validation_expression: Option<String>,
+    pub authorizer_result_ttl_in_seconds: i64,
+}
+
+impl Authorizer {
+    pub fn to_json(&self) -> Value {
+        serde_json::to_value(self).unwrap_or_else(|_| json!({}))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -33,6 +33,21 @@ impl CodeRuntime for FakeRuntime {
                     .into_bytes(),
             ),
             "bad" => InvokeOutcome::Ok(json!({ "status": 200, "data": "x" }).to_string().into_bytes()),
+            "auth" => {
+                let token = event["authorizationToken"].as_str().or_else(|| event["headers"]["Auth"].as_str()).unwrap_or("").to_string();
+                let effect = if token.starts_with("allow") { "Allow" } else { "Deny" };
+                // Allows only GET on /pets/*, the way a narrow policy does.
+                let resource = event["methodArn"].as_str().unwrap_or("").split("/GET/").next().unwrap_or("").to_string() + "/GET/pets/*";
+                match token.as_str() {
+                    "expired" => InvokeOutcome::Error { error_type: "Error".into(), error_message: "Unauthorized".into(), trace: vec![] },
+                    "junk" => InvokeOutcome::Ok(b"{\"nope\": 1}".to_vec()),
+                    _ => InvokeOutcome::Ok(
+                        json!({ "principalId": format!("user-{token}"), "policyDocument": { "Version": "2012-10-17", "Statement": [{ "Action": "execute-api:Invoke", "Effect": effect, "Resource": resource }] }, "context": { "tier": "gold", "n": 7 } })
+                            .to_string()
+                            .into_bytes(),
+                    ),
+                }
+            }
             "boom" => InvokeOutcome::Error { error_type: "Error".into(), error_message: "Not Found: no such pet".into(), trace: vec![] },
             _ => InvokeOutcome::Ok(event.to_string().into_bytes()),
         };
@@ -753,4 +768,247 @@ fn vtl_mapping_templates_shape_requests_and_responses() {
     assert_eq!(out["statusCode"], 500);
     let trace = out["trace"].to_string();
     assert!(trace.contains("Execution failed due to configuration error"), "{trace}");
+}
+
+impl Sandbox {
+    fn aws(&mut self, service: &str, op: &str, input: Value) -> Result<Value, AwsError> {
+        self.e.call(0, &Request::new(service, op, REGION, input))
+    }
+
+    /// A POST method on `/{part}` with an AWS service integration (a 200 and a 400 response).
+    fn service_method(&mut self, api: &str, root: &str, part: &str, uri: &str, template: &str, credentials: Option<&str>) {
+        let rid = self.resource(api, root, part);
+        let m = json!({ "restApiId": api, "resourceId": rid, "httpMethod": "POST" });
+        self.ok("PutMethod", merge(&m, json!({ "authorizationType": "NONE" })));
+        for code in ["200", "400"] {
+            self.ok("PutMethodResponse", merge(&m, json!({ "statusCode": code })));
+        }
+        let mut integration = json!({ "type": "AWS", "integrationHttpMethod": "POST", "uri": uri, "requestTemplates": { "application/json": template } });
+        if let Some(c) = credentials {
+            integration["credentials"] = json!(c);
+        }
+        self.ok("PutIntegration", merge(&m, integration));
+        self.ok("PutIntegrationResponse", merge(&m, json!({ "statusCode": "200" })));
+        self.ok("PutIntegrationResponse", merge(&m, json!({ "statusCode": "400", "selectionPattern": "4\\d{2}" })));
+    }
+
+    fn post(&mut self, api: &str, path: &str, body: &str) -> Value {
+        self.invoke(json!({ "restApiId": api, "stage": "prod", "httpMethod": "POST", "path": path, "headers": { "Content-Type": "application/json" }, "body": body }))
+    }
+}
+
+#[test]
+fn aws_service_integrations_call_kinesis_dynamodb_sqs_and_states() {
+    let mut s = Sandbox::new();
+    s.aws("kinesis", "CreateStream", json!({ "StreamName": "clicks", "ShardCount": 1 })).unwrap();
+    s.e.control(0, "AdvanceClock", &json!({ "seconds": 5 })).unwrap();
+    s.aws("dynamodb", "CreateTable", json!({ "TableName": "pets", "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}], "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}], "BillingMode": "PAY_PER_REQUEST" })).unwrap();
+    s.e.control(0, "AdvanceClock", &json!({ "seconds": 30 })).unwrap();
+    let queue = s.aws("sqs", "CreateQueue", json!({ "QueueName": "orders" })).unwrap()["QueueUrl"].as_str().unwrap().to_string();
+    let (id, root) = s.api();
+    s.service_method(
+        &id,
+        &root,
+        "clicks",
+        "arn:aws:apigateway:us-east-1:kinesis:action/PutRecord",
+        "{\"StreamName\": \"clicks\", \"Data\": \"$util.base64Encode($input.body)\", \"PartitionKey\": \"$input.path('$.user')\"}",
+        None,
+    );
+    s.service_method(
+        &id,
+        &root,
+        "ghost",
+        "arn:aws:apigateway:us-east-1:kinesis:action/PutRecord",
+        "{\"StreamName\": \"ghost\", \"Data\": \"AA==\", \"PartitionKey\": \"k\"}",
+        None,
+    );
+    s.service_method(
+        &id,
+        &root,
+        "pets",
+        "arn:aws:apigateway:us-east-1:dynamodb:action/PutItem",
+        "{\"TableName\": \"pets\", \"Item\": {\"id\": {\"S\": \"$input.path('$.id')\"}, \"name\": {\"S\": \"$input.path('$.name')\"}}}",
+        None,
+    );
+    s.service_method(
+        &id,
+        &root,
+        "pet",
+        "arn:aws:apigateway:us-east-1:dynamodb:action/GetItem",
+        "{\"TableName\": \"pets\", \"Key\": {\"id\": {\"S\": \"$input.path('$.id')\"}}}",
+        None,
+    );
+    s.service_method(&id, &root, "orders", "arn:aws:apigateway:us-east-1:sqs:path/123456789012/orders", "Action=SendMessage&MessageBody=$util.urlEncode($input.body)", None);
+    s.service_method(
+        &id,
+        &root,
+        "run",
+        "arn:aws:apigateway:us-east-1:states:action/StartExecution",
+        "{\"stateMachineArn\": \"arn:aws:states:us-east-1:123456789012:stateMachine:nope\", \"input\": \"$util.escapeJavaScript($input.body)\"}",
+        None,
+    );
+    s.deploy(&id);
+
+    // Kinesis PutRecord: the service's answer is the body; the record is in the stream.
+    let out = s.post(&id, "/clicks", "{\"user\": \"u1\", \"page\": \"/home\"}");
+    assert_eq!(out["statusCode"], 200, "{out}");
+    let answer: Value = serde_json::from_str(out["body"].as_str().unwrap()).unwrap();
+    assert_eq!(answer["ShardId"], "shardId-000000000000");
+    assert!(answer["SequenceNumber"].as_str().is_some_and(|n| !n.is_empty()));
+    let it = s.aws("kinesis", "GetShardIterator", json!({ "StreamName": "clicks", "ShardId": "shardId-000000000000", "ShardIteratorType": "TRIM_HORIZON" })).unwrap();
+    let records = s.aws("kinesis", "GetRecords", json!({ "ShardIterator": it["ShardIterator"] })).unwrap();
+    assert_eq!(records["Records"][0]["PartitionKey"], "u1");
+    assert_eq!(B64.decode(records["Records"][0]["Data"].as_str().unwrap()).unwrap(), b"{\"user\": \"u1\", \"page\": \"/home\"}");
+
+    // A service error is the service's status and body, chosen by selectionPattern on the status.
+    let out = s.post(&id, "/ghost", "{\"user\": \"u1\"}");
+    assert_eq!(out["statusCode"], 400, "{out}");
+    let answer: Value = serde_json::from_str(out["body"].as_str().unwrap()).unwrap();
+    assert_eq!(answer["__type"], "ResourceNotFoundException", "{out}");
+
+    // DynamoDB PutItem then GetItem.
+    let out = s.post(&id, "/pets", "{\"id\": \"p1\", \"name\": \"Rex\"}");
+    assert_eq!((out["statusCode"].clone(), out["body"].clone()), (json!(200), json!("{}")));
+    let out = s.post(&id, "/pet", "{\"id\": \"p1\"}");
+    assert_eq!(serde_json::from_str::<Value>(out["body"].as_str().unwrap()).unwrap(), json!({ "Item": { "id": { "S": "p1" }, "name": { "S": "Rex" } } }));
+
+    // SQS SendMessage by path with the form-encoded body of AWS's tutorial: SQS's XML answer.
+    let out = s.post(&id, "/orders", "{\"order\": 7}");
+    assert_eq!(out["statusCode"], 200, "{out}");
+    let body = out["body"].as_str().unwrap();
+    assert!(body.starts_with("<?xml version=\"1.0\"?><SendMessageResponse xmlns=\"http://queue.amazonaws.com/doc/2012-11-05/\"><SendMessageResult><MessageId>"), "{body}");
+    assert!(body.contains("<MD5OfMessageBody>"), "{body}");
+    let got = s.aws("sqs", "ReceiveMessage", json!({ "QueueUrl": queue })).unwrap();
+    assert_eq!(got["Messages"][0]["Body"], "{\"order\": 7}");
+
+    // Step Functions: whatever `states` answers (not in every build) comes back through the
+    // integration response; when the service is not in the build, a 500 with the reason.
+    let out = s.post(&id, "/run", "{\"a\": 1}");
+    let trace = out["trace"].to_string();
+    if out["statusCode"] == 500 {
+        assert_eq!(out["body"], "{\"message\":\"Internal server error\"}");
+        assert!(trace.contains("the service 'states' is not available in this sandbox"), "{trace}");
+    } else {
+        assert_eq!(out["statusCode"], 400, "{out}");
+        assert!(trace.contains("states StartExecution answered status 400"), "{trace}");
+    }
+}
+
+#[test]
+fn aws_integration_credentials_are_checked_against_the_role() {
+    let mut s = Sandbox::new();
+    s.aws("kinesis", "CreateStream", json!({ "StreamName": "clicks", "ShardCount": 1 })).unwrap();
+    s.e.control(0, "AdvanceClock", &json!({ "seconds": 5 })).unwrap();
+    let trust =
+        json!({ "Version": "2012-10-17", "Statement": [{ "Effect": "Allow", "Principal": { "Service": "apigateway.amazonaws.com" }, "Action": "sts:AssumeRole" }] }).to_string();
+    for role in ["writer", "reader"] {
+        s.aws("iam", "CreateRole", json!({ "RoleName": role, "AssumeRolePolicyDocument": trust })).unwrap();
+    }
+    let allow = |action: &str| {
+        json!({ "Version": "2012-10-17", "Statement": [{ "Effect": "Allow", "Action": action, "Resource": "arn:aws:kinesis:us-east-1:123456789012:stream/clicks" }] }).to_string()
+    };
+    s.aws("iam", "PutRolePolicy", json!({ "RoleName": "writer", "PolicyName": "w", "PolicyDocument": allow("kinesis:PutRecord") })).unwrap();
+    s.aws("iam", "PutRolePolicy", json!({ "RoleName": "reader", "PolicyName": "r", "PolicyDocument": allow("kinesis:GetRecords") })).unwrap();
+    let (id, root) = s.api();
+    let t = "{\"StreamName\": \"clicks\", \"Data\": \"$util.base64Encode($input.body)\", \"PartitionKey\": \"k\"}";
+    let uri = "arn:aws:apigateway:us-east-1:kinesis:action/PutRecord";
+    s.service_method(&id, &root, "w", uri, t, Some("arn:aws:iam::123456789012:role/writer"));
+    s.service_method(&id, &root, "r", uri, t, Some("arn:aws:iam::123456789012:role/reader"));
+    s.service_method(&id, &root, "x", uri, t, Some("arn:aws:iam::123456789012:role/ghost"));
+    s.deploy(&id);
+    let out = s.post(&id, "/w", "{}");
+    assert_eq!(out["statusCode"], 200, "{out}");
+    assert!(out["trace"].to_string().contains("Credentials: assuming role arn:aws:iam::123456789012:role/writer to call kinesis:PutRecord"));
+    let out = s.post(&id, "/r", "{}");
+    assert_eq!((out["statusCode"].clone(), out["body"].clone()), (json!(500), json!("{\"message\":\"Internal server error\"}")));
+    assert!(out["trace"].to_string().contains("is not allowed to perform kinesis:PutRecord on arn:aws:kinesis:us-east-1:123456789012:stream/clicks"), "{out}");
+    let out = s.post(&id, "/x", "{}");
+    assert_eq!(out["statusCode"], 500);
+    assert!(out["trace"].to_string().contains("does not have permission to assume the provided role"), "{out}");
+    // The role must be a role ARN.
+    let rid = s.resource(&id, &root, "bad");
+    s.ok("PutMethod", json!({ "restApiId": id, "resourceId": rid, "httpMethod": "POST", "authorizationType": "NONE" }));
+    let e = s.fail(
+        "PutIntegration",
+        json!({ "restApiId": id, "resourceId": rid, "httpMethod": "POST", "type": "AWS", "integrationHttpMethod": "POST", "uri": uri, "credentials": "writer" }),
+    );
+    assert_err(&e, "BadRequestException", 400, "Invalid ARN specified in the request");
+}
+
+#[test]
+fn lambda_authorizers_allow_deny_cache_and_pass_their_context() {
+    let mut s = Sandbox::new();
+    let auth = s.function("auth");
+    let echo = s.function("echo");
+    let (id, root) = s.api();
+    let uri = format!("arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{auth}/invocations");
+    // Control plane: validation and shapes.
+    let e = s.fail("CreateAuthorizer", json!({ "restApiId": id, "name": "a", "type": "TOKEN", "authorizerUri": uri, "identitySource": "method.request.querystring.t" }));
+    assert_err(&e, "BadRequestException", 400, "Invalid identity source specified: method.request.querystring.t");
+    let a = s.ok("CreateAuthorizer", json!({ "restApiId": id, "name": "tok", "type": "TOKEN", "authorizerUri": uri, "identitySource": "method.request.header.Authorization", "identityValidationExpression": "(allow|deny|expired|junk).*" }));
+    assert_eq!(a["authorizerResultTtlInSeconds"], 300);
+    assert_eq!(a["type"], "TOKEN");
+    let aid = a["id"].as_str().unwrap().to_string();
+    assert_eq!(s.ok("GetAuthorizers", json!({ "restApiId": id }))["item"][0]["name"], "tok");
+    let e = s.fail("PutMethod", json!({ "restApiId": id, "resourceId": root, "httpMethod": "GET", "authorizationType": "CUSTOM", "authorizerId": "nope" }));
+    assert_err(&e, "BadRequestException", 400, "Invalid authorizer ID specified");
+    let pets = s.resource(&id, &root, "pets");
+    let pet = s.resource(&id, &pets, "{id}");
+    let owners = s.resource(&id, &root, "owners");
+    for rid in [&pet, &owners] {
+        s.ok("PutMethod", json!({ "restApiId": id, "resourceId": rid, "httpMethod": "GET", "authorizationType": "CUSTOM", "authorizerId": aid }));
+        s.ok(
+            "PutIntegration",
+            json!({ "restApiId": id, "resourceId": rid, "httpMethod": "GET", "type": "AWS_PROXY", "integrationHttpMethod": "POST",
+                    "uri": format!("arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{echo}/invocations") }),
+        );
+    }
+    let e = s.fail("DeleteAuthorizer", json!({ "restApiId": id, "authorizerId": aid }));
+    assert_eq!(e.kind, "ConflictException");
+    s.deploy(&id);
+    let get = |s: &mut Sandbox, path: &str, token: Option<&str>| {
+        let headers = token.map(|t| json!({ "Authorization": t })).unwrap_or(json!({}));
+        s.invoke(json!({ "restApiId": id, "stage": "prod", "httpMethod": "GET", "path": path, "headers": headers }))
+    };
+    // No token, or one the expression refuses: 401 without calling the function.
+    let calls = s.runtime.events.lock().unwrap().len();
+    let out = get(&mut s, "/pets/1", None);
+    assert_eq!((out["statusCode"].clone(), out["body"].clone()), (json!(401), json!("{\"message\":\"Unauthorized\"}")));
+    assert_eq!(out["headers"]["x-amzn-ErrorType"], "UnauthorizedException");
+    assert_eq!(get(&mut s, "/pets/1", Some("nobody"))["statusCode"], 401);
+    assert_eq!(s.runtime.events.lock().unwrap().len(), calls);
+    // Allowed: the function gets a TOKEN event; the integration sees the principal and context.
+    let out = get(&mut s, "/pets/1", Some("allow-1"));
+    assert_eq!(out["statusCode"], 201, "{out}");
+    let event: Value = serde_json::from_str(out["body"].as_str().unwrap()).unwrap();
+    assert_eq!(event["requestContext"]["authorizer"], json!({ "principalId": "user-allow-1", "tier": "gold", "n": 7 }));
+    let events = s.runtime.events.lock().unwrap().clone();
+    let token_event = &events[events.len() - 2];
+    assert_eq!(token_event["type"], "TOKEN");
+    assert_eq!(token_event["authorizationToken"], "allow-1");
+    assert_eq!(token_event["methodArn"], format!("arn:aws:execute-api:us-east-1:123456789012:{id}/prod/GET/pets/1"));
+    // Cached for the TTL: the function is not called again, and the cached policy (GET /pets/*
+    // only) denies /owners, as AWS's cache does.
+    let calls = s.runtime.events.lock().unwrap().len();
+    assert_eq!(get(&mut s, "/pets/2", Some("allow-1"))["statusCode"], 201);
+    let out = get(&mut s, "/owners", Some("allow-1"));
+    assert_eq!((out["statusCode"].clone(), out["body"].clone()), (json!(403), json!("{\"message\":\"User is not authorized to access this resource\"}")));
+    assert_eq!(s.runtime.events.lock().unwrap().len(), calls + 1, "only the /pets/2 integration ran");
+    s.e.control(0, "AdvanceClock", &json!({ "seconds": 301 })).unwrap();
+    get(&mut s, "/pets/2", Some("allow-1"));
+    assert_eq!(s.runtime.events.lock().unwrap().len(), calls + 3, "the authorizer runs again after the TTL");
+    // Explicit deny, Unauthorized from the function, and a malformed answer.
+    let out = get(&mut s, "/pets/1", Some("deny-1"));
+    assert_eq!((out["statusCode"].clone(), out["body"].clone()), (json!(403), json!("{\"message\":\"User is not authorized to access this resource with an explicit deny\"}")));
+    let out = get(&mut s, "/pets/1", Some("expired"));
+    assert_eq!((out["statusCode"].clone(), out["body"].clone()), (json!(401), json!("{\"message\":\"Unauthorized\"}")));
+    let out = get(&mut s, "/pets/1", Some("junk"));
+    assert_eq!((out["statusCode"].clone(), out["body"].clone()), (json!(500), json!("{\"message\":null}")));
+    assert_eq!(out["headers"]["x-amzn-ErrorType"], "AuthorizerConfigurationException");
+    // TestInvokeAuthorizer.
+    let out = s.ok("TestInvokeAuthorizer", json!({ "restApiId": id, "authorizerId": aid, "headers": { "Authorization": "allow-2" } }));
+    assert_eq!(out["clientStatus"], 200, "{out}");
+    assert_eq!(out["principalId"], "user-allow-2");
+    assert_eq!(out["context"], json!({ "tier": "gold", "n": "7" }));
+    assert_eq!(s.ok("TestInvokeAuthorizer", json!({ "restApiId": id, "authorizerId": aid }))["clientStatus"], 401);
 }
