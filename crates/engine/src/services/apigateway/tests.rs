@@ -1012,3 +1012,66 @@ fn lambda_authorizers_allow_deny_cache_and_pass_their_context() {
     assert_eq!(out["context"], json!({ "tier": "gold", "n": "7" }));
     assert_eq!(s.ok("TestInvokeAuthorizer", json!({ "restApiId": id, "authorizerId": aid }))["clientStatus"], 401);
 }
+
+#[test]
+fn cognito_user_pool_authorizers_verify_id_tokens_and_pass_the_claims() {
+    let mut s = Sandbox::new();
+    let idp = |s: &mut Sandbox, op: &str, input: Value| s.e.call(0, &Request::new("cognito-idp", op, REGION, input)).unwrap_or_else(|e| panic!("{op}: {e}"));
+    let pool = idp(&mut s, "CreateUserPool", json!({ "PoolName": "users" }))["UserPool"].clone();
+    let (pool_id, pool_arn) = (pool["Id"].as_str().unwrap().to_string(), pool["Arn"].as_str().unwrap().to_string());
+    let client =
+        idp(&mut s, "CreateUserPoolClient", json!({ "UserPoolId": pool_id, "ClientName": "web", "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"] }))
+            ["UserPoolClient"]["ClientId"]
+            .as_str()
+            .unwrap()
+            .to_string();
+    idp(&mut s, "AdminCreateUser", json!({ "UserPoolId": pool_id, "Username": "alice", "MessageAction": "SUPPRESS" }));
+    idp(&mut s, "AdminSetUserPassword", json!({ "UserPoolId": pool_id, "Username": "alice", "Password": "Correct-Horse-9", "Permanent": true }));
+    let tokens =
+        idp(&mut s, "InitiateAuth", json!({ "ClientId": client, "AuthFlow": "USER_PASSWORD_AUTH", "AuthParameters": { "USERNAME": "alice", "PASSWORD": "Correct-Horse-9" } }))
+            ["AuthenticationResult"]
+            .clone();
+    let (id_token, access_token) = (tokens["IdToken"].as_str().unwrap().to_string(), tokens["AccessToken"].as_str().unwrap().to_string());
+
+    let echo = s.function("echo");
+    let (id, root) = s.api();
+    let a = s.ok(
+        "CreateAuthorizer",
+        json!({ "restApiId": id, "name": "users", "type": "COGNITO_USER_POOLS", "providerARNs": [pool_arn], "identitySource": "method.request.header.Authorization" }),
+    );
+    let aid = a["id"].as_str().unwrap().to_string();
+    let notes = s.resource(&id, &root, "notes");
+    s.ok("PutMethod", json!({ "restApiId": id, "resourceId": notes, "httpMethod": "GET", "authorizationType": "COGNITO_USER_POOLS", "authorizerId": aid }));
+    s.ok(
+        "PutIntegration",
+        json!({ "restApiId": id, "resourceId": notes, "httpMethod": "GET", "type": "AWS_PROXY", "integrationHttpMethod": "POST",
+                "uri": format!("arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{echo}/invocations") }),
+    );
+    s.deploy(&id);
+    let get = |s: &mut Sandbox, token: Option<&str>| {
+        let headers = token.map(|t| json!({ "Authorization": t })).unwrap_or(json!({}));
+        s.invoke(json!({ "restApiId": id, "stage": "prod", "httpMethod": "GET", "path": "/notes", "headers": headers }))
+    };
+    // No token, a forged one, an access token where an ID token is due: 401, the function never runs.
+    let calls = s.runtime.events.lock().unwrap().len();
+    for token in [None, Some("eyJhbGciOiJSUzI1NiJ9.e30.c2ln"), Some(access_token.as_str())] {
+        let out = get(&mut s, token);
+        assert_eq!((out["statusCode"].clone(), out["body"].clone()), (json!(401), json!("{\"message\":\"Unauthorized\"}")), "{token:?}: {out}");
+    }
+    let mut tampered = id_token.clone();
+    tampered.pop();
+    tampered.push(if id_token.ends_with('A') { 'B' } else { 'A' });
+    assert_eq!(get(&mut s, Some(&tampered))["statusCode"], 401);
+    assert_eq!(s.runtime.events.lock().unwrap().len(), calls);
+    // The ID token: the integration sees the claims, every value a string.
+    let out = get(&mut s, Some(&id_token));
+    assert_eq!(out["statusCode"], 201, "{out}");
+    let event: Value = serde_json::from_str(out["body"].as_str().unwrap()).unwrap();
+    let claims = &event["requestContext"]["authorizer"]["claims"];
+    assert_eq!((claims["cognito:username"].as_str(), claims["token_use"].as_str()), (Some("alice"), Some("id")));
+    assert!(claims["exp"].is_string() && claims["sub"].as_str().is_some_and(|s| s.len() == 36), "{claims}");
+    assert!(out["trace"].to_string().contains("The ID token of alice is valid"));
+    // An hour later the token has expired.
+    s.e.control(0, "AdvanceClock", &json!({ "seconds": 3_601 })).unwrap();
+    assert_eq!(get(&mut s, Some(&id_token))["statusCode"], 401);
+}
