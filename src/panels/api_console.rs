@@ -363,7 +363,6 @@ fn answer_view(p: &AnswerProps) -> Html {
                             <li class={classes!("trace-step", step_class(&t.step, &t.message))}>
                                 <div class="trace-head">
                                     <strong class="trace-name">{ &t.step }</strong>
-                                    <span class="trace-note">{ step_note(&t.step) }</span>
                                     <span class="spacer" />
                                     { match t.latency_us {
                                         Some(us) => html! { <>
@@ -373,6 +372,7 @@ fn answer_view(p: &AnswerProps) -> Html {
                                         None => html! {},
                                     } }
                                 </div>
+                                <div class="trace-note">{ step_note(&t.step) }</div>
                                 <div class="trace-msg">{ text }</div>
                                 if let Some(pl) = payload {
                                     <pre class="trace-payload">{ pl }</pre>

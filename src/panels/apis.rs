@@ -469,11 +469,14 @@ fn resource_pane(p: &PaneProps) -> Html {
             });
         })
     };
+    // The method to create: the one picked, or the first this resource does not have yet.
+    let available: Vec<&str> = METHODS.iter().copied().filter(|m| !methods.iter().any(|(k, _)| k == m)).collect();
+    let pick = if available.contains(&new_method.as_str()) { (*new_method).clone() } else { available.first().map(|m| m.to_string()).unwrap_or_default() };
     let add_method = {
-        let (ctx, api, rid, m, kind, function, on_method) = (ctx.clone(), p.api.clone(), rid.clone(), new_method.clone(), new_kind.clone(), function.clone(), p.on_method.clone());
+        let (ctx, api, rid, m, kind, function, on_method) = (ctx.clone(), p.api.clone(), rid.clone(), pick.clone(), new_kind.clone(), function.clone(), p.on_method.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            let (ctx, api, rid, m, kind, f, on_method) = (ctx.clone(), api.clone(), rid.clone(), (*m).clone(), (*kind).clone(), (*function).clone(), on_method.clone());
+            let (ctx, api, rid, m, kind, f, on_method) = (ctx.clone(), api.clone(), rid.clone(), m.clone(), (*kind).clone(), (*function).clone(), on_method.clone());
             wasm_bindgen_futures::spawn_local(async move {
                 match create_method(&ctx, &api, &rid, &m, &kind, &f).await {
                     Ok(()) => on_method.emit(Some(m)),
@@ -536,7 +539,7 @@ fn resource_pane(p: &PaneProps) -> Html {
                         <div class="field-row">
                             <label>{ "Method " }
                                 <select aria-label="HTTP method" onchange={let s = new_method.clone(); Callback::from(move |e: Event| s.set(select_value(&e)))}>
-                                    { for METHODS.iter().filter(|m| !methods.iter().any(|(k, _)| k == *m)).map(|m| html! { <option value={*m} selected={*new_method == *m}>{ *m }</option> }) }
+                                    { for available.iter().map(|m| html! { <option value={*m} selected={pick == *m}>{ *m }</option> }) }
                                 </select>
                             </label>
                             <label>{ "Integration " }
@@ -549,7 +552,7 @@ fn resource_pane(p: &PaneProps) -> Html {
                             if *new_kind != "MOCK" {
                                 <FunctionPicker functions={functions.clone()} value={chosen_fn.clone()} on_change={let f = function.clone(); Callback::from(move |v: String| f.set(v))} />
                             }
-                            <button type="submit" class="btn primary" disabled={*new_kind != "MOCK" && chosen_fn.is_empty()}>{ "Create method" }</button>
+                            <button type="submit" class="btn primary" disabled={pick.is_empty() || (*new_kind != "MOCK" && chosen_fn.is_empty())}>{ "Create method" }</button>
                         </div>
                         <p class="hint">{ match new_kind.as_str() {
                             "MOCK" => "A mock answers from API Gateway itself: its request template picks the status ({\"statusCode\": 200}), the integration response's template writes the body. Good for trying mapping templates.",
