@@ -11,16 +11,22 @@ import { appSession, eventually, shot } from "./lib.mjs";
 let page;
 const app = appSession((p) => (page = p), { height: 1100 });
 
+/** A screenshot, info notices closed first with a short timeout (one may fade while `shot` clicks it). */
+async function snap(name) {
+  for (const close of await page.locator(".notice.info .notice-close").all()) await close.click({ timeout: 500 }).catch(() => {});
+  await shot(page, name);
+}
+
 test("create an API with a MOCK method by clicking, deploy it and call it from the console", async () => {
   await page.goto(app.url + "#/apis");
   await page.getByText("No REST APIs in this region yet").waitFor();
-  await shot(page, "apis-empty");
+  await snap("apis-empty");
   await page.getByRole("button", { name: "Create API" }).click();
   const form = page.getByRole("form", { name: "Create REST API" });
   await form.getByLabel("API name").fill("pets");
   await form.getByLabel("Description (optional)").fill("My first API");
   await form.getByLabel("API endpoint type").selectOption("EDGE");
-  await shot(page, "apis-create");
+  await snap("apis-create");
   await form.getByRole("button", { name: "Create API" }).click();
   await page.waitForURL(/#\/apis\/[a-z0-9]{10}$/);
   const id = page.url().split("/").pop();
@@ -47,7 +53,7 @@ test("create an API with a MOCK method by clicking, deploy it and call it from t
   await ir.getByLabel("Response mapping template (VTL, application/json)").fill('{"pets": ["$input.params(\'name\')"], "stage": "$context.stage"}');
   await ir.getByRole("button", { name: "Save integration response" }).click();
   await ir.locator("pre.tpl", { hasText: "$context.stage" }).waitFor();
-  await shot(page, "apis-method");
+  await snap("apis-method");
 
   // Deploy to a new stage, dev.
   await page.getByRole("button", { name: "Stages & deployments" }).click();
@@ -63,7 +69,7 @@ test("create an API with a MOCK method by clicking, deploy it and call it from t
   await stage.getByRole("button", { name: "Set variable" }).click();
   await stage.getByRole("table").getByText("blue").waitFor();
   assert.equal(await page.getByRole("table", { name: "Deployments" }).locator("tbody tr").count(), 1);
-  await shot(page, "apis-stages");
+  await snap("apis-stages");
 
   // The console: GET /pets?name=rex on dev.
   await page.getByRole("button", { name: "Console", exact: true }).click();
@@ -81,7 +87,7 @@ test("create an API with a MOCK method by clicking, deploy it and call it from t
   assert.deepEqual(steps, ["Method request", "Request mapping", "Endpoint response", "Response mapping", "Method response"]);
   await trace.getByText("MOCK integration answered status 200").waitFor();
   assert.ok((await trace.locator(".trace-ms").count()) >= 3);
-  await shot(page, "apis-console");
+  await snap("apis-console");
 
   // A path with no method: AWS's 403, and the trace says why.
   await req.getByLabel("Path", { exact: true }).fill("/cats");
@@ -124,7 +130,7 @@ test("API keys and a usage plan: the console sends the key", async () => {
   await plan.getByText("1 req/s, burst 2 · 1000 per day").waitFor();
   await plan.getByRole("button", { name: "+ mobile" }).click();
   await plan.getByRole("button", { name: "Remove key mobile" }).waitFor();
-  await shot(page, "apis-keys");
+  await snap("apis-keys");
 
   await page.getByRole("button", { name: "Console", exact: true }).click();
   const req = page.getByRole("form", { name: "Request" });
@@ -161,7 +167,7 @@ test("the CRUD sample: PUT an item through the console, GET it back, see it in t
   await req.getByRole("button", { name: "Send" }).click();
   await res.getByLabel("Status").getByText("200").waitFor();
   await eventually(page, () => document.querySelector("[aria-label='Response body']")?.innerText.includes('"kind": "dog"'));
-  await shot(page, "apis-crud-console");
+  await snap("apis-crud-console");
 
   await req.getByLabel("Path", { exact: true }).fill("/items/7");
   await req.getByRole("button", { name: "Send" }).click();
@@ -171,7 +177,7 @@ test("the CRUD sample: PUT an item through the console, GET it back, see it in t
   const tree = page.getByRole("navigation", { name: "Resources" });
   await tree.getByRole("button", { name: "ANY /items/{id}" }).click();
   await page.getByLabel("Method execution").getByText("Lambda proxy: items-crud").waitFor();
-  await shot(page, "apis-crud-method");
+  await snap("apis-crud-method");
 
   await page.goto(app.url + "#/tables/Items");
   await page.getByText("rex").first().waitFor();
