@@ -10,7 +10,8 @@ use crate::{
     clock::ClockBar,
     notify::{Notice, Notices},
     panels::{
-        athena::AthenaPanel, dax::Dax, firehose::Firehose, functions::Functions, home::Home, inbox::Inbox, info::ServiceInfo, kinesis::Kinesis, logs::Logs, s3::S3, tables::Tables,
+        apis::Apis, athena::AthenaPanel, dax::Dax, firehose::Firehose, functions::Functions, home::Home, inbox::Inbox, info::ServiceInfo, kinesis::Kinesis, logs::Logs, s3::S3,
+        tables::Tables,
     },
 };
 
@@ -260,7 +261,7 @@ pub fn app() -> Html {
         Route::Home => html! { <Home /> },
         Route::Tables(t) => html! { <Tables selected={t.clone()} /> },
         Route::Functions(f) => html! { <Functions selected={f.clone()} /> },
-        Route::Apis => html! { <ServiceInfo service="apigateway" /> },
+        Route::Apis => html! { <Apis /> },
         Route::Workflows => html! { <ServiceInfo service="states" /> },
         Route::Auth => html! { <ServiceInfo service="cognito" /> },
         Route::Logs(g) => html! { <Logs selected={g.clone()} /> },

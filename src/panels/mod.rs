@@ -1,5 +1,9 @@
 //! One module per panel.
 
+pub mod api_console;
+pub mod api_deploy;
+pub mod api_sample;
+pub mod apis;
 pub mod athena;
 pub mod autoscaling;
 pub mod backups;

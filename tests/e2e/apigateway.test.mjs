@@ -1,10 +1,9 @@
-// API Gateway through the page API (its panel comes next): a REST API with a MOCK integration
-// whose VTL templates read the query string, deployed to a stage and called through
-// execute-api Invoke; a method that needs an API key answers 403 without one. The APIs panel
-// says what the engine already simulates and offers no dead buttons.
+// API Gateway through the page API: a REST API with a MOCK integration whose VTL templates read
+// the query string, deployed to a stage and called through execute-api Invoke; a method that
+// needs an API key answers 403 without one. The APIs panel has its own test (apis.test.mjs).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { appSession, shot } from "./lib.mjs";
+import { appSession } from "./lib.mjs";
 
 let page;
 appSession((p) => (page = p));
@@ -40,12 +39,4 @@ test("a REST API with VTL mapping templates answers through execute-api", async 
   assert.ok(out.get.trace.some((t) => t.step === "Response mapping"), JSON.stringify(out.get.trace));
   assert.deepEqual([out.keyless.statusCode, JSON.parse(out.keyless.body)], [403, { message: "Forbidden" }]);
   assert.deepEqual([out.missing.statusCode, JSON.parse(out.missing.body)], [403, { message: "Missing Authentication Token" }]);
-});
-
-test("the APIs panel says what the engine simulates already", async () => {
-  await page.getByRole("navigation").getByRole("link", { name: "APIs" }).click();
-  await page.getByText("This panel is not built yet.").waitFor();
-  await page.getByText("REST APIs: resources, methods", { exact: false }).waitFor();
-  assert.equal(await page.locator(".info-panel button").count(), 0);
-  await shot(page, "apis-info");
 });
