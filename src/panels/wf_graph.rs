@@ -183,7 +183,9 @@ fn render(l: &Layout, c: &Ctx) -> Html {
                         None => n.detail.clone(),
                     },
                 };
-                let detail = if detail.chars().count() > (n.w / 6.0) as usize { format!("{}…", detail.chars().take((n.w / 6.0) as usize - 1).collect::<String>()) } else { detail };
+                // 11px text: about 6.6 px a character (bold error text a little more).
+                let fits = ((n.w - 16.0) / if problems.is_some() { 7.0 } else { 6.2 }) as usize;
+                let detail = if detail.chars().count() > fits { format!("{}…", detail.chars().take(fits.saturating_sub(1)).collect::<String>()) } else { detail };
                 let title = problems.map(|m| m.join("\n")).unwrap_or_else(|| format!("{name} ({t})"));
                 let aria = match status {
                     Some(s) => format!("State {name} ({t}): {}", s.label()),

@@ -398,8 +398,9 @@ pub fn layout(machine: &Value, scope: &Scope) -> Layout {
             // Pills are centred vertically in their row.
             nodes[v].y = y + (h - nodes[v].h) / 2.0;
         }
-        let labelled = new_row.iter().any(|&v| outs[v].iter().any(|o| o.label.is_some()));
-        y += h + if labelled { GAP_Y + 14.0 } else { GAP_Y };
+        // Labels under a node stack (one line each), so the gap grows with them.
+        let labelled = new_row.iter().map(|&v| outs[v].iter().filter(|o| o.label.is_some()).count()).max().unwrap_or(0);
+        y += h + if labelled > 0 { GAP_Y + 14.0 + 20.0 * (labelled as f64 - 1.0) } else { GAP_Y };
         *row = new_row;
     }
     // Normalise to a margin on the left.
@@ -414,6 +415,7 @@ pub fn layout(machine: &Value, scope: &Scope) -> Layout {
     let mut edges = Vec::new();
     let name_of = |v: usize| if v == 0 || v == end { None } else { Some(states[v - 1].0.clone()) };
     let mut lane_x = width; // back edges go round the right side
+    let (mut side_l, mut side_r) = (0.0f64, 0.0f64);
     for v in 0..total {
         let k = outs[v].len();
         for (i, o) in outs[v].iter().enumerate() {
@@ -430,15 +432,49 @@ pub fn layout(machine: &Value, scope: &Scope) -> Layout {
                 let sx = if k > 1 { s.x + s.w * (i as f64 + 1.0) / (k as f64 + 1.0) } else { s.cx() };
                 let sy = s.y + s.h;
                 let (tx, ty) = (t.cx(), t.y - 2.0);
-                let d = ((ty - sy) / 2.0).max(20.0);
-                let p = |u: f64| {
-                    let a = (1.0 - u).powi(3);
-                    let b = 3.0 * (1.0 - u).powi(2) * u;
-                    let c = 3.0 * (1.0 - u) * u * u;
-                    let e = u.powi(3);
-                    (a * sx + b * sx + c * tx + e * tx, a * sy + b * (sy + d) + c * (ty - d) + e * ty)
-                };
-                (format!("M{sx:.1},{sy:.1} C{sx:.1},{:.1} {tx:.1},{:.1} {tx:.1},{ty:.1}", sy + d, ty - d), p(if o.label.is_some() && k > 1 { 0.35 } else { 0.5 }), p(0.5))
+                // Labels of a node's several edges stack just under it.
+                let nth_label = outs[v][..i].iter().filter(|o| o.label.is_some()).count() as f64;
+                let stacked = (sx, sy + 14.0 + 20.0 * nth_label);
+                // An edge over several rows that would cross a node goes round the side.
+                let between: Vec<&Node> = (0..total).filter(|&w| layer[w] > layer[v] && layer[w] < layer[o.to]).map(|w| &nodes[w]).collect();
+                let blocked = between.iter().any(|n| {
+                    let f = ((n.y + n.h / 2.0) - sy) / (ty - sy).max(1.0);
+                    let x = sx + (tx - sx) * f;
+                    x > n.x - 8.0 && x < n.x + n.w + 8.0
+                });
+                if blocked {
+                    let right = between.iter().map(|n| n.x + n.w).fold(f64::MIN, f64::max) + 14.0 + side_r;
+                    let left = between.iter().map(|n| n.x).fold(f64::MAX, f64::min) - 14.0 - side_l;
+                    let mid_x = (sx + tx) / 2.0;
+                    let x = if left > 4.0 && (mid_x - left) < (right - mid_x) {
+                        side_l += 12.0;
+                        left
+                    } else {
+                        side_r += 12.0;
+                        right
+                    };
+                    let (y1, y2) = (sy + 24.0, ty - 24.0);
+                    let path = format!(
+                        "M{sx:.1},{sy:.1} C{sx:.1},{:.1} {x:.1},{:.1} {x:.1},{y1:.1} V{y2:.1} C{x:.1},{:.1} {tx:.1},{:.1} {tx:.1},{ty:.1}",
+                        sy + 14.0,
+                        sy + 8.0,
+                        y2 + 16.0,
+                        ty - 12.0
+                    );
+                    lane_x = lane_x.max(x);
+                    let at = if o.label.is_some() && k > 1 { stacked } else { (x, (y1 + y2) / 2.0) };
+                    (path, at, (x, (y1 + y2) / 2.0))
+                } else {
+                    let d = ((ty - sy) / 2.0).max(20.0);
+                    let p = |u: f64| {
+                        let a = (1.0 - u).powi(3);
+                        let b = 3.0 * (1.0 - u).powi(2) * u;
+                        let c = 3.0 * (1.0 - u) * u * u;
+                        let e = u.powi(3);
+                        (a * sx + b * sx + c * tx + e * tx, a * sy + b * (sy + d) + c * (ty - d) + e * ty)
+                    };
+                    (format!("M{sx:.1},{sy:.1} C{sx:.1},{:.1} {tx:.1},{:.1} {tx:.1},{ty:.1}", sy + d, ty - d), if o.label.is_some() && k > 1 { stacked } else { p(0.5) }, p(0.5))
+                }
             };
             edges.push(Edge { r, path, label: o.label.clone(), label_at, mid, dashed: o.dashed });
         }

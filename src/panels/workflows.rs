@@ -191,11 +191,8 @@ fn create_form(p: &CreateProps) -> Html {
                         on_open.emit(Open { arn: v["stateMachineArn"].as_str().map(str::to_string), name: n, kind: k, saved: def, template: t });
                     }
                     Err(e) if missing_service(&e) && n.trim().is_empty() => ctx.notify.emit(Notice::error("ValidationException", "A state machine needs a name.")),
+                    // The panel's banner says the service is missing: the workflow opens as a draft.
                     Err(e) if missing_service(&e) => {
-                        ctx.notify.emit(Notice::warning(
-                            "Draft only",
-                            "Step Functions is not simulated in this build yet: the workflow opens as a draft in this tab, for designing and validating.",
-                        ));
                         on_open.emit(Open { arn: None, name: n, kind: k, saved: String::new(), template: t });
                     }
                     Err(e) => ctx.error(&e),
