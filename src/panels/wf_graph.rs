@@ -184,7 +184,7 @@ fn render(l: &Layout, c: &Ctx) -> Html {
                     },
                 };
                 // 11px text: about 6.6 px a character (bold error text a little more).
-                let fits = ((n.w - 16.0) / if problems.is_some() { 7.0 } else { 6.2 }) as usize;
+                let fits = ((n.w - 16.0) / if problems.is_some() { 7.8 } else { 6.2 }) as usize;
                 let detail = if detail.chars().count() > fits { format!("{}…", detail.chars().take(fits.saturating_sub(1)).collect::<String>()) } else { detail };
                 let title = problems.map(|m| m.join("\n")).unwrap_or_else(|| format!("{name} ({t})"));
                 let aria = match status {
