@@ -48,11 +48,20 @@ pub struct Env<'a> {
     pub tokens: Vec<(String, u32)>,
     /// The execution's status changed.
     pub ended: bool,
+    /// Records of a thread's items and results to write or clear, in order.
+    pub records: Vec<RecordOp>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub enum RecordOp {
+    Items(u32),
+    Result(u32, u32),
+    Clear(u32),
 }
 
 impl<'a> Env<'a> {
     pub fn new(now: i64, region: &'a str, rng: &'a mut Rng) -> Env<'a> {
-        Env { now, region, rng, wakes: Vec::new(), alarms: Vec::new(), call: None, start: None, touched: Vec::new(), tokens: Vec::new(), ended: false }
+        Env { now, region, rng, wakes: Vec::new(), alarms: Vec::new(), call: None, start: None, touched: Vec::new(), tokens: Vec::new(), ended: false, records: Vec::new() }
     }
 }
 
@@ -197,7 +206,22 @@ fn spawn(exec: &mut Execution, parent: Option<(u32, u32)>, scope: Vec<(u32, u32)
     let last_event = parent.and_then(|(p, _)| exec.threads.get(&p)).map(|t| t.last_event).unwrap_or(0);
     exec.threads.insert(
         id,
-        Thread { id, parent, scope, state, input, phase: Phase::Enter, retry: Default::default(), retry_count: 0, entered_ms: env.now, last_event, gen: 0, map_item: item },
+        Thread {
+            id,
+            parent,
+            scope,
+            state,
+            input,
+            phase: Phase::Enter,
+            retry: Default::default(),
+            retry_count: 0,
+            entered_ms: env.now,
+            last_event,
+            gen: 0,
+            map_item: item,
+            items: Vec::new(),
+            results: Vec::new(),
+        },
     );
     wake(exec, id, env.now, env);
     id
@@ -216,10 +240,10 @@ pub fn step(exec: &mut Execution, tid: u32, gen: u32, env: &mut Env) {
     let Some(state) = machine(&def, &t.scope).and_then(|m| m.states.get(t.state as usize)) else {
         return fail_thread(exec, tid, Failure::runtime("The thread's state is not in the definition"), env);
     };
-    match t.phase.clone() {
+    match &t.phase {
         Phase::Enter => enter(exec, tid, state, &def, env),
         Phase::Attempt => attempt(exec, tid, state, &def, env),
-        Phase::Waiting { until } if env.now >= until => {
+        Phase::Waiting { until } if env.now >= *until => {
             let input = t.input.clone();
             set_context(exec, tid, state, None);
             let out =
@@ -434,7 +458,8 @@ fn attempt(exec: &mut Execution, tid: u32, state: &State, def: &Definition, env:
             event(exec, Some(tid), "ParallelStateStarted", None, Value::Null, env);
             let n = p.branches.len() as u32;
             if let Some(t) = exec.threads.get_mut(&tid) {
-                t.phase = Phase::Children { results: vec![Value::Null; n as usize], pending: n, started: n, max_concurrency: n, items: Vec::new(), is_map: false };
+                t.phase = Phase::Children { pending: n, started: n, total: n, max_concurrency: n, is_map: false };
+                t.results = vec![None; n as usize];
             }
             env.touched.push(tid);
             for (i, b) in p.branches.iter().enumerate() {
@@ -488,10 +513,12 @@ fn attempt(exec: &mut Execution, tid: u32, state: &State, def: &Definition, env:
             event(exec, Some(tid), "MapStateStarted", Some("mapStateStartedEventDetails"), json!({ "length": items.len() }), env);
             let n = items.len();
             if let Some(t) = exec.threads.get_mut(&tid) {
-                items.reverse();
-                t.phase = Phase::Children { results: vec![Value::Null; n], pending: 0, started: 0, max_concurrency: max, items, is_map: true };
+                t.phase = Phase::Children { pending: 0, started: 0, total: n as u32, max_concurrency: max, is_map: true };
+                t.results = vec![None; n];
+                t.items = items;
             }
             env.touched.push(tid);
+            env.records.push(RecordOp::Items(tid));
             if n == 0 {
                 return children_done(exec, tid, state, def, env);
             }
@@ -509,11 +536,11 @@ fn start_iterations(exec: &mut Execution, tid: u32, state: &State, env: &mut Env
     let first = index_of(&mp.processor, &mp.processor.start_at).unwrap_or(0);
     loop {
         let Some(t) = exec.threads.get_mut(&tid) else { return };
-        let Phase::Children { pending, started, max_concurrency, items, .. } = &mut t.phase else { return };
-        if *pending >= *max_concurrency {
+        let Phase::Children { pending, started, total, max_concurrency, .. } = &mut t.phase else { return };
+        if *pending >= *max_concurrency || *started >= *total {
             return;
         }
-        let Some(item) = items.pop() else { return };
+        let Some(item) = t.items.get(*started as usize).cloned() else { return };
         let index = *started;
         *started += 1;
         *pending += 1;
@@ -674,7 +701,18 @@ fn handle_error(exec: &mut Execution, tid: u32, state: &State, def: &Definition,
 
 /// The state is done with `output`: StateExited, then Next or End.
 fn exit(exec: &mut Execution, tid: u32, state: &State, def: &Definition, output: Value, env: &mut Env) {
-    event(exec, Some(tid), exited_type(&state.kind), Some("stateExitedEventDetails"), text_details(&state.name, "output", &output), env);
+    if exec.recorded() {
+        // The event carries the output's text anyway: that is where its size is known.
+        let details = text_details(&state.name, "output", &output);
+        if details["output"].as_str().map_or(0, str::len) > MAX_PAYLOAD {
+            let f = Failure::new(
+                names::DATA_LIMIT_EXCEEDED,
+                format!("The state/task '{}' returned a result with a size exceeding the maximum number of bytes service limit.", state.name),
+            );
+            return handle_error(exec, tid, state, def, f, env);
+        }
+        event(exec, Some(tid), exited_type(&state.kind), Some("stateExitedEventDetails"), details, env);
+    }
     match &state.transition {
         Transition::Next(n) => go_to(exec, tid, def, n, output, env),
         Transition::End | Transition::None => thread_done(exec, tid, def, output, env),
@@ -717,18 +755,19 @@ fn thread_done(exec: &mut Execution, tid: u32, def: &Definition, output: Value, 
         event(exec, Some(ptid), "MapIterationSucceeded", Some("mapIterationSucceededEventDetails"), json!({ "name": pstate.name, "index": slot }), env);
     }
     let Some(p) = exec.threads.get_mut(&ptid) else { return };
-    let Phase::Children { results, pending, .. } = &mut p.phase else { return };
-    if let Some(r) = results.get_mut(slot as usize) {
-        *r = output;
-    }
+    let Phase::Children { pending, .. } = &mut p.phase else { return };
     *pending = pending.saturating_sub(1);
+    if let Some(r) = p.results.get_mut(slot as usize) {
+        *r = Some(output);
+    }
     env.touched.push(ptid);
+    env.records.push(RecordOp::Result(ptid, slot));
     if is_map {
         start_iterations(exec, ptid, pstate, env);
     }
     let Some(p) = exec.threads.get(&ptid) else { return };
-    if let Phase::Children { pending: 0, items, .. } = &p.phase {
-        if items.is_empty() {
+    if let Phase::Children { pending: 0, started, total, .. } = &p.phase {
+        if started >= total {
             children_done(exec, ptid, pstate, def, env);
         }
     }
@@ -736,7 +775,10 @@ fn thread_done(exec: &mut Execution, tid: u32, def: &Definition, output: Value, 
 
 fn children_done(exec: &mut Execution, tid: u32, state: &State, def: &Definition, env: &mut Env) {
     let Some(t) = exec.threads.get_mut(&tid) else { return };
-    let Phase::Children { results, is_map, .. } = std::mem::replace(&mut t.phase, Phase::Attempt) else { return };
+    let Phase::Children { is_map, .. } = std::mem::replace(&mut t.phase, Phase::Attempt) else { return };
+    let results: Vec<Value> = std::mem::take(&mut t.results).into_iter().map(Option::unwrap_or_default).collect();
+    t.items = Vec::new();
+    env.records.push(RecordOp::Clear(tid));
     let input = t.input.clone();
     event(exec, Some(tid), if is_map { "MapStateSucceeded" } else { "ParallelStateSucceeded" }, None, Value::Null, env);
     set_context(exec, tid, state, None);
@@ -754,6 +796,7 @@ fn remove_tree(exec: &mut Execution, tid: u32, env: &mut Env) {
     }
     if exec.threads.remove(&tid).is_some() {
         env.touched.push(tid);
+        env.records.push(RecordOp::Clear(tid));
     }
 }
 
@@ -783,8 +826,11 @@ fn fail_thread(exec: &mut Execution, tid: u32, failure: Failure, env: &mut Env) 
     }
     if let Some(p) = exec.threads.get_mut(&ptid) {
         p.phase = Phase::Attempt;
+        p.items = Vec::new();
+        p.results = Vec::new();
     }
     env.touched.push(ptid);
+    env.records.push(RecordOp::Clear(ptid));
     handle_error(exec, ptid, pstate, &def, failure, env)
 }
 
@@ -795,6 +841,11 @@ pub fn end(exec: &mut Execution, status: Status, output: Option<Value>, failure:
     }
     let last = exec.threads.values().map(|t| t.last_event).max().unwrap_or(exec.next_event);
     let ids: Vec<u32> = exec.threads.keys().copied().collect();
+    for (id, t) in &exec.threads {
+        if matches!(t.phase, Phase::Children { .. }) {
+            env.records.push(RecordOp::Clear(*id));
+        }
+    }
     env.touched.extend(ids);
     exec.threads.clear();
     let mut output = output;

@@ -69,6 +69,7 @@ pub(crate) struct Effects {
     touched: Vec<u32>,
     tokens: Vec<(String, u32)>,
     ended: bool,
+    records: Vec<interp::RecordOp>,
 }
 
 /// Runs interpreter work with the call's rng and returns what it asked for.
@@ -76,7 +77,7 @@ pub(crate) fn with_env(cx: &mut Cx, now: i64, f: impl FnOnce(&mut Env)) -> Effec
     let region = cx.region.to_string();
     let mut env = Env::new(now, &region, cx.rng);
     f(&mut env);
-    Effects { wakes: env.wakes, alarms: env.alarms, call: env.call, start: env.start, touched: env.touched, tokens: env.tokens, ended: env.ended }
+    Effects { wakes: env.wakes, alarms: env.alarms, call: env.call, start: env.start, touched: env.touched, tokens: env.tokens, ended: env.ended, records: env.records }
 }
 
 /// A task's call that is out, for [`Service::resume`].
@@ -151,6 +152,22 @@ impl StepFunctions {
                     None => cx.journal.delete(key),
                 }
             }
+            for op in &fx.records {
+                let (m, n) = (&exec.machine_name, &exec.name);
+                match *op {
+                    interp::RecordOp::Items(tid) => {
+                        if let Some(t) = exec.threads.get(&tid) {
+                            cx.journal.put_json(model::items_key(&region, m, n, tid), &t.items);
+                        }
+                    }
+                    interp::RecordOp::Result(tid, slot) => {
+                        if let Some(Some(v)) = exec.threads.get(&tid).and_then(|t| t.results.get(slot as usize)) {
+                            cx.journal.put_json(model::result_key(&region, m, n, tid, slot), v);
+                        }
+                    }
+                    interp::RecordOp::Clear(tid) => cx.journal.delete_prefix(format!("{}/", model::thread_key(&region, m, n, tid))),
+                }
+            }
             for ev in &exec.history[before_events.min(exec.history.len())..] {
                 cx.journal.put_json(model::event_key(&region, &exec.machine_name, &exec.name, ev.id), ev);
             }
@@ -184,8 +201,13 @@ impl StepFunctions {
         let r = self.region_mut(&region);
         r.tokens.retain(|_, (e, _)| e != arn);
         let Some(exec) = r.executions.get(arn) else { return };
-        let Some(parent) = exec.parent.clone() else { return };
+        let parent = exec.parent.clone();
         let outcome = child_outcome(exec);
+        // Express executions are not kept once they end (AWS cannot describe them either).
+        if !exec.recorded() {
+            r.executions.remove(arn);
+        }
+        let Some(parent) = parent else { return };
         self.resume_thread(cx, &parent.execution, parent.thread, |exec, tid, env| {
             let json_output = matches!(exec.threads.get(&tid).map(|t| &t.phase), Some(Phase::Child { json_output: true, .. }));
             let outcome = outcome.map(|mut v| {
@@ -322,6 +344,7 @@ fn merge(into: &mut Effects, more: Effects) {
     into.touched.extend(more.touched);
     into.tokens.extend(more.tokens);
     into.ended |= more.ended;
+    into.records.extend(more.records);
 }
 
 /// The Task resource of the state a thread is in.
@@ -433,6 +456,16 @@ impl Service for StepFunctions {
                 }
                 for t in e.threads.values() {
                     out.push(Record { key: model::thread_key(region, &e.machine_name, &e.name, t.id), value: serde_json::to_vec(t).unwrap_or_default() });
+                    if let Phase::Children { is_map, .. } = t.phase {
+                        if is_map {
+                            out.push(Record { key: model::items_key(region, &e.machine_name, &e.name, t.id), value: serde_json::to_vec(&t.items).unwrap_or_default() });
+                        }
+                        for (slot, r) in t.results.iter().enumerate() {
+                            if let Some(v) = r {
+                                out.push(Record { key: model::result_key(region, &e.machine_name, &e.name, t.id, slot as u32), value: serde_json::to_vec(v).unwrap_or_default() });
+                            }
+                        }
+                    }
                 }
             }
         }
@@ -467,7 +500,10 @@ impl Service for StepFunctions {
                         exec.history.push(ev);
                     }
                     "t" => {
-                        let t: model::Thread = parse(value)?;
+                        let mut t: model::Thread = parse(value)?;
+                        if let Phase::Children { total, .. } = t.phase {
+                            t.results = vec![None; total as usize];
+                        }
                         exec.next_thread = exec.next_thread.max(t.id);
                         if let Phase::Token { token, .. } = &t.phase {
                             r.tokens.insert(token.clone(), (arn.clone(), t.id));
@@ -475,6 +511,20 @@ impl Service for StepFunctions {
                         if let Some(exec) = r.executions.get_mut(&arn) {
                             exec.threads.insert(t.id, t);
                         }
+                    }
+                    _ => return Err("unknown Step Functions record".into()),
+                }
+            }
+            ["states", region, "exec", _machine, _name, "t", tid, rest @ ..] => {
+                let arn = self.loading.clone().ok_or("record before its execution")?;
+                let tid = u32::from_str_radix(tid, 16).map_err(|e| e.to_string())?;
+                let t = self.region_mut(region).executions.get_mut(&arn).and_then(|e| e.threads.get_mut(&tid)).ok_or("record before its thread")?;
+                match rest {
+                    ["items"] => t.items = parse(value)?,
+                    ["r", slot] => {
+                        let slot = u32::from_str_radix(slot, 16).map_err(|e| e.to_string())? as usize;
+                        let r = t.results.get_mut(slot).ok_or("result record past the branch count")?;
+                        *r = Some(parse(value)?);
                     }
                     _ => return Err("unknown Step Functions record".into()),
                 }

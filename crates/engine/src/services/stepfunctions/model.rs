@@ -146,8 +146,11 @@ pub enum Phase {
     Token { token: String, resource_type: String, resource: String, deadline: Option<i64>, heartbeat_ms: Option<i64>, heartbeat_due: Option<i64> },
     /// A `.sync` nested execution.
     Child { arn: String, resource: String, deadline: Option<i64>, json_output: bool },
-    /// Branches or iterations are running. `results[i]` is branch or item i's output.
-    Children { results: Vec<Value>, pending: u32, started: u32, max_concurrency: u32, items: Vec<Value>, is_map: bool },
+    /// Branches or iterations are running: `started` of `total`, `pending` of them unfinished.
+    /// Their inputs (Map) and outputs are the thread's `items` and `results`, kept in records
+    /// of their own (`/t/{id}/items`, `/t/{id}/r/{index}`) so that a finished iteration writes
+    /// one small record, not the whole list.
+    Children { pending: u32, started: u32, total: u32, max_concurrency: u32, is_map: bool },
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -173,6 +176,12 @@ pub struct Thread {
     /// `$$.Map.Item` for a Map iteration.
     #[serde(default)]
     pub map_item: Option<(u64, Value)>,
+    /// A Map's iteration inputs (in order).
+    #[serde(skip)]
+    pub items: Vec<Value>,
+    /// Each branch's or iteration's output, once it has one.
+    #[serde(skip)]
+    pub results: Vec<Option<Value>>,
 }
 
 /// A `.sync` parent waiting on this execution.
@@ -262,4 +271,12 @@ pub fn event_key(region: &str, machine: &str, name: &str, id: u64) -> String {
 
 pub fn thread_key(region: &str, machine: &str, name: &str, id: u32) -> String {
     format!("states/{region}/exec/{machine}/{name}/t/{id:08x}")
+}
+
+pub fn items_key(region: &str, machine: &str, name: &str, id: u32) -> String {
+    format!("states/{region}/exec/{machine}/{name}/t/{id:08x}/items")
+}
+
+pub fn result_key(region: &str, machine: &str, name: &str, id: u32, slot: u32) -> String {
+    format!("states/{region}/exec/{machine}/{name}/t/{id:08x}/r/{slot:08x}")
 }
