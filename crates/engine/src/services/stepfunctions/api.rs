@@ -509,6 +509,8 @@ fn new_execution(cx: &mut Cx, m: &StateMachine, name: &str, input: String, trace
         trace_header: trace.map(str::to_string),
         parent: None,
         next_thread: 0,
+        thread_reserve: 0,
+        steps: 0,
         next_event: 0,
         timeout_at: None,
         threads: Default::default(),

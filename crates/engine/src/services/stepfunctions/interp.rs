@@ -26,6 +26,9 @@ use crate::kernel::{rng::Rng, time::iso8601, Request};
 pub const MAX_EVENTS: usize = 25_000;
 /// AWS's limit on a payload (state input/output, task result, execution input).
 pub const MAX_PAYLOAD: usize = 256 * 1024;
+/// An Express execution is stopped (States.Timeout) after this many steps: its transitions take
+/// no virtual time, so a loop of Pass states would otherwise never reach the five minutes.
+pub const MAX_EXPRESS_STEPS: u64 = 5_000_000;
 /// An inline Map runs at most this many iterations at once.
 pub const INLINE_MAP_CONCURRENCY: u32 = 40;
 
@@ -236,6 +239,11 @@ pub fn step(exec: &mut Execution, tid: u32, gen: u32, env: &mut Env) {
     let Some(t) = exec.threads.get(&tid) else { return };
     if t.gen != gen {
         return;
+    }
+    exec.steps += 1;
+    if !exec.recorded() && exec.steps > MAX_EXPRESS_STEPS {
+        let f = Failure::new(names::TIMEOUT, format!("The Express execution took more than the sandbox's {MAX_EXPRESS_STEPS} steps (its five minutes)"));
+        return end(exec, Status::TimedOut, None, Some(f), env);
     }
     let Some(state) = machine(&def, &t.scope).and_then(|m| m.states.get(t.state as usize)) else {
         return fail_thread(exec, tid, Failure::runtime("The thread's state is not in the definition"), env);

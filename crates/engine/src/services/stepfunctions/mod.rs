@@ -42,6 +42,9 @@ use model::{Execution, Phase, StateMachine, Status};
 
 pub const ERRORS: &str = "com.amazonaws.swf.service.v2.model";
 
+/// Thread ids are reserved in blocks of this many (see `Execution::thread_reserve`).
+const THREAD_BLOCK: u32 = 1024;
+
 #[derive(Debug, Default)]
 pub struct RegionState {
     pub machines: BTreeMap<String, StateMachine>,
@@ -171,7 +174,12 @@ impl StepFunctions {
             for ev in &exec.history[before_events.min(exec.history.len())..] {
                 cx.journal.put_json(model::event_key(&region, &exec.machine_name, &exec.name, ev.id), ev);
             }
-            if fx.ended || exec.next_thread != before_threads || before_events == 0 {
+            let _ = before_threads;
+            let reserve = exec.next_thread > exec.thread_reserve;
+            if reserve {
+                exec.thread_reserve = exec.next_thread + THREAD_BLOCK;
+            }
+            if fx.ended || reserve || before_events == 0 {
                 cx.journal.put_json(model::exec_key(&region, &exec.machine_name, &exec.name), &*exec);
             }
         }
@@ -486,6 +494,7 @@ impl Service for StepFunctions {
                 let mut e: Execution = parse(value)?;
                 e.def = Definition::parse(&e.definition).ok().map(std::sync::Arc::new);
                 e.build_context();
+                e.next_thread = e.thread_reserve;
                 self.loading = Some(e.arn.clone());
                 self.region_mut(region).executions.insert(e.arn.clone(), e);
             }

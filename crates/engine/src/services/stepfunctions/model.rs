@@ -216,7 +216,17 @@ pub struct Execution {
     pub trace_header: Option<String>,
     #[serde(default)]
     pub parent: Option<ParentTask>,
+    /// The next thread id is above this one (not recorded: see `thread_reserve`).
+    #[serde(skip)]
     pub next_thread: u32,
+    /// Thread ids up to here may be in use: recorded when passed, a block at a time, so a
+    /// Map starting thousands of iterations does not rewrite this record for each one, and a
+    /// restored execution never reuses an id a pending timer still names.
+    #[serde(default)]
+    pub thread_reserve: u32,
+    /// Steps taken (Express executions are cut off, as their five minutes would be).
+    #[serde(skip)]
+    pub steps: u64,
     /// The last event's id (derived from the event records on load).
     #[serde(skip)]
     pub next_event: u64,
