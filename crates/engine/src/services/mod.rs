@@ -38,6 +38,7 @@ pub fn all(config: &EngineConfig) -> Vec<Box<dyn Service>> {
         Box::new(sts::Sts::default()),
         Box::new(firehose::Firehose::default()),
         Box::new(apigateway::ApiGateway::default()),
+        Box::new(stepfunctions::StepFunctions::default()),
     ]
 }
 
