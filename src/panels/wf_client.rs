@@ -163,6 +163,13 @@ fn parse(v: &Value) -> Option<Value> {
 
 /// The `xxxEventDetails` member of an event of type `Xxx`.
 fn details<'a>(e: &'a Value, kind: &str) -> &'a Value {
+    // Every state's Entered and Exited events share one shape (AWS's `StateEnteredEventDetails`).
+    if kind.ends_with("StateEntered") {
+        return &e["stateEnteredEventDetails"];
+    }
+    if kind.ends_with("StateExited") {
+        return &e["stateExitedEventDetails"];
+    }
     let mut key = String::new();
     let mut chars = kind.chars();
     if let Some(c) = chars.next() {
@@ -238,7 +245,8 @@ pub fn read_history(events: &[Value]) -> Reading {
                     _ => None,
                 };
             }
-            "TaskSucceeded" | "LambdaFunctionSucceeded" | "ActivitySucceeded" | "TaskSubmitted" => {
+            // (TaskSubmitted is the request's answer, e.g. SQS's; the result comes with TaskSucceeded.)
+            "TaskSucceeded" | "LambdaFunctionSucceeded" | "ActivitySucceeded" => {
                 v.result = parse(&d["output"]);
             }
             k if k.ends_with("StateExited") => {
@@ -311,9 +319,13 @@ mod tests {
 
     fn ev(id: i64, prev: i64, kind: &str, d: Value) -> Value {
         let mut e = json!({"id": id, "previousEventId": prev, "type": kind, "timestamp": 1.0});
-        let mut key = kind[..1].to_lowercase();
-        key.push_str(&kind[1..]);
-        key.push_str("EventDetails");
+        let key = if kind.ends_with("StateEntered") {
+            "stateEnteredEventDetails".to_string()
+        } else if kind.ends_with("StateExited") {
+            "stateExitedEventDetails".to_string()
+        } else {
+            format!("{}{}EventDetails", kind[..1].to_lowercase(), &kind[1..])
+        };
         if !d.is_null() {
             e[key] = d;
         }
@@ -365,5 +377,34 @@ mod tests {
         let r = read_history(&ok);
         assert_eq!(r.status["P"], Status::Succeeded);
         assert_eq!(r.visits[0].output, Some(json!({"b": 2})));
+    }
+
+    /// The engine's own history (the `states` service) of a task waiting for its token, read
+    /// as the panel reads it: waiting with its token, then succeeded after SendTaskSuccess.
+    #[test]
+    fn reads_the_engines_history_of_a_callback_task() {
+        use gureum_engine::{Engine, EngineConfig, Request};
+        let t = 1_700_000_000_000i64;
+        let mut e = Engine::new(EngineConfig::default(), t);
+        let mut call = |e: &mut Engine, svc: &str, op: &str, input: Value| e.call(t, &Request::new(svc, op, "us-east-1", input)).unwrap_or_else(|x| panic!("{op}: {x}"));
+        let q = call(&mut e, "sqs", "CreateQueue", json!({"QueueName": "approvals"}));
+        let def = json!({"StartAt": "Ask", "States": {
+            "Ask": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+                    "Parameters": {"QueueUrl": q["QueueUrl"], "MessageBody": {"token.$": "$$.Task.Token"}}, "ResultPath": "$.approval", "Next": "Ok"},
+            "Ok": {"Type": "Succeed"}}});
+        let m = call(&mut e, "states", "CreateStateMachine", json!({"name": "a", "definition": def.to_string(), "roleArn": role_arn("123456789012", "a")}));
+        let x = call(&mut e, "states", "StartExecution", json!({"stateMachineArn": m["stateMachineArn"], "input": "{}"}));
+        e.tick(t);
+        let h = call(&mut e, "states", "GetExecutionHistory", json!({"executionArn": x["executionArn"], "maxResults": 1000}));
+        let r = read_history(h["events"].as_array().unwrap());
+        assert_eq!(r.status.get("Ask"), Some(&Status::Waiting), "{h}");
+        let token = task_token(&r.visits[0], &def["States"]["Ask"]).expect("token");
+        call(&mut e, "states", "SendTaskSuccess", json!({"taskToken": token, "output": "{\"approved\":true}"}));
+        e.tick(t);
+        let h = call(&mut e, "states", "GetExecutionHistory", json!({"executionArn": x["executionArn"], "maxResults": 1000}));
+        let r = read_history(h["events"].as_array().unwrap());
+        assert_eq!((r.status["Ask"], r.status["Ok"], r.finished.as_deref()), (Status::Succeeded, Status::Succeeded, Some("SUCCEEDED")));
+        assert_eq!(r.visits[0].result, Some(json!({"approved": true})));
+        assert_eq!(r.visits[0].output, Some(json!({"approval": {"approved": true}})));
     }
 }
