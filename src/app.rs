@@ -11,7 +11,7 @@ use crate::{
     notify::{Notice, Notices},
     panels::{
         apis::Apis, athena::AthenaPanel, dax::Dax, firehose::Firehose, functions::Functions, home::Home, inbox::Inbox, info::ServiceInfo, kinesis::Kinesis, logs::Logs, s3::S3,
-        tables::Tables,
+        tables::Tables, workflows::Workflows,
     },
 };
 
@@ -262,7 +262,7 @@ pub fn app() -> Html {
         Route::Tables(t) => html! { <Tables selected={t.clone()} /> },
         Route::Functions(f) => html! { <Functions selected={f.clone()} /> },
         Route::Apis => html! { <Apis /> },
-        Route::Workflows => html! { <ServiceInfo service="states" /> },
+        Route::Workflows => html! { <Workflows /> },
         Route::Auth => html! { <ServiceInfo service="cognito" /> },
         Route::Logs(g) => html! { <Logs selected={g.clone()} /> },
         Route::Inbox => html! { <Inbox /> },

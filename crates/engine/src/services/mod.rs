@@ -40,6 +40,7 @@ pub fn all(config: &EngineConfig) -> Vec<Box<dyn Service>> {
         Box::new(firehose::Firehose::default()),
         Box::new(apigateway::ApiGateway::default()),
         Box::new(cognito::Cognito::default()),
+        Box::new(stepfunctions::StepFunctions::default()),
     ]
 }
 

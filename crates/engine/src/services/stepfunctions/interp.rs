@@ -1,0 +1,931 @@
+//! The interpreter: an execution is a set of threads (the top-level machine, each running
+//! Parallel branch and Map iteration), each in one state with that state's input and a
+//! [`Phase`]. One step advances one thread by one transition and says when it wants to run again
+//! (a wake-up: at once, after a Wait, after a retry's back-off), whether it sends a task's request
+//! (at most one per step), and which threads and events changed. The service turns wake-ups into
+//! timers on the virtual clock (Standard, and asynchronous Express executions) or into a local
+//! queue on the execution's own timeline (StartSyncExecution), and journals what changed.
+
+use serde_json::{json, Value};
+
+use super::{
+    asl::{
+        compact,
+        definition::{Definition, Kind, Machine, State, Transition, Wait},
+        errors::{decide, Decision},
+        names,
+        process::PathField,
+        Failure,
+    },
+    model::{Event, Execution, Phase, Status, Thread},
+    tasks::{self, Integration, Pattern},
+};
+use crate::kernel::{rng::Rng, time::iso8601, Request};
+
+/// AWS's limit on an execution's history.
+pub const MAX_EVENTS: usize = 25_000;
+/// AWS's limit on a payload (state input/output, task result, execution input).
+pub const MAX_PAYLOAD: usize = 256 * 1024;
+/// An Express execution is stopped (States.Timeout) after this many steps: its transitions take
+/// no virtual time, so a loop of Pass states would otherwise never reach the five minutes.
+pub const MAX_EXPRESS_STEPS: u64 = 5_000_000;
+/// An inline Map runs at most this many iterations at once.
+pub const INLINE_MAP_CONCURRENCY: u32 = 40;
+
+/// What a step asks of the service.
+pub struct Env<'a> {
+    pub now: i64,
+    pub region: &'a str,
+    pub rng: &'a mut Rng,
+    /// (due, thread, gen) wake-ups.
+    pub wakes: Vec<(i64, u32, u32)>,
+    /// Timers for a waiting task: (due, thread, what) with what `timeout` or `heartbeat`.
+    pub alarms: Vec<(i64, u32, &'static str)>,
+    /// The request a task sends; the answer goes to [`task_result`].
+    pub call: Option<(Request, u32)>,
+    /// A nested StartExecution: (thread, parameters).
+    pub start: Option<(u32, Value)>,
+    /// Threads whose record changed (or went).
+    pub touched: Vec<u32>,
+    /// Task tokens issued, with their thread.
+    pub tokens: Vec<(String, u32)>,
+    /// The execution's status changed.
+    pub ended: bool,
+    /// Records of a thread's items and results to write or clear, in order.
+    pub records: Vec<RecordOp>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub enum RecordOp {
+    Items(u32),
+    Result(u32, u32),
+    Clear(u32),
+}
+
+impl<'a> Env<'a> {
+    pub fn new(now: i64, region: &'a str, rng: &'a mut Rng) -> Env<'a> {
+        Env { now, region, rng, wakes: Vec::new(), alarms: Vec::new(), call: None, start: None, touched: Vec::new(), tokens: Vec::new(), ended: false, records: Vec::new() }
+    }
+}
+
+/// The machine a thread runs in: the top level, a Parallel branch or a Map processor.
+pub fn machine<'d>(def: &'d Definition, scope: &[(u32, u32)]) -> Option<&'d Machine> {
+    let mut m = &def.machine;
+    for (s, b) in scope {
+        m = match &m.states.get(*s as usize)?.kind {
+            Kind::Parallel(p) => p.branches.get(*b as usize)?,
+            Kind::Map(mp) => &mp.processor,
+            _ => return None,
+        };
+    }
+    Some(m)
+}
+
+fn index_of(m: &Machine, name: &str) -> Option<u32> {
+    m.states.iter().position(|s| s.name == name).map(|i| i as u32)
+}
+
+/// `inputDetails` / `outputDetails`: payloads are never truncated in the sandbox's history.
+fn data(_v: &Value) -> Value {
+    json!({ "truncated": false })
+}
+
+/// Appends an event to the thread's chain (Standard executions only); past the history limit the
+/// execution fails with States.Runtime.
+fn event(exec: &mut Execution, tid: Option<u32>, kind: &str, key: Option<&str>, details: Value, env: &mut Env) {
+    if !exec.recorded() || exec.status != Status::Running && !kind.starts_with("Execution") {
+        return;
+    }
+    let prev = match tid.and_then(|t| exec.threads.get(&t)) {
+        Some(t) => t.last_event,
+        None => exec.next_event,
+    };
+    if exec.history.len() + 1 >= MAX_EVENTS && !kind.starts_with("Execution") {
+        end(exec, Status::Failed, None, Some(Failure::runtime(format!("The execution reached the maximum number of history events ({MAX_EVENTS}) and was stopped."))), env);
+        return;
+    }
+    exec.next_event += 1;
+    let id = exec.next_event;
+    exec.history.push(Event { id, prev, ms: env.now, kind: kind.to_string(), key: key.map(str::to_string), details });
+    if let Some(t) = tid.and_then(|t| exec.threads.get_mut(&t)) {
+        t.last_event = id;
+        env.touched.push(t.id);
+    }
+}
+
+fn text_details(name: &str, field: &str, v: &Value) -> Value {
+    let mut d = serde_json::Map::new();
+    d.insert("name".into(), json!(name));
+    d.insert(field.into(), json!(compact(v)));
+    d.insert(format!("{field}Details"), data(v));
+    Value::Object(d)
+}
+
+fn entered_type(kind: &Kind) -> &'static str {
+    match kind {
+        Kind::Pass(_) => "PassStateEntered",
+        Kind::Task(_) => "TaskStateEntered",
+        Kind::Choice(_) => "ChoiceStateEntered",
+        Kind::Wait(_) => "WaitStateEntered",
+        Kind::Parallel(_) => "ParallelStateEntered",
+        Kind::Map(_) => "MapStateEntered",
+        Kind::Succeed => "SucceedStateEntered",
+        Kind::Fail(_) => "FailStateEntered",
+    }
+}
+
+fn exited_type(kind: &Kind) -> &'static str {
+    match kind {
+        Kind::Pass(_) => "PassStateExited",
+        Kind::Task(_) => "TaskStateExited",
+        Kind::Choice(_) => "ChoiceStateExited",
+        Kind::Wait(_) => "WaitStateExited",
+        Kind::Parallel(_) => "ParallelStateExited",
+        Kind::Map(_) => "MapStateExited",
+        Kind::Succeed => "SucceedStateExited",
+        Kind::Fail(_) => "FailStateExited",
+    }
+}
+
+fn wake(exec: &mut Execution, tid: u32, due: i64, env: &mut Env) {
+    if let Some(t) = exec.threads.get_mut(&tid) {
+        t.gen = t.gen.wrapping_add(1);
+        env.wakes.push((due, tid, t.gen));
+        env.touched.push(tid);
+    }
+}
+
+/// Writes `$$.State` (and `$$.Task`, `$$.Map`) for a thread about to evaluate its state.
+fn set_context(exec: &mut Execution, tid: u32, state: &State, token: Option<&str>) {
+    let Some(t) = exec.threads.get(&tid) else { return };
+    let entered = iso8601(t.entered_ms);
+    let retry = t.retry_count;
+    let item = t.map_item.clone();
+    if let Value::Object(c) = &mut exec.context {
+        c.insert("State".into(), json!({ "EnteredTime": entered, "Name": state.name, "RetryCount": retry }));
+        match token {
+            Some(tok) => {
+                c.insert("Task".into(), json!({ "Token": tok }));
+            }
+            None => {
+                c.remove("Task");
+            }
+        }
+        match item {
+            Some((i, v)) => {
+                c.insert("Map".into(), json!({ "Item": { "Index": i, "Value": v } }));
+            }
+            None => {
+                c.remove("Map");
+            }
+        }
+    }
+}
+
+/// Starts the execution: ExecutionStarted and the first state's thread.
+pub fn start(exec: &mut Execution, env: &mut Env) {
+    let input: Value = serde_json::from_str(&exec.input).unwrap_or(Value::Null);
+    let mut details = json!({ "input": exec.input, "inputDetails": { "truncated": false }, "roleArn": exec.role_arn });
+    if exec.kind == super::model::MachineType::Express {
+        details = Value::Null;
+    }
+    if !details.is_null() {
+        event(exec, None, "ExecutionStarted", Some("executionStartedEventDetails"), details, env);
+    }
+    let Some(def) = exec.def.clone() else { return };
+    let Some(first) = index_of(&def.machine, &def.machine.start_at) else { return };
+    let tid = spawn(exec, None, Vec::new(), first, input, None, env);
+    if let Some(t) = exec.threads.get_mut(&tid) {
+        t.last_event = exec.next_event;
+    }
+    if let Some(secs) = def.timeout_seconds {
+        exec.timeout_at = Some(env.now + secs as i64 * 1000);
+    }
+}
+
+fn spawn(exec: &mut Execution, parent: Option<(u32, u32)>, scope: Vec<(u32, u32)>, state: u32, input: Value, item: Option<(u64, Value)>, env: &mut Env) -> u32 {
+    exec.next_thread += 1;
+    let id = exec.next_thread;
+    let last_event = parent.and_then(|(p, _)| exec.threads.get(&p)).map(|t| t.last_event).unwrap_or(0);
+    exec.threads.insert(
+        id,
+        Thread {
+            id,
+            parent,
+            scope,
+            state,
+            input,
+            phase: Phase::Enter,
+            retry: Default::default(),
+            retry_count: 0,
+            entered_ms: env.now,
+            last_event,
+            gen: 0,
+            map_item: item,
+            items: Vec::new(),
+            results: Vec::new(),
+        },
+    );
+    wake(exec, id, env.now, env);
+    id
+}
+
+/// One step of thread `tid`, woken with `gen` (a stale wake-up does nothing).
+pub fn step(exec: &mut Execution, tid: u32, gen: u32, env: &mut Env) {
+    if exec.status != Status::Running {
+        return;
+    }
+    let Some(def) = exec.def.clone() else { return };
+    let Some(t) = exec.threads.get(&tid) else { return };
+    if t.gen != gen {
+        return;
+    }
+    exec.steps += 1;
+    if !exec.recorded() && exec.steps > MAX_EXPRESS_STEPS {
+        let f = Failure::new(names::TIMEOUT, format!("The Express execution took more than the sandbox's {MAX_EXPRESS_STEPS} steps (its five minutes)"));
+        return end(exec, Status::TimedOut, None, Some(f), env);
+    }
+    let Some(state) = machine(&def, &t.scope).and_then(|m| m.states.get(t.state as usize)) else {
+        return fail_thread(exec, tid, Failure::runtime("The thread's state is not in the definition"), env);
+    };
+    match &t.phase {
+        Phase::Enter => enter(exec, tid, state, &def, env),
+        Phase::Attempt => attempt(exec, tid, state, &def, env),
+        Phase::Waiting { until } if env.now >= *until => {
+            let input = t.input.clone();
+            set_context(exec, tid, state, None);
+            let out =
+                state.data.prepare(&input, &exec.context, &mut || env.rng.next_u64()).and_then(|p| state.data.finish_output(input, p.after_input_path, &exec.context, &mut || 0));
+            match out {
+                Ok(o) => exit(exec, tid, state, &def, o, env),
+                Err(f) => handle_error(exec, tid, state, &def, f, env),
+            }
+        }
+        _ => {}
+    }
+}
+
+fn enter(exec: &mut Execution, tid: u32, state: &State, def: &Definition, env: &mut Env) {
+    let Some(t) = exec.threads.get_mut(&tid) else { return };
+    t.entered_ms = env.now;
+    t.retry = Default::default();
+    t.retry_count = 0;
+    let input = t.input.clone();
+    env.touched.push(tid);
+    event(exec, Some(tid), entered_type(&state.kind), Some("stateEnteredEventDetails"), text_details(&state.name, "input", &input), env);
+    if exec.status != Status::Running {
+        return;
+    }
+    set_context(exec, tid, state, None);
+    let ctx = &exec.context;
+    let result: Result<Option<Value>, Failure> = match &state.kind {
+        Kind::Pass(p) => state.data.prepare(&input, ctx, &mut || env.rng.next_u64()).and_then(|prep| {
+            let result = p.result.clone().unwrap_or(prep.effective_input);
+            state.data.finish_output(input.clone(), result, ctx, &mut || env.rng.next_u64()).map(Some)
+        }),
+        Kind::Succeed => state.data.prepare(&input, ctx, &mut || 0).and_then(|prep| state.data.finish_output(input.clone(), prep.after_input_path, ctx, &mut || 0).map(Some)),
+        Kind::Choice(c) => {
+            let chosen = state.data.prepare(&input, ctx, &mut || 0).and_then(|prep| {
+                let pick = c.choose(&prep.after_input_path, ctx)?;
+                let out = state.data.finish_output(input.clone(), prep.after_input_path, ctx, &mut || 0)?;
+                Ok((pick, out))
+            });
+            match chosen {
+                Ok((pick, out)) => {
+                    let target = c.target(pick).unwrap_or_default().to_string();
+                    event(exec, Some(tid), "ChoiceStateExited", Some("stateExitedEventDetails"), text_details(&state.name, "output", &out), env);
+                    go_to(exec, tid, def, &target, out, env);
+                    return;
+                }
+                Err(f) => Err(f),
+            }
+        }
+        Kind::Wait(w) => match wait_until(w, state, &input, ctx, env.now) {
+            Ok(until) => {
+                if let Some(t) = exec.threads.get_mut(&tid) {
+                    t.phase = Phase::Waiting { until };
+                }
+                wake(exec, tid, until, env);
+                return;
+            }
+            Err(f) => Err(f),
+        },
+        Kind::Fail(f) => {
+            let mut rnd = || env.rng.next_u64();
+            let error = f.error.as_ref().map(|e| e.resolve("Error", &input, ctx, &mut rnd));
+            let cause = f.cause.as_ref().map(|c| c.resolve("Cause", &input, ctx, &mut rnd));
+            let failure = match (error.transpose(), cause.transpose()) {
+                (Ok(e), Ok(c)) => Failure { error: e.unwrap_or_default(), cause: c.unwrap_or_default() },
+                (Err(x), _) | (_, Err(x)) => x,
+            };
+            return fail_thread(exec, tid, failure, env);
+        }
+        Kind::Task(_) | Kind::Parallel(_) | Kind::Map(_) => {
+            if let Some(t) = exec.threads.get_mut(&tid) {
+                t.phase = Phase::Attempt;
+            }
+            return attempt(exec, tid, state, def, env);
+        }
+    };
+    match result {
+        Ok(Some(out)) => exit(exec, tid, state, def, out, env),
+        Ok(None) => {}
+        Err(f) => handle_error(exec, tid, state, def, f, env),
+    }
+}
+
+fn wait_until(w: &Wait, state: &State, input: &Value, ctx: &Value, now: i64) -> Result<i64, Failure> {
+    let after = match &state.data.input_path {
+        PathField::Absent => input.clone(),
+        PathField::Null => json!({}),
+        PathField::Path(p) => p.select(input, ctx).map_err(|why| Failure::runtime(format!("Invalid path '{}' : {why}", p.text())))?,
+    };
+    match w {
+        Wait::Seconds(a) => Ok(now + a.resolve("SecondsPath", &after, ctx)? as i64 * 1000),
+        Wait::Timestamp(s) => timestamp_ms(s).ok_or_else(|| Failure::runtime(format!("Invalid timestamp '{s}'"))),
+        Wait::TimestampPath(p) => {
+            let v = p.select(&after, ctx).map_err(|why| Failure::runtime(format!("Invalid path '{}' : {why}", p.text())))?;
+            v.as_str()
+                .and_then(timestamp_ms)
+                .ok_or_else(|| Failure::runtime(format!("The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: {}", p.text())))
+        }
+        Wait::TimestampJsonata(e) => Err(Failure::new(names::QUERY_EVALUATION_ERROR, format!("JSONata expressions are not evaluated in this sandbox yet: {e}"))),
+    }
+    .map(|until| until.max(now))
+}
+
+fn timestamp_ms(s: &str) -> Option<i64> {
+    super::asl::choice::timestamp(s).map(|ns| (ns / 1_000_000) as i64)
+}
+
+fn amount(a: &Option<super::asl::definition::Amount>, field: &str, input: &Value, ctx: &Value) -> Result<Option<u64>, Failure> {
+    a.as_ref().map(|a| a.resolve(field, input, ctx)).transpose()
+}
+
+fn attempt(exec: &mut Execution, tid: u32, state: &State, def: &Definition, env: &mut Env) {
+    let Some(t) = exec.threads.get(&tid) else { return };
+    let input = t.input.clone();
+    let scope = t.scope.clone();
+    let sidx = t.state;
+    match &state.kind {
+        Kind::Task(task) => {
+            let resource = match tasks::parse(&task.resource) {
+                Ok(r) => r,
+                Err(e) => return fail_thread(exec, tid, Failure::runtime(e), env),
+            };
+            let token = (resource.pattern == Pattern::Token).then(|| task_token(env.rng));
+            set_context(exec, tid, state, token.as_deref());
+            let ctx = &exec.context;
+            let prepared = match state.data.prepare(&input, ctx, &mut || env.rng.next_u64()) {
+                Ok(p) => p,
+                Err(f) => return handle_error(exec, tid, state, def, f, env),
+            };
+            let timeout = match amount(&task.timeout, "TimeoutSecondsPath", &prepared.after_input_path, ctx) {
+                Ok(v) => v,
+                Err(f) => return handle_error(exec, tid, state, def, f, env),
+            };
+            let heartbeat = match amount(&task.heartbeat, "HeartbeatSecondsPath", &prepared.after_input_path, ctx) {
+                Ok(v) => v,
+                Err(f) => return handle_error(exec, tid, state, def, f, env),
+            };
+            let params = prepared.effective_input;
+            if let Integration::LambdaArn(arn) = &resource.integration {
+                let mut d = json!({ "resource": arn, "input": compact(&params), "inputDetails": { "truncated": false } });
+                if let Some(s) = timeout {
+                    d["timeoutInSeconds"] = json!(s);
+                }
+                event(exec, Some(tid), "LambdaFunctionScheduled", Some("lambdaFunctionScheduledEventDetails"), d, env);
+                event(exec, Some(tid), "LambdaFunctionStarted", None, Value::Null, env);
+            } else {
+                let mut d = json!({ "resourceType": resource.resource_type, "resource": resource.resource, "region": env.region, "parameters": compact(&params) });
+                if let Some(s) = timeout {
+                    d["timeoutInSeconds"] = json!(s);
+                }
+                if let Some(s) = heartbeat {
+                    d["heartbeatInSeconds"] = json!(s);
+                }
+                event(exec, Some(tid), "TaskScheduled", Some("taskScheduledEventDetails"), d, env);
+                event(exec, Some(tid), "TaskStarted", Some("taskStartedEventDetails"), json!({ "resourceType": resource.resource_type, "resource": resource.resource }), env);
+            }
+            if exec.status != Status::Running {
+                return;
+            }
+            let Some(t) = exec.threads.get_mut(&tid) else { return };
+            env.touched.push(tid);
+            match (&resource.integration, resource.pattern, token) {
+                (_, Pattern::Token, Some(tok)) => {
+                    t.phase = Phase::Token {
+                        token: tok.clone(),
+                        resource_type: resource.resource_type.to_string(),
+                        resource: resource.resource.clone(),
+                        deadline: timeout.map(|s| env.now + s as i64 * 1000),
+                        heartbeat_ms: heartbeat.map(|s| s as i64 * 1000),
+                        heartbeat_due: heartbeat.map(|s| env.now + s as i64 * 1000),
+                    };
+                    env.tokens.push((tok, tid));
+                    if let Some(s) = timeout {
+                        env.alarms.push((env.now + s as i64 * 1000, tid, "timeout"));
+                    }
+                    if let Some(s) = heartbeat {
+                        env.alarms.push((env.now + s as i64 * 1000, tid, "heartbeat"));
+                    }
+                    // The request that hands the token out; its answer is TaskSubmitted.
+                    if resource.integration == Integration::StartExecution {
+                        env.start = Some((tid, params));
+                    } else {
+                        match tasks::request(&resource, env.region, &params) {
+                            Ok(r) => env.call = Some((r, tid)),
+                            Err(f) => return task_failed(exec, tid, state, def, &resource, f, env),
+                        }
+                    }
+                }
+                (Integration::StartExecution, _, _) => {
+                    t.phase = Phase::Calling;
+                    if matches!(resource.pattern, Pattern::Sync | Pattern::Sync2) {
+                        if let Some(s) = timeout {
+                            env.alarms.push((env.now + s as i64 * 1000, tid, "timeout"));
+                        }
+                    }
+                    env.start = Some((tid, params));
+                }
+                _ => {
+                    t.phase = Phase::Calling;
+                    match tasks::request(&resource, env.region, &params) {
+                        Ok(r) => env.call = Some((r, tid)),
+                        Err(f) => task_failed(exec, tid, state, def, &resource, f, env),
+                    }
+                }
+            }
+        }
+        Kind::Parallel(p) => {
+            set_context(exec, tid, state, None);
+            let prepared = match state.data.prepare(&input, &exec.context, &mut || env.rng.next_u64()) {
+                Ok(p) => p,
+                Err(f) => return handle_error(exec, tid, state, def, f, env),
+            };
+            event(exec, Some(tid), "ParallelStateStarted", None, Value::Null, env);
+            let n = p.branches.len() as u32;
+            if let Some(t) = exec.threads.get_mut(&tid) {
+                t.phase = Phase::Children { pending: n, started: n, total: n, max_concurrency: n, is_map: false };
+                t.results = vec![None; n as usize];
+            }
+            env.touched.push(tid);
+            for (i, b) in p.branches.iter().enumerate() {
+                let mut sc = scope.clone();
+                sc.push((sidx, i as u32));
+                let first = index_of(b, &b.start_at).unwrap_or(0);
+                spawn(exec, Some((tid, i as u32)), sc, first, prepared.effective_input.clone(), None, env);
+            }
+        }
+        Kind::Map(mp) => {
+            set_context(exec, tid, state, None);
+            let ctx = &exec.context;
+            let prepared = match state.data.prepare(&input, ctx, &mut || env.rng.next_u64()) {
+                Ok(p) => p,
+                Err(f) => return handle_error(exec, tid, state, def, f, env),
+            };
+            if mp.mode == super::asl::definition::MapMode::Distributed {
+                return fail_thread(exec, tid, Failure::runtime("Map states in DISTRIBUTED mode are not simulated in this sandbox yet"), env);
+            }
+            let items_value = match &mp.items_path {
+                None => Ok(prepared.after_input_path.clone()),
+                Some(p) => p.select(&prepared.after_input_path, ctx).map_err(|why| Failure::runtime(format!("Invalid path '{}' : {why}", p.text()))),
+            };
+            let raw = match items_value {
+                Ok(Value::Array(a)) => a,
+                Ok(other) => {
+                    return handle_error(exec, tid, state, def, Failure::runtime(format!("Map state input must be an array but was: {}", super::asl::path::type_name(&other))), env)
+                }
+                Err(f) => return handle_error(exec, tid, state, def, f, env),
+            };
+            let max = match amount(&mp.max_concurrency, "MaxConcurrencyPath", &prepared.after_input_path, ctx) {
+                Ok(v) => v.unwrap_or(0) as u32,
+                Err(f) => return handle_error(exec, tid, state, def, f, env),
+            };
+            let max = if max == 0 { INLINE_MAP_CONCURRENCY } else { max.min(INLINE_MAP_CONCURRENCY) };
+            // Each iteration's input: the item, or the ItemSelector with $$.Map.Item.
+            let mut items = Vec::with_capacity(raw.len());
+            if let Some(sel) = &mp.item_selector {
+                for (i, v) in raw.into_iter().enumerate() {
+                    if let Value::Object(c) = &mut exec.context {
+                        c.insert("Map".into(), json!({ "Item": { "Index": i, "Value": v } }));
+                    }
+                    match sel.apply(&prepared.after_input_path, &exec.context, &mut || env.rng.next_u64()) {
+                        Ok(x) => items.push(x),
+                        Err(f) => return handle_error(exec, tid, state, def, f, env),
+                    }
+                }
+            } else {
+                items = raw;
+            }
+            event(exec, Some(tid), "MapStateStarted", Some("mapStateStartedEventDetails"), json!({ "length": items.len() }), env);
+            let n = items.len();
+            if let Some(t) = exec.threads.get_mut(&tid) {
+                t.phase = Phase::Children { pending: 0, started: 0, total: n as u32, max_concurrency: max, is_map: true };
+                t.results = vec![None; n];
+                t.items = items;
+            }
+            env.touched.push(tid);
+            env.records.push(RecordOp::Items(tid));
+            if n == 0 {
+                return children_done(exec, tid, state, def, env);
+            }
+            start_iterations(exec, tid, state, env);
+        }
+        _ => {}
+    }
+}
+
+fn start_iterations(exec: &mut Execution, tid: u32, state: &State, env: &mut Env) {
+    let Some(t) = exec.threads.get(&tid) else { return };
+    let mut sc = t.scope.clone();
+    sc.push((t.state, 0));
+    let Kind::Map(mp) = &state.kind else { return };
+    let first = index_of(&mp.processor, &mp.processor.start_at).unwrap_or(0);
+    loop {
+        let Some(t) = exec.threads.get_mut(&tid) else { return };
+        let Phase::Children { pending, started, total, max_concurrency, .. } = &mut t.phase else { return };
+        if *pending >= *max_concurrency || *started >= *total {
+            return;
+        }
+        let Some(item) = t.items.get(*started as usize).cloned() else { return };
+        let index = *started;
+        *started += 1;
+        *pending += 1;
+        event(exec, Some(tid), "MapIterationStarted", Some("mapIterationStartedEventDetails"), json!({ "name": state.name, "index": index }), env);
+        spawn(exec, Some((tid, index)), sc.clone(), first, item, None, env);
+    }
+}
+
+fn task_token(rng: &mut Rng) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    format!("AQB4AAAAKgAAAAMAAAAAAAAAA{}", rng.token(ALPHABET, 320))
+}
+
+/// The answer to the task a thread sent (or the failure it became).
+pub fn task_result(exec: &mut Execution, tid: u32, answer: Result<Value, Failure>, env: &mut Env) {
+    if exec.status != Status::Running {
+        return;
+    }
+    let Some(def) = exec.def.clone() else { return };
+    let Some(t) = exec.threads.get(&tid) else { return };
+    let Some(state) = machine(&def, &t.scope).and_then(|m| m.states.get(t.state as usize)) else { return };
+    let Kind::Task(task) = &state.kind else { return };
+    let Ok(resource) = tasks::parse(&task.resource) else { return };
+    let token_wait = matches!(t.phase, Phase::Token { .. });
+    let calling = matches!(t.phase, Phase::Calling);
+    if !token_wait && !calling {
+        return;
+    }
+    match answer {
+        Ok(v) if token_wait || (calling && matches!(resource.pattern, Pattern::Sync | Pattern::Sync2)) => {
+            event(
+                exec,
+                Some(tid),
+                "TaskSubmitted",
+                Some("taskSubmittedEventDetails"),
+                json!({ "resourceType": resource.resource_type, "resource": resource.resource, "output": compact(&v), "outputDetails": { "truncated": false } }),
+                env,
+            );
+            if calling {
+                let arn = v.get("ExecutionArn").and_then(Value::as_str).unwrap_or_default().to_string();
+                if let Some(t) = exec.threads.get_mut(&tid) {
+                    t.phase = Phase::Child { arn, resource: resource.resource.clone(), deadline: None, json_output: resource.pattern == Pattern::Sync2 };
+                }
+                env.touched.push(tid);
+            }
+        }
+        Ok(v) => task_succeeded(exec, tid, state, &def, &resource, v, env),
+        Err(f) => task_failed(exec, tid, state, &def, &resource, f, env),
+    }
+}
+
+/// SendTaskSuccess / SendTaskFailure, a task timeout or a missed heartbeat, or a `.sync` child's
+/// end, for a thread waiting on a token or a child execution.
+pub fn complete_wait(exec: &mut Execution, tid: u32, outcome: Result<Value, Failure>, env: &mut Env) {
+    if exec.status != Status::Running {
+        return;
+    }
+    let Some(def) = exec.def.clone() else { return };
+    let Some(t) = exec.threads.get(&tid) else { return };
+    if !matches!(t.phase, Phase::Token { .. } | Phase::Child { .. }) {
+        return;
+    }
+    let Some(state) = machine(&def, &t.scope).and_then(|m| m.states.get(t.state as usize)) else { return };
+    let Kind::Task(task) = &state.kind else { return };
+    let Ok(resource) = tasks::parse(&task.resource) else { return };
+    match outcome {
+        Ok(v) => task_succeeded(exec, tid, state, &def, &resource, v, env),
+        Err(f) if f.error == names::TIMEOUT || f.error == names::HEARTBEAT_TIMEOUT => {
+            event(
+                exec,
+                Some(tid),
+                "TaskTimedOut",
+                Some("taskTimedOutEventDetails"),
+                json!({ "resourceType": resource.resource_type, "resource": resource.resource, "error": f.error, "cause": f.cause }),
+                env,
+            );
+            handle_error(exec, tid, state, &def, f, env)
+        }
+        Err(f) => task_failed(exec, tid, state, &def, &resource, f, env),
+    }
+}
+
+fn task_succeeded(exec: &mut Execution, tid: u32, state: &State, def: &Definition, resource: &tasks::Resource, v: Value, env: &mut Env) {
+    if compact(&v).len() > MAX_PAYLOAD {
+        let f =
+            Failure::new(names::DATA_LIMIT_EXCEEDED, format!("The state/task '{}' returned a result with a size exceeding the maximum number of bytes service limit.", state.name));
+        return task_failed(exec, tid, state, def, resource, f, env);
+    }
+    if let Integration::LambdaArn(_) = resource.integration {
+        event(
+            exec,
+            Some(tid),
+            "LambdaFunctionSucceeded",
+            Some("lambdaFunctionSucceededEventDetails"),
+            json!({ "output": compact(&v), "outputDetails": { "truncated": false } }),
+            env,
+        );
+    } else {
+        event(
+            exec,
+            Some(tid),
+            "TaskSucceeded",
+            Some("taskSucceededEventDetails"),
+            json!({ "resourceType": resource.resource_type, "resource": resource.resource, "output": compact(&v), "outputDetails": { "truncated": false } }),
+            env,
+        );
+    }
+    let Some(t) = exec.threads.get(&tid) else { return };
+    let input = t.input.clone();
+    set_context(exec, tid, state, None);
+    match state.data.finish_output(input, v, &exec.context, &mut || env.rng.next_u64()) {
+        Ok(out) => exit(exec, tid, state, def, out, env),
+        Err(f) => handle_error(exec, tid, state, def, f, env),
+    }
+}
+
+fn task_failed(exec: &mut Execution, tid: u32, state: &State, def: &Definition, resource: &tasks::Resource, f: Failure, env: &mut Env) {
+    if let Integration::LambdaArn(_) = resource.integration {
+        event(exec, Some(tid), "LambdaFunctionFailed", Some("lambdaFunctionFailedEventDetails"), json!({ "error": f.error, "cause": f.cause }), env);
+    } else {
+        event(
+            exec,
+            Some(tid),
+            "TaskFailed",
+            Some("taskFailedEventDetails"),
+            json!({ "resourceType": resource.resource_type, "resource": resource.resource, "error": f.error, "cause": f.cause }),
+            env,
+        );
+    }
+    handle_error(exec, tid, state, def, f, env)
+}
+
+/// A state's error: Retry, then Catch, then the thread fails.
+fn handle_error(exec: &mut Execution, tid: u32, state: &State, def: &Definition, failure: Failure, env: &mut Env) {
+    let Some(t) = exec.threads.get_mut(&tid) else { return };
+    let mut counters = std::mem::take(&mut t.retry);
+    let input = t.input.clone();
+    let decision = decide(&state.retry, &mut counters, &state.catch, &failure, &input, &mut || env.rng.next_u64());
+    if let Some(t) = exec.threads.get_mut(&tid) {
+        t.retry = counters;
+    }
+    match decision {
+        Ok(Decision::Retry { delay_ms, .. }) => {
+            if let Some(t) = exec.threads.get_mut(&tid) {
+                t.retry_count += 1;
+                t.phase = Phase::Attempt;
+            }
+            wake(exec, tid, env.now + delay_ms as i64, env);
+        }
+        Ok(Decision::Catch { next, output, .. }) => {
+            event(exec, Some(tid), exited_type(&state.kind), Some("stateExitedEventDetails"), text_details(&state.name, "output", &output), env);
+            go_to(exec, tid, def, &next, output, env);
+        }
+        Ok(Decision::Fail) => fail_thread(exec, tid, failure, env),
+        Err(f) => fail_thread(exec, tid, f, env),
+    }
+}
+
+/// The state is done with `output`: StateExited, then Next or End.
+fn exit(exec: &mut Execution, tid: u32, state: &State, def: &Definition, output: Value, env: &mut Env) {
+    if exec.recorded() {
+        // The event carries the output's text anyway: that is where its size is known.
+        let details = text_details(&state.name, "output", &output);
+        if details["output"].as_str().map_or(0, str::len) > MAX_PAYLOAD {
+            let f = Failure::new(
+                names::DATA_LIMIT_EXCEEDED,
+                format!("The state/task '{}' returned a result with a size exceeding the maximum number of bytes service limit.", state.name),
+            );
+            return handle_error(exec, tid, state, def, f, env);
+        }
+        event(exec, Some(tid), exited_type(&state.kind), Some("stateExitedEventDetails"), details, env);
+    }
+    match &state.transition {
+        Transition::Next(n) => go_to(exec, tid, def, n, output, env),
+        Transition::End | Transition::None => thread_done(exec, tid, def, output, env),
+    }
+}
+
+fn go_to(exec: &mut Execution, tid: u32, def: &Definition, next: &str, output: Value, env: &mut Env) {
+    if exec.status != Status::Running {
+        return;
+    }
+    let Some(t) = exec.threads.get(&tid) else { return };
+    let Some(idx) = machine(def, &t.scope).and_then(|m| index_of(m, next)) else {
+        return fail_thread(exec, tid, Failure::runtime(format!("Missing 'Next' target: {next}")), env);
+    };
+    if let Some(t) = exec.threads.get_mut(&tid) {
+        t.state = idx;
+        t.input = output;
+        t.phase = Phase::Enter;
+    }
+    wake(exec, tid, env.now, env);
+}
+
+/// A thread reached its end: a branch or iteration hands its output to the Parallel or Map; the
+/// top-level thread ends the execution.
+fn thread_done(exec: &mut Execution, tid: u32, def: &Definition, output: Value, env: &mut Env) {
+    let Some(t) = exec.threads.remove(&tid) else { return };
+    env.touched.push(tid);
+    let Some((ptid, slot)) = t.parent else {
+        return end(exec, Status::Succeeded, Some(output), None, env);
+    };
+    let Some(p) = exec.threads.get(&ptid) else { return };
+    let Some(pstate) = machine(def, &p.scope).and_then(|m| m.states.get(p.state as usize)) else { return };
+    let is_map = matches!(p.phase, Phase::Children { is_map: true, .. });
+    if is_map {
+        // The iteration's events chain from its own last event.
+        let prev = t.last_event;
+        if let Some(p) = exec.threads.get_mut(&ptid) {
+            p.last_event = p.last_event.max(prev);
+        }
+        event(exec, Some(ptid), "MapIterationSucceeded", Some("mapIterationSucceededEventDetails"), json!({ "name": pstate.name, "index": slot }), env);
+    }
+    let Some(p) = exec.threads.get_mut(&ptid) else { return };
+    let Phase::Children { pending, .. } = &mut p.phase else { return };
+    *pending = pending.saturating_sub(1);
+    if let Some(r) = p.results.get_mut(slot as usize) {
+        *r = Some(output);
+    }
+    env.touched.push(ptid);
+    env.records.push(RecordOp::Result(ptid, slot));
+    if is_map {
+        start_iterations(exec, ptid, pstate, env);
+    }
+    let Some(p) = exec.threads.get(&ptid) else { return };
+    if let Phase::Children { pending: 0, started, total, .. } = &p.phase {
+        if started >= total {
+            children_done(exec, ptid, pstate, def, env);
+        }
+    }
+}
+
+fn children_done(exec: &mut Execution, tid: u32, state: &State, def: &Definition, env: &mut Env) {
+    let Some(t) = exec.threads.get_mut(&tid) else { return };
+    let Phase::Children { is_map, .. } = std::mem::replace(&mut t.phase, Phase::Attempt) else { return };
+    let results: Vec<Value> = std::mem::take(&mut t.results).into_iter().map(Option::unwrap_or_default).collect();
+    t.items = Vec::new();
+    env.records.push(RecordOp::Clear(tid));
+    let input = t.input.clone();
+    event(exec, Some(tid), if is_map { "MapStateSucceeded" } else { "ParallelStateSucceeded" }, None, Value::Null, env);
+    set_context(exec, tid, state, None);
+    match state.data.finish_output(input, Value::Array(results), &exec.context, &mut || env.rng.next_u64()) {
+        Ok(out) => exit(exec, tid, state, def, out, env),
+        Err(f) => handle_error(exec, tid, state, def, f, env),
+    }
+}
+
+/// Removes a thread and everything it started.
+fn remove_tree(exec: &mut Execution, tid: u32, env: &mut Env) {
+    let children: Vec<u32> = exec.threads.values().filter(|t| t.parent.map(|p| p.0) == Some(tid)).map(|t| t.id).collect();
+    for c in children {
+        remove_tree(exec, c, env);
+    }
+    if exec.threads.remove(&tid).is_some() {
+        env.touched.push(tid);
+        env.records.push(RecordOp::Clear(tid));
+    }
+}
+
+/// A thread failed without a catcher: its Parallel or Map fails with the same error (the other
+/// branches stop), or the execution fails.
+fn fail_thread(exec: &mut Execution, tid: u32, failure: Failure, env: &mut Env) {
+    let Some(t) = exec.threads.get(&tid) else { return };
+    let Some((ptid, slot)) = t.parent else {
+        return end(exec, Status::Failed, None, Some(failure), env);
+    };
+    let last = t.last_event;
+    let Some(def) = exec.def.clone() else { return };
+    let Some(p) = exec.threads.get_mut(&ptid) else { return };
+    p.last_event = p.last_event.max(last);
+    let is_map = matches!(p.phase, Phase::Children { is_map: true, .. });
+    let Some(pstate) = machine(&def, &p.scope).and_then(|m| m.states.get(p.state as usize)) else { return };
+    // Stop every branch/iteration of the parent.
+    let siblings: Vec<u32> = exec.threads.values().filter(|t| t.parent.map(|p| p.0) == Some(ptid)).map(|t| t.id).collect();
+    for s in siblings {
+        remove_tree(exec, s, env);
+    }
+    if is_map {
+        event(exec, Some(ptid), "MapIterationFailed", Some("mapIterationFailedEventDetails"), json!({ "name": pstate.name, "index": slot }), env);
+        event(exec, Some(ptid), "MapStateFailed", None, Value::Null, env);
+    } else {
+        event(exec, Some(ptid), "ParallelStateFailed", None, Value::Null, env);
+    }
+    if let Some(p) = exec.threads.get_mut(&ptid) {
+        p.phase = Phase::Attempt;
+        p.items = Vec::new();
+        p.results = Vec::new();
+    }
+    env.touched.push(ptid);
+    env.records.push(RecordOp::Clear(ptid));
+    handle_error(exec, ptid, pstate, &def, failure, env)
+}
+
+/// Ends the execution (every thread stops).
+pub fn end(exec: &mut Execution, status: Status, output: Option<Value>, failure: Option<Failure>, env: &mut Env) {
+    if exec.status != Status::Running {
+        return;
+    }
+    let last = exec.threads.values().map(|t| t.last_event).max().unwrap_or(exec.next_event);
+    let ids: Vec<u32> = exec.threads.keys().copied().collect();
+    for (id, t) in &exec.threads {
+        if matches!(t.phase, Phase::Children { .. }) {
+            env.records.push(RecordOp::Clear(*id));
+        }
+    }
+    env.touched.extend(ids);
+    exec.threads.clear();
+    let mut output = output;
+    let mut status = status;
+    let mut failure = failure;
+    if let Some(o) = &output {
+        let text = compact(o);
+        if text.len() > MAX_PAYLOAD {
+            status = Status::Failed;
+            failure = Some(Failure::new(names::DATA_LIMIT_EXCEEDED, "The state/task returned a result with a size exceeding the maximum number of bytes service limit."));
+            output = None;
+        }
+    }
+    let (kind, key, details) = match (status, &failure) {
+        (Status::Succeeded, _) => {
+            let text = output.as_ref().map(compact).unwrap_or_else(|| "null".into());
+            ("ExecutionSucceeded", "executionSucceededEventDetails", json!({ "output": text, "outputDetails": { "truncated": false } }))
+        }
+        (Status::Failed, Some(f)) => ("ExecutionFailed", "executionFailedEventDetails", json!({ "error": f.error, "cause": f.cause })),
+        (Status::TimedOut, Some(f)) => ("ExecutionTimedOut", "executionTimedOutEventDetails", json!({ "error": f.error, "cause": f.cause })),
+        (Status::Aborted, Some(f)) => ("ExecutionAborted", "executionAbortedEventDetails", json!({ "error": f.error, "cause": f.cause })),
+        _ => ("ExecutionAborted", "executionAbortedEventDetails", json!({})),
+    };
+    if exec.recorded() {
+        exec.next_event += 1;
+        let id = exec.next_event;
+        let mut details = details;
+        if let Value::Object(m) = &mut details {
+            m.retain(|_, v| !(v.is_string() && v.as_str() == Some("")));
+        }
+        exec.history.push(Event { id, prev: last, ms: env.now, kind: kind.into(), key: Some(key.into()), details });
+    }
+    exec.status = status;
+    exec.stop_ms = Some(env.now);
+    exec.output = output.map(|o| compact(&o));
+    if let Some(f) = failure {
+        exec.error = Some(f.error);
+        exec.cause = Some(f.cause);
+    }
+    env.ended = true;
+}
+
+/// StopExecution: the states in progress are aborted, then the execution.
+pub fn abort(exec: &mut Execution, error: Option<String>, cause: Option<String>, env: &mut Env) {
+    if exec.status != Status::Running {
+        return;
+    }
+    let Some(def) = exec.def.clone() else { return };
+    let leaves: Vec<(u32, &'static str)> = exec
+        .threads
+        .values()
+        .filter_map(|t| {
+            let s = machine(&def, &t.scope)?.states.get(t.state as usize)?;
+            let kind = match (&s.kind, &t.phase) {
+                (_, Phase::Enter) => return None,
+                (Kind::Task(_), _) => "TaskStateAborted",
+                (Kind::Wait(_), _) => "WaitStateAborted",
+                (Kind::Map(_), _) => "MapStateAborted",
+                (Kind::Parallel(_), _) => "ParallelStateAborted",
+                _ => return None,
+            };
+            Some((t.id, kind))
+        })
+        .collect();
+    for (tid, kind) in leaves {
+        event(exec, Some(tid), kind, None, Value::Null, env);
+    }
+    let f = Failure { error: error.unwrap_or_default(), cause: cause.unwrap_or_default() };
+    end(exec, Status::Aborted, None, Some(f), env);
+}
+
+/// The execution's TimeoutSeconds passed.
+pub fn time_out(exec: &mut Execution, env: &mut Env) {
+    end(exec, Status::TimedOut, None, Some(Failure::new(names::TIMEOUT, "")), env);
+}
