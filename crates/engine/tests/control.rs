@@ -93,6 +93,6 @@ fn unknown_region_and_service_are_errors() {
     let mut e = Engine::new(EngineConfig::default(), 0);
     let err = e.call(0, &Request::new("dynamodb", "ListTables", "mars-north-1", json!({}))).unwrap_err();
     assert_eq!(err.kind, "UnrecognizedClientException");
-    let err = e.call(0, &Request::new("states", "ListStateMachines", "us-east-1", json!({}))).unwrap_err();
+    let err = e.call(0, &Request::new("cognito-identity", "ListIdentityPools", "us-east-1", json!({"MaxResults": 10}))).unwrap_err();
     assert!(err.message.contains("not simulated"), "{}", err.message);
 }
