@@ -18,29 +18,14 @@ struct Info {
     coming: &'static [&'static str],
 }
 
-fn info(service: &str) -> Info {
-    match service {
-        "cognito" => Info {
-            title: "Auth",
-            aws: "Amazon Cognito",
-            what: "Cognito gives the users of your web and mobile apps an identity: sign-up, sign-in, password reset, MFA, and temporary AWS credentials through identity pools.",
-            engine: Some("IAM, which identity pools stand on: roles, users, groups, managed and inline policies, AWS's policy evaluation logic with its conditions and policy variables (SimulatePrincipalPolicy, SimulateCustomPolicy), and STS AssumeRole. Cognito itself is not simulated yet."),
-            coming: &["user pools with real SRP sign-in and signed JWTs", "verification codes delivered to the sandbox's Inbox", "identity pools backed by IAM policy evaluation"],
-        },
-        "states" => Info {
-            title: "Workflows",
-            aws: "AWS Step Functions",
-            what: "Step Functions runs workflows: steps that call functions and services, with what happens on success and on failure spelled out, and even a step that waits for a person's approval.",
-            engine: Some("the Amazon States Language core: paths, the 18 intrinsic functions, input and output processing, Choice rules and definition validation. The interpreter and the Step Functions API come next, so workflows do not run yet."),
-            coming: &["a visual workflow editor for the Amazon States Language", "live executions you can watch step by step", "retries, catches and human approval on the simulated clock"],
-        },
-        _ => Info {
-            title: "APIs",
-            aws: "Amazon API Gateway",
-            what: "API Gateway puts an HTTP endpoint in front of your functions and services, with authentication, usage plans, stages (dev, test, prod) and throttling.",
-            engine: Some("REST APIs: resources, methods, Lambda proxy and non-proxy integrations with VTL mapping templates, MOCK, deployments and stages, API keys and usage plans that throttle. Call them with window.gureum.send(\"apigateway\", …) and window.gureum.send(\"execute-api\", \"Invoke\", …), or from boto3 and curl through gureum serve."),
-            coming: &["REST, HTTP and WebSocket APIs calling Lambda, HTTP and AWS services", "API keys and usage plans that really throttle", "OpenAPI import and export"],
-        },
+fn info(_service: &str) -> Info {
+    // Auth (Cognito) is the one service whose panel is still to come.
+    Info {
+        title: "Auth",
+        aws: "Amazon Cognito",
+        what: "Cognito gives the users of your web and mobile apps an identity: sign-up, sign-in, password reset, MFA, and temporary AWS credentials through identity pools.",
+        engine: Some("Cognito user pools: app clients (with secrets), sign-up with codes delivered to the Inbox, confirmation, real SRP-6a sign-in as amazon-cognito-identity-js does it, USER_PASSWORD_AUTH, refresh tokens, groups, password recovery, and RS256-signed ID and access tokens with a JWKS. API Gateway's Cognito authorizers verify those tokens. IAM (roles, policies, AWS's evaluation logic, the policy simulator) and STS AssumeRole are there too. Call them with window.gureum.send(\"cognito-idp\", …) or from boto3, pycognito and the AWS SDK through gureum serve."),
+        coming: &["user pools, users, groups and app clients to browse and edit", "a login-flows view drawing each flow as a sequence diagram with its real messages and decoded tokens", "a sign-in page in the hosted UI's style", "identity pools backed by IAM policy evaluation"],
     }
 }
 
@@ -59,7 +44,7 @@ pub fn service_info(p: &Props) -> Html {
                 }
                 <p>{ "When the panel arrives, it will let you:" }</p>
                 <ul>{ for i.coming.iter().map(|c| html! { <li>{ *c }</li> }) }</ul>
-                <p>{ "Panels that work today: " }<a href="#/tables">{ "DynamoDB tables" }</a>{ ", " }<a href="#/functions">{ "Lambda functions" }</a>{ ", " }<a href="#/s3">{ "S3" }</a>{ ", " }<a href="#/inbox">{ "email (SES) and its Inbox" }</a>{ ", " }<a href="#/kinesis">{ "Kinesis streams" }</a>{ ", " }<a href="#/firehose">{ "Firehose" }</a>{ ", " }<a href="#/dax">{ "DAX" }</a>{ ", " }<a href="#/logs">{ "CloudWatch Logs" }</a>{ ", " }<a href="#/athena">{ "Athena" }</a>{ ", with the simulated clock; the same APIs (with SQS, Application Auto Scaling, AWS Backup, IAM and STS) answer boto3 and the AWS CLI through " }<code>{ "gureum serve" }</code>{ "." }</p>
+                <p>{ "Panels that work today: " }<a href="#/tables">{ "DynamoDB tables" }</a>{ ", " }<a href="#/functions">{ "Lambda functions" }</a>{ ", " }<a href="#/s3">{ "S3" }</a>{ ", " }<a href="#/inbox">{ "email (SES) and its Inbox" }</a>{ ", " }<a href="#/kinesis">{ "Kinesis streams" }</a>{ ", " }<a href="#/firehose">{ "Firehose" }</a>{ ", " }<a href="#/dax">{ "DAX" }</a>{ ", " }<a href="#/logs">{ "CloudWatch Logs" }</a>{ ", " }<a href="#/athena">{ "Athena" }</a>{ ", " }<a href="#/apis">{ "API Gateway" }</a>{ ", " }<a href="#/workflows">{ "Step Functions workflows" }</a>{ ", with the simulated clock; the same APIs (with SQS, Application Auto Scaling, AWS Backup, Cognito user pools, IAM and STS) answer boto3 and the AWS CLI through " }<code>{ "gureum serve" }</code>{ "." }</p>
             </div>
         </section>
     }
