@@ -2,8 +2,10 @@
 //! before the worker listens are lost), matches replies to requests, and fans out events. It
 //! also installs `window.gureum`, the page JavaScript API:
 //!
-//! - `gureum.send(service, operation, input, {region}?)` → Promise of the AWS response object,
-//!   rejected with `{__type, message}`.
+//! - `gureum.send(service, operation, input, {region, credentials: {accessKeyId}}?)` → Promise of
+//!   the AWS response object, rejected with `{__type, message}`. Without credentials the call is
+//!   the account's root user's; with an STS session's or IAM user's access key id it is that
+//!   principal's, checked against IAM (see the engine's `kernel/authz.rs`).
 //! - `gureum.sim(operation, input?)` → Promise, the control API (`GetClock`, `AdvanceClock`, ...).
 //! - `gureum.ready` → Promise of the worker's ready event (role, storage).
 //! - `gureum.status()` → the latest ready/status event.
@@ -193,8 +195,17 @@ impl Bridge {
     }
 
     pub fn send_promise(&self, service: &str, operation: &str, input: Value, region: Option<String>) -> Promise {
+        self.send_promise_as(service, operation, input, region, None)
+    }
+
+    /// An AWS call signed with `access_key_id` (see `gureum.send`'s `credentials`).
+    pub fn send_promise_as(&self, service: &str, operation: &str, input: Value, region: Option<String>, access_key_id: Option<String>) -> Promise {
         let region = region.unwrap_or_else(|| self.region.borrow().clone());
-        self.request(serde_json::json!({"kind": "aws", "service": service, "operation": operation, "region": region, "input": input}))
+        let mut message = serde_json::json!({"kind": "aws", "service": service, "operation": operation, "region": region, "input": input});
+        if let Some(key) = access_key_id {
+            message["accessKeyId"] = Value::String(key);
+        }
+        self.request(message)
     }
 
     pub fn sim_promise(&self, operation: &str, input: Value) -> Promise {
@@ -228,8 +239,10 @@ impl Bridge {
             };
             let input = if input.is_undefined() || input.is_null() { Ok(Value::Object(Default::default())) } else { to_value(&input) };
             let region = Reflect::get(&opts, &"region".into()).ok().and_then(|r| r.as_string());
+            let key =
+                Reflect::get(&opts, &"credentials".into()).ok().filter(|c| c.is_object()).and_then(|c| Reflect::get(&c, &"accessKeyId".into()).ok()).and_then(|k| k.as_string());
             match input {
-                Ok(input) => b.send_promise(&service, &op, input, region),
+                Ok(input) => b.send_promise_as(&service, &op, input, region, key),
                 Err(m) => Promise::reject(&js_error("SerializationException", &m)),
             }
         });

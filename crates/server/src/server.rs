@@ -267,13 +267,21 @@ struct LongPoll {
     region: String,
     protocol: gureum_engine::Protocol,
     input: serde_json::Value,
+    credentials: Option<gureum_engine::kernel::authz::Credentials>,
 }
 
 impl LongPoll {
     fn of(inbound: &wire::Inbound) -> Option<Self> {
         match inbound {
-            wire::Inbound::Aws { service, operation, region, protocol, input: Prepared::Json(input) } if service == "sqs" && operation == "ReceiveMessage" => {
-                Some(LongPoll { service: service.clone(), operation: operation.clone(), region: region.clone(), protocol: *protocol, input: input.clone() })
+            wire::Inbound::Aws { service, operation, region, protocol, input: Prepared::Json(input), credentials } if service == "sqs" && operation == "ReceiveMessage" => {
+                Some(LongPoll {
+                    service: service.clone(),
+                    operation: operation.clone(),
+                    region: region.clone(),
+                    protocol: *protocol,
+                    input: input.clone(),
+                    credentials: credentials.clone(),
+                })
             }
             _ => None,
         }
@@ -286,6 +294,7 @@ impl LongPoll {
             region: self.region.clone(),
             protocol: self.protocol,
             input: Prepared::Json(self.input.clone()),
+            credentials: self.credentials.clone(),
         }
     }
 }

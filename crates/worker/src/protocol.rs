@@ -2,7 +2,8 @@
 //! for payloads of this size).
 //!
 //! Page → worker: `{"id": 7, "kind": "aws", "service": "dynamodb", "operation": "PutItem",
-//! "region": "us-east-1", "input": {...}}` or `{"id": 8, "kind": "sim", "operation":
+//! "region": "us-east-1", "input": {...}, "accessKeyId"?: "ASIA..."}` (signed with that key: see
+//! the engine's `kernel/authz.rs`) or `{"id": 8, "kind": "sim", "operation":
 //! "AdvanceClock", "input": {...}}`.
 //!
 //! Worker → page: `{"id": 7, "ok": {...}}` or `{"id": 7, "error": {"__type": ..., "message":
@@ -34,7 +35,8 @@ pub fn parse(text: &str) -> Result<(u64, Call), (Option<u64>, AwsError)> {
             let service = s("service").ok_or_else(|| bad("'service' is required"))?;
             let operation = s("operation").ok_or_else(|| bad("'operation' is required"))?;
             let region = s("region").unwrap_or_else(|| "us-east-1".into());
-            Ok((id, Call::Aws(Request { service, operation, region, input })))
+            let credentials = s("accessKeyId").map(gureum_engine::kernel::authz::Credentials::AccessKey);
+            Ok((id, Call::Aws(Request { service, operation, region, input, credentials })))
         }
         Some("sim") => {
             let operation = s("operation").ok_or_else(|| bad("'operation' is required"))?;

@@ -2,6 +2,7 @@
 //! randomness, the change journal and the control API.
 
 pub mod account;
+pub mod authz;
 pub mod catalog;
 pub mod clock;
 mod control;
@@ -33,11 +34,21 @@ pub struct Request {
     pub operation: String,
     pub region: String,
     pub input: Value,
+    /// Who signs the call (see [`authz`]); `None` is the account's root user: unsigned calls,
+    /// the UI's, and the calls services make to each other.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credentials: Option<authz::Credentials>,
 }
 
 impl Request {
     pub fn new(service: &str, operation: &str, region: &str, input: Value) -> Self {
-        Request { service: service.into(), operation: operation.into(), region: region.into(), input }
+        Request { service: service.into(), operation: operation.into(), region: region.into(), input, credentials: None }
+    }
+
+    /// The same request signed with `credentials`.
+    pub fn signed(mut self, credentials: Option<authz::Credentials>) -> Self {
+        self.credentials = credentials;
+        self
     }
 }
 
@@ -107,6 +118,8 @@ pub struct Engine {
     code_functions: Vec<String>,
     /// Set while due timers fire, so a timer's own calls do not start firing the next ones.
     firing: bool,
+    /// The checked principal of the call being served (`None`: root), for [`Cx::caller`].
+    caller: Option<std::sync::Arc<authz::Principal>>,
 }
 
 impl Engine {
@@ -124,6 +137,7 @@ impl Engine {
             code_depth: 0,
             code_functions: Vec::new(),
             firing: false,
+            caller: None,
         };
         engine.persist_clock();
         engine.persist_rng();
@@ -145,6 +159,7 @@ impl Engine {
             code_depth: 0,
             code_functions: Vec::new(),
             firing: false,
+            caller: None,
         };
         let mut records: Vec<Record> = records.into_iter().collect();
         if !records.windows(2).all(|w| w[0].key <= w[1].key) {
@@ -202,7 +217,19 @@ impl Engine {
     }
 
     /// The one door: runs an AWS operation. Timers due by now fire first.
+    /// A request with [`Request::credentials`] is checked against IAM first (see [`authz`]).
     pub fn call(&mut self, host_now_ms: i64, request: &Request) -> Result<Value, AwsError> {
+        let caller = match &request.credentials {
+            Some(c) => self.authorize(host_now_ms, &request.service, &request.operation, &request.region, &request.input, c)?,
+            None => None,
+        };
+        let saved = std::mem::replace(&mut self.caller, caller);
+        let result = self.call_unchecked(host_now_ms, request);
+        self.caller = saved;
+        result
+    }
+
+    fn call_unchecked(&mut self, host_now_ms: i64, request: &Request) -> Result<Value, AwsError> {
         let step = self.dispatch(host_now_ms, &request.service, &request.region, |service, cx| service.call_step(cx, &request.operation, &request.input))?;
         self.drive(host_now_ms, &request.service, &request.region, step)
     }
@@ -236,10 +263,12 @@ impl Engine {
             return InvokeResult::unavailable("This host has no code runtime, so functions cannot run here.");
         };
         let region = job.region.clone();
+        // The code's calls run as the function's execution role (see `authz`).
+        let credentials = (!job.role.is_empty()).then(|| authz::Credentials::Role { role_arn: job.role.clone(), session_name: job.function_name.clone() });
         self.code_depth += 1;
         self.code_functions.push(job.function_name.clone());
         let result = runtime.invoke(job, &mut |service: &str, operation: &str, input: Value| {
-            let request = Request { service: service.to_string(), operation: operation.to_string(), region: region.clone(), input };
+            let request = Request { service: service.to_string(), operation: operation.to_string(), region: region.clone(), input, credentials: credentials.clone() };
             self.call(host_now_ms, &request)
         });
         self.code_depth -= 1;
@@ -278,6 +307,47 @@ impl Engine {
 
     /// Runs a request [`Engine::prepare_json`] read.
     pub fn call_prepared(&mut self, host_now_ms: i64, service: &str, operation: &str, region: &str, prepared: Prepared) -> Result<Answer, AwsError> {
+        self.call_prepared_as(host_now_ms, service, operation, region, prepared, None)
+    }
+
+    /// [`Engine::call_prepared`] signed with `credentials`, checked against IAM first (see
+    /// [`authz`]). A checked caller's request must be [`Prepared::Json`] (the permissions are
+    /// read from the input): [`Engine::prepare_json_as`] reads it so.
+    pub fn call_prepared_as(
+        &mut self,
+        host_now_ms: i64,
+        service: &str,
+        operation: &str,
+        region: &str,
+        prepared: Prepared,
+        credentials: Option<&authz::Credentials>,
+    ) -> Result<Answer, AwsError> {
+        let caller = match (credentials, &prepared) {
+            (Some(c), Prepared::Json(input)) => self.authorize(host_now_ms, service, operation, region, input, c)?,
+            (Some(c), Prepared::Fast(_)) => {
+                if self.resolve(self.clock.peek(host_now_ms), service, c)?.is_some() {
+                    return Err(AwsError::internal("a checked caller's request was read by the fast route"));
+                }
+                None
+            }
+            (None, _) => None,
+        };
+        let saved = std::mem::replace(&mut self.caller, caller);
+        let result = self.call_prepared_unchecked(host_now_ms, service, operation, region, prepared);
+        self.caller = saved;
+        result
+    }
+
+    /// [`Engine::prepare_json`] for a request signed with `access_key`: a key the sandbox checks
+    /// always gets the general route, whose input the permissions are read from.
+    pub fn prepare_json_as(service: &str, operation: &str, body: &[u8], access_key: Option<&str>) -> Result<Prepared, AwsError> {
+        if access_key.is_some_and(authz::is_checked_key) {
+            return Ok(Prepared::Json(crate::wire::json::decode_body(body)?));
+        }
+        Self::prepare_json(service, operation, body)
+    }
+
+    fn call_prepared_unchecked(&mut self, host_now_ms: i64, service: &str, operation: &str, region: &str, prepared: Prepared) -> Result<Answer, AwsError> {
         match prepared {
             Prepared::Fast(fast) => self.dispatch(host_now_ms, service, region, |s, cx| s.call_prepared(cx, operation, fast)).map(Answer::Json),
             Prepared::Json(input) => {
@@ -315,6 +385,7 @@ impl Engine {
             endpoint,
             code_depth: self.code_depth,
             code_function: self.code_functions.last().map(String::as_str),
+            caller: self.caller.as_deref(),
             effects: &mut effects,
         };
         let result = run(service.as_mut(), &mut cx);
@@ -400,6 +471,7 @@ impl Engine {
                 endpoint: name,
                 code_depth: self.code_depth,
                 code_function: self.code_functions.last().map(String::as_str),
+                caller: None,
                 effects: &mut effects,
             };
             let step = service.fire_step(&mut cx, &timer);

@@ -52,6 +52,9 @@ pub struct InvokeJob {
     pub payload: Vec<u8>,
     /// Base64 ClientContext of the Invoke call, if any.
     pub client_context: Option<String>,
+    /// The function's execution role ARN: the code's AWS calls run as this role (see
+    /// [`super::authz`]).
+    pub role: String,
 }
 
 /// How an invocation ended.

@@ -31,6 +31,9 @@ pub struct Cx<'a> {
     pub code_depth: u32,
     /// The function whose code made this call, if code did (the innermost one when nested).
     pub code_function: Option<&'a str>,
+    /// The checked principal making this call (see [`super::authz`]); `None` for the account's
+    /// root user, timers and calls services make to each other.
+    pub caller: Option<&'a super::authz::Principal>,
     /// What the kernel does after this service call returns (see [`Cx::after`]).
     pub(crate) effects: &'a mut Effects,
 }
@@ -123,6 +126,23 @@ pub trait Service: Send {
     fn fire_step(&mut self, cx: &mut Cx, timer: &Timer) -> Step {
         self.fire(cx, timer);
         Step::Done(Value::Null)
+    }
+
+    /// The IAM permissions `operation` needs (see [`super::authz`]): actions on resource ARNs
+    /// with the service's condition keys. `None`: `{signing name}:{operation}` on `*`.
+    fn permissions(&self, operation: &str, input: &Value, region: &str, account: &str) -> Option<Vec<super::authz::Permission>> {
+        crate::services::authz::permissions(self.name(), operation, input, region, account)
+    }
+
+    /// The resource-based policy of `resource_arn` (an SQS queue's `Policy`), as text, if the
+    /// service has one for it.
+    fn resource_policy(&self, _region: &str, _resource_arn: &str) -> Option<String> {
+        None
+    }
+
+    /// For the kernel's enforcement, which reads IAM's and STS's state: `Some(self)`.
+    fn as_any_mut(&mut self) -> Option<&mut dyn std::any::Any> {
+        None
     }
 
     /// Every record of this service's state, for snapshots and compaction.

@@ -3,6 +3,7 @@
 
 pub mod apigateway;
 pub mod athena;
+pub mod authz;
 pub mod autoscaling;
 pub mod backup;
 pub mod cognito;

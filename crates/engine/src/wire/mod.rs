@@ -21,12 +21,14 @@ pub mod percent;
 pub mod query;
 pub mod rest;
 pub mod s3;
+pub mod sigv4;
 pub mod xml;
 
 use serde_json::{json, Value};
 
 use crate::kernel::{
     account::DEFAULT_REGION,
+    authz::Credentials,
     catalog::{self, Protocol},
     error::AwsError,
     Answer, Engine, Prepared,
@@ -87,6 +89,18 @@ pub fn credential_scope(authorization: &str) -> Option<(&str, &str)> {
     Some((region, service))
 }
 
+/// The access key id a request is signed with: the SigV4 `Authorization` header's credential,
+/// or a presigned URL's `X-Amz-Credential`.
+pub fn access_key(req: &HttpRequest) -> Option<String> {
+    if let Some(auth) = req.header("authorization") {
+        let start = auth.find("Credential=")? + "Credential=".len();
+        return auth[start..].split(['/', ',', ' ']).next().filter(|k| !k.is_empty()).map(str::to_string);
+    }
+    let query = req.path.split_once('?').map_or("", |(_, q)| q);
+    let cred = query.split('&').find_map(|p| p.strip_prefix("X-Amz-Credential="))?;
+    percent::decode(cred, true).split('/').next().filter(|k| !k.is_empty()).map(str::to_string)
+}
+
 /// The DAX cluster a path names: `/dax/{ClusterName}` or `/dax/{ClusterName}/...` (boto3 keeps
 /// an `endpoint_url`'s path, so `endpoint_url=".../dax/my-cluster"` reaches the cluster).
 pub fn dax_cluster(path: &str) -> Option<&str> {
@@ -104,12 +118,16 @@ pub enum Inbound {
         region: String,
         protocol: Protocol,
         input: Prepared,
+        /// Who signed the request (see [`crate::kernel::authz`]).
+        credentials: Option<Credentials>,
     },
     /// A REST-JSON operation: its route says how the answer travels.
     Rest {
         route: &'static rest::Route,
         region: String,
         input: Value,
+        /// Who signed the request (see [`crate::kernel::authz`]).
+        credentials: Option<Credentials>,
     },
     /// An S3 (REST-XML) operation; `head` for HEAD requests, answered without a body.
     S3 {
@@ -117,6 +135,8 @@ pub enum Inbound {
         region: String,
         input: Value,
         head: bool,
+        /// Who signed the request (see [`crate::kernel::authz`]).
+        credentials: Option<Credentials>,
     },
     /// An AWS Query (IAM, STS) operation, answered in XML.
     Query {
@@ -124,6 +144,8 @@ pub enum Inbound {
         operation: String,
         region: String,
         input: Value,
+        /// Who signed the request (see [`crate::kernel::authz`]).
+        credentials: Option<Credentials>,
     },
     Control {
         operation: String,
@@ -137,12 +159,41 @@ pub enum Inbound {
     Health,
 }
 
+impl Inbound {
+    /// The same request signed with `credentials` (for the AWS operations; control, health and
+    /// execute-api requests are not IAM-checked).
+    pub fn with_credentials(mut self, signed: Option<Credentials>) -> Self {
+        match &mut self {
+            Inbound::Aws { credentials, .. } | Inbound::Rest { credentials, .. } | Inbound::S3 { credentials, .. } | Inbound::Query { credentials, .. } => *credentials = signed,
+            _ => {}
+        }
+        self
+    }
+}
+
 fn plain_error(status: u16, kind: &str, message: &str, request_id: &str) -> HttpResponse {
     HttpResponse::json(status, "application/json", &json!({ "__type": kind, "message": message }), request_id)
 }
 
-/// Routes a raw request to a service and operation and decodes its input.
+/// Routes a raw request to a service and operation and decodes its input, with the access key
+/// it is signed with.
 pub fn parse(req: &HttpRequest, request_id: &str) -> Result<Inbound, HttpResponse> {
+    let key = access_key(req);
+    let inbound = parse_unsigned(req, request_id, key.as_deref())?;
+    // A key the sandbox issued carries its signature, which the engine verifies with the secret.
+    let credentials = key.map(|k| {
+        if !crate::kernel::authz::is_checked_key(&k) {
+            return Credentials::AccessKey(k);
+        }
+        match sigv4::signature(req, matches!(inbound, Inbound::S3 { .. })) {
+            Some(s) if s.access_key == k => Credentials::Signed(Box::new(s)),
+            _ => Credentials::AccessKey(k),
+        }
+    });
+    Ok(inbound.with_credentials(credentials))
+}
+
+fn parse_unsigned(req: &HttpRequest, request_id: &str, key: Option<&str>) -> Result<Inbound, HttpResponse> {
     let path = req.path.split('?').next().unwrap_or("");
     if path == "/_gureum/health" {
         return Ok(Inbound::Health);
@@ -176,13 +227,13 @@ pub fn parse(req: &HttpRequest, request_id: &str) -> Result<Inbound, HttpRespons
             Some(cluster) if spec.name == "dynamodb" => format!("dax:{cluster}"),
             _ => spec.name.to_string(),
         };
-        let input = Engine::prepare_json(&service, operation, &req.body).map_err(|e| json::error_response(spec.protocol, &e, request_id))?;
-        return Ok(Inbound::Aws { service, operation: operation.to_string(), region, protocol: spec.protocol, input });
+        let input = Engine::prepare_json_as(&service, operation, &req.body, key).map_err(|e| json::error_response(spec.protocol, &e, request_id))?;
+        return Ok(Inbound::Aws { service, operation: operation.to_string(), region, protocol: spec.protocol, input, credentials: None });
     }
     let signing = scope.map(|(_, service)| service);
     if let Some(spec) = signing.and_then(catalog::by_signing_name).filter(|s| s.protocol == Protocol::Query) {
         let (operation, input) = query::parse(req, spec.name).map_err(|e| query::error(spec.name, &e, request_id))?;
-        return Ok(Inbound::Query { service: spec.name, operation, region, input });
+        return Ok(Inbound::Query { service: spec.name, operation, region, input, credentials: None });
     }
     if s3::is_s3(req, signing) {
         let region = if scope.is_some() { region } else { s3::presigned_region(req).unwrap_or(region) };
@@ -190,7 +241,7 @@ pub fn parse(req: &HttpRequest, request_id: &str) -> Result<Inbound, HttpRespons
     }
     if let Some(service) = rest::service_for(signing, path) {
         return match rest::parse(service.routes, req) {
-            Some(Ok((route, input))) => Ok(Inbound::Rest { route, region, input }),
+            Some(Ok((route, input))) => Ok(Inbound::Rest { route, region, input, credentials: None }),
             Some(Err(e)) => Err(rest::error(&e, request_id)),
             None => Err(rest::error(&AwsError::new("", "UnknownOperationException", format!("No {} operation answers {} {path}.", service.title, req.method), 404), request_id)),
         };
@@ -238,14 +289,20 @@ pub fn run(engine: &mut Engine, host_now_ms: i64, inbound: Inbound) -> Outcome {
             Ok(out) => Outcome::Plain(200, out),
             Err(e) => Outcome::Plain(e.status, e.to_json()),
         },
-        Inbound::Aws { service, operation, region, protocol, input } => Outcome::Aws(protocol, engine.call_prepared(host_now_ms, &service, &operation, &region, input)),
-        Inbound::Rest { route, region, input } => Outcome::Rest(route, engine.call_prepared(host_now_ms, route.service, route.operation, &region, Prepared::Json(input))),
-        Inbound::Query { service, operation, region, input } => {
-            let result = engine.call_prepared(host_now_ms, service, &operation, &region, Prepared::Json(input));
+        Inbound::Aws { service, operation, region, protocol, input, credentials } => {
+            Outcome::Aws(protocol, engine.call_prepared_as(host_now_ms, &service, &operation, &region, input, credentials.as_ref()))
+        }
+        Inbound::Rest { route, region, input, credentials } => {
+            Outcome::Rest(route, engine.call_prepared_as(host_now_ms, route.service, route.operation, &region, Prepared::Json(input), credentials.as_ref()))
+        }
+        Inbound::Query { service, operation, region, input, credentials } => {
+            let result = engine.call_prepared_as(host_now_ms, service, &operation, &region, Prepared::Json(input), credentials.as_ref());
             Outcome::Query(service, operation, result)
         }
         Inbound::ExecuteApi { region, input } => Outcome::ExecuteApi(engine.call_prepared(host_now_ms, "execute-api", "Invoke", &region, Prepared::Json(input))),
-        Inbound::S3 { operation, region, input, head } => Outcome::S3(operation, head, engine.call_prepared(host_now_ms, "s3", operation, &region, Prepared::Json(input))),
+        Inbound::S3 { operation, region, input, head, credentials } => {
+            Outcome::S3(operation, head, engine.call_prepared_as(host_now_ms, "s3", operation, &region, Prepared::Json(input), credentials.as_ref()))
+        }
     }
 }
 

@@ -619,7 +619,7 @@ pub fn parse(req: &HttpRequest, region: String) -> Result<Inbound, AwsError> {
             }
         }
     };
-    Ok(Inbound::S3 { operation, region, input: Value::Object(input), head: method == "HEAD" })
+    Ok(Inbound::S3 { operation, region, input: Value::Object(input), head: method == "HEAD", credentials: None })
 }
 
 // ---- writing answers ----

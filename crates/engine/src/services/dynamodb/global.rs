@@ -247,6 +247,7 @@ fn in_region<R>(cx: &mut Cx, region: &str, f: impl FnOnce(&mut Cx) -> R) -> R {
         endpoint: cx.endpoint,
         code_depth: cx.code_depth,
         code_function: cx.code_function,
+        caller: cx.caller,
         effects: &mut *cx.effects,
     };
     f(&mut sub)

@@ -186,6 +186,13 @@ impl Service for DynamoDb {
         "dynamodb"
     }
 
+    /// With `dynamodb:LeadingKeys` from the tables' partition keys.
+    fn permissions(&self, operation: &str, input: &Value, region: &str, account: &str) -> Option<Vec<crate::kernel::authz::Permission>> {
+        let tables = self.regions.get(region);
+        let hash_key = |name: &str| tables.and_then(|t| t.get(name)).map(|t| t.meta.key_schema.hash.name.clone());
+        Some(crate::services::authz::dynamodb(operation, input, region, account, &hash_key))
+    }
+
     fn answers(&self, name: &str) -> bool {
         name == "dynamodb" || name == STREAMS_ENDPOINT
     }

@@ -155,6 +155,7 @@ pub fn create(iam: &mut Iam, cx: &mut Cx, input: &Input, kind: EntityKind) -> Re
         attached: Vec::new(),
         inline: Default::default(),
         members: Vec::new(),
+        access_keys: Vec::new(),
     };
     if kind == EntityKind::Role {
         let doc = input.required("AssumeRolePolicyDocument")?;
@@ -211,6 +212,9 @@ pub fn delete(iam: &mut Iam, cx: &mut Cx, input: &Input, kind: EntityKind) -> Re
     }
     if !e.inline.is_empty() {
         return Err(delete_conflict("Cannot delete entity, must delete policies first."));
+    }
+    if !e.access_keys.is_empty() {
+        return Err(delete_conflict("Cannot delete entity, must delete access keys first."));
     }
     if !e.members.is_empty() || (kind == EntityKind::User && iam.groups_of(name).next().is_some()) {
         return Err(delete_conflict("Cannot delete entity, must remove users from group first."));

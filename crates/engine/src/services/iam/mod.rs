@@ -16,6 +16,7 @@
 pub mod entities;
 pub mod eval;
 pub mod input;
+pub mod keys;
 pub mod managed;
 pub mod policies;
 pub mod policy;
@@ -33,7 +34,7 @@ use crate::kernel::{
 };
 
 /// Roles, users or groups: all three hold attached and inline policies.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum EntityKind {
     Role,
     User,
@@ -87,6 +88,9 @@ pub struct Entity {
     /// Groups only: the member users' names, in the order they were added.
     #[serde(default)]
     pub members: Vec<String>,
+    /// Users only: their access keys ([`keys`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub access_keys: Vec<keys::AccessKey>,
 }
 
 impl Entity {
@@ -130,6 +134,9 @@ pub struct Iam {
     pub users: BTreeMap<String, Entity>,
     pub groups: BTreeMap<String, Entity>,
     pub policies: BTreeMap<String, ManagedPolicy>,
+    /// Parsed policies per role or user for enforcement (see [`crate::kernel::authz`]); runtime
+    /// state, emptied by every IAM call.
+    authz_cache: std::collections::HashMap<(EntityKind, String), std::sync::Arc<crate::kernel::authz::EntityPolicies>>,
 }
 
 pub fn entity_key(kind: EntityKind, name: &str) -> String {
@@ -208,12 +215,45 @@ impl Iam {
     }
 }
 
+impl Iam {
+    /// The parsed identity policies (a user's groups' too) and permissions boundary of a role or
+    /// user, for enforcement; cached until the next IAM call. A document that no longer parses
+    /// (none should: IAM checks them when they are stored) is left out. An unknown entity has none.
+    pub fn entity_policies(&mut self, account: &str, kind: EntityKind, name: &str) -> std::sync::Arc<crate::kernel::authz::EntityPolicies> {
+        let key = (kind, name.to_ascii_lowercase());
+        if let Some(p) = self.authz_cache.get(&key) {
+            return p.clone();
+        }
+        let mut out = crate::kernel::authz::EntityPolicies::default();
+        let parse = |doc: &str| policy::Policy::parse(&simulate::decode_document(doc), policy::PolicyKind::Identity).ok();
+        if let Some(e) = self.entities(kind).get(&key.1) {
+            let mut sources = vec![e];
+            if kind == EntityKind::User {
+                sources.extend(self.groups_of(&e.name));
+            }
+            for s in sources {
+                out.identity.extend(s.inline.values().filter_map(|d| parse(d)));
+                out.identity.extend(s.attached.iter().filter_map(|arn| self.policy_document(account, arn)).filter_map(|d| parse(&d)));
+            }
+            out.boundary = e.boundary.as_ref().and_then(|b| self.policy_document(account, b)).and_then(|d| parse(&d));
+        }
+        let out = std::sync::Arc::new(out);
+        self.authz_cache.insert(key, out.clone());
+        out
+    }
+}
+
 impl Service for Iam {
     fn name(&self) -> &'static str {
         "iam"
     }
 
+    fn as_any_mut(&mut self) -> Option<&mut dyn std::any::Any> {
+        Some(self)
+    }
+
     fn call(&mut self, cx: &mut Cx, operation: &str, input: &Value) -> Result<Value, AwsError> {
+        self.authz_cache.clear();
         let input = input::Input::new(input)?;
         use EntityKind::{Group, Role, User};
         match operation {
@@ -252,6 +292,10 @@ impl Service for Iam {
             "GetUserPolicy" => entities::get_inline(self, cx, &input, User),
             "ListUserPolicies" => entities::list_inline(self, cx, &input, User),
             "DeleteUserPolicy" => entities::delete_inline(self, cx, &input, User),
+            "CreateAccessKey" => keys::create_access_key(self, cx, &input),
+            "ListAccessKeys" => keys::list_access_keys(self, cx, &input),
+            "UpdateAccessKey" => keys::update_access_key(self, cx, &input),
+            "DeleteAccessKey" => keys::delete_access_key(self, cx, &input),
             "CreateGroup" => entities::create(self, cx, &input, Group),
             "GetGroup" => entities::get_group(self, cx, &input),
             "ListGroups" => entities::list(self, cx, &input, Group),
@@ -292,6 +336,7 @@ impl Service for Iam {
     }
 
     fn load(&mut self, key: &str, value: &[u8]) -> Result<(), String> {
+        self.authz_cache.clear();
         let parts: Vec<&str> = key.split('/').collect();
         match parts.as_slice() {
             ["iam", "global", "role" | "user" | "group", name] => {

@@ -233,6 +233,7 @@ pub fn start(
         start_ms: cx.now_ms,
         payload,
         client_context,
+        role: c.role.clone(),
     };
     let running = Running {
         origin,

@@ -113,6 +113,13 @@ impl Service for Sqs {
         "sqs"
     }
 
+    /// The queue's `Policy` attribute.
+    fn resource_policy(&self, region: &str, resource_arn: &str) -> Option<String> {
+        let name = resource_arn.rsplit(':').next()?;
+        let policy = self.regions.get(region)?.queues.get(name)?.meta.attributes.get("Policy")?;
+        (!policy.is_empty()).then(|| policy.clone())
+    }
+
     fn call(&mut self, cx: &mut Cx, operation: &str, input: &Value) -> Result<Value, AwsError> {
         let input = input::Input::new(input)?;
         match operation {

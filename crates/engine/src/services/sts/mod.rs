@@ -1,8 +1,7 @@
 //! AWS Security Token Service (AWS Query protocol, `sts`): GetCallerIdentity and AssumeRole.
 //!
-//! The caller of every request is, for now, the sandbox account's root identity
-//! (`arn:aws:iam::{account}:root`): hosts do not yet resolve access keys to identities (that
-//! comes with enforcement). **Departure:** AWS refuses AssumeRole from root credentials ("Roles
+//! GetCallerIdentity answers the checked caller (an assumed-role session or an IAM user, see
+//! [`crate::kernel::authz`]) or the account's root identity (`arn:aws:iam::{account}:root`). **Departure:** AWS refuses AssumeRole from root credentials ("Roles
 //! may not be assumed by root accounts"); the sandbox lets root assume a role whose trust policy
 //! admits it (the account or `"AWS": "*"`), since root is the only caller there is yet.
 //!
@@ -51,6 +50,10 @@ pub struct Session {
     pub policy_arns: Vec<String>,
     #[serde(default)]
     pub tags: Vec<(String, String)>,
+    /// More request-context keys the session's calls carry (AssumeRoleWithWebIdentity's
+    /// `cognito-identity.amazonaws.com:sub`, ...), as enforcement adds them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub context: Vec<(String, Vec<String>)>,
 }
 
 impl Session {
@@ -133,7 +136,12 @@ impl Sts {
     }
 
     fn finish(&mut self, cx: &mut Cx, p: Pending, role: Result<Value, AwsError>) -> Result<Value, AwsError> {
-        let caller_arn = format!("arn:aws:iam::{}:root", cx.account.id);
+        // The checked caller (a session chaining roles, an IAM user) or the account's root user.
+        let caller = match cx.caller {
+            Some(c) => Caller { arn: c.arn.clone(), kind: crate::services::iam::policy::PrincipalKind::Aws, account: c.account.clone(), role_arn: c.role_arn.clone() },
+            None => Caller::account_root(&cx.account.id),
+        };
+        let caller_arn = caller.arn.clone();
         // A missing role is AccessDenied, as AWS answers (it does not reveal which roles exist).
         let role = role.map_err(|_| access_denied(&caller_arn, &p.role_arn, "sts:AssumeRole"))?;
         let role = role.get("Role").cloned().unwrap_or_default();
@@ -144,10 +152,17 @@ impl Sts {
         let trust = decode_document(role.get("AssumeRolePolicyDocument").and_then(Value::as_str).unwrap_or(""));
         let trust = Policy::parse(&trust, PolicyKind::Trust).map_err(|_| access_denied(&caller_arn, &p.role_arn, "sts:AssumeRole"))?;
         let mut ctx = RequestContext::new("sts:AssumeRole", &p.role_arn);
-        ctx.caller = Some(Caller::account_root(&cx.account.id));
-        ctx.set("aws:PrincipalArn", vec![caller_arn.clone()]);
+        let principal_type = if cx.caller.is_none() {
+            "Account"
+        } else if caller.role_arn.is_some() {
+            "AssumedRole"
+        } else {
+            "User"
+        };
+        ctx.set("aws:PrincipalArn", vec![caller.role_arn.clone().unwrap_or_else(|| caller_arn.clone())]);
+        ctx.caller = Some(caller);
         ctx.set("aws:PrincipalAccount", vec![cx.account.id.clone()]);
-        ctx.set("aws:PrincipalType", vec!["Account".into()]);
+        ctx.set("aws:PrincipalType", vec![principal_type.into()]);
         ctx.set("aws:CurrentTime", vec![date(cx.now_ms)]);
         ctx.set("aws:EpochTime", vec![(cx.now_ms / 1000).to_string()]);
         ctx.set("aws:SecureTransport", vec!["true".into()]);
@@ -194,6 +209,7 @@ impl Sts {
             policy: p.policy,
             policy_arns: p.policy_arns,
             tags: p.tags,
+            context: Vec::new(),
         };
         let out = json!({
             "Credentials": {
@@ -218,6 +234,10 @@ impl Service for Sts {
         "sts"
     }
 
+    fn as_any_mut(&mut self) -> Option<&mut dyn std::any::Any> {
+        Some(self)
+    }
+
     fn call(&mut self, cx: &mut Cx, operation: &str, input: &Value) -> Result<Value, AwsError> {
         match self.call_step(cx, operation, input)? {
             Step::Done(v) => Ok(v),
@@ -228,11 +248,14 @@ impl Service for Sts {
     fn call_step(&mut self, cx: &mut Cx, operation: &str, input: &Value) -> Result<Step, AwsError> {
         let input = Input::new(input)?;
         match operation {
-            "GetCallerIdentity" => Ok(Step::Done(json!({
-                "UserId": cx.account.id,
-                "Account": cx.account.id,
-                "Arn": format!("arn:aws:iam::{}:root", cx.account.id),
-            }))),
+            "GetCallerIdentity" => Ok(Step::Done(match cx.caller {
+                Some(c) => json!({"UserId": c.user_id, "Account": c.account, "Arn": c.arn}),
+                None => json!({
+                    "UserId": cx.account.id,
+                    "Account": cx.account.id,
+                    "Arn": format!("arn:aws:iam::{}:root", cx.account.id),
+                }),
+            })),
             "AssumeRole" => self.assume_role(cx, &input),
             _ => Err(AwsError::new("", "InvalidAction", format!("Could not find operation {operation} for version 2011-06-15"), 400)),
         }
