@@ -121,42 +121,13 @@ pub enum Awaiting {
     Cognito { pools: Vec<String>, key_source: String },
 }
 
-fn decode_component(s: &str, plus_is_space: bool) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'%' if i + 2 < bytes.len() => match std::str::from_utf8(&bytes[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok()) {
-                Some(b) => {
-                    out.push(b);
-                    i += 3;
-                }
-                None => {
-                    out.push(b'%');
-                    i += 1;
-                }
-            },
-            b'+' if plus_is_space => {
-                out.push(b' ');
-                i += 1;
-            }
-            b => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 pub fn parse_query(raw: &str) -> Vec<(String, String)> {
     raw.trim_start_matches('?')
         .split('&')
         .filter(|p| !p.is_empty())
         .map(|pair| {
             let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            (decode_component(k, true), decode_component(v, true))
+            (crate::wire::percent::decode(k, true), crate::wire::percent::decode(v, true))
         })
         .collect()
 }
@@ -204,7 +175,7 @@ fn read_call(input: &Input) -> Result<HttpCall, AwsError> {
 
 /// Finds the resource and method a path and method reach.
 pub fn route<'a>(resources: &'a BTreeMap<String, Resource>, root: &str, path: &str, method: &str) -> Option<(&'a Resource, &'a Method, Vec<(String, String)>)> {
-    let segments: Vec<String> = path.split('/').filter(|s| !s.is_empty()).map(|s| decode_component(s, false)).collect();
+    let segments: Vec<String> = path.split('/').filter(|s| !s.is_empty()).map(|s| crate::wire::percent::decode(s, false)).collect();
     let mut children: BTreeMap<&str, Vec<&Resource>> = BTreeMap::new();
     for r in resources.values() {
         if let Some(p) = &r.parent_id {
@@ -715,7 +686,7 @@ pub fn test_invoke_method(gw: &mut ApiGateway, cx: &mut Cx, input: &Value) -> Re
     // Path parameters: the path's segments against the resource's path template.
     let mut params = Vec::new();
     let template: Vec<&str> = resource.path.split('/').filter(|s| !s.is_empty()).collect();
-    let segs: Vec<String> = path.split('/').filter(|s| !s.is_empty()).map(|s| decode_component(s, false)).collect();
+    let segs: Vec<String> = path.split('/').filter(|s| !s.is_empty()).map(|s| crate::wire::percent::decode(s, false)).collect();
     for (i, t) in template.iter().enumerate() {
         if let Some(name) = t.strip_prefix('{').and_then(|t| t.strip_suffix("+}")) {
             params.push((name.to_string(), segs.get(i..).map(|s| s.join("/")).unwrap_or_default()));
@@ -724,15 +695,7 @@ pub fn test_invoke_method(gw: &mut ApiGateway, cx: &mut Cx, input: &Value) -> Re
             params.push((name.to_string(), segs.get(i).cloned().unwrap_or_default()));
         }
     }
-    let mut headers: Vec<(String, String)> = input.string_map("headers")?.into_iter().collect();
-    if let Some(Value::Object(m)) = input.get("multiValueHeaders") {
-        for (k, vs) in m {
-            headers.retain(|(h, _)| !h.eq_ignore_ascii_case(k));
-            for v in vs.as_array().into_iter().flatten() {
-                headers.push((k.clone(), v.as_str().ok_or_else(|| bad_request("multiValueHeaders must be a map of lists of strings."))?.to_string()));
-            }
-        }
-    }
+    let headers = test_headers(&input)?;
     let call = HttpCall {
         http_method: if method_name == "ANY" { "GET".into() } else { method_name.to_string() },
         path,
@@ -1315,15 +1278,7 @@ pub fn test_invoke_authorizer(gw: &mut ApiGateway, cx: &mut Cx, input: &Value) -
     let root = api.root_resource_id.clone();
     let pq = input.string("pathWithQueryString")?.unwrap_or("/");
     let (path, query) = pq.split_once('?').unwrap_or((pq, ""));
-    let mut headers: Vec<(String, String)> = input.string_map("headers")?.into_iter().collect();
-    if let Some(Value::Object(m)) = input.get("multiValueHeaders") {
-        for (k, vs) in m {
-            headers.retain(|(h, _)| !h.eq_ignore_ascii_case(k));
-            for v in vs.as_array().into_iter().flatten() {
-                headers.push((k.clone(), v.as_str().ok_or_else(|| bad_request("multiValueHeaders must be a map of lists of strings."))?.to_string()));
-            }
-        }
-    }
+    let headers = test_headers(&input)?;
     let call = HttpCall {
         http_method: "GET".into(),
         path: if path.starts_with('/') { path.to_string() } else { format!("/{path}") },
@@ -1445,4 +1400,18 @@ fn test_authorizer_answered(routed: &Routed, mut trace: Vec<TraceStep>, answer: 
     out.insert("log".into(), json!(log));
     out.insert("latency".into(), json!(trace.iter().map(|t| t.latency_us).sum::<u64>() / 1000));
     Value::Object(out)
+}
+
+/// A test call's headers: `headers`, with `multiValueHeaders` replacing the names they carry.
+fn test_headers(input: &Input) -> Result<Vec<(String, String)>, AwsError> {
+    let mut headers: Vec<(String, String)> = input.string_map("headers")?.into_iter().collect();
+    if let Some(Value::Object(m)) = input.get("multiValueHeaders") {
+        for (k, vs) in m {
+            headers.retain(|(h, _)| !h.eq_ignore_ascii_case(k));
+            for v in vs.as_array().into_iter().flatten() {
+                headers.push((k.clone(), v.as_str().ok_or_else(|| bad_request("multiValueHeaders must be a map of lists of strings."))?.to_string()));
+            }
+        }
+    }
+    Ok(headers)
 }
