@@ -2,7 +2,9 @@
 // through the page API (window.gureum.send), ImportTable, then the simulated clock left running
 // at real-time rate while the worker's timers read it step by step (and IndexedDB commits
 // them); the wall time until DescribeImport says COMPLETED. Plain and gzip (the gzip object
-// made with node's zlib). Needs `trunk build --release` first.
+// made with node's zlib). Also the longest gap between animation frames on the page's main
+// thread while the import runs: the UI must not freeze. Needs `trunk build --release` first
+// (or GUREUM_DIST=path/to/dist).
 //   node benches/import-browser.mjs [--rows 100000]
 import { gzipSync } from "node:zlib";
 import { serveDist, launch, openApp } from "../tests/e2e/lib.mjs";
@@ -40,6 +42,11 @@ try {
         TableCreationParameters: { TableName: table, AttributeDefinitions: [{ AttributeName: "pk", AttributeType: "S" }, { AttributeName: "sk", AttributeType: "N" }], KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }, { AttributeName: "sk", KeyType: "RANGE" }], BillingMode: "PAY_PER_REQUEST" },
       });
       const arn = started.ImportTableDescription.ImportArn;
+      // The page's own responsiveness meanwhile: the longest gap between animation frames on
+      // the main thread (the engine works in the worker; a frozen UI would show here).
+      let frames = 0, longestFrameGap = 0, running = true, last = performance.now();
+      const frame = (now) => { longestFrameGap = Math.max(longestFrameGap, now - last); last = now; frames++; if (running) requestAnimationFrame(frame); };
+      requestAnimationFrame(frame);
       let d, polls = 0, slowestPoll = 0;
       for (;;) {
         const p = performance.now();
@@ -50,10 +57,11 @@ try {
         await new Promise((r) => setTimeout(r, 50));
       }
       const importMs = performance.now() - t;
+      running = false;
       const count = (await g.send("dynamodb", "DescribeTable", { TableName: table })).Table.ItemCount;
-      return { putMs, importMs, status: d.ImportStatus, imported: d.ImportedItemCount, count, virtualMs: (d.EndTime - d.StartTime) * 1000, polls, slowestPoll };
+      return { putMs, importMs, status: d.ImportStatus, imported: d.ImportedItemCount, count, virtualMs: (d.EndTime - d.StartTime) * 1000, polls, slowestPoll, frames, longestFrameGap };
     }, [body.toString("base64"), table, gzip]);
-    console.log(`${rows} CSV lines (${(text.length / 1e6).toFixed(1)} MB${gzip ? ", gzip " + (body.length / 1e6).toFixed(1) + " MB" : ""}) in the browser: PutObject ${out.putMs.toFixed(0)} ms; ImportTable to ${out.status} ${out.importMs.toFixed(0)} ms wall (${out.virtualMs.toFixed(0)} ms simulated, 0.2 s of it the start delay); ${out.imported} imported, table ItemCount ${out.count}; ${out.polls} DescribeImport polls, slowest ${out.slowestPoll.toFixed(0)} ms (the page waits at most that long behind a step)`);
+    console.log(`${rows} CSV lines (${(text.length / 1e6).toFixed(1)} MB${gzip ? ", gzip " + (body.length / 1e6).toFixed(1) + " MB" : ""}) in the browser: PutObject ${out.putMs.toFixed(0)} ms; ImportTable to ${out.status} ${out.importMs.toFixed(0)} ms wall (${out.virtualMs.toFixed(0)} ms simulated, 0.2 s of it the start delay); ${out.imported} imported, table ItemCount ${out.count}; ${out.polls} DescribeImport polls, slowest ${out.slowestPoll.toFixed(0)} ms (the page waits at most that long behind a step); main thread: ${out.frames} frames, longest gap between frames ${out.longestFrameGap.toFixed(0)} ms`);
   }
 } finally {
   await browser.close();

@@ -142,3 +142,23 @@ def test_errors(server, east, west):
     with pytest.raises(ClientError) as e:
         east.create_global_table(GlobalTableName="Music", ReplicationGroup=[{"RegionName": EAST}])
     assert "2017.11.29" in error_of(e)[1]
+
+
+def test_a_gsi_added_through_one_replica_is_created_in_every_region(server, east, west):
+    put(east, "a", "x")
+    add_west(server, east)
+    west.update_table(
+        TableName="Music",
+        AttributeDefinitions=[{"AttributeName": "v", "AttributeType": "S"}],
+        GlobalSecondaryIndexUpdates=[{"Create": {"IndexName": "byV", "KeySchema": [{"AttributeName": "v", "KeyType": "HASH"}], "Projection": {"ProjectionType": "ALL"}}}],
+    )
+    advance(server, 60)
+    for client in (east, west):
+        table = client.describe_table(TableName="Music")["Table"]
+        assert [(i["IndexName"], i["IndexStatus"]) for i in table["GlobalSecondaryIndexes"]] == [("byV", "ACTIVE")]
+        out = client.query(TableName="Music", IndexName="byV", KeyConditionExpression="v = :v", ExpressionAttributeValues={":v": {"S": "x"}})
+        assert out["Count"] == 1
+    # The stream carries the replication: it stays while the table has replicas.
+    with pytest.raises(ClientError) as e:
+        east.update_table(TableName="Music", StreamSpecification={"StreamEnabled": False})
+    assert error_of(e)[0] == "ValidationException"

@@ -12,10 +12,18 @@
 //! on-demand or provisioned *with write auto scaling*: for a provisioned table, UpdateTable asks
 //! Application Auto Scaling (DescribeScalableTargets, through a `Step::Call`) whether the table's
 //! write capacity is a scalable target, and answers AWS's message when it is not. A provisioned
-//! replica gets the table's capacity (ReadCapacityUnits from ProvisionedThroughputOverride);
-//! the auto scaling settings are not copied to it. Changes AWS would apply to every replica (billing mode, throughput, GSIs, the stream)
-//! are refused on a global table as not supported in the sandbox. The 2017.11.29 (Legacy)
-//! operations are refused with a message naming the version.
+//! replica gets the table's capacity, or its own read capacity (ProvisionedThroughputOverride,
+//! per GSI in `GlobalSecondaryIndexes`, also later through an Update action; kept in the member's
+//! settings and shown in DescribeTable's `Replicas`); the auto scaling settings are not copied to
+//! it. **Synchronized settings**: an UpdateTable of any member that changes the billing mode,
+//! the throughput or the GSIs (create, update, delete) is applied to every member (see
+//! [`synchronized`]): write capacity the same everywhere, read capacity too except where a member
+//! has its own; every member must be ACTIVE and reachable first. The stream cannot be changed
+//! while the table has replicas (it carries the replication). Deletion protection, encryption
+//! and the table class stay per member. Departure: AWS asks a provisioned global table for write
+//! auto scaling when a replica is added; switching an existing global table to provisioned is
+//! not checked that way. The 2017.11.29 (Legacy) operations are refused with a message naming
+//! the version.
 //!
 //! **Replication is asynchronous, two-way, on the virtual clock.** Every item write (PutItem,
 //! UpdateItem, DeleteItem, batches, transactions, PartiQL, Time to Live deletes: the capture point
@@ -50,7 +58,7 @@
 //! item a region does not hold writes nothing there and so replicates nothing; a replicated write
 //! is billed at the receiving region's write-unit price (AWS: replicated write units).
 
-use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -107,6 +115,13 @@ pub struct Settings {
     /// The other members, in the order they joined.
     pub replicas: Vec<Replica>,
     pub lag_ms: i64,
+    /// This member's own read capacity (ProvisionedThroughputOverride), kept when the group's
+    /// throughput changes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_override: Option<i64>,
+    /// This member's own read capacity per GSI (GlobalSecondaryIndexes overrides).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub index_read_overrides: BTreeMap<String, i64>,
 }
 
 /// The stamp of a write: when, and in which region. Ordered by time, then region name.
@@ -258,6 +273,23 @@ pub fn describe(g: &TableGlobal, d: &mut Value) {
     let Some(s) = g.settings.as_ref().filter(|s| !s.replicas.is_empty()) else { return };
     d["GlobalTableVersion"] = json!(GLOBAL_TABLE_VERSION);
     d["Replicas"] = s.replicas.iter().map(|r| json!({"RegionName": r.region, "ReplicaStatus": r.status})).collect();
+}
+
+/// Adds each listed replica's own read capacity (ProvisionedThroughputOverride, per GSI too) to
+/// DescribeTable's `Replicas`, as AWS's ReplicaDescription shows them.
+pub fn describe_overrides(db: &DynamoDb, name: &str, d: &mut Value) {
+    let Some(list) = d.get_mut("Replicas").and_then(Value::as_array_mut) else { return };
+    for r in list {
+        let region = r.get("RegionName").and_then(Value::as_str).unwrap_or_default().to_string();
+        let Some(s) = db.tables(&region).and_then(|t| t.get(name)).and_then(|t| t.global.settings.as_ref()) else { continue };
+        if let Some(read) = s.read_override {
+            r["ProvisionedThroughputOverride"] = json!({"ReadCapacityUnits": read});
+        }
+        if !s.index_read_overrides.is_empty() {
+            r["GlobalSecondaryIndexes"] =
+                s.index_read_overrides.iter().map(|(i, read)| json!({"IndexName": i, "ProvisionedThroughputOverride": {"ReadCapacityUnits": read}})).collect();
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -422,8 +454,8 @@ fn apply(db: &mut DynamoDb, cx: &mut Cx, name: &str, to: &str, e: &Outgoing) {
 // UpdateTable ReplicaUpdates
 
 enum Action {
-    Create { region: String, kms: Option<String>, class: Option<String>, read: Option<i64> },
-    Update { region: String, kms: Option<String>, class: Option<String> },
+    Create { region: String, kms: Option<String>, class: Option<String>, read: Option<i64>, indexes: BTreeMap<String, i64> },
+    Update { region: String, kms: Option<String>, class: Option<String>, read: Option<i64>, indexes: BTreeMap<String, i64> },
     Delete { region: String },
 }
 
@@ -460,27 +492,41 @@ fn parse_action(e: &Input, path: &str) -> Result<Option<Action>, AwsError> {
     c.not_null(region, &format!("{path}.{kind}.regionName"));
     c.finish()?;
     let region = region.unwrap_or_default().to_string();
-    for member in s.present() {
-        match member {
-            "OnDemandThroughputOverride" | "GlobalSecondaryIndexes" => {
-                return Err(AwsError::validation(format!("Gureum does not implement the {member} parameter of a replica update yet; remove it from the request.")));
+    if s.present().any(|m| m == "OnDemandThroughputOverride") {
+        // The sandbox does not model on-demand maximum throughput (UpdateTable's OnDemandThroughput) at all.
+        return Err(AwsError::validation(
+            "Gureum does not implement the OnDemandThroughputOverride parameter of a replica update (nor OnDemandThroughput); remove it from the request.",
+        ));
+    }
+    let read_override = |o: Option<Input>, at: &str| -> Result<Option<i64>, AwsError> {
+        let Some(o) = o else { return Ok(None) };
+        let r = o.long("ReadCapacityUnits")?;
+        let mut c = Constraints::default();
+        c.min(r, &format!("{at}.provisionedThroughputOverride.readCapacityUnits"), 1);
+        c.finish()?;
+        Ok(r)
+    };
+    let read = read_override(s.structure("ProvisionedThroughputOverride", "ProvisionedThroughputOverride")?, &format!("{path}.{kind}"))?;
+    let mut indexes = BTreeMap::new();
+    if kind != "delete" {
+        let list = s.list("GlobalSecondaryIndexes")?;
+        for (i, g) in list.map(|l| Input::elements(l, "ReplicaGlobalSecondaryIndex")).transpose()?.unwrap_or_default().iter().enumerate() {
+            let at = format!("{path}.{kind}.globalSecondaryIndexes.{}.member", i + 1);
+            if g.present().any(|m| m == "OnDemandThroughputOverride") {
+                return Err(AwsError::validation(
+                    "Gureum does not implement the OnDemandThroughputOverride parameter of a replica update (nor OnDemandThroughput); remove it from the request.",
+                ));
             }
-            "ProvisionedThroughputOverride" if kind != "create" => {
-                return Err(AwsError::validation("Gureum does not implement the ProvisionedThroughputOverride parameter of a replica update yet; remove it from the request."));
+            let index = g.string("IndexName")?;
+            let mut c = Constraints::default();
+            c.not_null(index, &format!("{at}.indexName"));
+            c.name(index, &format!("{at}.indexName"));
+            c.finish()?;
+            if let Some(r) = read_override(g.structure("ProvisionedThroughputOverride", "ProvisionedThroughputOverride")?, &at)? {
+                indexes.insert(index.unwrap_or_default().to_string(), r);
             }
-            _ => {}
         }
     }
-    let read = match s.structure("ProvisionedThroughputOverride", "ProvisionedThroughputOverride")? {
-        Some(o) => {
-            let r = o.long("ReadCapacityUnits")?;
-            let mut c = Constraints::default();
-            c.min(r, &format!("{path}.{kind}.provisionedThroughputOverride.readCapacityUnits"), 1);
-            c.finish()?;
-            r
-        }
-        None => None,
-    };
     let kms = s.string("KMSMasterKeyId")?.map(str::to_string);
     let class = match s.string("TableClassOverride")? {
         None => None,
@@ -490,10 +536,10 @@ fn parse_action(e: &Input, path: &str) -> Result<Option<Action>, AwsError> {
         }
     };
     Ok(Some(match kind {
-        "create" => Action::Create { region, kms, class, read },
-        "update" => Action::Update { region, kms, class },
+        "create" => Action::Create { region, kms, class, read, indexes },
+        "update" => Action::Update { region, kms, class, read, indexes },
         _ => {
-            if kms.is_some() || class.is_some() {
+            if kms.is_some() || class.is_some() || read.is_some() {
                 return Err(invalid("DeleteReplicationGroupMemberAction takes only RegionName"));
             }
             Action::Delete { region }
@@ -576,8 +622,9 @@ fn replica_updates(db: &mut DynamoDb, cx: &mut Cx, input: &Value, autoscaled: bo
     }
     let member = table.global.settings.as_ref().and_then(|s| s.replicas.iter().find(|r| r.region == target)).cloned();
     match action {
-        Action::Create { kms, class, read, .. } => {
+        Action::Create { kms, class, read, indexes, .. } => {
             let read_override = read;
+            check_override_indexes(table, &indexes)?;
             if member.is_some() || db.tables(&target).is_some_and(|t| t.contains_key(&name)) {
                 return Err(AwsError::validation(format!(
                     "Failed to create a the new replica of table with name: '{name}' because one or more replicas already existed as tables."
@@ -586,7 +633,7 @@ fn replica_updates(db: &mut DynamoDb, cx: &mut Cx, input: &Value, autoscaled: bo
             if table.meta.billing_mode == BillingMode::Provisioned && !autoscaled {
                 return Err(AwsError::validation("Table write capacity should either be Pay-Per-Request or AutoScaled."));
             }
-            if table.meta.billing_mode == BillingMode::PayPerRequest && read_override.is_some() {
+            if table.meta.billing_mode == BillingMode::PayPerRequest && (read_override.is_some() || !indexes.is_empty()) {
                 return Err(invalid("ProvisionedThroughputOverride cannot be specified for a replica of a PAY_PER_REQUEST table"));
             }
             if table.meta.stream.enabled && table.meta.stream.view_type.as_deref() != Some("NEW_AND_OLD_IMAGES") {
@@ -595,17 +642,24 @@ fn replica_updates(db: &mut DynamoDb, cx: &mut Cx, input: &Value, autoscaled: bo
             if table.meta.indexes.iter().any(|i| matches!(i.status, IndexStatus::Creating | IndexStatus::Deleting)) {
                 return Err(resource_in_use(format!("Attempt to change a resource which is still in use: Table is being updated: {name}")));
             }
-            create_replica(db, cx, &name, &target, kms, class, read_override)
+            create_replica(db, cx, &name, &target, kms, class, read_override, &indexes)
         }
-        Action::Update { kms, class, .. } => {
+        Action::Update { kms, class, read, indexes, .. } => {
             let Some(member) = member.filter(|m| m.status != "DELETING") else {
                 return Err(AwsError::validation("Replica specified in the Replica Update or Replica Delete action of the request was not found."));
             };
             if member.status != "ACTIVE" {
                 return Err(resource_in_use(format!("Attempt to change a resource which is still in use: Replica is being updated: {target}")));
             }
-            if kms.is_none() && class.is_none() {
-                return Err(invalid("UpdateReplicationGroupMemberAction must change KMSMasterKeyId or TableClassOverride"));
+            if kms.is_none() && class.is_none() && read.is_none() && indexes.is_empty() {
+                return Err(invalid("UpdateReplicationGroupMemberAction must change KMSMasterKeyId, TableClassOverride, ProvisionedThroughputOverride or GlobalSecondaryIndexes"));
+            }
+            check_override_indexes(table, &indexes)?;
+            if table.meta.billing_mode == BillingMode::PayPerRequest && (read.is_some() || !indexes.is_empty()) {
+                return Err(invalid("ProvisionedThroughputOverride cannot be specified for a replica of a PAY_PER_REQUEST table"));
+            }
+            if read.is_some() || !indexes.is_empty() {
+                override_reads(db, cx, &name, &target, read, &indexes)?;
             }
             update_replica(db, cx, &name, &target, kms, class)
         }
@@ -619,6 +673,54 @@ fn replica_updates(db: &mut DynamoDb, cx: &mut Cx, input: &Value, autoscaled: bo
             delete_replica(db, cx, &name, &target)
         }
     }
+}
+
+/// Per-index overrides name global secondary indexes of the table.
+fn check_override_indexes(table: &Table, indexes: &BTreeMap<String, i64>) -> Result<(), AwsError> {
+    for index in indexes.keys() {
+        if !table.meta.indexes.iter().any(|i| &i.name == index && i.kind == super::index::IndexKind::Global && i.status != IndexStatus::Deleting) {
+            return Err(resource_not_found(format!("Requested resource not found: Index: {index} not found for table: {}", table.meta.name)));
+        }
+    }
+    Ok(())
+}
+
+/// A replica's own read capacity (table and GSIs): applied to the replica as an UpdateTable of
+/// its throughput, and remembered so the group's later throughput changes leave it.
+fn override_reads(db: &mut DynamoDb, cx: &mut Cx, name: &str, target: &str, read: Option<i64>, indexes: &BTreeMap<String, i64>) -> Result<(), AwsError> {
+    let replica = db
+        .tables(target)
+        .and_then(|t| t.get(name))
+        .ok_or_else(|| AwsError::validation("Replica specified in the Replica Update or Replica Delete action of the request was not found."))?;
+    if replica.meta.status != TableStatus::Active {
+        return Err(resource_in_use(format!("Attempt to change a resource which is still in use: Replica is being updated: {target}")));
+    }
+    let mut update = json!({"TableName": name});
+    if let Some(r) = read.filter(|r| *r != replica.meta.read_capacity) {
+        update["ProvisionedThroughput"] = json!({"ReadCapacityUnits": r, "WriteCapacityUnits": replica.meta.write_capacity});
+    }
+    let index_updates: Vec<Value> = indexes
+        .iter()
+        .filter_map(|(index, r)| {
+            let i = replica.meta.indexes.iter().find(|i| &i.name == index)?;
+            (i.read_capacity != *r).then(|| json!({"Update": {"IndexName": index, "ProvisionedThroughput": {"ReadCapacityUnits": r, "WriteCapacityUnits": i.write_capacity}}}))
+        })
+        .collect();
+    if !index_updates.is_empty() {
+        update["GlobalSecondaryIndexUpdates"] = Value::Array(index_updates);
+    }
+    if update.as_object().is_some_and(|o| o.len() > 1) {
+        in_region(cx, target, |cx| super::tables::update_one(db, cx, &update))?;
+    }
+    let Some(t) = db.regions.get_mut(target).and_then(|t| t.get_mut(name)) else { return Ok(()) };
+    if let Some(s) = t.global.settings.as_mut() {
+        if read.is_some() {
+            s.read_override = read;
+        }
+        s.index_read_overrides.extend(indexes.iter().map(|(k, v)| (k.clone(), *v)));
+    }
+    save_settings(t, cx, target);
+    Ok(())
 }
 
 /// The ARN of a KMS key given by id, ARN or alias, in `region` (see `tables::kms_key_arn`).
@@ -669,7 +771,17 @@ fn save_settings(table: &Table, cx: &mut Cx, region: &str) {
     }
 }
 
-fn create_replica(db: &mut DynamoDb, cx: &mut Cx, name: &str, target: &str, kms: Option<String>, class: Option<String>, read: Option<i64>) -> Result<Value, AwsError> {
+#[allow(clippy::too_many_arguments)]
+fn create_replica(
+    db: &mut DynamoDb,
+    cx: &mut Cx,
+    name: &str,
+    target: &str,
+    kms: Option<String>,
+    class: Option<String>,
+    read: Option<i64>,
+    index_reads: &BTreeMap<String, i64>,
+) -> Result<Value, AwsError> {
     let region = cx.region.to_string();
     let now = cx.now_ms;
     let group = members(db, &region, name);
@@ -713,6 +825,9 @@ fn create_replica(db: &mut DynamoDb, cx: &mut Cx, name: &str, target: &str, kms:
         meta.read_capacity = r;
     }
     for i in meta.indexes.iter_mut() {
+        if let Some(r) = index_reads.get(&i.name) {
+            i.read_capacity = *r;
+        }
         i.status = IndexStatus::Active;
         i.pending_throughput = None;
         i.throughput_history = Default::default();
@@ -731,7 +846,7 @@ fn create_replica(db: &mut DynamoDb, cx: &mut Cx, name: &str, target: &str, kms:
     cx.journal.put_json(table_key(&region, name), &table.meta);
     let table_id = table.meta.id.clone();
     // The new member lists every current member; each current member lists it, CREATING.
-    replica.global.settings = Some(Settings { replicas: listed, lag_ms });
+    replica.global.settings = Some(Settings { replicas: listed, lag_ms, read_override: read, index_read_overrides: index_reads.clone() });
     replica.global.refresh();
     cx.journal.put_json(table_key(target, name), &replica.meta);
     save_settings(&replica, cx, target);
@@ -739,7 +854,7 @@ fn create_replica(db: &mut DynamoDb, cx: &mut Cx, name: &str, target: &str, kms:
     replica.throughput.borrow_mut().mark(&replica.meta, now);
     for m in &group {
         let Some(t) = db.regions.get_mut(m).and_then(|t| t.get_mut(name)) else { continue };
-        let s = t.global.settings.get_or_insert_with(|| Settings { replicas: Vec::new(), lag_ms });
+        let s = t.global.settings.get_or_insert_with(|| Settings { replicas: Vec::new(), lag_ms, read_override: None, index_read_overrides: BTreeMap::new() });
         s.replicas.push(Replica { region: target.to_string(), status: "CREATING".into() });
         // Changes on their way to the group reach the new member too.
         for e in t.global.outbox.iter_mut() {
@@ -841,9 +956,18 @@ pub fn settle(db: &mut DynamoDb, cx: &mut Cx, timer: &Timer) {
     for m in &group {
         let Some(t) = db.regions.get_mut(m).and_then(|t| t.get_mut(&name)) else { continue };
         if m == &replica {
-            if matches!(t.meta.status, TableStatus::Creating | TableStatus::Updating) && t.global.settings.is_some() {
-                t.meta.status = TableStatus::Active;
-                t.throughput.borrow_mut().mark(&t.meta, now);
+            let settled = match t.meta.status {
+                _ if t.global.settings.is_none() => false,
+                TableStatus::Creating => {
+                    t.meta.status = TableStatus::Active;
+                    t.throughput.borrow_mut().mark(&t.meta, now);
+                    true
+                }
+                // A read override's throughput change takes effect with it.
+                TableStatus::Updating => super::tables::finish_update(t, now, "finish-update", None),
+                _ => false,
+            };
+            if settled {
                 cx.journal.put_json(table_key(m, &name), &t.meta);
             }
             continue;
@@ -899,21 +1023,103 @@ pub(crate) fn on_delete_table(db: &mut DynamoDb, cx: &mut Cx, region: &str, name
     }
 }
 
-/// UpdateTable on a global table: what AWS would apply to every replica is refused.
-pub(crate) fn check_update(table: &Table, stream: bool, billing_or_throughput: bool, indexes: bool) -> Result<(), AwsError> {
-    if !table.global.on {
-        return Ok(());
+/// UpdateTable on a member of a global table: the settings AWS keeps the same in every replica
+/// (billing mode, write capacity of the table and its GSIs, the GSIs themselves) are applied to
+/// every other member too; read capacity follows unless the member has its own
+/// (ProvisionedThroughputOverride). Returns the UpdateTable input for each other member (after
+/// checking they can take it), or nothing when the table is not global or the change is the
+/// member's own (deletion protection, encryption, table class).
+pub(crate) fn synchronized(db: &DynamoDb, cx: &Cx, input: &Value) -> Result<Vec<(String, Value)>, AwsError> {
+    let Some(name) = input.get("TableName").and_then(Value::as_str) else { return Ok(Vec::new()) };
+    let Some(table) = db.tables(cx.region).and_then(|t| t.get(name)).filter(|t| t.global.on) else { return Ok(Vec::new()) };
+    let has = |k: &str| input.get(k).is_some_and(|v| !v.is_null());
+    if has("StreamSpecification") {
+        return Err(invalid(&format!(
+            "Table {name} is a global table: it replicates through its stream (NEW_AND_OLD_IMAGES), which cannot be disabled or changed while it has replicas; remove the replicas first (sandbox wording)"
+        )));
     }
-    let what = if stream {
-        "the stream (a global table replicates through it)"
-    } else if billing_or_throughput {
-        "the billing mode or throughput"
-    } else if indexes {
-        "global secondary indexes"
-    } else {
-        return Ok(());
-    };
-    Err(AwsError::validation(format!("Gureum does not support changing {what} of a global table yet: AWS applies such a change to every replica. Remove the replicas first.")))
+    if !(has("BillingMode") || has("ProvisionedThroughput") || has("GlobalSecondaryIndexUpdates")) {
+        return Ok(Vec::new());
+    }
+    let billing = input.get("BillingMode").and_then(Value::as_str);
+    let switching = billing.is_some_and(|b| (b == "PAY_PER_REQUEST") != (table.meta.billing_mode == BillingMode::PayPerRequest));
+    let mut out = Vec::new();
+    for region in table.global.regions() {
+        if db.outages.contains(&region) {
+            return Err(AwsError::new(
+                ERROR_NAMESPACE,
+                "ServiceUnavailable",
+                format!("The replica of {name} in {region} is unavailable (region outage), so a change every replica must take cannot be applied now; retry when the region is back (sandbox wording)"),
+                503,
+            ));
+        }
+        let Some(replica) = db.tables(&region).and_then(|t| t.get(name)) else { continue };
+        let busy = replica.meta.status != TableStatus::Active || replica.meta.indexes.iter().any(|i| matches!(i.status, IndexStatus::Creating | IndexStatus::Deleting));
+        if busy {
+            return Err(resource_in_use(format!("Attempt to change a resource which is still in use: Replica is being updated: {region}")));
+        }
+        let own = replica.global.settings.as_ref();
+        let mut update = serde_json::Map::new();
+        update.insert("TableName".into(), json!(name));
+        if let Some(b) = billing {
+            update.insert("BillingMode".into(), json!(b));
+        }
+        if let Some(pt) = input.get("ProvisionedThroughput").filter(|v| !v.is_null()) {
+            let w = pt.get("WriteCapacityUnits").cloned().unwrap_or(Value::Null);
+            let r = match own.and_then(|s| s.read_override) {
+                Some(r) if !switching => json!(r),
+                _ => pt.get("ReadCapacityUnits").cloned().unwrap_or(Value::Null),
+            };
+            let same = !switching && r.as_i64() == Some(replica.meta.read_capacity) && w.as_i64() == Some(replica.meta.write_capacity);
+            if !same {
+                update.insert("ProvisionedThroughput".into(), json!({"ReadCapacityUnits": r, "WriteCapacityUnits": w}));
+            }
+        }
+        if let Some(list) = input.get("GlobalSecondaryIndexUpdates").and_then(Value::as_array) {
+            let mut updates = Vec::new();
+            for u in list {
+                let Some(up) = u.get("Update") else {
+                    updates.push(u.clone());
+                    continue;
+                };
+                let index = up.get("IndexName").and_then(Value::as_str).unwrap_or_default();
+                let pt = up.get("ProvisionedThroughput").cloned().unwrap_or(Value::Null);
+                let w = pt.get("WriteCapacityUnits").cloned().unwrap_or(Value::Null);
+                let r = match own.and_then(|s| s.index_read_overrides.get(index)) {
+                    Some(r) if !switching => json!(r),
+                    _ => pt.get("ReadCapacityUnits").cloned().unwrap_or(Value::Null),
+                };
+                let current = replica.meta.indexes.iter().find(|i| i.name == index);
+                if !switching && current.is_some_and(|i| r.as_i64() == Some(i.read_capacity) && w.as_i64() == Some(i.write_capacity)) {
+                    continue;
+                }
+                updates.push(json!({"Update": {"IndexName": index, "ProvisionedThroughput": {"ReadCapacityUnits": r, "WriteCapacityUnits": w}}}));
+            }
+            if !updates.is_empty() {
+                update.insert("GlobalSecondaryIndexUpdates".into(), Value::Array(updates));
+                if let Some(defs) = input.get("AttributeDefinitions") {
+                    update.insert("AttributeDefinitions".into(), defs.clone());
+                }
+            }
+        }
+        if update.len() > 1 {
+            out.push((region, Value::Object(update)));
+        }
+    }
+    Ok(out)
+}
+
+/// Applies what [`synchronized`] planned, once the member that was asked has taken the change.
+pub(crate) fn apply_synchronized(db: &mut DynamoDb, cx: &mut Cx, updates: Vec<(String, Value)>) -> Result<(), AwsError> {
+    let origin = cx.region.to_string();
+    for (region, update) in updates {
+        in_region(cx, &region, |cx| super::tables::update_one(db, cx, &update)).map_err(|mut e| {
+            // Unreachable while replicas mirror the table; said plainly if it ever happens.
+            e.message = format!("The change was applied to the table in {origin} but its replica in {region} refused it: {} (sandbox wording)", e.message);
+            e
+        })?;
+    }
+    Ok(())
 }
 
 /// The 2017.11.29 (Legacy) operations.

@@ -270,7 +270,9 @@ fn not_found(name: &str) -> AwsError {
 pub fn describe_table(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Value, AwsError> {
     let name = checked_name(&Input::new(input)?)?;
     let table = db.tables(cx.region).and_then(|t| t.get(&name)).ok_or_else(|| not_found(&name))?;
-    Ok(json!({ "Table": table.description(cx.now_ms) }))
+    let mut d = table.description(cx.now_ms);
+    super::global::describe_overrides(db, &name, &mut d);
+    Ok(json!({ "Table": d }))
 }
 
 pub fn delete_table(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Value, AwsError> {
@@ -556,10 +558,21 @@ fn limit_exceeded(message: &str) -> AwsError {
 /// UpdateTable: throughput and billing mode, GSIs (create with backfill, update, delete),
 /// streams, encryption, table class and deletion protection, with AWS's rules on what may be
 /// combined. Changes that take time leave the table (or index) UPDATING on the virtual clock.
+///
+/// On a global table the settings AWS keeps the same in every replica (billing mode, write
+/// capacity, GSIs) are applied to each replica too: see [`super::global::synchronized`].
 pub fn update_table(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Value, AwsError> {
     if input.get("ReplicaUpdates").is_some_and(|v| !v.is_null()) {
         return super::global::update_replicas(db, cx, input);
     }
+    let replicas = super::global::synchronized(db, cx, input)?;
+    let out = update_one(db, cx, input)?;
+    super::global::apply_synchronized(db, cx, replicas)?;
+    Ok(out)
+}
+
+/// UpdateTable of the table in `cx.region` alone.
+pub(crate) fn update_one(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Value, AwsError> {
     let input = Input::new(input)?;
     let name = required_table_name(input.string("TableName")?)?.to_string();
     let billing = input.string("BillingMode")?;
@@ -674,7 +687,6 @@ pub fn update_table(db: &mut DynamoDb, cx: &mut Cx, input: &Value) -> Result<Val
         TableStatus::Active => {}
     }
     let meta = &table.meta;
-    super::global::check_update(table, stream.is_some(), throughput.is_some() || billing.is_some(), !actions.is_empty())?;
 
     // What may be combined, as AWS rules.
     let index_online = online > 0;

@@ -509,3 +509,154 @@ fn provisioned_table_with_write_auto_scaling_can_be_replicated() {
     assert_eq!(west["ProvisionedThroughput"]["ReadCapacityUnits"], 3, "the read override");
     assert_eq!(west["ProvisionedThroughput"]["WriteCapacityUnits"], describe(&mut e, EAST, "Prov")["ProvisionedThroughput"]["WriteCapacityUnits"]);
 }
+
+fn update(e: &mut Engine, region: &str, input: Value) -> Result<Value, AwsError> {
+    ddb(e, region, "UpdateTable", input)
+}
+
+fn index_names(d: &Value) -> Vec<String> {
+    d["GlobalSecondaryIndexes"].as_array().map(|l| l.iter().map(|i| i["IndexName"].as_str().unwrap_or_default().to_string()).collect()).unwrap_or_default()
+}
+
+#[test]
+fn synchronized_settings_reach_every_replica() {
+    let mut e = global();
+    // A GSI created through the replica in us-west-2 is created (and backfilled) in us-east-1 too.
+    ok(update(
+        &mut e,
+        WEST,
+        json!({"TableName": "Music", "AttributeDefinitions": [{"AttributeName": "v", "AttributeType": "S"}],
+               "GlobalSecondaryIndexUpdates": [{"Create": {"IndexName": "byV", "KeySchema": [{"AttributeName": "v", "KeyType": "HASH"}], "Projection": {"ProjectionType": "ALL"}}}]}),
+    ));
+    for region in [EAST, WEST] {
+        let d = describe(&mut e, region, "Music");
+        assert_eq!(index_names(&d), ["byV"], "{region}: {d}");
+        assert_eq!(d["GlobalSecondaryIndexes"][0]["IndexStatus"], "CREATING");
+    }
+    // While a member is busy, a change every member must take waits.
+    let (kind, _) =
+        err(update(&mut e, EAST, json!({"TableName": "Music", "BillingMode": "PROVISIONED", "ProvisionedThroughput": {"ReadCapacityUnits": 5, "WriteCapacityUnits": 5}})));
+    assert_eq!(kind, "ResourceInUseException");
+    advance_ms(&mut e, 60_000);
+    let q =
+        ok(ddb(&mut e, EAST, "Query", json!({"TableName": "Music", "IndexName": "byV", "KeyConditionExpression": "v = :v", "ExpressionAttributeValues": {":v": {"S": "copied"}}})));
+    assert_eq!(q["Count"], 1, "the backfilled index in us-east-1: {q}");
+    // A write replicated after the index exists lands in the other region's index.
+    put(&mut e, WEST, "late", "west-made");
+    advance_ms(&mut e, DEFAULT_LAG_MS + 10);
+    let q = ok(ddb(
+        &mut e,
+        EAST,
+        "Query",
+        json!({"TableName": "Music", "IndexName": "byV", "KeyConditionExpression": "v = :v", "ExpressionAttributeValues": {":v": {"S": "west-made"}}}),
+    ));
+    assert_eq!(q["Count"], 1, "{q}");
+
+    // The billing mode and throughput: write capacity the same everywhere.
+    ok(update(
+        &mut e,
+        EAST,
+        json!({"TableName": "Music", "BillingMode": "PROVISIONED", "ProvisionedThroughput": {"ReadCapacityUnits": 5, "WriteCapacityUnits": 6},
+               "GlobalSecondaryIndexUpdates": [{"Update": {"IndexName": "byV", "ProvisionedThroughput": {"ReadCapacityUnits": 2, "WriteCapacityUnits": 6}}}]}),
+    ));
+    advance_ms(&mut e, 60_000);
+    for region in [EAST, WEST] {
+        let d = describe(&mut e, region, "Music");
+        assert_eq!(d["BillingModeSummary"]["BillingMode"], "PROVISIONED", "{region}");
+        assert_eq!(d["ProvisionedThroughput"]["ReadCapacityUnits"], 5, "{region}");
+        assert_eq!(d["ProvisionedThroughput"]["WriteCapacityUnits"], 6, "{region}");
+        assert_eq!(d["GlobalSecondaryIndexes"][0]["ProvisionedThroughput"]["WriteCapacityUnits"], 6, "{region}");
+        assert_eq!(d["TableStatus"], "ACTIVE", "{region}");
+    }
+    ok(update(&mut e, WEST, json!({"TableName": "Music", "ProvisionedThroughput": {"ReadCapacityUnits": 8, "WriteCapacityUnits": 9}})));
+    advance_ms(&mut e, 60_000);
+    assert_eq!(describe(&mut e, EAST, "Music")["ProvisionedThroughput"]["WriteCapacityUnits"], 9);
+
+    // Deleting the GSI deletes it everywhere.
+    ok(update(&mut e, EAST, json!({"TableName": "Music", "GlobalSecondaryIndexUpdates": [{"Delete": {"IndexName": "byV"}}]})));
+    advance_ms(&mut e, 60_000);
+    for region in [EAST, WEST] {
+        assert!(index_names(&describe(&mut e, region, "Music")).is_empty(), "{region}");
+    }
+    // Per-member settings stay per member.
+    ok(update(&mut e, WEST, json!({"TableName": "Music", "DeletionProtectionEnabled": true})));
+    assert_eq!(describe(&mut e, WEST, "Music")["DeletionProtectionEnabled"], true);
+    assert_eq!(describe(&mut e, EAST, "Music")["DeletionProtectionEnabled"], false);
+    // The stream carries the replication: not changed while there are replicas.
+    let (kind, msg) = err(update(&mut e, EAST, json!({"TableName": "Music", "StreamSpecification": {"StreamEnabled": false}})));
+    assert_eq!(kind, "ValidationException");
+    assert!(msg.contains("global table"), "{msg}");
+    // A member whose region is down cannot take the change now.
+    ok(control(&mut e, "dynamodb:SetRegionAvailability", json!({"RegionName": WEST, "Available": false})));
+    let (kind, msg) = err(update(&mut e, EAST, json!({"TableName": "Music", "ProvisionedThroughput": {"ReadCapacityUnits": 8, "WriteCapacityUnits": 10}})));
+    assert_eq!(kind, "ServiceUnavailable");
+    assert!(msg.contains(WEST), "{msg}");
+    assert_eq!(describe(&mut e, EAST, "Music")["ProvisionedThroughput"]["WriteCapacityUnits"], 9, "nothing applied");
+}
+
+#[test]
+fn replicas_keep_their_own_read_capacity() {
+    let mut e = Engine::new(EngineConfig::default(), H);
+    create(
+        &mut e,
+        EAST,
+        "Prov",
+        json!({"BillingMode": "PROVISIONED", "ProvisionedThroughput": {"ReadCapacityUnits": 5, "WriteCapacityUnits": 7},
+               "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "g", "AttributeType": "S"}],
+               "GlobalSecondaryIndexes": [{"IndexName": "byG", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}], "Projection": {"ProjectionType": "KEYS_ONLY"},
+                                           "ProvisionedThroughput": {"ReadCapacityUnits": 5, "WriteCapacityUnits": 7}}]}),
+    );
+    ok(e.call(
+        H,
+        &Request::new(
+            "application-autoscaling",
+            "RegisterScalableTarget",
+            EAST,
+            json!({"ServiceNamespace": "dynamodb", "ResourceId": "table/Prov", "ScalableDimension": "dynamodb:table:WriteCapacityUnits", "MinCapacity": 1, "MaxCapacity": 50}),
+        ),
+    ));
+    let replica = |e: &mut Engine, action: Value| update(e, EAST, json!({"TableName": "Prov", "ReplicaUpdates": [action]}));
+    let (kind, _) =
+        err(replica(&mut e, json!({"Create": {"RegionName": WEST, "GlobalSecondaryIndexes": [{"IndexName": "nope", "ProvisionedThroughputOverride": {"ReadCapacityUnits": 1}}]}})));
+    assert_eq!(kind, "ResourceNotFoundException");
+    let (kind, msg) = err(replica(&mut e, json!({"Create": {"RegionName": WEST, "OnDemandThroughputOverride": {"MaxReadRequestUnits": 10}}})));
+    assert_eq!(kind, "ValidationException");
+    assert!(msg.contains("OnDemandThroughputOverride"), "{msg}");
+    ok(replica(
+        &mut e,
+        json!({"Create": {"RegionName": WEST, "ProvisionedThroughputOverride": {"ReadCapacityUnits": 3},
+                          "GlobalSecondaryIndexes": [{"IndexName": "byG", "ProvisionedThroughputOverride": {"ReadCapacityUnits": 2}}]}}),
+    ));
+    advance_ms(&mut e, REPLICA_CREATE_MS + 10);
+    let west = describe(&mut e, WEST, "Prov");
+    assert_eq!(west["ProvisionedThroughput"]["ReadCapacityUnits"], 3);
+    assert_eq!(west["GlobalSecondaryIndexes"][0]["ProvisionedThroughput"]["ReadCapacityUnits"], 2);
+    let east = describe(&mut e, EAST, "Prov");
+    assert_eq!(east["Replicas"][0]["ProvisionedThroughputOverride"]["ReadCapacityUnits"], 3, "{east}");
+    assert_eq!(east["Replicas"][0]["GlobalSecondaryIndexes"][0], json!({"IndexName": "byG", "ProvisionedThroughputOverride": {"ReadCapacityUnits": 2}}));
+
+    // The group's throughput changes: write capacity everywhere, read where there is no override.
+    ok(update(&mut e, EAST, json!({"TableName": "Prov", "ProvisionedThroughput": {"ReadCapacityUnits": 10, "WriteCapacityUnits": 9}})));
+    advance_ms(&mut e, 60_000);
+    let west = describe(&mut e, WEST, "Prov");
+    assert_eq!(west["ProvisionedThroughput"]["ReadCapacityUnits"], 3, "the override stays");
+    assert_eq!(west["ProvisionedThroughput"]["WriteCapacityUnits"], 9);
+    assert_eq!(describe(&mut e, EAST, "Prov")["ProvisionedThroughput"]["ReadCapacityUnits"], 10);
+
+    // An Update action changes the override.
+    let r = ok(replica(&mut e, json!({"Update": {"RegionName": WEST, "ProvisionedThroughputOverride": {"ReadCapacityUnits": 4}}})));
+    assert_eq!(r["TableDescription"]["Replicas"][0]["ReplicaStatus"], "UPDATING");
+    advance_ms(&mut e, 60_000);
+    let west = describe(&mut e, WEST, "Prov");
+    assert_eq!(west["ProvisionedThroughput"]["ReadCapacityUnits"], 4, "{west}");
+    assert_eq!(west["TableStatus"], "ACTIVE");
+    assert_eq!(describe(&mut e, EAST, "Prov")["Replicas"][0]["ReplicaStatus"], "ACTIVE");
+    let (kind, msg) = err(replica(&mut e, json!({"Update": {"RegionName": WEST}})));
+    assert_eq!(kind, "ValidationException");
+    assert!(msg.contains("ProvisionedThroughputOverride"), "{msg}");
+
+    // The overrides survive a restart (they are part of the member's settings record).
+    let snapshot = e.snapshot();
+    let mut back = Engine::restore(EngineConfig::default(), H, snapshot).expect("restore");
+    assert_eq!(describe(&mut back, EAST, "Prov")["Replicas"][0]["ProvisionedThroughputOverride"]["ReadCapacityUnits"], 4);
+}
