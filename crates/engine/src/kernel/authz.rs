@@ -287,8 +287,14 @@ impl Engine {
     ) -> Result<Option<Arc<Principal>>, AwsError> {
         let now_ms = self.clock.peek(host_now_ms);
         let Some(principal) = self.resolve(now_ms, service, credentials)? else { return Ok(None) };
-        // GetCallerIdentity needs no permission: AWS never denies it.
-        if service == "sts" && operation == "GetCallerIdentity" {
+        // GetCallerIdentity needs no permission: AWS never denies it. The web identity and
+        // identity pool operations are public (AWS calls them unsigned; their token is the proof).
+        let public = match service {
+            "sts" => matches!(operation, "GetCallerIdentity" | "AssumeRoleWithWebIdentity"),
+            "cognito-identity" => matches!(operation, "GetId" | "GetOpenIdToken" | "GetCredentialsForIdentity"),
+            _ => false,
+        };
+        if public {
             return Ok(Some(Arc::new(principal)));
         }
         let account = self.account.id.clone();
