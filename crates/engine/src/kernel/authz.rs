@@ -13,7 +13,8 @@
 //!   `InvalidClientTokenId`, S3's `InvalidAccessKeyId`).
 //!
 //! [`Credentials::Role`] is the engine's own: the calls a Lambda function's code makes run as
-//! its execution role (session name = the function's name). **Compatibility rule:** a role
+//! its execution role (session name = the function's name), and so do a state machine's tasks
+//! (session name = the execution's name, see `services/stepfunctions/tasks.rs`). **Compatibility rule:** a role
 //! that IAM does not know (functions created before enforcement, or with made-up role ARNs) is
 //! not checked; its calls run as root. AWS refuses CreateFunction with such a role.
 //!
