@@ -360,6 +360,11 @@ impl CognitoIdentity {
 
     pub(super) fn get_open_id_token(&mut self, cx: &mut Cx, input: In) -> Result<Step, AwsError> {
         let flow = self.identity_flow(input, Op::GetOpenIdToken)?;
+        // The basic (classic) flow: refused only where the pool turned it off explicitly (AWS
+        // lets a pool that never set AllowClassicFlow have tokens).
+        if self.pool(&flow.pool_id)?.allow_classic_flow == Some(false) {
+            return Err(invalid("Basic (classic) flow is not enabled, please use enhanced flow."));
+        }
         self.start(cx, flow)
     }
 

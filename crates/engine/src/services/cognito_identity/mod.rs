@@ -51,7 +51,9 @@ pub struct Pool {
     pub region: String,
     pub name: String,
     pub allow_unauthenticated: bool,
-    pub allow_classic_flow: bool,
+    /// As given: AWS refuses GetOpenIdToken only when it is `false`, not when it was never set.
+    #[serde(default)]
+    pub allow_classic_flow: Option<bool>,
     pub providers: Vec<Provider>,
     /// `authenticated` / `unauthenticated` → role ARN.
     pub roles: BTreeMap<String, String>,
@@ -70,11 +72,13 @@ impl Pool {
             "IdentityPoolId": self.id,
             "IdentityPoolName": self.name,
             "AllowUnauthenticatedIdentities": self.allow_unauthenticated,
-            "AllowClassicFlow": self.allow_classic_flow,
             "CognitoIdentityProviders": self.providers.iter().map(|p| json!({
                 "ProviderName": p.name, "ClientId": p.client_id, "ServerSideTokenCheck": p.server_side_token_check,
             })).collect::<Vec<_>>(),
         });
+        if let Some(c) = self.allow_classic_flow {
+            out["AllowClassicFlow"] = json!(c);
+        }
         if !self.tags.is_empty() {
             out["IdentityPoolTags"] = json!(self.tags);
         }
@@ -213,7 +217,7 @@ impl CognitoIdentity {
             region: region.to_string(),
             name: name.to_string(),
             allow_unauthenticated,
-            allow_classic_flow: input.bool("AllowClassicFlow")?.unwrap_or(false),
+            allow_classic_flow: input.bool("AllowClassicFlow")?,
             providers,
             roles: BTreeMap::new(),
             role_mappings: Map::new(),

@@ -430,6 +430,18 @@ fn pools_are_created_listed_updated_tagged_and_deleted() {
     assert_eq!(updated["IdentityPoolName"], "renamed");
     assert_eq!(updated["CognitoIdentityProviders"], json!([]));
 
+    // The basic flow's GetOpenIdToken is refused where AllowClassicFlow is false (not where unset).
+    sb.ok(
+        "cognito-identity",
+        "UpdateIdentityPool",
+        json!({ "IdentityPoolId": id, "IdentityPoolName": "renamed", "AllowUnauthenticatedIdentities": true, "AllowClassicFlow": false }),
+    );
+    let guest = sb.ok("cognito-identity", "GetId", json!({ "IdentityPoolId": id }))["IdentityId"].as_str().unwrap().to_string();
+    let e = sb.fail("cognito-identity", "GetOpenIdToken", json!({ "IdentityId": guest }));
+    assert_eq!((e.kind.as_str(), e.message.as_str()), ("InvalidParameterException", "Basic (classic) flow is not enabled, please use enhanced flow."));
+    assert_eq!(sb.ok("cognito-identity", "DescribeIdentityPool", json!({ "IdentityPoolId": second })).get("AllowClassicFlow"), None);
+    sb.ok("cognito-identity", "DeleteIdentities", json!({ "IdentityIdsToDelete": [guest] }));
+
     // Identities: listed, described, deleted; they go with their pool.
     let guest = sb.ok("cognito-identity", "GetId", json!({ "IdentityPoolId": id }))["IdentityId"].as_str().unwrap().to_string();
     let list = sb.ok("cognito-identity", "ListIdentities", json!({ "IdentityPoolId": id, "MaxResults": 10 }));
