@@ -7,8 +7,9 @@
 //! client, else the pool's authenticated role; the unauthenticated role for guests), mints an
 //! OpenID token and asks STS for AssumeRoleWithWebIdentity with session name
 //! `CognitoIdentityCredentials`: the session carries `cognito-identity.amazonaws.com:sub` (the
-//! IdentityId), `:aud` (the pool) and `:amr` into the policies of every call it signs. A role
-//! whose trust policy refuses is InvalidIdentityPoolConfigurationException, as on AWS.
+//! IdentityId), `:aud` (the pool) and `:amr` into the policies of every call it signs; a guest's
+//! session also has AWS's scope-down session policy ([`GUEST_SESSION_POLICY`]). A role whose
+//! trust policy refuses is InvalidIdentityPoolConfigurationException, as on AWS.
 
 use serde_json::{json, Map, Value};
 
@@ -26,6 +27,12 @@ use crate::services::sts::COGNITO_IDENTITY_ISSUER;
 const TOKEN_SECONDS: i64 = 600;
 /// Credentials from GetCredentialsForIdentity last one hour.
 const CREDENTIALS_SECONDS: i64 = 3600;
+
+/// The session policy AWS adds to a guest's credentials from GetCredentialsForIdentity
+/// (`arn:aws:iam::aws:policy/AmazonCognitoUnAuthedIdentitiesSessionPolicy`, v3): what a guest may
+/// do is the role's policies intersected with this. Of the services the sandbox simulates, only
+/// Firehose is in it (a guest reaching DynamoDB needs the basic flow).
+pub const GUEST_SESSION_POLICY: &str = r#"{"Version":"2012-10-17","Statement":[{"Sid":"CognitoUnAuthedIdentitiesSessionPolicy","Effect":"Allow","Action":["rum:PutRumEvents","sagemaker:InvokeEndpoint","polly:*","comprehend:*","translate:*","transcribe:*","rekognition:*","mobiletargeting:*","firehose:*","personalize:*","geo:GetMap*","geo:SearchPlaceIndex*","geo:GetPlace","geo:CalculateRoute*","geo:*Geofence","geo:*Geofences","geo:*DevicePosition*","kms:Encrypt","kms:Decrypt","kms:ReEncryptTo","kms:ReEncryptFrom","kms:GenerateDataKey","kms:GenerateDataKeyPair","kms:GenerateDataKeyPairWithoutPlaintext","kms:GenerateDataKeyWithoutPlaintext"],"Resource":"*"}]}"#;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Op {
@@ -285,12 +292,12 @@ impl CognitoIdentity {
             _ => pool.roles.get("unauthenticated").cloned(),
         };
         let role = role.ok_or_else(bad_configuration)?;
-        let request = Request::new(
-            "sts",
-            "AssumeRoleWithWebIdentity",
-            cx.region,
-            json!({ "RoleArn": role, "RoleSessionName": "CognitoIdentityCredentials", "WebIdentityToken": token, "DurationSeconds": CREDENTIALS_SECONDS }),
-        );
+        let mut input = json!({ "RoleArn": role, "RoleSessionName": "CognitoIdentityCredentials", "WebIdentityToken": token, "DurationSeconds": CREDENTIALS_SECONDS });
+        if subs.is_empty() {
+            // Guests of the enhanced flow get AWS's scope-down session policy as well.
+            input["Policy"] = json!(GUEST_SESSION_POLICY);
+        }
+        let request = Request::new("sts", "AssumeRoleWithWebIdentity", cx.region, input);
         Ok(Step::Call(request, Box::new(Wait::Credentials { identity_id: id })))
     }
 

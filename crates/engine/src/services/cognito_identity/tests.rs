@@ -223,12 +223,16 @@ fn guests_get_the_unauthenticated_role_when_the_pool_allows_them() {
     sb.role("authonly", &trust(&ipool, "authenticated"), json!([{"Effect": "Allow", "Action": "dynamodb:ListTables", "Resource": "*"}]));
     sb.ok("cognito-identity", "SetIdentityPoolRoles", json!({ "IdentityPoolId": ipool, "Roles": { "unauthenticated": role_arn("authonly") } }));
     assert_eq!(sb.credentials(&ipool, &up, None).unwrap_err().kind, "InvalidIdentityPoolConfigurationException");
-    sb.role("guest", &trust(&ipool, "unauthenticated"), json!([{"Effect": "Allow", "Action": "dynamodb:ListTables", "Resource": "*"}]));
+    sb.role("guest", &trust(&ipool, "unauthenticated"), json!([{"Effect": "Allow", "Action": ["dynamodb:ListTables", "firehose:ListDeliveryStreams"], "Resource": "*"}]));
     sb.ok("cognito-identity", "SetIdentityPoolRoles", json!({ "IdentityPoolId": ipool, "Roles": { "unauthenticated": role_arn("guest") } }));
     let (guest, creds) = sb.credentials(&ipool, &up, None).unwrap();
     let key_id = creds["AccessKeyId"].as_str().unwrap();
-    sb.call_as(Some(key_id), "dynamodb", "ListTables", json!({})).unwrap();
-    assert_eq!(sb.call_as(Some(key_id), "dynamodb", "CreateTable", json!({"TableName": "x"})).unwrap_err().kind, "AccessDeniedException");
+    sb.call_as(Some(key_id), "firehose", "ListDeliveryStreams", json!({})).unwrap();
+    // AWS's scope-down policy for guests leaves DynamoDB out, whatever the role allows.
+    let e = sb.call_as(Some(key_id), "dynamodb", "ListTables", json!({})).unwrap_err();
+    assert_eq!(e.kind, "AccessDeniedException");
+    assert!(e.message.ends_with("because no session policy allows the dynamodb:ListTables action"), "{}", e.message);
+    assert_eq!(sb.call_as(Some(key_id), "firehose", "CreateDeliveryStream", json!({"DeliveryStreamName": "x"})).unwrap_err().kind, "AccessDeniedException");
     // Each GetId without logins is a new guest identity.
     let other = sb.ok("cognito-identity", "GetId", json!({ "IdentityPoolId": ipool }))["IdentityId"].as_str().unwrap().to_string();
     assert_ne!(guest, other);
@@ -481,7 +485,7 @@ fn identities_and_the_signing_key_survive_a_restart() {
     let mut sb = Sb::new();
     let (up, client) = sb.user_pool();
     let ipool = sb.identity_pool(&up, &client, true);
-    sb.role("guest", &trust(&ipool, "unauthenticated"), json!([{"Effect": "Allow", "Action": "dynamodb:ListTables", "Resource": "*"}]));
+    sb.role("guest", &trust(&ipool, "unauthenticated"), json!([{"Effect": "Allow", "Action": "firehose:ListDeliveryStreams", "Resource": "*"}]));
     sb.ok("cognito-identity", "SetIdentityPoolRoles", json!({ "IdentityPoolId": ipool, "Roles": { "unauthenticated": role_arn("guest") } }));
     let token = sb.sign_in(&up, &client, "alice", "a@example.com");
     let alice = sb.ok("cognito-identity", "GetId", json!({ "IdentityPoolId": ipool, "Logins": { provider(&up): token } }))["IdentityId"].clone();
@@ -490,7 +494,7 @@ fn identities_and_the_signing_key_survive_a_restart() {
     let records = sb.e.snapshot();
     let mut restored = Sb { e: Engine::restore(EngineConfig::default(), sb.t, records).unwrap(), t: sb.t };
     assert_eq!(restored.ok("cognito-identity", "GetId", json!({ "IdentityPoolId": ipool, "Logins": { provider(&up): token } }))["IdentityId"], alice);
-    restored.call_as(Some(creds["AccessKeyId"].as_str().unwrap()), "dynamodb", "ListTables", json!({})).unwrap();
+    restored.call_as(Some(creds["AccessKeyId"].as_str().unwrap()), "firehose", "ListDeliveryStreams", json!({})).unwrap();
     let jwks = restored.e.control(restored.t, "cognito-identity:VerifyOpenIdToken", &json!({ "Token": oidc })).unwrap();
     assert_eq!(jwks["Claims"]["sub"], alice);
 }
