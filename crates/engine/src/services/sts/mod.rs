@@ -172,17 +172,35 @@ fn session_policies<'a>(input: &Input<'a>) -> Result<(Option<&'a str>, Vec<Strin
     Ok((policy, policy_arns))
 }
 
-impl Sts {
-    fn assume_role(&mut self, cx: &mut Cx, input: &Input) -> Result<Step, AwsError> {
-        input.refuse(&["SerialNumber", "TokenCode", "SourceIdentity", "ProvidedContexts", "TransitiveTagKeys"], "AssumeRole")?;
+impl Pending {
+    /// The members every AssumeRole* reads, in AWS's order of checks.
+    fn read(input: &Input) -> Result<Pending, AwsError> {
         let role_arn = input.sized("RoleArn", 20, 2048)?.map_or_else(|| input.required("RoleArn"), Ok)?;
         let session_name = input.required("RoleSessionName")?;
         check_name(session_name, "RoleSessionName", 2, 64)?;
         let duration = input.int("DurationSeconds")?;
         check_duration(duration)?;
         let (policy, policy_arns) = session_policies(input)?;
-        let tags = tags(input, "Tags")?;
-        let external_id = input.sized("ExternalId", 2, 1224)?.map(str::to_string);
+        Ok(Pending {
+            role_arn: role_arn.to_string(),
+            session_name: session_name.to_string(),
+            duration,
+            policy: policy.map(str::to_string),
+            policy_arns,
+            tags: Vec::new(),
+            external_id: None,
+            web: None,
+        })
+    }
+}
+
+impl Sts {
+    fn assume_role(&mut self, cx: &mut Cx, input: &Input) -> Result<Step, AwsError> {
+        input.refuse(&["SerialNumber", "TokenCode", "SourceIdentity", "ProvidedContexts", "TransitiveTagKeys"], "AssumeRole")?;
+        let mut pending = Pending::read(input)?;
+        pending.tags = tags(input, "Tags")?;
+        pending.external_id = input.sized("ExternalId", 2, 1224)?.map(str::to_string);
+        let role_arn = pending.role_arn.as_str();
         let (prefix, rest) = role_arn.split_once(":role/").ok_or_else(|| validation(format!("{role_arn} is invalid")))?;
         let account = prefix.strip_prefix("arn:aws:iam::").ok_or_else(|| validation(format!("{role_arn} is invalid")))?;
         let caller = format!("arn:aws:iam::{}:root", cx.account.id);
@@ -190,16 +208,6 @@ impl Sts {
             return Err(access_denied(&caller, role_arn, "sts:AssumeRole"));
         }
         let role_name = rest.rsplit('/').next().unwrap_or(rest).to_string();
-        let pending = Pending {
-            role_arn: role_arn.to_string(),
-            session_name: session_name.to_string(),
-            duration,
-            policy: policy.map(str::to_string),
-            policy_arns,
-            tags,
-            external_id,
-            web: None,
-        };
         let request = Request::new("iam", "GetRole", cx.region, json!({"RoleName": role_name}));
         Ok(Step::Call(request, Box::new(Stage::Role(pending))))
     }
@@ -208,13 +216,8 @@ impl Sts {
     /// pools' OpenID tokens through `cognito-identity:VerifyOpenIdToken`), then the role is read.
     fn assume_role_with_web_identity(&mut self, cx: &mut Cx, input: &Input) -> Result<Step, AwsError> {
         input.refuse(&["ProviderId"], "AssumeRoleWithWebIdentity")?;
-        let role_arn = input.sized("RoleArn", 20, 2048)?.map_or_else(|| input.required("RoleArn"), Ok)?;
-        let session_name = input.required("RoleSessionName")?;
-        check_name(session_name, "RoleSessionName", 2, 64)?;
+        let mut pending = Pending::read(input)?;
         let token = input.sized("WebIdentityToken", 4, 20000)?.map_or_else(|| input.required("WebIdentityToken"), Ok)?;
-        let duration = input.int("DurationSeconds")?;
-        check_duration(duration)?;
-        let (policy, policy_arns) = session_policies(input)?;
         let claims = crate::services::cognito::crypto::decode_claims(token)
             .ok_or_else(|| invalid_token("The ID Token provided is not a valid JWT. (You may see this error if you sent an Access Token)"))?;
         let issuer = claims.get("iss").and_then(Value::as_str).unwrap_or("");
@@ -223,16 +226,7 @@ impl Sts {
                 "No OpenIDConnect provider found in your account for {issuer} (the Gureum sandbox accepts the OpenID tokens of Amazon Cognito identity pools)"
             )));
         }
-        let pending = Pending {
-            role_arn: role_arn.to_string(),
-            session_name: session_name.to_string(),
-            duration,
-            policy: policy.map(str::to_string),
-            policy_arns,
-            tags: Vec::new(),
-            external_id: None,
-            web: Some(WebIdentity { provider: "cognito-identity.amazonaws.com".into(), audience: String::new(), subject: String::new(), amr: Vec::new() }),
-        };
+        pending.web = Some(WebIdentity { provider: "cognito-identity.amazonaws.com".into(), audience: String::new(), subject: String::new(), amr: Vec::new() });
         let request = Request::new("cognito-identity", "VerifyOpenIdToken", cx.region, json!({ "Token": token }));
         Ok(Step::Control(request, Box::new(Stage::Verify(pending))))
     }
