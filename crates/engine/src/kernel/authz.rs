@@ -13,7 +13,8 @@
 //!   `InvalidClientTokenId`, S3's `InvalidAccessKeyId`).
 //!
 //! [`Credentials::Role`] is the engine's own: the calls a Lambda function's code makes run as
-//! its execution role (session name = the function's name). **Compatibility rule:** a role
+//! its execution role (session name = the function's name), and so do a state machine's tasks
+//! (session name = the execution's name, see `services/stepfunctions/tasks.rs`). **Compatibility rule:** a role
 //! that IAM does not know (functions created before enforcement, or with made-up role ARNs) is
 //! not checked; its calls run as root. AWS refuses CreateFunction with such a role.
 //!
@@ -287,8 +288,14 @@ impl Engine {
     ) -> Result<Option<Arc<Principal>>, AwsError> {
         let now_ms = self.clock.peek(host_now_ms);
         let Some(principal) = self.resolve(now_ms, service, credentials)? else { return Ok(None) };
-        // GetCallerIdentity needs no permission: AWS never denies it.
-        if service == "sts" && operation == "GetCallerIdentity" {
+        // GetCallerIdentity needs no permission: AWS never denies it. The web identity and
+        // identity pool operations are public (AWS calls them unsigned; their token is the proof).
+        let public = match service {
+            "sts" => matches!(operation, "GetCallerIdentity" | "AssumeRoleWithWebIdentity"),
+            "cognito-identity" => matches!(operation, "GetId" | "GetOpenIdToken" | "GetCredentialsForIdentity"),
+            _ => false,
+        };
+        if public {
             return Ok(Some(Arc::new(principal)));
         }
         let account = self.account.id.clone();

@@ -7,6 +7,7 @@ pub mod authz;
 pub mod autoscaling;
 pub mod backup;
 pub mod cognito;
+pub mod cognito_identity;
 pub mod dax;
 pub mod dynamodb;
 pub mod firehose;
@@ -41,6 +42,7 @@ pub fn all(config: &EngineConfig) -> Vec<Box<dyn Service>> {
         Box::new(firehose::Firehose::default()),
         Box::new(apigateway::ApiGateway::default()),
         Box::new(cognito::Cognito::default()),
+        Box::new(cognito_identity::CognitoIdentity::default()),
         Box::new(stepfunctions::StepFunctions::default()),
     ]
 }

@@ -231,7 +231,12 @@ fn parse_unsigned(req: &HttpRequest, request_id: &str, key: Option<&str>) -> Res
         return Ok(Inbound::Aws { service, operation: operation.to_string(), region, protocol: spec.protocol, input, credentials: None });
     }
     let signing = scope.map(|(_, service)| service);
-    if let Some(spec) = signing.and_then(catalog::by_signing_name).filter(|s| s.protocol == Protocol::Query) {
+    let query_service = match signing {
+        Some(name) => catalog::by_signing_name(name),
+        None if req.method == "POST" => query::unsigned_service(req).and_then(catalog::spec),
+        None => None,
+    };
+    if let Some(spec) = query_service.filter(|s| s.protocol == Protocol::Query) {
         let (operation, input) = query::parse(req, spec.name).map_err(|e| query::error(spec.name, &e, request_id))?;
         return Ok(Inbound::Query { service: spec.name, operation, region, input, credentials: None });
     }

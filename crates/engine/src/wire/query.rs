@@ -33,6 +33,15 @@ fn api_version(service: &str) -> &'static str {
     }
 }
 
+/// The service of an unsigned Query request: STS's AssumeRoleWithWebIdentity, which AWS's SDKs
+/// send without a signature (the token is the proof), so there is no credential scope to route by.
+pub fn unsigned_service(req: &HttpRequest) -> Option<&'static str> {
+    let params = params(req);
+    let action = params.iter().find(|(k, _)| k == "Action").map(|(_, v)| v.as_str());
+    let version = params.iter().find(|(k, _)| k == "Version").map(|(_, v)| v.as_str());
+    (action == Some("AssumeRoleWithWebIdentity") && version.is_none_or(|v| v == api_version("sts"))).then_some("sts")
+}
+
 /// Percent-decoding of `application/x-www-form-urlencoded` (`+` is a space).
 pub fn form_decode(s: &str) -> String {
     let b = s.as_bytes();

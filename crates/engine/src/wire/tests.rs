@@ -127,6 +127,24 @@ fn iam_and_sts_speak_the_query_protocol() {
     assert!(String::from_utf8(r.body).unwrap().contains("<RoleName>r1</RoleName>"));
 }
 
+/// AssumeRoleWithWebIdentity comes unsigned (no credential scope): routed to STS by its Action.
+#[test]
+fn an_unsigned_assume_role_with_web_identity_goes_to_sts() {
+    let mut e = Engine::new(EngineConfig::default(), 0);
+    let mut r =
+        query_req("sts", "Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Fr1&RoleSessionName=s1&WebIdentityToken=a.b.c");
+    r.headers.retain(|(k, _)| k != "Authorization");
+    let out = handle(&mut e, 0, &r, "rid");
+    let text = String::from_utf8(out.body).unwrap();
+    assert_eq!(out.status, 400, "{text}");
+    assert!(text.contains("<Code>InvalidIdentityToken</Code>"), "{text}");
+    // Other unsigned Query actions are not routed.
+    let mut r = query_req("sts", "Action=GetCallerIdentity&Version=2011-06-15");
+    r.headers.retain(|(k, _)| k != "Authorization");
+    let text = String::from_utf8(handle(&mut e, 0, &r, "rid").body).unwrap();
+    assert!(text.contains("could not tell which AWS service"), "{text}");
+}
+
 #[test]
 fn execute_api_by_host_and_by_path() {
     let get =

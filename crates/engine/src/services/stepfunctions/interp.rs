@@ -434,7 +434,7 @@ fn attempt(exec: &mut Execution, tid: u32, state: &State, def: &Definition, env:
                         env.start = Some((tid, params));
                     } else {
                         match tasks::request(&resource, env.region, &params) {
-                            Ok(r) => env.call = Some((r, tid)),
+                            Ok(r) => env.call = Some((tasks::as_role(r, &exec.role_arn, &exec.name), tid)),
                             Err(f) => return task_failed(exec, tid, state, def, &resource, f, env),
                         }
                     }
@@ -451,7 +451,7 @@ fn attempt(exec: &mut Execution, tid: u32, state: &State, def: &Definition, env:
                 _ => {
                     t.phase = Phase::Calling;
                     match tasks::request(&resource, env.region, &params) {
-                        Ok(r) => env.call = Some((r, tid)),
+                        Ok(r) => env.call = Some((tasks::as_role(r, &exec.role_arn, &exec.name), tid)),
                         Err(f) => task_failed(exec, tid, state, def, &resource, f, env),
                     }
                 }

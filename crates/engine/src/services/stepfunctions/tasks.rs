@@ -12,7 +12,7 @@ use base64::{engine::general_purpose::STANDARD as B64, Engine as _};
 use serde_json::{json, Value};
 
 use super::asl::{compact, Failure};
-use crate::kernel::{error::AwsError, Request};
+use crate::kernel::{authz::Credentials, error::AwsError, Request};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Integration {
@@ -148,12 +148,37 @@ fn sdk_metadata(request_id: &str) -> (Value, Value) {
     )
 }
 
+/// The request signed as the state machine's execution role, as AWS's tasks call services:
+/// `assumed-role/{role}/{session}`. AWS names the session with a random string it does not
+/// document; the sandbox names it after the execution (at most 64 characters). A role IAM does
+/// not know runs unchecked (see [`crate::kernel::authz`]'s compatibility rule, as for Lambda).
+pub fn as_role(request: Request, role_arn: &str, execution: &str) -> Request {
+    let session: String = execution.chars().map(|c| if c.is_ascii_alphanumeric() || "+=,.@-_".contains(c) { c } else { '-' }).take(64).collect();
+    let session = if session.len() < 2 { format!("{session}--") } else { session };
+    request.signed(Some(Credentials::Role { role_arn: role_arn.to_string(), session_name: session }))
+}
+
+/// The exception class of AWS's Java SDK that Step Functions names for a service error that
+/// SDK does not model (an IAM denial): `DynamoDB.AmazonDynamoDBException`.
+fn unmodelled(r: &Resource) -> &'static str {
+    match r.integration {
+        Integration::Lambda | Integration::LambdaArn(_) => "AWSLambdaException",
+        Integration::DynamoDb(_) => "AmazonDynamoDBException",
+        Integration::Sqs => "AmazonSQSException",
+        Integration::StartExecution => "AWSStepFunctionsException",
+    }
+}
+
 /// A service's error as the task's error: `Lambda.ResourceNotFoundException`, with AWS's cause
-/// format.
+/// format; an IAM denial is the SDK's generic exception (`DynamoDB.AmazonDynamoDBException`).
 pub fn service_error(r: &Resource, e: &AwsError, request_id: &str) -> Failure {
     let (prefix, service) = service_name(r);
+    let class = match e.kind.as_str() {
+        "AccessDeniedException" | "AccessDenied" => unmodelled(r),
+        kind => kind,
+    };
     Failure::new(
-        &format!("{prefix}.{}", e.kind),
+        &format!("{prefix}.{class}"),
         format!("{} (Service: {service}; Status Code: {}; Error Code: {}; Request ID: {request_id}; Proxy: null)", e.message, e.status, e.kind),
     )
 }

@@ -702,6 +702,49 @@ fn dynamodb_tasks() {
     assert_eq!(d["error"], "DynamoDB.ConditionalCheckFailedException", "{d}");
 }
 
+/// Tasks call services as the state machine's execution role: what the role's policies allow
+/// runs, the rest fails with the SDK's generic exception as the task error; a role IAM does not
+/// know runs unchecked (the tests above).
+#[test]
+fn tasks_run_as_the_execution_role() {
+    let mut sb = Sb::new();
+    let t = json!({ "TableName": "tab", "KeySchema": [{ "AttributeName": "pk", "KeyType": "HASH" }], "AttributeDefinitions": [{ "AttributeName": "pk", "AttributeType": "S" }], "BillingMode": "PAY_PER_REQUEST" });
+    sb.e.call(sb.t, &Request::new("dynamodb", "CreateTable", REGION, t)).unwrap();
+    sb.advance(2.0);
+    let trust =
+        json!({ "Version": "2012-10-17", "Statement": [{ "Effect": "Allow", "Principal": { "Service": "states.amazonaws.com" }, "Action": "sts:AssumeRole" }] }).to_string();
+    sb.e.call(sb.t, &Request::new("iam", "CreateRole", REGION, json!({ "RoleName": "writer", "AssumeRolePolicyDocument": trust }))).unwrap();
+    let policy =
+        json!({ "Version": "2012-10-17", "Statement": [{ "Effect": "Allow", "Action": "dynamodb:PutItem", "Resource": "arn:aws:dynamodb:us-east-1:123456789012:table/tab" }] })
+            .to_string();
+    sb.e.call(sb.t, &Request::new("iam", "PutRolePolicy", REGION, json!({ "RoleName": "writer", "PolicyName": "put", "PolicyDocument": policy }))).unwrap();
+    let def = json!({ "StartAt": "Put", "States": {
+        "Put": { "Type": "Task", "Resource": "arn:aws:states:::dynamodb:putItem", "Parameters": { "TableName": "tab", "Item": { "pk": { "S.$": "$.id" } } }, "ResultPath": null, "Next": "Get" },
+        "Get": { "Type": "Task", "Resource": "arn:aws:states:::dynamodb:getItem", "Parameters": { "TableName": "tab", "Key": { "pk": { "S.$": "$.id" } } }, "End": true } } });
+    let out = sb.ok("CreateStateMachine", json!({ "name": "roled", "definition": def.to_string(), "roleArn": "arn:aws:iam::123456789012:role/writer" }));
+    let m = out["stateMachineArn"].as_str().unwrap().to_string();
+    let x = sb.ok("StartExecution", json!({ "stateMachineArn": m, "name": "run-1", "input": "{\"id\":\"a\"}" }))["executionArn"].as_str().unwrap().to_string();
+    sb.tick();
+    let d = sb.describe(&x);
+    assert_eq!(d["status"], "FAILED", "{d}");
+    assert_eq!(d["error"], "DynamoDB.AmazonDynamoDBException", "{d}");
+    let cause = d["cause"].as_str().unwrap();
+    assert!(
+        cause.starts_with("User: arn:aws:sts::123456789012:assumed-role/writer/run-1 is not authorized to perform: dynamodb:GetItem on resource: arn:aws:dynamodb:us-east-1:123456789012:table/tab"),
+        "{cause}"
+    );
+    assert!(cause.contains("(Service: AmazonDynamoDBv2; Status Code: 400; Error Code: AccessDeniedException;"), "{cause}");
+    // The PutItem the role allows went through.
+    let item = sb.e.call(sb.t, &Request::new("dynamodb", "GetItem", REGION, json!({ "TableName": "tab", "Key": { "pk": { "S": "a" } } }))).unwrap();
+    assert_eq!(item["Item"]["pk"]["S"], "a");
+    // Express executions too.
+    let out = sb.ok("CreateStateMachine", json!({ "name": "roled-x", "definition": def.to_string(), "roleArn": "arn:aws:iam::123456789012:role/writer", "type": "EXPRESS" }));
+    let m = out["stateMachineArn"].as_str().unwrap().to_string();
+    let d = sb.ok("StartSyncExecution", json!({ "stateMachineArn": m, "input": "{\"id\":\"b\"}" }));
+    assert_eq!(d["status"], "FAILED", "{d}");
+    assert_eq!(d["error"], "DynamoDB.AmazonDynamoDBException", "{d}");
+}
+
 #[test]
 fn survives_restore() {
     let mut sb = Sb::new();

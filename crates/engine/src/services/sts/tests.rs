@@ -73,3 +73,18 @@ fn external_id_and_session_tags_are_conditions_of_the_trust_policy() {
     call(&mut e, "iam", "UpdateAssumeRolePolicy", json!({"RoleName": "partner", "PolicyDocument": both})).unwrap();
     call(&mut e, "sts", "AssumeRole", json!({"RoleArn": arn, "RoleSessionName": "ss", "Tags": [{"Key": "team", "Value": "red"}]})).unwrap();
 }
+
+#[test]
+fn assume_role_with_web_identity_refuses_bad_input() {
+    let mut e = Engine::new(EngineConfig::default(), T0);
+    let arn = "arn:aws:iam::123456789012:role/web";
+    let missing = call(&mut e, "sts", "AssumeRoleWithWebIdentity", json!({"RoleArn": arn, "RoleSessionName": "me"})).unwrap_err();
+    assert_eq!(missing.kind, "ValidationError");
+    let short = call(&mut e, "sts", "AssumeRoleWithWebIdentity", json!({"RoleArn": arn, "RoleSessionName": "me", "WebIdentityToken": "abcd", "DurationSeconds": 100})).unwrap_err();
+    assert_eq!(short.kind, "ValidationError");
+    let provider =
+        call(&mut e, "sts", "AssumeRoleWithWebIdentity", json!({"RoleArn": arn, "RoleSessionName": "me", "WebIdentityToken": "abcd", "ProviderId": "www.amazon.com"})).unwrap_err();
+    assert_eq!(provider.message, "ProviderId is not supported by AssumeRoleWithWebIdentity in the Gureum sandbox.");
+    let junk = call(&mut e, "sts", "AssumeRoleWithWebIdentity", json!({"RoleArn": arn, "RoleSessionName": "me", "WebIdentityToken": "a.b.c"})).unwrap_err();
+    assert_eq!((junk.kind.as_str(), junk.status), ("InvalidIdentityToken", 400));
+}
