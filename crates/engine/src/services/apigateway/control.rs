@@ -145,6 +145,7 @@ pub fn create_rest_api(gw: &mut ApiGateway, cx: &mut Cx, input: &Value) -> Resul
         tags: input.string_map("tags")?,
         resources: BTreeMap::new(),
         authorizers: BTreeMap::new(),
+        gateway_responses: BTreeMap::new(),
         deployments: BTreeMap::new(),
         stages: BTreeMap::new(),
     };
@@ -231,7 +232,7 @@ pub fn delete_rest_api(gw: &mut ApiGateway, cx: &mut Cx, input: &Value) -> Resul
 
 // ---- Resources -------------------------------------------------------------------------------
 
-fn check_path_part(part: &str) -> Result<(), AwsError> {
+pub(crate) fn check_path_part(part: &str) -> Result<(), AwsError> {
     let plain = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-:@$&',;=!~*()".contains(&b));
     let ok = match part.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
         Some(var) => {
@@ -437,7 +438,7 @@ fn locate<'a>(gw: &ApiGateway, cx: &Cx, input: &Input<'a>) -> Result<(RestApi, S
     Ok((api, rid.to_string()))
 }
 
-fn commit(gw: &mut ApiGateway, cx: &mut Cx, api: RestApi) -> Result<(), AwsError> {
+pub(crate) fn commit(gw: &mut ApiGateway, cx: &mut Cx, api: RestApi) -> Result<(), AwsError> {
     save_api(cx, &api);
     let id = api.id.clone();
     *gw.api_mut(cx, &id)? = api;
@@ -448,7 +449,7 @@ fn method_mut<'a>(api: &'a mut RestApi, rid: &str, method: &str) -> Result<&'a m
     api.resources.get_mut(rid).ok_or_else(resource_not_found)?.methods.get_mut(method).ok_or_else(method_not_found)
 }
 
-fn check_request_parameters(params: &BTreeMap<String, bool>) -> Result<(), AwsError> {
+pub(crate) fn check_request_parameters(params: &BTreeMap<String, bool>) -> Result<(), AwsError> {
     for k in params.keys() {
         let ok = ["method.request.path.", "method.request.querystring.", "method.request.header.", "method.request.multivaluequerystring.", "method.request.multivalueheader."]
             .iter()
@@ -462,8 +463,7 @@ fn check_request_parameters(params: &BTreeMap<String, bool>) -> Result<(), AwsEr
 
 fn check_authorization(kind: &str) -> Result<(), AwsError> {
     match kind {
-        "NONE" | "CUSTOM" | "COGNITO_USER_POOLS" => Ok(()),
-        "AWS_IAM" => Err(bad_request("authorizationType AWS_IAM (SigV4 verification) is not supported in the Gureum sandbox yet.")),
+        "NONE" | "CUSTOM" | "COGNITO_USER_POOLS" | "AWS_IAM" => Ok(()),
         other => Err(bad_request(format!("Invalid authorization type specified: {other}"))),
     }
 }
@@ -643,7 +643,7 @@ pub fn lambda_function(uri: &str) -> Option<&str> {
     (!f.is_empty()).then_some(f)
 }
 
-fn check_integration(i: &Integration) -> Result<(), AwsError> {
+pub(crate) fn check_integration(i: &Integration) -> Result<(), AwsError> {
     if !INTEGRATION_TYPES.contains(&i.kind.as_str()) {
         return Err(bad_request(format!("Invalid integration type specified. Valid options are {}", INTEGRATION_TYPES.join(","))));
     }
@@ -675,7 +675,7 @@ fn check_integration(i: &Integration) -> Result<(), AwsError> {
     }
     if let Some(c) = &i.credentials {
         if c == "arn:aws:iam::*:user/*" {
-            return Err(bad_request("Passing the caller's credentials (arn:aws:iam::*:user/*) needs AWS_IAM authorization, which the Gureum sandbox does not simulate yet."));
+            return Err(bad_request("Passing the caller's credentials (arn:aws:iam::*:user/*) is not supported in the Gureum sandbox yet: integrations run with a role."));
         }
         let role = c.strip_prefix("arn:aws:iam::").and_then(|r| r.split_once(":role/"));
         if !role.is_some_and(|(acct, name)| acct.len() == 12 && acct.bytes().all(|b| b.is_ascii_digit()) && !name.is_empty()) {
@@ -910,6 +910,7 @@ pub fn create_deployment(gw: &mut ApiGateway, cx: &mut Cx, input: &Value) -> Res
         created_date: now_s(cx),
         resources: api.resources.clone(),
         authorizers: api.authorizers.clone(),
+        gateway_responses: api.gateway_responses.clone(),
     };
     let out = deployment.to_json();
     let region = cx.region.to_string();

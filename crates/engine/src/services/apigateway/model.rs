@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
+pub use super::responses::GatewayResponse;
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RestApi {
@@ -33,6 +35,9 @@ pub struct RestApi {
     /// Authorizers by id (deployments snapshot them with the resources).
     #[serde(default)]
     pub authorizers: BTreeMap<String, Authorizer>,
+    /// Customized gateway responses by response type (deployments snapshot them).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub gateway_responses: BTreeMap<String, GatewayResponse>,
     /// Deployments and stages live in their own records.
     #[serde(skip)]
     pub deployments: BTreeMap<String, Deployment>,
@@ -137,6 +142,8 @@ pub struct Deployment {
     pub resources: BTreeMap<String, Resource>,
     #[serde(default)]
     pub authorizers: BTreeMap<String, Authorizer>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub gateway_responses: BTreeMap<String, GatewayResponse>,
 }
 
 /// A Lambda (TOKEN or REQUEST) or Cognito user pool authorizer.
