@@ -354,6 +354,12 @@ pub fn respond(outcome: Outcome, request_id: &str) -> HttpResponse {
     }
 }
 
+/// Whether a request is for a deployed API Gateway stage (see [`execute_api`]).
+pub fn is_execute_api(req: &HttpRequest) -> bool {
+    let host = req.header("host").unwrap_or("");
+    host.contains(".execute-api.") || req.path.strip_prefix("/restapis/").is_some_and(|p| p.split('?').next().unwrap_or("").split('/').nth(2) == Some("_user_request_"))
+}
+
 /// A request for a deployed API Gateway stage, as execute-api's Invoke input: by Host
 /// (`{api-id}.execute-api.{region}.amazonaws.com/{stage}/...`, or `{api-id}.execute-api.localhost`
 /// and any other suffix, in the default region) or by path

@@ -106,6 +106,20 @@ fn endpoint_types(input: &Input) -> Result<Vec<String>, AwsError> {
     Ok(types)
 }
 
+/// A resource policy's text with API Gateway's `execute-api:/...` shorthand written out as
+/// `arn:aws:execute-api:{region}:{account}:{api}/...`.
+pub fn expand_policy(policy: &str, region: &str, account: &str, api: &str) -> String {
+    policy.replace("\"execute-api:/", &format!("\"arn:aws:execute-api:{region}:{account}:{api}/"))
+}
+
+/// A resource policy must parse as one (with a Principal).
+pub(crate) fn check_policy(policy: &str) -> Result<(), AwsError> {
+    let expanded = expand_policy(policy, "us-east-1", "123456789012", "api");
+    crate::services::iam::policy::Policy::parse(&expanded, crate::services::iam::policy::PolicyKind::Resource)
+        .map(|_| ())
+        .map_err(|e| bad_request(format!("Invalid policy document. Please check the policy syntax and ensure that Principals are valid. ({})", e.message)))
+}
+
 fn check_api_key_source(s: &str) -> Result<(), AwsError> {
     if ["HEADER", "AUTHORIZER"].contains(&s) {
         Ok(())
@@ -116,7 +130,11 @@ fn check_api_key_source(s: &str) -> Result<(), AwsError> {
 
 pub fn create_rest_api(gw: &mut ApiGateway, cx: &mut Cx, input: &Value) -> Result<Value, AwsError> {
     let input = Input(input);
-    input.refuse(&["cloneFrom", "policy"])?;
+    input.refuse(&["cloneFrom"])?;
+    let policy = input.string("policy")?.filter(|p| !p.trim().is_empty()).map(str::to_string);
+    if let Some(p) = &policy {
+        check_policy(p)?;
+    }
     let name = input.string("name")?.unwrap_or("");
     if name.trim().is_empty() {
         return Err(bad_request("Invalid REST API name specified"));
@@ -139,6 +157,7 @@ pub fn create_rest_api(gw: &mut ApiGateway, cx: &mut Cx, input: &Value) -> Resul
         api_key_source,
         endpoint_types,
         binary_media_types: input.strings("binaryMediaTypes")?,
+        policy,
         minimum_compression_size,
         disable_execute_api_endpoint: input.bool("disableExecuteApiEndpoint")?.unwrap_or(false),
         root_resource_id: new_id(cx),
@@ -191,6 +210,12 @@ pub fn update_rest_api(gw: &mut ApiGateway, cx: &mut Cx, input: &Value) -> Resul
                 api.api_key_source = v.to_string();
             }
             ("replace", "/disableExecuteApiEndpoint") => api.disable_execute_api_endpoint = op.bool_value()?,
+            ("replace", "/policy") => {
+                api.policy = op.value.clone().filter(|p| !p.trim().is_empty());
+                if let Some(p) = &api.policy {
+                    check_policy(p)?;
+                }
+            }
             ("replace", "/minimumCompressionSize") => {
                 api.minimum_compression_size = match op.value.as_deref() {
                     None | Some("") => None,
@@ -911,6 +936,7 @@ pub fn create_deployment(gw: &mut ApiGateway, cx: &mut Cx, input: &Value) -> Res
         resources: api.resources.clone(),
         authorizers: api.authorizers.clone(),
         gateway_responses: api.gateway_responses.clone(),
+        policy: api.policy.clone(),
     };
     let out = deployment.to_json();
     let region = cx.region.to_string();

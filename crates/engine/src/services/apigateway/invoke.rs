@@ -446,6 +446,18 @@ pub fn invoke(gw: &mut ApiGateway, cx: &mut Cx, input: &Value) -> Result<Step, A
     } else {
         None
     };
+    // A resource policy on a method without AWS_IAM: the caller is anonymous (its source IP the
+    // one context key it brings); an AWS_IAM method's policy is the kernel's to combine.
+    if let (false, Some(policy)) = (method.authorization_type == "AWS_IAM", &deployment.policy) {
+        let arn = format!("arn:aws:execute-api:{}:{}:{api_id}/{stage_name}/{}{}", cx.region, cx.account.id, call.http_method, call.path);
+        if let Some(why) = anonymous_denied(policy, cx, &api_id, &arn, &call.source_ip) {
+            let message = format!("User: anonymous is not authorized to perform: execute-api:Invoke on resource: {arn}{why}");
+            let trace =
+                [TraceStep { step: "Method request", message: format!("The API's resource policy does not allow the anonymous caller: {message}"), latency_us: METHOD_REQUEST_US }];
+            let answer = error_answer("ACCESS_DENIED", 403, &message);
+            return Ok(Step::Done(unrouted(&deployment.gateway_responses, &stage.variables, cx, &call, &api_id, &stage_name, &request_id, answer, &trace)));
+        }
+    }
     let key_source = api.api_key_source.clone();
     let authorizer = match routed_authorizer(method) {
         Some(id) => match deployment.authorizers.get(id) {
@@ -513,6 +525,28 @@ pub fn iam_permissions(gw: &ApiGateway, input: &Value, region: &str, account: &s
             vec![Permission::new("execute-api:Invoke", format!("arn:aws:execute-api:{region}:{account}:{api_id}/{stage}/{}{}", call.http_method, call.path))]
         }
         _ => Vec::new(),
+    }
+}
+
+/// Why an anonymous caller is refused by the API's resource policy: None when the policy allows
+/// it, else the message's ending (` with an explicit deny`, or nothing).
+fn anonymous_denied(policy: &str, cx: &Cx, api_id: &str, arn: &str, source_ip: &str) -> Option<&'static str> {
+    use crate::services::iam::{
+        eval::{self, Applied, Caller, Decision, PolicyRole, RequestContext},
+        policy::{Policy, PolicyKind, PrincipalKind},
+    };
+    let expanded = super::control::expand_policy(policy, cx.region, &cx.account.id, api_id);
+    let Ok(parsed) = Policy::parse(&expanded, PolicyKind::Resource) else { return Some("") };
+    let mut ctx = RequestContext::new("execute-api:Invoke", arn);
+    ctx.caller = Some(Caller { arn: "anonymous".into(), kind: PrincipalKind::Aws, account: String::new(), role_arn: None });
+    ctx.set("aws:SourceIp", vec![source_ip.to_string()]);
+    ctx.set("aws:CurrentTime", vec![crate::services::iam::date(cx.now_ms)]);
+    ctx.set("aws:EpochTime", vec![(cx.now_ms / 1000).to_string()]);
+    ctx.set("aws:SecureTransport", vec!["true".into()]);
+    match eval::evaluate(&[Applied { policy: &parsed, role: PolicyRole::Resource, index: 0 }], &ctx).decision {
+        Decision::Allowed => None,
+        Decision::ExplicitDeny => Some(" with an explicit deny"),
+        Decision::ImplicitDeny => Some(""),
     }
 }
 

@@ -140,6 +140,20 @@ impl Service for ApiGateway {
         crate::services::authz::permissions(self.name(), operation, input, region, account)
     }
 
+    /// The resource policy of an execute-api ARN
+    /// (`arn:aws:execute-api:{region}:{account}:{api}/{stage}/...`): the policy deployed to that
+    /// stage, its `execute-api:/` shorthand written out.
+    fn resource_policy(&self, region: &str, resource_arn: &str) -> Option<String> {
+        let rest = resource_arn.strip_prefix("arn:aws:execute-api:")?;
+        let mut parts = rest.splitn(3, ':');
+        let (_, account, path) = (parts.next()?, parts.next()?, parts.next()?);
+        let mut segs = path.splitn(3, '/');
+        let (api_id, stage) = (segs.next()?, segs.next()?);
+        let api = self.regions.get(region)?.get(api_id)?;
+        let policy = api.deployments.get(&api.stages.get(stage)?.deployment_id)?.policy.as_deref()?;
+        Some(control::expand_policy(policy, region, account, api_id))
+    }
+
     fn call_step(&mut self, cx: &mut Cx, operation: &str, input: &Value) -> Result<Step, AwsError> {
         match (cx.endpoint == "execute-api", operation) {
             (true, "Invoke") => invoke::invoke(self, cx, input),

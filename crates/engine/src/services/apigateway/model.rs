@@ -35,6 +35,9 @@ pub struct RestApi {
     /// Authorizers by id (deployments snapshot them with the resources).
     #[serde(default)]
     pub authorizers: BTreeMap<String, Authorizer>,
+    /// The resource policy (JSON text, `execute-api:/` shorthand kept as written).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<String>,
     /// Customized gateway responses by response type (deployments snapshot them).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub gateway_responses: BTreeMap<String, GatewayResponse>,
@@ -144,6 +147,9 @@ pub struct Deployment {
     pub authorizers: BTreeMap<String, Authorizer>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub gateway_responses: BTreeMap<String, GatewayResponse>,
+    /// The API's resource policy when deployed (a change needs a redeploy, as on AWS).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<String>,
 }
 
 /// A Lambda (TOKEN or REQUEST) or Cognito user pool authorizer.
@@ -218,6 +224,9 @@ impl RestApi {
         o.insert("endpointConfiguration".into(), json!({ "types": self.endpoint_types }));
         o.insert("disableExecuteApiEndpoint".into(), json!(self.disable_execute_api_endpoint));
         o.insert("rootResourceId".into(), json!(self.root_resource_id));
+        if let Some(p) = &self.policy {
+            o.insert("policy".into(), json!(p));
+        }
         if !self.tags.is_empty() {
             o.insert("tags".into(), string_map(&self.tags));
         }

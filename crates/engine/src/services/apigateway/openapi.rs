@@ -10,8 +10,8 @@
 //! `security` → apiKeyRequired (an `apiKey` scheme named `x-api-key` in the header) or the
 //! authorizer of a scheme with `x-amazon-apigateway-authorizer` (+ `-authtype`),
 //! `x-amazon-apigateway-api-key-source`, `-binary-media-types`, `-gateway-responses`,
-//! `-endpoint-configuration`. What the sandbox does not model (models, request validators,
-//! policies, other extensions) is skipped with a warning, as AWS warns on what it ignores; with
+//! `-endpoint-configuration`, `-policy`. What the sandbox does not model (models, request
+//! validators, other extensions) is skipped with a warning, as AWS warns on what it ignores; with
 //! `failonwarnings=true` a warning fails the import.
 
 use std::collections::BTreeMap;
@@ -42,8 +42,13 @@ const VERBS: &[(&str, &str)] = &[
     ("x-amazon-apigateway-any-method", "ANY"),
 ];
 /// The extensions this module reads; any other `x-amazon-apigateway-*` is warned about.
-const KNOWN_TOP: &[&str] =
-    &["x-amazon-apigateway-api-key-source", "x-amazon-apigateway-binary-media-types", "x-amazon-apigateway-gateway-responses", "x-amazon-apigateway-endpoint-configuration"];
+const KNOWN_TOP: &[&str] = &[
+    "x-amazon-apigateway-api-key-source",
+    "x-amazon-apigateway-binary-media-types",
+    "x-amazon-apigateway-gateway-responses",
+    "x-amazon-apigateway-endpoint-configuration",
+    "x-amazon-apigateway-policy",
+];
 
 /// A document read into the parts of an API (authorizers by scheme name; no ids yet).
 #[derive(Default)]
@@ -54,6 +59,7 @@ struct Imported {
     api_key_source: Option<String>,
     binary_media_types: Vec<String>,
     endpoint_types: Option<Vec<String>>,
+    policy: Option<String>,
     gateway_responses: BTreeMap<String, GatewayResponse>,
     authorizers: BTreeMap<String, Authorizer>,
     /// (path, methods), in document order; a method's `authorizer_id` is the scheme's name.
@@ -155,7 +161,6 @@ fn warn_unknown_extensions(obj: &Value, known: &[&str], at: &str, warnings: &mut
         if k.starts_with("x-amazon-apigateway-") && !known.contains(&k.as_str()) {
             let why = match k.as_str() {
                 "x-amazon-apigateway-request-validators" | "x-amazon-apigateway-request-validator" => "request validators are not simulated in the Gureum sandbox",
-                "x-amazon-apigateway-policy" => "resource policies are not simulated in the Gureum sandbox",
                 _ => "this extension is not supported in the Gureum sandbox",
             };
             warnings.push(format!("Ignoring {k} at {at}: {why}."));
@@ -181,6 +186,11 @@ fn read(doc: &Value, basepath: &str) -> Result<Imported, AwsError> {
         doc.get("x-amazon-apigateway-binary-media-types").and_then(Value::as_array).map(|a| a.iter().filter_map(|t| t.as_str().map(str::to_string)).collect()).unwrap_or_default();
     if let Some(types) = doc.get("x-amazon-apigateway-endpoint-configuration").and_then(|c| c.get("types")).and_then(Value::as_array) {
         out.endpoint_types = Some(types.iter().filter_map(|t| t.as_str().map(str::to_string)).collect());
+    }
+    if let Some(p) = doc.get("x-amazon-apigateway-policy").filter(|p| !p.is_null()) {
+        let text = p.as_str().map(str::to_string).unwrap_or_else(|| p.to_string());
+        control::check_policy(&text).map_err(|e| import_error(format!("Unable to set the resource policy: {}", e.message)))?;
+        out.policy = Some(text);
     }
     if let Some(Value::Object(grs)) = doc.get("x-amazon-apigateway-gateway-responses") {
         for (kind, r) in grs {
@@ -537,6 +547,9 @@ pub fn import_rest_api(gw: &mut ApiGateway, cx: &mut Cx, input: &Value) -> Resul
     if let Some(t) = types {
         create["endpointConfiguration"] = json!({ "types": t });
     }
+    if let Some(p) = &imported.policy {
+        create["policy"] = json!(p);
+    }
     // Everything that can fail is checked before the API exists (no half-imported APIs).
     let warnings = imported.warnings.clone();
     let created = control::create_rest_api(gw, cx, &create)?;
@@ -573,7 +586,11 @@ pub fn put_rest_api(gw: &mut ApiGateway, cx: &mut Cx, input: &Value) -> Result<V
         api.version = imported.version.clone();
         api.binary_media_types = imported.binary_media_types.clone();
         api.api_key_source = imported.api_key_source.clone().unwrap_or_else(|| "HEADER".into());
+        api.policy = imported.policy.clone();
     } else {
+        if imported.policy.is_some() {
+            api.policy = imported.policy.clone();
+        }
         for t in &imported.binary_media_types {
             if !api.binary_media_types.contains(t) {
                 api.binary_media_types.push(t.clone());
@@ -632,7 +649,7 @@ pub fn get_export(gw: &mut ApiGateway, cx: &mut Cx, input: &Value) -> Result<Val
         other => return Err(bad_request(format!("Invalid accepts specified: {other}. Valid options are application/json,application/yaml"))),
     };
     let opts = ExportOptions { oas3, integrations: with_integrations, authorizers: with_authorizers, apigateway: with_apigateway };
-    let doc = export(cx, api, stage_name, &deployment.resources, &deployment.authorizers, &deployment.gateway_responses, &opts);
+    let doc = export(cx, api, stage_name, &deployment.resources, &deployment.authorizers, &deployment.gateway_responses, deployment.policy.as_deref(), &opts);
     let (body, content_type, ext) = if yaml {
         (serde_yaml::to_string(&doc).map_err(|e| AwsError::internal(format!("YAML export failed: {e}")))?, "application/yaml", "yaml")
     } else {
@@ -659,6 +676,7 @@ fn export(
     resources: &BTreeMap<String, Resource>,
     authorizers: &BTreeMap<String, Authorizer>,
     gateway_responses: &BTreeMap<String, GatewayResponse>,
+    policy: Option<&str>,
     o: &ExportOptions,
 ) -> Value {
     let mut doc = Map::new();
@@ -712,6 +730,9 @@ fn export(
         }
         if !api.binary_media_types.is_empty() {
             doc.insert("x-amazon-apigateway-binary-media-types".into(), json!(api.binary_media_types));
+        }
+        if let Some(p) = policy {
+            doc.insert("x-amazon-apigateway-policy".into(), serde_json::from_str(p).unwrap_or_else(|_| json!(p)));
         }
         if !gateway_responses.is_empty() {
             let grs: Map<String, Value> = gateway_responses

@@ -1436,3 +1436,64 @@ fn aws_iam_methods_need_a_signed_caller_allowed_to_invoke() {
     let out = call(&mut s, Some("test"), "/pets").unwrap();
     assert!(out["body"].as_str().unwrap().contains("arn:aws:iam::123456789012:root"));
 }
+
+#[test]
+fn resource_policies_take_effect_when_deployed() {
+    use crate::kernel::authz::Credentials;
+    let mut s = Sandbox::new();
+    let (id, root) = s.api();
+    s.mock(&id, &root, "GET", "open");
+    let iam_res = s.resource(&id, &root, "iam");
+    s.mock(&id, &iam_res, "GET", "signed");
+    s.ok(
+        "UpdateMethod",
+        json!({ "restApiId": id, "resourceId": iam_res, "httpMethod": "GET", "patchOperations": [{ "op": "replace", "path": "/authorizationType", "value": "AWS_IAM" }] }),
+    );
+    s.deploy(&id);
+    let from = |s: &mut Sandbox, ip: &str| s.invoke(json!({ "restApiId": id, "stage": "prod", "httpMethod": "GET", "path": "/", "sourceIp": ip }));
+    let policy = json!({ "Version": "2012-10-17", "Statement": [
+        { "Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "execute-api:/*/GET/" },
+        { "Effect": "Deny", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "execute-api:/*/GET/", "Condition": { "NotIpAddress": { "aws:SourceIp": "10.0.0.0/8" } } },
+        { "Effect": "Allow", "Principal": { "AWS": "arn:aws:iam::123456789012:user/bob" }, "Action": "execute-api:Invoke", "Resource": "execute-api:/prod/GET/iam" }
+    ] })
+    .to_string();
+    assert_eq!(
+        s.fail("UpdateRestApi", json!({ "restApiId": id, "patchOperations": [{ "op": "replace", "path": "/policy", "value": "{\"Statement\": 1}" }] })).kind,
+        "BadRequestException"
+    );
+    let up = s.ok("UpdateRestApi", json!({ "restApiId": id, "patchOperations": [{ "op": "replace", "path": "/policy", "value": policy }] }));
+    assert_eq!(up["policy"], policy.as_str());
+    assert_eq!(from(&mut s, "192.168.1.1")["statusCode"], 200, "not deployed yet");
+    s.deploy(&id);
+    assert_eq!(from(&mut s, "10.1.2.3")["body"], "open");
+    let out = from(&mut s, "192.168.1.1");
+    assert_eq!(out["statusCode"], 403);
+    assert_eq!(out["headers"]["x-amzn-ErrorType"], "AccessDeniedException");
+    let body: Value = serde_json::from_str(out["body"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        body["message"],
+        format!("User: anonymous is not authorized to perform: execute-api:Invoke on resource: arn:aws:execute-api:us-east-1:123456789012:{id}/prod/GET/ with an explicit deny")
+    );
+    // An AWS_IAM method: the resource policy alone may allow a caller of the same account.
+    let iam = |s: &mut Sandbox, op: &str, input: Value| s.e.call(0, &Request::new("iam", op, REGION, input)).unwrap_or_else(|e| panic!("{op}: {e}"));
+    for user in ["bob", "carol"] {
+        iam(&mut s, "CreateUser", json!({ "UserName": user }));
+    }
+    let bob = iam(&mut s, "CreateAccessKey", json!({ "UserName": "bob" }))["AccessKey"]["AccessKeyId"].as_str().unwrap().to_string();
+    let carol = iam(&mut s, "CreateAccessKey", json!({ "UserName": "carol" }))["AccessKey"]["AccessKeyId"].as_str().unwrap().to_string();
+    let signed = |s: &mut Sandbox, key: &str| {
+        let input = json!({ "restApiId": id, "stage": "prod", "httpMethod": "GET", "path": "/iam", "accessKey": key });
+        s.e.call(0, &Request::new("execute-api", "Invoke", REGION, input).signed(Some(Credentials::AccessKey(key.to_string()))))
+    };
+    assert_eq!(signed(&mut s, &bob).unwrap()["body"], "signed");
+    assert_eq!(signed(&mut s, &carol).unwrap_err().kind, "AccessDeniedException");
+    // Imported and exported with the definition.
+    let text = {
+        let out = s.ok("GetExport", json!({ "restApiId": id, "stageName": "prod", "exportType": "oas30", "parameters": { "extensions": "apigateway" } }));
+        String::from_utf8(B64.decode(out["body"].as_str().unwrap()).unwrap()).unwrap()
+    };
+    let doc: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(doc["x-amazon-apigateway-policy"]["Statement"][0]["Resource"], "execute-api:/*/GET/");
+    let again = s.ok("ImportRestApi", json!({ "body": B64.encode(&text) }));
+    assert_eq!(serde_json::from_str::<Value>(again["policy"].as_str().unwrap()).unwrap(), serde_json::from_str::<Value>(&policy).unwrap());
+}
