@@ -390,3 +390,19 @@ def test_aws_iam_method_with_a_sigv4_signed_call(server, apigw):
     policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": f"arn:aws:execute-api:*:*:{api_id}/*"}]}
     iam.put_user_policy(UserName="caller", PolicyName="invoke", PolicyDocument=json.dumps(policy))
     assert signed()[::2] == (200, {"caller": "arn:aws:iam::123456789012:user/caller"})
+
+
+def test_aws_cli_imports_and_exports(server, tmp_path):
+    spec = tmp_path / "petstore.yaml"
+    spec.write_bytes(PETSTORE)
+    imported = server.aws("apigateway", "import-rest-api", "--body", f"fileb://{spec}", "--output", "json")
+    assert imported.returncode == 0, imported.stderr
+    api = json.loads(imported.stdout)
+    assert api["name"] == "PetStore" and api["warnings"]
+    assert server.aws("apigateway", "create-deployment", "--rest-api-id", api["id"], "--stage-name", "prod").returncode == 0
+    out = tmp_path / "export.json"
+    exported = server.aws("apigateway", "get-export", "--rest-api-id", api["id"], "--stage-name", "prod", "--export-type", "swagger",
+                          "--parameters", "extensions=integrations", str(out))
+    assert exported.returncode == 0, exported.stderr
+    doc = json.loads(out.read_text())
+    assert doc["swagger"] == "2.0" and "/pets/{petId}" in doc["paths"]
