@@ -4,6 +4,7 @@ by Host header (`{api-id}.execute-api.localhost`) and by path
 (`/restapis/{id}/{stage}/_user_request_/...`), through a Lambda proxy integration.
 """
 import json
+from pathlib import Path
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -272,3 +273,136 @@ def test_kinesis_integration_records_are_readable(server, apigw):
     it = kinesis.get_shard_iterator(StreamName="clicks", ShardId="shardId-000000000000", ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
     records = kinesis.get_records(ShardIterator=it)["Records"]
     assert [(r["PartitionKey"], r["Data"]) for r in records] == [("u1", b'{"user": "u1", "page": "/home"}')]
+
+
+PETSTORE = (Path(__file__).resolve().parents[2] / "crates/engine/src/services/apigateway/testdata/petstore.yaml").read_bytes()
+
+
+def http(server, api_id, path, method="GET", headers=None, data=None):
+    req = urllib.request.Request(f"{server.url}/restapis/{api_id}/prod/_user_request_{path}", method=method, headers=headers or {}, data=data)
+    try:
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            return resp.status, dict(resp.headers), resp.read()
+    except urllib.error.HTTPError as e:
+        return e.code, dict(e.headers), e.read()
+
+
+def test_gateway_responses_and_a_cors_preflight(server, apigw):
+    api_id, root = make_api(apigw)
+    mock_method(apigw, api_id, root)
+    # What the console's "Enable CORS" creates: OPTIONS with a MOCK integration and the headers.
+    cors = {"Access-Control-Allow-Headers": "'Content-Type,X-Amz-Date,Authorization,X-Api-Key'", "Access-Control-Allow-Methods": "'GET,OPTIONS'", "Access-Control-Allow-Origin": "'*'"}
+    apigw.put_method(restApiId=api_id, resourceId=root, httpMethod="OPTIONS", authorizationType="NONE")
+    apigw.put_method_response(restApiId=api_id, resourceId=root, httpMethod="OPTIONS", statusCode="200", responseParameters={f"method.response.header.{h}": False for h in cors})
+    apigw.put_integration(restApiId=api_id, resourceId=root, httpMethod="OPTIONS", type="MOCK", requestTemplates={"application/json": '{"statusCode": 200}'})
+    apigw.put_integration_response(restApiId=api_id, resourceId=root, httpMethod="OPTIONS", statusCode="200", responseParameters={f"method.response.header.{h}": v for h, v in cors.items()})
+    put = apigw.put_gateway_response(
+        restApiId=api_id, responseType="DEFAULT_4XX", responseParameters={"gatewayresponse.header.Access-Control-Allow-Origin": "'*'"},
+        responseTemplates={"application/json": '{"error": $context.error.messageString, "type": "$context.error.responseType"}'},
+    )
+    assert put["responseType"] == "DEFAULT_4XX" and put["defaultResponse"] is False
+    got = apigw.get_gateway_response(restApiId=api_id, responseType="MISSING_AUTHENTICATION_TOKEN")
+    assert got["statusCode"] == "403" and got["defaultResponse"] is True
+    assert got["responseTemplates"] == {"application/json": '{"message":$context.error.messageString}'}
+    assert len(apigw.get_gateway_responses(restApiId=api_id)["items"]) == 21
+    apigw.update_gateway_response(restApiId=api_id, responseType="THROTTLED", patchOperations=[{"op": "replace", "path": "/statusCode", "value": "503"}])
+    assert apigw.get_gateway_response(restApiId=api_id, responseType="THROTTLED")["statusCode"] == "503"
+    apigw.delete_gateway_response(restApiId=api_id, responseType="THROTTLED")
+    with pytest.raises(ClientError) as e:
+        apigw.delete_gateway_response(restApiId=api_id, responseType="THROTTLED")
+    assert error_of(e)[0] == "NotFoundException"
+    apigw.create_deployment(restApiId=api_id, stageName="prod")
+
+    status, headers, body = http(server, api_id, "/", method="OPTIONS", headers={"Origin": "https://app.example", "Access-Control-Request-Method": "GET"})
+    assert status == 200
+    assert headers["Access-Control-Allow-Origin"] == "*"
+    assert headers["Access-Control-Allow-Methods"] == "GET,OPTIONS"
+    assert headers["Access-Control-Allow-Headers"] == "Content-Type,X-Amz-Date,Authorization,X-Api-Key"
+    status, headers, body = http(server, api_id, "/missing")
+    assert status == 403
+    assert headers["Access-Control-Allow-Origin"] == "*"
+    assert headers["x-amzn-ErrorType"] == "MissingAuthenticationTokenException"
+    assert json.loads(body) == {"error": "Missing Authentication Token", "type": "MISSING_AUTHENTICATION_TOKEN"}
+
+
+def test_import_export_and_invoke_an_openapi_definition(server, apigw):
+    api = apigw.import_rest_api(body=PETSTORE, failOnWarnings=False, parameters={"endpointConfigurationTypes": "REGIONAL"})
+    assert api["name"] == "PetStore"
+    assert api["endpointConfiguration"] == {"types": ["REGIONAL"]}
+    assert any("Models" in w for w in api["warnings"])
+    paths = {r["path"] for r in apigw.get_resources(restApiId=api["id"])["items"]}
+    assert {"/", "/pets", "/pets/{petId}", "/proxy/{proxy+}"} <= paths
+    with pytest.raises(ClientError) as e:
+        apigw.import_rest_api(body=PETSTORE, failOnWarnings=True)
+    assert error_of(e)[0] == "BadRequestException" and "Warnings found during import" in error_of(e)[1]
+    apigw.create_deployment(restApiId=api["id"], stageName="prod")
+    status, headers, body = http(server, api["id"], "/pets/7")
+    assert status == 200 and json.loads(body) == {"id": "7", "type": "dog", "price": 249.99}
+    status, headers, body = http(server, api["id"], "/")
+    assert status == 200 and headers["Content-Type"] == "text/html" and b"Pet Store" in body
+
+    exported = apigw.get_export(restApiId=api["id"], stageName="prod", exportType="oas30", parameters={"extensions": "apigateway"}, accepts="application/yaml")
+    assert exported["contentType"] == "application/yaml"
+    text = exported["body"].read()
+    assert text.startswith(b"openapi: 3.0.1")
+    swagger = json.loads(apigw.get_export(restApiId=api["id"], stageName="prod", exportType="swagger", parameters={"extensions": "integrations"})["body"].read())
+    assert swagger["swagger"] == "2.0" and swagger["basePath"] == "/prod"
+    assert swagger["paths"]["/pets/{petId}"]["get"]["x-amazon-apigateway-integration"]["type"] == "mock"
+    again = apigw.import_rest_api(body=text)
+    again_paths = {r["path"] for r in apigw.get_resources(restApiId=again["id"])["items"]}
+    assert again_paths == paths
+
+    merged = apigw.put_rest_api(restApiId=again["id"], mode="overwrite", body=json.dumps(swagger).encode())
+    assert merged["id"] == again["id"]
+    assert {r["path"] for r in apigw.get_resources(restApiId=again["id"])["items"]} == paths
+
+
+def test_aws_iam_method_with_a_sigv4_signed_call(server, apigw):
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    api_id, root = make_api(apigw)
+    mock_method(apigw, api_id, root, body='{"caller": "$context.identity.userArn"}')
+    apigw.update_method(restApiId=api_id, resourceId=root, httpMethod="GET", patchOperations=[{"op": "replace", "path": "/authorizationType", "value": "AWS_IAM"}])
+    apigw.create_deployment(restApiId=api_id, stageName="prod")
+    iam = server.client(service="iam")
+    iam.create_user(UserName="caller")
+    key = iam.create_access_key(UserName="caller")["AccessKey"]
+    url = f"{server.url}/restapis/{api_id}/prod/_user_request_/"
+
+    def signed(secret=key["SecretAccessKey"]):
+        req = AWSRequest(method="GET", url=url)
+        SigV4Auth(Credentials(key["AccessKeyId"], secret), "execute-api", "us-east-1").add_auth(req)
+        try:
+            with urllib.request.urlopen(urllib.request.Request(url, headers=dict(req.headers)), timeout=10) as resp:
+                return resp.status, dict(resp.headers), json.loads(resp.read())
+        except urllib.error.HTTPError as e:
+            return e.code, dict(e.headers), json.loads(e.read())
+
+    status, headers, body = http(server, api_id, "/")
+    assert (status, json.loads(body)) == (403, {"message": "Missing Authentication Token"})
+    status, headers, body = signed()
+    assert status == 403 and headers["x-amzn-ErrorType"] == "AccessDeniedException"
+    assert body["message"].startswith(f"User: arn:aws:iam::123456789012:user/caller is not authorized to perform: execute-api:Invoke on resource: arn:aws:execute-api:us-east-1:123456789012:{api_id}/prod/GET/")
+    status, headers, body = signed(secret="wrong" * 8)
+    assert status == 403 and headers["x-amzn-ErrorType"] == "InvalidSignatureException"
+    policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": f"arn:aws:execute-api:*:*:{api_id}/*"}]}
+    iam.put_user_policy(UserName="caller", PolicyName="invoke", PolicyDocument=json.dumps(policy))
+    assert signed()[::2] == (200, {"caller": "arn:aws:iam::123456789012:user/caller"})
+
+
+def test_aws_cli_imports_and_exports(server, tmp_path):
+    spec = tmp_path / "petstore.yaml"
+    spec.write_bytes(PETSTORE)
+    imported = server.aws("apigateway", "import-rest-api", "--body", f"fileb://{spec}", "--output", "json")
+    assert imported.returncode == 0, imported.stderr
+    api = json.loads(imported.stdout)
+    assert api["name"] == "PetStore" and api["warnings"]
+    assert server.aws("apigateway", "create-deployment", "--rest-api-id", api["id"], "--stage-name", "prod").returncode == 0
+    out = tmp_path / "export.json"
+    exported = server.aws("apigateway", "get-export", "--rest-api-id", api["id"], "--stage-name", "prod", "--export-type", "swagger",
+                          "--parameters", "extensions=integrations", str(out))
+    assert exported.returncode == 0, exported.stderr
+    doc = json.loads(out.read_text())
+    assert doc["swagger"] == "2.0" and "/pets/{petId}" in doc["paths"]

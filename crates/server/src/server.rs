@@ -151,10 +151,20 @@ fn respond(status: u16, mut headers: Vec<(String, String)>, body: Vec<u8>) -> ht
 }
 
 fn serve_one(shared: &Arc<Shared>, req: http::Request) -> http::Response {
-    if req.method == "OPTIONS" {
+    let http = HttpRequest { method: req.method, path: req.target, headers: req.headers, body: req.body };
+    // A deployed API answers its own preflights and sets its own CORS headers (an OPTIONS
+    // method, gateway responses, a proxy Lambda's headers); the server's are for its AWS APIs.
+    let api_call = wire::is_execute_api(&http);
+    let respond = |status: u16, headers: Vec<(String, String)>, body: Vec<u8>| {
+        if api_call {
+            http::Response { status, headers, body, stream: None }
+        } else {
+            respond(status, headers, body)
+        }
+    };
+    if http.method == "OPTIONS" && !api_call {
         return respond(200, Vec::new(), Vec::new());
     }
-    let http = HttpRequest { method: req.method, path: req.target, headers: req.headers, body: req.body };
     let rid = request_id(shared.requests.fetch_add(1, Ordering::Relaxed) + 1);
     // Reading the request and writing the answer need no engine: only `wire::run` holds the lock.
     let inbound = match wire::parse(&http, &rid) {

@@ -139,6 +139,10 @@ pub struct Principal {
 }
 
 fn protocol_of(service: &str) -> Protocol {
+    // API Gateway's data plane answers its callers' errors as 403s in REST-JSON's shape.
+    if service == "execute-api" {
+        return Protocol::RestJson;
+    }
     let name = if service.starts_with("dax:") { "dax" } else { service };
     catalog::spec(name).map(|s| s.protocol).unwrap_or(Protocol::Json10)
 }
@@ -287,6 +291,16 @@ impl Engine {
         credentials: &Credentials,
     ) -> Result<Option<Arc<Principal>>, AwsError> {
         let now_ms = self.clock.peek(host_now_ms);
+        // execute-api: only a method with AWS_IAM authorization looks at the signature (the
+        // service names execute-api:Invoke on the method's ARN for it); any other method ignores
+        // it, as API Gateway does.
+        if service == "execute-api" {
+            let account = self.account.id.clone();
+            let needed = self.services.iter().find(|s| s.answers(service)).and_then(|s| s.permissions(operation, input, region, &account));
+            if needed.is_none_or(|p| p.is_empty()) {
+                return Ok(None);
+            }
+        }
         let Some(principal) = self.resolve(now_ms, service, credentials)? else { return Ok(None) };
         // GetCallerIdentity needs no permission: AWS never denies it. The web identity and
         // identity pool operations are public (AWS calls them unsigned; their token is the proof).

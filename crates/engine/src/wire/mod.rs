@@ -155,6 +155,8 @@ pub enum Inbound {
     ExecuteApi {
         region: String,
         input: Value,
+        /// Who signed the request: a method with AWS_IAM authorization checks it.
+        credentials: Option<Credentials>,
     },
     Health,
 }
@@ -164,7 +166,11 @@ impl Inbound {
     /// execute-api requests are not IAM-checked).
     pub fn with_credentials(mut self, signed: Option<Credentials>) -> Self {
         match &mut self {
-            Inbound::Aws { credentials, .. } | Inbound::Rest { credentials, .. } | Inbound::S3 { credentials, .. } | Inbound::Query { credentials, .. } => *credentials = signed,
+            Inbound::Aws { credentials, .. }
+            | Inbound::Rest { credentials, .. }
+            | Inbound::S3 { credentials, .. }
+            | Inbound::Query { credentials, .. }
+            | Inbound::ExecuteApi { credentials, .. } => *credentials = signed,
             _ => {}
         }
         self
@@ -210,7 +216,7 @@ fn parse_unsigned(req: &HttpRequest, request_id: &str, key: Option<&str>) -> Res
         return Ok(Inbound::Control { operation, input });
     }
     if let Some((region, input)) = execute_api(req) {
-        return Ok(Inbound::ExecuteApi { region, input });
+        return Ok(Inbound::ExecuteApi { region, input, credentials: None });
     }
     let scope = req.header("authorization").and_then(credential_scope);
     let region = scope.map(|(r, _)| r).unwrap_or(DEFAULT_REGION).to_string();
@@ -304,7 +310,9 @@ pub fn run(engine: &mut Engine, host_now_ms: i64, inbound: Inbound) -> Outcome {
             let result = engine.call_prepared_as(host_now_ms, service, &operation, &region, Prepared::Json(input), credentials.as_ref());
             Outcome::Query(service, operation, result)
         }
-        Inbound::ExecuteApi { region, input } => Outcome::ExecuteApi(engine.call_prepared(host_now_ms, "execute-api", "Invoke", &region, Prepared::Json(input))),
+        Inbound::ExecuteApi { region, input, credentials } => {
+            Outcome::ExecuteApi(engine.call_prepared_as(host_now_ms, "execute-api", "Invoke", &region, Prepared::Json(input), credentials.as_ref()))
+        }
         Inbound::S3 { operation, region, input, head, credentials } => {
             Outcome::S3(operation, head, engine.call_prepared_as(host_now_ms, "s3", operation, &region, Prepared::Json(input), credentials.as_ref()))
         }
@@ -341,8 +349,20 @@ pub fn respond(outcome: Outcome, request_id: &str) -> HttpResponse {
             };
             execute_api_response(&output)
         }
-        Outcome::ExecuteApi(Err(e)) => rest::error(&e, request_id),
+        // The caller's credentials refused (unknown key, signature, expiry, IAM): API Gateway's
+        // `{"message"}` body with the type in `x-amzn-ErrorType`.
+        Outcome::ExecuteApi(Err(e)) => {
+            let mut resp = HttpResponse::json(e.status, "application/json", &json!({ "message": e.message }), request_id);
+            resp.headers.push(("x-amzn-ErrorType".into(), e.kind.clone()));
+            resp
+        }
     }
+}
+
+/// Whether a request is for a deployed API Gateway stage (see [`execute_api`]).
+pub fn is_execute_api(req: &HttpRequest) -> bool {
+    let host = req.header("host").unwrap_or("");
+    host.contains(".execute-api.") || req.path.strip_prefix("/restapis/").is_some_and(|p| p.split('?').next().unwrap_or("").split('/').nth(2) == Some("_user_request_"))
 }
 
 /// A request for a deployed API Gateway stage, as execute-api's Invoke input: by Host
@@ -396,6 +416,7 @@ pub fn execute_api(req: &HttpRequest) -> Option<(String, Value)> {
         "body": body,
         "isBase64Encoded": base64,
         "sourceIp": req.header("x-forwarded-for").unwrap_or("127.0.0.1"),
+        "accessKey": access_key(req),
     });
     Some((region.to_string(), input))
 }

@@ -231,11 +231,25 @@ const APIGW_PAGING: &[(&str, &str, Kind)] = &[("limit", "limit", Kind::Int), ("p
 const APIGW_EMBED: &[(&str, &str, Kind)] = &[("embed", "embed", Kind::List)];
 const APIGW_EMBED_PAGING: &[(&str, &str, Kind)] = &[("limit", "limit", Kind::Int), ("position", "position", Kind::Text), ("embed", "embed", Kind::List)];
 
+/// ImportRestApi's and PutRestApi's `parameters` (and `failonwarnings`), sent in the query.
+const APIGW_IMPORT: &[(&str, &str, Kind)] = &[
+    ("mode", "mode", Kind::Text),
+    ("failonwarnings", "failOnWarnings", Kind::Bool),
+    ("basepath", "basepath", Kind::Text),
+    ("endpointConfigurationTypes", "endpointConfigurationTypes", Kind::Text),
+    ("ignore", "ignore", Kind::Text),
+];
+
+/// ImportRestApi is `POST /restapis?mode=import` (CreateRestApi's path and method).
+static APIGW_IMPORT_REST_API: Route =
+    Route { service: "apigateway", method: "POST", path: "/restapis", operation: "ImportRestApi", status: 201, query: APIGW_IMPORT, headers: &[], payload: Some("body") };
+
 /// Amazon API Gateway's REST API (v1) routes (see `services/apigateway`).
 pub static APIGATEWAY: &[Route] = &[
     apigw!("POST", "/restapis", "CreateRestApi", 201),
     apigw!("GET", "/restapis", "GetRestApis", 200, APIGW_PAGING),
     apigw!("GET", "/restapis/{restApiId}", "GetRestApi", 200),
+    Route { service: "apigateway", method: "PUT", path: "/restapis/{restApiId}", operation: "PutRestApi", status: 200, query: APIGW_IMPORT, headers: &[], payload: Some("body") },
     apigw!("PATCH", "/restapis/{restApiId}", "UpdateRestApi", 200),
     apigw!("DELETE", "/restapis/{restApiId}", "DeleteRestApi", 202),
     apigw!("GET", "/restapis/{restApiId}/resources", "GetResources", 200, APIGW_EMBED_PAGING),
@@ -267,12 +281,27 @@ pub static APIGATEWAY: &[Route] = &[
     apigw!("GET", "/restapis/{restApiId}/stages/{stageName}", "GetStage", 200),
     apigw!("PATCH", "/restapis/{restApiId}/stages/{stageName}", "UpdateStage", 200),
     apigw!("DELETE", "/restapis/{restApiId}/stages/{stageName}", "DeleteStage", 202),
+    Route {
+        service: "apigateway",
+        method: "GET",
+        path: "/restapis/{restApiId}/stages/{stageName}/exports/{exportType}",
+        operation: "GetExport",
+        status: 200,
+        query: &[("extensions", "extensions", Kind::Text)],
+        headers: &[("Accept", "accepts")],
+        payload: None,
+    },
     apigw!("POST", "/restapis/{restApiId}/authorizers", "CreateAuthorizer", 201),
     apigw!("GET", "/restapis/{restApiId}/authorizers", "GetAuthorizers", 200, APIGW_PAGING),
     apigw!("GET", "/restapis/{restApiId}/authorizers/{authorizerId}", "GetAuthorizer", 200),
     apigw!("PATCH", "/restapis/{restApiId}/authorizers/{authorizerId}", "UpdateAuthorizer", 200),
     apigw!("DELETE", "/restapis/{restApiId}/authorizers/{authorizerId}", "DeleteAuthorizer", 202),
     apigw!("POST", "/restapis/{restApiId}/authorizers/{authorizerId}", "TestInvokeAuthorizer", 200),
+    apigw!("PUT", "/restapis/{restApiId}/gatewayresponses/{responseType}", "PutGatewayResponse", 201),
+    apigw!("GET", "/restapis/{restApiId}/gatewayresponses/{responseType}", "GetGatewayResponse", 200),
+    apigw!("GET", "/restapis/{restApiId}/gatewayresponses", "GetGatewayResponses", 200, APIGW_PAGING),
+    apigw!("PATCH", "/restapis/{restApiId}/gatewayresponses/{responseType}", "UpdateGatewayResponse", 200),
+    apigw!("DELETE", "/restapis/{restApiId}/gatewayresponses/{responseType}", "DeleteGatewayResponse", 202),
     apigw!("POST", "/apikeys", "CreateApiKey", 201),
     apigw!(
         "GET",
@@ -376,6 +405,7 @@ pub fn parse(routes: &'static [Route], req: &HttpRequest) -> Option<Result<(&'st
         if route.method != req.method {
             continue;
         }
+        let route = if route.operation == "CreateRestApi" && query.split('&').any(|p| p == "mode=import") { &APIGW_IMPORT_REST_API } else { route };
         return Some(build_input(route, labels, query, req).map(|input| (route, input)));
     }
     if matched_path {
@@ -453,6 +483,14 @@ pub fn success(route: &Route, output: Value, request_id: &str) -> HttpResponse {
             if let Some(v) = output.get(member).and_then(Value::as_str) {
                 resp.headers.push((header.to_string(), v.to_string()));
             }
+        }
+        return resp;
+    }
+    if route.operation == "GetExport" {
+        let body = output.get("body").and_then(Value::as_str).and_then(|p| B64.decode(p).ok()).unwrap_or_default();
+        let mut resp = HttpResponse::bytes(200, output.get("contentType").and_then(Value::as_str).unwrap_or("application/json"), body, request_id);
+        if let Some(d) = output.get("contentDisposition").and_then(Value::as_str) {
+            resp.headers.push(("Content-Disposition".into(), d.to_string()));
         }
         return resp;
     }

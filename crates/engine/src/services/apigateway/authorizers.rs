@@ -33,7 +33,7 @@ fn save(cx: &mut Cx, api: &RestApi) {
     cx.journal.put_json(super::control::api_key(cx.region, &api.id), api);
 }
 
-fn check(a: &Authorizer) -> Result<(), AwsError> {
+pub(crate) fn check(a: &Authorizer) -> Result<(), AwsError> {
     if a.name.trim().is_empty() {
         return Err(bad_request("Invalid authorizer name specified"));
     }

@@ -106,6 +106,20 @@ fn endpoint_types(input: &Input) -> Result<Vec<String>, AwsError> {
     Ok(types)
 }
 
+/// A resource policy's text with API Gateway's `execute-api:/...` shorthand written out as
+/// `arn:aws:execute-api:{region}:{account}:{api}/...`.
+pub fn expand_policy(policy: &str, region: &str, account: &str, api: &str) -> String {
+    policy.replace("\"execute-api:/", &format!("\"arn:aws:execute-api:{region}:{account}:{api}/"))
+}
+
+/// A resource policy must parse as one (with a Principal).
+pub(crate) fn check_policy(policy: &str) -> Result<(), AwsError> {
+    let expanded = expand_policy(policy, "us-east-1", "123456789012", "api");
+    crate::services::iam::policy::Policy::parse(&expanded, crate::services::iam::policy::PolicyKind::Resource)
+        .map(|_| ())
+        .map_err(|e| bad_request(format!("Invalid policy document. Please check the policy syntax and ensure that Principals are valid. ({})", e.message)))
+}
+
 fn check_api_key_source(s: &str) -> Result<(), AwsError> {
     if ["HEADER", "AUTHORIZER"].contains(&s) {
         Ok(())
@@ -116,7 +130,11 @@ fn check_api_key_source(s: &str) -> Result<(), AwsError> {
 
 pub fn create_rest_api(gw: &mut ApiGateway, cx: &mut Cx, input: &Value) -> Result<Value, AwsError> {
     let input = Input(input);
-    input.refuse(&["cloneFrom", "policy"])?;
+    input.refuse(&["cloneFrom"])?;
+    let policy = input.string("policy")?.filter(|p| !p.trim().is_empty()).map(str::to_string);
+    if let Some(p) = &policy {
+        check_policy(p)?;
+    }
     let name = input.string("name")?.unwrap_or("");
     if name.trim().is_empty() {
         return Err(bad_request("Invalid REST API name specified"));
@@ -139,12 +157,14 @@ pub fn create_rest_api(gw: &mut ApiGateway, cx: &mut Cx, input: &Value) -> Resul
         api_key_source,
         endpoint_types,
         binary_media_types: input.strings("binaryMediaTypes")?,
+        policy,
         minimum_compression_size,
         disable_execute_api_endpoint: input.bool("disableExecuteApiEndpoint")?.unwrap_or(false),
         root_resource_id: new_id(cx),
         tags: input.string_map("tags")?,
         resources: BTreeMap::new(),
         authorizers: BTreeMap::new(),
+        gateway_responses: BTreeMap::new(),
         deployments: BTreeMap::new(),
         stages: BTreeMap::new(),
     };
@@ -190,6 +210,12 @@ pub fn update_rest_api(gw: &mut ApiGateway, cx: &mut Cx, input: &Value) -> Resul
                 api.api_key_source = v.to_string();
             }
             ("replace", "/disableExecuteApiEndpoint") => api.disable_execute_api_endpoint = op.bool_value()?,
+            ("replace", "/policy") => {
+                api.policy = op.value.clone().filter(|p| !p.trim().is_empty());
+                if let Some(p) = &api.policy {
+                    check_policy(p)?;
+                }
+            }
             ("replace", "/minimumCompressionSize") => {
                 api.minimum_compression_size = match op.value.as_deref() {
                     None | Some("") => None,
@@ -231,7 +257,7 @@ pub fn delete_rest_api(gw: &mut ApiGateway, cx: &mut Cx, input: &Value) -> Resul
 
 // ---- Resources -------------------------------------------------------------------------------
 
-fn check_path_part(part: &str) -> Result<(), AwsError> {
+pub(crate) fn check_path_part(part: &str) -> Result<(), AwsError> {
     let plain = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-:@$&',;=!~*()".contains(&b));
     let ok = match part.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
         Some(var) => {
@@ -437,7 +463,7 @@ fn locate<'a>(gw: &ApiGateway, cx: &Cx, input: &Input<'a>) -> Result<(RestApi, S
     Ok((api, rid.to_string()))
 }
 
-fn commit(gw: &mut ApiGateway, cx: &mut Cx, api: RestApi) -> Result<(), AwsError> {
+pub(crate) fn commit(gw: &mut ApiGateway, cx: &mut Cx, api: RestApi) -> Result<(), AwsError> {
     save_api(cx, &api);
     let id = api.id.clone();
     *gw.api_mut(cx, &id)? = api;
@@ -448,7 +474,7 @@ fn method_mut<'a>(api: &'a mut RestApi, rid: &str, method: &str) -> Result<&'a m
     api.resources.get_mut(rid).ok_or_else(resource_not_found)?.methods.get_mut(method).ok_or_else(method_not_found)
 }
 
-fn check_request_parameters(params: &BTreeMap<String, bool>) -> Result<(), AwsError> {
+pub(crate) fn check_request_parameters(params: &BTreeMap<String, bool>) -> Result<(), AwsError> {
     for k in params.keys() {
         let ok = ["method.request.path.", "method.request.querystring.", "method.request.header.", "method.request.multivaluequerystring.", "method.request.multivalueheader."]
             .iter()
@@ -462,8 +488,7 @@ fn check_request_parameters(params: &BTreeMap<String, bool>) -> Result<(), AwsEr
 
 fn check_authorization(kind: &str) -> Result<(), AwsError> {
     match kind {
-        "NONE" | "CUSTOM" | "COGNITO_USER_POOLS" => Ok(()),
-        "AWS_IAM" => Err(bad_request("authorizationType AWS_IAM (SigV4 verification) is not supported in the Gureum sandbox yet.")),
+        "NONE" | "CUSTOM" | "COGNITO_USER_POOLS" | "AWS_IAM" => Ok(()),
         other => Err(bad_request(format!("Invalid authorization type specified: {other}"))),
     }
 }
@@ -643,7 +668,7 @@ pub fn lambda_function(uri: &str) -> Option<&str> {
     (!f.is_empty()).then_some(f)
 }
 
-fn check_integration(i: &Integration) -> Result<(), AwsError> {
+pub(crate) fn check_integration(i: &Integration) -> Result<(), AwsError> {
     if !INTEGRATION_TYPES.contains(&i.kind.as_str()) {
         return Err(bad_request(format!("Invalid integration type specified. Valid options are {}", INTEGRATION_TYPES.join(","))));
     }
@@ -675,7 +700,7 @@ fn check_integration(i: &Integration) -> Result<(), AwsError> {
     }
     if let Some(c) = &i.credentials {
         if c == "arn:aws:iam::*:user/*" {
-            return Err(bad_request("Passing the caller's credentials (arn:aws:iam::*:user/*) needs AWS_IAM authorization, which the Gureum sandbox does not simulate yet."));
+            return Err(bad_request("Passing the caller's credentials (arn:aws:iam::*:user/*) is not supported in the Gureum sandbox yet: integrations run with a role."));
         }
         let role = c.strip_prefix("arn:aws:iam::").and_then(|r| r.split_once(":role/"));
         if !role.is_some_and(|(acct, name)| acct.len() == 12 && acct.bytes().all(|b| b.is_ascii_digit()) && !name.is_empty()) {
@@ -910,6 +935,8 @@ pub fn create_deployment(gw: &mut ApiGateway, cx: &mut Cx, input: &Value) -> Res
         created_date: now_s(cx),
         resources: api.resources.clone(),
         authorizers: api.authorizers.clone(),
+        gateway_responses: api.gateway_responses.clone(),
+        policy: api.policy.clone(),
     };
     let out = deployment.to_json();
     let region = cx.region.to_string();

@@ -21,9 +21,11 @@ use super::{
     mapping::{self, TemplateCache, TemplateEnv},
     model::{Authorizer, Integration, Method, Resource},
     regex::Regex,
+    responses::{self, ErrorEnv, Failure, GatewayResponse},
     service, ApiGateway,
 };
 use crate::kernel::{
+    authz::Permission,
     error::AwsError,
     runtime::{Continuation, Resumed, Step},
     service::Cx,
@@ -70,6 +72,13 @@ pub struct Routed {
     pub context: std::cell::OnceCell<Value>,
     /// `requestContext.authorizer`: a Lambda authorizer's principal and context.
     pub authorizer: Option<Value>,
+    /// The deployment's customized gateway responses (the working API's for a test call).
+    pub gateway_responses: BTreeMap<String, GatewayResponse>,
+    /// The request's headers and query, kept for gateway responses' `method.request.*`
+    /// parameters only when the API customizes one.
+    pub error_params: Option<Box<(Vec<(String, String)>, Vec<(String, String)>)>>,
+    /// `requestContext.identity`'s caller fields, for a method with AWS_IAM authorization.
+    pub identity: Option<Value>,
 }
 
 /// One step of the trace.
@@ -93,6 +102,9 @@ pub struct HttpAnswer {
     pub headers: Vec<(String, String)>,
     pub body: String,
     pub is_base64: bool,
+    /// An error the gateway answers itself: its gateway response is applied when the answer is
+    /// finished (status, headers and body above are then replaced).
+    pub failure: Option<Failure>,
 }
 
 /// What a suspended invocation needs when Lambda answers.
@@ -225,19 +237,59 @@ fn walk<'a>(node: &'a Resource, children: &BTreeMap<&str, Vec<&'a Resource>>, se
     None
 }
 
-fn missing_token(request_id: &str) -> HttpAnswer {
-    let mut a = error_answer(403, "Missing Authentication Token", request_id);
-    a.headers.push(("x-amzn-ErrorType".into(), "MissingAuthenticationTokenException".into()));
-    a
+fn missing_token() -> HttpAnswer {
+    error_answer("MISSING_AUTHENTICATION_TOKEN", 403, "Missing Authentication Token")
 }
 
-fn error_answer(status: u16, message: &str, request_id: &str) -> HttpAnswer {
-    HttpAnswer {
-        status,
-        headers: vec![("Content-Type".into(), "application/json".into()), ("x-amzn-RequestId".into(), request_id.into())],
-        body: json!({ "message": message }).to_string(),
-        is_base64: false,
-    }
+/// An error the gateway answers itself, through the gateway response of `response_type`.
+fn error_answer(response_type: &'static str, status: u16, message: &str) -> HttpAnswer {
+    failed(Failure::new(response_type, status, message))
+}
+
+fn failed(f: Failure) -> HttpAnswer {
+    HttpAnswer { status: f.status, headers: Vec::new(), body: String::new(), is_base64: false, failure: Some(f) }
+}
+
+/// The 500 of a configuration error (no integration, a failing template, no integration
+/// response for the answer, a Lambda that refused the call).
+fn config_error() -> HttpAnswer {
+    error_answer("API_CONFIGURATION_ERROR", 500, "Internal server error")
+}
+
+/// The answer to a request that reached no method: the default gateway response, or the
+/// deployment's customized one, with what `$context` knows before routing.
+#[allow(clippy::too_many_arguments)]
+fn unrouted(
+    responses: &BTreeMap<String, GatewayResponse>,
+    stage_variables: &BTreeMap<String, String>,
+    cx: &Cx,
+    call: &HttpCall,
+    api_id: &str,
+    stage: &str,
+    request_id: &str,
+    answer: HttpAnswer,
+    trace: &[TraceStep],
+) -> Value {
+    let mut trace = trace.to_vec();
+    let answer = match answer.failure {
+        None => answer,
+        Some(f) => {
+            let context = || {
+                json!({
+                    "requestId": request_id, "extendedRequestId": request_id, "apiId": api_id, "stage": stage, "httpMethod": call.http_method,
+                    "path": format!("/{stage}{}", call.path), "accountId": cx.account.id, "domainName": domain(cx, api_id), "domainPrefix": api_id,
+                    "protocol": "HTTP/1.1", "identity": { "sourceIp": call.source_ip, "userAgent": header(&call.headers, "user-agent") }
+                })
+            };
+            let env = ErrorEnv { headers: &call.headers, query: &call.query, path: &[], stage_variables, context: &context, now_ms: cx.now_ms };
+            let (status, headers, body, note) = responses::render(responses, &f, request_id, &env);
+            if let Some(n) = note {
+                trace.push(TraceStep { step: "Gateway response", message: n, latency_us: 0 });
+            }
+            HttpAnswer { status, headers, body, is_base64: false, failure: None }
+        }
+    };
+    answer_json(&answer, &trace)
 }
 
 /// `25/Nov/2026:12:00:00 +0000`, the `requestContext.requestTime` format.
@@ -276,6 +328,9 @@ fn domain(cx: &Cx, api_id: &str) -> String {
 /// The `requestContext` of the proxy event (and `$context` of templates).
 fn request_context(cx: &Cx, call: &HttpCall, r: &Routed) -> Value {
     let mut v = request_context_base(cx, call, r);
+    if let (Some(Value::Object(id)), Some(Value::Object(target))) = (&r.identity, v.get_mut("identity")) {
+        target.extend(id.iter().map(|(k, v)| (k.clone(), v.clone())));
+    }
     if let (Some(a), Value::Object(m)) = (&r.authorizer, &mut v) {
         m.insert("authorizer".into(), a.clone());
     }
@@ -351,21 +406,58 @@ pub fn invoke(gw: &mut ApiGateway, cx: &mut Cx, input: &Value) -> Result<Step, A
     let stage_name = input.string("stage")?.unwrap_or("").to_string();
     let call = read_call(&input)?;
     let request_id = cx.rng.uuid();
+    let (none, vars) = (BTreeMap::new(), BTreeMap::new());
+    let early = |(responses, vars): (&BTreeMap<String, GatewayResponse>, &BTreeMap<String, String>), answer: HttpAnswer, why: &str| {
+        Ok(Step::Done(unrouted(responses, vars, cx, &call, &api_id, &stage_name, &request_id, answer, &[unmatched_step(why)])))
+    };
     let Some(api) = gw.regions.get(cx.region).and_then(|r| r.get(&api_id)) else {
-        return Ok(Step::Done(answer_json(&missing_token(&request_id), &[unmatched_step("no REST API has this id in this region")])));
+        return early((&none, &vars), missing_token(), "no REST API has this id in this region");
     };
     if api.disable_execute_api_endpoint {
-        return Ok(Step::Done(answer_json(&error_answer(403, "Forbidden", &request_id), &[unmatched_step("the default execute-api endpoint is disabled for this API")])));
+        return early((&none, &vars), error_answer("DEFAULT_4XX", 403, "Forbidden"), "the default execute-api endpoint is disabled for this API");
     }
     let Some(stage) = api.stages.get(&stage_name) else {
-        return Ok(Step::Done(answer_json(&missing_token(&request_id), &[unmatched_step(&format!("the API has no stage '{stage_name}'"))])));
+        return early((&none, &vars), missing_token(), &format!("the API has no stage '{stage_name}'"));
     };
     let Some(deployment) = api.deployments.get(&stage.deployment_id) else {
-        return Ok(Step::Done(answer_json(&missing_token(&request_id), &[unmatched_step("the stage's deployment is gone")])));
+        return early((&none, &vars), missing_token(), "the stage's deployment is gone");
     };
     let Some((resource, method, params)) = route(&deployment.resources, &api.root_resource_id, &call.path, &call.http_method) else {
-        return Ok(Step::Done(answer_json(&missing_token(&request_id), &[unmatched_step(&format!("no resource and method match {} {}", call.http_method, call.path))])));
+        return early((&deployment.gateway_responses, &stage.variables), missing_token(), &format!("no resource and method match {} {}", call.http_method, call.path));
     };
+    // AWS_IAM: the kernel has checked the signature and execute-api:Invoke (see
+    // `iam_permissions`); an unsigned request is refused here.
+    let identity = if method.authorization_type == "AWS_IAM" {
+        let key = input.string("accessKey")?.filter(|k| !k.is_empty());
+        match (cx.caller, key) {
+            (Some(p), _) => Some(json!({ "accessKey": key, "accountId": p.account, "caller": p.user_id, "user": p.user_id, "userArn": p.arn })),
+            // The sandbox's test keys sign as the account's root user.
+            (None, Some(k)) => Some(
+                json!({ "accessKey": k, "accountId": cx.account.id, "caller": cx.account.id, "user": cx.account.id, "userArn": format!("arn:aws:iam::{}:root", cx.account.id) }),
+            ),
+            (None, None) => {
+                return early(
+                    (&deployment.gateway_responses, &stage.variables),
+                    missing_token(),
+                    "the method has AWS_IAM authorization and the request is not signed (SigV4, service execute-api)",
+                )
+            }
+        }
+    } else {
+        None
+    };
+    // A resource policy on a method without AWS_IAM: the caller is anonymous (its source IP the
+    // one context key it brings); an AWS_IAM method's policy is the kernel's to combine.
+    if let (false, Some(policy)) = (method.authorization_type == "AWS_IAM", &deployment.policy) {
+        let arn = format!("arn:aws:execute-api:{}:{}:{api_id}/{stage_name}/{}{}", cx.region, cx.account.id, call.http_method, call.path);
+        if let Some(why) = anonymous_denied(policy, cx, &api_id, &arn, &call.source_ip) {
+            let message = format!("User: anonymous is not authorized to perform: execute-api:Invoke on resource: {arn}{why}");
+            let trace =
+                [TraceStep { step: "Method request", message: format!("The API's resource policy does not allow the anonymous caller: {message}"), latency_us: METHOD_REQUEST_US }];
+            let answer = error_answer("ACCESS_DENIED", 403, &message);
+            return Ok(Step::Done(unrouted(&deployment.gateway_responses, &stage.variables, cx, &call, &api_id, &stage_name, &request_id, answer, &trace)));
+        }
+    }
     let key_source = api.api_key_source.clone();
     let authorizer = match routed_authorizer(method) {
         Some(id) => match deployment.authorizers.get(id) {
@@ -380,7 +472,17 @@ pub fn invoke(gw: &mut ApiGateway, cx: &mut Cx, input: &Value) -> Result<Step, A
                     0,
                     TraceStep { step: "Method request", message: format!("HTTP Method: {}, Resource Path: {}", call.http_method, resource.path), latency_us: METHOD_REQUEST_US },
                 );
-                return Ok(Step::Done(answer_json(&gateway_error(GatewayError::AuthorizerConfiguration, &request_id), &trace)));
+                return Ok(Step::Done(unrouted(
+                    &deployment.gateway_responses,
+                    &stage.variables,
+                    cx,
+                    &call,
+                    &api_id,
+                    &stage_name,
+                    &request_id,
+                    gateway_error(GatewayError::AuthorizerConfiguration),
+                    &trace,
+                )));
             }
         },
         None => None,
@@ -398,10 +500,53 @@ pub fn invoke(gw: &mut ApiGateway, cx: &mut Cx, input: &Value) -> Result<Step, A
         test: false,
         context: std::cell::OnceCell::new(),
         authorizer: None,
+        gateway_responses: deployment.gateway_responses.clone(),
+        error_params: (!deployment.gateway_responses.is_empty()).then(|| Box::new((call.headers.clone(), call.query.clone()))),
+        identity,
     };
     match authorizer {
         Some(a) => authorize(gw, cx, call, routed, a, key_source),
         None => after_authorization(gw, cx, call, routed, Vec::new(), None, &key_source),
+    }
+}
+
+/// The permission execute-api's Invoke needs: `execute-api:Invoke` on the method's ARN
+/// (`arn:aws:execute-api:{region}:{account}:{api}/{stage}/{METHOD}/{path}`) when the method the
+/// request reaches has AWS_IAM authorization; none otherwise.
+pub fn iam_permissions(gw: &ApiGateway, input: &Value, region: &str, account: &str) -> Vec<Permission> {
+    let input = Input(input);
+    let Ok(call) = read_call(&input) else { return Vec::new() };
+    let api_id = input.string("restApiId").ok().flatten().unwrap_or("");
+    let stage = input.string("stage").ok().flatten().unwrap_or("");
+    let Some(api) = gw.regions.get(region).and_then(|r| r.get(api_id)) else { return Vec::new() };
+    let Some(deployment) = api.stages.get(stage).and_then(|s| api.deployments.get(&s.deployment_id)) else { return Vec::new() };
+    match route(&deployment.resources, &api.root_resource_id, &call.path, &call.http_method) {
+        Some((_, m, _)) if m.authorization_type == "AWS_IAM" => {
+            vec![Permission::new("execute-api:Invoke", format!("arn:aws:execute-api:{region}:{account}:{api_id}/{stage}/{}{}", call.http_method, call.path))]
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// Why an anonymous caller is refused by the API's resource policy: None when the policy allows
+/// it, else the message's ending (` with an explicit deny`, or nothing).
+fn anonymous_denied(policy: &str, cx: &Cx, api_id: &str, arn: &str, source_ip: &str) -> Option<&'static str> {
+    use crate::services::iam::{
+        eval::{self, Applied, Caller, Decision, PolicyRole, RequestContext},
+        policy::{Policy, PolicyKind, PrincipalKind},
+    };
+    let expanded = super::control::expand_policy(policy, cx.region, &cx.account.id, api_id);
+    let Ok(parsed) = Policy::parse(&expanded, PolicyKind::Resource) else { return Some("") };
+    let mut ctx = RequestContext::new("execute-api:Invoke", arn);
+    ctx.caller = Some(Caller { arn: "anonymous".into(), kind: PrincipalKind::Aws, account: String::new(), role_arn: None });
+    ctx.set("aws:SourceIp", vec![source_ip.to_string()]);
+    ctx.set("aws:CurrentTime", vec![crate::services::iam::date(cx.now_ms)]);
+    ctx.set("aws:EpochTime", vec![(cx.now_ms / 1000).to_string()]);
+    ctx.set("aws:SecureTransport", vec!["true".into()]);
+    match eval::evaluate(&[Applied { policy: &parsed, role: PolicyRole::Resource, index: 0 }], &ctx).decision {
+        Decision::Allowed => None,
+        Decision::ExplicitDeny => Some(" with an explicit deny"),
+        Decision::ImplicitDeny => Some(""),
     }
 }
 
@@ -429,9 +574,13 @@ fn after_authorization(
         match super::usage::admit(gw, cx, &routed.api_id, &stage, value.as_deref()) {
             Ok(note) => pre.push(TraceStep { step: "API key", message: note, latency_us: 0 }),
             Err((status, message, why)) => {
-                let answer = error_answer(status, message, &routed.request_id);
+                let kind = match (status, message) {
+                    (429, "Limit Exceeded") => "QUOTA_EXCEEDED",
+                    (429, _) => "THROTTLED",
+                    _ => "INVALID_API_KEY",
+                };
                 pre.push(TraceStep { step: "API key", message: why, latency_us: METHOD_REQUEST_US });
-                return Ok(Step::Done(answer_json(&answer, &pre)));
+                return Ok(Step::Done(finish(&routed, error_answer(kind, status, message), pre)));
             }
         }
     }
@@ -447,18 +596,14 @@ pub enum GatewayError {
     AuthorizerConfiguration,
 }
 
-pub fn gateway_error(kind: GatewayError, request_id: &str) -> HttpAnswer {
-    let (status, body, error_type) = match kind {
-        GatewayError::Unauthorized => (401, json!({ "message": "Unauthorized" }), "UnauthorizedException"),
-        GatewayError::AccessDeniedExplicit => (403, json!({ "message": "User is not authorized to access this resource with an explicit deny" }), "AccessDeniedException"),
-        GatewayError::AccessDeniedImplicit => (403, json!({ "message": "User is not authorized to access this resource" }), "AccessDeniedException"),
-        GatewayError::AuthorizerConfiguration => (500, json!({ "message": null }), "AuthorizerConfigurationException"),
-    };
-    HttpAnswer {
-        status,
-        headers: vec![("Content-Type".into(), "application/json".into()), ("x-amzn-RequestId".into(), request_id.into()), ("x-amzn-ErrorType".into(), error_type.into())],
-        body: body.to_string(),
-        is_base64: false,
+pub fn gateway_error(kind: GatewayError) -> HttpAnswer {
+    match kind {
+        GatewayError::Unauthorized => error_answer("UNAUTHORIZED", 401, "Unauthorized"),
+        GatewayError::AccessDeniedExplicit => error_answer("ACCESS_DENIED", 403, "User is not authorized to access this resource with an explicit deny"),
+        GatewayError::AccessDeniedImplicit => error_answer("ACCESS_DENIED", 403, "User is not authorized to access this resource"),
+        GatewayError::AuthorizerConfiguration => {
+            failed(Failure { response_type: "AUTHORIZER_CONFIGURATION_ERROR", status: 500, message: None, error_type: "AuthorizerConfigurationException" })
+        }
     }
 }
 
@@ -487,7 +632,7 @@ fn authorize(gw: &mut ApiGateway, cx: &mut Cx, call: HttpCall, routed: Routed, a
     let values = authorizers::identity_values(&sources, &call.headers, &call.query, &routed.stage_variables, &lookup);
     let unauthorized = |mut trace: Vec<TraceStep>, why: String| {
         trace.push(TraceStep { step: "Authorizer", message: why, latency_us: 0 });
-        Ok(Step::Done(finish(&routed, gateway_error(GatewayError::Unauthorized, &routed.request_id), trace)))
+        Ok(Step::Done(finish(&routed, gateway_error(GatewayError::Unauthorized), trace)))
     };
     let values = match (values, a.kind.as_str()) {
         (Some(v), _) => v,
@@ -522,7 +667,7 @@ fn authorize(gw: &mut ApiGateway, cx: &mut Cx, call: HttpCall, routed: Routed, a
     }
     let Some(function) = lambda_function(a.authorizer_uri.as_deref().unwrap_or("")).map(str::to_string) else {
         trace.push(TraceStep { step: "Authorizer", message: "Execution failed due to configuration error: Invalid authorizer URI".into(), latency_us: 0 });
-        return Ok(Step::Done(finish(&routed, gateway_error(GatewayError::AuthorizerConfiguration, &routed.request_id), trace)));
+        return Ok(Step::Done(finish(&routed, gateway_error(GatewayError::AuthorizerConfiguration), trace)));
     };
     let event = if a.kind == "TOKEN" {
         json!({ "type": "TOKEN", "authorizationToken": values.first().cloned().unwrap_or_default(), "methodArn": arn })
@@ -571,7 +716,7 @@ fn apply_grant(
                 latency_us: 0,
             });
             let kind = if explicit { GatewayError::AccessDeniedExplicit } else { GatewayError::AccessDeniedImplicit };
-            Ok(Step::Done(finish(&routed, gateway_error(kind, &routed.request_id), trace)))
+            Ok(Step::Done(finish(&routed, gateway_error(kind), trace)))
         }
     }
 }
@@ -595,7 +740,7 @@ fn cognito_verified(
         Ok(v) => v.get("Claims").and_then(Value::as_object).cloned().unwrap_or_default(),
         Err(e) => {
             trace.push(TraceStep { step: "Authorizer", message: format!("Unauthorized request: {}", e.message), latency_us: 0 });
-            return Ok(Step::Done(finish(&routed, gateway_error(GatewayError::Unauthorized, &routed.request_id), trace)));
+            return Ok(Step::Done(finish(&routed, gateway_error(GatewayError::Unauthorized), trace)));
         }
     };
     let issuer = claims.get("iss").and_then(Value::as_str).unwrap_or_default();
@@ -605,7 +750,7 @@ fn cognito_verified(
             message: format!("Unauthorized request: the token was issued by {issuer}, not by a pool this authorizer names"),
             latency_us: 0,
         });
-        return Ok(Step::Done(finish(&routed, gateway_error(GatewayError::Unauthorized, &routed.request_id), trace)));
+        return Ok(Step::Done(finish(&routed, gateway_error(GatewayError::Unauthorized), trace)));
     }
     let text = |v: &Value| match v {
         Value::String(s) => s.clone(),
@@ -636,7 +781,7 @@ fn authorizer_answered(
 ) -> Result<Step, AwsError> {
     let config_error = |mut trace: Vec<TraceStep>, why: String| {
         trace.push(TraceStep { step: "Authorizer", message: format!("Execution failed due to configuration error: {why}"), latency_us: 0 });
-        Ok(Step::Done(finish(&routed, gateway_error(GatewayError::AuthorizerConfiguration, &routed.request_id), trace)))
+        Ok(Step::Done(finish(&routed, gateway_error(GatewayError::AuthorizerConfiguration), trace)))
     };
     let out = match answer {
         Ok(out) => out,
@@ -648,7 +793,7 @@ fn authorizer_answered(
         let message = serde_json::from_str::<Value>(&payload).ok().and_then(|v| v.get("errorMessage").and_then(Value::as_str).map(str::to_string)).unwrap_or_default();
         if message == "Unauthorized" {
             trace.push(TraceStep { step: "Authorizer", message: "The authorizer answered Unauthorized".into(), latency_us: 0 });
-            return Ok(Step::Done(finish(&routed, gateway_error(GatewayError::Unauthorized, &routed.request_id), trace)));
+            return Ok(Step::Done(finish(&routed, gateway_error(GatewayError::Unauthorized), trace)));
         }
         return config_error(trace, format!("the authorizer function failed: {payload}"));
     }
@@ -718,6 +863,9 @@ pub fn test_invoke_method(gw: &mut ApiGateway, cx: &mut Cx, input: &Value) -> Re
         test: true,
         context: std::cell::OnceCell::new(),
         authorizer: None,
+        error_params: (!api.gateway_responses.is_empty()).then(|| Box::new((call.headers.clone(), call.query.clone()))),
+        gateway_responses: api.gateway_responses.clone(),
+        identity: None,
     };
     // A test invocation skips API key checks, as AWS's does.
     start(&gw.templates, cx, call, routed, Vec::new())
@@ -740,7 +888,7 @@ fn start(templates: &TemplateCache, cx: &mut Cx, call: HttpCall, routed: Routed,
     }];
     let Some(integration) = routed.method.integration.clone() else {
         trace.push(TraceStep { step: "Endpoint request", message: "Execution failed due to configuration error: No integration defined for method".into(), latency_us: 0 });
-        return Ok(Step::Done(finish(&routed, error_answer(500, "Internal server error", &routed.request_id), trace)));
+        return Ok(Step::Done(finish(&routed, config_error(), trace)));
     };
     trace.extend(pre);
     if let (Some(role), true) = (&integration.credentials, lambda_function(integration.uri.as_deref().unwrap_or("")).is_some()) {
@@ -755,7 +903,7 @@ fn start(templates: &TemplateCache, cx: &mut Cx, call: HttpCall, routed: Routed,
         "AWS_PROXY" => {
             let Some(function) = lambda_function(integration.uri.as_deref().unwrap_or("")).map(str::to_string) else {
                 trace.push(TraceStep { step: "Endpoint request", message: "Execution failed due to configuration error: Invalid Lambda function URI".into(), latency_us: 0 });
-                return Ok(Step::Done(finish(&routed, error_answer(500, "Internal server error", &routed.request_id), trace)));
+                return Ok(Step::Done(finish(&routed, config_error(), trace)));
             };
             let event = proxy_event(cx, &call, &routed);
             let text = event.to_string();
@@ -792,7 +940,7 @@ fn start(templates: &TemplateCache, cx: &mut Cx, call: HttpCall, routed: Routed,
                 ),
                 latency_us: 0,
             });
-            Ok(Step::Done(finish(&routed, error_answer(500, "Internal server error", &routed.request_id), trace)))
+            Ok(Step::Done(finish(&routed, config_error(), trace)))
         }
     }
 }
@@ -825,7 +973,7 @@ fn request_body(templates: &TemplateCache, cx: &Cx, call: &HttpCall, routed: &Ro
                 }
                 Err(e) => {
                     trace.push(TraceStep { step: "Request mapping", message: format!("Execution failed due to configuration error: {e}"), latency_us: MAPPING_US });
-                    Err(error_answer(500, "Internal server error", &routed.request_id))
+                    Err(config_error())
                 }
             }
         }
@@ -840,7 +988,7 @@ fn request_body(templates: &TemplateCache, cx: &Cx, call: &HttpCall, routed: &Ro
                 Ok(body)
             } else {
                 trace.push(TraceStep { step: "Request mapping", message: "Request content type does not match a template and passthrough is not allowed.".into(), latency_us: 0 });
-                Err(error_answer(415, "Unsupported Media Type", &routed.request_id))
+                Err(error_answer("UNSUPPORTED_MEDIA_TYPE", 415, "Unsupported Media Type"))
             }
         }
     }
@@ -863,7 +1011,7 @@ fn mock(templates: &TemplateCache, cx: &mut Cx, call: &HttpCall, routed: &Routed
             message: format!("Execution failed due to configuration error: the MOCK request template must produce {{\"statusCode\": <code>}}, got: {body}"),
             latency_us: 0,
         });
-        return finish(routed, error_answer(500, "Internal server error", &routed.request_id), trace);
+        return finish(routed, config_error(), trace);
     };
     trace.push(TraceStep { step: "Endpoint response", message: format!("MOCK integration answered status {status}"), latency_us: 0 });
     integration_response(templates, cx, call, routed, integration, &status.to_string(), "", trace)
@@ -896,10 +1044,22 @@ fn integration_response(
             ),
             latency_us: 0,
         });
-        return finish(routed, error_answer(500, "Internal server error", &routed.request_id), trace);
+        return finish(routed, config_error(), trace);
     };
     let mut status: u16 = chosen.status_code.parse().unwrap_or(500);
     let mut headers = vec![("Content-Type".to_string(), "application/json".to_string())];
+    // The template for the Accept header, else application/json's, else the first (AWS's order);
+    // the method response's content type is the template's.
+    let accept = header(&call.headers, "accept").filter(|a| !a.contains('*') && !a.contains(','));
+    let template = accept
+        .and_then(|a| mapping::select(&chosen.response_templates, Some(a)))
+        .or_else(|| mapping::select(&chosen.response_templates, Some("application/json")))
+        .or_else(|| chosen.response_templates.iter().next().map(|(k, v)| (k.as_str(), v.as_str())));
+    if let Some((ct, _)) = template {
+        if !ct.eq_ignore_ascii_case("application/json") {
+            headers[0].1 = ct.to_string(); // before the response parameters, which may set it
+        }
+    }
     for (target, source) in &chosen.response_parameters {
         let Some(name) = target.strip_prefix("method.response.header.") else { continue };
         // Static values ('text') and stage variables; other sources need the integration's headers.
@@ -922,7 +1082,7 @@ fn integration_response(
             }),
         }
     }
-    let body = match mapping::select(&chosen.response_templates, Some("application/json")) {
+    let body = match template {
         Some((_, template)) => {
             let context = routed.context.get_or_init(|| request_context(cx, call, routed));
             let vars: Map<String, Value> = routed.stage_variables.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
@@ -941,7 +1101,7 @@ fn integration_response(
                 }
                 Err(e) => {
                     trace.push(TraceStep { step: "Response mapping", message: format!("Execution failed due to configuration error: {e}"), latency_us: MAPPING_US });
-                    return finish(routed, error_answer(500, "Internal server error", &routed.request_id), trace);
+                    return finish(routed, config_error(), trace);
                 }
             }
         }
@@ -949,7 +1109,7 @@ fn integration_response(
     };
     headers.push(("x-amzn-RequestId".into(), routed.request_id.clone()));
     trace.push(TraceStep { step: "Method response", message: format!("Method completed with status: {status}; body: {body}"), latency_us: METHOD_RESPONSE_US });
-    finish(routed, HttpAnswer { status, headers, body, is_base64: false }, trace)
+    finish(routed, HttpAnswer { status, headers, body, is_base64: false, failure: None }, trace)
 }
 
 /// Lambda's answer, for a suspended invocation.
@@ -979,7 +1139,7 @@ pub fn resume(gw: &mut ApiGateway, cx: &mut Cx, then: Continuation, result: Resu
                 message: format!("Execution failed due to configuration error: Lambda answered {}: {}", e.kind, e.message),
                 latency_us: 0,
             });
-            finish(&routed, error_answer(500, "Internal server error", &routed.request_id), trace)
+            finish(&routed, config_error(), trace)
         }
         Ok(out) => {
             let payload = out.get("Payload").and_then(Value::as_str).and_then(|p| B64.decode(p).ok()).unwrap_or_default();
@@ -994,7 +1154,7 @@ pub fn resume(gw: &mut ApiGateway, cx: &mut Cx, then: Continuation, result: Resu
             match (proxy, function_error) {
                 (true, Some(_)) => {
                     trace.push(TraceStep { step: "Method response", message: "Lambda execution failed with status 200 due to customer function error".into(), latency_us: 0 });
-                    finish(routed_ref, error_answer(502, "Internal server error", &routed.request_id), trace)
+                    finish(routed_ref, error_answer("DEFAULT_5XX", 502, "Internal server error"), trace)
                 }
                 (true, None) => proxy_response(routed_ref, &payload, trace),
                 (false, Some(_)) => {
@@ -1035,7 +1195,7 @@ fn unreachable_integration() -> Integration {
 fn proxy_response(routed: &Routed, payload: &str, mut trace: Vec<TraceStep>) -> Value {
     let malformed = |mut trace: Vec<TraceStep>, why: &str| {
         trace.push(TraceStep { step: "Method response", message: format!("Execution failed due to configuration error: Malformed Lambda proxy response ({why})"), latency_us: 0 });
-        finish(routed, error_answer(502, "Internal server error", &routed.request_id), trace)
+        finish(routed, error_answer("DEFAULT_5XX", 502, "Internal server error"), trace)
     };
     let Ok(Value::Object(answer)) = serde_json::from_str::<Value>(payload) else {
         return malformed(trace, "not a JSON object");
@@ -1096,11 +1256,29 @@ fn proxy_response(routed: &Routed, payload: &str, mut trace: Vec<TraceStep>) -> 
     }
     headers.push(("x-amzn-RequestId".into(), routed.request_id.clone()));
     trace.push(TraceStep { step: "Method response", message: format!("Method completed with status: {status}"), latency_us: METHOD_RESPONSE_US });
-    finish(routed, HttpAnswer { status, headers, body, is_base64 }, trace)
+    finish(routed, HttpAnswer { status, headers, body, is_base64, failure: None }, trace)
 }
 
 /// The answer of Invoke (or TestInvokeMethod, whose shape is AWS's).
-fn finish(routed: &Routed, answer: HttpAnswer, trace: Vec<TraceStep>) -> Value {
+fn finish(routed: &Routed, answer: HttpAnswer, mut trace: Vec<TraceStep>) -> Value {
+    let answer = match answer.failure {
+        None => answer,
+        Some(f) => {
+            let context = || {
+                routed.context.get().cloned().unwrap_or_else(|| {
+                    json!({ "requestId": routed.request_id, "extendedRequestId": routed.request_id, "apiId": routed.api_id, "resourceId": routed.resource_id,
+                            "resourcePath": routed.resource_path, "stage": routed.stage.as_deref().unwrap_or("test-invoke-stage"), "authorizer": routed.authorizer })
+                })
+            };
+            let (headers, query) = routed.error_params.as_deref().map(|(h, q)| (h.as_slice(), q.as_slice())).unwrap_or((&[], &[]));
+            let env = ErrorEnv { headers, query, path: &routed.path_params, stage_variables: &routed.stage_variables, context: &context, now_ms: routed.now_ms };
+            let (status, headers, body, note) = responses::render(&routed.gateway_responses, &f, &routed.request_id, &env);
+            if let Some(n) = note {
+                trace.push(TraceStep { step: "Gateway response", message: n, latency_us: 0 });
+            }
+            HttpAnswer { status, headers, body, is_base64: false, failure: None }
+        }
+    };
     if routed.test {
         let latency_us: u64 = trace.iter().map(|t| t.latency_us).sum();
         let mut log = format!("Execution log for request {}\n", routed.request_id);
@@ -1140,7 +1318,7 @@ fn aws_service(templates: &TemplateCache, cx: &mut Cx, call: HttpCall, routed: R
         Ok(t) => t,
         Err(why) => {
             trace.push(TraceStep { step: "Endpoint request", message: format!("Execution failed due to configuration error: {why} ({uri})"), latency_us: 0 });
-            return Ok(Step::Done(finish(&routed, error_answer(500, "Internal server error", &routed.request_id), trace)));
+            return Ok(Step::Done(finish(&routed, config_error(), trace)));
         }
     };
     let body = match request_body(templates, cx, &call, &routed, integration, &mut trace) {
@@ -1230,7 +1408,7 @@ fn credentials_checked(
     };
     if let Some(why) = why {
         trace.push(TraceStep { step: "Endpoint request", message: why, latency_us: 0 });
-        return Ok(Step::Done(finish(&routed, error_answer(500, "Internal server error", &routed.request_id), trace)));
+        return Ok(Step::Done(finish(&routed, config_error(), trace)));
     }
     trace.push(TraceStep { step: "Endpoint request", message: format!("The role {role} allows {}", service::iam_action(&target, &request)), latency_us: 0 });
     let r = request.clone();
@@ -1255,13 +1433,13 @@ fn service_answered(
                 message: format!("Execution failed: the service '{}' is not available in this sandbox ({})", request.service, e.message),
                 latency_us: 0,
             });
-            return finish(routed, error_answer(500, "Internal server error", &routed.request_id), trace);
+            return finish(routed, config_error(), trace);
         }
     }
     let (status, body, _content_type) = service::answer(target, request, &answer, &routed.request_id);
     trace.push(TraceStep { step: "Endpoint response", message: format!("{} {} answered status {status}: {body}", request.service, request.operation), latency_us: 0 });
     let Some(integration) = routed.method.integration.clone() else {
-        return finish(routed, error_answer(500, "Internal server error", &routed.request_id), trace);
+        return finish(routed, config_error(), trace);
     };
     integration_response(templates, cx, call, routed, &integration, &status.to_string(), &body, trace)
 }
@@ -1312,6 +1490,9 @@ pub fn test_invoke_authorizer(gw: &mut ApiGateway, cx: &mut Cx, input: &Value) -
         test: true,
         context: std::cell::OnceCell::new(),
         authorizer: None,
+        gateway_responses: BTreeMap::new(),
+        error_params: None,
+        identity: None,
     };
     if a.kind == "COGNITO_USER_POOLS" {
         return Err(bad_request("TestInvokeAuthorizer of COGNITO_USER_POOLS authorizers is not supported in the Gureum sandbox yet: call the method with an ID token instead."));

@@ -17,8 +17,10 @@ pub mod errors;
 pub mod invoke;
 pub mod mapping;
 pub mod model;
+pub mod openapi;
 pub mod patch;
 pub mod regex;
+pub mod responses;
 pub mod service;
 pub mod usage;
 
@@ -105,6 +107,14 @@ impl Service for ApiGateway {
             "GetAuthorizers" => authorizers::get_authorizers(self, cx, input),
             "UpdateAuthorizer" => authorizers::update_authorizer(self, cx, input),
             "DeleteAuthorizer" => authorizers::delete_authorizer(self, cx, input),
+            "ImportRestApi" => openapi::import_rest_api(self, cx, input),
+            "PutRestApi" => openapi::put_rest_api(self, cx, input),
+            "GetExport" => openapi::get_export(self, cx, input),
+            "PutGatewayResponse" => responses::put_gateway_response(self, cx, input),
+            "GetGatewayResponse" => responses::get_gateway_response(self, cx, input),
+            "GetGatewayResponses" => responses::get_gateway_responses(self, cx, input),
+            "UpdateGatewayResponse" => responses::update_gateway_response(self, cx, input),
+            "DeleteGatewayResponse" => responses::delete_gateway_response(self, cx, input),
             "CreateApiKey" => usage::create_api_key(self, cx, input),
             "GetApiKey" => usage::get_api_key(self, cx, input),
             "GetApiKeys" => usage::get_api_keys(self, cx, input),
@@ -118,6 +128,30 @@ impl Service for ApiGateway {
             "DeleteUsagePlanKey" => usage::delete_usage_plan_key(self, cx, input),
             _ => Err(AwsError::unknown_operation(format!("Gureum does not implement the API Gateway operation {operation} yet."))),
         }
+    }
+
+    /// execute-api's Invoke needs `execute-api:Invoke` on the method's ARN when the method it
+    /// reaches has AWS_IAM authorization, nothing otherwise; the control plane's operations
+    /// their `apigateway:` permissions.
+    fn permissions(&self, operation: &str, input: &Value, region: &str, account: &str) -> Option<Vec<crate::kernel::authz::Permission>> {
+        if operation == "Invoke" {
+            return Some(invoke::iam_permissions(self, input, region, account));
+        }
+        crate::services::authz::permissions(self.name(), operation, input, region, account)
+    }
+
+    /// The resource policy of an execute-api ARN
+    /// (`arn:aws:execute-api:{region}:{account}:{api}/{stage}/...`): the policy deployed to that
+    /// stage, its `execute-api:/` shorthand written out.
+    fn resource_policy(&self, region: &str, resource_arn: &str) -> Option<String> {
+        let rest = resource_arn.strip_prefix("arn:aws:execute-api:")?;
+        let mut parts = rest.splitn(3, ':');
+        let (_, account, path) = (parts.next()?, parts.next()?, parts.next()?);
+        let mut segs = path.splitn(3, '/');
+        let (api_id, stage) = (segs.next()?, segs.next()?);
+        let api = self.regions.get(region)?.get(api_id)?;
+        let policy = api.deployments.get(&api.stages.get(stage)?.deployment_id)?.policy.as_deref()?;
+        Some(control::expand_policy(policy, region, account, api_id))
     }
 
     fn call_step(&mut self, cx: &mut Cx, operation: &str, input: &Value) -> Result<Step, AwsError> {

@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
+pub use super::responses::GatewayResponse;
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RestApi {
@@ -33,6 +35,12 @@ pub struct RestApi {
     /// Authorizers by id (deployments snapshot them with the resources).
     #[serde(default)]
     pub authorizers: BTreeMap<String, Authorizer>,
+    /// The resource policy (JSON text, `execute-api:/` shorthand kept as written).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<String>,
+    /// Customized gateway responses by response type (deployments snapshot them).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub gateway_responses: BTreeMap<String, GatewayResponse>,
     /// Deployments and stages live in their own records.
     #[serde(skip)]
     pub deployments: BTreeMap<String, Deployment>,
@@ -137,6 +145,11 @@ pub struct Deployment {
     pub resources: BTreeMap<String, Resource>,
     #[serde(default)]
     pub authorizers: BTreeMap<String, Authorizer>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub gateway_responses: BTreeMap<String, GatewayResponse>,
+    /// The API's resource policy when deployed (a change needs a redeploy, as on AWS).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<String>,
 }
 
 /// A Lambda (TOKEN or REQUEST) or Cognito user pool authorizer.
@@ -211,6 +224,9 @@ impl RestApi {
         o.insert("endpointConfiguration".into(), json!({ "types": self.endpoint_types }));
         o.insert("disableExecuteApiEndpoint".into(), json!(self.disable_execute_api_endpoint));
         o.insert("rootResourceId".into(), json!(self.root_resource_id));
+        if let Some(p) = &self.policy {
+            o.insert("policy".into(), json!(p));
+        }
         if !self.tags.is_empty() {
             o.insert("tags".into(), string_map(&self.tags));
         }

@@ -1075,3 +1075,425 @@ fn cognito_user_pool_authorizers_verify_id_tokens_and_pass_the_claims() {
     s.e.control(0, "AdvanceClock", &json!({ "seconds": 3_601 })).unwrap();
     assert_eq!(get(&mut s, Some(&id_token))["statusCode"], 401);
 }
+
+#[test]
+fn gateway_responses_customize_the_gateways_own_errors_after_a_redeploy() {
+    let mut s = Sandbox::new();
+    let (id, root) = s.api();
+    let pets = s.resource(&id, &root, "pets");
+    s.mock(&id, &pets, "GET", "[]");
+    s.ok("UpdateMethod", json!({ "restApiId": id, "resourceId": pets, "httpMethod": "GET", "patchOperations": [{ "op": "replace", "path": "/apiKeyRequired", "value": "true" }] }));
+    s.deploy(&id);
+
+    // The defaults: every type listed, its status code, the one template.
+    let all = s.ok("GetGatewayResponses", json!({ "restApiId": id }));
+    assert_eq!(all["item"].as_array().unwrap().len(), 21);
+    let missing = s.ok("GetGatewayResponse", json!({ "restApiId": id, "responseType": "MISSING_AUTHENTICATION_TOKEN" }));
+    assert_eq!(
+        missing,
+        json!({ "responseType": "MISSING_AUTHENTICATION_TOKEN", "statusCode": "403", "responseParameters": {}, "responseTemplates": { "application/json": "{\"message\":$context.error.messageString}" }, "defaultResponse": true })
+    );
+    assert!(s.ok("GetGatewayResponse", json!({ "restApiId": id, "responseType": "DEFAULT_4XX" })).get("statusCode").is_none());
+    let out = s.get(&id, "/nowhere");
+    assert_eq!((out["statusCode"].clone(), out["body"].clone()), (json!(403), json!("{\"message\":\"Missing Authentication Token\"}")));
+    assert_eq!(out["headers"]["x-amzn-ErrorType"], "MissingAuthenticationTokenException");
+    let out = s.get(&id, "/pets");
+    assert_eq!(
+        (out["statusCode"].clone(), out["body"].clone(), out["headers"]["x-amzn-ErrorType"].clone()),
+        (json!(403), json!("{\"message\":\"Forbidden\"}"), json!("ForbiddenException"))
+    );
+
+    // Customized: a status, headers from a literal, a request header, the context and a stage
+    // variable, and a VTL template.
+    let put = s.ok(
+        "PutGatewayResponse",
+        json!({ "restApiId": id, "responseType": "MISSING_AUTHENTICATION_TOKEN", "statusCode": "404",
+                "responseParameters": { "gatewayresponse.header.Access-Control-Allow-Origin": "'*'", "gatewayresponse.header.X-Echo": "method.request.header.X-In",
+                                        "gatewayresponse.header.X-Req": "context.requestId", "gatewayresponse.header.X-Stage": "stageVariables.color" },
+                "responseTemplates": { "application/json": "{\"error\": $context.error.messageString, \"type\": \"$context.error.responseType\", \"path\": \"$context.path\"}" } }),
+    );
+    assert_eq!(put["defaultResponse"], false);
+    assert_eq!(put["statusCode"], "404");
+    assert_eq!(s.get(&id, "/nowhere")["statusCode"], 403, "not deployed yet");
+    s.ok("CreateDeployment", json!({ "restApiId": id, "stageName": "prod", "variables": { "color": "blue" } }));
+    let out = s.invoke(json!({ "restApiId": id, "stage": "prod", "httpMethod": "GET", "path": "/nowhere", "headers": { "X-In": "hello" } }));
+    assert_eq!(out["statusCode"], 404);
+    assert_eq!(out["body"], "{\"error\": \"Missing Authentication Token\", \"type\": \"MISSING_AUTHENTICATION_TOKEN\", \"path\": \"/prod/nowhere\"}");
+    assert_eq!(out["headers"]["Access-Control-Allow-Origin"], "*");
+    assert_eq!(out["headers"]["X-Echo"], "hello");
+    assert_eq!(out["headers"]["X-Req"], out["headers"]["x-amzn-RequestId"]);
+    assert_eq!(out["headers"]["X-Stage"], "blue");
+    assert_eq!(out["headers"]["x-amzn-ErrorType"], "MissingAuthenticationTokenException");
+
+    // DEFAULT_4XX reaches the 4XX types that are not customized, its status code with it.
+    s.ok(
+        "PutGatewayResponse",
+        json!({ "restApiId": id, "responseType": "DEFAULT_4XX", "responseParameters": { "gatewayresponse.header.Access-Control-Allow-Origin": "'https://a.example'" } }),
+    );
+    s.deploy(&id);
+    let out = s.get(&id, "/pets");
+    assert_eq!((out["statusCode"].clone(), out["body"].clone()), (json!(403), json!("{\"message\":\"Forbidden\"}")));
+    assert_eq!(out["headers"]["Access-Control-Allow-Origin"], "https://a.example");
+    assert!(out["trace"].as_array().unwrap().iter().any(|t| t["step"] == "Gateway response"));
+    let up = s.ok(
+        "UpdateGatewayResponse",
+        json!({ "restApiId": id, "responseType": "DEFAULT_4XX", "patchOperations": [{ "op": "replace", "path": "/statusCode", "value": "400" }, { "op": "add", "path": "/responseTemplates/application~1json", "value": "{\"oops\": $context.error.messageString}" }] }),
+    );
+    assert_eq!(up["statusCode"], "400");
+    s.deploy(&id);
+    let out = s.get(&id, "/pets");
+    assert_eq!((out["statusCode"].clone(), out["body"].clone()), (json!(400), json!("{\"oops\": \"Forbidden\"}")));
+    // A 5XX is not touched by DEFAULT_4XX.
+    let broken = s.resource(&id, &root, "broken");
+    s.ok("PutMethod", json!({ "restApiId": id, "resourceId": broken, "httpMethod": "GET", "authorizationType": "NONE" }));
+    s.ok(
+        "PutIntegration",
+        json!({ "restApiId": id, "resourceId": broken, "httpMethod": "GET", "type": "MOCK", "requestTemplates": { "application/json": "{\"statusCode\": 200}" } }),
+    );
+    s.deploy(&id);
+    let out = s.get(&id, "/broken");
+    assert_eq!((out["statusCode"].clone(), out["body"].clone()), (json!(500), json!("{\"message\":\"Internal server error\"}")));
+    assert_eq!(out["headers"]["x-amzn-ErrorType"], "InternalServerErrorException");
+    assert!(out["headers"].get("Access-Control-Allow-Origin").is_none());
+
+    // Delete resets to the default; deleting a default is NotFound; junk is refused.
+    s.ok("DeleteGatewayResponse", json!({ "restApiId": id, "responseType": "DEFAULT_4XX" }));
+    assert_eq!(s.ok("GetGatewayResponse", json!({ "restApiId": id, "responseType": "DEFAULT_4XX" }))["defaultResponse"], true);
+    assert_eq!(s.fail("DeleteGatewayResponse", json!({ "restApiId": id, "responseType": "THROTTLED" })).kind, "NotFoundException");
+    assert_eq!(s.fail("PutGatewayResponse", json!({ "restApiId": id, "responseType": "NOPE" })).kind, "BadRequestException");
+    assert_eq!(s.fail("PutGatewayResponse", json!({ "restApiId": id, "responseType": "THROTTLED", "statusCode": "99" })).kind, "BadRequestException");
+    let bad = json!({ "restApiId": id, "responseType": "THROTTLED", "responseParameters": { "method.response.header.X": "'a'" } });
+    assert_eq!(s.fail("PutGatewayResponse", bad).kind, "BadRequestException");
+    let bad = json!({ "restApiId": id, "responseType": "THROTTLED", "responseParameters": { "gatewayresponse.header.X": "integration.response.body" } });
+    assert_eq!(s.fail("PutGatewayResponse", bad).kind, "BadRequestException");
+    assert_eq!(
+        s.fail("PutGatewayResponse", json!({ "restApiId": id, "responseType": "THROTTLED", "responseTemplates": { "application/json": "#if(" } })).kind,
+        "BadRequestException"
+    );
+    assert_eq!(s.fail("GetGatewayResponses", json!({ "restApiId": "nope" })).kind, "NotFoundException");
+    let page = s.ok("GetGatewayResponses", json!({ "restApiId": id, "limit": 5 }));
+    assert_eq!((page["item"].as_array().unwrap().len(), page["position"].clone()), (5, json!("ACCESS_DENIED")));
+
+    // Customizations are journaled with the API and its deployments.
+    let mut e = Engine::restore(EngineConfig::default(), 0, s.e.snapshot()).expect("restore");
+    let out = e.call(0, &Request::new("execute-api", "Invoke", REGION, json!({ "restApiId": id, "stage": "prod", "httpMethod": "GET", "path": "/x" }))).unwrap();
+    assert_eq!(out["statusCode"], 404);
+    let got = e.call(0, &Request::new("apigateway", "GetGatewayResponse", REGION, json!({ "restApiId": id, "responseType": "MISSING_AUTHENTICATION_TOKEN" }))).unwrap();
+    assert_eq!(got["statusCode"], "404");
+}
+
+const PETSTORE: &str = include_str!("testdata/petstore.yaml");
+
+fn import(s: &mut Sandbox, doc: &str, extra: Value) -> Value {
+    s.ok("ImportRestApi", merge(&json!({ "body": B64.encode(doc) }), extra))
+}
+
+fn export(s: &mut Sandbox, api: &str, kind: &str, accepts: &str, extensions: &str) -> String {
+    let out = s.ok("GetExport", json!({ "restApiId": api, "stageName": "prod", "exportType": kind, "accepts": accepts, "parameters": { "extensions": extensions } }));
+    String::from_utf8(B64.decode(out["body"].as_str().unwrap()).unwrap()).unwrap()
+}
+
+/// Every method of an API by path, without the ids that differ between two imports.
+fn tree(s: &mut Sandbox, api: &str) -> Value {
+    let all = s.ok("GetResources", json!({ "restApiId": api, "embed": ["methods"], "limit": 500 }));
+    let mut out = serde_json::Map::new();
+    for r in all["item"].as_array().unwrap() {
+        let mut methods = r.get("resourceMethods").cloned().unwrap_or(json!({}));
+        for m in methods.as_object_mut().unwrap().values_mut() {
+            m.as_object_mut().unwrap().remove("authorizerId");
+            if let Some(i) = m.get_mut("methodIntegration").and_then(Value::as_object_mut) {
+                i.remove("cacheNamespace");
+            }
+        }
+        out.insert(r["path"].as_str().unwrap().to_string(), methods);
+    }
+    Value::Object(out)
+}
+
+#[test]
+fn the_petstore_definition_imports_and_answers() {
+    let mut s = Sandbox::new();
+    s.function("echo");
+    let api = import(&mut s, PETSTORE, json!({}));
+    assert_eq!(api["name"], "PetStore");
+    assert_eq!(api["version"], "2026-11-25");
+    assert_eq!(api["binaryMediaTypes"], json!(["image/png"]));
+    assert!(api["warnings"].as_array().unwrap().iter().any(|w| w.as_str().unwrap().contains("Models")), "{api}");
+    let id = api["id"].as_str().unwrap().to_string();
+    let t = tree(&mut s, &id);
+    assert_eq!(t.as_object().unwrap().keys().collect::<Vec<_>>(), ["/", "/pets", "/pets/{petId}", "/proxy", "/proxy/{proxy+}"]);
+    let list = &t["/pets"]["GET"];
+    assert_eq!(list["operationName"], "ListPets");
+    assert_eq!(list["requestParameters"], json!({ "method.request.querystring.page": false, "method.request.querystring.type": false }));
+    assert_eq!(list["methodResponses"]["200"]["responseParameters"], json!({ "method.response.header.Access-Control-Allow-Origin": false }));
+    assert_eq!(list["methodIntegration"]["type"], "HTTP");
+    assert_eq!(list["methodIntegration"]["httpMethod"], "GET");
+    assert_eq!(list["methodIntegration"]["integrationResponses"]["200"]["responseParameters"], json!({ "method.response.header.Access-Control-Allow-Origin": "'*'" }));
+    assert_eq!(t["/pets/{petId}"]["GET"]["requestParameters"], json!({ "method.request.path.petId": true }));
+    assert_eq!(t["/pets"]["POST"]["methodIntegration"]["passthroughBehavior"], "WHEN_NO_TEMPLATES");
+    assert_eq!(t["/proxy/{proxy+}"]["ANY"]["methodIntegration"]["type"], "AWS_PROXY");
+    let gr = s.ok("GetGatewayResponse", json!({ "restApiId": id, "responseType": "DEFAULT_4XX" }));
+    assert_eq!(gr["responseParameters"], json!({ "gatewayresponse.header.Access-Control-Allow-Origin": "'*'" }));
+
+    s.deploy(&id);
+    // The MOCK root answers its HTML page, the template of its only content type.
+    let out = s.get(&id, "/");
+    assert_eq!(out["statusCode"], 200);
+    assert_eq!(out["headers"]["Content-Type"], "text/html");
+    assert!(out["body"].as_str().unwrap().contains("Welcome to your Pet Store API"));
+    let out = s.get(&id, "/pets/42");
+    assert_eq!(out["body"], "{\"id\": \"42\", \"type\": \"dog\", \"price\": 249.99}");
+    // The HTTP integration is not wired: a 500 with the reason in the trace.
+    let out = s.get(&id, "/pets");
+    assert_eq!(out["statusCode"], 500);
+    assert!(out["trace"].to_string().contains("not wired"));
+    // CORS: the preflight answers from its MOCK, a 4XX carries the header through DEFAULT_4XX.
+    let out = s.invoke(json!({ "restApiId": id, "stage": "prod", "httpMethod": "OPTIONS", "path": "/pets", "headers": { "Origin": "https://a.example", "Access-Control-Request-Method": "POST" } }));
+    assert_eq!(out["statusCode"], 200);
+    assert_eq!(out["headers"]["Access-Control-Allow-Methods"], "GET,POST,OPTIONS");
+    assert_eq!(out["headers"]["Access-Control-Allow-Origin"], "*");
+    let out = s.get(&id, "/nope");
+    assert_eq!((out["statusCode"].clone(), out["headers"]["Access-Control-Allow-Origin"].clone()), (json!(403), json!("*")));
+    // The greedy proxy reaches the Lambda function with the rest of the path.
+    let out = s.invoke(json!({ "restApiId": id, "stage": "prod", "httpMethod": "DELETE", "path": "/proxy/a/b/c" }));
+    assert_eq!(out["statusCode"], 201);
+    let event: Value = serde_json::from_str(out["body"].as_str().unwrap()).unwrap();
+    assert_eq!(event["pathParameters"], json!({ "proxy": "a/b/c" }));
+    assert_eq!(event["resource"], "/proxy/{proxy+}");
+
+    // basepath=prepend puts the server's base path in front of every path.
+    let api = import(&mut s, PETSTORE, json!({ "parameters": { "basepath": "prepend" } }));
+    let t = tree(&mut s, api["id"].as_str().unwrap());
+    assert!(t.get("/v1/pets/{petId}").is_some(), "{t}");
+    // failonwarnings turns the warnings into an error, and no API is left behind.
+    let before = s.ok("GetRestApis", json!({}))["item"].as_array().unwrap().len();
+    let e = s.fail("ImportRestApi", json!({ "body": B64.encode(PETSTORE), "failOnWarnings": true }));
+    assert!(e.message.starts_with("Warnings found during import:"), "{}", e.message);
+    assert_eq!(s.ok("GetRestApis", json!({}))["item"].as_array().unwrap().len(), before);
+}
+
+#[test]
+fn export_then_import_gives_the_same_api_in_both_formats() {
+    let mut s = Sandbox::new();
+    let arn = s.function("auth");
+    let api = import(&mut s, PETSTORE, json!({}));
+    let id = api["id"].as_str().unwrap().to_string();
+    // An authorizer, an API key and a gateway response to carry through.
+    let a = s.ok(
+        "CreateAuthorizer",
+        json!({ "restApiId": id, "name": "tok", "type": "TOKEN", "identitySource": "method.request.header.Auth",
+                "authorizerUri": format!("arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{arn}/invocations"), "authorizerResultTtlInSeconds": 0 }),
+    );
+    let pets =
+        s.ok("GetResources", json!({ "restApiId": id }))["item"].as_array().unwrap().iter().find(|r| r["path"] == "/pets/{petId}").unwrap()["id"].as_str().unwrap().to_string();
+    s.ok(
+        "UpdateMethod",
+        json!({ "restApiId": id, "resourceId": pets, "httpMethod": "GET", "patchOperations": [
+            { "op": "replace", "path": "/authorizationType", "value": "CUSTOM" }, { "op": "replace", "path": "/authorizerId", "value": a["id"] },
+            { "op": "replace", "path": "/apiKeyRequired", "value": "true" }] }),
+    );
+    s.ok(
+        "PutGatewayResponse",
+        json!({ "restApiId": id, "responseType": "UNAUTHORIZED", "statusCode": "401", "responseTemplates": { "application/json": "{\"why\": $context.error.messageString}" } }),
+    );
+    s.deploy(&id);
+    let first = export(&mut s, &id, "oas30", "application/json", "apigateway");
+    let doc: Value = serde_json::from_str(&first).unwrap();
+    assert_eq!(doc["openapi"], "3.0.1");
+    assert_eq!(doc["paths"]["/pets/{petId}"]["get"]["security"], json!([{ "api_key": [] }, { "tok": [] }]));
+    assert_eq!(doc["components"]["securitySchemes"]["tok"]["x-amazon-apigateway-authtype"], "custom");
+    assert_eq!(doc["paths"]["/pets"]["get"]["x-amazon-apigateway-integration"]["type"], "http");
+    assert_eq!(doc["x-amazon-apigateway-gateway-responses"]["UNAUTHORIZED"]["statusCode"], "401");
+    // Without extensions: no integration, no authorizer.
+    let plain: Value = serde_json::from_str(&export(&mut s, &id, "oas30", "application/json", "")).unwrap();
+    assert!(plain["paths"]["/pets"]["get"].get("x-amazon-apigateway-integration").is_none());
+    assert!(plain.get("x-amazon-apigateway-gateway-responses").is_none());
+
+    // OAS 3 as YAML, and Swagger 2 as JSON: each imports into the same tree.
+    for (kind, accepts) in [("oas30", "application/yaml"), ("swagger", "application/json")] {
+        let text = export(&mut s, &id, kind, accepts, "apigateway");
+        if accepts.contains("yaml") {
+            assert!(text.starts_with("openapi: 3.0.1"), "{text}");
+        }
+        let again = import(&mut s, &text, json!({}));
+        let again_id = again["id"].as_str().unwrap().to_string();
+        assert_eq!(tree(&mut s, &again_id), tree(&mut s, &id), "{kind}");
+        assert_eq!(again["binaryMediaTypes"], json!(["image/png"]));
+        let auths = s.ok("GetAuthorizers", json!({ "restApiId": again_id }));
+        assert_eq!(auths["item"][0]["name"], "tok");
+        assert_eq!(auths["item"][0]["identitySource"], "method.request.header.Auth");
+        assert_eq!(s.ok("GetGatewayResponse", json!({ "restApiId": again_id, "responseType": "UNAUTHORIZED" }))["statusCode"], "401");
+        // And the re-import exports to the same document, but for its id.
+        s.deploy(&again_id);
+        let second = export(&mut s, &again_id, "oas30", "application/json", "apigateway");
+        assert_eq!(second.replace(&again_id, &id), first, "{kind}");
+    }
+
+    // PutRestApi: merge adds, overwrite replaces.
+    let extra = "{\"swagger\": \"2.0\", \"info\": {\"title\": \"more\"}, \"paths\": {\"/extra\": {\"get\": {\"responses\": {\"200\": {\"description\": \"ok\"}}, \"x-amazon-apigateway-integration\": {\"type\": \"mock\", \"requestTemplates\": {\"application/json\": \"{\\\"statusCode\\\": 200}\"}, \"responses\": {\"default\": {\"statusCode\": \"200\"}}}}}}}";
+    let merged = s.ok("PutRestApi", json!({ "restApiId": id, "mode": "merge", "body": B64.encode(extra) }));
+    assert_eq!(merged["name"], "PetStore");
+    let t = tree(&mut s, &id);
+    assert!(t.get("/extra").is_some() && t.get("/pets").is_some());
+    let over = s.ok("PutRestApi", json!({ "restApiId": id, "parameters": { "mode": "overwrite" }, "body": B64.encode(extra) }));
+    assert_eq!(over["name"], "more");
+    let t = tree(&mut s, &id);
+    assert_eq!(t.as_object().unwrap().keys().collect::<Vec<_>>(), ["/", "/extra"]);
+    assert!(s.ok("GetAuthorizers", json!({ "restApiId": id }))["item"].as_array().unwrap().is_empty());
+    assert_eq!(s.fail("PutRestApi", json!({ "restApiId": id, "mode": "replace", "body": B64.encode(extra) })).kind, "BadRequestException");
+}
+
+#[test]
+fn bad_definitions_are_refused_with_awss_errors() {
+    let mut s = Sandbox::new();
+    let fail = |s: &mut Sandbox, doc: &str| s.fail("ImportRestApi", json!({ "body": B64.encode(doc) }));
+    assert_eq!(fail(&mut s, "").kind, "BadRequestException");
+    assert!(fail(&mut s, "{\"openapi\": ").message.contains("JSON"));
+    assert!(fail(&mut s, "a: [b").message.contains("YAML"));
+    assert!(fail(&mut s, "{\"info\": {\"title\": \"x\"}}").message.contains("openapi"));
+    assert!(fail(&mut s, "[1, 2]").message.contains("Invalid OpenAPI input"));
+    assert!(fail(&mut s, "{\"swagger\": \"2.0\", \"paths\": {}}").message.contains("title"));
+    let bad_uri = "{\"swagger\": \"2.0\", \"info\": {\"title\": \"x\"}, \"paths\": {\"/a\": {\"get\": {\"x-amazon-apigateway-integration\": {\"type\": \"aws\", \"httpMethod\": \"POST\", \"uri\": \"nope\"}}}}}";
+    let e = fail(&mut s, bad_uri);
+    assert_eq!(e.message, "Errors found during import:\n\tUnable to put method 'GET' on resource at path '/a': Invalid ARN specified in the request");
+    let bad_path = "{\"swagger\": \"2.0\", \"info\": {\"title\": \"x\"}, \"paths\": {\"/a b\": {}}}";
+    assert!(fail(&mut s, bad_path).message.starts_with("Errors found during import:"));
+    let sigv4 = "{\"swagger\": \"2.0\", \"info\": {\"title\": \"x\"}, \"securityDefinitions\": {\"sigv4\": {\"type\": \"apiKey\", \"name\": \"Authorization\", \"in\": \"header\", \"x-amazon-apigateway-authtype\": \"awsSigv4\"}}, \"paths\": {}}";
+    assert!(fail(&mut s, sigv4).message.contains("AWS_IAM"));
+    assert!(s.ok("GetRestApis", json!({}))["item"].as_array().unwrap().is_empty(), "no API is left behind");
+    // Extensions the sandbox does not model are warnings.
+    let validators = "openapi: 3.0.1\ninfo:\n  title: v\nx-amazon-apigateway-request-validators:\n  all:\n    validateRequestBody: true\npaths: {}\n";
+    let api = s.ok("ImportRestApi", json!({ "body": B64.encode(validators) }));
+    assert!(api["warnings"][0].as_str().unwrap().contains("request validators"));
+    // A YAML alias bomb or deep nesting does not hang or panic.
+    let deep = format!("openapi: 3.0.1\ninfo: {{title: d}}\npaths: {}{}", "[".repeat(200), "]".repeat(200));
+    assert_eq!(fail(&mut s, &deep).kind, "BadRequestException");
+    // Exports: unknown stage, type, extension, accepts.
+    let id = api["id"].as_str().unwrap();
+    assert_eq!(s.fail("GetExport", json!({ "restApiId": id, "stageName": "prod", "exportType": "oas30" })).kind, "NotFoundException");
+    let root = api["rootResourceId"].as_str().unwrap().to_string();
+    s.mock(id, &root, "GET", "{}");
+    s.deploy(id);
+    for bad in
+        [json!({ "exportType": "raml" }), json!({ "exportType": "oas30", "parameters": { "extensions": "postman" } }), json!({ "exportType": "oas30", "accepts": "text/xml" })]
+    {
+        assert_eq!(s.fail("GetExport", merge(&json!({ "restApiId": id, "stageName": "prod" }), bad)).kind, "BadRequestException");
+    }
+}
+
+#[test]
+fn aws_iam_methods_need_a_signed_caller_allowed_to_invoke() {
+    use crate::kernel::authz::Credentials;
+    let mut s = Sandbox::new();
+    let (id, root) = s.api();
+    let pets = s.resource(&id, &root, "pets");
+    s.mock(&id, &pets, "GET", "{\"caller\": \"$context.identity.userArn\", \"key\": \"$context.identity.accessKey\", \"user\": \"$context.identity.user\"}");
+    s.ok(
+        "UpdateMethod",
+        json!({ "restApiId": id, "resourceId": pets, "httpMethod": "GET", "patchOperations": [{ "op": "replace", "path": "/authorizationType", "value": "AWS_IAM" }] }),
+    );
+    s.mock(&id, &root, "GET", "open");
+    s.deploy(&id);
+    let iam = |s: &mut Sandbox, op: &str, input: Value| s.e.call(0, &Request::new("iam", op, REGION, input)).unwrap_or_else(|e| panic!("{op}: {e}"));
+    iam(&mut s, "CreateUser", json!({ "UserName": "alice" }));
+    let key = iam(&mut s, "CreateAccessKey", json!({ "UserName": "alice" }))["AccessKey"]["AccessKeyId"].as_str().unwrap().to_string();
+    let call = |s: &mut Sandbox, key: Option<&str>, path: &str| {
+        let mut input = json!({ "restApiId": id, "stage": "prod", "httpMethod": "GET", "path": path });
+        if let Some(k) = key {
+            input["accessKey"] = json!(k);
+        }
+        let req = Request::new("execute-api", "Invoke", REGION, input).signed(key.map(|k| Credentials::AccessKey(k.to_string())));
+        s.e.call(0, &req)
+    };
+    // Unsigned: Missing Authentication Token, through its gateway response.
+    let out = call(&mut s, None, "/pets").unwrap();
+    assert_eq!((out["statusCode"].clone(), out["body"].clone()), (json!(403), json!("{\"message\":\"Missing Authentication Token\"}")));
+    assert!(out["trace"].to_string().contains("AWS_IAM"));
+    // No policy allows it yet: IAM's message, as API Gateway sends it.
+    let arn = format!("arn:aws:execute-api:us-east-1:123456789012:{id}/prod/GET/pets");
+    let e = call(&mut s, Some(&key), "/pets").unwrap_err();
+    assert_eq!((e.kind.as_str(), e.status), ("AccessDeniedException", 403));
+    assert!(e.message.starts_with(&format!("User: arn:aws:iam::123456789012:user/alice is not authorized to perform: execute-api:Invoke on resource: {arn}")), "{}", e.message);
+    // Unknown keys are refused; a method without AWS_IAM ignores the signature.
+    let e = call(&mut s, Some("AKIAAAAAAAAAAAAAAAAA"), "/pets").unwrap_err();
+    assert_eq!((e.kind.as_str(), e.status, e.message.as_str()), ("UnrecognizedClientException", 403, "The security token included in the request is invalid."));
+    assert_eq!(call(&mut s, Some("AKIAAAAAAAAAAAAAAAAA"), "/").unwrap()["body"], "open");
+    // Allowed on the stage's GETs: the identity reaches $context.
+    let policy = json!({ "Version": "2012-10-17", "Statement": [{ "Effect": "Allow", "Action": "execute-api:Invoke", "Resource": format!("arn:aws:execute-api:us-east-1:*:{id}/prod/GET/*") }] });
+    iam(&mut s, "PutUserPolicy", json!({ "UserName": "alice", "PolicyName": "invoke", "PolicyDocument": policy.to_string() }));
+    let out = call(&mut s, Some(&key), "/pets").unwrap();
+    assert_eq!(out["statusCode"], 200);
+    let body: Value = serde_json::from_str(out["body"].as_str().unwrap()).unwrap();
+    assert_eq!(body["caller"], "arn:aws:iam::123456789012:user/alice");
+    assert_eq!(body["key"], key.as_str());
+    assert!(body["user"].as_str().unwrap().starts_with("AIDA"));
+    // An explicit deny wins.
+    let deny = json!({ "Version": "2012-10-17", "Statement": [{ "Effect": "Deny", "Action": "execute-api:*", "Resource": arn }] });
+    iam(&mut s, "PutUserPolicy", json!({ "UserName": "alice", "PolicyName": "deny", "PolicyDocument": deny.to_string() }));
+    let e = call(&mut s, Some(&key), "/pets").unwrap_err();
+    assert!(e.message.ends_with("with an explicit deny in an identity-based policy"), "{}", e.message);
+    // The sandbox's test keys sign as the account's root user.
+    let out = call(&mut s, Some("test"), "/pets").unwrap();
+    assert!(out["body"].as_str().unwrap().contains("arn:aws:iam::123456789012:root"));
+}
+
+#[test]
+fn resource_policies_take_effect_when_deployed() {
+    use crate::kernel::authz::Credentials;
+    let mut s = Sandbox::new();
+    let (id, root) = s.api();
+    s.mock(&id, &root, "GET", "open");
+    let iam_res = s.resource(&id, &root, "iam");
+    s.mock(&id, &iam_res, "GET", "signed");
+    s.ok(
+        "UpdateMethod",
+        json!({ "restApiId": id, "resourceId": iam_res, "httpMethod": "GET", "patchOperations": [{ "op": "replace", "path": "/authorizationType", "value": "AWS_IAM" }] }),
+    );
+    s.deploy(&id);
+    let from = |s: &mut Sandbox, ip: &str| s.invoke(json!({ "restApiId": id, "stage": "prod", "httpMethod": "GET", "path": "/", "sourceIp": ip }));
+    let policy = json!({ "Version": "2012-10-17", "Statement": [
+        { "Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "execute-api:/*/GET/" },
+        { "Effect": "Deny", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "execute-api:/*/GET/", "Condition": { "NotIpAddress": { "aws:SourceIp": "10.0.0.0/8" } } },
+        { "Effect": "Allow", "Principal": { "AWS": "arn:aws:iam::123456789012:user/bob" }, "Action": "execute-api:Invoke", "Resource": "execute-api:/prod/GET/iam" }
+    ] })
+    .to_string();
+    assert_eq!(
+        s.fail("UpdateRestApi", json!({ "restApiId": id, "patchOperations": [{ "op": "replace", "path": "/policy", "value": "{\"Statement\": 1}" }] })).kind,
+        "BadRequestException"
+    );
+    let up = s.ok("UpdateRestApi", json!({ "restApiId": id, "patchOperations": [{ "op": "replace", "path": "/policy", "value": policy }] }));
+    assert_eq!(up["policy"], policy.as_str());
+    assert_eq!(from(&mut s, "192.168.1.1")["statusCode"], 200, "not deployed yet");
+    s.deploy(&id);
+    assert_eq!(from(&mut s, "10.1.2.3")["body"], "open");
+    let out = from(&mut s, "192.168.1.1");
+    assert_eq!(out["statusCode"], 403);
+    assert_eq!(out["headers"]["x-amzn-ErrorType"], "AccessDeniedException");
+    let body: Value = serde_json::from_str(out["body"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        body["message"],
+        format!("User: anonymous is not authorized to perform: execute-api:Invoke on resource: arn:aws:execute-api:us-east-1:123456789012:{id}/prod/GET/ with an explicit deny")
+    );
+    // An AWS_IAM method: the resource policy alone may allow a caller of the same account.
+    let iam = |s: &mut Sandbox, op: &str, input: Value| s.e.call(0, &Request::new("iam", op, REGION, input)).unwrap_or_else(|e| panic!("{op}: {e}"));
+    for user in ["bob", "carol"] {
+        iam(&mut s, "CreateUser", json!({ "UserName": user }));
+    }
+    let bob = iam(&mut s, "CreateAccessKey", json!({ "UserName": "bob" }))["AccessKey"]["AccessKeyId"].as_str().unwrap().to_string();
+    let carol = iam(&mut s, "CreateAccessKey", json!({ "UserName": "carol" }))["AccessKey"]["AccessKeyId"].as_str().unwrap().to_string();
+    let signed = |s: &mut Sandbox, key: &str| {
+        let input = json!({ "restApiId": id, "stage": "prod", "httpMethod": "GET", "path": "/iam", "accessKey": key });
+        s.e.call(0, &Request::new("execute-api", "Invoke", REGION, input).signed(Some(Credentials::AccessKey(key.to_string()))))
+    };
+    assert_eq!(signed(&mut s, &bob).unwrap()["body"], "signed");
+    assert_eq!(signed(&mut s, &carol).unwrap_err().kind, "AccessDeniedException");
+    // Imported and exported with the definition.
+    let text = {
+        let out = s.ok("GetExport", json!({ "restApiId": id, "stageName": "prod", "exportType": "oas30", "parameters": { "extensions": "apigateway" } }));
+        String::from_utf8(B64.decode(out["body"].as_str().unwrap()).unwrap()).unwrap()
+    };
+    let doc: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(doc["x-amazon-apigateway-policy"]["Statement"][0]["Resource"], "execute-api:/*/GET/");
+    let again = s.ok("ImportRestApi", json!({ "body": B64.encode(&text) }));
+    assert_eq!(serde_json::from_str::<Value>(again["policy"].as_str().unwrap()).unwrap(), serde_json::from_str::<Value>(&policy).unwrap());
+}
