@@ -191,7 +191,13 @@ pub struct Client {
 
 impl Client {
     pub fn new(rng: &mut Rng) -> Client {
-        let a = BigUint::from_bytes_be(&random_bytes(rng, 128));
+        Client::with_secret(&random_bytes(rng, 128))
+    }
+
+    /// A client whose private value `a` is these random bytes (the browser's sign-in page draws
+    /// 128 of them from `crypto.getRandomValues`, as amazon-cognito-identity-js does).
+    pub fn with_secret(random: &[u8]) -> Client {
+        let a = BigUint::from_bytes_be(random);
         let big_a = group().g.modpow(&a, &group().n);
         Client { a, big_a }
     }
