@@ -358,7 +358,16 @@ pub fn diagram(p: &DiagramProps) -> Html {
     }
     actors.sort();
     let rows: usize = f.steps.iter().map(|s| if matches!(s, Step::Call { .. }) { 2 } else { 1 }).sum();
-    let width = 90.0 * 2.0 + LANE * (actors.len().saturating_sub(1)) as f64;
+    // Notes run right from their lifeline at ~6 px a character: the drawing widens to hold them.
+    let note_end = f
+        .steps
+        .iter()
+        .filter_map(|s| match s {
+            Step::Note { at, text } => Some(x_of(&actors, *at) + short(text, 64).chars().count() as f64 * 6.2 + 24.0),
+            _ => None,
+        })
+        .fold(0.0, f64::max);
+    let width = (90.0 * 2.0 + LANE * (actors.len().saturating_sub(1)) as f64).max(note_end);
     let height = 50.0 + ROW * rows as f64 + 16.0;
     let mut y = 50.0;
     let mut shapes: Vec<Html> = Vec::new();
@@ -398,7 +407,7 @@ pub fn diagram(p: &DiagramProps) -> Html {
                 let n = shapes.len() + 1;
                 shapes.push(html! {
                     <g class={classes!("note", on.then_some("on"))} onclick={pick.clone()} role="button" aria-label={format!("Message {n}: {text}")}>
-                        <rect x={(x - 6.0).to_string()} y={(y - 17.0).to_string()} width={(LANE - 20.0).to_string()} height="24" rx="4" />
+                        <rect x={(x - 6.0).to_string()} y={(y - 17.0).to_string()} width={(short(text, 64).chars().count() as f64 * 6.2 + 24.0).to_string()} height="24" rx="4" />
                         <text x={x.to_string()} y={(y - 1.0).to_string()}>{ format!("{n}. {}", short(text, 64)) }</text>
                     </g>
                 });
@@ -440,7 +449,7 @@ pub fn diagram(p: &DiagramProps) -> Html {
         Step::Note { text, .. } => html! { <div class="msg-detail"><p>{ text }</p></div> },
     });
     html! {
-        <figure class="flow" aria-label={format!("Flow: {}", f.title)}>
+        <figure class="seq-flow" aria-label={format!("Flow: {}", f.title)}>
             <figcaption>
                 <strong>{ &f.title }</strong>
                 { match f.ok { None => html! { <span class="badge creating">{ "running" }</span> }, Some(true) => html! { <span class="badge ok">{ "done" }</span> }, Some(false) => html! { <span class="badge deleting">{ "failed" }</span> } } }

@@ -149,13 +149,17 @@ impl Client {
 
 /// A full SRP sign-in from this page: the client half here, InitiateAuth and
 /// RespondToAuthChallenge through the worker; every message recorded in `flow`.
-pub async fn srp_sign_in(ctx: &Ctx, flow: u32, client: &Client, username: &str, password: &str) -> Result<(Value, Timing), ApiError> {
+///
+/// `secret_bytes` is the size of the private value a: 128 bytes as amazon-cognito-identity-js
+/// draws it, or 32 (a 256-bit exponent, the size RFC 3526 gives for this group's strength),
+/// which makes the two exponentiations with a cheaper; Cognito accepts either.
+pub async fn srp_sign_in(ctx: &Ctx, flow: u32, client: &Client, username: &str, password: &str, secret_bytes: usize) -> Result<(Value, Timing), ApiError> {
     let start = auth_flows::now_ms();
-    let secret = random_bytes(128);
+    let secret = random_bytes(secret_bytes);
     let srp_client = srp::Client::with_secret(&secret);
     let a_hex = srp_client.srp_a();
     let a_ms = auth_flows::now_ms() - start;
-    auth_flows::note(flow, Actor::Browser, format!("a = 128 random bytes; SRP_A = g^a mod N ({a_ms:.1} ms)"));
+    auth_flows::note(flow, Actor::Browser, format!("a = {secret_bytes} random bytes; SRP_A = g^a mod N ({a_ms:.1} ms)"));
     let mut params = json!({ "USERNAME": username, "SRP_A": a_hex });
     if let Some(h) = client.secret_hash(username) {
         params["SECRET_HASH"] = json!(h);
@@ -212,6 +216,7 @@ pub fn sign_in_page(p: &PageProps) -> Html {
     let code = use_state(String::new);
     let new_password = use_state(String::new);
     let busy = use_state(|| false);
+    let secret_bytes = use_state(|| 128usize);
     let pool_id = p.pool["Id"].as_str().unwrap_or_default().to_string();
     let email_username = p.pool["UsernameAttributes"].as_array().is_some_and(|a| a.iter().any(|x| x == "email"));
     let pool_name = p.pool["Name"].as_str().unwrap_or_default().to_string();
@@ -239,13 +244,14 @@ pub fn sign_in_page(p: &PageProps) -> Html {
     };
 
     let sign_in = {
-        let (ctx, client, username, password, state, run, pool_id) = (ctx.clone(), client.clone(), username.clone(), password.clone(), state.clone(), run.clone(), pool_id.clone());
+        let (ctx, client, username, password, state, run, pool_id, size) =
+            (ctx.clone(), client.clone(), username.clone(), password.clone(), state.clone(), run.clone(), pool_id.clone(), *secret_bytes);
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let (ctx, client, user, pass, cur, pool_id) = (ctx.clone(), client.clone(), username.trim().to_string(), (*password).clone(), (*state).clone(), pool_id.clone());
             run(Box::pin(async move {
                 let flow = auth_flows::start(&pool_id, &format!("Sign-in with SRP: {user}"));
-                match srp_sign_in(&ctx, flow, &client, &user, &pass).await {
+                match srp_sign_in(&ctx, flow, &client, &user, &pass, size).await {
                     Ok((v, timing)) if v["AuthenticationResult"].is_object() => {
                         auth_flows::finish(flow, true);
                         Saved {
@@ -604,6 +610,15 @@ pub fn sign_in_page(p: &PageProps) -> Html {
                     { body }
                 </div>
             </div>
+            if s.screen == Screen::SignIn {
+                <label class="srp-size">
+                    { "SRP private value a: " }
+                    <select aria-label="SRP secret size" onchange={let b = secret_bytes.clone(); Callback::from(move |e: Event| b.set(crate::panels::functions::select_value(&e).parse().unwrap_or(128)))}>
+                        <option value="128" selected={*secret_bytes == 128}>{ "128 random bytes, as amazon-cognito-identity-js" }</option>
+                        <option value="32" selected={*secret_bytes == 32}>{ "32 random bytes (a 256-bit exponent, RFC 3526's size for this group): faster" }</option>
+                    </select>
+                </label>
+            }
             if s.screen == Screen::SignedIn {
                 if let Some(t) = &s.tokens {
                     <div class="tokens" aria-label="Tokens">
