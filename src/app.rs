@@ -10,7 +10,7 @@ use crate::{
     clock::ClockBar,
     notify::{Notice, Notices},
     panels::{
-        apis::Apis, athena::AthenaPanel, dax::Dax, firehose::Firehose, functions::Functions, home::Home, inbox::Inbox, info::ServiceInfo, kinesis::Kinesis, logs::Logs, s3::S3,
+        apis::Apis, athena::AthenaPanel, auth::Auth, dax::Dax, firehose::Firehose, functions::Functions, home::Home, inbox::Inbox, kinesis::Kinesis, logs::Logs, s3::S3,
         tables::Tables, workflows::Workflows,
     },
 };
@@ -263,7 +263,7 @@ pub fn app() -> Html {
         Route::Functions(f) => html! { <Functions selected={f.clone()} /> },
         Route::Apis => html! { <Apis /> },
         Route::Workflows => html! { <Workflows /> },
-        Route::Auth => html! { <ServiceInfo service="cognito" /> },
+        Route::Auth => html! { <Auth /> },
         Route::Logs(g) => html! { <Logs selected={g.clone()} /> },
         Route::Inbox => html! { <Inbox /> },
         Route::Kinesis(k) => html! { <Kinesis selected={k.clone()} /> },

@@ -13,7 +13,18 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
+use super::mont::Mont;
 use crate::kernel::rng::Rng;
+
+/// b^e mod m: in wasm32, [`Mont`] for an odd modulus (every RSA prime); num-bigint's otherwise
+/// (natively its 64-bit limbs are the faster).
+fn modpow(b: &BigUint, e: &BigUint, m: &BigUint) -> BigUint {
+    if cfg!(target_arch = "wasm32") && m.bit(0) {
+        Mont::new(m).pow(b, e)
+    } else {
+        b.modpow(e, m)
+    }
+}
 
 pub fn sha256(data: &[u8]) -> [u8; 32] {
     Sha256::digest(data).into()
@@ -187,8 +198,8 @@ impl RsaKey {
         let dp = &d % (&p - 1u32);
         let dq = &d % (&q - 1u32);
         let q_inv = q.modinv(&p).unwrap_or_default();
-        let m1 = m.modpow(&dp, &p);
-        let m2 = m.modpow(&dq, &q);
+        let m1 = modpow(&m, &dp, &p);
+        let m2 = modpow(&m, &dq, &q);
         let h = (&q_inv * ((&m1 + &p) - (&m2 % &p))) % &p;
         let s = &m2 + &h * &q;
         let mut out = s.to_bytes_be();

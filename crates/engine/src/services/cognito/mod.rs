@@ -19,6 +19,7 @@
 pub mod auth;
 pub mod crypto;
 pub mod model;
+pub mod mont;
 pub mod pools;
 pub mod srp;
 pub mod users;
