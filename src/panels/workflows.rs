@@ -12,6 +12,7 @@ use std::{cell::RefCell, collections::HashMap, rc::Rc};
 
 use gureum_engine::services::stepfunctions::asl::{
     definition::{Definition, Kind, Machine},
+    process::DataFlow,
     validate::{validate, Severity},
 };
 use serde_json::{json, Value};
@@ -547,7 +548,7 @@ fn editor(p: &EditorProps) -> Html {
                 },
                 Tab::Run => match &m.arn {
                     Some(arn) => html! { <Executions arn={arn.clone()} definition={(*def).clone()} template={m.template.clone()} dirty={dirty} /> },
-                    None => html! { <div class="empty-state small"><p>{ "A draft does not run: executions start from a saved state machine (StartExecution), and this build does not simulate the Step Functions API yet." }</p></div> },
+                    None => html! { <div class="empty-state small"><p>{ "A draft does not run: executions start from a saved state machine (StartExecution)." }</p></div> },
                 },
             } }
             if *tab != Tab::Run { { problems_list } }
@@ -588,12 +589,14 @@ fn steps(def: &Value, visit: &client::Visit, context: &Value) -> Vec<(&'static s
     let parsed = Definition::from_value(def).ok();
     let st = parsed.as_ref().and_then(|d| find_state(&d.machine, &visit.state));
     let mut rnd = || 0u64;
-    let (after_input, effective) = match (st, &visit.input) {
-        (Some(s), Some(input)) => match s.data.prepare(input, context, &mut rnd) {
-            Ok(p) => (Some(p.after_input_path), Some(p.effective_input)),
-            Err(_) => (None, None),
-        },
-        _ => (None, None),
+    // InputPath alone first: Parameters may read what the page does not have (`$$.Task.Token`).
+    let after_input = match (st, &visit.input) {
+        (Some(s), Some(input)) => DataFlow { input_path: s.data.input_path.clone(), ..DataFlow::default() }.prepare(input, context, &mut rnd).ok().map(|p| p.after_input_path),
+        _ => None,
+    };
+    let effective = match (st, &visit.input) {
+        (Some(s), Some(input)) => s.data.prepare(input, context, &mut rnd).ok().map(|p| p.effective_input),
+        _ => None,
     };
     out.push(("After InputPath", after_input));
     out.push(("After Parameters (effective input)", visit.parameters.clone().or(effective.clone())));
@@ -764,7 +767,11 @@ fn executions(p: &ExecProps) -> Html {
                         { for events.iter().map(|e| {
                             let kind = e["type"].as_str().unwrap_or("").to_string();
                             let det = e.as_object().and_then(|o| o.iter().find(|(k, _)| k.ends_with("EventDetails")).map(|(_, v)| v.clone())).unwrap_or(Value::Null);
+                            // (Execution events belong to no state.)
                             let step = det["name"].as_str().map(str::to_string).unwrap_or_else(|| {
+                                if kind.starts_with("Execution") {
+                                    return String::new();
+                                }
                                 reading.visits.iter().rev().find(|v| v.entered <= e["id"].as_i64().unwrap_or(0)).map(|v| v.state.clone()).unwrap_or_default()
                             });
                             let bad = kind.ends_with("Failed") || kind.ends_with("TimedOut") || kind.ends_with("Aborted");
@@ -797,7 +804,7 @@ struct ApprovalProps {
 #[function_component(ApprovalCard)]
 fn approval_card(p: &ApprovalProps) -> Html {
     let ctx = use_context::<Ctx>().expect("Ctx");
-    let output = use_state(|| pretty(&json!({"approved": true})));
+    let output = use_state(|| json!({"approved": true}).to_string());
     let cause = use_state(|| "Rejected by a reviewer".to_string());
     let send = |approve: bool| {
         let (ctx, token, output, cause) = (ctx.clone(), p.token.clone(), output.clone(), cause.clone());

@@ -2,8 +2,8 @@
 // arrow, and a drag onto an arrow) and the inspector, see the ASL JSON follow, break it (a bad
 // ResultPath in the inspector, a Next to nowhere and invalid JSON in the code view) and see the
 // problems on the graph; a template's states all drawn, nested ones included.
-// Running (StartExecution, the coloured graph, Approve) is not tested here yet: without the
-// Step Functions service the panel opens drafts; with it, the same steps run on saved machines.
+// Running (StartExecution, the coloured graph, a state's input and output, Approve) is
+// workflows-run.test.mjs.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { appSession, shot } from "./lib.mjs";

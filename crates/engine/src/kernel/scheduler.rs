@@ -28,7 +28,10 @@ pub struct Scheduler {
 pub(crate) const TIMER_PREFIX: &str = "sim/timer/";
 
 fn key(id: u64) -> String {
-    format!("{TIMER_PREFIX}{id:016x}")
+    let mut k = String::with_capacity(TIMER_PREFIX.len() + 16);
+    k.push_str(TIMER_PREFIX);
+    super::journal::push_hex(&mut k, id, 16);
+    k
 }
 
 impl Scheduler {

@@ -113,11 +113,12 @@ fn event(exec: &mut Execution, tid: Option<u32>, kind: &str, key: Option<&str>, 
     }
 }
 
-fn text_details(name: &str, field: &str, v: &Value) -> Value {
-    let mut d = serde_json::Map::new();
-    d.insert("name".into(), json!(name));
-    d.insert(field.into(), json!(compact(v)));
-    d.insert(format!("{field}Details"), data(v));
+/// `StateEnteredEventDetails` (`field` "input") or `StateExitedEventDetails` ("output").
+fn text_details(name: &str, field: &'static str, v: &Value) -> Value {
+    let mut d = serde_json::Map::with_capacity(3);
+    d.insert("name".into(), Value::String(name.to_string()));
+    d.insert(field.into(), Value::String(compact(v)));
+    d.insert(if field == "input" { "inputDetails" } else { "outputDetails" }.into(), data(v));
     Value::Object(d)
 }
 
@@ -157,6 +158,9 @@ fn wake(exec: &mut Execution, tid: u32, due: i64, env: &mut Env) {
 
 /// Writes `$$.State` (and `$$.Task`, `$$.Map`) for a thread about to evaluate its state.
 fn set_context(exec: &mut Execution, tid: u32, state: &State, token: Option<&str>) {
+    if !state.reads_context {
+        return;
+    }
     let Some(t) = exec.threads.get(&tid) else { return };
     let entered = iso8601(t.entered_ms);
     let retry = t.retry_count;
@@ -272,17 +276,23 @@ fn enter(exec: &mut Execution, tid: u32, state: &State, def: &Definition, env: &
     t.retry_count = 0;
     let input = t.input.clone();
     env.touched.push(tid);
-    event(exec, Some(tid), entered_type(&state.kind), Some("stateEnteredEventDetails"), text_details(&state.name, "input", &input), env);
-    if exec.status != Status::Running {
-        return;
+    if exec.recorded() {
+        event(exec, Some(tid), entered_type(&state.kind), Some("stateEnteredEventDetails"), text_details(&state.name, "input", &input), env);
+        if exec.status != Status::Running {
+            return;
+        }
     }
     set_context(exec, tid, state, None);
     let ctx = &exec.context;
     let result: Result<Option<Value>, Failure> = match &state.kind {
-        Kind::Pass(p) => state.data.prepare(&input, ctx, &mut || env.rng.next_u64()).and_then(|prep| {
-            let result = p.result.clone().unwrap_or(prep.effective_input);
-            state.data.finish_output(input.clone(), result, ctx, &mut || env.rng.next_u64()).map(Some)
-        }),
+        // (The state input is not needed after its output is made: ResultPath writes into it.)
+        Kind::Pass(p) => match state.data.effective_input(&input, ctx, &mut || env.rng.next_u64()) {
+            Ok(effective) => {
+                let result = p.result.clone().unwrap_or(effective);
+                state.data.finish_output(input, result, ctx, &mut || env.rng.next_u64()).map(Some)
+            }
+            Err(f) => Err(f),
+        },
         Kind::Succeed => state.data.prepare(&input, ctx, &mut || 0).and_then(|prep| state.data.finish_output(input.clone(), prep.after_input_path, ctx, &mut || 0).map(Some)),
         Kind::Choice(c) => {
             let chosen = state.data.prepare(&input, ctx, &mut || 0).and_then(|prep| {
@@ -293,7 +303,9 @@ fn enter(exec: &mut Execution, tid: u32, state: &State, def: &Definition, env: &
             match chosen {
                 Ok((pick, out)) => {
                     let target = c.target(pick).unwrap_or_default().to_string();
-                    event(exec, Some(tid), "ChoiceStateExited", Some("stateExitedEventDetails"), text_details(&state.name, "output", &out), env);
+                    if exec.recorded() {
+                        event(exec, Some(tid), "ChoiceStateExited", Some("stateExitedEventDetails"), text_details(&state.name, "output", &out), env);
+                    }
                     go_to(exec, tid, def, &target, out, env);
                     return;
                 }

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::asl::{definition::Definition, errors::RetryCounters};
+use crate::kernel::journal::push_hex;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum MachineType {
@@ -272,21 +273,58 @@ pub fn machine_key(region: &str, name: &str) -> String {
 }
 
 pub fn exec_key(region: &str, machine: &str, name: &str) -> String {
-    format!("states/{region}/exec/{machine}/{name}")
+    exec_key_with(region, machine, name, 0)
+}
+
+/// The execution's key with room for `extra` more bytes (its records' keys go on from it).
+fn exec_key_with(region: &str, machine: &str, name: &str, extra: usize) -> String {
+    let mut k = String::with_capacity(18 + region.len() + machine.len() + name.len() + extra);
+    for part in ["states/", region, "/exec/", machine, "/", name] {
+        k.push_str(part);
+    }
+    k
+}
+
+/// `{execution}/{kind}/{id:08x}` (written without `format!`: a step writes several).
+fn sub_key(region: &str, machine: &str, name: &str, kind: &str, id: u64) -> String {
+    let mut k = exec_key_with(region, machine, name, kind.len() + 10);
+    k.push('/');
+    k.push_str(kind);
+    k.push('/');
+    push_hex(&mut k, id, 8);
+    k
 }
 
 pub fn event_key(region: &str, machine: &str, name: &str, id: u64) -> String {
-    format!("states/{region}/exec/{machine}/{name}/ev/{id:08x}")
+    sub_key(region, machine, name, "ev", id)
 }
 
 pub fn thread_key(region: &str, machine: &str, name: &str, id: u32) -> String {
-    format!("states/{region}/exec/{machine}/{name}/t/{id:08x}")
+    sub_key(region, machine, name, "t", id as u64)
 }
 
 pub fn items_key(region: &str, machine: &str, name: &str, id: u32) -> String {
-    format!("states/{region}/exec/{machine}/{name}/t/{id:08x}/items")
+    thread_key(region, machine, name, id) + "/items"
 }
 
 pub fn result_key(region: &str, machine: &str, name: &str, id: u32, slot: u32) -> String {
-    format!("states/{region}/exec/{machine}/{name}/t/{id:08x}/r/{slot:08x}")
+    let mut k = thread_key(region, machine, name, id);
+    k.push_str("/r/");
+    push_hex(&mut k, slot as u64, 8);
+    k
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn record_keys() {
+        assert_eq!(exec_key("us-east-1", "m", "x"), "states/us-east-1/exec/m/x");
+        assert_eq!(event_key("us-east-1", "m", "x", 0x1f), "states/us-east-1/exec/m/x/ev/0000001f");
+        assert_eq!(event_key("us-east-1", "m", "x", 0x1_2345_6789), "states/us-east-1/exec/m/x/ev/123456789");
+        assert_eq!(thread_key("us-east-1", "m", "x", 3), "states/us-east-1/exec/m/x/t/00000003");
+        assert_eq!(items_key("us-east-1", "m", "x", 3), "states/us-east-1/exec/m/x/t/00000003/items");
+        assert_eq!(result_key("us-east-1", "m", "x", 3, 258), "states/us-east-1/exec/m/x/t/00000003/r/00000102");
+    }
 }

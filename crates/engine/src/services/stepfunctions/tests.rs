@@ -240,6 +240,51 @@ fn cases() -> Vec<Case> {
             ],
         },
         Case {
+            // Uncaught, a branch's failure fails the execution with the branch's own error and
+            // cause (AWS reports them, not States.BranchFailed: the ASL spec's name for this case
+            // is never what a Catch or the execution sees); ParallelStateFailed has no details.
+            name: "parallel-failure-uncaught",
+            definition: json!({ "StartAt": "P", "States": {
+                "P": { "Type": "Parallel", "End": true, "Branches": [
+                    { "StartAt": "A", "States": { "A": { "Type": "Fail", "Error": "BranchBroke", "Cause": "no" } } },
+                    { "StartAt": "B", "States": { "B": { "Type": "Wait", "Seconds": 5, "End": true } } } ] } } }),
+            input: json!({ "v": 1 }),
+            status: "FAILED",
+            expect: json!({ "error": "BranchBroke", "cause": "no" }),
+            events: &["ExecutionStarted", "ParallelStateEntered", "ParallelStateStarted", "FailStateEntered", "ParallelStateFailed", "ExecutionFailed"],
+        },
+        Case {
+            // An inline Map fails at its first failed iteration, with that iteration's error;
+            // the iterations after it never start.
+            name: "map-iteration-failure",
+            definition: json!({ "StartAt": "M", "States": { "M": { "Type": "Map", "MaxConcurrency": 1, "End": true,
+                "ItemProcessor": { "StartAt": "Check", "States": {
+                    "Check": { "Type": "Choice", "Choices": [ { "Variable": "$", "NumericEquals": 2, "Next": "Bad" } ], "Default": "Good" },
+                    "Bad": { "Type": "Fail", "Error": "BadItem", "Cause": "item 2" },
+                    "Good": { "Type": "Pass", "End": true } } } } } }),
+            input: json!([1, 2, 3]),
+            status: "FAILED",
+            expect: json!({ "error": "BadItem", "cause": "item 2" }),
+            events: &[
+                "ExecutionStarted",
+                "MapStateEntered",
+                "MapStateStarted",
+                "MapIterationStarted",
+                "ChoiceStateEntered",
+                "ChoiceStateExited",
+                "PassStateEntered",
+                "PassStateExited",
+                "MapIterationSucceeded",
+                "MapIterationStarted",
+                "ChoiceStateEntered",
+                "ChoiceStateExited",
+                "FailStateEntered",
+                "MapIterationFailed",
+                "MapStateFailed",
+                "ExecutionFailed",
+            ],
+        },
+        Case {
             // The guide's ItemSelector example (Map state input/output processing).
             name: "map-itemselector",
             definition: json!({ "StartAt": "M", "States": { "M": { "Type": "Map", "ItemsPath": "$.detail.shipped",
@@ -331,6 +376,47 @@ fn documented_examples() {
         }
         assert_eq!(sb.types(&x), case.events, "{}", case.name);
     }
+}
+
+/// What the failure events of a failed branch and iteration carry (the shapes of
+/// GetExecutionHistory's `HistoryEvent`): ParallelStateFailed and MapStateFailed have no
+/// details, MapIterationFailed names the Map and the index, and ExecutionFailed carries the
+/// branch's error and cause; a Catch on the Parallel sees the same error.
+#[test]
+fn branch_and_iteration_failure_events() {
+    let mut sb = Sb::new();
+    let m = sb.machine(
+        "pf",
+        &json!({ "StartAt": "P", "States": { "P": { "Type": "Parallel", "End": true, "Branches": [
+            { "StartAt": "A", "States": { "A": { "Type": "Fail", "Error": "BranchBroke", "Cause": "no" } } } ] } } }),
+    );
+    let x = sb.start(&m, &json!({}));
+    sb.tick();
+    let ev = sb.events(&x);
+    let failed = ev.iter().find(|e| e["type"] == "ParallelStateFailed").expect("ParallelStateFailed");
+    assert_eq!(failed.as_object().unwrap().keys().filter(|k| k.ends_with("EventDetails")).count(), 0, "{failed}");
+    let last = ev.last().unwrap();
+    assert_eq!(last["type"], "ExecutionFailed");
+    assert_eq!(last["executionFailedEventDetails"], json!({ "error": "BranchBroke", "cause": "no" }));
+    assert_eq!(last["previousEventId"], failed["id"]);
+
+    let m = sb.machine(
+        "mf",
+        &json!({ "StartAt": "M", "States": { "M": { "Type": "Map", "End": true,
+            "Catch": [ { "ErrorEquals": ["BadItem"], "ResultPath": "$.error", "Next": "Handled" } ],
+            "ItemsPath": "$.items", "ItemProcessor": { "StartAt": "Bad", "States": { "Bad": { "Type": "Fail", "Error": "BadItem", "Cause": "no good" } } } },
+            "Handled": { "Type": "Pass", "End": true } } }),
+    );
+    let x = sb.start(&m, &json!({ "items": [7] }));
+    sb.tick();
+    let ev = sb.events(&x);
+    let it = ev.iter().find(|e| e["type"] == "MapIterationFailed").expect("MapIterationFailed");
+    assert_eq!(it["mapIterationFailedEventDetails"], json!({ "name": "M", "index": 0 }));
+    let mf = ev.iter().find(|e| e["type"] == "MapStateFailed").expect("MapStateFailed");
+    assert_eq!(mf.as_object().unwrap().keys().filter(|k| k.ends_with("EventDetails")).count(), 0, "{mf}");
+    let d = sb.describe(&x);
+    assert_eq!(d["status"], "SUCCEEDED");
+    assert_eq!(output(&d), json!({ "items": [7], "error": { "Error": "BadItem", "Cause": "no good" } }));
 }
 
 #[test]

@@ -43,6 +43,17 @@ pub struct Machine {
     pub states: Vec<State>,
 }
 
+/// Whether `$$` appears anywhere in a state's JSON (keys and strings): a conservative test
+/// for "may read the context object" (JSONPath paths, templates and intrinsics name it so).
+fn mentions_context(v: &Value) -> bool {
+    match v {
+        Value::String(s) => s.contains("$$"),
+        Value::Array(a) => a.iter().any(mentions_context),
+        Value::Object(m) => m.iter().any(|(k, v)| k.contains("$$") || mentions_context(v)),
+        _ => false,
+    }
+}
+
 impl Machine {
     pub fn state(&self, name: &str) -> Option<&State> {
         self.states.iter().find(|s| s.name == name)
@@ -73,6 +84,10 @@ pub struct State {
     /// JSONata `Arguments` and `Output` (opaque).
     pub arguments: Option<Value>,
     pub output: Option<Value>,
+    /// Whether anything in the state (a path, a template, an intrinsic's argument, a nested
+    /// state) may read the context object `$$`: the interpreter fills `$$.State` in before
+    /// such a state runs and skips that work for the rest.
+    pub reads_context: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -587,6 +602,7 @@ impl Checker {
             assign,
             arguments: m.get("Arguments").cloned(),
             output: m.get("Output").cloned(),
+            reads_context: mentions_context(v),
         })
     }
 

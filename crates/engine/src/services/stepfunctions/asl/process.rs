@@ -59,6 +59,22 @@ fn filter(field: &PathField, v: &Value, context: &Value) -> Result<Value, Failur
 }
 
 impl DataFlow {
+    /// The effective input only (InputPath, then Parameters), for the interpreter's hot path:
+    /// the same steps as [`Self::prepare`] without copying the input when InputPath selects all
+    /// of it and Parameters build a new value from it.
+    pub fn effective_input(&self, state_input: &Value, context: &Value, random: &mut dyn FnMut() -> u64) -> Result<Value, Failure> {
+        let whole = match &self.input_path {
+            PathField::Absent => true,
+            PathField::Path(p) => p.segments().is_empty() && p.root() == super::path::Root::Input,
+            PathField::Null => false,
+        };
+        match (&self.parameters, whole) {
+            (Some(t), true) => t.apply(state_input, context, random),
+            (Some(t), false) => t.apply(&filter(&self.input_path, state_input, context)?, context, random),
+            (None, _) => filter(&self.input_path, state_input, context),
+        }
+    }
+
     /// InputPath, then Parameters.
     pub fn prepare(&self, state_input: &Value, context: &Value, random: &mut dyn FnMut() -> u64) -> Result<Prepared, Failure> {
         let after_input_path = filter(&self.input_path, state_input, context)?;
