@@ -386,7 +386,7 @@ mod tests {
         use gureum_engine::{Engine, EngineConfig, Request};
         let t = 1_700_000_000_000i64;
         let mut e = Engine::new(EngineConfig::default(), t);
-        let mut call = |e: &mut Engine, svc: &str, op: &str, input: Value| e.call(t, &Request::new(svc, op, "us-east-1", input)).unwrap_or_else(|x| panic!("{op}: {x}"));
+        let call = |e: &mut Engine, svc: &str, op: &str, input: Value| e.call(t, &Request::new(svc, op, "us-east-1", input)).unwrap_or_else(|x| panic!("{op}: {x}"));
         let q = call(&mut e, "sqs", "CreateQueue", json!({"QueueName": "approvals"}));
         let def = json!({"StartAt": "Ask", "States": {
             "Ask": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
