@@ -58,7 +58,7 @@ fn event_row(e: &Value) -> Html {
         .map(|o| o.iter().filter(|(k, _)| e["Keys"].get(k.as_str()).is_none()).map(|(k, v)| format!("{k}={}", cell(v).0)).collect::<Vec<_>>().join(", "));
     html! {
         <li class={classes!("repl-event", if applied { "applied" } else { "discarded" }, conflict.then_some("conflict"))}>
-            <span class="flow"><code>{ e["SourceRegion"].as_str().unwrap_or_default() }</code>{ " → " }<code>{ e["TargetRegion"].as_str().unwrap_or_default() }</code></span>
+            <span class="repl-route"><code>{ e["SourceRegion"].as_str().unwrap_or_default() }</code>{ " → " }<code>{ e["TargetRegion"].as_str().unwrap_or_default() }</code></span>
             <span class="what">{ format!("{what} {}", key_text(&e["Keys"])) }
                 if let Some(v) = value.filter(|v| !v.is_empty()) { <span class="muted">{ format!(" ({v})") }</span> }
             </span>
