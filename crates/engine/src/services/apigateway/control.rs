@@ -801,7 +801,7 @@ pub fn update_integration(gw: &mut ApiGateway, cx: &mut Cx, input: &Value) -> Re
     Ok(out)
 }
 
-fn map_op(map: &mut BTreeMap<String, String>, op: &PatchOp, key: String) -> Result<(), AwsError> {
+pub(super) fn map_op(map: &mut BTreeMap<String, String>, op: &PatchOp, key: String) -> Result<(), AwsError> {
     match op.op.as_str() {
         "add" | "replace" => {
             map.insert(key, op.value.clone().unwrap_or_default());

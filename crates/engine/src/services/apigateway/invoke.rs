@@ -612,23 +612,27 @@ fn method_arn(cx: &Cx, call: &HttpCall, routed: &Routed) -> String {
     format!("arn:aws:execute-api:{}:{}:{}/{stage}/{}{}", cx.region, cx.account.id, routed.api_id, call.http_method, call.path)
 }
 
+/// The value at a dotted `path` of a request context (`identity.sourceIp`), as a string: what
+/// identity sources and gateway response parameters read from `context.*`.
+pub(super) fn context_value(context: &Value, path: &str) -> Option<String> {
+    let mut v = context;
+    for part in path.split('.') {
+        v = v.get(part)?;
+    }
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Null => None,
+        other => Some(other.to_string()),
+    }
+}
+
 /// Runs the method's authorizer: a cached answer, or a call to its Lambda function.
 fn authorize(gw: &mut ApiGateway, cx: &mut Cx, call: HttpCall, routed: Routed, a: Authorizer, key_source: String) -> Result<Step, AwsError> {
     let mut trace = Vec::new();
     let arn = method_arn(cx, &call, &routed);
     let sources = authorizers::identity_sources(&a);
     let context = routed.context.get_or_init(|| request_context(cx, &call, &routed)).clone();
-    let lookup = |path: &str| {
-        let mut v = &context;
-        for part in path.split('.') {
-            v = v.get(part)?;
-        }
-        match v {
-            Value::String(s) => Some(s.clone()),
-            Value::Null => None,
-            other => Some(other.to_string()),
-        }
-    };
+    let lookup = |path: &str| context_value(&context, path);
     let values = authorizers::identity_values(&sources, &call.headers, &call.query, &routed.stage_variables, &lookup);
     let unauthorized = |mut trace: Vec<TraceStep>, why: String| {
         trace.push(TraceStep { step: "Authorizer", message: why, latency_us: 0 });

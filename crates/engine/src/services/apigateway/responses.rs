@@ -195,18 +195,7 @@ pub fn update_gateway_response(gw: &mut ApiGateway, cx: &mut Cx, input: &Value) 
         response_templates: [("application/json".to_string(), DEFAULT_TEMPLATE.to_string())].into_iter().collect(),
     });
     for op in &ops {
-        let map_op = |map: &mut BTreeMap<String, String>, key: String| -> Result<(), AwsError> {
-            match op.op.as_str() {
-                "add" | "replace" => {
-                    map.insert(key, op.value.clone().unwrap_or_default());
-                }
-                "remove" => {
-                    map.remove(&key);
-                }
-                _ => return Err(op.invalid()),
-            }
-            Ok(())
-        };
+        let map_op = |map: &mut BTreeMap<String, String>, key: String| super::control::map_op(map, op, key);
         match (op.op.as_str(), op.path.as_str()) {
             ("replace", "/statusCode") => r.status_code = op.value.clone().filter(|v| !v.is_empty()),
             (_, p) if p.starts_with("/responseParameters/") => map_op(&mut r.response_parameters, patch::unescape(&p["/responseParameters/".len()..]))?,
@@ -303,17 +292,7 @@ pub fn render(responses: &BTreeMap<String, GatewayResponse>, f: &Failure, reques
     if let Value::Object(m) = &mut context {
         m.insert("error".into(), json!({ "message": f.message, "messageString": message_string, "responseType": f.response_type, "validationErrorString": "" }));
     }
-    let lookup = |path: &str| {
-        let mut v = &context;
-        for part in path.split('.') {
-            v = v.get(part)?;
-        }
-        match v {
-            Value::String(s) => Some(s.clone()),
-            Value::Null => None,
-            other => Some(other.to_string()),
-        }
-    };
+    let lookup = |path: &str| super::invoke::context_value(&context, path);
     let find = |pairs: &[(String, String)], name: &str, fold: bool| pairs.iter().find(|(k, _)| if fold { k.eq_ignore_ascii_case(name) } else { k == name }).map(|(_, v)| v.clone());
     for (target, source) in &chosen.response_parameters {
         let Some(name) = target.strip_prefix("gatewayresponse.header.") else { continue };
