@@ -8,6 +8,7 @@ use yew::prelude::*;
 use crate::{
     bridge::{ApiError, Bridge, Listener, WorkerEvent},
     clock::ClockBar,
+    i18n::Lang,
     notify::{Notice, Notices},
     panels::{
         apis::Apis, athena::AthenaPanel, auth::Auth, dax::Dax, firehose::Firehose, functions::Functions, home::Home, inbox::Inbox, kinesis::Kinesis, logs::Logs, s3::S3,
@@ -25,17 +26,35 @@ pub struct Ctx {
     pub status: Value,
     pub notify: Callback<Notice>,
     pub navigate: Callback<Route>,
+    /// The UI's language; `set_lang` switches it (remembered in this browser).
+    pub lang: Lang,
+    pub set_lang: Callback<Lang>,
 }
 
 impl PartialEq for Ctx {
     fn eq(&self, other: &Self) -> bool {
-        Rc::ptr_eq(&self.bridge, &other.bridge) && self.region == other.region && self.version == other.version && self.status == other.status
+        Rc::ptr_eq(&self.bridge, &other.bridge) && self.region == other.region && self.version == other.version && self.status == other.status && self.lang == other.lang
     }
 }
 
 impl Ctx {
     pub fn error(&self, e: &ApiError) {
         self.notify.emit(Notice::error(&e.kind, &e.message));
+    }
+
+    /// `en` in the UI's language (see [`crate::i18n`]).
+    pub fn t(&self, en: &'static str) -> &'static str {
+        self.lang.t(en)
+    }
+
+    /// `en` in the UI's language, its `{}` placeholders filled by `args` in order.
+    pub fn tf(&self, en: &'static str, args: &[&str]) -> String {
+        self.lang.tf(en, args)
+    }
+
+    /// `en` in the UI's language as markup, its `{}` placeholders filled by `parts`.
+    pub fn th(&self, en: &'static str, parts: Vec<Html>) -> Html {
+        self.lang.th(en, parts)
     }
 }
 
@@ -143,6 +162,11 @@ pub fn app() -> Html {
     let version = use_state(|| 0u64);
     let status = use_state(|| Value::Null);
     let notices = use_state(Vec::<Notice>::new);
+    let lang = use_state(|| {
+        let l = Lang::load();
+        l.save();
+        l
+    });
 
     let notify = {
         let notices = notices.clone();
@@ -167,6 +191,7 @@ pub fn app() -> Html {
     {
         let (version, status, notify) = (version.clone(), status.clone(), notify.clone());
         let bridge = bridge.clone();
+        let l = *lang;
         use_effect_with((), move |_| {
             let mut sub: Option<(Rc<Bridge>, Listener)> = None;
             if let Ok(b) = &*bridge {
@@ -178,7 +203,7 @@ pub fn app() -> Html {
                     }
                     WorkerEvent::Ready(v) | WorkerEvent::Status(v) => {
                         if let Some(reason) = v.get("reason").and_then(Value::as_str) {
-                            notify.emit(Notice::warning("Storage", &format!("Your sandbox is kept in memory only: {reason}. It will be gone when this tab closes.")));
+                            notify.emit(Notice::warning(l.t("Storage"), &l.tf("Your sandbox is kept in memory only: {}. It will be gone when this tab closes.", &[reason])));
                         }
                         status.set(v.clone());
                         counter.set(counter.get() + 1);
@@ -205,7 +230,7 @@ pub fn app() -> Html {
     let bridge = match &*bridge {
         Ok(b) => b.clone(),
         Err(e) => {
-            return html! { <div class="fatal"><h1>{ "Gureum could not start" }</h1><p>{ e.clone() }</p></div> };
+            return html! { <div class="fatal"><h1>{ lang.t("Gureum could not start") }</h1><p>{ e.clone() }</p></div> };
         }
     };
     *bridge.region.borrow_mut() = (*region).clone();
@@ -223,7 +248,25 @@ pub fn app() -> Html {
                 }
             })
         },
+        lang: *lang,
+        set_lang: {
+            let lang = lang.clone();
+            Callback::from(move |l: Lang| {
+                l.save();
+                lang.set(l);
+            })
+        },
     };
+
+    // A share link, opened in a new tab or pasted into this one (a same-document navigation).
+    {
+        let ctx = ctx.clone();
+        use_effect_with(ctx.lang, move |_| {
+            crate::panels::sandbox::open_share_link(&ctx);
+            let listener = web_sys::window().map(|w| gloo::events::EventListener::new(&w, "hashchange", move |_| crate::panels::sandbox::open_share_link(&ctx)));
+            move || drop(listener)
+        });
+    }
 
     let on_region = {
         let region = region.clone();
@@ -275,12 +318,21 @@ pub fn app() -> Html {
 
     let storage = ctx.status.get("storage").and_then(Value::as_str).unwrap_or("starting").to_string();
     let role = ctx.status.get("role").and_then(Value::as_str).unwrap_or("").to_string();
-    let storage_label = match storage.as_str() {
+    let storage_label = ctx.t(match storage.as_str() {
         "indexeddb" => "Saved in this browser",
         "memory" => "In memory only",
         "none" => "Engine stopped",
         _ => "Starting…",
+    });
+    let on_lang = {
+        let set = ctx.set_lang.clone();
+        Callback::from(move |e: Event| {
+            if let Some(sel) = e.target_dyn_into::<web_sys::HtmlSelectElement>() {
+                set.emit(Lang::from_code(&sel.value()).unwrap_or(Lang::En));
+            }
+        })
     };
+    let l = ctx.lang;
 
     html! {
         <ContextProvider<Ctx> context={ctx}>
@@ -289,10 +341,17 @@ pub fn app() -> Html {
                     <a class="brand" href="#/"><span class="logo">{ "☁" }</span>{ "Gureum" }<span class="brand-ko">{ "구름" }</span></a>
                     <ClockBar />
                     <div class="topbar-right">
-                        <span class={classes!("storage", storage.clone())} title={if role == "follower" { "Another tab holds this sandbox; this tab works through it." } else { "Where your sandbox is kept" }}>{ storage_label }</span>
+                        <span class={classes!("storage", storage.clone())} title={l.t(if role == "follower" { "Another tab holds this sandbox; this tab works through it." } else { "Where your sandbox is kept" })}>{ storage_label }</span>
+                        <label class="lang">
+                            <span class="sr-only">{ l.t("Language") }</span>
+                            <select aria-label={l.t("Language")} onchange={on_lang}>
+                                <option value="en" selected={l == Lang::En} lang="en">{ "English" }</option>
+                                <option value="ko" selected={l == Lang::Ko} lang="ko">{ "한국어" }</option>
+                            </select>
+                        </label>
                         <label class="region">
-                            <span class="sr-only">{ "Region" }</span>
-                            <select aria-label="Region" onchange={on_region}>
+                            <span class="sr-only">{ l.t("Region") }</span>
+                            <select aria-label={l.t("Region")} onchange={on_region}>
                                 { for gureum_engine::REGIONS.iter().map(|(code, name)| html! {
                                     <option value={*code} selected={*code == region.as_str()}>{ format!("{code} · {name}") }</option>
                                 }) }
@@ -300,9 +359,9 @@ pub fn app() -> Html {
                         </label>
                     </div>
                 </header>
-                <nav class="sidenav" aria-label="Services">
+                <nav class="sidenav" aria-label={l.t("Services")}>
                     { for NAV.iter().map(|(label, href, icon)| html! {
-                        <a href={*href} class={classes!("navlink", active(label).then_some("active"))}><span class="icon">{ *icon }</span>{ *label }</a>
+                        <a href={*href} class={classes!("navlink", active(label).then_some("active"))}><span class="icon">{ *icon }</span>{ l.t(*label) }</a>
                     }) }
                 </nav>
                 <main class="content">{ panel }</main>

@@ -59,6 +59,7 @@ pub fn clock_bar() -> Html {
     let ctx = use_context::<Ctx>().expect("Ctx");
     let clock = use_sim_clock(true);
 
+    let l = ctx.lang;
     let control = |op: &'static str, input: Value, note: Option<&'static str>| {
         let (clock, ctx) = (clock.clone(), ctx.clone());
         Callback::from(move |_: MouseEvent| {
@@ -68,7 +69,7 @@ pub fn clock_bar() -> Html {
                     Ok(v) => {
                         clock.set(Some((v, js_sys::Date::now())));
                         if let Some(n) = note {
-                            ctx.notify.emit(Notice::info("Clock", n));
+                            ctx.notify.emit(Notice::info(ctx.t("Clock"), ctx.t(n)));
                         }
                     }
                     Err(e) => ctx.error(&e),
@@ -92,27 +93,27 @@ pub fn clock_bar() -> Html {
     };
 
     let Some((c, fetched)) = &*clock else {
-        return html! { <div class="clock">{ "Simulated clock starting…" }</div> };
+        return html! { <div class="clock">{ l.t("Simulated clock starting…") }</div> };
     };
     let paused = c["paused"].as_bool().unwrap_or(false);
     let rate = c["rate"].as_f64().unwrap_or(1.0);
     let now = sim_now(c, *fetched);
     html! {
-        <div class="clock" aria-label="Simulated clock">
-            <span class={classes!("clock-time", paused.then_some("paused"))} title="Simulated time: every service in the sandbox reads this clock">
-                <span class="clock-label">{ if paused { "‖ paused" } else { "sim time" } }</span>
+        <div class="clock" aria-label={l.t("Simulated clock")}>
+            <span class={classes!("clock-time", paused.then_some("paused"))} title={l.t("Simulated time: every service in the sandbox reads this clock")}>
+                <span class="clock-label">{ l.t(if paused { "‖ paused" } else { "sim time" }) }</span>
                 <time>{ format_utc(now) }</time>
             </span>
             if paused {
-                <button class="btn small" onclick={control("ResumeClock", json!({}), None)} title="Let simulated time run">{ "▶ Play" }</button>
+                <button class="btn small" onclick={control("ResumeClock", json!({}), None)} title={l.t("Let simulated time run")}>{ l.t("▶ Play") }</button>
             } else {
-                <button class="btn small" onclick={control("PauseClock", json!({}), None)} title="Stop simulated time">{ "‖ Pause" }</button>
+                <button class="btn small" onclick={control("PauseClock", json!({}), None)} title={l.t("Stop simulated time")}>{ l.t("‖ Pause") }</button>
             }
-            <button class="btn small" onclick={control("AdvanceClock", json!({"seconds": 3600}), Some("Jumped ahead one hour; everything scheduled in between has run."))} title="Jump ahead one hour">{ "+1 h" }</button>
-            <button class="btn small" onclick={control("AdvanceClock", json!({"seconds": 86400}), Some("Jumped ahead one day; everything scheduled in between has run."))} title="Jump ahead one day">{ "+1 d" }</button>
-            <select class="clock-rate" aria-label="Clock speed" onchange={on_rate}>
-                { for [(1.0, "1×"), (60.0, "60× (1 min/s)"), (3600.0, "3600× (1 h/s)")].iter().map(|(r, l)| html! {
-                    <option value={r.to_string()} selected={(rate - r).abs() < 1e-9}>{ *l }</option>
+            <button class="btn small" onclick={control("AdvanceClock", json!({"seconds": 3600}), Some("Jumped ahead one hour; everything scheduled in between has run."))} title={l.t("Jump ahead one hour")}>{ l.t("+1 h") }</button>
+            <button class="btn small" onclick={control("AdvanceClock", json!({"seconds": 86400}), Some("Jumped ahead one day; everything scheduled in between has run."))} title={l.t("Jump ahead one day")}>{ l.t("+1 d") }</button>
+            <select class="clock-rate" aria-label={l.t("Clock speed")} onchange={on_rate}>
+                { for [(1.0, "1×"), (60.0, "60× (1 min/s)"), (3600.0, "3600× (1 h/s)")].iter().map(|(r, label)| html! {
+                    <option value={r.to_string()} selected={(rate - r).abs() < 1e-9}>{ l.t(*label) }</option>
                 }) }
             </select>
         </div>

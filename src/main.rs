@@ -4,6 +4,7 @@ mod app;
 mod bridge;
 mod clock;
 mod dynamo_json;
+mod i18n;
 mod notify;
 mod panels;
 

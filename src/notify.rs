@@ -50,6 +50,7 @@ pub fn notices(p: &NoticesProps) -> Html {
             move || drop(timers)
         });
     }
+    let lang = use_context::<crate::app::Ctx>().map(|c| c.lang).unwrap_or(crate::i18n::Lang::En);
     html! {
         <div class="notices" role="status" aria-live="polite">
             { for p.notices.iter().map(|n| {
@@ -58,7 +59,7 @@ pub fn notices(p: &NoticesProps) -> Html {
                 html! {
                     <div class={classes!("notice", n.level)}>
                         <div class="notice-text"><strong>{ &n.title }</strong><span>{ &n.body }</span></div>
-                        <button class="notice-close" aria-label="Dismiss" onclick={Callback::from(move |_| d.emit(id))}>{ "×" }</button>
+                        <button class="notice-close" aria-label={lang.t("Dismiss")} onclick={Callback::from(move |_| d.emit(id))}>{ "×" }</button>
                     </div>
                 }
             }) }
