@@ -54,6 +54,112 @@ pub fn sim_now(c: &Value, fetched: f64) -> f64 {
     }
 }
 
+/// "in 2 h 5 min" for a span of milliseconds ahead.
+fn span(ms: f64, l: crate::i18n::Lang) -> String {
+    let s = (ms / 1000.0).max(0.0).round() as i64;
+    let (d, h, m, sec) = (s / 86_400, s % 86_400 / 3600, s % 3600 / 60, s % 60);
+    let n = |v: i64| v.to_string();
+    match (d, h, m) {
+        (0, 0, 0) => l.tf("in {} s", &[&n(sec)]),
+        (0, 0, _) => l.tf("in {} min {} s", &[&n(m), &n(sec)]),
+        (0, _, _) => l.tf("in {} h {} min", &[&n(h), &n(m)]),
+        _ => l.tf("in {} d {} h", &[&n(d), &n(h)]),
+    }
+}
+
+/// The timeline: what is scheduled on the simulated clock (TTL deletions, Wait states, retries,
+/// backups, deliveries...), each with a button that jumps the clock to it.
+#[function_component(Timeline)]
+fn timeline() -> Html {
+    let ctx = use_context::<Ctx>().expect("Ctx");
+    let clock = use_sim_clock(false);
+    let open = use_state(|| false);
+    let events = use_state(|| None::<Value>);
+    {
+        let (events, bridge) = (events.clone(), ctx.bridge.clone());
+        use_effect_with(ctx.version, move |_| {
+            wasm_bindgen_futures::spawn_local(async move {
+                if let Ok(v) = bridge.sim("ListScheduledEvents", json!({"limit": 50})).await {
+                    events.set(Some(v));
+                }
+            });
+            || ()
+        });
+    }
+    let l = ctx.lang;
+    let list: Vec<Value> = events.as_ref().and_then(|v| v["events"].as_array().cloned()).unwrap_or_default();
+    let toggle = {
+        let open = open.clone();
+        Callback::from(move |_: MouseEvent| open.set(!*open))
+    };
+    let jump = |due: f64| {
+        let (ctx, clock, open) = (ctx.clone(), clock.clone(), open.clone());
+        Callback::from(move |_: MouseEvent| {
+            let now = clock.as_ref().map(|(c, f)| sim_now(c, *f)).unwrap_or(due);
+            // Exactly to the event (a millisecond if it is already due): it runs, and what it
+            // schedules next appears in the list.
+            let seconds = ((due - now) / 1000.0).max(0.001);
+            let (ctx, open) = (ctx.clone(), open.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                match ctx.bridge.sim("AdvanceClock", json!({ "seconds": seconds })).await {
+                    Ok(_) => {
+                        open.set(false);
+                        ctx.notify.emit(Notice::info(ctx.t("Clock"), ctx.t("Jumped to the event; it has run.")));
+                    }
+                    Err(e) => ctx.error(&e),
+                }
+            });
+        })
+    };
+    let now = clock.as_ref().map(|(c, f)| sim_now(c, *f));
+    html! {
+        <div class="timeline">
+            <button class="btn small" onclick={toggle} aria-expanded={open.to_string()} title={l.t("What is scheduled on the simulated clock")}>
+                { l.tf("Timeline ({})", &[&format!("{}{}", list.len(), if events.as_ref().is_some_and(|v| v["truncated"] == true) { "+" } else { "" })]) }
+            </button>
+            if *open {
+                <div class="timeline-pop" role="dialog" aria-label={l.t("Scheduled events")}>
+                    <h3>{ l.t("Scheduled events") }</h3>
+                    if list.is_empty() {
+                        <p class="hint">{ l.t("Nothing is scheduled. TTL deletions, Wait states, retries, backups and deliveries appear here when they are.") }</p>
+                    } else {
+                        <ol>
+                            { for list.iter().map(|ev| {
+                                let due = ev["dueMs"].as_f64().unwrap_or(0.0);
+                                let kind = ev["kind"].as_str().unwrap_or("").to_string();
+                                html! {
+                                    <li>
+                                        <span class={classes!("tl-kind", kind.clone())}>{ l.t(kind_label(&kind)) }</span>
+                                        <span class="tl-what">
+                                            <span class="tl-desc">{ ev["description"].as_str().unwrap_or("") }</span>
+                                            <span class="tl-when">{ format!("{} · {} · {}", format_utc(due), now.map(|n| span(due - n, l)).unwrap_or_default(), ev["region"].as_str().unwrap_or("")) }</span>
+                                        </span>
+                                        <button class="btn small" onclick={jump(due)}>{ l.t("Jump") }</button>
+                                    </li>
+                                }
+                            }) }
+                        </ol>
+                    }
+                </div>
+            }
+        </div>
+    }
+}
+
+fn kind_label(kind: &str) -> &'static str {
+    match kind {
+        "ttl" => "TTL",
+        "wait" => "Wait",
+        "retry" => "Retry",
+        "timeout" => "Timeout",
+        "backup" => "Backup",
+        "expiry" => "Expiry",
+        "delivery" => "Delivery",
+        "transition" => "Status",
+        _ => "Event",
+    }
+}
+
 #[function_component(ClockBar)]
 pub fn clock_bar() -> Html {
     let ctx = use_context::<Ctx>().expect("Ctx");
@@ -111,6 +217,7 @@ pub fn clock_bar() -> Html {
             }
             <button class="btn small" onclick={control("AdvanceClock", json!({"seconds": 3600}), Some("Jumped ahead one hour; everything scheduled in between has run."))} title={l.t("Jump ahead one hour")}>{ l.t("+1 h") }</button>
             <button class="btn small" onclick={control("AdvanceClock", json!({"seconds": 86400}), Some("Jumped ahead one day; everything scheduled in between has run."))} title={l.t("Jump ahead one day")}>{ l.t("+1 d") }</button>
+            <Timeline />
             <select class="clock-rate" aria-label={l.t("Clock speed")} onchange={on_rate}>
                 { for [(1.0, "1×"), (60.0, "60× (1 min/s)"), (3600.0, "3600× (1 h/s)")].iter().map(|(r, label)| html! {
                     <option value={r.to_string()} selected={(rate - r).abs() < 1e-9}>{ l.t(*label) }</option>

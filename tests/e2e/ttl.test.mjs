@@ -66,3 +66,19 @@ test("enable TTL, watch a session expire, jump the clock, it is gone", async () 
   await page.screenshot({ path: `${SHOTS}/tables-ttl-deleted.png`, fullPage: true });
   assert.deepEqual(errors, []);
 });
+
+test("the clock bar's timeline lists the next TTL deletion and jumps to it", async () => {
+  // s-long (three days) is the one session left to expire.
+  await page.getByRole("button", { name: /^Timeline \(\d+\+?\)$/ }).click();
+  const pop = page.getByRole("dialog", { name: "Scheduled events" });
+  const entry = pop.locator("li", { hasText: "TTL deletes items of Sessions that expired at least 5 minutes ago" });
+  await entry.waitFor();
+  assert.match(await entry.innerText(), /in 2 d 2[01] h/);
+  await page.screenshot({ path: `${SHOTS}/clock-timeline.png` });
+  await entry.getByRole("button", { name: "Jump" }).click();
+  await pop.waitFor({ state: "detached" });
+  const grid = page.locator(".items-grid");
+  await grid.locator("tbody tr", { hasText: "s-long" }).waitFor({ state: "detached" });
+  assert.equal(await grid.locator("tbody tr").count(), 1);
+  assert.deepEqual(errors, []);
+});

@@ -28,7 +28,8 @@ fn number_field(input: &Value, name: &str) -> Result<f64, AwsError> {
 
 impl Engine {
     /// Runs a control operation: `GetClock`, `PauseClock`, `ResumeClock`, `SetClockRate`
-    /// {rate}, `AdvanceClock` {seconds}, `Reset`, `ExportSandbox`, `ImportSandbox` {sandbox}.
+    /// {rate}, `AdvanceClock` {seconds}, `ListScheduledEvents` {limit}, `Reset`, `ExportSandbox`,
+    /// `ImportSandbox` {sandbox}.
     pub fn control(&mut self, host_now_ms: i64, operation: &str, input: &Value) -> Result<Value, AwsError> {
         match operation {
             "GetClock" => {}
@@ -71,6 +72,7 @@ impl Engine {
                 self.reset_resources();
                 return Ok(json!({}));
             }
+            "ListScheduledEvents" => return self.scheduled_events(host_now_ms, input),
             "ExportSandbox" => return Ok(self.export_sandbox(host_now_ms)),
             "ImportSandbox" => {
                 let doc = input.get("sandbox").ok_or_else(|| invalid("'sandbox' is required"))?;
@@ -86,6 +88,38 @@ impl Engine {
             }
         }
         Ok(self.clock_json(host_now_ms))
+    }
+
+    /// The timeline: pending timers a learner can jump to, in time order, each as its service
+    /// describes it (background polling is left out), at most `limit` (default 50, up to 500).
+    fn scheduled_events(&self, host_now_ms: i64, input: &Value) -> Result<Value, AwsError> {
+        let limit = match input.get("limit") {
+            None | Some(Value::Null) => 50,
+            Some(v) => match v.as_u64() {
+                Some(n @ 1..=500) => n as usize,
+                _ => return Err(invalid("'limit' must be an integer from 1 to 500")),
+            },
+        };
+        let now = self.clock.peek(host_now_ms);
+        let mut events = Vec::new();
+        let mut more = false;
+        for timer in self.scheduler.pending() {
+            let Some(note) = self.services.iter().find(|s| s.name() == timer.service).and_then(|s| s.describe_timer(timer)) else { continue };
+            if events.len() == limit {
+                more = true;
+                break;
+            }
+            events.push(json!({
+                "dueMs": timer.due_ms,
+                "due": iso8601(timer.due_ms),
+                "inSeconds": ((timer.due_ms - now).max(0) as f64) / 1000.0,
+                "service": timer.service,
+                "region": timer.region,
+                "kind": note.kind,
+                "description": note.text,
+            }));
+        }
+        Ok(json!({ "now": now, "events": events, "truncated": more }))
     }
 
     fn clock_json(&self, host_now_ms: i64) -> Value {

@@ -121,6 +121,13 @@ pub trait Service: Send {
     /// A timer this service scheduled is due.
     fn fire(&mut self, _cx: &mut Cx, _timer: &Timer) {}
 
+    /// What a pending timer of this service will do, for the clock bar's timeline of scheduled
+    /// events (`ListScheduledEvents`); `None` for background work a learner would not jump to
+    /// (polling, metrics). Default: none.
+    fn describe_timer(&self, _timer: &Timer) -> Option<TimerNote> {
+        None
+    }
+
     /// Like [`Service::fire`], for timers whose work needs the kernel (an asynchronous invocation
     /// runs code). Default: `fire`.
     fn fire_step(&mut self, cx: &mut Cx, timer: &Timer) -> Step {
@@ -162,5 +169,19 @@ pub trait Service: Send {
     /// The inverse of [`Service::record_to_json`].
     fn record_from_json(&self, _key: &str, value: &Value) -> Result<Vec<u8>, String> {
         serde_json::to_vec(value).map_err(|e| e.to_string())
+    }
+}
+
+/// A scheduled event as the timeline shows it: a kind (`ttl`, `wait`, `retry`, `timeout`,
+/// `backup`, `expiry`, `transition`, `delivery`, `schedule`) and a sentence saying what happens.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TimerNote {
+    pub kind: &'static str,
+    pub text: String,
+}
+
+impl TimerNote {
+    pub fn new(kind: &'static str, text: impl Into<String>) -> Option<TimerNote> {
+        Some(TimerNote { kind, text: text.into() })
     }
 }

@@ -31,7 +31,7 @@ use crate::kernel::{
     journal::Record,
     runtime::{Continuation, Resumed, Step},
     scheduler::Timer,
-    service::{Cx, Service},
+    service::{Cx, Service, TimerNote},
 };
 use model::*;
 
@@ -153,6 +153,15 @@ impl Service for Backup {
             return Err(AwsError::internal("AWS Backup runs no code"));
         };
         api::resume(self, cx, *cont, answer)
+    }
+
+    fn describe_timer(&self, timer: &Timer) -> Option<TimerNote> {
+        match timer.payload.get("action").and_then(Value::as_str)? {
+            "rule" => TimerNote::new("backup", "An AWS Backup plan's rule starts its backup jobs"),
+            "job-complete" => TimerNote::new("backup", "An AWS Backup job completes"),
+            "rp-expire" => TimerNote::new("expiry", "An AWS Backup recovery point expires (DeleteAfterDays)"),
+            _ => None,
+        }
     }
 
     fn fire_step(&mut self, cx: &mut Cx, timer: &Timer) -> Step {

@@ -36,6 +36,7 @@ pub mod table;
 pub mod tables;
 pub mod tags;
 pub mod throttle;
+pub mod timeline;
 pub mod transact;
 pub mod transfer;
 pub mod ttl;
@@ -50,7 +51,7 @@ use crate::kernel::{
     journal::Record,
     runtime::{Continuation, Resumed, Step},
     scheduler::Timer,
-    service::{Cx, Service},
+    service::{Cx, Service, TimerNote},
 };
 use table::{Table, TableMeta, TableStatus};
 
@@ -327,6 +328,10 @@ impl Service for DynamoDb {
     fn call_prepared(&mut self, cx: &mut Cx, _operation: &str, prepared: Box<dyn std::any::Any + Send>) -> Result<Vec<u8>, AwsError> {
         global::check_available(self, cx.region)?;
         fast::call(self, cx, prepared)
+    }
+
+    fn describe_timer(&self, timer: &Timer) -> Option<TimerNote> {
+        timeline::describe(timer)
     }
 
     fn fire(&mut self, cx: &mut Cx, timer: &Timer) {

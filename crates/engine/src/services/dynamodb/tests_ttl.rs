@@ -429,3 +429,40 @@ fn overwrites_that_keep_or_move_the_expiry_minute_expire_the_item_at_its_latest_
     advance(&mut e, 20 * MIN);
     assert!(scan_keys(&mut e, "Sessions").is_empty());
 }
+
+/// The clock bar's timeline: a session's TTL deletion is a scheduled event a learner can jump to.
+#[test]
+fn the_timeline_lists_the_ttl_pass_and_jumping_to_it_deletes_the_session() {
+    let mut e = Engine::new(EngineConfig::default(), H);
+    ok(ddb(
+        &mut e,
+        "CreateTable",
+        json!({"TableName": "Sessions", "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}], "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}], "BillingMode": "PAY_PER_REQUEST"}),
+    ));
+    let events = ok(e.control(H, "ListScheduledEvents", &json!({})));
+    assert_eq!(events["events"][0]["description"], "Table Sessions becomes ACTIVE", "{events}");
+    assert_eq!(events["events"][0]["kind"], "transition");
+    advance(&mut e, 2);
+    enable(&mut e, "Sessions", "ExpTime");
+    let exp = now_s(&e) + 2 * HOUR;
+    put(&mut e, "Sessions", "s-1", json!({"ExpTime": {"N": exp.to_string()}}));
+
+    let events = ok(e.control(H, "ListScheduledEvents", &json!({"limit": 10})));
+    let list = events["events"].as_array().unwrap();
+    let pass = list.iter().find(|v| v["kind"] == "ttl").unwrap_or_else(|| panic!("no TTL event: {events}"));
+    assert_eq!(pass["description"], "TTL deletes items of Sessions that expired at least 5 minutes ago");
+    assert_eq!(pass["service"], "dynamodb");
+    assert!(pass["dueMs"].as_i64().unwrap() >= (exp + 5 * MIN) * 1000, "{pass}");
+    assert_eq!(events["truncated"], false);
+
+    // Jump exactly to it, as the timeline's button does.
+    ok(e.control(H, "AdvanceClock", &json!({"seconds": pass["inSeconds"]})));
+    let got = ok(ddb(&mut e, "GetItem", json!({"TableName": "Sessions", "Key": {"pk": {"S": "s-1"}}})));
+    assert!(got.get("Item").is_none(), "deleted at the pass: {got}");
+    let after = ok(e.control(H, "ListScheduledEvents", &json!({})));
+    assert!(after["events"].as_array().unwrap().iter().all(|v| v["kind"] != "ttl"), "{after}");
+
+    for bad in [json!({"limit": 0}), json!({"limit": 501}), json!({"limit": "5"})] {
+        assert_eq!(err(e.control(H, "ListScheduledEvents", &bad)).0, "ValidationException", "{bad}");
+    }
+}

@@ -35,7 +35,7 @@ use crate::kernel::{
     journal::Record,
     runtime::{Continuation, Resumed, Step},
     scheduler::Timer,
-    service::{Cx, Service},
+    service::{Cx, Service, TimerNote},
 };
 use model::S3Destination;
 
@@ -236,6 +236,19 @@ impl Service for Firehose {
         match operation {
             "DescribeBuffer" => delivery::describe_buffer(self, cx, input),
             _ => Err(AwsError::new("gureum", "UnknownOperationException", format!("Unknown control operation 'firehose:{operation}'."), 400)),
+        }
+    }
+
+    /// Buffers delivered when their interval ends, retries, and transitions (not source polls).
+    fn describe_timer(&self, timer: &Timer) -> Option<TimerNote> {
+        let p = &timer.payload;
+        let name = p.get("stream").and_then(Value::as_str)?;
+        match p.get("do").and_then(Value::as_str)? {
+            "flush" => TimerNote::new("delivery", format!("Firehose stream {name}: the buffer interval ends and the buffer is delivered to S3")),
+            "retry" => TimerNote::new("retry", format!("Firehose stream {name} retries a failed delivery")),
+            "activate" => TimerNote::new("transition", format!("Firehose stream {name} becomes ACTIVE")),
+            "delete" => TimerNote::new("transition", format!("Firehose stream {name} is deleted")),
+            _ => None,
         }
     }
 

@@ -40,7 +40,7 @@ use crate::kernel::{
     journal::Record,
     runtime::{CodeBundle, Continuation, Resumed, Step},
     scheduler::Timer,
-    service::{Cx, Service},
+    service::{Cx, Service, TimerNote},
 };
 use environment::Environments;
 use function::Function;
@@ -238,6 +238,28 @@ impl Service for Lambda {
     fn fire(&mut self, cx: &mut Cx, timer: &Timer) {
         let state = self.region(&timer.region);
         manage::fire_transition(cx, state, &timer.payload);
+    }
+
+    /// Retries of asynchronous invocations and functions' state transitions (not event source
+    /// mappings' polls).
+    fn describe_timer(&self, timer: &Timer) -> Option<TimerNote> {
+        let p = &timer.payload;
+        let state = self.regions.get(&timer.region)?;
+        if let Some(id) = p.get("event").and_then(Value::as_str) {
+            let e = state.events.get(id)?;
+            return (e.attempts > 0).then(|| TimerNote { kind: "retry", text: format!("Asynchronous invocation of {} is retried (attempt {})", e.function, e.attempts + 1) });
+        }
+        if let Some(f) = p.get("function").and_then(Value::as_str) {
+            return match p.get("transition").and_then(Value::as_str) {
+                Some("ready") => TimerNote::new("transition", format!("Function {f} becomes Active")),
+                Some("updated") => TimerNote::new("transition", format!("The update of function {f} completes")),
+                _ => None,
+            };
+        }
+        if p.get("transition").is_some() {
+            return TimerNote::new("transition", format!("Event source mapping {} settles", p.get("esm").and_then(Value::as_str).unwrap_or("?")));
+        }
+        None
     }
 
     fn fire_step(&mut self, cx: &mut Cx, timer: &Timer) -> Step {

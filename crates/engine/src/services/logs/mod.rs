@@ -20,7 +20,7 @@ use crate::kernel::{
     error::AwsError,
     journal::{Journal, Record},
     scheduler::Timer,
-    service::{Cx, Service},
+    service::{Cx, Service, TimerNote},
 };
 use state::{Group, GroupMeta, Stream, StreamMeta, DAY_MS};
 
@@ -211,6 +211,11 @@ impl Service for Logs {
             op if NOT_YET.contains(&op) => Err(AwsError::unknown_operation(format!("Gureum does not implement the CloudWatch Logs operation {op} yet."))),
             _ => Err(AwsError::unknown_operation("")),
         }
+    }
+
+    fn describe_timer(&self, timer: &Timer) -> Option<TimerNote> {
+        let group = timer.payload.get("group").and_then(Value::as_str)?;
+        TimerNote::new("expiry", format!("Events of log group {group} older than its retention are deleted"))
     }
 
     fn fire(&mut self, cx: &mut Cx, timer: &Timer) {

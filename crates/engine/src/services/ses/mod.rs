@@ -26,7 +26,7 @@ use crate::kernel::{
     error::AwsError,
     journal::Record,
     scheduler::Timer,
-    service::{Cx, Service},
+    service::{Cx, Service, TimerNote},
 };
 use state::Region;
 
@@ -255,6 +255,11 @@ impl Service for Ses {
     fn control(&mut self, cx: &mut Cx, operation: &str, input: &Value) -> Result<Value, AwsError> {
         let region = self.regions.entry(cx.region.to_string()).or_default();
         inbox::control(cx, region, operation, input)
+    }
+
+    fn describe_timer(&self, timer: &Timer) -> Option<TimerNote> {
+        let domain = timer.payload.get("verifyDomain").and_then(Value::as_str)?;
+        TimerNote::new("transition", format!("Domain {domain} is verified"))
     }
 
     fn fire(&mut self, cx: &mut Cx, timer: &Timer) {

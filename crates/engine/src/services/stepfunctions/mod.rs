@@ -33,7 +33,7 @@ use crate::kernel::{
     journal::Record,
     runtime::{Continuation, Resumed, Step},
     scheduler::Timer,
-    service::{Cx, Service},
+    service::{Cx, Service, TimerNote},
     Request,
 };
 use asl::{definition::Definition, Failure};
@@ -445,6 +445,32 @@ impl Service for StepFunctions {
                 }
                 Err(_) => Err(AwsError::internal("unknown continuation")),
             },
+        }
+    }
+
+    /// Wait states ending, retries after their backoff, and timeouts (not the immediate wakes
+    /// that carry an execution from state to state).
+    fn describe_timer(&self, timer: &Timer) -> Option<TimerNote> {
+        let p = &timer.payload;
+        let arn = p.get("x").and_then(Value::as_str)?;
+        let name = arn.rsplit(':').next().unwrap_or(arn);
+        let exec = self.region(&timer.region)?.executions.get(arn)?;
+        if exec.status != Status::Running {
+            return None;
+        }
+        let thread = exec.threads.get(&(p.get("t").and_then(Value::as_u64).unwrap_or(0) as u32));
+        match p.get("a").and_then(Value::as_str) {
+            None => match thread.map(|t| (&t.phase, t.retry_count)) {
+                Some((Phase::Waiting { .. }, _)) => TimerNote::new("wait", format!("Execution {name}: a Wait state ends")),
+                Some((Phase::Enter | Phase::Attempt, n)) if n > 0 && timer.due_ms > thread.map_or(0, |t| t.entered_ms) => {
+                    TimerNote::new("retry", format!("Execution {name}: retry {n} of a failed state"))
+                }
+                _ => None,
+            },
+            Some("execution-timeout") => TimerNote::new("timeout", format!("Execution {name} times out (TimeoutSeconds)")),
+            Some("timeout") => TimerNote::new("timeout", format!("Execution {name}: a task times out")),
+            Some("heartbeat") => TimerNote::new("timeout", format!("Execution {name}: a task's heartbeat is due")),
+            Some(_) => None,
         }
     }
 
