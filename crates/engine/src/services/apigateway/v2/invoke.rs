@@ -280,17 +280,7 @@ fn routed_for(
     cors: Option<Cors>,
     integration: Option<Integration>,
 ) -> Routed {
-    let route = route.unwrap_or(Route {
-        route_id: String::new(),
-        route_key: "$default".into(),
-        target: None,
-        authorization_type: "NONE".into(),
-        authorizer_id: None,
-        authorization_scopes: Vec::new(),
-        api_key_required: false,
-        operation_name: None,
-        api_gateway_managed: false,
-    });
+    let route = route.unwrap_or_else(|| Route::new(String::new(), "$default"));
     Routed {
         api_id: api_id.to_string(),
         stage: stage.to_string(),
@@ -692,6 +682,14 @@ fn read_authorizer_answer(a: &Authorizer, payload: &str) -> Result<Grant, String
     Ok(Grant { principal_id: String::new(), policy, context, usage_identifier_key: None })
 }
 
+/// Lambda Invoke's answer as (payload text, whether the function failed); Err when Lambda refused
+/// the call.
+fn lambda_answer(answer: Result<Value, AwsError>) -> Result<(String, bool), String> {
+    let out = answer.map_err(|e| format!("Lambda answered {}: {}", e.kind, e.message))?;
+    let payload = out.get("Payload").and_then(Value::as_str).and_then(|p| B64.decode(p).ok()).unwrap_or_default();
+    Ok((String::from_utf8_lossy(&payload).into_owned(), out.get("FunctionError").is_some()))
+}
+
 /// Lambda's or Cognito's answer, for a suspended invocation.
 pub fn resume(gw: &mut ApiGateway, cx: &mut Cx, then: Continuation, result: Resumed) -> Result<Step, AwsError> {
     let Ok(pending) = then.downcast::<Pending>() else {
@@ -705,16 +703,14 @@ pub fn resume(gw: &mut ApiGateway, cx: &mut Cx, then: Continuation, result: Resu
     match awaiting {
         Awaiting::Jwks { authorizer, token } => jwt_checked(cx, call, routed, trace, authorizer, token, answer),
         Awaiting::Authorizer { authorizer, cache_key, route_arn } => {
-            let out = match answer {
-                Ok(out) => out,
-                Err(e) => {
-                    trace.push(step("Authorizer", format!("Lambda answered {}: {}", e.kind, e.message), 0));
+            let (payload, failed) = match lambda_answer(answer) {
+                Ok(a) => a,
+                Err(why) => {
+                    trace.push(step("Authorizer", why, 0));
                     return done(&call, Some(&routed), &rid, message(500, "Internal Server Error"), trace);
                 }
             };
-            let payload = out.get("Payload").and_then(Value::as_str).and_then(|p| B64.decode(p).ok()).unwrap_or_default();
-            let payload = String::from_utf8_lossy(&payload).into_owned();
-            if out.get("FunctionError").is_some() {
+            if failed {
                 let unauthorized_error =
                     serde_json::from_str::<Value>(&payload).ok().and_then(|v| v.get("errorMessage").and_then(Value::as_str).map(|m| m == "Unauthorized")) == Some(true);
                 if unauthorized_error {
@@ -737,16 +733,14 @@ pub fn resume(gw: &mut ApiGateway, cx: &mut Cx, then: Continuation, result: Resu
             apply_grant(cx, call, routed, trace, grant, &route_arn)
         }
         Awaiting::Lambda { version } => {
-            let out = match answer {
-                Ok(out) => out,
-                Err(e) => {
-                    trace.push(step("Integration", format!("Lambda answered {}: {}", e.kind, e.message), 0));
+            let (payload, failed) = match lambda_answer(answer) {
+                Ok(a) => a,
+                Err(why) => {
+                    trace.push(step("Integration", why, 0));
                     return done(&call, Some(&routed), &rid, message(500, "Internal Server Error"), trace);
                 }
             };
-            let payload = out.get("Payload").and_then(Value::as_str).and_then(|p| B64.decode(p).ok()).unwrap_or_default();
-            let payload = String::from_utf8_lossy(&payload).into_owned();
-            if out.get("FunctionError").is_some() {
+            if failed {
                 trace.push(step("Integration", format!("Lambda answered with a function error: {payload}"), 0));
                 return done(&call, Some(&routed), &rid, message(500, "Internal Server Error"), trace);
             }

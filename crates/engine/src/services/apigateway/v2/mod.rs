@@ -216,17 +216,7 @@ pub fn create_api(gw: &mut ApiGateway, cx: &mut Cx, input: &Value) -> Result<Val
             description: None,
             api_gateway_managed: true,
         };
-        let route = Route {
-            route_id: new_id(cx)[..7].to_string(),
-            route_key: route_key.to_string(),
-            target: Some(format!("integrations/{}", integration.integration_id)),
-            authorization_type: "NONE".into(),
-            authorizer_id: None,
-            authorization_scopes: Vec::new(),
-            api_key_required: false,
-            operation_name: None,
-            api_gateway_managed: true,
-        };
+        let route = Route { target: Some(format!("integrations/{}", integration.integration_id)), api_gateway_managed: true, ..Route::new(new_id(cx)[..7].to_string(), route_key) };
         api.integrations.insert(integration.integration_id.clone(), integration);
         api.routes.insert(route.route_id.clone(), route);
         api.stages.insert("$default".into(), new_stage("$default", true, now, true));
@@ -397,17 +387,7 @@ pub fn create_route(gw: &mut ApiGateway, cx: &mut Cx, input: &Value) -> Result<V
     if input.string("routeKey")?.is_none() {
         return Err(missing("RouteKey"));
     }
-    let mut r = Route {
-        route_id: new_id(cx)[..7].to_string(),
-        route_key: String::new(),
-        target: None,
-        authorization_type: "NONE".into(),
-        authorizer_id: None,
-        authorization_scopes: Vec::new(),
-        api_key_required: false,
-        operation_name: None,
-        api_gateway_managed: false,
-    };
+    let mut r = Route::new(new_id(cx)[..7].to_string(), "");
     read_route_fields(&input, &mut r)?;
     check_route(&api, &r)?;
     let out = r.to_json();

@@ -203,6 +203,21 @@ impl HttpApi {
 }
 
 impl Route {
+    /// A route with no target and no authorization.
+    pub fn new(route_id: String, route_key: &str) -> Self {
+        Route {
+            route_id,
+            route_key: route_key.to_string(),
+            target: None,
+            authorization_type: "NONE".into(),
+            authorizer_id: None,
+            authorization_scopes: Vec::new(),
+            api_key_required: false,
+            operation_name: None,
+            api_gateway_managed: false,
+        }
+    }
+
     pub fn to_json(&self) -> Value {
         value(self)
     }
