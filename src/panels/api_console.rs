@@ -31,6 +31,9 @@ pub struct Props {
     pub resources: Vec<Value>,
     pub stages: Vec<Value>,
     pub preset: Option<Preset>,
+    /// An HTTP API (v2): no test invocation, no API keys, `$default` without a stage segment.
+    #[prop_or_default]
+    pub http: bool,
 }
 
 /// One step of the trace.
@@ -133,7 +136,7 @@ pub fn console(p: &Props) -> Html {
     let first_stage = p.stages.first().and_then(|s| s["stageName"].as_str()).map(|s| format!("stage:{s}"));
     // None: the default, the first stage (once the stages are loaded) or a test.
     let chosen = use_state(|| preset.as_ref().filter(|p| p.test).map(|_| "test".to_string()));
-    let target = (*chosen).clone().or(first_stage).unwrap_or_else(|| "test".to_string());
+    let target = (*chosen).clone().or(first_stage).unwrap_or_else(|| if p.http { String::new() } else { "test".to_string() });
     let method = use_state(|| preset.as_ref().map(|p| if p.method == "ANY" { "GET".to_string() } else { p.method.clone() }).unwrap_or_else(|| "GET".into()));
     let tested = use_state(|| preset.as_ref().and_then(|p| p.resource.clone().map(|r| format!("{r} {}", p.method))).unwrap_or_default());
     let path = use_state(|| preset.as_ref().map(|p| p.path.clone()).unwrap_or_else(|| "/".into()));
@@ -177,7 +180,8 @@ pub fn console(p: &Props) -> Html {
     let url = if test_mode {
         format!("TestInvokeMethod {}{}", full_path, if query.is_empty() { String::new() } else { format!("?{}", *query) })
     } else {
-        format!("https://{}.execute-api.{}.amazonaws.com/{stage}{full_path}{}", p.api, ctx.region, if query.is_empty() { String::new() } else { format!("?{}", *query) })
+        let segment = if stage == "$default" { String::new() } else { format!("/{stage}") };
+        format!("https://{}.execute-api.{}.amazonaws.com{segment}{full_path}{}", p.api, ctx.region, if query.is_empty() { String::new() } else { format!("?{}", *query) })
     };
     let send = {
         let (ctx, api, method, path, query, headers, body, key, answer, busy, tested_value, url) = (
@@ -281,7 +285,9 @@ pub fn console(p: &Props) -> Html {
                     <label>{ "Send to " }
                         <select aria-label="Target" onchange={let s = chosen.clone(); Callback::from(move |e: Event| s.set(Some(select_value(&e))))}>
                             { for p.stages.iter().map(|s| { let n = s["stageName"].as_str().unwrap_or_default(); let v = format!("stage:{n}"); html! { <option value={v.clone()} selected={target == v}>{ format!("Stage {n} (execute-api)") }</option> } }) }
-                            <option value="test" selected={test_mode}>{ "Test the method, not deployed (TestInvokeMethod)" }</option>
+                            if !p.http {
+                                <option value="test" selected={test_mode}>{ "Test the method, not deployed (TestInvokeMethod)" }</option>
+                            }
                         </select>
                     </label>
                     if test_mode {
@@ -305,13 +311,15 @@ pub fn console(p: &Props) -> Html {
                     <label class="grow">{ "Body" }<textarea aria-label="Body" rows="3" placeholder="{\"id\": \"1\", \"name\": \"rex\"}" value={(*body).clone()} oninput={text(&body)} /></label>
                 </div>
                 <div class="field-row">
+                    if !p.http {
                     <label>{ "API key (x-api-key) " }
                         <select aria-label="API key" onchange={let s = key.clone(); Callback::from(move |e: Event| s.set(select_value(&e)))}>
                             <option value="" selected={key.is_empty()}>{ "none" }</option>
                             { for keys.iter().map(|(n, v)| html! { <option value={v.clone()} selected={*key == *v}>{ n }</option> }) }
                         </select>
                     </label>
-                    <button type="submit" class="btn primary" disabled={*busy || (test_mode && pairs.is_empty())}>{ if *busy { "Sending…" } else { "Send" } }</button>
+                    }
+                    <button type="submit" class="btn primary" disabled={*busy || (test_mode && pairs.is_empty()) || stage.is_empty() && !test_mode}>{ if *busy { "Sending…" } else { "Send" } }</button>
                     <code class="console-url">{ &url }</code>
                 </div>
                 if test_mode {

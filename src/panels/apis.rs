@@ -1,4 +1,5 @@
-//! Amazon API Gateway (REST APIs): the region's APIs (GetRestApis) with a create form and the
+//! Amazon API Gateway (REST APIs, and HTTP APIs listed beside them, see [`super::api_http`]): the
+//! region's APIs (GetRestApis, apigatewayv2 GetApis) with a create form and the
 //! one-click CRUD sample, and for an API its resource tree (GetResources with embedded methods),
 //! a method drawn as the console draws it (method request → integration request → integration
 //! response → method response) with editors for each box, deployments and stages
@@ -17,6 +18,7 @@ use crate::{
     panels::{
         api_console::{Console, Preset},
         api_deploy::{KeysAndPlans, Stages},
+        api_http::HttpApiDetail,
         api_sample,
         code_editor::CodeEditor,
         functions::{input_value, select_value},
@@ -69,6 +71,7 @@ pub fn integration_label(i: &Value) -> String {
 pub fn apis() -> Html {
     let ctx = use_context::<Ctx>().expect("Ctx");
     let list = use_state(|| None::<Vec<Value>>);
+    let http_list = use_state(Vec::<Value>::new);
     let creating = use_state(|| false);
     let selected = use_state(current_api);
     let sample_busy = use_state(|| None::<String>);
@@ -80,9 +83,13 @@ pub fn apis() -> Html {
         });
     }
     {
-        let (list, ctx2) = (list.clone(), ctx.clone());
+        let (list, http_list, ctx2) = (list.clone(), http_list.clone(), ctx.clone());
         use_effect_with((ctx.version, ctx.region.clone()), move |_| {
             wasm_bindgen_futures::spawn_local(async move {
+                match ctx2.bridge.send("apigatewayv2", "GetApis", json!({})).await {
+                    Ok(v) => http_list.set(v["items"].as_array().cloned().unwrap_or_default()),
+                    Err(e) => ctx2.error(&e),
+                }
                 match ctx2.bridge.send("apigateway", "GetRestApis", json!({"limit": 500})).await {
                     Ok(v) => list.set(Some(v["item"].as_array().cloned().unwrap_or_default())),
                     Err(e) => {
@@ -118,10 +125,11 @@ pub fn apis() -> Html {
         })
     };
     let current = (*selected).as_ref().and_then(|id| list.as_ref().and_then(|l| l.iter().find(|a| a["id"] == json!(id)).cloned()));
+    let current_http = (*selected).as_ref().and_then(|id| http_list.iter().find(|a| a["apiId"] == json!(id)).cloned());
     html! {
         <section class="panel apis">
             <header class="panel-head">
-                <h1>{ "APIs" }</h1><span class="aws-name">{ format!("Amazon API Gateway · REST APIs · {}", ctx.region) }</span>
+                <h1>{ "APIs" }</h1><span class="aws-name">{ format!("Amazon API Gateway · REST and HTTP APIs · {}", ctx.region) }</span>
                 <div class="spacer" />
                 <button class="btn" onclick={sample} disabled={sample_busy.is_some()} title="Creates a DynamoDB table, a Lambda function and a REST API with /items and /items/{id}, deployed to dev">
                     { match &*sample_busy { Some(s) => s.clone(), None => "Sample: CRUD API".into() } }
@@ -176,8 +184,41 @@ pub fn apis() -> Html {
                     </table>
                 },
             } }
+            if !http_list.is_empty() {
+                <table class="grid api-list" aria-label="HTTP APIs">
+                    <thead><tr><th>{ "HTTP API" }</th><th>{ "ID" }</th><th>{ "Protocol" }</th><th>{ "Description" }</th><th>{ "Created" }</th><th></th></tr></thead>
+                    <tbody>
+                        { for http_list.iter().map(|a| {
+                            let id = a["apiId"].as_str().unwrap_or_default().to_string();
+                            let sel = selected.as_deref() == Some(id.as_str());
+                            let delete = {
+                                let (ctx, id, name) = (ctx.clone(), id.clone(), a["name"].as_str().unwrap_or_default().to_string());
+                                Callback::from(move |_| {
+                                    let ok = web_sys::window().and_then(|w| w.confirm_with_message(&format!("Delete the HTTP API {name} with its routes and stages?")).ok()).unwrap_or(false);
+                                    if !ok { return; }
+                                    let (ctx, id) = (ctx.clone(), id.clone());
+                                    wasm_bindgen_futures::spawn_local(async move {
+                                        if let Err(e) = ctx.bridge.send("apigatewayv2", "DeleteApi", json!({"apiId": id})).await { ctx.error(&e); }
+                                    });
+                                })
+                            };
+                            html! {
+                                <tr class={classes!(sel.then_some("selected"))}>
+                                    <td><a href={api_hash(Some(&id))}>{ a["name"].as_str().unwrap_or_default() }</a></td>
+                                    <td><code>{ &id }</code></td>
+                                    <td>{ a["protocolType"].as_str().unwrap_or_default() }</td>
+                                    <td class="desc">{ a["description"].as_str().unwrap_or_default() }</td>
+                                    <td>{ a["createdDate"].as_str().and_then(|d| d.get(..16)).unwrap_or_default().replace('T', " ") }</td>
+                                    <td><button class="btn small danger" onclick={delete} aria-label={format!("Delete {}", a["name"].as_str().unwrap_or_default())}>{ "Delete" }</button></td>
+                                </tr>
+                            }
+                        }) }
+                    </tbody>
+                </table>
+            }
             { match (&*selected, current) {
                 (Some(id), Some(api)) => html! { <ApiDetail key={id.clone()} api={api} /> },
+                (Some(id), None) if current_http.is_some() => html! { <HttpApiDetail key={id.clone()} api={current_http.clone().unwrap_or_default()} /> },
                 (Some(id), None) if list.is_some() => html! { <p class="muted">{ format!("There is no REST API with id {id} in {}.", ctx.region) }</p> },
                 _ => html! {},
             } }

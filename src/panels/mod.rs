@@ -2,6 +2,7 @@
 
 pub mod api_console;
 pub mod api_deploy;
+pub mod api_http;
 pub mod api_sample;
 pub mod apis;
 pub mod athena;

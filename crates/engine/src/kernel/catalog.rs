@@ -42,6 +42,8 @@ pub const CATALOG: &[ServiceSpec] = &[
     ServiceSpec { name: "dax", signing_name: "dax", protocol: Protocol::Json11, target_prefix: "AmazonDAXV3", error_namespace: "" },
     ServiceSpec { name: "lambda", signing_name: "lambda", protocol: Protocol::RestJson, target_prefix: "", error_namespace: "" },
     ServiceSpec { name: "apigateway", signing_name: "apigateway", protocol: Protocol::RestJson, target_prefix: "", error_namespace: "" },
+    // HTTP APIs: signed as `apigateway`, routed by their `/v2/apis` paths (see `wire::rest`).
+    ServiceSpec { name: "apigatewayv2", signing_name: "apigateway", protocol: Protocol::RestJson, target_prefix: "", error_namespace: "" },
     ServiceSpec { name: "states", signing_name: "states", protocol: Protocol::Json10, target_prefix: "AWSStepFunctions", error_namespace: "com.amazonaws.swf.service.v2.model" },
     ServiceSpec { name: "cognito-idp", signing_name: "cognito-idp", protocol: Protocol::Json11, target_prefix: "AWSCognitoIdentityProviderService", error_namespace: "" },
     ServiceSpec { name: "cognito-identity", signing_name: "cognito-identity", protocol: Protocol::Json11, target_prefix: "AWSCognitoIdentityService", error_namespace: "" },

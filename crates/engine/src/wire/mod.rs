@@ -373,7 +373,11 @@ pub fn execute_api(req: &HttpRequest) -> Option<(String, Value)> {
     let (path, query) = req.path.split_once('?').unwrap_or((&req.path, ""));
     let host = req.header("host").unwrap_or("");
     let host = host.split(':').next().unwrap_or(host);
+    // The path after the host (after `_user_request_` with the stage put back): HTTP APIs' `$default`
+    // stage has no stage segment, so the API decides what the first segment is.
+    let raw_path;
     let (api, region, stage, rest) = if let Some((api, after)) = host.split_once(".execute-api.") {
+        raw_path = if path.is_empty() { "/".to_string() } else { path.to_string() };
         let region = after.split('.').next().filter(|r| crate::kernel::account::Account::is_region(r)).unwrap_or(DEFAULT_REGION);
         let trimmed = path.trim_start_matches('/');
         let (stage, rest) = trimmed.split_once('/').unwrap_or((trimmed, ""));
@@ -383,6 +387,7 @@ pub fn execute_api(req: &HttpRequest) -> Option<(String, Value)> {
         let (api, after) = after.split_once('/')?;
         let (stage, after) = after.split_once('/')?;
         let rest = after.strip_prefix("_user_request_").filter(|r| r.is_empty() || r.starts_with('/'))?;
+        raw_path = format!("/{stage}{rest}");
         (api, DEFAULT_REGION, stage, rest.trim_start_matches('/'))
     };
     if api.is_empty() {
@@ -417,6 +422,7 @@ pub fn execute_api(req: &HttpRequest) -> Option<(String, Value)> {
         "isBase64Encoded": base64,
         "sourceIp": req.header("x-forwarded-for").unwrap_or("127.0.0.1"),
         "accessKey": access_key(req),
+        "rawPath": raw_path,
     });
     Some((region.to_string(), input))
 }

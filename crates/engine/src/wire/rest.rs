@@ -333,6 +333,52 @@ pub static APIGATEWAY: &[Route] = &[
     apigw!("DELETE", "/usageplans/{usagePlanId}/keys/{keyId}", "DeleteUsagePlanKey", 202),
 ];
 
+macro_rules! apigw2 {
+    ($method:literal, $path:literal, $op:literal, $status:literal) => {
+        apigw2!($method, $path, $op, $status, &[])
+    };
+    ($method:literal, $path:literal, $op:literal, $status:literal, $query:expr) => {
+        Route { service: "apigatewayv2", method: $method, path: $path, operation: $op, status: $status, query: $query, headers: &[], payload: None }
+    };
+}
+
+const APIGW2_PAGING: &[(&str, &str, Kind)] = &[("maxResults", "maxResults", Kind::Text), ("nextToken", "nextToken", Kind::Text)];
+
+/// Amazon API Gateway v2's routes for HTTP APIs (see `services/apigateway/v2`); signed with the
+/// same name as v1 (`apigateway`), told apart by the `/v2/` path.
+pub static APIGATEWAYV2: &[Route] = &[
+    apigw2!("POST", "/v2/apis", "CreateApi", 201),
+    apigw2!("GET", "/v2/apis", "GetApis", 200, APIGW2_PAGING),
+    apigw2!("GET", "/v2/apis/{apiId}", "GetApi", 200),
+    apigw2!("PATCH", "/v2/apis/{apiId}", "UpdateApi", 200),
+    apigw2!("DELETE", "/v2/apis/{apiId}", "DeleteApi", 204),
+    apigw2!("DELETE", "/v2/apis/{apiId}/cors", "DeleteCorsConfiguration", 204),
+    apigw2!("POST", "/v2/apis/{apiId}/routes", "CreateRoute", 201),
+    apigw2!("GET", "/v2/apis/{apiId}/routes", "GetRoutes", 200, APIGW2_PAGING),
+    apigw2!("GET", "/v2/apis/{apiId}/routes/{routeId}", "GetRoute", 200),
+    apigw2!("PATCH", "/v2/apis/{apiId}/routes/{routeId}", "UpdateRoute", 200),
+    apigw2!("DELETE", "/v2/apis/{apiId}/routes/{routeId}", "DeleteRoute", 204),
+    apigw2!("POST", "/v2/apis/{apiId}/integrations", "CreateIntegration", 201),
+    apigw2!("GET", "/v2/apis/{apiId}/integrations", "GetIntegrations", 200, APIGW2_PAGING),
+    apigw2!("GET", "/v2/apis/{apiId}/integrations/{integrationId}", "GetIntegration", 200),
+    apigw2!("PATCH", "/v2/apis/{apiId}/integrations/{integrationId}", "UpdateIntegration", 200),
+    apigw2!("DELETE", "/v2/apis/{apiId}/integrations/{integrationId}", "DeleteIntegration", 204),
+    apigw2!("POST", "/v2/apis/{apiId}/authorizers", "CreateAuthorizer", 201),
+    apigw2!("GET", "/v2/apis/{apiId}/authorizers", "GetAuthorizers", 200, APIGW2_PAGING),
+    apigw2!("GET", "/v2/apis/{apiId}/authorizers/{authorizerId}", "GetAuthorizer", 200),
+    apigw2!("PATCH", "/v2/apis/{apiId}/authorizers/{authorizerId}", "UpdateAuthorizer", 200),
+    apigw2!("DELETE", "/v2/apis/{apiId}/authorizers/{authorizerId}", "DeleteAuthorizer", 204),
+    apigw2!("POST", "/v2/apis/{apiId}/stages", "CreateStage", 201),
+    apigw2!("GET", "/v2/apis/{apiId}/stages", "GetStages", 200, APIGW2_PAGING),
+    apigw2!("GET", "/v2/apis/{apiId}/stages/{stageName}", "GetStage", 200),
+    apigw2!("PATCH", "/v2/apis/{apiId}/stages/{stageName}", "UpdateStage", 200),
+    apigw2!("DELETE", "/v2/apis/{apiId}/stages/{stageName}", "DeleteStage", 204),
+    apigw2!("POST", "/v2/apis/{apiId}/deployments", "CreateDeployment", 201),
+    apigw2!("GET", "/v2/apis/{apiId}/deployments", "GetDeployments", 200, APIGW2_PAGING),
+    apigw2!("GET", "/v2/apis/{apiId}/deployments/{deploymentId}", "GetDeployment", 200),
+    apigw2!("DELETE", "/v2/apis/{apiId}/deployments/{deploymentId}", "DeleteDeployment", 204),
+];
+
 /// A REST-JSON service: its SigV4 signing name, the path prefixes that identify an unsigned
 /// request as its, and its route table.
 pub struct RestService {
@@ -350,14 +396,18 @@ pub static SERVICES: &[RestService] = &[
         routes: LAMBDA,
     },
     RestService { title: "SES", signing_name: "ses", prefixes: &["/v2/email/"], routes: SES },
+    RestService { title: "API Gateway v2", signing_name: "apigateway", prefixes: &["/v2/apis"], routes: APIGATEWAYV2 },
     RestService { title: "API Gateway", signing_name: "apigateway", prefixes: &["/restapis", "/apikeys", "/usageplans"], routes: APIGATEWAY },
     RestService { title: "Backup", signing_name: "backup", prefixes: &["/backup-vaults", "/backup/plans", "/backup-jobs", "/restore-jobs"], routes: BACKUP },
 ];
 
-/// The REST-JSON service a request is for: by its signing name when signed, else by its path.
+/// The REST-JSON service a request is for: by its signing name when signed (the one whose path
+/// prefix matches among services sharing a name, as API Gateway's v1 and v2 do), else by its path.
 pub fn service_for(signing_name: Option<&str>, path: &str) -> Option<&'static RestService> {
     match signing_name {
-        Some(name) => SERVICES.iter().find(|s| s.signing_name == name),
+        Some(name) => {
+            SERVICES.iter().find(|s| s.signing_name == name && s.prefixes.iter().any(|p| path.starts_with(p))).or_else(|| SERVICES.iter().rev().find(|s| s.signing_name == name))
+        }
         None => SERVICES.iter().find(|s| s.prefixes.iter().any(|p| path.starts_with(p))),
     }
 }

@@ -159,7 +159,10 @@ fn execute_api_by_host_and_by_path() {
     let (region, input) = execute_api(&get("/prod", "abc123defg.execute-api.localhost:4566")).expect("by host, local");
     assert_eq!((region.as_str(), input["path"].as_str()), ("us-east-1", Some("/")));
     let (_, input) = execute_api(&get("/restapis/abc123defg/dev/_user_request_/a/b", "localhost:4566")).expect("by path");
-    assert_eq!((input["stage"].as_str(), input["path"].as_str()), (Some("dev"), Some("/a/b")));
+    assert_eq!((input["stage"].as_str(), input["path"].as_str(), input["rawPath"].as_str()), (Some("dev"), Some("/a/b"), Some("/dev/a/b")));
+    // HTTP APIs read the whole path after the host (`$default` has no stage segment).
+    let (_, input) = execute_api(&get("/items/7", "abc123defg.execute-api.localhost")).expect("by host");
+    assert_eq!(input["rawPath"].as_str(), Some("/items/7"));
     assert!(execute_api(&get("/restapis/abc123defg/resources", "localhost")).is_none());
     assert!(execute_api(&get("/restapis", "localhost")).is_none());
     // An unknown API answers as AWS does, over HTTP.
@@ -186,4 +189,17 @@ fn a_user_pools_well_known_documents_are_served() {
     assert_eq!(handle(&mut e, 0, &get("/us-east-1_missing/.well-known/jwks.json".into()), "r").status, 400);
     assert_eq!(cognito_well_known(&get("/x/.well-known/jwks.json".into()), "/x/.well-known/jwks.json"), None);
     assert_eq!(cognito_well_known(&get("/us-east-1_a/.well-known/other".into()), "/us-east-1_a/.well-known/other"), None);
+}
+
+#[test]
+fn http_api_routes_are_told_from_rest_api_routes_by_path() {
+    use super::rest;
+    let req = |method: &str, path: &str| HttpRequest { method: method.into(), path: path.into(), headers: Vec::new(), body: b"{\"name\":\"a\"}".to_vec() };
+    let v2 = rest::service_for(Some("apigateway"), "/v2/apis/abc/routes").expect("v2");
+    let (route, input) = rest::parse(v2.routes, &req("POST", "/v2/apis/abc/routes")).expect("route").expect("input");
+    assert_eq!((route.service, route.operation, input["apiId"].as_str()), ("apigatewayv2", "CreateRoute", Some("abc")));
+    let v1 = rest::service_for(Some("apigateway"), "/restapis/abc").expect("v1");
+    assert_eq!(v1.title, "API Gateway");
+    assert_eq!(rest::service_for(Some("apigateway"), "/unknown").map(|s| s.title), Some("API Gateway"));
+    assert_eq!(rest::service_for(None, "/v2/apis").map(|s| s.title), Some("API Gateway v2"));
 }

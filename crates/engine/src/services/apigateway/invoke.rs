@@ -90,7 +90,7 @@ pub struct TraceStep {
 }
 
 impl TraceStep {
-    fn json(&self) -> Value {
+    pub(super) fn json(&self) -> Value {
         json!({ "step": self.step, "message": self.message, "latencyMicros": self.latency_us })
     }
 }
@@ -144,12 +144,12 @@ pub fn parse_query(raw: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+pub(super) fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
     headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
 }
 
 /// Reads Invoke's input.
-fn read_call(input: &Input) -> Result<HttpCall, AwsError> {
+pub(super) fn read_call(input: &Input) -> Result<HttpCall, AwsError> {
     let http_method = input.string("httpMethod")?.unwrap_or("GET").to_ascii_uppercase();
     if http_method == "ANY" || !HTTP_METHODS.contains(&http_method.as_str()) {
         return Err(bad_request(format!("Invalid HttpMethod specified: {http_method}")));
@@ -293,7 +293,7 @@ fn unrouted(
 }
 
 /// `25/Nov/2026:12:00:00 +0000`, the `requestContext.requestTime` format.
-fn request_time(ms: i64) -> String {
+pub(super) fn request_time(ms: i64) -> String {
     // "Wed, 25 Nov 2026 12:00:00 +0000"
     let s = rfc5322(ms);
     let p: Vec<&str> = s.split(' ').collect();
@@ -303,7 +303,7 @@ fn request_time(ms: i64) -> String {
     }
 }
 
-fn single_and_multi(pairs: &[(String, String)]) -> (Value, Value) {
+pub(super) fn single_and_multi(pairs: &[(String, String)]) -> (Value, Value) {
     if pairs.is_empty() {
         return (Value::Null, Value::Null);
     }
@@ -321,7 +321,7 @@ fn single_and_multi(pairs: &[(String, String)]) -> (Value, Value) {
     (Value::Object(single), Value::Object(multi))
 }
 
-fn domain(cx: &Cx, api_id: &str) -> String {
+pub(super) fn domain(cx: &Cx, api_id: &str) -> String {
     format!("{api_id}.execute-api.{}.amazonaws.com", cx.region)
 }
 
@@ -401,8 +401,13 @@ fn kv(pairs: &[(String, String)]) -> String {
 
 /// Execute-api Invoke: a request to a deployed stage.
 pub fn invoke(gw: &mut ApiGateway, cx: &mut Cx, input: &Value) -> Result<Step, AwsError> {
+    let raw = input;
     let input = Input(input);
-    let api_id = input.string("restApiId")?.unwrap_or("").to_string();
+    let api_id = input.string("restApiId")?.or(input.string("apiId")?).unwrap_or("").to_string();
+    // An HTTP API (v2) has its own data plane.
+    if gw.http.get(cx.region, &api_id).is_some() {
+        return super::v2::invoke::invoke(gw, cx, raw);
+    }
     let stage_name = input.string("stage")?.unwrap_or("").to_string();
     let call = read_call(&input)?;
     let request_id = cx.rng.uuid();
@@ -1197,70 +1202,88 @@ fn unreachable_integration() -> Integration {
 /// A Lambda proxy answer `{statusCode, headers, multiValueHeaders, body, isBase64Encoded}` as the
 /// HTTP response; anything else is a malformed proxy response (502).
 fn proxy_response(routed: &Routed, payload: &str, mut trace: Vec<TraceStep>) -> Value {
-    let malformed = |mut trace: Vec<TraceStep>, why: &str| {
-        trace.push(TraceStep { step: "Method response", message: format!("Execution failed due to configuration error: Malformed Lambda proxy response ({why})"), latency_us: 0 });
-        finish(routed, error_answer("DEFAULT_5XX", 502, "Internal server error"), trace)
-    };
+    match parse_proxy_answer(payload) {
+        Err(why) => {
+            trace.push(TraceStep {
+                step: "Method response",
+                message: format!("Execution failed due to configuration error: Malformed Lambda proxy response ({why})"),
+                latency_us: 0,
+            });
+            finish(routed, error_answer("DEFAULT_5XX", 502, "Internal server error"), trace)
+        }
+        Ok(mut answer) => {
+            answer.headers.push(("x-amzn-RequestId".into(), routed.request_id.clone()));
+            trace.push(TraceStep { step: "Method response", message: format!("Method completed with status: {}", answer.status), latency_us: METHOD_RESPONSE_US });
+            finish(routed, answer, trace)
+        }
+    }
+}
+
+/// Reads a Lambda proxy answer in format 1.0 (`statusCode` required; a Content-Type of
+/// application/json when it names none). Err says why it is malformed.
+pub(super) fn parse_proxy_answer(payload: &str) -> Result<HttpAnswer, String> {
     let Ok(Value::Object(answer)) = serde_json::from_str::<Value>(payload) else {
-        return malformed(trace, "not a JSON object");
+        return Err("not a JSON object".into());
     };
     if let Some(k) = answer.keys().find(|k| !["statusCode", "headers", "multiValueHeaders", "body", "isBase64Encoded"].contains(&k.as_str())) {
-        return malformed(trace, &format!("unexpected member '{k}'"));
+        return Err(format!("unexpected member '{k}'"));
     }
     let status = match answer.get("statusCode") {
         Some(v) => match v.as_u64().or_else(|| v.as_str().and_then(|s| s.parse().ok())) {
             Some(s) if (100..600).contains(&s) => s as u16,
-            _ => return malformed(trace, "statusCode is not an HTTP status"),
+            _ => return Err("statusCode is not an HTTP status".into()),
         },
-        None => return malformed(trace, "no statusCode"),
-    };
-    let scalar = |v: &Value| match v {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        _ => None,
+        None => return Err("no statusCode".into()),
     };
     let mut headers: Vec<(String, String)> = Vec::new();
     match answer.get("headers") {
         None | Some(Value::Null) => {}
         Some(Value::Object(m)) => {
             for (k, v) in m {
-                let Some(v) = scalar(v) else { return malformed(trace, "a header value is not a string") };
+                let Some(v) = scalar_text(v) else { return Err("a header value is not a string".into()) };
                 headers.push((k.clone(), v));
             }
         }
-        Some(_) => return malformed(trace, "headers is not an object"),
+        Some(_) => return Err("headers is not an object".into()),
     }
     match answer.get("multiValueHeaders") {
         None | Some(Value::Null) => {}
         Some(Value::Object(m)) => {
             for (k, vs) in m {
-                let Value::Array(vs) = vs else { return malformed(trace, "a multiValueHeaders value is not a list") };
+                let Value::Array(vs) = vs else { return Err("a multiValueHeaders value is not a list".into()) };
                 headers.retain(|(h, _)| !h.eq_ignore_ascii_case(k));
                 for v in vs {
-                    let Some(v) = scalar(v) else { return malformed(trace, "a multiValueHeaders value is not a string") };
+                    let Some(v) = scalar_text(v) else { return Err("a multiValueHeaders value is not a string".into()) };
                     headers.push((k.clone(), v));
                 }
             }
         }
-        Some(_) => return malformed(trace, "multiValueHeaders is not an object"),
+        Some(_) => return Err("multiValueHeaders is not an object".into()),
     }
     let body = match answer.get("body") {
         None | Some(Value::Null) => String::new(),
         Some(Value::String(s)) => s.clone(),
-        Some(_) => return malformed(trace, "body is not a string"),
+        Some(_) => return Err("body is not a string".into()),
     };
     let is_base64 = match answer.get("isBase64Encoded") {
         None | Some(Value::Null) => false,
         Some(Value::Bool(b)) => *b,
-        Some(_) => return malformed(trace, "isBase64Encoded is not a boolean"),
+        Some(_) => return Err("isBase64Encoded is not a boolean".into()),
     };
     if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-type")) {
         headers.insert(0, ("Content-Type".into(), "application/json".into()));
     }
-    headers.push(("x-amzn-RequestId".into(), routed.request_id.clone()));
-    trace.push(TraceStep { step: "Method response", message: format!("Method completed with status: {status}"), latency_us: METHOD_RESPONSE_US });
-    finish(routed, HttpAnswer { status, headers, body, is_base64, failure: None }, trace)
+    Ok(HttpAnswer { status, headers, body, is_base64, failure: None })
+}
+
+/// A header value as a proxy answer may give it: a string, number or boolean.
+pub(super) fn scalar_text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
 }
 
 /// The answer of Invoke (or TestInvokeMethod, whose shape is AWS's).
@@ -1302,7 +1325,7 @@ fn finish(routed: &Routed, answer: HttpAnswer, mut trace: Vec<TraceStep>) -> Val
     answer_json(&answer, &trace)
 }
 
-fn answer_json(answer: &HttpAnswer, trace: &[TraceStep]) -> Value {
+pub(super) fn answer_json(answer: &HttpAnswer, trace: &[TraceStep]) -> Value {
     let (headers, multi) = single_and_multi(&answer.headers);
     json!({
         "statusCode": answer.status,

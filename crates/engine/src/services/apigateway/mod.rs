@@ -23,6 +23,7 @@ pub mod regex;
 pub mod responses;
 pub mod service;
 pub mod usage;
+pub mod v2;
 
 use std::collections::BTreeMap;
 
@@ -46,6 +47,8 @@ pub struct ApiGateway {
     pub(crate) templates: mapping::TemplateCache,
     /// Lambda authorizers' cached answers (not journaled).
     pub(crate) authorizer_cache: authorizers::AuthorizerCache,
+    /// HTTP APIs (`apigatewayv2`).
+    pub(crate) http: v2::HttpApis,
 }
 
 impl ApiGateway {
@@ -60,13 +63,16 @@ impl Service for ApiGateway {
     }
 
     fn answers(&self, name: &str) -> bool {
-        name == "apigateway" || name == "execute-api"
+        name == "apigateway" || name == "apigatewayv2" || name == "execute-api"
     }
 
     fn call(&mut self, cx: &mut Cx, operation: &str, input: &Value) -> Result<Value, AwsError> {
         use control::*;
         if cx.endpoint == "execute-api" {
             return Err(AwsError::unknown_operation(format!("execute-api answers Invoke, not {operation}.")));
+        }
+        if cx.endpoint == "apigatewayv2" {
+            return v2::call(self, cx, operation, input);
         }
         match operation {
             "CreateRestApi" => create_rest_api(self, cx, input),
@@ -157,13 +163,16 @@ impl Service for ApiGateway {
     fn call_step(&mut self, cx: &mut Cx, operation: &str, input: &Value) -> Result<Step, AwsError> {
         match (cx.endpoint == "execute-api", operation) {
             (true, "Invoke") => invoke::invoke(self, cx, input),
-            (false, "TestInvokeMethod") => invoke::test_invoke_method(self, cx, input),
-            (false, "TestInvokeAuthorizer") => invoke::test_invoke_authorizer(self, cx, input),
+            (false, "TestInvokeMethod") if cx.endpoint == "apigateway" => invoke::test_invoke_method(self, cx, input),
+            (false, "TestInvokeAuthorizer") if cx.endpoint == "apigateway" => invoke::test_invoke_authorizer(self, cx, input),
             _ => self.call(cx, operation, input).map(Step::Done),
         }
     }
 
     fn resume(&mut self, cx: &mut Cx, then: Continuation, result: Resumed) -> Result<Step, AwsError> {
+        if then.is::<v2::invoke::Pending>() {
+            return v2::invoke::resume(self, cx, then, result);
+        }
         invoke::resume(self, cx, then, result)
     }
 
@@ -177,6 +186,14 @@ impl Service for ApiGateway {
             }
             for (id, plan) in &state.plans {
                 out.push(Record { key: usage::plan_record(region, id), value: json(plan) });
+            }
+        }
+        for (region, apis) in &self.http.apis {
+            for (id, api) in apis {
+                out.push(Record { key: v2::api_record(region, id), value: json(api) });
+                for (d, dep) in &api.deployments {
+                    out.push(Record { key: v2::deployment_record(region, id, d), value: json(dep) });
+                }
             }
         }
         for (region, apis) in &self.regions {
@@ -224,6 +241,20 @@ impl Service for ApiGateway {
                 let api = self.regions.get_mut(*region).and_then(|r| r.get_mut(*id)).ok_or("stage record before its API")?;
                 api.stages.insert(s.to_string(), stage);
             }
+            ["apigateway", region, "httpapi", id] => {
+                let api: v2::model::HttpApi = parse(value)?;
+                if api.api_id != *id {
+                    return Err("HTTP API record under another id".into());
+                }
+                let apis = self.http.apis.entry(region.to_string()).or_default();
+                let deployments = apis.remove(*id).map(|a| a.deployments).unwrap_or_default();
+                apis.insert(id.to_string(), v2::model::HttpApi { deployments, ..api });
+            }
+            ["apigateway", region, "httpapi", id, "deployment", d] => {
+                let dep: v2::model::Deployment = parse(value)?;
+                let api = self.http.apis.get_mut(*region).and_then(|r| r.get_mut(*id)).ok_or("deployment record before its HTTP API")?;
+                api.deployments.insert(d.to_string(), dep);
+            }
             ["apigateway", region, "apikey", id] => {
                 let key: usage::ApiKey = parse(value)?;
                 self.usage.entry(region.to_string()).or_default().keys.insert(id.to_string(), key);
@@ -242,6 +273,7 @@ impl Service for ApiGateway {
         self.usage.clear();
         self.templates.clear();
         self.authorizer_cache.clear();
+        self.http = v2::HttpApis::default();
     }
 }
 
