@@ -445,11 +445,11 @@ impl<'h, 'x, 'a> Ev<'h, 'x, 'a> {
         if z < a {
             return Ok(());
         }
-        let size = (z - a + 1) as u64;
+        let size = z as i128 - a as i128 + 1;
         if size > 10_000_000 {
             return Err(Error::new("D2014", format!("The size of the sequence allocated by the range operator (..) must not exceed 1e7.  Attempted to allocate {size}."), 0));
         }
-        self.tick(size)?;
+        self.tick(size as u64)?;
         out.extend((a..=z).map(|i| V::Num(i as f64)));
         Ok(())
     }

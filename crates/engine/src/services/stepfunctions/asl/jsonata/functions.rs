@@ -347,13 +347,13 @@ pub fn call<'a>(ev: &mut Ev<'_, '_, 'a>, name: &'static str, mut args: Vec<Optio
             let len = c.len() as i64;
             let mut st = start.trunc() as i64;
             if st < 0 {
-                st = (len + st).max(0);
+                st = len.saturating_add(st).max(0);
             }
             let st = st.min(len);
             let end = match a.num(2)? {
                 None => len,
                 Some(l) if l <= 0.0 => st,
-                Some(l) => (st + l.trunc() as i64).min(len),
+                Some(l) => st.saturating_add(l.trunc() as i64).min(len),
             };
             Ok(s(c[st as usize..end as usize].iter().collect::<String>()))
         }
@@ -374,7 +374,7 @@ pub fn call<'a>(ev: &mut Ev<'_, '_, 'a>, name: &'static str, mut args: Vec<Optio
             let Some(width) = a.int(1)? else { return Err(bad(name, 1)) };
             let fill = a.str(2)?.filter(|f| !f.is_empty()).unwrap_or_else(|| Rc::from(" "));
             let have = t.chars().count() as i64;
-            let need = (width.abs() - have).max(0) as usize;
+            let need = (width.unsigned_abs().min(u32::MAX as u64) as i64 - have).max(0) as usize;
             if need > 1_000_000 {
                 return Err(Error::new("D3100", "The padding is too long", 0));
             }

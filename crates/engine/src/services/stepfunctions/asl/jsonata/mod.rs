@@ -40,7 +40,7 @@ pub(crate) fn stack_mark() -> usize {
     std::hint::black_box(&marker) as *const u8 as usize
 }
 /// Evaluation steps allowed for one expression.
-pub const MAX_STEPS: u64 = 5_000_000;
+pub const MAX_STEPS: u64 = 2_000_000;
 
 /// A JSONata error: its code (`T2001`, `D3030`, ...), message, and character position.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -445,3 +445,19 @@ fn bindings_are_variables() {
     let e = Expr::parse("{'total': $states.input.x + 1}").unwrap();
     assert_eq!(e.eval(None, &[("states", &states)], &mut host).unwrap(), Some(json!({ "total": 3 })));
 }
+
+#[test]
+fn extreme_arguments_fail_cleanly() {
+    let input = json!({});
+    check(
+        &[
+            ("$substring('abc', -9223372036854775808)", Some(json!("abc"))),
+            ("$substring('abc', 1, 9223372036854775807)", Some(json!("bc"))),
+            ("[9223372036854775807..-9223372036854775808]", Some(json!([]))),
+            ("$formatBase(-1e300, 36) ~> $length() > 0", Some(json!(true))),
+            ("$fromMillis(1e300) ~> $type()", Some(json!("string"))),
+        ],
+        &input,
+    );
+    errs(&[("$pad('x', -9223372036854775808)", "D3100"), ("[-9223372036854775808..9223372036854775807]", "D2014"), ("1e999", "S0102")], &input);
+}
