@@ -365,9 +365,16 @@ fn vars_of(exec: &Execution, tid: u32) -> serde_json::Map<String, Value> {
     exec.threads.get(&tid).map(|t| t.vars.clone()).unwrap_or_default()
 }
 
-/// One JSONata field of a state, against `$states` (`input`, `context`, and `extra`).
-#[allow(clippy::too_many_arguments)]
-fn jsonata_field(exec: &Execution, tid: u32, state: &State, input: &Value, extra: Option<(&str, Value)>, f: &Field, field: &str, env: &mut Env) -> Result<Value, Failure> {
+/// Runs `f` in the `$states` scope (`input`, `context`, and `extra`) of thread `tid`'s state.
+fn in_scope<T>(
+    exec: &Execution,
+    tid: u32,
+    state: &State,
+    input: &Value,
+    extra: Option<(&str, Value)>,
+    env: &mut Env,
+    f: impl FnOnce(&mut Scope) -> Result<T, Failure>,
+) -> Result<T, Failure> {
     let vars = vars_of(exec, tid);
     let now = env.now;
     let mut rnd = || env.rng.next_u64();
@@ -375,7 +382,13 @@ fn jsonata_field(exec: &Execution, tid: u32, state: &State, input: &Value, extra
     if let Some((k, v)) = extra {
         sc = sc.with(k, v);
     }
-    f.eval(field, &mut sc)
+    f(&mut sc)
+}
+
+/// One JSONata field of a state.
+#[allow(clippy::too_many_arguments)]
+fn jsonata_field(exec: &Execution, tid: u32, state: &State, input: &Value, extra: Option<(&str, Value)>, f: &Field, field: &str, env: &mut Env) -> Result<Value, Failure> {
+    in_scope(exec, tid, state, input, extra, env, |sc| f.eval(field, sc))
 }
 
 /// A JSONata state's end: its `Output` (default `fallback`) and its `Assign` fields, all evaluated
@@ -392,21 +405,17 @@ fn jsonata_out(
     assigns: &[Option<&Field>],
     env: &mut Env,
 ) -> Result<Value, Failure> {
-    let vars = vars_of(exec, tid);
-    let now = env.now;
-    let mut rnd = || env.rng.next_u64();
-    let mut sc = Scope::new(&state.name, input, &exec.context, &vars, now, &mut rnd);
-    if let Some((k, v)) = extra {
-        sc = sc.with(k, v);
-    }
-    let out = match output {
-        Some(f) => f.eval("Output", &mut sc)?,
-        None => fallback,
-    };
-    let mut assigned = Vec::new();
-    for a in assigns.iter().flatten() {
-        assigned.extend(query::assign(a, &mut sc)?);
-    }
+    let (out, assigned) = in_scope(exec, tid, state, input, extra, env, |sc| {
+        let out = match output {
+            Some(f) => f.eval("Output", sc)?,
+            None => fallback,
+        };
+        let mut assigned = Vec::new();
+        for a in assigns.iter().flatten() {
+            assigned.extend(query::assign(a, sc)?);
+        }
+        Ok((out, assigned))
+    })?;
     if !assigned.is_empty() {
         if let Some(t) = exec.threads.get_mut(&tid) {
             for (k, v) in assigned {
@@ -462,11 +471,8 @@ fn enter_jsonata(exec: &mut Execution, tid: u32, state: &State, ja: &JsonataFiel
         Kind::Wait(w) => {
             let until = match w {
                 Wait::Seconds(a) => {
-                    let vars = vars_of(exec, tid);
                     let now = env.now;
-                    let mut rnd = || env.rng.next_u64();
-                    let mut sc = Scope::new(&state.name, &input, &exec.context, &vars, now, &mut rnd);
-                    a.resolve_jsonata("Seconds", &mut sc).map(|s| now + s as i64 * 1000)
+                    in_scope(exec, tid, state, &input, None, env, |sc| a.resolve_jsonata("Seconds", sc)).map(|s| now + s as i64 * 1000)
                 }
                 Wait::TimestampJsonata(f) => jsonata_field(exec, tid, state, &input, None, f, "Timestamp", env).and_then(|v| {
                     v.as_str().and_then(timestamp_ms).ok_or_else(|| {
@@ -692,11 +698,7 @@ fn map_items(exec: &mut Execution, tid: u32, state: &State, mp: &super::asl::def
                 Some(f) => jsonata_field(exec, tid, state, input, None, f, "Items", env)?,
                 None => input.clone(),
             };
-            let vars = vars_of(exec, tid);
-            let now = env.now;
-            let mut rnd = || env.rng.next_u64();
-            let mut sc = Scope::new(&state.name, input, &exec.context, &vars, now, &mut rnd);
-            let max = mp.max_concurrency.as_ref().map(|a| a.resolve_jsonata("MaxConcurrency", &mut sc)).transpose()?;
+            let max = in_scope(exec, tid, state, input, None, env, |sc| mp.max_concurrency.as_ref().map(|a| a.resolve_jsonata("MaxConcurrency", sc)).transpose())?;
             (items, max, input.clone())
         }
         None => {
@@ -748,17 +750,15 @@ fn map_items(exec: &mut Execution, tid: u32, state: &State, mp: &super::asl::def
 /// or JSONata's Arguments (default: the state input).
 fn task_inputs(exec: &Execution, tid: u32, state: &State, task: &super::asl::definition::Task, input: &Value, env: &mut Env) -> Result<(Value, Option<u64>, Option<u64>), Failure> {
     if let Some(ja) = state.jsonata.as_deref() {
-        let vars = vars_of(exec, tid);
-        let now = env.now;
-        let mut rnd = || env.rng.next_u64();
-        let mut sc = Scope::new(&state.name, input, &exec.context, &vars, now, &mut rnd);
-        let params = match &ja.arguments {
-            Some(f) => f.eval("Arguments", &mut sc)?,
-            None => input.clone(),
-        };
-        let timeout = task.timeout.as_ref().map(|a| a.resolve_jsonata("TimeoutSeconds", &mut sc)).transpose()?;
-        let heartbeat = task.heartbeat.as_ref().map(|a| a.resolve_jsonata("HeartbeatSeconds", &mut sc)).transpose()?;
-        return Ok((params, timeout, heartbeat));
+        return in_scope(exec, tid, state, input, None, env, |sc| {
+            let params = match &ja.arguments {
+                Some(f) => f.eval("Arguments", sc)?,
+                None => input.clone(),
+            };
+            let timeout = task.timeout.as_ref().map(|a| a.resolve_jsonata("TimeoutSeconds", sc)).transpose()?;
+            let heartbeat = task.heartbeat.as_ref().map(|a| a.resolve_jsonata("HeartbeatSeconds", sc)).transpose()?;
+            Ok((params, timeout, heartbeat))
+        });
     }
     let ctx = &exec.context;
     let prepared = state.data.prepare(input, ctx, &mut || env.rng.next_u64())?;

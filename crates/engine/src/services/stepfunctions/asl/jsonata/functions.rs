@@ -726,7 +726,7 @@ pub fn call<'a>(ev: &mut Ev<'_, '_, 'a>, name: &'static str, mut args: Vec<Optio
             // Step Functions: an optional integer seed gives a repeatable number.
             let r = match a.get(0) {
                 None => (ev.host.random)(),
-                Some(V::Num(seed)) => splitmix(*seed as i64 as u64),
+                Some(V::Num(seed)) => super::super::intrinsic::splitmix(*seed as i64 as u64),
                 Some(_) => return Err(bad(name, 0)),
             };
             Ok(Some(V::Num(random_unit(r))))
@@ -871,13 +871,6 @@ pub fn call<'a>(ev: &mut Ev<'_, '_, 'a>, name: &'static str, mut args: Vec<Optio
         "eval" => Err(Error::new("D3137", "The $eval function is not supported in Step Functions: use $parse", 0)),
         _ => Err(Error::new("T1006", format!("Attempted to invoke a non-function: ${name}"), 0)),
     }
-}
-
-fn splitmix(mut z: u64) -> u64 {
-    z = z.wrapping_add(0x9E3779B97F4A7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58476D1CE4E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D049BB133111EB);
-    z ^ (z >> 31)
 }
 
 fn merge_sort<'a>(ev: &mut Ev<'_, '_, 'a>, list: Vec<V<'a>>, f: &V<'a>, ctx: &Option<V<'a>>) -> Result<Vec<V<'a>>, Error> {
