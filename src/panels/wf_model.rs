@@ -1038,6 +1038,28 @@ mod tests {
     }
 
     #[test]
+    fn jsonata_definitions_lay_out_and_validate() {
+        // The console's default since late 2024: JSONata states with Arguments, Output, Assign
+        // and Condition; the graph labels a rule with its condition and editing keeps the fields.
+        let mut d = json!({"QueryLanguage": "JSONata", "StartAt": "A", "States": {
+            "A": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Arguments": {"FunctionName": "f", "Payload": "{% $states.input %}"},
+                  "Assign": {"n": "{% $states.result.Payload.n %}"}, "Output": "{% $states.result.Payload %}", "Next": "C"},
+            "C": {"Type": "Choice", "Choices": [{"Condition": "{% $n > 3 %}", "Next": "Done"}], "Default": "Done"},
+            "Done": {"Type": "Succeed", "Output": "{% {'n': $n} %}"}
+        }});
+        let l = layout(&d, &vec![]);
+        let labels: Vec<_> = l.edges.iter().filter_map(|e| e.label.clone()).collect();
+        assert!(labels.contains(&"{% $n > 3 %}".to_string()), "{labels:?}");
+        rename(&mut d, "C", "Big?").unwrap();
+        assert_eq!(d["States"]["A"]["Next"], "Big?");
+        assert_eq!(d["States"]["A"]["Assign"]["n"], "{% $states.result.Payload.n %}");
+        assert_eq!(d["States"]["Big?"]["Choices"][0]["Condition"], "{% $n > 3 %}");
+        let text = serde_json::to_string(&d).unwrap();
+        let diags = gureum_engine::services::stepfunctions::asl::validate::validate(&text);
+        assert!(diags.iter().all(|d| d.severity != gureum_engine::services::stepfunctions::asl::validate::Severity::Error), "{diags:?}");
+    }
+
+    #[test]
     fn token_paths_follow_the_template() {
         let p = json!({"FunctionName": "f", "Payload": {"input.$": "$", "taskToken.$": "$$.Task.Token"}});
         assert_eq!(token_path(&p), Some(vec!["Payload".to_string(), "taskToken".to_string()]));

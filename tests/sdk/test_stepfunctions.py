@@ -119,3 +119,36 @@ def test_express_start_sync_execution(server):
     assert r["status"] == "SUCCEEDED"
     assert json.loads(r["output"]) == {"sum": 42}
     assert ":express:adder:" in r["executionArn"]
+
+
+def test_jsonata_machine(server, sfn):
+    # The console's default since late 2024: a JSONata machine with Arguments, Output, Assign
+    # variables, a Choice Condition, a Map over Items and Step Functions' own $partition.
+    lam = server.client(service="lambda")
+    create(server, lam, "tax", {"index.mjs": "export const handler = async (e) => ({ tax: e.amount / 10 });"})
+    definition = {
+        "QueryLanguage": "JSONata",
+        "StartAt": "Tax",
+        "States": {
+            "Tax": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                    "Arguments": {"FunctionName": "tax", "Payload": {"amount": "{% $sum($states.input.lines.price) %}"}},
+                    "Assign": {"tax": "{% $states.result.Payload.tax %}", "lines": "{% $states.input.lines %}"},
+                    "Output": "{% $states.result.Payload %}", "Next": "Big?"},
+            "Big?": {"Type": "Choice", "Choices": [{"Condition": "{% $tax >= 5 %}", "Next": "Batches"}], "Default": "Small"},
+            "Batches": {"Type": "Map", "Items": "{% $partition($lines, 2) %}",
+                        "ItemProcessor": {"StartAt": "Count", "States": {"Count": {"Type": "Pass", "Output": "{% $count($states.input) %}", "End": True}}},
+                        "Output": "{% {'tax': $tax, 'batches': $states.result, 'names': $join($lines.name, ',')} %}", "End": True},
+            "Small": {"Type": "Succeed"},
+        },
+    }
+    m = sfn.create_state_machine(name="jsonata", definition=json.dumps(definition), roleArn=ROLE)["stateMachineArn"]
+    lines = [{"name": "a", "price": 20}, {"name": "b", "price": 25}, {"name": "c", "price": 5}]
+    x = sfn.start_execution(stateMachineArn=m, input=json.dumps({"lines": lines}))["executionArn"]
+    d = wait_done(sfn, x)
+    assert d["status"] == "SUCCEEDED", d
+    assert json.loads(d["output"]) == {"tax": 5, "batches": [2, 1], "names": "a,b,c"}
+
+    bad = {"QueryLanguage": "JSONata", "StartAt": "P", "States": {"P": {"Type": "Pass", "Output": "{% $states.input.nope %}", "End": True}}}
+    m2 = sfn.create_state_machine(name="undefined", definition=json.dumps(bad), roleArn=ROLE)["stateMachineArn"]
+    d = wait_done(sfn, sfn.start_execution(stateMachineArn=m2, input="{}")["executionArn"])
+    assert d["status"] == "FAILED" and d["error"] == "States.QueryEvaluationError"

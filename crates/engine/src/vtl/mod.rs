@@ -16,7 +16,7 @@
 mod eval;
 mod jsonpath;
 mod parser;
-mod regex;
+pub(crate) mod regex;
 mod util;
 
 #[cfg(test)]

@@ -33,7 +33,7 @@ enum Node {
 }
 
 #[derive(Debug)]
-pub(crate) struct Regex {
+pub struct Regex {
     whole: Node,
     groups: usize,
     /// The text the pattern matches when it is only literal characters (`\\'`, `,`, `-`):

@@ -199,9 +199,6 @@ fn resource_diagnostics(m: &Machine, at: &str, kind: MachineType, out: &mut Vec<
             }
             _ => {}
         }
-        if s.query_language == super::asl::definition::QueryLanguage::Jsonata {
-            out.push(Diagnostic::error(codes::SCHEMA_VALIDATION_FAILED, "The JSONata query language is not simulated in this sandbox yet", format!("{loc}/QueryLanguage")));
-        }
     }
 }
 

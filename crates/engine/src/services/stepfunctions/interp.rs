@@ -11,10 +11,11 @@ use serde_json::{json, Value};
 use super::{
     asl::{
         compact,
-        definition::{Definition, Kind, Machine, State, Transition, Wait},
+        definition::{Definition, JsonataFields, Kind, Machine, State, Transition, Wait},
         errors::{decide, Decision},
         names,
         process::PathField,
+        query::{self, Field, Scope},
         Failure,
     },
     model::{Event, Execution, Phase, Status, Thread},
@@ -211,6 +212,7 @@ fn spawn(exec: &mut Execution, parent: Option<(u32, u32)>, scope: Vec<(u32, u32)
     exec.next_thread += 1;
     let id = exec.next_thread;
     let last_event = parent.and_then(|(p, _)| exec.threads.get(&p)).map(|t| t.last_event).unwrap_or(0);
+    let vars = parent.and_then(|(p, _)| exec.threads.get(&p)).map(|t| t.vars.clone()).unwrap_or_default();
     exec.threads.insert(
         id,
         Thread {
@@ -226,6 +228,7 @@ fn spawn(exec: &mut Execution, parent: Option<(u32, u32)>, scope: Vec<(u32, u32)
             last_event,
             gen: 0,
             map_item: item,
+            vars,
             items: Vec::new(),
             results: Vec::new(),
         },
@@ -258,6 +261,12 @@ pub fn step(exec: &mut Execution, tid: u32, gen: u32, env: &mut Env) {
         Phase::Waiting { until } if env.now >= *until => {
             let input = t.input.clone();
             set_context(exec, tid, state, None);
+            if let Some(ja) = state.jsonata.as_deref() {
+                return match jsonata_out(exec, tid, state, &input, None, input.clone(), ja.output.as_ref(), &[ja.assign.as_ref()], env) {
+                    Ok(o) => exit(exec, tid, state, &def, o, env),
+                    Err(f) => handle_error(exec, tid, state, &def, f, env),
+                };
+            }
             let out =
                 state.data.prepare(&input, &exec.context, &mut || env.rng.next_u64()).and_then(|p| state.data.finish_output(input, p.after_input_path, &exec.context, &mut || 0));
             match out {
@@ -283,6 +292,11 @@ fn enter(exec: &mut Execution, tid: u32, state: &State, def: &Definition, env: &
         }
     }
     set_context(exec, tid, state, None);
+    if let Some(ja) = state.jsonata.as_deref() {
+        if !matches!(state.kind, Kind::Task(_) | Kind::Parallel(_) | Kind::Map(_)) {
+            return enter_jsonata(exec, tid, state, ja, def, input, env);
+        }
+    }
     let ctx = &exec.context;
     let result: Result<Option<Value>, Failure> = match &state.kind {
         // (The state input is not needed after its output is made: ResultPath writes into it.)
@@ -346,6 +360,167 @@ fn enter(exec: &mut Execution, tid: u32, state: &State, def: &Definition, env: &
     }
 }
 
+/// The `$states` scope of thread `tid` (its variables copied out, so the thread can change).
+fn vars_of(exec: &Execution, tid: u32) -> serde_json::Map<String, Value> {
+    exec.threads.get(&tid).map(|t| t.vars.clone()).unwrap_or_default()
+}
+
+/// Runs `f` in the `$states` scope (`input`, `context`, and `extra`) of thread `tid`'s state.
+fn in_scope<T>(
+    exec: &Execution,
+    tid: u32,
+    state: &State,
+    input: &Value,
+    extra: Option<(&str, Value)>,
+    env: &mut Env,
+    f: impl FnOnce(&mut Scope) -> Result<T, Failure>,
+) -> Result<T, Failure> {
+    let vars = vars_of(exec, tid);
+    let now = env.now;
+    let mut rnd = || env.rng.next_u64();
+    let mut sc = Scope::new(&state.name, input, &exec.context, &vars, now, &mut rnd);
+    if let Some((k, v)) = extra {
+        sc = sc.with(k, v);
+    }
+    f(&mut sc)
+}
+
+/// One JSONata field of a state.
+#[allow(clippy::too_many_arguments)]
+fn jsonata_field(exec: &Execution, tid: u32, state: &State, input: &Value, extra: Option<(&str, Value)>, f: &Field, field: &str, env: &mut Env) -> Result<Value, Failure> {
+    in_scope(exec, tid, state, input, extra, env, |sc| f.eval(field, sc))
+}
+
+/// A JSONata state's end: its `Output` (default `fallback`) and its `Assign` fields, all evaluated
+/// against the same `$states` and the variables as they were; then the variables change.
+#[allow(clippy::too_many_arguments)]
+fn jsonata_out(
+    exec: &mut Execution,
+    tid: u32,
+    state: &State,
+    input: &Value,
+    extra: Option<(&str, Value)>,
+    fallback: Value,
+    output: Option<&Field>,
+    assigns: &[Option<&Field>],
+    env: &mut Env,
+) -> Result<Value, Failure> {
+    let (out, assigned) = in_scope(exec, tid, state, input, extra, env, |sc| {
+        let out = match output {
+            Some(f) => f.eval("Output", sc)?,
+            None => fallback,
+        };
+        let mut assigned = Vec::new();
+        for a in assigns.iter().flatten() {
+            assigned.extend(query::assign(a, sc)?);
+        }
+        Ok((out, assigned))
+    })?;
+    if !assigned.is_empty() {
+        if let Some(t) = exec.threads.get_mut(&tid) {
+            for (k, v) in assigned {
+                t.vars.insert(k, v);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Pass, Succeed, Choice, Wait and Fail in JSONata.
+fn enter_jsonata(exec: &mut Execution, tid: u32, state: &State, ja: &JsonataFields, def: &Definition, input: Value, env: &mut Env) {
+    let result: Result<Value, Failure> = match &state.kind {
+        Kind::Pass(_) | Kind::Succeed => jsonata_out(exec, tid, state, &input, None, input.clone(), ja.output.as_ref(), &[ja.assign.as_ref()], env),
+        Kind::Choice(c) => {
+            let mut pick = None;
+            for (i, (cond, _, _)) in ja.rules.iter().enumerate() {
+                match jsonata_field(exec, tid, state, &input, None, cond, "Condition", env) {
+                    Ok(Value::Bool(true)) => {
+                        pick = Some(i);
+                        break;
+                    }
+                    Ok(Value::Bool(false)) => {}
+                    Ok(other) => {
+                        let f = Failure::new(
+                            names::QUERY_EVALUATION_ERROR,
+                            format!(
+                                "An error occurred while executing the state '{}'. The Condition of choice rule {i} must evaluate to a boolean, but was '{}'",
+                                state.name,
+                                compact(&other)
+                            ),
+                        );
+                        return handle_error(exec, tid, state, def, f, env);
+                    }
+                    Err(f) => return handle_error(exec, tid, state, def, f, env),
+                }
+            }
+            if pick.is_none() && c.default.is_none() {
+                return handle_error(exec, tid, state, def, Failure::new(names::NO_CHOICE_MATCHED, "No choice rule matched the input and the Choice state has no Default"), env);
+            }
+            let (rule_output, rule_assign) = pick.and_then(|i| ja.rules.get(i)).map(|(_, o, a)| (o.as_ref(), a.as_ref())).unwrap_or((None, None));
+            match jsonata_out(exec, tid, state, &input, None, input.clone(), rule_output.or(ja.output.as_ref()), &[ja.assign.as_ref(), rule_assign], env) {
+                Ok(out) => {
+                    let target = c.target(pick).unwrap_or_default().to_string();
+                    if exec.recorded() {
+                        event(exec, Some(tid), "ChoiceStateExited", Some("stateExitedEventDetails"), text_details(&state.name, "output", &out), env);
+                    }
+                    return go_to(exec, tid, def, &target, out, env);
+                }
+                Err(f) => Err(f),
+            }
+        }
+        Kind::Wait(w) => {
+            let until = match w {
+                Wait::Seconds(a) => {
+                    let now = env.now;
+                    in_scope(exec, tid, state, &input, None, env, |sc| a.resolve_jsonata("Seconds", sc)).map(|s| now + s as i64 * 1000)
+                }
+                Wait::TimestampJsonata(f) => jsonata_field(exec, tid, state, &input, None, f, "Timestamp", env).and_then(|v| {
+                    v.as_str().and_then(timestamp_ms).ok_or_else(|| {
+                        Failure::new(
+                            names::QUERY_EVALUATION_ERROR,
+                            format!("An error occurred while executing the state '{}'. The value of the field 'Timestamp' must be an ISO-8601 extended offset date-time format string, but was '{}'", state.name, compact(&v)),
+                        )
+                    })
+                }),
+                Wait::Timestamp(s) => timestamp_ms(s).ok_or_else(|| Failure::runtime(format!("Invalid timestamp '{s}'"))),
+                Wait::TimestampPath(p) => Err(Failure::runtime(format!("TimestampPath ({}) is not allowed in a JSONata state", p.text()))),
+            };
+            match until {
+                Ok(until) => {
+                    let until = until.max(env.now);
+                    if let Some(t) = exec.threads.get_mut(&tid) {
+                        t.phase = Phase::Waiting { until };
+                    }
+                    return wake(exec, tid, until, env);
+                }
+                Err(f) => Err(f),
+            }
+        }
+        Kind::Fail(_) => {
+            let mut text = |f: Option<&Field>, field: &str| -> Result<String, Failure> {
+                let Some(f) = f else { return Ok(String::new()) };
+                match jsonata_field(exec, tid, state, &input, None, f, field, env)? {
+                    Value::String(s) => Ok(s),
+                    other => Err(Failure::new(
+                        names::QUERY_EVALUATION_ERROR,
+                        format!("An error occurred while executing the state '{}'. The value of the field '{field}' must be a string, but was '{}'", state.name, compact(&other)),
+                    )),
+                }
+            };
+            let failure = match (text(ja.error.as_ref(), "Error"), text(ja.cause.as_ref(), "Cause")) {
+                (Ok(error), Ok(cause)) => Failure { error, cause },
+                (Err(x), _) | (_, Err(x)) => x,
+            };
+            return fail_thread(exec, tid, failure, env);
+        }
+        Kind::Task(_) | Kind::Parallel(_) | Kind::Map(_) => return,
+    };
+    match result {
+        Ok(out) => exit(exec, tid, state, def, out, env),
+        Err(f) => handle_error(exec, tid, state, def, f, env),
+    }
+}
+
 fn wait_until(w: &Wait, state: &State, input: &Value, ctx: &Value, now: i64) -> Result<i64, Failure> {
     let after = match &state.data.input_path {
         PathField::Absent => input.clone(),
@@ -361,7 +536,7 @@ fn wait_until(w: &Wait, state: &State, input: &Value, ctx: &Value, now: i64) -> 
                 .and_then(timestamp_ms)
                 .ok_or_else(|| Failure::runtime(format!("The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: {}", p.text())))
         }
-        Wait::TimestampJsonata(e) => Err(Failure::new(names::QUERY_EVALUATION_ERROR, format!("JSONata expressions are not evaluated in this sandbox yet: {e}"))),
+        Wait::TimestampJsonata(_) => Err(Failure::new(names::QUERY_EVALUATION_ERROR, "A JSONata Timestamp in a JSONPath state")),
     }
     .map(|until| until.max(now))
 }
@@ -387,20 +562,10 @@ fn attempt(exec: &mut Execution, tid: u32, state: &State, def: &Definition, env:
             };
             let token = (resource.pattern == Pattern::Token).then(|| task_token(env.rng));
             set_context(exec, tid, state, token.as_deref());
-            let ctx = &exec.context;
-            let prepared = match state.data.prepare(&input, ctx, &mut || env.rng.next_u64()) {
-                Ok(p) => p,
+            let (params, timeout, heartbeat) = match task_inputs(exec, tid, state, task, &input, env) {
+                Ok(x) => x,
                 Err(f) => return handle_error(exec, tid, state, def, f, env),
             };
-            let timeout = match amount(&task.timeout, "TimeoutSecondsPath", &prepared.after_input_path, ctx) {
-                Ok(v) => v,
-                Err(f) => return handle_error(exec, tid, state, def, f, env),
-            };
-            let heartbeat = match amount(&task.heartbeat, "HeartbeatSecondsPath", &prepared.after_input_path, ctx) {
-                Ok(v) => v,
-                Err(f) => return handle_error(exec, tid, state, def, f, env),
-            };
-            let params = prepared.effective_input;
             if let Integration::LambdaArn(arn) = &resource.integration {
                 let mut d = json!({ "resource": arn, "input": compact(&params), "inputDetails": { "truncated": false } });
                 if let Some(s) = timeout {
@@ -471,8 +636,15 @@ fn attempt(exec: &mut Execution, tid: u32, state: &State, def: &Definition, env:
         }
         Kind::Parallel(p) => {
             set_context(exec, tid, state, None);
-            let prepared = match state.data.prepare(&input, &exec.context, &mut || env.rng.next_u64()) {
-                Ok(p) => p,
+            let branch_input = match state.jsonata.as_deref() {
+                Some(ja) => match &ja.arguments {
+                    Some(f) => jsonata_field(exec, tid, state, &input, None, f, "Arguments", env),
+                    None => Ok(input.clone()),
+                },
+                None => state.data.prepare(&input, &exec.context, &mut || env.rng.next_u64()).map(|p| p.effective_input),
+            };
+            let branch_input = match branch_input {
+                Ok(v) => v,
                 Err(f) => return handle_error(exec, tid, state, def, f, env),
             };
             event(exec, Some(tid), "ParallelStateStarted", None, Value::Null, env);
@@ -486,50 +658,18 @@ fn attempt(exec: &mut Execution, tid: u32, state: &State, def: &Definition, env:
                 let mut sc = scope.clone();
                 sc.push((sidx, i as u32));
                 let first = index_of(b, &b.start_at).unwrap_or(0);
-                spawn(exec, Some((tid, i as u32)), sc, first, prepared.effective_input.clone(), None, env);
+                spawn(exec, Some((tid, i as u32)), sc, first, branch_input.clone(), None, env);
             }
         }
         Kind::Map(mp) => {
             set_context(exec, tid, state, None);
-            let ctx = &exec.context;
-            let prepared = match state.data.prepare(&input, ctx, &mut || env.rng.next_u64()) {
-                Ok(p) => p,
-                Err(f) => return handle_error(exec, tid, state, def, f, env),
-            };
             if mp.mode == super::asl::definition::MapMode::Distributed {
                 return fail_thread(exec, tid, Failure::runtime("Map states in DISTRIBUTED mode are not simulated in this sandbox yet"), env);
             }
-            let items_value = match &mp.items_path {
-                None => Ok(prepared.after_input_path.clone()),
-                Some(p) => p.select(&prepared.after_input_path, ctx).map_err(|why| Failure::runtime(format!("Invalid path '{}' : {why}", p.text()))),
-            };
-            let raw = match items_value {
-                Ok(Value::Array(a)) => a,
-                Ok(other) => {
-                    return handle_error(exec, tid, state, def, Failure::runtime(format!("Map state input must be an array but was: {}", super::asl::path::type_name(&other))), env)
-                }
+            let (items, max) = match map_items(exec, tid, state, mp, &input, env) {
+                Ok(x) => x,
                 Err(f) => return handle_error(exec, tid, state, def, f, env),
             };
-            let max = match amount(&mp.max_concurrency, "MaxConcurrencyPath", &prepared.after_input_path, ctx) {
-                Ok(v) => v.unwrap_or(0) as u32,
-                Err(f) => return handle_error(exec, tid, state, def, f, env),
-            };
-            let max = if max == 0 { INLINE_MAP_CONCURRENCY } else { max.min(INLINE_MAP_CONCURRENCY) };
-            // Each iteration's input: the item, or the ItemSelector with $$.Map.Item.
-            let mut items = Vec::with_capacity(raw.len());
-            if let Some(sel) = &mp.item_selector {
-                for (i, v) in raw.into_iter().enumerate() {
-                    if let Value::Object(c) = &mut exec.context {
-                        c.insert("Map".into(), json!({ "Item": { "Index": i, "Value": v } }));
-                    }
-                    match sel.apply(&prepared.after_input_path, &exec.context, &mut || env.rng.next_u64()) {
-                        Ok(x) => items.push(x),
-                        Err(f) => return handle_error(exec, tid, state, def, f, env),
-                    }
-                }
-            } else {
-                items = raw;
-            }
             event(exec, Some(tid), "MapStateStarted", Some("mapStateStartedEventDetails"), json!({ "length": items.len() }), env);
             let n = items.len();
             if let Some(t) = exec.threads.get_mut(&tid) {
@@ -545,6 +685,94 @@ fn attempt(exec: &mut Execution, tid: u32, state: &State, def: &Definition, env:
             start_iterations(exec, tid, state, env);
         }
         _ => {}
+    }
+}
+
+/// A Map's iteration inputs (`ItemsPath` or `Items`, then `ItemSelector` with `$$.Map.Item`) and
+/// its concurrency.
+fn map_items(exec: &mut Execution, tid: u32, state: &State, mp: &super::asl::definition::MapState, input: &Value, env: &mut Env) -> Result<(Vec<Value>, u32), Failure> {
+    let ja = state.jsonata.as_deref();
+    let (raw, max, after_input) = match ja {
+        Some(ja) => {
+            let items = match &ja.items {
+                Some(f) => jsonata_field(exec, tid, state, input, None, f, "Items", env)?,
+                None => input.clone(),
+            };
+            let max = in_scope(exec, tid, state, input, None, env, |sc| mp.max_concurrency.as_ref().map(|a| a.resolve_jsonata("MaxConcurrency", sc)).transpose())?;
+            (items, max, input.clone())
+        }
+        None => {
+            let ctx = &exec.context;
+            let prepared = state.data.prepare(input, ctx, &mut || env.rng.next_u64())?;
+            let items = match &mp.items_path {
+                None => prepared.after_input_path.clone(),
+                Some(p) => p.select(&prepared.after_input_path, ctx).map_err(|why| Failure::runtime(format!("Invalid path '{}' : {why}", p.text())))?,
+            };
+            let max = amount(&mp.max_concurrency, "MaxConcurrencyPath", &prepared.after_input_path, ctx)?;
+            (items, max, prepared.after_input_path)
+        }
+    };
+    let raw = match raw {
+        Value::Array(a) => a,
+        other if ja.is_some() => {
+            return Err(Failure::new(
+                names::QUERY_EVALUATION_ERROR,
+                format!(
+                    "An error occurred while executing the state '{}'. The value of the field 'Items' must be an array, but was: {}",
+                    state.name,
+                    super::asl::path::type_name(&other)
+                ),
+            ))
+        }
+        other => return Err(Failure::runtime(format!("Map state input must be an array but was: {}", super::asl::path::type_name(&other)))),
+    };
+    let max = max.unwrap_or(0) as u32;
+    let max = if max == 0 { INLINE_MAP_CONCURRENCY } else { max.min(INLINE_MAP_CONCURRENCY) };
+    let selector = ja.and_then(|j| j.item_selector.as_ref());
+    if mp.item_selector.is_none() && selector.is_none() {
+        return Ok((raw, max));
+    }
+    let mut items = Vec::with_capacity(raw.len());
+    for (i, v) in raw.into_iter().enumerate() {
+        if let Value::Object(c) = &mut exec.context {
+            c.insert("Map".into(), json!({ "Item": { "Index": i, "Value": v } }));
+        }
+        match (selector, &mp.item_selector) {
+            (Some(f), _) => items.push(jsonata_field(exec, tid, state, input, None, f, "ItemSelector", env)?),
+            (None, Some(sel)) => items.push(sel.apply(&after_input, &exec.context, &mut || env.rng.next_u64())?),
+            (None, None) => items.push(v),
+        }
+    }
+    Ok((items, max))
+}
+
+/// A Task's request payload and its timeout and heartbeat: JSONPath's InputPath → Parameters,
+/// or JSONata's Arguments (default: the state input).
+fn task_inputs(exec: &Execution, tid: u32, state: &State, task: &super::asl::definition::Task, input: &Value, env: &mut Env) -> Result<(Value, Option<u64>, Option<u64>), Failure> {
+    if let Some(ja) = state.jsonata.as_deref() {
+        return in_scope(exec, tid, state, input, None, env, |sc| {
+            let params = match &ja.arguments {
+                Some(f) => f.eval("Arguments", sc)?,
+                None => input.clone(),
+            };
+            let timeout = task.timeout.as_ref().map(|a| a.resolve_jsonata("TimeoutSeconds", sc)).transpose()?;
+            let heartbeat = task.heartbeat.as_ref().map(|a| a.resolve_jsonata("HeartbeatSeconds", sc)).transpose()?;
+            Ok((params, timeout, heartbeat))
+        });
+    }
+    let ctx = &exec.context;
+    let prepared = state.data.prepare(input, ctx, &mut || env.rng.next_u64())?;
+    let timeout = amount(&task.timeout, "TimeoutSecondsPath", &prepared.after_input_path, ctx)?;
+    let heartbeat = amount(&task.heartbeat, "HeartbeatSecondsPath", &prepared.after_input_path, ctx)?;
+    Ok((prepared.effective_input, timeout, heartbeat))
+}
+
+/// A Task's, Parallel's or Map's output from its result: ResultSelector → ResultPath →
+/// OutputPath, or JSONata's Output (default: the result) and Assign.
+fn finish(exec: &mut Execution, tid: u32, state: &State, input: Value, result: Value, env: &mut Env) -> Result<Value, Failure> {
+    match state.jsonata.as_deref() {
+        Some(ja) => jsonata_out(exec, tid, state, &input, Some(("result", result.clone())), result, ja.output.as_ref(), &[ja.assign.as_ref()], env),
+        None => state.data.finish_output(input, result, &exec.context, &mut || env.rng.next_u64()),
     }
 }
 
@@ -671,7 +899,7 @@ fn task_succeeded(exec: &mut Execution, tid: u32, state: &State, def: &Definitio
     let Some(t) = exec.threads.get(&tid) else { return };
     let input = t.input.clone();
     set_context(exec, tid, state, None);
-    match state.data.finish_output(input, v, &exec.context, &mut || env.rng.next_u64()) {
+    match finish(exec, tid, state, input, v, env) {
         Ok(out) => exit(exec, tid, state, def, out, env),
         Err(f) => handle_error(exec, tid, state, def, f, env),
     }
@@ -710,7 +938,14 @@ fn handle_error(exec: &mut Execution, tid: u32, state: &State, def: &Definition,
             }
             wake(exec, tid, env.now + delay_ms as i64, env);
         }
-        Ok(Decision::Catch { next, output, .. }) => {
+        Ok(Decision::Catch { catcher, next, output }) => {
+            let output = match state.jsonata.as_deref().and_then(|ja| ja.catchers.get(catcher)) {
+                Some((o, a)) => match jsonata_out(exec, tid, state, &input, Some(("errorOutput", output.clone())), output, o.as_ref(), &[a.as_ref()], env) {
+                    Ok(x) => x,
+                    Err(f) => return fail_thread(exec, tid, f, env),
+                },
+                None => output,
+            };
             event(exec, Some(tid), exited_type(&state.kind), Some("stateExitedEventDetails"), text_details(&state.name, "output", &output), env);
             go_to(exec, tid, def, &next, output, env);
         }
@@ -802,7 +1037,7 @@ fn children_done(exec: &mut Execution, tid: u32, state: &State, def: &Definition
     let input = t.input.clone();
     event(exec, Some(tid), if is_map { "MapStateSucceeded" } else { "ParallelStateSucceeded" }, None, Value::Null, env);
     set_context(exec, tid, state, None);
-    match state.data.finish_output(input, Value::Array(results), &exec.context, &mut || env.rng.next_u64()) {
+    match finish(exec, tid, state, input, Value::Array(results), env) {
         Ok(out) => exit(exec, tid, state, def, out, env),
         Err(f) => handle_error(exec, tid, state, def, f, env),
     }

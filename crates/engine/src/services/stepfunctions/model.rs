@@ -177,6 +177,10 @@ pub struct Thread {
     /// `$$.Map.Item` for a Map iteration.
     #[serde(default)]
     pub map_item: Option<(u64, Value)>,
+    /// The workflow variables this thread sees (`Assign`): a Parallel branch or Map iteration
+    /// starts with a copy of its parent's.
+    #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub vars: serde_json::Map<String, Value>,
     /// A Map's iteration inputs (in order).
     #[serde(skip)]
     pub items: Vec<Value>,

@@ -938,3 +938,162 @@ fn junk_input_never_panics() {
         assert_eq!(v["result"], "FAIL", "{d}");
     }
 }
+
+/// JSONata states (the developer guide's "Transforming data with JSONata" and "Passing data
+/// between states with variables"): Assign and Output on Pass, Choice `Condition` with a rule's
+/// Assign overriding the state's, variables read in later states.
+#[test]
+fn jsonata_pass_choice_and_variables() {
+    let mut sb = Sb::new();
+    let def = json!({ "QueryLanguage": "JSONata", "Comment": "JSONata", "StartAt": "Init", "States": {
+        "Init": { "Type": "Pass", "Assign": { "total": "{% $sum($states.input.items.price) %}", "count": "{% $count($states.input.items) %}" },
+                  "Output": "{% $states.input.items %}", "Next": "Check" },
+        "Check": { "Type": "Choice", "Choices": [ { "Condition": "{% $total > 100 %}", "Next": "Big", "Assign": { "tier": "gold" } } ],
+                   "Default": "Small", "Assign": { "tier": "basic", "seen": "{% $states.input[0].name %}" } },
+        "Big": { "Type": "Pass", "Output": { "tier": "{% $tier %}", "total": "{% $total %}", "n": "{% $count %}", "first": "{% $states.input[0].name %}", "seen": "{% $seen %}", "static": "$total" }, "End": true },
+        "Small": { "Type": "Pass", "Output": { "tier": "{% $tier %}" }, "End": true } } });
+    let m = sb.machine("ja-choice", &def);
+    let x = sb.start(&m, &json!({ "items": [ { "name": "a", "price": 60 }, { "name": "b", "price": 50 } ] }));
+    sb.tick();
+    let d = sb.describe(&x);
+    assert_eq!(d["status"], "SUCCEEDED", "{d}");
+    assert_eq!(output(&d), json!({ "tier": "gold", "total": 110, "n": 2, "first": "a", "seen": "a", "static": "$total" }));
+    assert_eq!(
+        sb.types(&x),
+        ["ExecutionStarted", "PassStateEntered", "PassStateExited", "ChoiceStateEntered", "ChoiceStateExited", "PassStateEntered", "PassStateExited", "ExecutionSucceeded"]
+    );
+    let x = sb.start(&m, &json!({ "items": [ { "name": "c", "price": 5 } ] }));
+    sb.tick();
+    assert_eq!(output(&sb.describe(&x)), json!({ "tier": "basic" }));
+}
+
+/// A Lambda Task with Arguments/Output/Assign, a Map over `Items` with an ItemSelector reading
+/// `$states.context.Map.Item`, a Parallel with Arguments, a Wait whose Seconds is an expression,
+/// and a Catch whose Output and Assign read `$states.errorOutput`.
+#[test]
+fn jsonata_task_map_parallel_wait_catch() {
+    let mut sb = Sb::new();
+    sb.function("double");
+    sb.function("boom");
+    let def = json!({ "QueryLanguage": "JSONata", "StartAt": "Double", "States": {
+        "Double": { "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                    "Arguments": { "FunctionName": "double", "Payload": { "n": "{% $states.input.n %}" } },
+                    "Output": "{% $states.result.Payload %}", "Assign": { "doubled": "{% $states.result.Payload.n %}" }, "Next": "Fan" },
+        "Fan": { "Type": "Map", "Items": "{% [1..3] %}",
+                 "ItemSelector": { "v": "{% $states.context.Map.Item.Value %}", "i": "{% $states.context.Map.Item.Index %}", "d": "{% $doubled %}" },
+                 "ItemProcessor": { "StartAt": "Mul", "States": { "Mul": { "Type": "Pass", "Output": "{% $states.input.v * $states.input.d + $states.input.i %}", "End": true } } },
+                 "Next": "Both" },
+        "Both": { "Type": "Parallel", "Arguments": { "xs": "{% $states.input %}" },
+                  "Branches": [
+                      { "StartAt": "Sum", "States": { "Sum": { "Type": "Pass", "Output": "{% $sum($states.input.xs) %}", "End": true } } },
+                      { "StartAt": "Max", "States": { "Max": { "Type": "Pass", "Output": "{% $max($states.input.xs) %}", "End": true } } } ],
+                  "Output": "{% {'sum': $states.result[0], 'max': $states.result[1]} %}", "Next": "Pause" },
+        "Pause": { "Type": "Wait", "Seconds": "{% $states.input.max %}", "Next": "Boom" },
+        "Boom": { "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Arguments": { "FunctionName": "boom", "Payload": "{% $states.input %}" },
+                  "Catch": [ { "ErrorEquals": ["States.ALL"], "Output": "{% $merge([$states.input, {'error': $states.errorOutput.Error}]) %}", "Assign": { "caught": true }, "Next": "Done" } ],
+                  "End": true },
+        "Done": { "Type": "Pass", "Output": "{% $merge([$states.input, {'caught': $caught, 'doubled': $doubled}]) %}", "End": true } } });
+    let m = sb.machine("ja-flow", &def);
+    let x = sb.start(&m, &json!({ "n": 21 }));
+    sb.tick();
+    assert_eq!(sb.describe(&x)["status"], "RUNNING");
+    assert_eq!(sb.types(&x).last().unwrap(), "WaitStateEntered");
+    sb.advance(127.0);
+    assert_eq!(sb.describe(&x)["status"], "RUNNING");
+    sb.advance(1.0);
+    let d = sb.describe(&x);
+    assert_eq!(d["status"], "SUCCEEDED", "{d}");
+    assert_eq!(output(&d), json!({ "sum": 255, "max": 128, "error": "CustomError", "caught": true, "doubled": 42 }));
+    let ev = sb.events(&x);
+    assert_eq!(ev[2]["taskScheduledEventDetails"]["parameters"], "{\"FunctionName\":\"double\",\"Payload\":{\"n\":21}}");
+}
+
+/// Fail's Error and Cause as expressions; an expression giving nothing, a JSONata error and a
+/// non-boolean Condition fail with States.QueryEvaluationError (caught by States.ALL).
+#[test]
+fn jsonata_errors() {
+    let mut sb = Sb::new();
+    let run = |sb: &mut Sb, name: &str, def: Value, input: Value| -> Value {
+        let m = sb.machine(name, &def);
+        let x = sb.start(&m, &input);
+        sb.tick();
+        sb.describe(&x)
+    };
+    let d = run(
+        &mut sb,
+        "ja-fail",
+        json!({ "QueryLanguage": "JSONata", "StartAt": "F", "States": { "F": { "Type": "Fail", "Error": "{% 'Bad.' & $states.input.kind %}", "Cause": "{% 'count=' & $string($states.input.n) %}" } } }),
+        json!({ "kind": "Input", "n": 3 }),
+    );
+    assert_eq!((d["status"].as_str(), d["error"].as_str(), d["cause"].as_str()), (Some("FAILED"), Some("Bad.Input"), Some("count=3")));
+    let d = run(
+        &mut sb,
+        "ja-undef",
+        json!({ "QueryLanguage": "JSONata", "StartAt": "P", "States": { "P": { "Type": "Pass", "Output": "{% $states.input.missing %}", "End": true } } }),
+        json!({}),
+    );
+    assert_eq!(d["error"], "States.QueryEvaluationError", "{d}");
+    assert_eq!(
+        d["cause"],
+        "An error occurred while executing the state 'P'. The JSONata expression '$states.input.missing' specified for the field 'Output' returned nothing (undefined)."
+    );
+    let d = run(
+        &mut sb,
+        "ja-type",
+        json!({ "QueryLanguage": "JSONata", "StartAt": "P", "States": { "P": { "Type": "Pass", "Output": "{% $states.input.s + 1 %}", "End": true } } }),
+        json!({ "s": "x" }),
+    );
+    assert_eq!(d["error"], "States.QueryEvaluationError");
+    assert!(d["cause"].as_str().unwrap().contains("T2001"), "{d}");
+    let d = run(
+        &mut sb,
+        "ja-cond",
+        json!({ "QueryLanguage": "JSONata", "StartAt": "C", "States": { "C": { "Type": "Choice", "Choices": [ { "Condition": "{% $states.input.n %}", "Next": "E" } ], "Default": "E" }, "E": { "Type": "Succeed" } } }),
+        json!({ "n": 1 }),
+    );
+    assert_eq!(d["error"], "States.QueryEvaluationError", "{d}");
+    let d = run(
+        &mut sb,
+        "ja-caught",
+        json!({ "QueryLanguage": "JSONata", "StartAt": "M", "States": {
+            "M": { "Type": "Map", "Items": "{% $states.input.notAnArray %}", "ItemProcessor": { "StartAt": "S", "States": { "S": { "Type": "Succeed" } } },
+                   "Catch": [ { "ErrorEquals": ["States.QueryEvaluationError"], "Next": "Caught" } ], "End": true },
+            "Caught": { "Type": "Pass", "Output": "{% $states.input.Error %}", "End": true } } }),
+        json!({ "notAnArray": 5 }),
+    );
+    assert_eq!(output(&d), json!("States.QueryEvaluationError"), "{d}");
+    // A bad expression is refused at CreateStateMachine.
+    let e = sb.fail(
+        "CreateStateMachine",
+        json!({ "name": "bad", "roleArn": ROLE, "definition": json!({ "QueryLanguage": "JSONata", "StartAt": "P", "States": { "P": { "Type": "Pass", "Output": "{% 1 + %}", "End": true } } }).to_string() }),
+    );
+    assert_eq!(e.kind, "InvalidDefinition", "{e}");
+    assert!(e.message.contains("is not valid"), "{e}");
+}
+
+/// A JSONata state inside a JSONPath machine; Wait's Timestamp from `$millis()` on the virtual
+/// clock; Succeed's Output; an Express execution.
+#[test]
+fn jsonata_mixed_languages_and_timestamps() {
+    let mut sb = Sb::new();
+    let def = json!({ "StartAt": "A", "States": {
+        "A": { "Type": "Pass", "Parameters": { "x.$": "$.v" }, "Next": "B" },
+        "B": { "Type": "Pass", "QueryLanguage": "JSONata", "Output": "{% {'x': $states.input.x + 1, 'at': $fromMillis($millis() + 5000)} %}", "Next": "W" },
+        "W": { "Type": "Wait", "QueryLanguage": "JSONata", "Timestamp": "{% $states.input.at %}", "Next": "S" },
+        "S": { "Type": "Succeed", "QueryLanguage": "JSONata", "Output": "{% $states.input.x %}" } } });
+    let m = sb.machine("ja-mixed", &def);
+    let x = sb.start(&m, &json!({ "v": 1 }));
+    sb.tick();
+    sb.advance(4.0);
+    assert_eq!(sb.describe(&x)["status"], "RUNNING");
+    sb.advance(1.0);
+    let d = sb.describe(&x);
+    assert_eq!(d["status"], "SUCCEEDED", "{d}");
+    assert_eq!(output(&d), json!(2));
+    let def = json!({ "QueryLanguage": "JSONata", "StartAt": "P", "States": { "P": { "Type": "Pass", "Output": "{% $uppercase($states.input.name) & '-' & $states.context.Execution.Name %}", "End": true } } });
+    let m =
+        sb.ok("CreateStateMachine", json!({ "name": "ja-ex", "definition": def.to_string(), "roleArn": ROLE, "type": "EXPRESS" }))["stateMachineArn"].as_str().unwrap().to_string();
+    let r = sb.ok("StartSyncExecution", json!({ "stateMachineArn": m, "input": "{\"name\":\"ada\"}", "name": "run1" }));
+    assert_eq!(r["status"], "SUCCEEDED", "{r}");
+    assert_eq!(r["output"], "\"ADA-run1\"");
+}

@@ -3,9 +3,9 @@
 //! text's (serde_json `preserve_order`), so states keep their written order.
 //!
 //! JSONPath states are fully typed: paths parsed, payload templates compiled, Choice rules built.
-//! JSONata states (`QueryLanguage: "JSONata"`) keep `Arguments`, `Output`, `Assign`, `Condition`,
-//! `Items` and the `{% %}` forms of numeric fields as written: they are opaque expressions until
-//! the JSONata evaluator exists, and the interpreter must refuse to run them rather than guess.
+//! JSONata states (`QueryLanguage: "JSONata"`) keep `Arguments`, `Output`, `Assign`, `Condition`
+//! and `Items` as written (for the editor) and compiled ([`JsonataFields`], [`super::query`]): every
+//! `{% %}` expression is parsed here, once, and a bad one is a definition error.
 
 use serde_json::{Map, Value};
 
@@ -16,6 +16,7 @@ use super::{
     names,
     path::Path,
     process::{DataFlow, PathField},
+    query::Field,
     template::Template,
     validate::{self, codes, Diagnostic},
 };
@@ -47,7 +48,7 @@ pub struct Machine {
 /// for "may read the context object" (JSONPath paths, templates and intrinsics name it so).
 fn mentions_context(v: &Value) -> bool {
     match v {
-        Value::String(s) => s.contains("$$"),
+        Value::String(s) => s.contains("$$") || s.contains("$states.context"),
         Value::Array(a) => a.iter().any(mentions_context),
         Value::Object(m) => m.iter().any(|(k, v)| k.contains("$$") || mentions_context(v)),
         _ => false,
@@ -85,9 +86,29 @@ pub struct State {
     pub arguments: Option<Value>,
     pub output: Option<Value>,
     /// Whether anything in the state (a path, a template, an intrinsic's argument, a nested
-    /// state) may read the context object `$$`: the interpreter fills `$$.State` in before
-    /// such a state runs and skips that work for the rest.
+    /// state) may read the context object `$$` (or `$states.context`): the interpreter fills
+    /// `$$.State` in before such a state runs and skips that work for the rest.
     pub reads_context: bool,
+    /// A JSONata state's compiled fields.
+    pub jsonata: Option<Box<JsonataFields>>,
+}
+
+/// A JSONata state's fields, compiled (see [`super::query`]).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct JsonataFields {
+    pub arguments: Option<Field>,
+    pub output: Option<Field>,
+    pub assign: Option<Field>,
+    /// Map: `Items` and `ItemSelector`.
+    pub items: Option<Field>,
+    pub item_selector: Option<Field>,
+    /// Choice: each rule's `Condition`, `Output` and `Assign`.
+    pub rules: Vec<(Field, Option<Field>, Option<Field>)>,
+    /// Each Catcher's `Output` and `Assign`.
+    pub catchers: Vec<(Option<Field>, Option<Field>)>,
+    /// Fail: `Error` and `Cause`.
+    pub error: Option<Field>,
+    pub cause: Option<Field>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -127,7 +148,7 @@ pub struct Pass {
 pub enum Amount {
     Value(f64),
     Path(Path),
-    Jsonata(String),
+    Jsonata(Field),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -164,7 +185,7 @@ pub enum Wait {
     Seconds(Amount),
     Timestamp(String),
     TimestampPath(Path),
-    TimestampJsonata(String),
+    TimestampJsonata(Field),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -379,8 +400,8 @@ impl Checker {
         }
         if let Some(v) = m.get(key) {
             if lang == QueryLanguage::Jsonata {
-                if let Some(e) = is_jsonata(v) {
-                    return Some(Amount::Jsonata(e.to_string()));
+                if is_jsonata(v).is_some() {
+                    return self.field(v, &format!("{at}/{key}")).map(Amount::Jsonata);
                 }
             }
             return match v.as_f64() {
@@ -438,6 +459,48 @@ impl Checker {
                 PathField::Absent
             }
         }
+    }
+
+    /// A JSONata field, compiled; a bad expression is a definition error at `loc`.
+    fn field(&mut self, v: &Value, loc: &str) -> Option<Field> {
+        match Field::compile(v) {
+            Ok(f) => Some(f),
+            Err(e) => {
+                self.err(loc, e);
+                None
+            }
+        }
+    }
+
+    /// A JSONata state's fields.
+    fn jsonata_fields(&mut self, m: &Map<String, Value>, at: &str) -> JsonataFields {
+        let mut f = JsonataFields::default();
+        let one = |c: &mut Checker, key: &str| m.get(key).and_then(|v| c.field(v, &format!("{at}/{key}")));
+        f.arguments = one(self, "Arguments");
+        f.output = one(self, "Output");
+        f.assign = one(self, "Assign");
+        f.items = one(self, "Items");
+        f.item_selector = one(self, "ItemSelector");
+        f.error = one(self, "Error");
+        f.cause = one(self, "Cause");
+        if let Some(Value::Array(rules)) = m.get("Choices") {
+            for (i, r) in rules.iter().enumerate() {
+                let loc = format!("{at}/Choices/{i}");
+                let cond = r.get("Condition").and_then(|c| self.field(c, &format!("{loc}/Condition"))).unwrap_or(Field::Lit(Value::Bool(false)));
+                let output = r.get("Output").and_then(|c| self.field(c, &format!("{loc}/Output")));
+                let assign = r.get("Assign").and_then(|c| self.field(c, &format!("{loc}/Assign")));
+                f.rules.push((cond, output, assign));
+            }
+        }
+        if let Some(Value::Array(cs)) = m.get("Catch") {
+            for (i, c) in cs.iter().enumerate() {
+                let loc = format!("{at}/Catch/{i}");
+                let output = c.get("Output").and_then(|x| self.field(x, &format!("{loc}/Output")));
+                let assign = c.get("Assign").and_then(|x| self.field(x, &format!("{loc}/Assign")));
+                f.catchers.push((output, assign));
+            }
+        }
+        f
     }
 
     fn template(&mut self, m: &Map<String, Value>, key: &str, at: &str) -> Option<Template> {
@@ -567,6 +630,7 @@ impl Checker {
             }
         }
         let (retry, catch) = if matches!(ty, "Task" | "Parallel" | "Map") { (self.retry(m, at), self.catch(m, at, lang)) } else { (Vec::new(), Vec::new()) };
+        let jsonata = if json_path { None } else { Some(Box::new(self.jsonata_fields(m, at))) };
 
         let kind = match ty {
             "Pass" => Kind::Pass(Pass { result: m.get("Result").cloned() }),
@@ -603,6 +667,7 @@ impl Checker {
             arguments: m.get("Arguments").cloned(),
             output: m.get("Output").cloned(),
             reads_context: mentions_context(v),
+            jsonata,
         })
     }
 
@@ -772,8 +837,8 @@ impl Checker {
         }
         if let Some(v) = m.get("Timestamp") {
             if lang == QueryLanguage::Jsonata {
-                if let Some(e) = is_jsonata(v) {
-                    return Some(Wait::TimestampJsonata(e.to_string()));
+                if is_jsonata(v).is_some() {
+                    return self.field(v, &format!("{at}/Timestamp")).map(Wait::TimestampJsonata);
                 }
             }
             return match v.as_str() {
@@ -989,7 +1054,31 @@ impl Amount {
                     super::Failure::runtime(format!("The value of the field '{field}' must be a non-negative integer, but the path '{}' gave '{}'", p.text(), super::compact(&v)))
                 })
             }
-            Amount::Jsonata(e) => Err(super::Failure::new(names::QUERY_EVALUATION_ERROR, format!("JSONata expressions are not evaluated in this sandbox yet: {e}"))),
+            Amount::Jsonata(_) => {
+                Err(super::Failure::new(names::QUERY_EVALUATION_ERROR, format!("The field '{field}' holds a JSONata expression and its state is a JSONPath state")))
+            }
+        }
+    }
+
+    /// A count in a JSONata state: the number, or the expression's value, which must be a
+    /// non-negative integer (else States.QueryEvaluationError).
+    pub fn resolve_jsonata(&self, field: &str, scope: &mut super::query::Scope) -> Result<u64, super::Failure> {
+        match self {
+            Amount::Value(x) => Ok(*x as u64),
+            Amount::Path(p) => Err(super::Failure::runtime(format!("The field '{field}Path' ({}) is not allowed in a JSONata state", p.text()))),
+            Amount::Jsonata(f) => {
+                let v = f.eval(field, scope)?;
+                v.as_f64().filter(|x| *x >= 0.0 && x.fract() == 0.0 && *x <= MAX_SECONDS as f64).map(|x| x as u64).ok_or_else(|| {
+                    super::Failure::new(
+                        names::QUERY_EVALUATION_ERROR,
+                        format!(
+                            "An error occurred while executing the state '{}'. The value of the field '{field}' must be a non-negative integer, but was '{}'",
+                            scope.state,
+                            super::compact(&v)
+                        ),
+                    )
+                })
+            }
         }
     }
 }

@@ -506,7 +506,7 @@ fn json_eq(a: &Value, b: &Value) -> bool {
 }
 
 /// A seeded MathRandom: the same seed gives the same number.
-fn splitmix(mut z: u64) -> u64 {
+pub(super) fn splitmix(mut z: u64) -> u64 {
     z = z.wrapping_add(0x9E3779B97F4A7C15);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58476D1CE4E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D049BB133111EB);

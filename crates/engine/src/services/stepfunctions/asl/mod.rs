@@ -17,8 +17,10 @@ pub mod definition;
 pub mod errors;
 mod hash;
 pub mod intrinsic;
+pub mod jsonata;
 pub mod path;
 pub mod process;
+pub mod query;
 pub mod template;
 pub mod validate;
 
