@@ -178,7 +178,7 @@ fn pools_clients_and_their_descriptions() {
         "InvalidParameterException"
     );
     assert_eq!(
-        kind(s.err("CreateUserPool", json!({ "PoolName": "x", "LambdaConfig": { "PreSignUp": "arn:aws:lambda:us-east-1:123456789012:function:f" } }))),
+        kind(s.err("CreateUserPool", json!({ "PoolName": "x", "LambdaConfig": { "UserMigration": "arn:aws:lambda:us-east-1:123456789012:function:f" } }))),
         "InvalidParameterException"
     );
     assert_eq!(kind(s.err("CreateUserPool", json!({ "PoolName": 5 }))), "SerializationException");
@@ -707,3 +707,6 @@ fn bad_input_never_panics() {
     }
     assert_eq!(s.err("SomethingElse", json!({})).0, "UnknownOperationException");
 }
+
+#[path = "trigger_tests.rs"]
+mod trigger_tests;
