@@ -178,7 +178,7 @@ fn new_session(
     srp: Option<(String, String, String, String)>,
     data: Map<String, Value>,
 ) -> AuthSession {
-    let region = svc.pools[pool_id].region.clone();
+    let region = svc.pools.get(pool_id).map_or_else(|| cx.region.to_string(), |p| p.region.clone());
     let id = crypto::b64url(&random_bytes(cx.rng, 16));
     let session = Some(format!("{id}.{}", cx.rng.token(TOKEN_ALPHABET, 180)));
     let (secret_block, srp_a, srp_b_private, srp_b) = match srp {
@@ -553,7 +553,7 @@ fn custom_not_configured() -> AwsError {
 /// One round of the custom authentication flow: the define auth challenge trigger decides from
 /// the challenges so far (`history`) whether to issue tokens, fail, or ask another challenge.
 fn custom_define(svc: &mut Cognito, cx: &mut Cx, s: SignIn, history: Vec<Value>, srp_a: Option<String>) -> Result<Flow, AwsError> {
-    if !svc.pools[&s.pool_id].lambda.contains_key("DefineAuthChallenge") {
+    if !svc.pools.get(&s.pool_id).is_some_and(|p| p.lambda.contains_key("DefineAuthChallenge")) {
         return Err(custom_not_configured());
     }
     let event = s.event(
@@ -585,7 +585,7 @@ fn custom_define(svc: &mut Cognito, cx: &mut Cx, s: SignIn, history: Vec<Value>,
 }
 
 fn custom_create(svc: &mut Cognito, cx: &mut Cx, s: SignIn, history: Vec<Value>) -> Result<Flow, AwsError> {
-    if !svc.pools[&s.pool_id].lambda.contains_key("CreateAuthChallenge") {
+    if !svc.pools.get(&s.pool_id).is_some_and(|p| p.lambda.contains_key("CreateAuthChallenge")) {
         return Err(custom_not_configured());
     }
     let event = s.event(
@@ -767,7 +767,7 @@ fn challenge_session(svc: &mut Cognito, cx: &mut Cx, input: &In, client: &AppCli
         end_session(svc, cx, &session.id);
         return Err(not_authorized("Invalid session for the user, session is expired."));
     }
-    let pool = &svc.pools[&session.pool_id];
+    let pool = svc.pools.get(&session.pool_id).ok_or_else(incorrect)?;
     if pool.find_user_key(username).as_deref() != Some(session.user.as_str()) {
         return Err(incorrect());
     }

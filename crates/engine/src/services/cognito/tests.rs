@@ -664,6 +664,13 @@ fn bad_input_never_panics() {
         "AdminInitiateAuth",
         "RespondToAuthChallenge",
         "AdminRespondToAuthChallenge",
+        "UpdateUserPool",
+        "AssociateSoftwareToken",
+        "VerifySoftwareToken",
+        "SetUserMFAPreference",
+        "AdminSetUserMFAPreference",
+        "SetUserPoolMfaConfig",
+        "GetUserPoolMfaConfig",
     ];
     let values = [json!(null), json!(1), json!("x"), json!([]), json!({}), json!([1]), json!({ "a": 1 }), json!(""), json!(-1), json!(1e300)];
     let members = [
@@ -686,6 +693,15 @@ fn bad_input_never_panics() {
         "ClientName",
         "Schema",
         "Policies",
+        "LambdaConfig",
+        "MfaConfiguration",
+        "UserCode",
+        "ClientMetadata",
+        "ValidationData",
+        "SoftwareTokenMfaConfiguration",
+        "SmsMfaConfiguration",
+        "SMSMfaSettings",
+        "SoftwareTokenMfaSettings",
     ];
     for op in ops {
         assert!(s.call(op, json!("not an object")).is_err());

@@ -594,3 +594,58 @@ fn triggers_and_mfa_state_survive_a_restore() {
     let mfa = e2.call(t.s.t, &Request::new("cognito-idp", "GetUserPoolMfaConfig", "us-east-1", json!({ "UserPoolId": pool }))).unwrap();
     assert_eq!(mfa["SoftwareTokenMfaConfiguration"]["Enabled"], true);
 }
+
+#[test]
+fn junk_from_any_trigger_never_panics() {
+    let mut t = T::new();
+    let answers: Vec<Value> = vec![
+        json!(null),
+        json!(1),
+        json!("x"),
+        json!([]),
+        json!({}),
+        json!({ "response": 5 }),
+        json!({ "response": { "autoConfirmUser": [1], "issueTokens": "yes", "challengeName": 7, "answerCorrect": {}, "emailMessage": 3 } }),
+        json!({ "response": { "claimsOverrideDetails": { "claimsToAddOrOverride": [1], "claimsToSuppress": "x", "groupOverrideDetails": 1 } } }),
+        json!({ "response": { "claimsOverrideDetails": { "groupOverrideDetails": { "groupsToOverride": [1], "preferredRole": 2 } } } }),
+        json!({ "response": { "publicChallengeParameters": { "a": 1 }, "privateChallengeParameters": [], "challengeMetadata": {} } }),
+        json!({ "response": { "challengeName": "CUSTOM_CHALLENGE", "issueTokens": false, "failAuthentication": false } }),
+        json!({ "response": { "challengeName": "PASSWORD_VERIFIER" } }),
+        json!({ "response": { "issueTokens": true } }),
+    ];
+    let which = Arc::new(Mutex::new(0usize));
+    let (w, list) = (which.clone(), answers.clone());
+    let f = t.function(
+        "junk",
+        Box::new(move |_| {
+            let i = *w.lock().unwrap();
+            InvokeOutcome::Ok(list[i % list.len()].to_string().into_bytes())
+        }),
+    );
+    let mut config = serde_json::Map::new();
+    for name in super::super::triggers::SIMULATED {
+        config.insert(name.to_string(), json!(f));
+    }
+    let pool = t.s.pool(json!({ "LambdaConfig": config }));
+    let (client, _) = t.s.client(&pool, json!({ "ExplicitAuthFlows": ["ALLOW_CUSTOM_AUTH", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"] }));
+    t.s.ok("AdminCreateUser", json!({ "UserPoolId": pool, "Username": "zed", "MessageAction": "SUPPRESS" }));
+    t.s.ok("AdminSetUserPassword", json!({ "UserPoolId": pool, "Username": "zed", "Password": PW, "Permanent": true }));
+    for i in 0..answers.len() {
+        *which.lock().unwrap() = i;
+        let _ = t.s.call(
+            "SignUp",
+            json!({ "ClientId": client, "Username": format!("u{i}"), "Password": PW, "UserAttributes": [{ "Name": "email", "Value": format!("u{i}@example.com") }] }),
+        );
+        let _ = t.s.password_auth(&client, "zed", PW);
+        let _ = t.s.call("ForgotPassword", json!({ "ClientId": client, "Username": "zed" }));
+        if let Ok(r) = t.s.call("InitiateAuth", json!({ "ClientId": client, "AuthFlow": "CUSTOM_AUTH", "AuthParameters": { "USERNAME": "zed" } })) {
+            let _ = t.s.call(
+                "RespondToAuthChallenge",
+                json!({ "ClientId": client, "ChallengeName": "CUSTOM_CHALLENGE", "Session": r["Session"], "ChallengeResponses": { "USERNAME": "zed", "ANSWER": "a" } }),
+            );
+        }
+        let _ = t.s.call("InitiateAuth", json!({ "ClientId": client, "AuthFlow": "CUSTOM_AUTH", "AuthParameters": { "USERNAME": "zed", "SRP_A": "02" } }));
+    }
+    // The pool still answers.
+    t.s.ok("DescribeUserPool", json!({ "UserPoolId": pool }));
+}
