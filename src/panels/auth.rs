@@ -1,7 +1,8 @@
 //! Auth: Amazon Cognito user pools. The region's pools (ListUserPools) with a create form (name,
 //! sign-in with a username or an email address, password policy, email verification) and
 //! delete; a pool's page with tabs: Users and Groups ([`super::auth_users`]), App clients (here),
-//! the Sign-in page ([`super::auth_signin`]) and the Login flows ([`super::auth_try`]).
+//! the Sign-in page ([`super::auth_signin`]), the Login flows ([`super::auth_try`]) and Triggers &
+//! MFA ([`super::auth_triggers`]).
 //!
 //! The selected pool and tab live in the hash (`#/auth/{poolId}/{tab}`), read here so the
 //! shell's route stays `Route::Auth`.
@@ -14,6 +15,7 @@ use crate::{
     notify::Notice,
     panels::{
         auth_signin::SignInTab,
+        auth_triggers::TriggersTab,
         auth_try::FlowsTab,
         auth_users::{Groups, Users},
         form::bind_text,
@@ -223,6 +225,7 @@ enum Tab {
     Clients,
     SignIn,
     Flows,
+    Triggers,
 }
 
 impl Tab {
@@ -232,6 +235,7 @@ impl Tab {
             "clients" => Tab::Clients,
             "signin" => Tab::SignIn,
             "flows" => Tab::Flows,
+            "triggers" => Tab::Triggers,
             _ => Tab::Users,
         }
     }
@@ -243,6 +247,7 @@ impl Tab {
             Tab::Clients => "clients",
             Tab::SignIn => "signin",
             Tab::Flows => "flows",
+            Tab::Triggers => "triggers",
         }
     }
 }
@@ -332,6 +337,7 @@ fn pool_detail(p: &DetailProps) -> Html {
                 { tab_button(Tab::Clients, "App clients") }
                 { tab_button(Tab::SignIn, "Sign-in page") }
                 { tab_button(Tab::Flows, "Login flows") }
+                { tab_button(Tab::Triggers, "Triggers & MFA") }
             </div>
             { match *tab {
                 Tab::Users => html! { <Users pool={p.id.clone()} /> },
@@ -339,6 +345,7 @@ fn pool_detail(p: &DetailProps) -> Html {
                 Tab::Clients => html! { <Clients pool={p.id.clone()} clients={(*clients).clone()} /> },
                 Tab::SignIn => html! { <SignInTab pool={pool.clone()} clients={(*clients).clone()} /> },
                 Tab::Flows => html! { <FlowsTab pool={pool.clone()} /> },
+                Tab::Triggers => html! { <TriggersTab pool={pool.clone()} /> },
             } }
         </div>
     }
@@ -350,7 +357,7 @@ const FLOWS: &[(&str, &str, bool)] = &[
     ("ALLOW_REFRESH_TOKEN_AUTH", "refresh tokens: new ID and access tokens without the password", true),
     ("ALLOW_USER_PASSWORD_AUTH", "the password sent to Cognito (over TLS)", false),
     ("ALLOW_ADMIN_USER_PASSWORD_AUTH", "server-side sign-in with AdminInitiateAuth", false),
-    ("ALLOW_CUSTOM_AUTH", "custom challenges (need Lambda triggers, not simulated yet)", false),
+    ("ALLOW_CUSTOM_AUTH", "custom challenges run by the pool's define / create / verify auth challenge triggers", false),
 ];
 
 #[derive(Properties, PartialEq)]

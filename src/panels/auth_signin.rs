@@ -35,6 +35,8 @@ pub enum Screen {
     NewPassword,
     Forgot,
     ForgotConfirm,
+    /// An MFA or custom challenge: SMS_MFA, SOFTWARE_TOKEN_MFA, MFA_SETUP, CUSTOM_CHALLENGE.
+    Challenge,
     SignedIn,
 }
 
@@ -61,6 +63,60 @@ struct Saved {
     message: Option<(bool, String)>,
     /// The flow a multi-screen sequence (sign-up → confirm) is recorded in.
     flow: Option<u32>,
+    /// The challenge asked (Screen::Challenge), its parameters, and an authenticator key being
+    /// set up (MFA_SETUP).
+    challenge: String,
+    params: Value,
+    totp_secret: String,
+}
+
+/// The challenges the page answers on its challenge screen.
+const CHALLENGES: &[&str] = &["SMS_MFA", "SOFTWARE_TOKEN_MFA", "MFA_SETUP", "CUSTOM_CHALLENGE"];
+
+/// The screen after an answer of InitiateAuth / RespondToAuthChallenge: signed in, a new
+/// password, or a challenge for the user.
+fn after_answer(v: &Value, cur: Saved, user: String, flow: u32) -> Saved {
+    let name = v["ChallengeName"].as_str().unwrap_or_default().to_string();
+    if v["AuthenticationResult"].is_object() {
+        auth_flows::finish(flow, true);
+        return Saved { screen: Screen::SignedIn, username: user, tokens: Some(v["AuthenticationResult"].clone()), message: None, flow: Some(flow), ..cur };
+    }
+    let session = v["Session"].as_str().unwrap_or_default().to_string();
+    let username = v["ChallengeParameters"]["USER_ID_FOR_SRP"].as_str().or(v["ChallengeParameters"]["USERNAME"].as_str()).unwrap_or(&user).to_string();
+    if name == "NEW_PASSWORD_REQUIRED" {
+        return Saved {
+            screen: Screen::NewPassword,
+            username,
+            session,
+            message: Some((false, "Your administrator gave you a temporary password: choose your own to finish signing in.".into())),
+            flow: Some(flow),
+            ..cur
+        };
+    }
+    if CHALLENGES.contains(&name.as_str()) {
+        let hint = match name.as_str() {
+            "SMS_MFA" => format!(
+                "We sent a code by SMS to {} (it is in the Inbox, under the phone number).",
+                v["ChallengeParameters"]["CODE_DELIVERY_DESTINATION"].as_str().unwrap_or("your phone")
+            ),
+            "SOFTWARE_TOKEN_MFA" => "Enter the 6-digit code your authenticator app shows now (TOTP, 30-second steps of the sandbox's clock).".into(),
+            "MFA_SETUP" => "This pool requires MFA: set up an authenticator app to finish signing in.".into(),
+            _ => "The pool's custom challenge (its Lambda triggers) asks:".into(),
+        };
+        return Saved {
+            screen: Screen::Challenge,
+            username,
+            session,
+            challenge: name,
+            params: v["ChallengeParameters"].clone(),
+            totp_secret: String::new(),
+            message: Some((false, hint)),
+            flow: Some(flow),
+            ..cur
+        };
+    }
+    auth_flows::finish(flow, false);
+    Saved { message: Some((true, format!("Cognito asked for the {name} challenge, which this page does not handle."))), ..cur }
 }
 
 thread_local! {
@@ -273,13 +329,7 @@ pub fn sign_in_page(p: &PageProps) -> Html {
                         flow: Some(flow),
                         ..cur
                     },
-                    Ok((v, _)) => {
-                        auth_flows::finish(flow, false);
-                        Saved {
-                            message: Some((true, format!("Cognito asked for the {} challenge, which this page does not handle.", v["ChallengeName"].as_str().unwrap_or("?")))),
-                            ..cur
-                        }
-                    }
+                    Ok((v, timing)) => after_answer(&v, Saved { timing: Some(timing), ..cur }, user, flow),
                     Err(e) => {
                         auth_flows::finish(flow, false);
                         if e.kind.ends_with("UserNotConfirmedException") {
@@ -405,12 +455,50 @@ pub fn sign_in_page(p: &PageProps) -> Html {
                 let responses = client.with_hash(json!({ "USERNAME": user, "NEW_PASSWORD": pass }), "SECRET_HASH", &user);
                 let req = json!({ "ChallengeName": "NEW_PASSWORD_REQUIRED", "ClientId": client.id, "Session": cur.session, "ChallengeResponses": responses });
                 match auth_flows::cognito(&ctx, flow, "RespondToAuthChallenge", req).await {
-                    Ok(v) if v["AuthenticationResult"].is_object() => {
-                        auth_flows::finish(flow, true);
-                        Saved { screen: Screen::SignedIn, tokens: Some(v["AuthenticationResult"].clone()), message: None, ..cur }
-                    }
-                    Ok(_) => Saved { message: Some((true, "Cognito asked for another challenge, which this page does not handle.".into())), ..cur },
+                    Ok(v) => after_answer(&v, cur, user, flow),
                     Err(e) => Saved { message: Some((true, message_of(&e))), ..cur },
+                }
+            }));
+        })
+    };
+
+    let answer_challenge = {
+        let (ctx, client, code, state, run, pool_id) = (ctx.clone(), client.clone(), code.clone(), state.clone(), run.clone(), pool_id.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let (ctx, client, answer, cur, pool_id) = (ctx.clone(), client.clone(), code.trim().to_string(), (*state).clone(), pool_id.clone());
+            run(Box::pin(async move {
+                let user = cur.username.clone();
+                let flow = cur.flow.unwrap_or_else(|| auth_flows::start(&pool_id, &format!("Sign-in challenge: {user}")));
+                let mut session = cur.session.clone();
+                if cur.challenge == "MFA_SETUP" {
+                    if cur.totp_secret.is_empty() {
+                        return match auth_flows::cognito(&ctx, flow, "AssociateSoftwareToken", json!({ "Session": session })).await {
+                            Ok(v) => Saved {
+                                totp_secret: v["SecretCode"].as_str().unwrap_or_default().to_string(),
+                                session: v["Session"].as_str().unwrap_or(&session).to_string(),
+                                message: Some((false, "Add this key to your authenticator app (or compute the code with RFC 6238), then enter the code it shows.".into())),
+                                ..cur
+                            },
+                            Err(e) => Saved { message: Some((true, message_of(&e))), ..cur },
+                        };
+                    }
+                    match auth_flows::cognito(&ctx, flow, "VerifySoftwareToken", json!({ "Session": session, "UserCode": answer, "FriendlyDeviceName": "sandbox" })).await {
+                        Ok(v) => session = v["Session"].as_str().unwrap_or(&session).to_string(),
+                        Err(e) => return Saved { message: Some((true, message_of(&e))), ..cur },
+                    }
+                }
+                let responses = match cur.challenge.as_str() {
+                    "SMS_MFA" => json!({ "USERNAME": user, "SMS_MFA_CODE": answer }),
+                    "SOFTWARE_TOKEN_MFA" => json!({ "USERNAME": user, "SOFTWARE_TOKEN_MFA_CODE": answer }),
+                    "CUSTOM_CHALLENGE" => json!({ "USERNAME": user, "ANSWER": answer }),
+                    _ => json!({ "USERNAME": user }),
+                };
+                let responses = client.with_hash(responses, "SECRET_HASH", &user);
+                let req = json!({ "ChallengeName": cur.challenge, "ClientId": client.id, "Session": session, "ChallengeResponses": responses });
+                match auth_flows::cognito(&ctx, flow, "RespondToAuthChallenge", req).await {
+                    Ok(v) => after_answer(&v, cur, user, flow),
+                    Err(e) => Saved { message: Some((true, message_of(&e))), session, ..cur },
                 }
             }));
         })
@@ -561,6 +649,32 @@ pub fn sign_in_page(p: &PageProps) -> Html {
                 <button class="hui-submit" type="submit" disabled={*busy}>{ "Send" }</button>
             </form>
         },
+        Screen::Challenge => {
+            let setup = s.challenge == "MFA_SETUP" && s.totp_secret.is_empty();
+            let label = match s.challenge.as_str() {
+                "CUSTOM_CHALLENGE" => "Answer",
+                "SMS_MFA" => "SMS code",
+                _ => "Authenticator code",
+            };
+            html! {
+                <form onsubmit={answer_challenge} aria-label="Challenge">
+                    <h3>{ match s.challenge.as_str() { "CUSTOM_CHALLENGE" => "One more step", "MFA_SETUP" => "Set up MFA", _ => "Multi-factor authentication" } }</h3>
+                    if s.challenge == "CUSTOM_CHALLENGE" {
+                        <dl class="hui-params">
+                            { for s.params.as_object().into_iter().flatten().filter(|(k, _)| *k != "USERNAME").map(|(k, v)| html! { <><dt>{ k }</dt><dd>{ v.as_str().unwrap_or_default() }</dd></> }) }
+                        </dl>
+                    }
+                    if s.challenge == "SMS_MFA" { <p class="hui-check">{ inbox_link.clone() }</p> }
+                    if !s.totp_secret.is_empty() {
+                        <p class="hui-check">{ "Key: " }<code class="totp-secret">{ &s.totp_secret }</code></p>
+                        <p class="hui-check muted"><code>{ format!("otpauth://totp/{}?secret={}&issuer=Gureum", s.username, s.totp_secret) }</code></p>
+                    }
+                    if !setup { { field("hui-code", label, "text", &code, "one-time-code") } }
+                    <button class="hui-submit" type="submit" disabled={*busy}>{ if setup { "Get a key for my authenticator" } else { "Send" } }</button>
+                    <p class="hui-alt"><a href="#" onclick={go(Screen::SignIn)}>{ "Back to sign in" }</a></p>
+                </form>
+            }
+        }
         Screen::Forgot => html! {
             <form onsubmit={forgot} aria-label="Forgot password">
                 <h3>{ "Forgot your password?" }</h3>

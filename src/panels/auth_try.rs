@@ -263,7 +263,7 @@ pub fn flows_tab(p: &Props) -> Html {
                 <h3>{ "Flows still to come" }</h3>
                 <p class="muted">{ "Nothing is drawn for these yet:" }</p>
                 <ul>
-                    <li><strong>{ "MFA" }</strong>{ " (SMS and TOTP codes after the password): not in the engine yet; pools with MFA ON are refused, the challenges are not simulated." }</li>
+                    <li><strong>{ "Lambda triggers" }</strong>{ " (pre sign-up, pre token generation, the custom challenge loop...): Cognito runs them and the sign-in page answers MFA and custom challenges, whose calls are recorded here; the Cognito ⇄ Lambda arrows are not drawn yet (each function's logs show the events)." }</li>
                     <li><strong>{ "Hosted UI with PKCE" }</strong>{ " (OAuth 2.0 authorization code flow, /oauth2/authorize and /oauth2/token): no domains or OAuth endpoints yet. The sign-in page here is the panel's own, calling the user pool API." }</li>
                     <li><strong>{ "Identity-pool exchange" }</strong>{ " (an ID token for temporary AWS credentials through Cognito identity pools): the engine runs it (cognito-identity GetId and GetCredentialsForIdentity, from window.gureum.send or gureum serve); this view does not draw it yet." }</li>
                 </ul>

@@ -9,6 +9,7 @@ pub mod athena;
 pub mod auth;
 pub mod auth_flows;
 pub mod auth_signin;
+pub mod auth_triggers;
 pub mod auth_try;
 pub mod auth_users;
 pub mod autoscaling;

@@ -18,10 +18,12 @@
 
 pub mod auth;
 pub mod crypto;
+pub mod mfa;
 pub mod model;
 pub mod mont;
 pub mod pools;
 pub mod srp;
+pub mod triggers;
 pub mod users;
 
 use std::collections::BTreeMap;
@@ -36,6 +38,7 @@ use crate::kernel::{
     Request,
 };
 use model::{AppClient, AuthSession, Group, Pool, RefreshToken, User};
+use triggers::Flow;
 
 pub fn err(kind: &str, message: impl Into<String>) -> AwsError {
     AwsError::new("", kind.to_string(), message, 400)
@@ -166,6 +169,8 @@ pub struct Mail {
     pub subject: String,
     pub text: String,
     pub sms: bool,
+    /// Set on code messages: what the custom message trigger needs to rewrite it.
+    pub custom: Option<triggers::Custom>,
 }
 
 /// An operation's answer and the messages to deliver before it is returned.
@@ -189,11 +194,9 @@ const NOT_YET: &[&str] = &[
     "AdminLinkProviderForUser",
     "AdminListDevices",
     "AdminListUserAuthEvents",
-    "AdminSetUserMFAPreference",
     "AdminSetUserSettings",
     "AdminUpdateAuthEventFeedback",
     "AdminUpdateDeviceStatus",
-    "AssociateSoftwareToken",
     "ConfirmDevice",
     "CreateIdentityProvider",
     "CreateResourceServer",
@@ -213,7 +216,6 @@ const NOT_YET: &[&str] = &[
     "GetIdentityProviderByIdentifier",
     "GetSigningCertificate",
     "GetUICustomization",
-    "GetUserPoolMfaConfig",
     "ListDevices",
     "ListIdentityProviders",
     "ListResourceServers",
@@ -221,8 +223,6 @@ const NOT_YET: &[&str] = &[
     "RevokeToken",
     "SetRiskConfiguration",
     "SetUICustomization",
-    "SetUserMFAPreference",
-    "SetUserPoolMfaConfig",
     "SetUserSettings",
     "StartUserImportJob",
     "StopUserImportJob",
@@ -231,12 +231,18 @@ const NOT_YET: &[&str] = &[
     "UpdateIdentityProvider",
     "UpdateResourceServer",
     "UpdateUserPoolDomain",
-    "VerifySoftwareToken",
 ];
 
 struct Pending {
     answer: Value,
     rest: Vec<Mail>,
+}
+
+/// An operation waiting on a Lambda trigger.
+struct Waiting {
+    trigger: &'static str,
+    event: Value,
+    then: triggers::Then,
 }
 
 fn deliver(region: &str, mail: &Mail) -> Request {
@@ -249,20 +255,38 @@ fn deliver(region: &str, mail: &Mail) -> Request {
     )
 }
 
-fn next(region: &str, answer: Value, mut mails: Vec<Mail>) -> Step {
-    if mails.is_empty() {
-        return Step::Done(answer);
-    }
-    let first = mails.remove(0);
-    Step::Control(deliver(region, &first), Box::new(Pending { answer, rest: mails }))
-}
-
 impl Cognito {
-    fn run(&mut self, cx: &mut Cx, operation: &str, input: In) -> Result<Out, AwsError> {
-        let done = |v: Result<Value, AwsError>| v.map(|v| (v, Vec::new()));
+    fn run(&mut self, cx: &mut Cx, operation: &str, input: In) -> Result<Flow, AwsError> {
+        let out = self.run_op(cx, operation, input)?;
+        // Code messages name the custom message trigger source of the operation that sent them.
+        let source = match operation {
+            "SignUp" => "CustomMessage_SignUp",
+            "ResendConfirmationCode" => "CustomMessage_ResendCode",
+            "ForgotPassword" | "AdminResetUserPassword" => "CustomMessage_ForgotPassword",
+            "UpdateUserAttributes" | "AdminUpdateUserAttributes" => "CustomMessage_UpdateUserAttribute",
+            "GetUserAttributeVerificationCode" => "CustomMessage_VerifyUserAttribute",
+            "AdminCreateUser" => "CustomMessage_AdminCreateUser",
+            _ => return Ok(out),
+        };
+        let Flow::Done(answer, mut mails) = out else { return Ok(out) };
+        let metadata = triggers::client_metadata(&input)?;
+        for m in &mut mails {
+            if let Some(c) = &mut m.custom {
+                c.source = source.to_string();
+                c.client_id = input.str("ClientId")?.map(str::to_string);
+                c.client_metadata = metadata.clone();
+            }
+        }
+        Ok(Flow::Done(answer, mails))
+    }
+
+    fn run_op(&mut self, cx: &mut Cx, operation: &str, input: In) -> Result<Flow, AwsError> {
+        let done = |v: Result<Value, AwsError>| v.map(|v| Flow::Done(v, Vec::new()));
+        let out = |v: Result<Out, AwsError>| v.map(Flow::from);
         match operation {
             "CreateUserPool" => done(pools::create_user_pool(self, cx, input)),
             "DescribeUserPool" => done(pools::describe_user_pool(self, cx, input)),
+            "UpdateUserPool" => done(pools::update_user_pool(self, cx, input)),
             "ListUserPools" => done(pools::list_user_pools(self, cx, input)),
             "DeleteUserPool" => done(pools::delete_user_pool(self, cx, input)),
             "CreateUserPoolClient" => done(pools::create_user_pool_client(self, cx, input)),
@@ -278,34 +302,68 @@ impl Cognito {
             "AdminListGroupsForUser" => done(pools::admin_list_groups_for_user(self, cx, input)),
             "ListUsersInGroup" => done(pools::list_users_in_group(self, cx, input)),
             "SignUp" => users::sign_up(self, cx, input),
-            "ConfirmSignUp" => done(users::confirm_sign_up(self, cx, input)),
-            "ResendConfirmationCode" => users::resend_confirmation_code(self, cx, input),
-            "AdminCreateUser" => users::admin_create_user(self, cx, input),
+            "ConfirmSignUp" => users::confirm_sign_up(self, cx, input),
+            "ResendConfirmationCode" => out(users::resend_confirmation_code(self, cx, input)),
+            "AdminCreateUser" => out(users::admin_create_user(self, cx, input)),
             "AdminGetUser" => done(users::admin_get_user(self, cx, input)),
             "ListUsers" => done(users::list_users(self, cx, input)),
             "AdminDeleteUser" => done(users::admin_delete_user(self, cx, input)),
-            "AdminConfirmSignUp" => done(users::admin_confirm_sign_up(self, cx, input)),
+            "AdminConfirmSignUp" => users::admin_confirm_sign_up(self, cx, input),
             "AdminSetUserPassword" => done(users::admin_set_user_password(self, cx, input)),
             "AdminEnableUser" => done(users::admin_enable_user(self, cx, input, true)),
             "AdminDisableUser" => done(users::admin_enable_user(self, cx, input, false)),
-            "AdminUpdateUserAttributes" => users::admin_update_user_attributes(self, cx, input),
-            "AdminResetUserPassword" => users::admin_reset_user_password(self, cx, input),
+            "AdminUpdateUserAttributes" => out(users::admin_update_user_attributes(self, cx, input)),
+            "AdminResetUserPassword" => out(users::admin_reset_user_password(self, cx, input)),
             "AdminUserGlobalSignOut" => done(users::admin_user_global_sign_out(self, cx, input)),
             "GetUser" => done(users::get_user(self, cx, input)),
             "DeleteUser" => done(users::delete_user(self, cx, input)),
-            "UpdateUserAttributes" => users::update_user_attributes(self, cx, input),
-            "GetUserAttributeVerificationCode" => users::get_user_attribute_verification_code(self, cx, input),
+            "UpdateUserAttributes" => out(users::update_user_attributes(self, cx, input)),
+            "GetUserAttributeVerificationCode" => out(users::get_user_attribute_verification_code(self, cx, input)),
             "VerifyUserAttribute" => done(users::verify_user_attribute(self, cx, input)),
             "ChangePassword" => done(users::change_password(self, cx, input)),
             "GlobalSignOut" => done(users::global_sign_out(self, cx, input)),
-            "ForgotPassword" => users::forgot_password(self, cx, input),
-            "ConfirmForgotPassword" => done(users::confirm_forgot_password(self, cx, input)),
-            "InitiateAuth" => done(auth::initiate_auth(self, cx, input, false)),
-            "AdminInitiateAuth" => done(auth::initiate_auth(self, cx, input, true)),
-            "RespondToAuthChallenge" => done(auth::respond_to_auth_challenge(self, cx, input, false)),
-            "AdminRespondToAuthChallenge" => done(auth::respond_to_auth_challenge(self, cx, input, true)),
+            "ForgotPassword" => out(users::forgot_password(self, cx, input)),
+            "ConfirmForgotPassword" => users::confirm_forgot_password(self, cx, input),
+            "AssociateSoftwareToken" => done(mfa::associate_software_token(self, cx, input)),
+            "VerifySoftwareToken" => done(mfa::verify_software_token(self, cx, input)),
+            "SetUserMFAPreference" => done(mfa::set_user_mfa_preference(self, cx, input)),
+            "AdminSetUserMFAPreference" => done(mfa::admin_set_user_mfa_preference(self, cx, input)),
+            "SetUserPoolMfaConfig" => done(mfa::set_user_pool_mfa_config(self, cx, input)),
+            "GetUserPoolMfaConfig" => done(mfa::get_user_pool_mfa_config(self, cx, input)),
+            "InitiateAuth" => auth::initiate_auth(self, cx, input, false),
+            "AdminInitiateAuth" => auth::initiate_auth(self, cx, input, true),
+            "RespondToAuthChallenge" => auth::respond_to_auth_challenge(self, cx, input, false),
+            "AdminRespondToAuthChallenge" => auth::respond_to_auth_challenge(self, cx, input, true),
             op if NOT_YET.contains(&op) => Err(AwsError::unknown_operation(format!("Gureum does not implement the Cognito user pools operation {op} yet."))),
             _ => Err(AwsError::unknown_operation("")),
+        }
+    }
+
+    /// Carries an operation on: invokes the trigger it waits on, or delivers its messages (each
+    /// code message through the pool's custom message trigger first), then answers.
+    fn proceed(&mut self, cx: &mut Cx, flow: Flow) -> Result<Step, AwsError> {
+        match flow {
+            Flow::Trigger { function, trigger, event, then } => Ok(Step::Call(triggers::invoke_request(cx.region, &function, &event), Box::new(Waiting { trigger, event, then }))),
+            Flow::Done(answer, mut mails) => {
+                if mails.is_empty() {
+                    return Ok(Step::Done(answer));
+                }
+                let mut first = mails.remove(0);
+                if let Some(c) = first.custom.take() {
+                    let target = self.pools.get(&c.pool_id).and_then(|p| Some((p.lambda.get("CustomMessage")?.clone(), p.users.get(&c.user_key)?)));
+                    if let Some((function, user)) = target {
+                        let event = triggers::custom_event(&self.pools[&c.pool_id], user, &c);
+                        let username = user.username.clone();
+                        let then: triggers::Then = Box::new(move |_, _, event| {
+                            let mail = triggers::apply_custom(first, &c, &username, &event)?;
+                            mails.insert(0, mail);
+                            Ok(Flow::Done(answer, mails))
+                        });
+                        return self.proceed(cx, Flow::Trigger { function, trigger: "CustomMessage", event, then });
+                    }
+                }
+                Ok(Step::Control(deliver(cx.region, &first), Box::new(Pending { answer, rest: mails })))
+            }
         }
     }
 
@@ -387,20 +445,29 @@ impl Service for Cognito {
     }
 
     fn call(&mut self, cx: &mut Cx, operation: &str, input: &Value) -> Result<Value, AwsError> {
-        let input = input.as_object().map(In).ok_or_else(|| AwsError::serialization(""))?;
-        self.run(cx, operation, input).map(|(v, _)| v)
+        match self.call_step(cx, operation, input)? {
+            Step::Done(v) => Ok(v),
+            _ => Err(AwsError::internal("this Cognito operation needs the kernel (a trigger or a delivery)")),
+        }
     }
 
     fn call_step(&mut self, cx: &mut Cx, operation: &str, input: &Value) -> Result<Step, AwsError> {
         let input = input.as_object().map(In).ok_or_else(|| AwsError::serialization(""))?;
-        let (answer, mails) = self.run(cx, operation, input)?;
-        Ok(next(cx.region, answer, mails))
+        let flow = self.run(cx, operation, input)?;
+        self.proceed(cx, flow)
     }
 
-    fn resume(&mut self, cx: &mut Cx, then: Continuation, _result: Resumed) -> Result<Step, AwsError> {
-        // A delivery that failed is dropped, as an undeliverable message is on AWS.
-        let pending = then.downcast::<Pending>().map_err(|_| AwsError::internal("unexpected continuation"))?;
-        Ok(next(cx.region, pending.answer, pending.rest))
+    fn resume(&mut self, cx: &mut Cx, then: Continuation, result: Resumed) -> Result<Step, AwsError> {
+        let then = match then.downcast::<Pending>() {
+            // A delivery that failed is dropped, as an undeliverable message is on AWS.
+            Ok(pending) => return self.proceed(cx, Flow::Done(pending.answer, pending.rest)),
+            Err(other) => other,
+        };
+        let waiting = then.downcast::<Waiting>().map_err(|_| AwsError::internal("unexpected continuation"))?;
+        let Resumed::Called(result) = result else { return Err(AwsError::internal("a trigger resumed without Lambda's answer")) };
+        let event = triggers::answer(waiting.trigger, &waiting.event, result)?;
+        let flow = (waiting.then)(self, cx, event)?;
+        self.proceed(cx, flow)
     }
 
     fn control(&mut self, cx: &mut Cx, operation: &str, input: &Value) -> Result<Value, AwsError> {

@@ -209,6 +209,19 @@ pub struct Pool {
     /// Members accepted and returned as given (AccountRecoverySetting, ...).
     pub echo: Map<String, Value>,
     pub key: RsaKey,
+    /// Lambda triggers: LambdaConfig name → function ARN (see [`super::triggers`]).
+    #[serde(default)]
+    pub lambda: BTreeMap<String, String>,
+    /// The pre token generation event version, `V1_0` or `V2_0`.
+    #[serde(default)]
+    pub pre_token_version: Option<String>,
+    /// SetUserPoolMfaConfig: TOTP and SMS as second factors, and the SMS text.
+    #[serde(default)]
+    pub totp_mfa: bool,
+    #[serde(default)]
+    pub sms_mfa: bool,
+    #[serde(default)]
+    pub sms_auth_message: Option<String>,
     #[serde(skip)]
     pub users: BTreeMap<String, User>,
     #[serde(skip)]
@@ -279,7 +292,7 @@ impl Pool {
             "Name": self.name,
             "Policies": { "PasswordPolicy": self.policy.to_json() },
             "DeletionProtection": self.deletion_protection,
-            "LambdaConfig": {},
+            "LambdaConfig": super::triggers::config_json(self),
             "LastModifiedDate": secs(self.modified_ms),
             "CreationDate": secs(self.created_ms),
             "SchemaAttributes": self.schema.iter().map(Attr::to_json).collect::<Vec<_>>(),
@@ -368,6 +381,19 @@ pub struct User {
     pub groups: BTreeSet<String>,
     /// origin_jti of every sign-in GlobalSignOut revoked.
     pub revoked: BTreeSet<String>,
+    /// TOTP: the secret (base32) once verified, one associated and not verified yet, and the
+    /// last time step a code was accepted for (a code works once).
+    #[serde(default)]
+    pub totp_secret: Option<String>,
+    #[serde(default)]
+    pub totp_pending: Option<String>,
+    #[serde(default)]
+    pub totp_last_step: Option<i64>,
+    /// MFA methods the user enabled (`SMS_MFA`, `SOFTWARE_TOKEN_MFA`) and the preferred one.
+    #[serde(default)]
+    pub mfa_enabled: BTreeSet<String>,
+    #[serde(default)]
+    pub mfa_preferred: Option<String>,
 }
 
 impl User {
@@ -515,6 +541,10 @@ pub struct AuthSession {
     pub srp_b_private: Option<String>,
     pub srp_b: Option<String>,
     pub expires_ms: i64,
+    /// What the next step needs: the custom auth challenges so far, their private parameters,
+    /// the ClientMetadata, an SMS code, the sign-in's source.
+    #[serde(default)]
+    pub data: Map<String, Value>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

@@ -178,7 +178,7 @@ fn pools_clients_and_their_descriptions() {
         "InvalidParameterException"
     );
     assert_eq!(
-        kind(s.err("CreateUserPool", json!({ "PoolName": "x", "LambdaConfig": { "PreSignUp": "arn:aws:lambda:us-east-1:123456789012:function:f" } }))),
+        kind(s.err("CreateUserPool", json!({ "PoolName": "x", "LambdaConfig": { "UserMigration": "arn:aws:lambda:us-east-1:123456789012:function:f" } }))),
         "InvalidParameterException"
     );
     assert_eq!(kind(s.err("CreateUserPool", json!({ "PoolName": 5 }))), "SerializationException");
@@ -664,6 +664,13 @@ fn bad_input_never_panics() {
         "AdminInitiateAuth",
         "RespondToAuthChallenge",
         "AdminRespondToAuthChallenge",
+        "UpdateUserPool",
+        "AssociateSoftwareToken",
+        "VerifySoftwareToken",
+        "SetUserMFAPreference",
+        "AdminSetUserMFAPreference",
+        "SetUserPoolMfaConfig",
+        "GetUserPoolMfaConfig",
     ];
     let values = [json!(null), json!(1), json!("x"), json!([]), json!({}), json!([1]), json!({ "a": 1 }), json!(""), json!(-1), json!(1e300)];
     let members = [
@@ -686,6 +693,15 @@ fn bad_input_never_panics() {
         "ClientName",
         "Schema",
         "Policies",
+        "LambdaConfig",
+        "MfaConfiguration",
+        "UserCode",
+        "ClientMetadata",
+        "ValidationData",
+        "SoftwareTokenMfaConfiguration",
+        "SmsMfaConfiguration",
+        "SMSMfaSettings",
+        "SoftwareTokenMfaSettings",
     ];
     for op in ops {
         assert!(s.call(op, json!("not an object")).is_err());
@@ -707,3 +723,6 @@ fn bad_input_never_panics() {
     }
     assert_eq!(s.err("SomethingElse", json!({})).0, "UnknownOperationException");
 }
+
+#[path = "trigger_tests.rs"]
+mod trigger_tests;

@@ -8,7 +8,9 @@ use super::{
     crypto::{random_bytes, same, sha256},
     err, invalid,
     model::{self, Code, Pool, User},
-    not_authorized, srp, Cognito, In, Mail, Out,
+    not_authorized, srp,
+    triggers::{self, Custom, Flow},
+    Cognito, In, Mail, Out,
 };
 use crate::kernel::{error::AwsError, service::Cx};
 
@@ -93,12 +95,12 @@ pub fn apply_attributes(pool: &Pool, user: &mut User, attrs: &[(String, String)]
     Ok(())
 }
 
-fn code(cx: &mut Cx) -> String {
+pub fn code(cx: &mut Cx) -> String {
     format!("{:06}", cx.rng.next_u64() % 1_000_000)
 }
 
 /// `t***@e***`, `+*******0100`: how CodeDeliveryDetails show a destination.
-fn mask(attr: &str, value: &str) -> String {
+pub fn mask(attr: &str, value: &str) -> String {
     if attr == "email" {
         let (l, d) = value.split_once('@').unwrap_or((value, ""));
         format!("{}***@{}***", l.chars().next().unwrap_or('*'), d.chars().next().unwrap_or('*'))
@@ -119,7 +121,21 @@ fn code_message(pool: &Pool, user: &User, attr: &str, code: &str) -> (Mail, Valu
     };
     let subject = pool.email_subject.clone().unwrap_or_else(|| "Your verification code".into());
     let details = json!({ "Destination": mask(attr, &to), "DeliveryMedium": if sms { "SMS" } else { "EMAIL" }, "AttributeName": attr });
-    (Mail { to, subject: if sms { "SMS".into() } else { subject }, text: text.replace("{####}", code).replace("{username}", &user.username), sms }, details)
+    (
+        Mail {
+            to,
+            subject: if sms { "SMS".into() } else { subject },
+            text: text.replace("{####}", code).replace("{username}", &user.username),
+            sms,
+            custom: Some(custom(pool, user, code)),
+        },
+        details,
+    )
+}
+
+/// The custom message trigger's view of a code message (its source set by the operation).
+fn custom(pool: &Pool, user: &User, code: &str) -> Custom {
+    Custom { pool_id: pool.id.clone(), user_key: user.key.clone(), client_id: None, source: String::new(), code: code.to_string(), client_metadata: json!({}) }
 }
 
 /// Where a sign-up code goes: the first auto-verified attribute the user has, email first.
@@ -223,6 +239,11 @@ fn blank_user(cx: &Cx, pool: &Pool, username: String, sub: String, status: &str)
         codes: Default::default(),
         groups: Default::default(),
         revoked: Default::default(),
+        totp_secret: None,
+        totp_pending: None,
+        totp_last_step: None,
+        mfa_enabled: Default::default(),
+        mfa_preferred: None,
     }
 }
 
@@ -245,23 +266,21 @@ fn required_check(pool: &Pool, user: &User) -> Result<(), AwsError> {
     Ok(())
 }
 
+/// Members only triggers read: ClientMetadata (a map of strings) and ValidationData (an
+/// attribute list) are checked and passed on; AWS's analytics and threat-protection data is not
+/// simulated.
 fn refuse_triggers(input: &In, op: &str) -> Result<(), AwsError> {
     input.refuse(op, &["AnalyticsMetadata", "UserContextData"])?;
-    for m in ["ClientMetadata", "ValidationData"] {
-        let empty = match input.0.get(m) {
-            None | Some(Value::Null) => true,
-            Some(Value::Object(o)) => o.is_empty(),
-            Some(Value::Array(a)) => a.is_empty(),
-            _ => false,
-        };
-        if !empty {
-            return Err(invalid(format!("{m} is only passed to Lambda triggers, which are not supported in the Gureum sandbox yet.")));
-        }
-    }
+    input.string_map("ClientMetadata")?;
+    input.attributes("ValidationData")?;
     Ok(())
 }
 
-pub fn sign_up(svc: &mut Cognito, cx: &mut Cx, input: In) -> Result<Out, AwsError> {
+fn attr_map(attrs: &[(String, String)]) -> Value {
+    Value::Object(attrs.iter().map(|(k, v)| (k.clone(), json!(v))).collect())
+}
+
+pub fn sign_up(svc: &mut Cognito, cx: &mut Cx, input: In) -> Result<Flow, AwsError> {
     refuse_triggers(&input, "SignUp")?;
     let client_id = input.req("ClientId")?;
     let username = input.req("Username")?;
@@ -272,7 +291,7 @@ pub fn sign_up(svc: &mut Cognito, cx: &mut Cx, input: In) -> Result<Out, AwsErro
     if pool.admin_only {
         return Err(not_authorized("SignUp is not permitted for this user pool"));
     }
-    let password = password.ok_or_else(|| invalid("Password is required for sign-up in the Gureum sandbox (passwordless sign-up is not simulated)."))?;
+    let password = password.ok_or_else(|| invalid("Password is required for sign-up in the Gureum sandbox (passwordless sign-up is not simulated)."))?.to_string();
     let mut attrs = input.attributes("UserAttributes")?;
     if attrs.iter().any(|(k, _)| k.ends_with("_verified")) {
         return Err(not_authorized("A client attempted to write unauthorized attribute"));
@@ -281,23 +300,60 @@ pub fn sign_up(svc: &mut Cognito, cx: &mut Cx, input: In) -> Result<Out, AwsErro
     if let Some(e) = exists_error(pool, &attrs, name.as_deref()) {
         return Err(e);
     }
-    pool.policy.check(password).map_err(|m| err("InvalidPasswordException", m))?;
+    pool.policy.check(&password).map_err(|m| err("InvalidPasswordException", m))?;
     let mut user = blank_user(cx, pool, name.clone().unwrap_or_default(), String::new(), "UNCONFIRMED");
     apply_attributes(pool, &mut user, &attrs, false)?;
     required_check(pool, &user)?;
-    with_sub(cx, pool, &mut user, name.is_none());
-    set_password(cx, pool, &mut user, password);
-    let mut mails = Vec::new();
-    let mut out = json!({ "UserConfirmed": false, "UserSub": user.sub });
-    if let Some(attr) = sign_up_destination(pool, &user) {
-        let (mail, details) = send_code(cx, pool, &mut user, "signup", &attr, SIGN_UP_CODE_MS);
-        mails.push(mail);
-        out["CodeDeliveryDetails"] = details;
-    }
-    let pool = svc.pools.get_mut(&pool_id).ok_or_else(|| AwsError::internal("pool vanished"))?;
-    Cognito::save_user(cx, pool, &user);
-    pool.users.insert(user.key.clone(), user);
-    Ok((out, mails))
+    let request =
+        json!({ "userAttributes": attr_map(&attrs), "validationData": attr_map(&input.attributes("ValidationData")?), "clientMetadata": triggers::client_metadata(&input)? });
+    let event =
+        triggers::event(pool, "PreSignUp_SignUp", username, Some(client_id), request, json!({ "autoConfirmUser": false, "autoVerifyPhone": false, "autoVerifyEmail": false }));
+    let pid = pool_id.clone();
+    let then: triggers::Then = Box::new(move |svc, cx, event| {
+        let pool_id = pid;
+        let confirm = triggers::flag(&event, "autoConfirmUser")?;
+        let verify: Vec<&str> = [("autoVerifyEmail", "email"), ("autoVerifyPhone", "phone_number")]
+            .into_iter()
+            .map(|(f, a)| Ok::<_, AwsError>(triggers::flag(&event, f)?.then_some(a)))
+            .collect::<Result<Vec<_>, _>>()?
+            .into_iter()
+            .flatten()
+            .collect();
+        let pool = svc.pools.get(&pool_id).ok_or_else(|| AwsError::internal("pool vanished"))?;
+        // The function may have created the user meanwhile.
+        if let Some(e) = exists_error(pool, &attrs, name.as_deref()) {
+            return Err(e);
+        }
+        for a in &verify {
+            if !user.attributes.contains_key(*a) {
+                return Err(invalid(format!("{} attribute is required to auto verify it.", if *a == "email" { "Email" } else { "Phone number" })));
+            }
+            user.attributes.insert(format!("{a}_verified"), "true".into());
+        }
+        with_sub(cx, pool, &mut user, name.is_none());
+        set_password(cx, pool, &mut user, &password);
+        let mut mails = Vec::new();
+        let mut out = json!({ "UserConfirmed": confirm, "UserSub": user.sub });
+        if confirm {
+            user.status = "CONFIRMED".into();
+        } else if let Some(attr) = sign_up_destination(pool, &user) {
+            let (mail, details) = send_code(cx, pool, &mut user, "signup", &attr, SIGN_UP_CODE_MS);
+            mails.push(mail);
+            out["CodeDeliveryDetails"] = details;
+        }
+        put_user(svc, cx, &pool_id, user);
+        Ok(Flow::Done(out, mails))
+    });
+    triggers::run(svc, cx, &pool_id, "PreSignUp", event, then)
+}
+
+/// The post confirmation trigger for a user just confirmed (its state already saved, as on AWS:
+/// a failing trigger fails the call but leaves the user confirmed).
+fn post_confirmation(svc: &mut Cognito, cx: &mut Cx, pool_id: &str, key: &str, source: &str, client_id: Option<&str>, metadata: Value) -> Result<Flow, AwsError> {
+    let pool = &svc.pools[pool_id];
+    let Some(user) = pool.users.get(key) else { return Ok(Flow::Done(json!({}), Vec::new())) };
+    let event = triggers::event(pool, source, &user.username, client_id, json!({ "userAttributes": triggers::user_attributes(user), "clientMetadata": metadata }), json!({}));
+    triggers::run(svc, cx, pool_id, "PostConfirmation", event, Box::new(|_, _, _| Ok(Flow::Done(json!({}), Vec::new()))))
 }
 
 /// The user a client-side call names: by username or alias; `Username/client id combination not
@@ -314,7 +370,7 @@ fn client_user(svc: &Cognito, client_id: &str, username: &str) -> Result<(String
     Ok((pool_id, client, key))
 }
 
-fn put_user(svc: &mut Cognito, cx: &mut Cx, pool_id: &str, user: User) {
+pub fn put_user(svc: &mut Cognito, cx: &mut Cx, pool_id: &str, user: User) {
     if let Some(pool) = svc.pools.get_mut(pool_id) {
         Cognito::save_user(cx, pool, &user);
         pool.users.insert(user.key.clone(), user);
@@ -348,7 +404,7 @@ fn unverify(svc: &mut Cognito, cx: &mut Cx, pool_id: &str, key: Option<String>, 
     }
 }
 
-pub fn confirm_sign_up(svc: &mut Cognito, cx: &mut Cx, input: In) -> Result<Value, AwsError> {
+pub fn confirm_sign_up(svc: &mut Cognito, cx: &mut Cx, input: In) -> Result<Flow, AwsError> {
     refuse_triggers(&input, "ConfirmSignUp")?;
     let username = input.req("Username")?;
     let code = input.req("ConfirmationCode")?;
@@ -366,7 +422,7 @@ pub fn confirm_sign_up(svc: &mut Cognito, cx: &mut Cx, input: In) -> Result<Valu
     user.modified_ms = cx.now_ms;
     put_user(svc, cx, &pool_id, user);
     unverify(svc, cx, &pool_id, stolen, &attr);
-    Ok(json!({}))
+    post_confirmation(svc, cx, &pool_id, &key, "PostConfirmation_ConfirmSignUp", Some(&client.id), triggers::client_metadata(&input)?)
 }
 
 pub fn resend_confirmation_code(svc: &mut Cognito, cx: &mut Cx, input: In) -> Result<Out, AwsError> {
@@ -413,6 +469,7 @@ fn invitation(pool: &Pool, user: &User, password: &str, mediums: &[&str]) -> Vec
                 subject: if sms { "SMS".into() } else { pool.invite_subject.clone().unwrap_or_else(|| "Your temporary password".into()) },
                 text: text.clone(),
                 sms,
+                custom: Some(custom(pool, user, password)),
             });
         }
     }
@@ -492,7 +549,7 @@ pub fn admin_create_user(svc: &mut Cognito, cx: &mut Cx, input: In) -> Result<Ou
 }
 
 /// The pool and user key an admin call names.
-fn admin_user(svc: &Cognito, cx: &Cx, input: &In) -> Result<(String, String), AwsError> {
+pub fn admin_user(svc: &Cognito, cx: &Cx, input: &In) -> Result<(String, String), AwsError> {
     let pool_id = input.req("UserPoolId")?;
     let username = input.req("Username")?;
     let pool = svc.pool(cx, pool_id)?;
@@ -502,14 +559,21 @@ fn admin_user(svc: &Cognito, cx: &Cx, input: &In) -> Result<(String, String), Aw
 
 fn get_user_json(svc: &Cognito, pool_id: &str, key: &str) -> Value {
     let u = &svc.pools[pool_id].users[key];
-    json!({
+    let mut v = json!({
         "Username": u.username,
         "UserAttributes": u.attributes_json(None),
         "UserCreateDate": model::secs(u.created_ms),
         "UserLastModifiedDate": model::secs(u.modified_ms),
         "Enabled": u.enabled,
         "UserStatus": u.status,
-    })
+    });
+    if !u.mfa_enabled.is_empty() {
+        v["UserMFASettingList"] = json!(u.mfa_enabled);
+    }
+    if let Some(p) = &u.mfa_preferred {
+        v["PreferredMfaSetting"] = json!(p);
+    }
+    v
 }
 
 pub fn admin_get_user(svc: &mut Cognito, cx: &mut Cx, input: In) -> Result<Value, AwsError> {
@@ -592,7 +656,7 @@ pub fn admin_delete_user(svc: &mut Cognito, cx: &mut Cx, input: In) -> Result<Va
     Ok(json!({}))
 }
 
-pub fn admin_confirm_sign_up(svc: &mut Cognito, cx: &mut Cx, input: In) -> Result<Value, AwsError> {
+pub fn admin_confirm_sign_up(svc: &mut Cognito, cx: &mut Cx, input: In) -> Result<Flow, AwsError> {
     refuse_triggers(&input, "AdminConfirmSignUp")?;
     let (pool_id, key) = admin_user(svc, cx, &input)?;
     let mut user = svc.pools[&pool_id].users[&key].clone();
@@ -603,7 +667,7 @@ pub fn admin_confirm_sign_up(svc: &mut Cognito, cx: &mut Cx, input: In) -> Resul
     user.codes.retain(|k, _| !k.starts_with("signup:"));
     user.modified_ms = cx.now_ms;
     put_user(svc, cx, &pool_id, user);
-    Ok(json!({}))
+    post_confirmation(svc, cx, &pool_id, &key, "PostConfirmation_ConfirmSignUp", None, triggers::client_metadata(&input)?)
 }
 
 pub fn admin_set_user_password(svc: &mut Cognito, cx: &mut Cx, input: In) -> Result<Value, AwsError> {
@@ -816,7 +880,7 @@ pub fn forgot_password(svc: &mut Cognito, cx: &mut Cx, input: In) -> Result<Out,
     Ok((json!({ "CodeDeliveryDetails": details }), vec![mail]))
 }
 
-pub fn confirm_forgot_password(svc: &mut Cognito, cx: &mut Cx, input: In) -> Result<Value, AwsError> {
+pub fn confirm_forgot_password(svc: &mut Cognito, cx: &mut Cx, input: In) -> Result<Flow, AwsError> {
     refuse_triggers(&input, "ConfirmForgotPassword")?;
     let username = input.req("Username")?;
     let code = input.req("ConfirmationCode")?;
@@ -834,5 +898,5 @@ pub fn confirm_forgot_password(svc: &mut Cognito, cx: &mut Cx, input: In) -> Res
     }
     user.modified_ms = cx.now_ms;
     put_user(svc, cx, &pool_id, user);
-    Ok(json!({}))
+    post_confirmation(svc, cx, &pool_id, &key, "PostConfirmation_ConfirmForgotPassword", Some(&client.id), triggers::client_metadata(&input)?)
 }

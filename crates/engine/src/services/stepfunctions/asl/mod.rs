@@ -15,7 +15,7 @@
 pub mod choice;
 pub mod definition;
 pub mod errors;
-mod hash;
+pub mod hash;
 pub mod intrinsic;
 pub mod jsonata;
 pub mod path;
