@@ -1,4 +1,4 @@
-//! The AWS Query protocol (IAM, STS): a form-encoded `Action=CreateRole&Version=2010-05-08&...`
+//! The AWS Query protocol (IAM, STS, CloudFormation): a form-encoded `Action=CreateRole&Version=2010-05-08&...`
 //! body (or GET query string) in, an XML document out.
 //!
 //! Requests become the engine's JSON input by the Query serialisation rules: `A.B=v` nests
@@ -21,6 +21,7 @@ use crate::kernel::error::AwsError;
 pub fn namespace(service: &str) -> &'static str {
     match service {
         "sts" => "https://sts.amazonaws.com/doc/2011-06-15/",
+        "cloudformation" => "http://cloudformation.amazonaws.com/doc/2010-05-15/",
         _ => "https://iam.amazonaws.com/doc/2010-05-08/",
     }
 }
@@ -29,6 +30,7 @@ pub fn namespace(service: &str) -> &'static str {
 fn api_version(service: &str) -> &'static str {
     match service {
         "sts" => "2011-06-15",
+        "cloudformation" => "2010-05-15",
         _ => "2010-05-08",
     }
 }
