@@ -151,3 +151,20 @@ def test_aws_cli_create_stack_and_describe(server, tmp_path):
     assert waited.returncode == 0, waited.stderr
     described = json.loads(server.aws("cloudformation", "describe-stacks", "--stack-name", "cli", "--output", "json").stdout)
     assert described["Stacks"][0]["Outputs"][0]["OutputValue"].endswith("/cli-Q-" + described["Stacks"][0]["Outputs"][0]["OutputValue"].split("/cli-Q-")[1])
+
+
+def test_aws_cli_deploy_a_sam_template_through_a_change_set(server, tmp_path):
+    template = tmp_path / "template.yaml"
+    template.write_text(SAM)
+    deployed = server.aws(
+        "cloudformation", "deploy", "--template-file", str(template), "--stack-name", "deployed",
+        "--capabilities", "CAPABILITY_IAM", "--parameter-overrides", "Greeting=hey", timeout=180,
+    )
+    assert deployed.returncode == 0, deployed.stdout + deployed.stderr
+    assert "Successfully created/updated stack - deployed" in deployed.stdout
+    cfn = server.client(service="cloudformation")
+    stack = cfn.describe_stacks(StackName="deployed")["Stacks"][0]
+    assert stack["StackStatus"] == "CREATE_COMPLETE"
+    assert stack["Parameters"] == [{"ParameterKey": "Greeting", "ParameterValue": "hey"}]
+    summaries = cfn.list_change_sets(StackName="deployed")["Summaries"]
+    assert summaries[0]["ExecutionStatus"] == "EXECUTE_COMPLETE"

@@ -32,6 +32,11 @@ pub fn dispatch(cf: &mut CloudFormation, cx: &mut Cx, operation: &str, input: &V
         "ListExports" => list_exports(cf, cx),
         "ListImports" => list_imports(cf, cx, input),
         "GetTemplateSummary" => get_template_summary(cf, cx, input),
+        "CreateChangeSet" => create_change_set(cf, cx, input),
+        "DescribeChangeSet" => describe_change_set(cf, cx, input),
+        "ExecuteChangeSet" => execute_change_set(cf, cx, input),
+        "DeleteChangeSet" => delete_change_set(cf, cx, input),
+        "ListChangeSets" => list_change_sets(cf, cx, input),
         other => {
             Err(AwsError::new("", "InvalidAction", format!("The action {other} is not valid for this web service (or is not simulated by Gureum's CloudFormation yet)."), 400))
         }
@@ -158,6 +163,17 @@ fn check_iam(t: &Value, caps: &[String]) -> Result<(), AwsError> {
 }
 
 fn create_stack(cf: &mut CloudFormation, cx: &mut Cx, input: &Value) -> Result<Value, AwsError> {
+    let mut s = build_stack(cf, cx, input, true)?;
+    let id = s.id.clone();
+    push_stack_event(cx, &mut s);
+    CloudFormation::save_stack(cx, &s);
+    cx.schedule(cx.now_ms, json!({ "stack": id }));
+    cf.region_mut(cx.region).stacks.insert(id.clone(), s);
+    Ok(json!({ "StackId": id }))
+}
+
+/// A new stack from a CreateStack or CreateChangeSet request, checked, not yet stored.
+fn build_stack(cf: &mut CloudFormation, cx: &mut Cx, input: &Value, on_failure_allowed: bool) -> Result<Stack, AwsError> {
     let name =
         string(input, "StackName").ok_or_else(|| validation("1 validation error detected: Value null at 'stackName' failed to satisfy constraint: Member must not be null"))?;
     valid_stack_name(name)?;
@@ -173,6 +189,9 @@ fn create_stack(cf: &mut CloudFormation, cx: &mut Cx, input: &Value) -> Result<V
         return Err(validation("EnableTerminationProtection is not simulated by Gureum's CloudFormation."));
     }
     let text = body(input)?;
+    if !on_failure_allowed && (input.get("OnFailure").is_some() || input.get("DisableRollback").is_some()) {
+        return Err(validation("OnFailure and DisableRollback are ExecuteChangeSet's (DisableRollback) to give, not CreateChangeSet's."));
+    }
     let on_failure = match (string(input, "OnFailure"), input.get("DisableRollback").is_some()) {
         (Some(_), true) => return Err(validation("You can specify either DisableRollback or OnFailure, but not both.")),
         (Some(o @ ("ROLLBACK" | "DELETE" | "DO_NOTHING")), _) => o.to_string(),
@@ -220,7 +239,7 @@ fn create_stack(cf: &mut CloudFormation, cx: &mut Cx, input: &Value) -> Result<V
             },
         );
     }
-    let mut s = Stack {
+    let s = Stack {
         id: id.clone(),
         name: name.to_string(),
         status: "CREATE_IN_PROGRESS".into(),
@@ -243,12 +262,9 @@ fn create_stack(cf: &mut CloudFormation, cx: &mut Cx, input: &Value) -> Result<V
         outputs: Vec::new(),
         imports: p.imports,
         delete_call: 0,
+        change_set: None,
     };
-    push_stack_event(cx, &mut s);
-    CloudFormation::save_stack(cx, &s);
-    cx.schedule(cx.now_ms, json!({ "stack": id }));
-    cf.region_mut(cx.region).stacks.insert(id.clone(), s);
-    Ok(json!({ "StackId": id }))
+    Ok(s)
 }
 
 fn delete_stack(cf: &mut CloudFormation, cx: &mut Cx, input: &Value) -> Result<Value, AwsError> {
@@ -264,6 +280,16 @@ fn delete_stack(cf: &mut CloudFormation, cx: &mut Cx, input: &Value) -> Result<V
     let id = s.id.clone();
     match s.status.as_str() {
         "DELETE_COMPLETE" | "DELETE_IN_PROGRESS" => return Ok(json!({})),
+        "REVIEW_IN_PROGRESS" => {
+            let s = region.stacks.get_mut(&id).expect("stack");
+            s.status = "DELETE_COMPLETE".into();
+            s.reason = None;
+            s.deleted_ms = Some(cx.now_ms);
+            s.change_set = None;
+            push_stack_event(cx, s);
+            CloudFormation::save_stack(cx, s);
+            return Ok(json!({}));
+        }
         st if st.ends_with("_IN_PROGRESS") => return Err(validation(format!("Stack [{}] cannot be deleted while in status {st}", s.name))),
         _ => {}
     }
@@ -594,4 +620,160 @@ fn list_imports(cf: &CloudFormation, cx: &Cx, input: &Value) -> Result<Value, Aw
         return Err(validation(format!("Export '{name}' is not imported by any stack.")));
     }
     Ok(json!({ "Imports": users }))
+}
+
+// ---- Change sets (CREATE type: a new stack reviewed, then executed) ----------------------------
+
+fn create_change_set(cf: &mut CloudFormation, cx: &mut Cx, input: &Value) -> Result<Value, AwsError> {
+    let cs_name = string(input, "ChangeSetName")
+        .ok_or_else(|| validation("1 validation error detected: Value null at 'changeSetName' failed to satisfy constraint: Member must not be null"))?;
+    let ok = cs_name.len() <= 128 && cs_name.chars().next().is_some_and(|c| c.is_ascii_alphabetic()) && cs_name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+    if !ok {
+        return Err(validation(format!(
+            "1 validation error detected: Value '{cs_name}' at 'changeSetName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z][-a-zA-Z0-9]*"
+        )));
+    }
+    let kind = string(input, "ChangeSetType").unwrap_or("UPDATE");
+    let name = string(input, "StackName").unwrap_or("");
+    let existing = cf.region(cx.region).and_then(|r| r.find(name)).map(|s| (s.id.clone(), s.status.clone()));
+    match (kind, &existing) {
+        ("CREATE", Some((_, status))) if status != "REVIEW_IN_PROGRESS" => return Err(already_exists(name)),
+        ("CREATE", _) => {}
+        ("UPDATE", None) => return Err(validation(format!("Stack [{name}] does not exist"))),
+        ("UPDATE", Some(_)) => return Err(validation("Updating a stack (change sets of type UPDATE, UpdateStack) is not simulated by Gureum's CloudFormation yet.")),
+        (other, _) => return Err(validation(format!("Change set type {other} is not simulated by Gureum's CloudFormation (CREATE is)."))),
+    }
+    if let Some((old, _)) = &existing {
+        // A stack still in review takes a new change set in place of its old one.
+        cf.region_mut(cx.region).stacks.shift_remove(old);
+        cx.journal.delete(super::stack_key(cx.region, old));
+    }
+    let mut input2 = input.clone();
+    if let Some(m) = input2.as_object_mut() {
+        for k in ["ChangeSetName", "ChangeSetType", "Description", "IncludeNestedStacks", "OnStackFailure"] {
+            m.remove(k);
+        }
+    }
+    if input.get("OnStackFailure").is_some() {
+        return Err(validation("OnStackFailure is not simulated by Gureum's CloudFormation."));
+    }
+    // A change set shows the processed template for review: transforms need no
+    // CAPABILITY_AUTO_EXPAND here (CloudFormation asks for it only in CreateStack).
+    let mut caps = list(&input2, "Capabilities");
+    if !caps.iter().any(|c| c == "CAPABILITY_AUTO_EXPAND") {
+        caps.push(json!("CAPABILITY_AUTO_EXPAND"));
+    }
+    input2["Capabilities"] = json!(caps);
+    let mut s = build_stack(cf, cx, &input2, false)?;
+    let cs_id = format!("arn:aws:cloudformation:{}:{}:changeSet/{cs_name}/{}", cx.region, cx.account.id, cx.rng.uuid());
+    s.status = "REVIEW_IN_PROGRESS".into();
+    s.change_set = Some(super::stack::ChangeSet {
+        id: cs_id.clone(),
+        name: cs_name.to_string(),
+        description: string(input, "Description").map(String::from),
+        created_ms: cx.now_ms,
+        execution_status: "AVAILABLE".into(),
+    });
+    push_stack_event(cx, &mut s);
+    let id = s.id.clone();
+    CloudFormation::save_stack(cx, &s);
+    cf.region_mut(cx.region).stacks.insert(id.clone(), s);
+    Ok(json!({ "Id": cs_id, "StackId": id }))
+}
+
+/// The stack and change set a request names (by ARN, or by name with StackName).
+fn change_set_stack<'a>(cf: &'a CloudFormation, cx: &Cx, input: &Value) -> Result<&'a Stack, AwsError> {
+    let cs = string(input, "ChangeSetName")
+        .ok_or_else(|| validation("1 validation error detected: Value null at 'changeSetName' failed to satisfy constraint: Member must not be null"))?;
+    let missing = || AwsError::new("", "ChangeSetNotFound", format!("ChangeSet [{cs}] does not exist"), 404);
+    let region = cf.region(cx.region).ok_or_else(missing)?;
+    let found = if cs.starts_with("arn:") {
+        region.stacks.values().find(|s| s.change_set.as_ref().is_some_and(|c| c.id == cs))
+    } else {
+        let stack = string(input, "StackName").ok_or_else(|| validation("StackName must be specified if ChangeSetName is not specified as an ARN."))?;
+        region.find(stack).filter(|s| s.change_set.as_ref().is_some_and(|c| c.name == cs))
+    };
+    found.ok_or_else(missing)
+}
+
+fn describe_change_set(cf: &CloudFormation, cx: &Cx, input: &Value) -> Result<Value, AwsError> {
+    let s = change_set_stack(cf, cx, input)?;
+    let cs = s.change_set.as_ref().expect("change set");
+    let changes: Vec<Value> = s
+        .order
+        .iter()
+        .map(|l| json!({ "Type": "Resource", "ResourceChange": { "Action": "Add", "LogicalResourceId": l, "ResourceType": s.resources[l].kind, "Scope": [], "Details": [] } }))
+        .collect();
+    let mut out = json!({
+        "ChangeSetName": cs.name,
+        "ChangeSetId": cs.id,
+        "StackId": s.id,
+        "StackName": s.name,
+        "Parameters": s.parameters,
+        "CreationTime": iso8601(cs.created_ms),
+        "ExecutionStatus": cs.execution_status,
+        "Status": "CREATE_COMPLETE",
+        "NotificationARNs": [],
+        "Capabilities": s.capabilities,
+        "Tags": s.tags,
+        "Changes": changes,
+        "IncludeNestedStacks": false,
+    });
+    if let Some(d) = &cs.description {
+        out["Description"] = json!(d);
+    }
+    Ok(out)
+}
+
+fn execute_change_set(cf: &mut CloudFormation, cx: &mut Cx, input: &Value) -> Result<Value, AwsError> {
+    for k in ["ClientRequestToken", "RetainExceptOnCreate"] {
+        if input.get(k).is_some_and(|v| !v.is_null() && v != "" && v != "false" && v != &json!(false)) {
+            return Err(validation(format!("{k} is not simulated by Gureum's CloudFormation.")));
+        }
+    }
+    let id = change_set_stack(cf, cx, input)?.id.clone();
+    let s = cf.region_mut(cx.region).stacks.get_mut(&id).expect("stack");
+    let cs = s.change_set.as_mut().expect("change set");
+    if cs.execution_status != "AVAILABLE" {
+        return Err(AwsError::new(
+            "",
+            "InvalidChangeSetStatus",
+            format!("ChangeSet [{}] cannot be executed in its current execution status of [{}]", cs.id, cs.execution_status),
+            400,
+        ));
+    }
+    cs.execution_status = "EXECUTE_IN_PROGRESS".into();
+    if truthy(input, "DisableRollback") {
+        s.on_failure = "DO_NOTHING".into();
+    }
+    s.status = "CREATE_IN_PROGRESS".into();
+    s.reason = Some("User Initiated".into());
+    push_stack_event(cx, s);
+    CloudFormation::save_stack(cx, s);
+    cx.schedule(cx.now_ms, json!({ "stack": id }));
+    Ok(json!({}))
+}
+
+fn delete_change_set(cf: &mut CloudFormation, cx: &mut Cx, input: &Value) -> Result<Value, AwsError> {
+    let id = change_set_stack(cf, cx, input)?.id.clone();
+    let s = cf.region_mut(cx.region).stacks.get_mut(&id).expect("stack");
+    if s.change_set.as_ref().is_some_and(|c| c.execution_status != "AVAILABLE") {
+        return Err(AwsError::new("", "InvalidChangeSetStatus", "Cannot delete a change set that has been executed", 400));
+    }
+    s.change_set = None;
+    CloudFormation::save_stack(cx, s);
+    Ok(json!({}))
+}
+
+fn list_change_sets(cf: &CloudFormation, cx: &Cx, input: &Value) -> Result<Value, AwsError> {
+    let name = string(input, "StackName").ok_or_else(|| validation("StackName is required"))?;
+    let s = find(cf, cx, name)?;
+    let items: Vec<Value> = s
+        .change_set
+        .iter()
+        .map(|cs| {
+            json!({ "StackId": s.id, "StackName": s.name, "ChangeSetId": cs.id, "ChangeSetName": cs.name, "ExecutionStatus": cs.execution_status, "Status": "CREATE_COMPLETE", "CreationTime": iso8601(cs.created_ms), "IncludeNestedStacks": false })
+        })
+        .collect();
+    Ok(json!({ "Summaries": items }))
 }

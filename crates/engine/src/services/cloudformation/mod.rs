@@ -332,6 +332,9 @@ fn fail_resource(cx: &mut Cx, s: &mut Stack, logical: &str, reason: String) {
 }
 
 fn fail_stack(cx: &mut Cx, s: &mut Stack, reason: String) {
+    if let Some(cs) = &mut s.change_set {
+        cs.execution_status = "EXECUTE_FAILED".into();
+    }
     if s.on_failure == "DO_NOTHING" {
         s.status = "CREATE_FAILED".into();
         s.reason = Some(reason);
@@ -358,6 +361,9 @@ fn finish_create(cx: &mut Cx, s: &mut Stack, exports: &BTreeMap<String, (String,
                 }
             }
             s.outputs = outs;
+            if let Some(cs) = &mut s.change_set {
+                cs.execution_status = "EXECUTE_COMPLETE".into();
+            }
             s.status = "CREATE_COMPLETE".into();
             s.reason = None;
             push_stack_event(cx, s);

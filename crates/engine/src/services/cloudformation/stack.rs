@@ -51,6 +51,21 @@ pub struct Stack {
     /// While deleting: the call of the current resource's delete list.
     #[serde(default)]
     pub delete_call: usize,
+    /// The change set that created (or will create) the stack.
+    #[serde(default)]
+    pub change_set: Option<ChangeSet>,
+}
+
+/// A change set of type CREATE (the only type simulated).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ChangeSet {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    pub created_ms: i64,
+    /// AVAILABLE, EXECUTE_IN_PROGRESS, EXECUTE_COMPLETE or EXECUTE_FAILED.
+    pub execution_status: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -381,3 +381,23 @@ fn a_reload_in_the_middle_of_a_creation_carries_on() {
     let events = sb.events("hello");
     assert_eq!(events.iter().filter(|(_, s)| s == "CREATE_COMPLETE").count(), sb.resources("hello").len() + 1);
 }
+
+#[test]
+fn a_create_change_set_is_reviewed_then_executed() {
+    let mut sb = Sb::new();
+    let body = "Resources:\n  Q:\n    Type: AWS::SQS::Queue\n";
+    let cs = sb.cf("CreateChangeSet", json!({ "StackName": "cs", "ChangeSetName": "first", "ChangeSetType": "CREATE", "TemplateBody": body })).unwrap();
+    sb.ids.insert("cs".into(), cs["StackId"].as_str().unwrap().to_string());
+    assert_eq!(sb.stack("cs")["StackStatus"], "REVIEW_IN_PROGRESS");
+    let d = sb.cf("DescribeChangeSet", json!({ "ChangeSetName": cs["Id"] })).unwrap();
+    assert_eq!((d["Status"].as_str(), d["ExecutionStatus"].as_str()), (Some("CREATE_COMPLETE"), Some("AVAILABLE")));
+    assert_eq!(d["Changes"][0]["ResourceChange"], json!({ "Action": "Add", "LogicalResourceId": "Q", "ResourceType": "AWS::SQS::Queue", "Scope": [], "Details": [] }));
+    assert_eq!(sb.cf("DescribeChangeSet", json!({ "ChangeSetName": "nope", "StackName": "cs" })).unwrap_err().kind, "ChangeSetNotFound");
+    let e = sb.cf("CreateChangeSet", json!({ "StackName": "cs", "ChangeSetName": "u", "TemplateBody": body })).unwrap_err();
+    assert!(e.message.contains("not simulated"), "{}", e.message);
+    sb.cf("ExecuteChangeSet", json!({ "ChangeSetName": "first", "StackName": "cs" })).unwrap();
+    assert_eq!(sb.settle("cs"), "CREATE_COMPLETE");
+    let d = sb.cf("DescribeChangeSet", json!({ "ChangeSetName": cs["Id"] })).unwrap();
+    assert_eq!(d["ExecutionStatus"], "EXECUTE_COMPLETE");
+    assert_eq!(sb.cf("ExecuteChangeSet", json!({ "ChangeSetName": cs["Id"] })).unwrap_err().kind, "InvalidChangeSetStatus");
+}
