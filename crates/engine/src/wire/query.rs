@@ -197,11 +197,15 @@ fn write_value(out: &mut String, v: &Value) {
     }
 }
 
+/// Operations whose output is an empty structure: the SDKs expect the (empty) `Result` element,
+/// where operations without an output shape get none.
+const EMPTY_RESULTS: &[(&str, &str)] = &[("cloudformation", "ExecuteChangeSet"), ("cloudformation", "DeleteChangeSet")];
+
 /// The XML answer to a successful call.
 pub fn success(service: &str, action: &str, output: &Value, request_id: &str) -> HttpResponse {
     let mut body = String::with_capacity(256);
     body.push_str(&format!("<{action}Response xmlns=\"{}\">", namespace(service)));
-    if output.as_object().is_some_and(|m| !m.is_empty()) {
+    if output.as_object().is_some_and(|m| !m.is_empty()) || EMPTY_RESULTS.contains(&(service, action)) {
         body.push_str(&format!("<{action}Result>"));
         write_value(&mut body, output);
         body.push_str(&format!("</{action}Result>"));

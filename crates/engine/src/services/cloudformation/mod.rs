@@ -230,6 +230,7 @@ impl CloudFormation {
                             push_event(cx, s, &logical);
                         }
                     }
+                    let answered_ok = matches!(last, Some(Ok(_)));
                     if let Some(Err(e)) = last.take() {
                         if !providers::already_gone(&e.kind) {
                             let r = s.resources.get_mut(&logical).expect("resource");
@@ -247,10 +248,27 @@ impl CloudFormation {
                     }
                     let r = &s.resources[&logical];
                     let calls = providers::delete(&r.kind, &physical, &r.props, &region);
+                    let probe = providers::gone_probe(&r.kind, &physical, &region);
+                    let n = calls.len();
                     if let Some(req) = calls.into_iter().nth(s.delete_call) {
                         s.delete_call += 1;
                         Self::save_stack(cx, s);
                         return Step::Call(req, Box::new(Pending { stack: id.to_string() }));
+                    }
+                    // Like CloudFormation, wait until the resource is really gone (a table
+                    // DELETING, a stream DELETING) before the resource is DELETE_COMPLETE.
+                    if let Some(req) = probe {
+                        if s.delete_call == n {
+                            s.delete_call += 1;
+                            Self::save_stack(cx, s);
+                            return Step::Call(req, Box::new(Pending { stack: id.to_string() }));
+                        }
+                        if answered_ok {
+                            s.delete_call = n;
+                            Self::save_stack(cx, s);
+                            cx.schedule(cx.now_ms + 500, json!({ "stack": id }));
+                            return Step::Done(Value::Null);
+                        }
                     }
                     let r = s.resources.get_mut(&logical).expect("resource");
                     r.status = "DELETE_COMPLETE".into();

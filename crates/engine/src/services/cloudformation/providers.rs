@@ -1184,6 +1184,15 @@ pub fn delete(kind: &str, physical_id: &str, props: &Map<String, Value>, region:
     }
 }
 
+/// A read that answers while a deleted resource is still going away (and fails once it is gone).
+pub fn gone_probe(kind: &str, physical_id: &str, region: &str) -> Option<Request> {
+    match kind {
+        "AWS::DynamoDB::Table" => Some(Request::new("dynamodb", "DescribeTable", region, json!({ "TableName": physical_id }))),
+        "AWS::Kinesis::Stream" => Some(Request::new("kinesis", "DescribeStreamSummary", region, json!({ "StreamName": physical_id }))),
+        _ => None,
+    }
+}
+
 /// Whether a delete call's error means the resource is gone already.
 pub fn already_gone(kind: &str) -> bool {
     kind.contains("NotFound") || kind.starts_with("NoSuch") || kind == "NonExistentQueue" || kind == "QueueDoesNotExist" || kind == "StateMachineDoesNotExist"
