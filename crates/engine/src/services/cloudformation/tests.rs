@@ -401,3 +401,72 @@ fn a_create_change_set_is_reviewed_then_executed() {
     assert_eq!(d["ExecutionStatus"], "EXECUTE_COMPLETE");
     assert_eq!(sb.cf("ExecuteChangeSet", json!({ "ChangeSetName": cs["Id"] })).unwrap_err().kind, "InvalidChangeSetStatus");
 }
+
+#[test]
+fn code_from_a_zip_in_s3_through_codeuri() {
+    let mut sb = Sb::new();
+    sb.ok("s3", "CreateBucket", json!({ "Bucket": "artifacts" }));
+    let files = [("app.js".to_string(), b"exports.handler = async () => 1;".to_vec())].into_iter().collect();
+    let zip = crate::services::lambda::code::zip(&files);
+    use base64::{engine::general_purpose::STANDARD as B64, Engine as _};
+    sb.ok("s3", "PutObject", json!({ "Bucket": "artifacts", "Key": "fn.zip", "Body": B64.encode(&zip) }));
+    let body = "Transform: AWS::Serverless-2016-10-31\nResources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n      Runtime: nodejs20.x\n      Handler: app.handler\n      CodeUri: s3://artifacts/fn.zip\n";
+    sb.create("zip", body, json!([])).unwrap();
+    assert_eq!(sb.settle("zip"), "CREATE_COMPLETE", "{:?}", sb.events("zip"));
+    let name = sb.physical("zip", "Fn");
+    let f = sb.ok("lambda", "GetFunction", json!({ "FunctionName": name }));
+    assert_eq!(f["Configuration"]["CodeSha256"], crate::services::lambda::code::sha256_base64(&zip));
+    // A missing object fails the function and rolls the stack back.
+    sb.create("nozip", &body.replace("fn.zip", "missing.zip"), json!([])).unwrap();
+    assert_eq!(sb.settle("nozip"), "ROLLBACK_COMPLETE");
+    let bad = sb.create("local", &body.replace("s3://artifacts/fn.zip", "./src"), json!([])).unwrap_err();
+    assert!(bad.message.contains("not a valid S3 Uri"), "{}", bad.message);
+}
+
+/// Junk templates get CloudFormation's errors (at CreateStack, or as a failed resource), never a
+/// panic.
+#[test]
+fn junk_templates_never_panic() {
+    let mut sb = Sb::new();
+    let junk = [
+        "",
+        "null",
+        "Resources: 5",
+        "Resources:\n  A: 5\n",
+        "Resources:\n  A:\n    Type: 7\n",
+        "Resources:\n  A:\n    Type: AWS::SQS::Queue\n    Properties: [1]\n",
+        "Resources:\n  A:\n    Type: AWS::SQS::Queue\n    DependsOn: [1, {}]\n",
+        "Resources:\n  A:\n    Type: AWS::SQS::Queue\n    Condition: Nope\n",
+        "Resources:\n  A:\n    Type: AWS::SQS::Queue\n    Properties:\n      QueueName: !Select [x, [1]]\n",
+        "Resources:\n  A:\n    Type: AWS::SQS::Queue\n    Properties:\n      QueueName: !Join [1, 2]\n",
+        "Resources:\n  A:\n    Type: AWS::SQS::Queue\n    Properties:\n      QueueName: !Sub [1, 2, 3]\n",
+        "Resources:\n  A:\n    Type: AWS::SQS::Queue\n    Properties:\n      QueueName: !Sub '${'\n",
+        "Resources:\n  A:\n    Type: AWS::SQS::Queue\n    Properties:\n      QueueName: !FindInMap [a, b, c]\n",
+        "Resources:\n  A:\n    Type: AWS::SQS::Queue\n    Properties:\n      QueueName: !GetAtt A\n",
+        "Resources:\n  A:\n    Type: AWS::SQS::Queue\n    Properties:\n      QueueName: {'Fn::GetAtt': [1, 2]}\n",
+        "Resources:\n  A:\n    Type: AWS::SQS::Queue\n    Properties:\n      QueueName: {'Fn::If': [1, 2, 3]}\n",
+        "Conditions:\n  C: !Equals [1]\nResources:\n  A:\n    Type: AWS::SQS::Queue\n",
+        "Conditions:\n  C: !Condition D\n  D: !Condition C\nResources:\n  A:\n    Type: AWS::SQS::Queue\n",
+        "Parameters:\n  P:\n    Type: Bogus\nResources:\n  A:\n    Type: AWS::SQS::Queue\n",
+        "Parameters:\n  P:\n    Type: String\n    Default: a\n    AllowedPattern: '(['\nResources:\n  A:\n    Type: AWS::SQS::Queue\n",
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n  F:\n    Type: AWS::Serverless::Function\n    Properties:\n      Events: 5\n",
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n  F:\n    Type: AWS::Serverless::Function\n    Properties:\n      InlineCode: x\n      Events:\n        E: {Type: Api, Properties: {Path: 1}}\n",
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n  F:\n    Type: AWS::Serverless::Function\n    Properties:\n      InlineCode: x\n      Policies: [{Nope: {}}]\n",
+        "Transform: AWS::Serverless-2016-10-31\nGlobals: 5\nResources:\n  F:\n    Type: AWS::Serverless::SimpleTable\n",
+        "Resources:\n  T:\n    Type: AWS::DynamoDB::Table\n    Properties:\n      KeySchema: 5\n",
+        "Resources:\n  F:\n    Type: AWS::Lambda::Function\n    Properties:\n      Code: {ZipFile: 5}\n",
+        "Resources:\n  M:\n    Type: AWS::ApiGateway::Method\n    Properties:\n      MethodResponses: [1]\n",
+        "Resources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      Policies: [5]\n      AssumeRolePolicyDocument: 5\n",
+        "{\"Resources\": {\"A\": {\"Type\": \"AWS::SQS::Queue\", \"Properties\": {\"QueueName\": {\"Fn::Base64\": [1]}}}}}",
+    ];
+    for (i, body) in junk.iter().enumerate() {
+        let name = format!("junk{i}");
+        match sb.create(&name, body, json!([])) {
+            Err(e) => assert!(e.status == 400, "{body}: {e:?}"),
+            Ok(_) => {
+                let status = sb.settle(&name);
+                assert!(["CREATE_COMPLETE", "ROLLBACK_COMPLETE"].contains(&status.as_str()), "{body}: {status}");
+            }
+        }
+    }
+}
