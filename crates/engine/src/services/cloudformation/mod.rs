@@ -129,7 +129,14 @@ impl CloudFormation {
                             push_event(cx, s, &logical);
                             continue;
                         }
-                        match resolve_properties(s, &logical, &exports, &region) {
+                        let used = std::cell::RefCell::new(Vec::new());
+                        let resolved = resolve_properties(s, &logical, &exports, &region, &used);
+                        for name in used.into_inner() {
+                            if !s.imports.contains(&name) {
+                                s.imports.push(name);
+                            }
+                        }
+                        match resolved {
                             Ok(props) => {
                                 let r = s.resources.get_mut(&logical).expect("resource");
                                 r.props = props;
@@ -289,8 +296,15 @@ fn service_label(kind: &str) -> &str {
     kind.split("::").nth(1).unwrap_or(kind)
 }
 
-/// Evaluates a resource's properties now that everything it refers to exists.
-fn resolve_properties(s: &Stack, logical: &str, exports: &BTreeMap<String, (String, String)>, region: &str) -> Result<Map<String, Value>, String> {
+/// Evaluates a resource's properties now that everything it refers to exists; notes in `used`
+/// the exports it imports (a stack cannot delete an export another stack imports).
+fn resolve_properties(
+    s: &Stack,
+    logical: &str,
+    exports: &BTreeMap<String, (String, String)>,
+    region: &str,
+    used: &std::cell::RefCell<Vec<String>>,
+) -> Result<Map<String, Value>, String> {
     let r = &s.resources[logical];
     for d in &r.depends {
         if let Some(dep) = s.resources.get(d).filter(|d| d.status == "CREATE_SKIPPED") {
@@ -301,7 +315,10 @@ fn resolve_properties(s: &Stack, logical: &str, exports: &BTreeMap<String, (Stri
     let props = def.get("Properties").cloned().unwrap_or_else(|| json!({}));
     let mappings = s.template.get("Mappings").cloned().unwrap_or(Value::Null);
     let resources = |id: &str| s.resources.get(id).filter(|r| r.status == "CREATE_COMPLETE").map(|r| (Value::String(r.physical_id.clone()), r.attrs.clone()));
-    let exports = |n: &str| exports.get(n).map(|(_, v)| v.clone());
+    let exports = |n: &str| {
+        used.borrow_mut().push(n.to_string());
+        exports.get(n).map(|(_, v)| v.clone())
+    };
     let scope = intrinsics::Scope { params: &s.values, conditions: &s.conditions, mappings: &mappings, resources: &resources, exports: &exports, region };
     match intrinsics::resolve(&props, &scope)? {
         Value::Object(m) => Ok(m),

@@ -214,14 +214,16 @@ fn dynamodb_stream_function_queue_and_exports() {
     // Exports: another stack imports the table's ARN; the exporter cannot go while it is used.
     let exports = sb.cf("ListExports", json!({})).unwrap();
     assert_eq!(exports["Exports"][0]["Name"], "orders-TableArn");
-    let importer = r#"{"Resources": {"Q": {"Type": "AWS::SQS::Queue", "Properties": {"Tags": [{"Key": "table", "Value": {"Fn::ImportValue": "orders-TableArn"}}]}}}}"#;
-    sb.create("user", importer, json!([])).unwrap();
+    let importer =
+        r#"{"Resources": {"Q": {"Type": "AWS::SQS::Queue", "Properties": {"Tags": [{"Key": "table", "Value": {"Fn::ImportValue": {"Fn::Sub": "${AWS::StackName}-TableArn"}}}]}}}}"#;
+    // The export's name is computed (Fn::Sub), so the import is noted when the queue is created.
+    sb.create("user", &importer.replace("${AWS::StackName}", "orders"), json!([])).unwrap();
     assert_eq!(sb.settle("user"), "CREATE_COMPLETE", "{:?}", sb.events("user"));
     sb.cf("DeleteStack", json!({ "StackName": "orders" })).unwrap();
     let s = sb.stack("orders");
     assert_eq!(s["StackStatus"], "DELETE_FAILED");
     assert_eq!(s["StackStatusReason"], "Export orders-TableArn cannot be deleted as it is in use by user");
-    let missing = sb.create("bad", &importer.replace("orders-TableArn", "nope"), json!([])).unwrap_err();
+    let missing = sb.create("bad", &importer.replace("{\"Fn::Sub\": \"${AWS::StackName}-TableArn\"}", "\"nope\""), json!([])).unwrap_err();
     assert!(missing.message.starts_with("No export named nope found."), "{}", missing.message);
     sb.cf("DeleteStack", json!({ "StackName": "user" })).unwrap();
     assert_eq!(sb.settle("user"), "DELETE_COMPLETE");
