@@ -13,7 +13,7 @@ pub enum Protocol {
     RestJson,
     /// REST-XML (S3).
     RestXml,
-    /// AWS Query (IAM, STS): form-encoded `Action=...`.
+    /// AWS Query (IAM, STS, CloudFormation): form-encoded `Action=...`.
     Query,
 }
 
@@ -49,6 +49,7 @@ pub const CATALOG: &[ServiceSpec] = &[
     ServiceSpec { name: "cognito-identity", signing_name: "cognito-identity", protocol: Protocol::Json11, target_prefix: "AWSCognitoIdentityService", error_namespace: "" },
     ServiceSpec { name: "iam", signing_name: "iam", protocol: Protocol::Query, target_prefix: "", error_namespace: "" },
     ServiceSpec { name: "sts", signing_name: "sts", protocol: Protocol::Query, target_prefix: "", error_namespace: "" },
+    ServiceSpec { name: "cloudformation", signing_name: "cloudformation", protocol: Protocol::Query, target_prefix: "", error_namespace: "" },
     ServiceSpec { name: "s3", signing_name: "s3", protocol: Protocol::RestXml, target_prefix: "", error_namespace: "" },
     ServiceSpec { name: "sqs", signing_name: "sqs", protocol: Protocol::Json10, target_prefix: "AmazonSQS", error_namespace: "" },
     ServiceSpec { name: "kinesis", signing_name: "kinesis", protocol: Protocol::Json11, target_prefix: "Kinesis_20131202", error_namespace: "" },

@@ -6,6 +6,7 @@ pub mod athena;
 pub mod authz;
 pub mod autoscaling;
 pub mod backup;
+pub mod cloudformation;
 pub mod cognito;
 pub mod cognito_identity;
 pub mod dax;
@@ -44,6 +45,7 @@ pub fn all(config: &EngineConfig) -> Vec<Box<dyn Service>> {
         Box::new(cognito::Cognito::default()),
         Box::new(cognito_identity::CognitoIdentity::default()),
         Box::new(stepfunctions::StepFunctions::default()),
+        Box::new(cloudformation::CloudFormation::default()),
     ]
 }
 

@@ -1,4 +1,4 @@
-//! The AWS Query protocol (IAM, STS): a form-encoded `Action=CreateRole&Version=2010-05-08&...`
+//! The AWS Query protocol (IAM, STS, CloudFormation): a form-encoded `Action=CreateRole&Version=2010-05-08&...`
 //! body (or GET query string) in, an XML document out.
 //!
 //! Requests become the engine's JSON input by the Query serialisation rules: `A.B=v` nests
@@ -21,6 +21,7 @@ use crate::kernel::error::AwsError;
 pub fn namespace(service: &str) -> &'static str {
     match service {
         "sts" => "https://sts.amazonaws.com/doc/2011-06-15/",
+        "cloudformation" => "http://cloudformation.amazonaws.com/doc/2010-05-15/",
         _ => "https://iam.amazonaws.com/doc/2010-05-08/",
     }
 }
@@ -29,6 +30,7 @@ pub fn namespace(service: &str) -> &'static str {
 fn api_version(service: &str) -> &'static str {
     match service {
         "sts" => "2011-06-15",
+        "cloudformation" => "2010-05-15",
         _ => "2010-05-08",
     }
 }
@@ -195,11 +197,15 @@ fn write_value(out: &mut String, v: &Value) {
     }
 }
 
+/// Operations whose output is an empty structure: the SDKs expect the (empty) `Result` element,
+/// where operations without an output shape get none.
+const EMPTY_RESULTS: &[(&str, &str)] = &[("cloudformation", "ExecuteChangeSet"), ("cloudformation", "DeleteChangeSet")];
+
 /// The XML answer to a successful call.
 pub fn success(service: &str, action: &str, output: &Value, request_id: &str) -> HttpResponse {
     let mut body = String::with_capacity(256);
     body.push_str(&format!("<{action}Response xmlns=\"{}\">", namespace(service)));
-    if output.as_object().is_some_and(|m| !m.is_empty()) {
+    if output.as_object().is_some_and(|m| !m.is_empty()) || EMPTY_RESULTS.contains(&(service, action)) {
         body.push_str(&format!("<{action}Result>"));
         write_value(&mut body, output);
         body.push_str(&format!("</{action}Result>"));
