@@ -169,6 +169,18 @@ pub fn dispatch(sf: &mut StepFunctions, cx: &mut Cx, operation: &str, input: &Va
 fn resource_diagnostics(m: &Machine, at: &str, kind: MachineType, out: &mut Vec<Diagnostic>) {
     for s in &m.states {
         let loc = format!("{at}/States/{}", s.name);
+        // Variables are evaluated in JSONata states; JSONPath's Assign (and `$var` in its paths)
+        // is refused rather than accepted and ignored.
+        if s.query_language == super::asl::definition::QueryLanguage::JsonPath {
+            let rules = if let Kind::Choice(c) = &s.kind { c.choices.iter().any(|r| r.assign.is_some()) } else { false };
+            if s.assign.is_some() || rules || s.catch.iter().any(|c| c.assign.is_some()) {
+                out.push(Diagnostic::error(
+                    codes::SCHEMA_VALIDATION_FAILED,
+                    "Assign in a JSONPath state is not simulated in this sandbox yet: variables work in JSONata states (\"QueryLanguage\": \"JSONata\")",
+                    format!("{loc}/Assign"),
+                ));
+            }
+        }
         match &s.kind {
             Kind::Task(t) => match tasks::parse(&t.resource) {
                 Err(msg) => out.push(Diagnostic::error(codes::SCHEMA_VALIDATION_FAILED, msg, format!("{loc}/Resource"))),

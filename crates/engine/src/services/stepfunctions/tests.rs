@@ -654,6 +654,11 @@ fn api_errors_and_shapes() {
     let e = sb.fail("CreateStateMachine", json!({ "name": "sns", "definition": json!({ "StartAt": "T", "States": { "T": { "Type": "Task", "Resource": "arn:aws:states:::sns:publish", "End": true } } }).to_string(), "roleArn": ROLE }));
     assert_eq!(e.kind, "InvalidDefinition");
     assert!(e.message.contains("SCHEMA_VALIDATION_FAILED: The resource provided arn:aws:states:::sns:publish is not recognized"), "{}", e.message);
+    // JSONPath Assign is refused, never accepted and ignored (variables run in JSONata states).
+    let assign = json!({ "StartAt": "P", "States": { "P": { "Type": "Pass", "Assign": { "x.$": "$.a" }, "End": true } } });
+    let e = sb.fail("CreateStateMachine", json!({ "name": "assign", "definition": assign.to_string(), "roleArn": ROLE }));
+    assert_eq!(e.kind, "InvalidDefinition");
+    assert!(e.message.contains("Assign in a JSONPath state is not simulated") && e.message.contains("/States/P/Assign"), "{}", e.message);
     let e = sb.fail("CreateStateMachine", json!({ "name": "m1", "definition": json!({ "StartAt": "B", "States": { "B": { "Type": "Succeed" } } }).to_string(), "roleArn": ROLE }));
     assert_eq!(e.kind, "StateMachineAlreadyExists");
     assert_eq!(sb.fail("CreateStateMachine", json!({ "name": "a b", "definition": def.to_string(), "roleArn": ROLE })).kind, "InvalidName");
