@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 use super::{code, dynamodb::function, Loader};
 use crate::kernel::{account::DEFAULT_ACCOUNT_ID, error::AwsError};
 
-fn merge(base: &Value, more: Value) -> Value {
+pub(super) fn merge(base: &Value, more: Value) -> Value {
     let mut out = base.clone();
     if let (Some(o), Value::Object(m)) = (out.as_object_mut(), more) {
         o.extend(m);
@@ -16,7 +16,13 @@ fn merge(base: &Value, more: Value) -> Value {
 
 /// The REST API named `name` if one is there (answers its id), else a new one built by `build`
 /// and deployed to `stage`.
-fn rest_api(l: &mut Loader, name: &str, description: &str, stage: &str, build: impl FnOnce(&mut Loader, &str, &str) -> Result<(), AwsError>) -> Result<String, AwsError> {
+pub(super) fn rest_api(
+    l: &mut Loader,
+    name: &str,
+    description: &str,
+    stage: &str,
+    build: impl FnOnce(&mut Loader, &str, &str) -> Result<(), AwsError>,
+) -> Result<String, AwsError> {
     if let Some(id) = l.find("apigateway", "GetRestApis", json!({ "limit": 500 }), "item", "name", name, "id")? {
         l.reused(format!("REST API {name}"));
         return Ok(id);

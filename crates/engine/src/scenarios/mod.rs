@@ -15,6 +15,7 @@ mod dynamodb;
 #[cfg(test)]
 mod tests;
 pub mod texts;
+mod workflows;
 
 pub use code::{CRUD_CODE, WELCOME_CODE};
 
@@ -206,6 +207,9 @@ pub fn load(engine: &mut Engine, host_now_ms: i64, input: &Value) -> Result<Valu
         "crud-api" => apis::crud(&mut l)?,
         "kinesis-firehose" => apis::kinesis_firehose(&mut l)?,
         "usage-plan" => apis::usage_plan(&mut l)?,
+        "order-approval" => workflows::order_approval(&mut l)?,
+        "cognito-api" => workflows::cognito_api(&mut l)?,
+        "identity-pool" => workflows::identity_pool(&mut l)?,
         _ => return Err(invalid(format!("The scenario '{id}' is listed but not built yet in this version."))),
     }
     let fill = |s: &str| {

@@ -5,8 +5,8 @@
 use base64::{engine::general_purpose::STANDARD as B64, Engine as _};
 use serde_json::{json, Value};
 
-use super::{apis, dynamodb, texts::TEXTS};
-use crate::{AwsError, Engine, EngineConfig, Request};
+use super::{apis, dynamodb, texts::TEXTS, workflows};
+use crate::{kernel::authz::Credentials, AwsError, Engine, EngineConfig, Request};
 
 const H: i64 = 1_000_000;
 const REGION: &str = "us-east-1";
@@ -68,7 +68,7 @@ fn scenario_list_names_every_scenario_and_each_loads_twice_in_one_sandbox() {
     }
     // Loading again made no second API.
     let apis = sb.ok("apigateway", "GetRestApis", json!({}));
-    assert_eq!(apis["item"].as_array().unwrap().len(), 3, "{apis}");
+    assert_eq!(apis["item"].as_array().unwrap().len(), 4, "{apis}");
 }
 
 #[test]
@@ -269,4 +269,72 @@ fn scenario_usage_plan_answers_429_to_the_eleventh_call_in_a_second() {
     assert_eq!(sb.invoke(&api, "prod", "GET", "/quote", key.clone(), None), (429, "{\"message\":\"Too Many Requests\"}".to_string()));
     sb.advance(1.0);
     assert_eq!(sb.invoke(&api, "prod", "GET", "/quote", key, None).0, 200, "a second later the bucket has refilled");
+}
+
+#[test]
+fn scenario_order_approval_waits_for_the_token_then_marks_the_order() {
+    let mut sb = Sb::new();
+    let out = sb.load("order-approval");
+    let exec = out["Details"]["ExecutionArn"].as_str().unwrap().to_string();
+    assert_eq!(sb.ok("states", "DescribeExecution", json!({ "executionArn": exec }))["status"], "RUNNING");
+    let order = |sb: &mut Sb| sb.ok("dynamodb", "GetItem", json!({ "TableName": workflows::ORDERS_TABLE, "Key": { "OrderId": { "S": "o-1001" } } }))["Item"]["Status"]["S"].clone();
+    assert_eq!(order(&mut sb), "PENDING_APPROVAL");
+    let url = sb.ok("sqs", "GetQueueUrl", json!({ "QueueName": workflows::APPROVAL_QUEUE }))["QueueUrl"].clone();
+    let got = sb.ok("sqs", "ReceiveMessage", json!({ "QueueUrl": url }));
+    let body: Value = serde_json::from_str(got["Messages"][0]["Body"].as_str().unwrap()).unwrap();
+    assert_eq!(body["order"]["customer"], "ada");
+    // Loading again starts no second execution.
+    sb.load("order-approval");
+    let listed = sb.ok("states", "ListExecutions", json!({ "stateMachineArn": out["Details"]["StateMachineArn"] }));
+    assert_eq!(listed["executions"].as_array().unwrap().len(), 1);
+    sb.ok("states", "SendTaskSuccess", json!({ "taskToken": body["taskToken"], "output": "{\"approved\": true}" }));
+    sb.advance(2.0);
+    assert_eq!(sb.ok("states", "DescribeExecution", json!({ "executionArn": exec }))["status"], "SUCCEEDED");
+    assert_eq!(order(&mut sb), "APPROVED");
+}
+
+#[test]
+fn scenario_cognito_api_answers_with_a_token_and_401_without() {
+    let mut sb = Sb::new();
+    let out = sb.load("cognito-api");
+    let d = &out["Details"];
+    assert_eq!(out["Route"], format!("#/auth/{}/signin", d["UserPoolId"].as_str().unwrap()));
+    let api = d["ApiId"].as_str().unwrap().to_string();
+    let auth = sb.ok(
+        "cognito-idp",
+        "InitiateAuth",
+        json!({ "AuthFlow": "USER_PASSWORD_AUTH", "ClientId": d["ClientId"], "AuthParameters": { "USERNAME": workflows::DEMO_USER, "PASSWORD": workflows::DEMO_PASSWORD } }),
+    );
+    let token = auth["AuthenticationResult"]["IdToken"].as_str().unwrap().to_string();
+    let (status, body) = sb.invoke(&api, "dev", "GET", "/hello", json!({ "Authorization": token }), None);
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("Hello, ada"), "{body}");
+    assert_eq!(sb.invoke(&api, "dev", "GET", "/hello", json!({}), None).0, 401);
+}
+
+#[test]
+fn scenario_identity_pool_credentials_reach_only_the_users_own_notes() {
+    let mut sb = Sb::new();
+    let out = sb.load("identity-pool");
+    let d = out["Details"].clone();
+    let provider = d["Provider"].as_str().unwrap().to_string();
+    let auth = sb.ok(
+        "cognito-idp",
+        "InitiateAuth",
+        json!({ "AuthFlow": "USER_PASSWORD_AUTH", "ClientId": d["ClientId"], "AuthParameters": { "USERNAME": "ada", "PASSWORD": workflows::DEMO_PASSWORD } }),
+    );
+    let logins = json!({ provider: auth["AuthenticationResult"]["IdToken"] });
+    let id = sb.ok("cognito-identity", "GetId", json!({ "IdentityPoolId": d["IdentityPoolId"], "Logins": logins }))["IdentityId"].clone();
+    assert_eq!(id, d["IdentityId_ada"], "the same user gets the same identity");
+    let creds = sb.ok("cognito-identity", "GetCredentialsForIdentity", json!({ "IdentityId": id, "Logins": logins }))["Credentials"].clone();
+    let key = Credentials::AccessKey(creds["AccessKeyId"].as_str().unwrap().to_string());
+    let query = |who: &Value| json!({ "TableName": workflows::NOTES_TABLE, "KeyConditionExpression": "IdentityId = :me", "ExpressionAttributeValues": { ":me": { "S": who } } });
+    let mine = sb.e.call(H, &Request::new("dynamodb", "Query", REGION, query(&id)).signed(Some(key.clone()))).unwrap();
+    assert_eq!(mine["Count"], 2);
+    let theirs = sb.e.call(H, &Request::new("dynamodb", "Query", REGION, query(&d["IdentityId_grace"])).signed(Some(key))).unwrap_err();
+    assert_eq!(theirs.kind, "AccessDeniedException");
+    // Loading again keeps the identities and their notes.
+    let again = sb.load("identity-pool");
+    assert_eq!(again["Details"]["IdentityId_ada"], d["IdentityId_ada"]);
+    assert_eq!(sb.count(REGION, workflows::NOTES_TABLE), 3);
 }
