@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value};
 
-use super::{code, dynamodb::function, Loader};
+use super::{code, dynamodb::function, Loader, Lookup};
 use crate::kernel::{account::DEFAULT_ACCOUNT_ID, error::AwsError};
 
 pub(super) fn merge(base: &Value, more: Value) -> Value {
@@ -12,6 +12,11 @@ pub(super) fn merge(base: &Value, more: Value) -> Value {
         o.extend(m);
     }
     out
+}
+
+/// An API Gateway list operation (items under `item`, by `name`, answering `id`).
+fn items(operation: &'static str) -> Lookup {
+    Lookup { service: "apigateway", operation, input: json!({ "limit": 500 }), list: "item", name_key: "name", id_key: "id" }
 }
 
 /// The REST API named `name` if one is there (answers its id), else a new one built by `build`
@@ -23,17 +28,14 @@ pub(super) fn rest_api(
     stage: &str,
     build: impl FnOnce(&mut Loader, &str, &str) -> Result<(), AwsError>,
 ) -> Result<String, AwsError> {
-    if let Some(id) = l.find("apigateway", "GetRestApis", json!({ "limit": 500 }), "item", "name", name, "id")? {
-        l.reused(format!("REST API {name}"));
-        return Ok(id);
-    }
-    let api = l.call("apigateway", "CreateRestApi", json!({ "name": name, "description": description, "endpointConfiguration": { "types": ["REGIONAL"] } }))?;
-    let id = api["id"].as_str().unwrap_or_default().to_string();
-    let root = api["rootResourceId"].as_str().unwrap_or_default().to_string();
-    build(l, &id, &root)?;
-    l.call("apigateway", "CreateDeployment", json!({ "restApiId": id, "stageName": stage, "description": format!("Deployed by the scenario gallery") }))?;
-    l.created(format!("REST API {name} ({id}), deployed to {stage}"));
-    Ok(id)
+    l.find_or_create(&format!("REST API {name} (stage {stage})"), items("GetRestApis"), name, |l| {
+        let api = l.call("apigateway", "CreateRestApi", json!({ "name": name, "description": description, "endpointConfiguration": { "types": ["REGIONAL"] } }))?;
+        let id = api["id"].as_str().unwrap_or_default().to_string();
+        let root = api["rootResourceId"].as_str().unwrap_or_default().to_string();
+        build(l, &id, &root)?;
+        l.call("apigateway", "CreateDeployment", json!({ "restApiId": id, "stageName": stage, "description": "Deployed by the scenario gallery" }))?;
+        Ok(id)
+    })
 }
 
 fn resource(l: &mut Loader, api: &str, parent: &str, part: &str) -> Result<String, AwsError> {
@@ -157,38 +159,24 @@ pub fn usage_plan(l: &mut Loader) -> Result<(), AwsError> {
         l.call("apigateway", "PutIntegrationResponse", merge(&m, json!({ "statusCode": "200", "responseTemplates": { "application/json": quote } })))?;
         Ok(())
     })?;
-    let key_id = match l.find("apigateway", "GetApiKeys", json!({ "limit": 500 }), "item", "name", "learner", "id")? {
-        Some(k) => {
-            l.reused("API key learner");
-            k
-        }
-        None => {
-            let k = l.call("apigateway", "CreateApiKey", json!({ "name": "learner", "enabled": true, "value": QUOTES_KEY_VALUE, "description": "The scenario gallery's key" }))?;
-            l.created("API key learner");
-            k["id"].as_str().unwrap_or_default().to_string()
-        }
-    };
-    let plan_id = match l.find("apigateway", "GetUsagePlans", json!({ "limit": 500 }), "item", "name", "Basic", "id")? {
-        Some(p) => {
-            l.reused("usage plan Basic");
-            p
-        }
-        None => {
-            let p = l.call(
-                "apigateway",
-                "CreateUsagePlan",
-                json!({
-                    "name": "Basic",
-                    "description": "10 requests a second, 1,000 a day",
-                    "apiStages": [{ "apiId": id, "stage": "prod" }],
-                    "throttle": { "rateLimit": QUOTES_RATE, "burstLimit": QUOTES_BURST },
-                    "quota": { "limit": 1000, "period": "DAY" }
-                }),
-            )?;
-            l.created("usage plan Basic (10 req/s, burst 10, 1,000 a day)");
-            p["id"].as_str().unwrap_or_default().to_string()
-        }
-    };
+    let key_id = l.find_or_create("API key learner", items("GetApiKeys"), "learner", |l| {
+        let k = l.call("apigateway", "CreateApiKey", json!({ "name": "learner", "enabled": true, "value": QUOTES_KEY_VALUE, "description": "The scenario gallery's key" }))?;
+        Ok(k["id"].as_str().unwrap_or_default().to_string())
+    })?;
+    let plan_id = l.find_or_create("usage plan Basic (10 req/s, burst 10, 1,000 a day)", items("GetUsagePlans"), "Basic", |l| {
+        let p = l.call(
+            "apigateway",
+            "CreateUsagePlan",
+            json!({
+                "name": "Basic",
+                "description": "10 requests a second, 1,000 a day",
+                "apiStages": [{ "apiId": id, "stage": "prod" }],
+                "throttle": { "rateLimit": QUOTES_RATE, "burstLimit": QUOTES_BURST },
+                "quota": { "limit": 1000, "period": "DAY" }
+            }),
+        )?;
+        Ok(p["id"].as_str().unwrap_or_default().to_string())
+    })?;
     match l.call("apigateway", "CreateUsagePlanKey", json!({ "usagePlanId": plan_id, "keyId": key_id, "keyType": "API_KEY" })) {
         Ok(_) => {}
         Err(e) if e.kind == "ConflictException" => {}

@@ -170,12 +170,34 @@ impl<'a> Loader<'a> {
         self.create(&format!("S3 bucket {name}"), "s3", "CreateBucket", input, &["BucketAlreadyOwnedByYou", "BucketAlreadyExists"]).map(|_| ())
     }
 
-    /// Finds a resource by name in a list answer: `list` is the array's member, `name` its name
-    /// member, `id` the member answered.
-    pub fn find(&mut self, service: &str, operation: &str, input: Value, list: &str, name_key: &str, name: &str, id_key: &str) -> Result<Option<String>, AwsError> {
-        let out = self.call(service, operation, input)?;
-        Ok(out[list].as_array().and_then(|a| a.iter().find(|x| x[name_key] == name)).and_then(|x| x[id_key].as_str()).map(str::to_string))
+    /// The id of the resource called `name` in `lookup`'s list answer, if there is one.
+    pub fn find(&mut self, lookup: &Lookup, name: &str) -> Result<Option<String>, AwsError> {
+        let out = self.call(lookup.service, lookup.operation, lookup.input.clone())?;
+        Ok(out[lookup.list].as_array().and_then(|a| a.iter().find(|x| x[lookup.name_key] == name)).and_then(|x| x[lookup.id_key].as_str()).map(str::to_string))
     }
+
+    /// The id of the resource called `name` if `lookup` finds it (reused), else of the one
+    /// `create` makes (created). For resources whose names AWS does not keep unique.
+    pub fn find_or_create(&mut self, what: &str, lookup: Lookup, name: &str, create: impl FnOnce(&mut Self) -> Result<String, AwsError>) -> Result<String, AwsError> {
+        if let Some(id) = self.find(&lookup, name)? {
+            self.reused(what);
+            return Ok(id);
+        }
+        let id = create(self)?;
+        self.created(what);
+        Ok(id)
+    }
+}
+
+/// A list operation and where its answer keeps each resource's name and id.
+pub struct Lookup {
+    pub service: &'static str,
+    pub operation: &'static str,
+    pub input: Value,
+    /// The answer's array member.
+    pub list: &'static str,
+    pub name_key: &'static str,
+    pub id_key: &'static str,
 }
 
 /// `ListScenarios`: the gallery, in the seed's order.

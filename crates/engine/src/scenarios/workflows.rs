@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value};
 
-use super::Loader;
+use super::{Loader, Lookup};
 use crate::kernel::{account::DEFAULT_ACCOUNT_ID, error::AwsError};
 
 pub const ORDERS_TABLE: &str = "OrderRequests";
@@ -120,52 +120,57 @@ pub const DEMO_USER: &str = "ada";
 pub const DEMO_PASSWORD: &str = "Gureum-demo-1";
 pub const HELLO_API: &str = "hello-auth";
 
+/// A user with a verified email `{user}@example.com` and the permanent password
+/// [`DEMO_PASSWORD`] (or the user already there).
+fn confirmed_user(l: &mut Loader, pool: &str, user: &str) -> Result<(), AwsError> {
+    let attributes = json!([{ "Name": "email", "Value": format!("{user}@example.com") }, { "Name": "email_verified", "Value": "true" }]);
+    match l.call("cognito-idp", "AdminCreateUser", json!({ "UserPoolId": pool, "Username": user, "UserAttributes": attributes, "MessageAction": "SUPPRESS" })) {
+        Ok(_) => {
+            l.call("cognito-idp", "AdminSetUserPassword", json!({ "UserPoolId": pool, "Username": user, "Password": DEMO_PASSWORD, "Permanent": true }))?;
+            l.created(format!("user {user} (password {DEMO_PASSWORD})"));
+            Ok(())
+        }
+        Err(e) if e.kind == "UsernameExistsException" => {
+            l.reused(format!("user {user}"));
+            Ok(())
+        }
+        Err(e) => Err(e),
+    }
+}
+
 pub fn cognito_api(l: &mut Loader) -> Result<(), AwsError> {
     let region = l.region().to_string();
-    let pool = match l.find("cognito-idp", "ListUserPools", json!({ "MaxResults": 60 }), "UserPools", "Name", USER_POOL, "Id")? {
-        Some(id) => {
-            l.reused(format!("user pool {USER_POOL}"));
-            id
-        }
-        None => {
-            let out = l.call(
-                "cognito-idp",
-                "CreateUserPool",
-                json!({
-                    "PoolName": USER_POOL,
-                    "Policies": { "PasswordPolicy": { "MinimumLength": 8, "RequireUppercase": true, "RequireLowercase": true, "RequireNumbers": true, "RequireSymbols": false } },
-                    "AutoVerifiedAttributes": ["email"],
-                }),
-            )?;
-            l.created(format!("user pool {USER_POOL}"));
-            out["UserPool"]["Id"].as_str().unwrap_or_default().to_string()
-        }
+    let pools = Lookup { service: "cognito-idp", operation: "ListUserPools", input: json!({ "MaxResults": 60 }), list: "UserPools", name_key: "Name", id_key: "Id" };
+    let pool = l.find_or_create(&format!("user pool {USER_POOL}"), pools, USER_POOL, |l| {
+        let out = l.call(
+            "cognito-idp",
+            "CreateUserPool",
+            json!({
+                "PoolName": USER_POOL,
+                "Policies": { "PasswordPolicy": { "MinimumLength": 8, "RequireUppercase": true, "RequireLowercase": true, "RequireNumbers": true, "RequireSymbols": false } },
+                "AutoVerifiedAttributes": ["email"],
+            }),
+        )?;
+        Ok(out["UserPool"]["Id"].as_str().unwrap_or_default().to_string())
+    })?;
+    let clients = Lookup {
+        service: "cognito-idp",
+        operation: "ListUserPoolClients",
+        input: json!({ "UserPoolId": pool, "MaxResults": 60 }),
+        list: "UserPoolClients",
+        name_key: "ClientName",
+        id_key: "ClientId",
     };
-    let client = match l.find("cognito-idp", "ListUserPoolClients", json!({ "UserPoolId": pool, "MaxResults": 60 }), "UserPoolClients", "ClientName", APP_CLIENT, "ClientId")? {
-        Some(id) => {
-            l.reused(format!("app client {APP_CLIENT}"));
-            id
-        }
-        None => {
-            let out = l.call(
-                "cognito-idp",
-                "CreateUserPoolClient",
-                json!({ "UserPoolId": pool, "ClientName": APP_CLIENT, "ExplicitAuthFlows": ["ALLOW_USER_SRP_AUTH", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"] }),
-            )?;
-            l.created(format!("app client {APP_CLIENT} (no secret)"));
-            out["UserPoolClient"]["ClientId"].as_str().unwrap_or_default().to_string()
-        }
-    };
+    let client = l.find_or_create(&format!("app client {APP_CLIENT} (no secret)"), clients, APP_CLIENT, |l| {
+        let out = l.call(
+            "cognito-idp",
+            "CreateUserPoolClient",
+            json!({ "UserPoolId": pool, "ClientName": APP_CLIENT, "ExplicitAuthFlows": ["ALLOW_USER_SRP_AUTH", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"] }),
+        )?;
+        Ok(out["UserPoolClient"]["ClientId"].as_str().unwrap_or_default().to_string())
+    })?;
     // A confirmed user to sign in with at once; the learner can sign up another.
-    let attributes = json!([{ "Name": "email", "Value": "ada@example.com" }, { "Name": "email_verified", "Value": "true" }]);
-    match l.call("cognito-idp", "AdminCreateUser", json!({ "UserPoolId": pool, "Username": DEMO_USER, "UserAttributes": attributes, "MessageAction": "SUPPRESS" })) {
-        Ok(_) => {
-            l.call("cognito-idp", "AdminSetUserPassword", json!({ "UserPoolId": pool, "Username": DEMO_USER, "Password": DEMO_PASSWORD, "Permanent": true }))?;
-            l.created(format!("user {DEMO_USER} (password {DEMO_PASSWORD})"));
-        }
-        Err(e) if e.kind == "UsernameExistsException" => l.reused(format!("user {DEMO_USER}")),
-        Err(e) => return Err(e),
-    }
+    confirmed_user(l, &pool, DEMO_USER)?;
     let pool_arn = format!("arn:aws:cognito-idp:{region}:{DEFAULT_ACCOUNT_ID}:userpool/{pool}");
     let api = super::apis::rest_api(l, HELLO_API, &format!("GET /hello behind a Cognito authorizer of the user pool {USER_POOL}"), "dev", |l, id, root| {
         let authorizer = l.call(
@@ -209,15 +214,7 @@ pub fn identity_pool(l: &mut Loader) -> Result<(), AwsError> {
     cognito_api(l)?;
     let pool = l.vars["UserPoolId"].as_str().unwrap_or_default().to_string();
     let client = l.vars["ClientId"].as_str().unwrap_or_default().to_string();
-    let attributes = json!([{ "Name": "email", "Value": "grace@example.com" }, { "Name": "email_verified", "Value": "true" }]);
-    match l.call("cognito-idp", "AdminCreateUser", json!({ "UserPoolId": pool, "Username": SECOND_USER, "UserAttributes": attributes, "MessageAction": "SUPPRESS" })) {
-        Ok(_) => {
-            l.call("cognito-idp", "AdminSetUserPassword", json!({ "UserPoolId": pool, "Username": SECOND_USER, "Password": DEMO_PASSWORD, "Permanent": true }))?;
-            l.created(format!("user {SECOND_USER}"));
-        }
-        Err(e) if e.kind == "UsernameExistsException" => l.reused(format!("user {SECOND_USER}")),
-        Err(e) => return Err(e),
-    }
+    confirmed_user(l, &pool, SECOND_USER)?;
     l.table(json!({
         "TableName": NOTES_TABLE,
         "AttributeDefinitions": [{ "AttributeName": "IdentityId", "AttributeType": "S" }, { "AttributeName": "NoteId", "AttributeType": "S" }],
@@ -225,21 +222,22 @@ pub fn identity_pool(l: &mut Loader) -> Result<(), AwsError> {
         "BillingMode": "PAY_PER_REQUEST",
     }))?;
     let provider = format!("cognito-idp.{region}.amazonaws.com/{pool}");
-    let ipool = match l.find("cognito-identity", "ListIdentityPools", json!({ "MaxResults": 60 }), "IdentityPools", "IdentityPoolName", IDENTITY_POOL, "IdentityPoolId")? {
-        Some(id) => {
-            l.reused(format!("identity pool {IDENTITY_POOL}"));
-            id
-        }
-        None => {
-            let out = l.call(
-                "cognito-identity",
-                "CreateIdentityPool",
-                json!({ "IdentityPoolName": IDENTITY_POOL, "AllowUnauthenticatedIdentities": false, "CognitoIdentityProviders": [{ "ProviderName": provider, "ClientId": client }] }),
-            )?;
-            l.created(format!("identity pool {IDENTITY_POOL}"));
-            out["IdentityPoolId"].as_str().unwrap_or_default().to_string()
-        }
+    let pools = Lookup {
+        service: "cognito-identity",
+        operation: "ListIdentityPools",
+        input: json!({ "MaxResults": 60 }),
+        list: "IdentityPools",
+        name_key: "IdentityPoolName",
+        id_key: "IdentityPoolId",
     };
+    let ipool = l.find_or_create(&format!("identity pool {IDENTITY_POOL}"), pools, IDENTITY_POOL, |l| {
+        let out = l.call(
+            "cognito-identity",
+            "CreateIdentityPool",
+            json!({ "IdentityPoolName": IDENTITY_POOL, "AllowUnauthenticatedIdentities": false, "CognitoIdentityProviders": [{ "ProviderName": provider, "ClientId": client }] }),
+        )?;
+        Ok(out["IdentityPoolId"].as_str().unwrap_or_default().to_string())
+    })?;
     let trust = json!({ "Version": "2012-10-17", "Statement": [{
         "Effect": "Allow",
         "Principal": { "Federated": "cognito-identity.amazonaws.com" },
