@@ -59,6 +59,7 @@ fn scenario_list_names_every_scenario_and_each_loads_twice_in_one_sandbox() {
     let ids: Vec<&str> = list["Scenarios"].as_array().unwrap().iter().map(|s| s["Id"].as_str().unwrap()).collect();
     assert_eq!(ids, TEXTS.iter().map(|t| t.id).collect::<Vec<_>>());
     for t in TEXTS {
+        assert!(!t.teaches.contains('{') && !t.title.contains('{'), "the gallery shows these before loading: {}", t.id);
         let first = sb.load(t.id);
         assert!(!first["Created"].as_array().unwrap().is_empty(), "{}: {first}", t.id);
         assert!(first["Route"].as_str().unwrap().starts_with("#/"), "{first}");

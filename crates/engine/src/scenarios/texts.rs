@@ -1,5 +1,6 @@
 //! Every text the scenario gallery shows, in one table (English; translations go beside it).
-//! `route` and `try_now` may name values the scenario answers in `Details` as `{Name}`.
+//! The gallery shows `teaches` before anything is loaded, so it names no placeholder; `route` and
+//! `try_now` may name values the scenario answers in `Details` as `{Name}`.
 
 pub struct Text {
     pub id: &'static str,
@@ -65,7 +66,7 @@ pub const TEXTS: &[Text] = &[
         title: "A global table across two regions",
         section: "DynamoDB · Global tables",
         services: &["DynamoDB"],
-        teaches: "Profiles lives in {Region} and {ReplicaRegion}; a write in either region reaches the other about a second later (multi-active, last writer wins).",
+        teaches: "Profiles lives in two regions (the selected one and a second); a write in either region reaches the other about a second later (multi-active, last writer wins).",
         route: "#/tables/Profiles/global",
         try_now: "Write an item in one lane and watch it appear in the other; take a region down and see the changes queue until it comes back.",
     },
@@ -74,7 +75,7 @@ pub const TEXTS: &[Text] = &[
         title: "Point-in-time recovery after a bad delete",
         section: "DynamoDB · Disaster recovery",
         services: &["DynamoDB"],
-        teaches: "Accounts has PITR on; at {DeletedAt} someone deleted most of its items. A restore to a second before creates a new table with the data as it was.",
+        teaches: "Accounts has PITR on; ten minutes after its data was written, someone deleted most of its items. A restore to a second before the delete creates a new table with the data as it was.",
         route: "#/tables/Accounts/backups",
         try_now: "Pick {RestoreTo} on the timeline (a second before the delete), preview it, and restore into Accounts-restored.",
     },
@@ -83,7 +84,7 @@ pub const TEXTS: &[Text] = &[
         title: "Export to S3, then query it with SQL",
         section: "DynamoDB · S3",
         services: &["DynamoDB", "S3", "Athena"],
-        teaches: "Sales (PITR on) was exported to the bucket {Bucket} in DynamoDB JSON; Athena queries the export in place with SQL (FROM names the export folder).",
+        teaches: "Sales (PITR on) was exported to an S3 bucket in DynamoDB JSON; Athena queries the export in place with SQL (FROM names the export folder).",
         route: "#/athena",
         try_now: "Pick the Sales export and run a query such as totals per region: SELECT region, SUM(amount) AS total FROM \"{ExportLocation}\" GROUP BY region ORDER BY total DESC.",
     },
