@@ -12,7 +12,7 @@ use crate::{
     notify::{Notice, Notices},
     panels::{
         apis::Apis, athena::AthenaPanel, auth::Auth, dax::Dax, firehose::Firehose, functions::Functions, home::Home, inbox::Inbox, kinesis::Kinesis, logs::Logs, s3::S3,
-        tables::Tables, workflows::Workflows,
+        scenarios::Scenarios, tables::Tables, workflows::Workflows,
     },
 };
 
@@ -61,6 +61,7 @@ impl Ctx {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Route {
     Home,
+    Scenarios,
     Tables(Option<String>),
     Functions(Option<String>),
     Apis,
@@ -83,6 +84,7 @@ impl Route {
         match (parts.next().unwrap_or(""), parts.next()) {
             ("tables", Some(t)) if !t.is_empty() => Route::Tables(Some(js_sys::decode_uri_component(t).ok().and_then(|s| s.as_string()).unwrap_or_else(|| t.to_string()))),
             ("tables", _) => Route::Tables(None),
+            ("scenarios", _) => Route::Scenarios,
             ("functions", Some(f)) if !f.is_empty() => Route::Functions(Some(js_sys::decode_uri_component(f).ok().and_then(|s| s.as_string()).unwrap_or_else(|| f.to_string()))),
             ("functions", _) => Route::Functions(None),
             ("apis", _) => Route::Apis,
@@ -106,6 +108,7 @@ impl Route {
     pub fn hash(&self) -> String {
         match self {
             Route::Home => "#/".into(),
+            Route::Scenarios => "#/scenarios".into(),
             Route::Tables(None) => "#/tables".into(),
             Route::Tables(Some(t)) => format!("#/tables/{}", String::from(js_sys::encode_uri_component(t))),
             Route::Functions(None) => "#/functions".into(),
@@ -130,6 +133,7 @@ impl Route {
 
 const NAV: &[(&str, &str, &str)] = &[
     ("Home", "#/", "⌂"),
+    ("Scenarios", "#/scenarios", "★"),
     ("Tables", "#/tables", "▦"),
     ("Functions", "#/functions", "λ"),
     ("APIs", "#/apis", "⇄"),
@@ -285,6 +289,7 @@ pub fn app() -> Html {
         matches!(
             (label, &*route),
             ("Home", Route::Home)
+                | ("Scenarios", Route::Scenarios)
                 | ("Tables", Route::Tables(_))
                 | ("Functions", Route::Functions(_))
                 | ("APIs", Route::Apis)
@@ -302,6 +307,7 @@ pub fn app() -> Html {
 
     let panel = match &*route {
         Route::Home => html! { <Home /> },
+        Route::Scenarios => html! { <Scenarios /> },
         Route::Tables(t) => html! { <Tables selected={t.clone()} /> },
         Route::Functions(f) => html! { <Functions selected={f.clone()} /> },
         Route::Apis => html! { <Apis /> },

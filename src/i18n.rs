@@ -112,6 +112,7 @@ pub const KO: &[(&str, &str)] = &[
     ("Auth", "인증"),
     ("Logs", "로그"),
     ("Inbox", "받은 편지함"),
+    ("Scenarios", "시나리오"),
     ("Services", "서비스"),
     ("Region", "리전"),
     ("Language", "언어"),
@@ -178,6 +179,11 @@ pub const KO: &[(&str, &str)] = &[
     ),
     ("Your sandbox lives in memory only: it will be gone when this tab closes.", "샌드박스가 메모리에만 있습니다. 이 탭을 닫으면 사라집니다."),
     ("Starting the engine…", "엔진을 시작하는 중…"),
+    ("Start from a scenario", "시나리오로 시작하기"),
+    (
+        "Every example of the serverless overview, built in one click: a scores table, DAX, a welcome email from a stream, TTL, global tables, PITR, export and import, API Gateway with Lambda, Kinesis and usage plans.",
+        "서버리스 개요의 모든 예제를 클릭 한 번으로 만듭니다: 점수 테이블, DAX, 스트림으로 보내는 환영 이메일, TTL, 글로벌 테이블, PITR, 내보내기와 가져오기, Lambda와 API Gateway, Kinesis, 사용량 계획.",
+    ),
     ("1. Create your first table", "1. 첫 테이블 만들기"),
     (
         "DynamoDB stores items by a partition key (and optionally a sort key). Open Tables, press {}, and add a few items.",

@@ -25,6 +25,10 @@ impl Notice {
     pub fn info(title: &str, body: &str) -> Notice {
         Notice { id: next_id(), level: "info", title: title.into(), body: body.into() }
     }
+    /// A note that stays until dismissed (what to try in a loaded scenario).
+    pub fn tip(title: &str, body: &str) -> Notice {
+        Notice { id: next_id(), level: "tip", title: title.into(), body: body.into() }
+    }
 }
 
 #[derive(Properties, PartialEq)]

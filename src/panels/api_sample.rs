@@ -15,56 +15,7 @@ use crate::{
 pub const TABLE: &str = "Items";
 pub const FUNCTION: &str = "items-crud";
 
-pub const CODE: &str = r#"import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, DeleteCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
-
-// API Gateway (Lambda proxy) sends the whole HTTP request as the event:
-// event.httpMethod, event.path, event.pathParameters, event.queryStringParameters,
-// event.headers, event.body (a string). The function answers with
-// { statusCode, headers, body } and API Gateway sends that to the client.
-const db = DynamoDBDocumentClient.from(new DynamoDBClient({}));
-const TABLE = process.env.TABLE_NAME ?? 'Items';
-
-const reply = (statusCode, body) => ({
-  statusCode,
-  headers: { 'Content-Type': 'application/json' },
-  body: JSON.stringify(body),
-});
-
-export const handler = async (event) => {
-  const id = event.pathParameters?.id;
-  switch (event.httpMethod) {
-    case 'GET': {
-      if (!id) {
-        const { Items } = await db.send(new ScanCommand({ TableName: TABLE }));
-        return reply(200, Items);
-      }
-      const { Item } = await db.send(new GetCommand({ TableName: TABLE, Key: { id } }));
-      return Item ? reply(200, Item) : reply(404, { message: `No item ${id}` });
-    }
-    case 'PUT':
-    case 'POST': {
-      let item;
-      try {
-        item = JSON.parse(event.body ?? '{}');
-      } catch {
-        return reply(400, { message: 'The body is not JSON' });
-      }
-      if (id) item.id = id;
-      if (!item.id) return reply(400, { message: 'An item needs an id' });
-      await db.send(new PutCommand({ TableName: TABLE, Item: item }));
-      return reply(200, item);
-    }
-    case 'DELETE': {
-      if (!id) return reply(400, { message: 'DELETE /items/{id}' });
-      await db.send(new DeleteCommand({ TableName: TABLE, Key: { id } }));
-      return reply(200, { deleted: id });
-    }
-    default:
-      return reply(405, { message: `${event.httpMethod} is not supported` });
-  }
-};
-"#;
+pub const CODE: &str = gureum_engine::scenarios::CRUD_CODE;
 
 async fn sleep_ms(ms: i32) {
     let promise = js_sys::Promise::new(&mut |resolve, _| {

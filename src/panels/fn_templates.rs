@@ -55,44 +55,7 @@ exports.handler = (event, context, callback) => {
 };
 "#;
 
-pub const WELCOME: &str = r#"import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
-
-// Sends a welcome email for every new user. Add the Users table's stream
-// (view type NEW_IMAGE) as this function's trigger under Triggers: each new
-// item arrives here as an INSERT record.
-//
-// The account is in the SES sandbox: the sender (SENDER) and every
-// recipient must be verified identities, or SES rejects the message with
-// MessageRejected. Verify them in the Inbox panel (or a whole domain).
-const ses = new SESv2Client({});
-const SENDER = process.env.SENDER ?? 'welcome@example.com';
-
-export const handler = async (event) => {
-  for (const record of event.Records) {
-    if (record.eventName !== 'INSERT') continue; // new users only
-    const user = unmarshall(record.dynamodb.NewImage);
-    if (!user.email) continue;
-    const name = user.name ?? 'there';
-    const { MessageId } = await ses.send(new SendEmailCommand({
-      FromEmailAddress: SENDER,
-      Destination: { ToAddresses: [user.email] },
-      Content: {
-        Simple: {
-          Subject: { Data: `Welcome, ${name}!` },
-          Body: {
-            Text: { Data: `Hi ${name},
-
-thanks for signing up. We are glad you are here.` },
-            Html: { Data: `<h1>Welcome, ${name}!</h1><p>Thanks for signing up. We are glad you are here.</p>` },
-          },
-        },
-      },
-    }));
-    console.log('Sent welcome email', MessageId, 'to', user.email);
-  }
-};
-"#;
+pub const WELCOME: &str = gureum_engine::scenarios::WELCOME_CODE;
 
 pub const DAX: &str = r#"import { DaxDocument } from '@amazon-dax-sdk/lib-dax';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';

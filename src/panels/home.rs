@@ -42,7 +42,11 @@ pub fn home() -> Html {
             <p class="lead">{ ctx.t("A sandbox that behaves like AWS: no account, no server, no bill. Everything runs in this tab, on a simulated clock you control.") }</p>
             <p class="storage-note">{ where_ }</p>
             <div class="cards">
-                <a class="card primary" href="#/tables">
+                <a class="card primary" href="#/scenarios">
+                    <h2>{ ctx.t("Start from a scenario") }</h2>
+                    <p>{ ctx.t("Every example of the serverless overview, built in one click: a scores table, DAX, a welcome email from a stream, TTL, global tables, PITR, export and import, API Gateway with Lambda, Kinesis and usage plans.") }</p>
+                </a>
+                <a class="card" href="#/tables">
                     <h2>{ ctx.t("1. Create your first table") }</h2>
                     <p>{ ctx.th("DynamoDB stores items by a partition key (and optionally a sort key). Open Tables, press {}, and add a few items.", vec![html! { <em>{ ctx.t("Create table") }</em> }]) }</p>
                 </a>

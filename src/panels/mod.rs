@@ -39,6 +39,7 @@ pub mod query_builder;
 pub mod s3;
 pub mod samples;
 pub mod sandbox;
+pub mod scenarios;
 pub mod stream;
 pub mod tables;
 pub mod transfer;

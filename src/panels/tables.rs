@@ -81,7 +81,12 @@ pub fn tables(p: &Props) -> Html {
         });
     }
 
-    let selected = p.selected.as_ref().and_then(|name| list.as_ref().and_then(|l| l.iter().find(|t| t["TableName"] == json!(name)).cloned()));
+    // `#/tables/{name}/{tab}` opens a tab (table names cannot hold a `/`).
+    let (sel_name, sel_tab) = match p.selected.as_deref().map(|s| s.split_once('/').unwrap_or((s, ""))) {
+        Some((n, t)) => (Some(n.to_string()), TABS.iter().find(|(id, _)| *id == t).map(|(id, _)| *id)),
+        None => (None, None),
+    };
+    let selected = sel_name.as_ref().and_then(|name| list.as_ref().and_then(|l| l.iter().find(|t| t["TableName"] == json!(name)).cloned()));
     let open_create = {
         let creating = creating.clone();
         Callback::from(move |_| creating.set(true))
@@ -117,12 +122,12 @@ pub fn tables(p: &Props) -> Html {
                     </div>
                 },
                 Some(l) if l.is_empty() => html! {},
-                Some(l) => html! { <TableList tables={l.clone()} selected={p.selected.clone()} /> },
+                Some(l) => html! { <TableList tables={l.clone()} selected={sel_name.clone()} /> },
             } }
-            { match (&p.selected, selected) {
+            { match (&sel_name, selected) {
                 (Some(_), Some(t)) => {
-                    let k = t["TableId"].as_str().unwrap_or_default().to_string();
-                    html! { <TableDetail key={k} table={t} /> }
+                    let k = format!("{}/{}", t["TableId"].as_str().unwrap_or_default(), sel_tab.unwrap_or(""));
+                    html! { <TableDetail key={k} table={t} tab={sel_tab} /> }
                 }
                 (Some(name), None) if list.is_some() => html! { <p class="muted">{ format!("There is no table named {name} in {}.", ctx.region) }</p> },
                 _ => html! {},
@@ -434,7 +439,25 @@ fn create_table(p: &CreateProps) -> Html {
 #[derive(Properties, PartialEq)]
 struct DetailProps {
     table: Value,
+    /// The tab to open first (the route's `/{tab}`), else Items.
+    #[prop_or_default]
+    tab: Option<&'static str>,
 }
+
+/// The table's tabs: id (as routes name them) and label.
+const TABS: &[(&str, &str)] = &[
+    ("items", "Items"),
+    ("query", "Query / Scan"),
+    ("indexes", "Indexes"),
+    ("partitions", "Partitions"),
+    ("partiql", "PartiQL"),
+    ("capacity", "Capacity"),
+    ("ttl", "Time to Live"),
+    ("stream", "Stream"),
+    ("backups", "Backups"),
+    ("global", "Global"),
+    ("transfer", "Export / import"),
+];
 
 const PAGE: u64 = 25;
 
@@ -451,7 +474,7 @@ fn table_detail(p: &DetailProps) -> Html {
     // None: closed; Some(None): a new item; Some(Some(item)): editing an item.
     let editor = use_state(|| None::<Option<Value>>);
     let reload = use_state(|| 0u32);
-    let tab = use_state(|| "items");
+    let tab = use_state(|| p.tab.unwrap_or("items"));
     // The TTL attribute while TTL is on: the items view counts down to each item's expiry.
     let ttl = use_ttl(&name);
     let ttl_attr = ttl.as_ref().filter(|d| matches!(d["TimeToLiveStatus"].as_str(), Some("ENABLED" | "ENABLING"))).and_then(|d| d["AttributeName"].as_str()).map(str::to_string);
@@ -561,7 +584,7 @@ fn table_detail(p: &DetailProps) -> Html {
             }
             if active {
                 <nav class="tabs" role="tablist" aria-label="Table views">
-                    { for [("items", "Items"), ("query", "Query / Scan"), ("indexes", "Indexes"), ("partitions", "Partitions"), ("partiql", "PartiQL"), ("capacity", "Capacity"), ("ttl", "Time to Live"), ("stream", "Stream"), ("backups", "Backups"), ("global", "Global"), ("transfer", "Export / import")].iter().map(|(id, label)| {
+                    { for TABS.iter().map(|(id, label)| {
                         let t2 = tab.clone();
                         let id = *id;
                         html! { <button role="tab" aria-selected={(*tab == id).to_string()} class={classes!("tab", (*tab == id).then_some("on"))} onclick={Callback::from(move |_| t2.set(id))}>{ *label }</button> }

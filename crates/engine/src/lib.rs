@@ -12,6 +12,7 @@
 pub mod bench;
 pub mod bench_import;
 pub mod kernel;
+pub mod scenarios;
 pub mod services;
 pub mod store;
 pub mod vtl;

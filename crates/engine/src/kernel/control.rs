@@ -29,7 +29,7 @@ fn number_field(input: &Value, name: &str) -> Result<f64, AwsError> {
 impl Engine {
     /// Runs a control operation: `GetClock`, `PauseClock`, `ResumeClock`, `SetClockRate`
     /// {rate}, `AdvanceClock` {seconds}, `ListScheduledEvents` {limit}, `Reset`, `ExportSandbox`,
-    /// `ImportSandbox` {sandbox}.
+    /// `ImportSandbox` {sandbox}, `ListScenarios`, `LoadScenario` {Id, Region?} (see `scenarios/`).
     pub fn control(&mut self, host_now_ms: i64, operation: &str, input: &Value) -> Result<Value, AwsError> {
         match operation {
             "GetClock" => {}
@@ -74,6 +74,8 @@ impl Engine {
             }
             "ListScheduledEvents" => return self.scheduled_events(host_now_ms, input),
             "ExportSandbox" => return Ok(self.export_sandbox(host_now_ms)),
+            "ListScenarios" => return Ok(crate::scenarios::list()),
+            "LoadScenario" => return crate::scenarios::load(self, host_now_ms, input),
             "ImportSandbox" => {
                 let doc = input.get("sandbox").ok_or_else(|| invalid("'sandbox' is required"))?;
                 self.import_sandbox(host_now_ms, doc)?;
