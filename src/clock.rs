@@ -54,19 +54,6 @@ pub fn sim_now(c: &Value, fetched: f64) -> f64 {
     }
 }
 
-/// "in 2 h 5 min" for a span of milliseconds ahead.
-fn span(ms: f64, l: crate::i18n::Lang) -> String {
-    let s = (ms / 1000.0).max(0.0).round() as i64;
-    let (d, h, m, sec) = (s / 86_400, s % 86_400 / 3600, s % 3600 / 60, s % 60);
-    let n = |v: i64| v.to_string();
-    match (d, h, m) {
-        (0, 0, 0) => l.tf("in {} s", &[&n(sec)]),
-        (0, 0, _) => l.tf("in {} min {} s", &[&n(m), &n(sec)]),
-        (0, _, _) => l.tf("in {} h {} min", &[&n(h), &n(m)]),
-        _ => l.tf("in {} d {} h", &[&n(d), &n(h)]),
-    }
-}
-
 /// The timeline: what is scheduled on the simulated clock (TTL deletions, Wait states, retries,
 /// backups, deliveries...), each with a button that jumps the clock to it.
 #[function_component(Timeline)]
@@ -132,7 +119,7 @@ fn timeline() -> Html {
                                         <span class={classes!("tl-kind", kind.clone())}>{ l.t(kind_label(&kind)) }</span>
                                         <span class="tl-what">
                                             <span class="tl-desc">{ ev["description"].as_str().unwrap_or("") }</span>
-                                            <span class="tl-when">{ format!("{} · {} · {}", format_utc(due), now.map(|n| span(due - n, l)).unwrap_or_default(), ev["region"].as_str().unwrap_or("")) }</span>
+                                            <span class="tl-when">{ format!("{} · {} · {}", format_utc(due), now.map(|n| l.tf("in {}", &[&crate::panels::ttl::span_in((due - n) / 1000.0, l)])).unwrap_or_default(), ev["region"].as_str().unwrap_or("")) }</span>
                                         </span>
                                         <button class="btn small" onclick={jump(due)}>{ l.t("Jump") }</button>
                                     </li>

@@ -41,13 +41,19 @@ pub fn use_sim_now(live: bool) -> f64 {
 
 /// "1 d 4 h", "1 h 59 min", "4 min 10 s", "12 s".
 pub fn span(seconds: f64) -> String {
+    span_in(seconds, crate::i18n::Lang::En)
+}
+
+/// [`span`] in the UI's language ("1시간 59분" in Korean).
+pub fn span_in(seconds: f64, l: crate::i18n::Lang) -> String {
     let s = seconds.max(0.0).floor() as i64;
     let (d, h, m, sec) = (s / 86_400, s % 86_400 / 3_600, s % 3_600 / 60, s % 60);
+    let n = |v: i64| v.to_string();
     match (d, h, m) {
-        (d, h, _) if d > 0 => format!("{d} d {h} h"),
-        (_, h, m) if h > 0 => format!("{h} h {m} min"),
-        (_, _, m) if m > 0 => format!("{m} min {sec} s"),
-        _ => format!("{sec} s"),
+        (d, h, _) if d > 0 => l.tf("{} d {} h", &[&n(d), &n(h)]),
+        (_, h, m) if h > 0 => l.tf("{} h {} min", &[&n(h), &n(m)]),
+        (_, _, m) if m > 0 => l.tf("{} min {} s", &[&n(m), &n(sec)]),
+        _ => l.tf("{} s", &[&n(sec)]),
     }
 }
 
@@ -146,6 +152,7 @@ mod tests {
         assert_eq!(span(250.0), "4 min 10 s");
         assert_eq!(span(12.4), "12 s");
         assert_eq!(span(86_400.0 * 3.0 + 7200.0), "3 d 2 h");
+        assert_eq!(span_in(2.0 * 3600.0 - 60.0, crate::i18n::Lang::Ko), "1시간 59분");
     }
 
     #[test]
