@@ -92,6 +92,17 @@ fn document(input: &Input) -> Result<Value, AwsError> {
     Ok(doc)
 }
 
+/// A YAML number as JSON: integers exact, other numbers as f64 (NaN and infinities: null).
+pub(crate) fn yaml_number(n: &serde_yaml::Number) -> Value {
+    if let Some(i) = n.as_i64() {
+        json!(i)
+    } else if let Some(u) = n.as_u64() {
+        json!(u)
+    } else {
+        n.as_f64().and_then(serde_json::Number::from_f64).map(Value::Number).unwrap_or(Value::Null)
+    }
+}
+
 /// YAML to JSON, every mapping key as a string (`200:` is the key "200").
 fn yaml_to_json(v: serde_yaml::Value, depth: usize) -> Option<Value> {
     use serde_yaml::Value as Y;
@@ -101,15 +112,7 @@ fn yaml_to_json(v: serde_yaml::Value, depth: usize) -> Option<Value> {
     Some(match v {
         Y::Null => Value::Null,
         Y::Bool(b) => Value::Bool(b),
-        Y::Number(n) => {
-            if let Some(i) = n.as_i64() {
-                json!(i)
-            } else if let Some(u) = n.as_u64() {
-                json!(u)
-            } else {
-                n.as_f64().and_then(serde_json::Number::from_f64).map(Value::Number).unwrap_or(Value::Null)
-            }
-        }
+        Y::Number(n) => yaml_number(&n),
         Y::String(s) => Value::String(s),
         Y::Sequence(items) => Value::Array(items.into_iter().map(|i| yaml_to_json(i, depth + 1)).collect::<Option<_>>()?),
         Y::Mapping(m) => {

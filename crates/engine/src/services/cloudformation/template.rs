@@ -82,15 +82,7 @@ fn yaml_to_json(v: serde_yaml::Value, depth: usize) -> Result<Value, AwsError> {
     Ok(match v {
         Y::Null => Value::Null,
         Y::Bool(b) => Value::Bool(b),
-        Y::Number(n) => {
-            if let Some(i) = n.as_i64() {
-                json!(i)
-            } else if let Some(u) = n.as_u64() {
-                json!(u)
-            } else {
-                n.as_f64().and_then(serde_json::Number::from_f64).map(Value::Number).unwrap_or(Value::Null)
-            }
-        }
+        Y::Number(n) => crate::services::apigateway::openapi::yaml_number(&n),
         Y::String(s) => Value::String(s),
         Y::Sequence(items) => Value::Array(items.into_iter().map(|i| yaml_to_json(i, depth + 1)).collect::<Result<_, _>>()?),
         Y::Mapping(m) => {
